@@ -1,0 +1,65 @@
+"""Audit events: who did what to which record, and when.
+
+Services call :func:`record` inside their transaction, so an event is stored
+exactly when the change it describes is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from workbench.models import AuditEvent, Person
+
+
+def record(
+    session: Session,
+    actor: Person | None,
+    action: str,
+    entity: str,
+    entity_id: int | None = None,
+    *,
+    report_id: int | None = None,
+    **detail: Any,
+) -> AuditEvent:
+    """Add an audit event to the session's transaction (the caller commits)."""
+    event = AuditEvent(
+        person_id=actor.id if actor else None,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        report_id=report_id,
+        detail={k: _plain(v) for k, v in detail.items()},
+    )
+    session.add(event)
+    return event
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return str(value)
+
+
+def events(
+    session: Session,
+    *,
+    entity: str | None = None,
+    entity_id: int | None = None,
+    report_id: int | None = None,
+    limit: int = 100,
+) -> list[AuditEvent]:
+    """Return the newest audit events, optionally for one record or report."""
+    query = select(AuditEvent)
+    if entity is not None:
+        query = query.where(AuditEvent.entity == entity)
+    if entity_id is not None:
+        query = query.where(AuditEvent.entity_id == entity_id)
+    if report_id is not None:
+        query = query.where(AuditEvent.report_id == report_id)
+    return list(session.exec(query.order_by(col(AuditEvent.id).desc()).limit(limit)).all())

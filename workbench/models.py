@@ -1,0 +1,756 @@
+"""The Panel's records as SQLModel tables, and the enums that name their states.
+
+Vocabulary (see DESIGN.md §3):
+
+- A **Report** is one Synthesis Report on a **Theme**; it moves through **stages**
+  from scoping to publication.
+- A **Section** answers one of the four **synthesis questions** (or is a front or
+  cross-cutting part); its text lives in immutable **SectionRevision** rows, the
+  newest being its *head*.
+- **Source** rows are the evidence; **Citation** rows say which section cites
+  which source and are derived from the text on every save.
+- **Finding**, **ConsensusItem**/**Position**, **Recommendation** and
+  **Initiative** are the report's structured content.
+- A **ReviewRound** freezes a revision of every section; **ReviewComment** rows
+  follow the IPCC comment-table shape.
+- A **CouncilDecision** is bound to the hash of the frozen text it decides on;
+  **CouncilVote** rows are the members' votes.
+
+Each table is a plain SQLModel class; ``*Create`` / ``*Update`` classes beside a
+table validate what services accept. Timestamps are naive UTC.
+
+``Section.head_revision_id`` is deliberately not a foreign key: it would make a
+cycle with ``SectionRevision.section_id``. ``sections.save_revision`` is the only
+writer and always points it at a revision of the same section.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Return the current UTC time without tzinfo (how every timestamp is stored)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def enum_type(enum_cls: type[enum.Enum]) -> SAEnum:
+    """Return a portable column type storing an enum's values as plain strings.
+
+    Native PostgreSQL enums would make every new member a migration of its own.
+    """
+    return SAEnum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=40,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class LabelledEnum(enum.StrEnum):
+    """A string enum whose members know the words a person reads."""
+
+    @property
+    def label(self) -> str:
+        """Return the member's human label."""
+        return self.value.replace("_", " ").capitalize()
+
+
+class Stage(LabelledEnum):
+    scoping = "scoping"
+    zero_order_draft = "zero_order_draft"
+    first_order_draft = "first_order_draft"
+    second_order_draft = "second_order_draft"
+    final_draft = "final_draft"
+    council_review = "council_review"
+    approved = "approved"
+    published = "published"
+
+
+STAGE_ORDER: list[Stage] = list(Stage)
+
+
+class SectionStatus(LabelledEnum):
+    not_started = "not_started"
+    drafting = "drafting"
+    ready_for_review = "ready_for_review"
+    in_review = "in_review"
+    revising = "revising"
+    accepted = "accepted"
+
+
+class Question(LabelledEnum):
+    """Which part of a report a section belongs to: one of the four synthesis questions."""
+
+    front = "front"
+    known = "known"
+    desirable = "desirable"
+    obstacles = "obstacles"
+    action = "action"
+    cross_cutting = "cross_cutting"
+
+    @property
+    def label(self) -> str:
+        return QUESTION_LABELS[self]
+
+
+QUESTION_LABELS: dict[Question, str] = {
+    Question.front: "Front matter",
+    Question.known: "1. What is known?",
+    Question.desirable: "2. What is desirable?",
+    Question.obstacles: "3. What are the major obstacles and opportunities?",
+    Question.action: "4. What can be done, and by whom?",
+    Question.cross_cutting: "Cross-cutting",
+}
+SYNTHESIS_QUESTIONS: list[Question] = [
+    Question.known,
+    Question.desirable,
+    Question.obstacles,
+    Question.action,
+]
+QUESTION_ORDER: dict[Question, int] = {q: i for i, q in enumerate(Question)}
+
+
+class Role(LabelledEnum):
+    secretariat = "secretariat"
+    council_member = "council_member"
+    cla = "cla"
+    lead_author = "lead_author"
+    contributing_author = "contributing_author"
+    review_editor = "review_editor"
+    reviewer = "reviewer"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+    @property
+    def workspace_wide(self) -> bool:
+        """Return True for roles held across the workspace rather than in one report."""
+        return self in (Role.secretariat, Role.council_member)
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.secretariat: "Secretariat",
+    Role.council_member: "Council member",
+    Role.cla: "Coordinating Lead Author",
+    Role.lead_author: "Lead Author",
+    Role.contributing_author: "Contributing Author",
+    Role.review_editor: "Review Editor",
+    Role.reviewer: "Reviewer",
+}
+AUTHOR_ROLES = frozenset({Role.cla, Role.lead_author, Role.contributing_author})
+
+
+class SourceKind(LabelledEnum):
+    peer_reviewed = "peer_reviewed"
+    book = "book"
+    report = "report"
+    dataset = "dataset"
+    policy_document = "policy_document"
+    testimony = "testimony"
+    initiative_case = "initiative_case"
+
+
+class Certainty(LabelledEnum):
+    """GRADE-style certainty of a body of evidence."""
+
+    high = "high"
+    moderate = "moderate"
+    low = "low"
+    very_low = "very_low"
+
+
+class Evidence(LabelledEnum):
+    limited = "limited"
+    medium = "medium"
+    robust = "robust"
+
+
+class Agreement(LabelledEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class Confidence(LabelledEnum):
+    very_low = "very_low"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    very_high = "very_high"
+
+
+class Likelihood(LabelledEnum):
+    """IPCC calibrated likelihood terms, most to least likely."""
+
+    virtually_certain = "virtually_certain"
+    extremely_likely = "extremely_likely"
+    very_likely = "very_likely"
+    likely = "likely"
+    more_likely_than_not = "more_likely_than_not"
+    about_as_likely_as_not = "about_as_likely_as_not"
+    unlikely = "unlikely"
+    very_unlikely = "very_unlikely"
+    extremely_unlikely = "extremely_unlikely"
+    exceptionally_unlikely = "exceptionally_unlikely"
+
+
+class Classification(LabelledEnum):
+    consensus = "consensus"
+    broad_agreement = "broad_agreement"
+    disagreement = "disagreement"
+    false_solution = "false_solution"
+    open_question = "open_question"
+
+
+class Stance(LabelledEnum):
+    support = "support"
+    oppose = "oppose"
+    conditional = "conditional"
+    divided = "divided"
+
+
+class ActorType(LabelledEnum):
+    """Kinds of actor a recommendation can address or a position can come from."""
+
+    national_government = "national_government"
+    local_government = "local_government"
+    international_organisation = "international_organisation"
+    business = "business"
+    employers_organisation = "employers_organisation"
+    trade_union = "trade_union"
+    civil_society = "civil_society"
+    investors = "investors"
+    researchers = "researchers"
+    citizens = "citizens"
+
+
+class Scale(LabelledEnum):
+    local = "local"
+    subnational = "subnational"
+    national = "national"
+    regional = "regional"
+    global_ = "global"
+
+    @property
+    def label(self) -> str:
+        return "Global" if self is Scale.global_ else super().label
+
+
+class Horizon(LabelledEnum):
+    """The roadmap step a recommendation belongs to."""
+
+    immediate = "immediate"
+    short_term = "short_term"
+    medium_term = "medium_term"
+    long_term = "long_term"
+
+    @property
+    def label(self) -> str:
+        return HORIZON_LABELS[self]
+
+
+HORIZON_LABELS: dict[Horizon, str] = {
+    Horizon.immediate: "Immediate (within a year)",
+    Horizon.short_term: "Short term (1–3 years)",
+    Horizon.medium_term: "Medium term (3–10 years)",
+    Horizon.long_term: "Long term (beyond 10 years)",
+}
+
+
+class InitiativeStatus(LabelledEnum):
+    proposed = "proposed"
+    under_review = "under_review"
+    reviewed = "reviewed"
+    declined = "declined"
+
+
+class RoundStatus(LabelledEnum):
+    open = "open"
+    closed = "closed"
+
+
+class CommentKind(LabelledEnum):
+    general = "general"
+    substantive = "substantive"
+    editorial = "editorial"
+
+
+class Disposition(LabelledEnum):
+    accepted = "accepted"
+    taken_into_account = "taken_into_account"
+    noted = "noted"
+    rejected = "rejected"
+
+
+class DecisionKind(LabelledEnum):
+    report_approval = "report_approval"
+    reform_endorsement = "reform_endorsement"
+
+
+class DecisionRule(LabelledEnum):
+    """How a Council decision is tallied."""
+
+    majority_no_objection = "majority_no_objection"
+    unanimity = "unanimity"
+
+    @property
+    def label(self) -> str:
+        return {
+            DecisionRule.majority_no_objection: "Majority of members, no unresolved objection",
+            DecisionRule.unanimity: "Unanimity of members",
+        }[self]
+
+
+class DecisionStatus(LabelledEnum):
+    open = "open"
+    approved = "approved"
+    rejected = "rejected"
+    void = "void"
+
+
+class Vote(LabelledEnum):
+    approve = "approve"
+    approve_with_changes = "approve_with_changes"
+    abstain = "abstain"
+    object = "object"
+
+
+class TranslationStatus(LabelledEnum):
+    not_started = "not_started"
+    in_progress = "in_progress"
+    translated = "translated"
+    reviewed = "reviewed"
+
+
+# --------------------------------------------------------------------------- themes
+
+
+class Theme(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=40)
+    name: str = Field(max_length=200)
+    cluster: str = Field(max_length=200)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    position: int = 0
+
+
+class ThemeLink(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("theme_a_id", "theme_b_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    theme_a_id: int = Field(foreign_key="theme.id", index=True)
+    theme_b_id: int = Field(foreign_key="theme.id", index=True)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+# --------------------------------------------------------------------------- people
+
+
+class PersonBase(SQLModel):
+    email: str = Field(max_length=320)
+    name: str = Field(max_length=200)
+    gender: str = Field(default="", max_length=40)
+    region: str = Field(default="", max_length=80)
+    country: str = Field(default="", max_length=80)
+    discipline: str = Field(default="", max_length=120)
+    sector: str = Field(default="", max_length=80)
+    affiliation: str = Field(default="", max_length=300)
+
+
+class Person(PersonBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True, index=True)
+    password_hash: str = Field(default="", max_length=200)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PersonCreate(PersonBase):
+    password: str | None = None
+
+
+class Membership(SQLModel, table=True):
+    """A role a person holds: in one report, or workspace-wide (report_id is null)."""
+
+    __table_args__ = (UniqueConstraint("person_id", "report_id", "role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
+    role: Role = Field(sa_type=enum_type(Role))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class EthicsSignature(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("person_id", "code_version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    code_version: str = Field(max_length=20)
+    signed_at: datetime = Field(default_factory=utcnow)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+class ReportBase(SQLModel):
+    slug: str = Field(max_length=80)
+    title: str = Field(max_length=300)
+    theme_id: int | None = Field(default=None, foreign_key="theme.id")
+    start_date: date
+    due_date: date
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Report(ReportBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True, index=True)
+    stage: Stage = Field(default=Stage.scoping, sa_type=enum_type(Stage))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportCreate(ReportBase):
+    pass
+
+
+class SectionBase(SQLModel):
+    code: str = Field(max_length=20)
+    question: Question = Field(sa_type=enum_type(Question))
+    title: str = Field(max_length=300)
+    brief: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    due_date: date | None = None
+    word_target: int | None = None
+
+
+class Section(SectionBase, table=True):
+    __table_args__ = (UniqueConstraint("report_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    position: int = 0
+    lead_author_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    status: SectionStatus = Field(
+        default=SectionStatus.not_started, sa_type=enum_type(SectionStatus)
+    )
+    head_revision_id: int | None = None
+    words: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class SectionCreate(SectionBase):
+    pass
+
+
+class SectionAuthor(SQLModel, table=True):
+    """A co-author of a section (the lead author is on the section itself)."""
+
+    section_id: int = Field(foreign_key="section.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+
+
+class SectionRevision(SQLModel, table=True):
+    """One immutable text of a section; ``number`` counts from 1 within the section.
+
+    The unique (section_id, number) pair is what makes concurrent saves safe on
+    every database: two saves based on the same head both try to write the same
+    number, and only one can.
+    """
+
+    __table_args__ = (UniqueConstraint("section_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    section_id: int = Field(foreign_key="section.id", index=True)
+    number: int
+    parent_id: int | None = Field(default=None, foreign_key="sectionrevision.id")
+    author_id: int | None = Field(default=None, foreign_key="person.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    message: str = Field(default="", max_length=500)
+    words: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+class SourceBase(SQLModel):
+    key: str = Field(max_length=200)
+    kind: SourceKind = Field(default=SourceKind.peer_reviewed, sa_type=enum_type(SourceKind))
+    language: str = Field(default="en", max_length=20)
+    region: str = Field(default="", max_length=80)
+    certainty: Certainty | None = Field(default=None, sa_type=enum_type(Certainty))
+    certainty_note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Source(SourceBase, table=True):
+    """A piece of evidence; ``csl`` is its CSL-JSON record, the rest is for search."""
+
+    __table_args__ = (
+        UniqueConstraint("report_id", "key"),
+        Index("ix_source_report_doi", "report_id", "doi"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    csl: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    title: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    authors: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    year: int | None = None
+    doi: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class SourceCreate(SourceBase):
+    csl: dict = Field(default_factory=dict)
+
+
+class Citation(SQLModel, table=True):
+    section_id: int = Field(foreign_key="section.id", primary_key=True)
+    source_id: int = Field(foreign_key="source.id", primary_key=True, index=True)
+
+
+class FindingBase(SQLModel):
+    code: str = Field(max_length=20)
+    statement: str = Field(sa_column=Column(Text, nullable=False))
+    evidence: Evidence = Field(sa_type=enum_type(Evidence))
+    agreement: Agreement = Field(sa_type=enum_type(Agreement))
+    likelihood: Likelihood | None = Field(default=None, sa_type=enum_type(Likelihood))
+    traceable_account: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    section_id: int | None = Field(default=None, foreign_key="section.id")
+
+
+class Finding(FindingBase, table=True):
+    __table_args__ = (UniqueConstraint("report_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    confidence: Confidence = Field(sa_type=enum_type(Confidence))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class FindingCreate(FindingBase):
+    source_ids: list[int] = Field(default_factory=list)
+
+
+class FindingSource(SQLModel, table=True):
+    finding_id: int = Field(foreign_key="finding.id", primary_key=True)
+    source_id: int = Field(foreign_key="source.id", primary_key=True)
+
+
+class Actor(SQLModel, table=True):
+    """Someone whose stance matters: a government, a union federation, a business network."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    actor_type: ActorType = Field(sa_type=enum_type(ActorType))
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class ConsensusItemBase(SQLModel):
+    statement: str = Field(sa_column=Column(Text, nullable=False))
+    classification: Classification = Field(sa_type=enum_type(Classification))
+    why_false: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    section_id: int | None = Field(default=None, foreign_key="section.id")
+
+
+class ConsensusItem(ConsensusItemBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ConsensusItemCreate(ConsensusItemBase):
+    pass
+
+
+class Position(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("item_id", "actor_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="consensusitem.id", index=True)
+    actor_id: int = Field(foreign_key="actor.id", index=True)
+    stance: Stance = Field(sa_type=enum_type(Stance))
+    rationale: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    source_id: int | None = Field(default=None, foreign_key="source.id")
+
+
+class RecommendationBase(SQLModel):
+    code: str = Field(max_length=20)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    addressees: list[ActorType] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    scale: Scale = Field(sa_type=enum_type(Scale))
+    horizon: Horizon = Field(sa_type=enum_type(Horizon))
+    context_conditions: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    normative_assumptions: str = Field(
+        default="", sa_column=Column(Text, nullable=False, default="")
+    )
+    section_id: int | None = Field(default=None, foreign_key="section.id")
+
+
+class Recommendation(RecommendationBase, table=True):
+    __table_args__ = (UniqueConstraint("report_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class RecommendationCreate(RecommendationBase):
+    finding_ids: list[int] = Field(default_factory=list)
+    initiative_ids: list[int] = Field(default_factory=list)
+
+
+class RecommendationFinding(SQLModel, table=True):
+    recommendation_id: int = Field(foreign_key="recommendation.id", primary_key=True)
+    finding_id: int = Field(foreign_key="finding.id", primary_key=True)
+
+
+class RecommendationInitiative(SQLModel, table=True):
+    recommendation_id: int = Field(foreign_key="recommendation.id", primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", primary_key=True)
+
+
+class InitiativeBase(SQLModel):
+    name: str = Field(max_length=300)
+    location: str = Field(default="", max_length=300)
+    region: str = Field(default="", max_length=80)
+    who: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    what: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    outcomes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    evidence: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    replicability: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Initiative(InitiativeBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    review_status: InitiativeStatus = Field(
+        default=InitiativeStatus.proposed, sa_type=enum_type(InitiativeStatus)
+    )
+    review_note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class InitiativeCreate(InitiativeBase):
+    pass
+
+
+# --------------------------------------------------------------------------- review
+
+
+class ReviewRound(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("report_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    name: str = Field(max_length=40)
+    stage: Stage = Field(sa_type=enum_type(Stage))
+    status: RoundStatus = Field(default=RoundStatus.open, sa_type=enum_type(RoundStatus))
+    opens_on: date
+    closes_on: date
+    opened_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+
+
+class FrozenSection(SQLModel, table=True):
+    """The revision of a section that a review round froze for reviewers."""
+
+    round_id: int = Field(foreign_key="reviewround.id", primary_key=True)
+    section_id: int = Field(foreign_key="section.id", primary_key=True)
+    revision_id: int = Field(foreign_key="sectionrevision.id")
+
+
+class ReviewComment(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("round_id", "number"),
+        Index("ix_reviewcomment_round_section", "round_id", "section_id"),
+        Index("ix_reviewcomment_round_disposition", "round_id", "disposition"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="reviewround.id", index=True)
+    number: int
+    section_id: int = Field(foreign_key="section.id", index=True)
+    from_line: int
+    to_line: int
+    reviewer_id: int | None = Field(default=None, foreign_key="person.id")
+    reviewer_name: str = Field(max_length=200)
+    affiliation: str = Field(default="", max_length=300)
+    kind: CommentKind = Field(default=CommentKind.substantive, sa_type=enum_type(CommentKind))
+    comment: str = Field(sa_column=Column(Text, nullable=False))
+    suggested_change: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    response: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    disposition: Disposition | None = Field(default=None, sa_type=enum_type(Disposition))
+    responded_by_id: int | None = Field(default=None, foreign_key="person.id")
+    responded_at: datetime | None = None
+    signed_off_by_id: int | None = Field(default=None, foreign_key="person.id")
+    signed_off_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# --------------------------------------------------------------------------- council
+
+
+class CouncilDecision(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    kind: DecisionKind = Field(sa_type=enum_type(DecisionKind))
+    rule: DecisionRule = Field(sa_type=enum_type(DecisionRule))
+    title: str = Field(max_length=300)
+    reform: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id")
+    text_hash: str = Field(max_length=64)
+    status: DecisionStatus = Field(default=DecisionStatus.open, sa_type=enum_type(DecisionStatus))
+    opened_by_id: int | None = Field(default=None, foreign_key="person.id")
+    opened_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+
+
+class DecisionFinding(SQLModel, table=True):
+    """A finding a reform endorsement rests on."""
+
+    decision_id: int = Field(foreign_key="councildecision.id", primary_key=True)
+    finding_id: int = Field(foreign_key="finding.id", primary_key=True)
+
+
+class CouncilVote(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("decision_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="councildecision.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    vote: Vote = Field(sa_type=enum_type(Vote))
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    cast_at: datetime = Field(default_factory=utcnow)
+
+
+# --------------------------------------------------------------------------- translation
+
+
+class Translation(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("section_id", "language"),)
+    id: int | None = Field(default=None, primary_key=True)
+    section_id: int = Field(foreign_key="section.id", index=True)
+    language: str = Field(max_length=20)
+    revision_id: int | None = Field(default=None, foreign_key="sectionrevision.id")
+    status: TranslationStatus = Field(
+        default=TranslationStatus.not_started, sa_type=enum_type(TranslationStatus)
+    )
+    translator_id: int | None = Field(default=None, foreign_key="person.id")
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# --------------------------------------------------------------------------- audit
+
+
+class AuditEvent(SQLModel, table=True):
+    __table_args__ = (Index("ix_auditevent_entity", "entity", "entity_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    action: str = Field(max_length=80)
+    entity: str = Field(max_length=40)
+    entity_id: int | None = None
+    report_id: int | None = Field(default=None, index=True)
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

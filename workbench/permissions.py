@@ -1,0 +1,151 @@
+"""Who may do what: one matrix of actions × roles, and the checks services call.
+
+Deny by default: an action is allowed only when the acting person holds one of
+the roles the matrix lists for it, in the report concerned or workspace-wide.
+Authors (CLA, Lead Author, Contributing Author) must also have signed the
+current Code of Ethics before any action that changes the report's content.
+Finer rules that depend on the record (a Lead Author writes only the sections
+they lead or co-author) live in the service that owns the record.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from sqlmodel import Session, select
+
+from workbench.errors import PermissionDenied
+from workbench.models import AUTHOR_ROLES, EthicsSignature, Membership, Person, Role
+
+S, CM, CLA, LA, CA, RE, RV = (
+    Role.secretariat,
+    Role.council_member,
+    Role.cla,
+    Role.lead_author,
+    Role.contributing_author,
+    Role.review_editor,
+    Role.reviewer,
+)
+
+
+class Action(enum.StrEnum):
+    manage_people = "manage_people"
+    create_report = "create_report"
+    edit_report = "edit_report"
+    advance_stage = "advance_stage"
+    publish_report = "publish_report"
+    manage_team = "manage_team"
+    read_report = "read_report"
+    edit_outline = "edit_outline"
+    set_section_status = "set_section_status"
+    write_section = "write_section"
+    edit_sources = "edit_sources"
+    edit_content = "edit_content"
+    review_initiative = "review_initiative"
+    manage_review_round = "manage_review_round"
+    comment = "comment"
+    import_comments = "import_comments"
+    respond_to_comment = "respond_to_comment"
+    sign_off_response = "sign_off_response"
+    open_decision = "open_decision"
+    vote = "vote"
+    edit_translation = "edit_translation"
+    backup = "backup"
+
+
+MATRIX: dict[Action, frozenset[Role]] = {
+    Action.manage_people: frozenset({S}),
+    Action.create_report: frozenset({S}),
+    Action.edit_report: frozenset({S, CLA}),
+    Action.advance_stage: frozenset({S, CLA}),
+    Action.publish_report: frozenset({S}),
+    Action.manage_team: frozenset({S, CLA}),
+    Action.read_report: frozenset({S, CM, CLA, LA, CA, RE, RV}),
+    Action.edit_outline: frozenset({CLA}),
+    Action.set_section_status: frozenset({CLA, LA}),
+    Action.write_section: frozenset({CLA, LA, CA}),
+    Action.edit_sources: frozenset({S, CLA, LA, CA}),
+    Action.edit_content: frozenset({CLA, LA}),
+    Action.review_initiative: frozenset({CLA, RE}),
+    Action.manage_review_round: frozenset({S, CLA}),
+    Action.comment: frozenset({RV}),
+    Action.import_comments: frozenset({S, CLA}),
+    Action.respond_to_comment: frozenset({CLA, LA}),
+    Action.sign_off_response: frozenset({RE}),
+    Action.open_decision: frozenset({S}),
+    Action.vote: frozenset({CM}),
+    Action.edit_translation: frozenset({S, CLA}),
+    Action.backup: frozenset({S}),
+}
+
+# Actions that change a report's content: authors need a signed Code of Ethics.
+CONTENT_ACTIONS = frozenset(
+    {
+        Action.edit_outline,
+        Action.set_section_status,
+        Action.write_section,
+        Action.edit_sources,
+        Action.edit_content,
+        Action.respond_to_comment,
+    }
+)
+
+
+def roles_of(session: Session, person: Person, report_id: int | None = None) -> set[Role]:
+    """Return the roles a person holds workspace-wide and, if given, in one report."""
+    rows = session.exec(select(Membership).where(Membership.person_id == person.id)).all()
+    return {
+        m.role
+        for m in rows
+        if m.report_id is None or (report_id is not None and m.report_id == report_id)
+    }
+
+
+def has_signed_current_code(session: Session, person: Person) -> bool:
+    """Return True when the person has signed the current Code of Ethics."""
+    from workbench.governance import ETHICS_CODE_VERSION
+
+    return (
+        session.exec(
+            select(EthicsSignature).where(
+                EthicsSignature.person_id == person.id,
+                EthicsSignature.code_version == ETHICS_CODE_VERSION,
+            )
+        ).first()
+        is not None
+    )
+
+
+def can(
+    session: Session, person: Person | None, action: Action, report_id: int | None = None
+) -> bool:
+    """Return True when ``person`` may do ``action`` (in ``report_id``, if it concerns one)."""
+    try:
+        require(session, person, action, report_id)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def require(
+    session: Session, person: Person | None, action: Action, report_id: int | None = None
+) -> set[Role]:
+    """Raise PermissionDenied unless ``person`` may do ``action``; return the roles that allow it."""
+    if person is None or person.id is None or not person.active:
+        raise PermissionDenied("Sign in first: this needs an active account.")
+    allowed = MATRIX[action]
+    granting = roles_of(session, person, report_id) & allowed
+    if not granting:
+        needed = ", ".join(sorted(r.label for r in allowed))
+        raise PermissionDenied(
+            f"{person.name} may not {action.value.replace('_', ' ')}: this needs the role of {needed}."
+        )
+    if (
+        action in CONTENT_ACTIONS
+        and granting <= AUTHOR_ROLES
+        and not has_signed_current_code(session, person)
+    ):
+        raise PermissionDenied(
+            f"{person.name} must sign the Code of Ethics before changing anything in a report."
+        )
+    return granting
