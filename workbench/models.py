@@ -17,7 +17,7 @@ Vocabulary (see DESIGN.md §3):
   **CouncilVote** rows are the members' votes.
 
 Each table is a plain SQLModel class; ``*Create`` / ``*Update`` classes beside a
-table validate what services accept. Timestamps are naive UTC.
+table validate what services accept. Timestamps are timezone-aware UTC.
 
 ``Section.head_revision_id`` is deliberately not a foreign key: it would make a
 cycle with ``SectionRevision.section_id``. ``sections.save_revision`` is the only
@@ -35,8 +35,8 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    """Return the current UTC time without tzinfo (how every timestamp is stored)."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Return the current time in UTC (every timestamp is stored and read back in UTC)."""
+    return datetime.now(UTC)
 
 
 def enum_type(enum_cls: type[enum.Enum]) -> SAEnum:

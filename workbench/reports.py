@@ -1,16 +1,338 @@
-"""Reports: creation by the Secretariat, stages and their gates, progress figures."""
+"""Reports: creation by the Secretariat, stages and their gates, progress figures.
+
+A report moves through its **stages** one step at a time::
+
+    scoping → zero_order_draft → first_order_draft → second_order_draft
+            → final_draft → council_review → approved → published
+
+Each step forward has a **gate** (:func:`gate_problems` lists what blocks it):
+
+- into the zero-order draft: an outline that answers all four synthesis questions;
+- into the first-order draft: every section has text;
+- into the second-order draft / final draft: the first-order / second-order
+  review round has been held and closed (closing needs every comment answered);
+- into council review: every section accepted and all four questions covered;
+- into approved: a Council approval of the current text;
+- into published: that approval still bound to the exact text (any later edit
+  voids it), and only the Secretariat publishes.
+
+A report may step back one stage (say, when the Council asks for changes),
+except once published.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+import re
+from dataclasses import dataclass, field
+from datetime import date
 
-from workbench.errors import NotFound
-from workbench.models import Report
+from sqlmodel import Session, col, func, select
+
+from workbench import audit
+from workbench.errors import NotFound, ValidationError
+from workbench.governance import horizon_warnings
+from workbench.models import (
+    STAGE_ORDER,
+    Membership,
+    Person,
+    Report,
+    ReportCreate,
+    ReviewComment,
+    ReviewRound,
+    Role,
+    RoundStatus,
+    Section,
+    SectionStatus,
+    Stage,
+    Theme,
+    utcnow,
+)
+from workbench.permissions import Action, require
+from workbench.sections import coverage_gaps
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 
 
 def get_report(session: Session, slug: str) -> Report:
     """Return the report with this slug, or raise NotFound."""
     report = session.exec(select(Report).where(Report.slug == slug)).first()
     if report is None:
-        raise NotFound(f"No report with the slug '{slug}'.")
+        slugs = ", ".join(session.exec(select(Report.slug).order_by(col(Report.slug))).all())
+        raise NotFound(f"No report with the slug '{slug}'. Reports: {slugs or 'none yet'}.")
     return report
+
+
+def get_report_by_id(session: Session, report_id: int) -> Report:
+    """Return the report with this id, or raise NotFound."""
+    report = session.get(Report, report_id)
+    if report is None:
+        raise NotFound(f"No report with id {report_id}.")
+    return report
+
+
+def _validate(session: Session, data: ReportCreate, *, report_id: int | None = None) -> None:
+    if not SLUG_PATTERN.match(data.slug or ""):
+        raise ValidationError(
+            f"'{data.slug}' is not a valid slug: use lower-case letters, digits and hyphens, "
+            "like 'living-wages'."
+        )
+    if not (data.title or "").strip():
+        raise ValidationError("A report needs a title.")
+    if data.due_date <= data.start_date:
+        raise ValidationError(
+            f"The due date ({data.due_date}) must come after the start date ({data.start_date})."
+        )
+    if data.theme_id is not None and session.get(Theme, data.theme_id) is None:
+        raise ValidationError(f"No theme with id {data.theme_id}.")
+    clash = session.exec(select(Report).where(Report.slug == data.slug)).first()
+    if clash is not None and clash.id != report_id:
+        raise ValidationError(f"A report with the slug '{data.slug}' already exists.")
+    for language in data.languages:
+        if not re.match(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", language):
+            raise ValidationError(f"'{language}' is not a language code (use e.g. 'en', 'fr').")
+
+
+def create_report(*, session: Session, actor: Person, data: ReportCreate) -> tuple[Report, list[str]]:
+    """Create a report at the scoping stage (Secretariat); return it with the rule warnings."""
+    require(session, actor, Action.create_report)
+    _validate(session, data)
+    languages = list(dict.fromkeys(data.languages or ["en"]))
+    if "en" not in languages:
+        languages.insert(0, "en")  # the Panel's working language
+    report = Report(**data.model_dump(exclude={"languages", "title"}), title=data.title.strip())
+    report.languages = languages
+    session.add(report)
+    session.flush()
+    audit.record(session, actor, "create", "report", report.id, report_id=report.id, slug=report.slug)
+    session.commit()
+    return report, horizon_warnings(report.start_date, report.due_date)
+
+
+def update_report(*, session: Session, actor: Person, report: Report, **changes) -> Report:
+    """Change a report's title, theme, dates, languages or summary (Secretariat or CLA)."""
+    require(session, actor, Action.edit_report, report.id)
+    allowed = {"title", "theme_id", "start_date", "due_date", "languages", "summary"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} of a report.")
+    data = ReportCreate(**{**report.model_dump(include=set(ReportCreate.model_fields)), **changes})
+    _validate(session, data, report_id=report.id)
+    for key, value in changes.items():
+        setattr(report, key, value)
+    session.add(report)
+    audit.record(session, actor, "update", "report", report.id, report_id=report.id, fields=sorted(changes))
+    session.commit()
+    return report
+
+
+# --------------------------------------------------------------------------- stages
+
+
+def _closed_round(session: Session, report_id: int, stage: Stage) -> bool:
+    return (
+        session.exec(
+            select(ReviewRound).where(
+                ReviewRound.report_id == report_id,
+                ReviewRound.stage == stage,
+                ReviewRound.status == RoundStatus.closed,
+            )
+        ).first()
+        is not None
+    )
+
+
+def gate_problems(session: Session, report: Report, to: Stage) -> list[str]:
+    """Return what stops a report moving from its stage to ``to`` (empty when it may)."""
+    to = Stage(to)
+    current = Stage(report.stage)
+    here, there = STAGE_ORDER.index(current), STAGE_ORDER.index(to)
+    if there == here:
+        return [f"The report is already at the stage '{to.label}'."]
+    if there < here:
+        if current is Stage.published:
+            return ["A published report cannot go back to an earlier stage."]
+        if there != here - 1:
+            return [f"A report steps back one stage at a time (to '{STAGE_ORDER[here - 1].label}')."]
+        return []
+    if there != here + 1:
+        return [
+            f"A report moves one stage at a time: from '{current.label}' the next is "
+            f"'{STAGE_ORDER[here + 1].label}'."
+        ]
+    sections = session.exec(select(Section).where(Section.report_id == report.id)).all()
+    problems: list[str] = []
+    if to is Stage.zero_order_draft:
+        if not sections:
+            problems.append("The report has no outline yet.")
+        problems += [g for g in coverage_gaps(session, report.id) if g.startswith("No section answers")]
+    elif to is Stage.first_order_draft:
+        empty = [s.code for s in sections if s.head_revision_id is None]
+        if not sections:
+            problems.append("The report has no sections.")
+        if empty:
+            problems.append(f"Sections without text: {', '.join(sorted(empty))}.")
+    elif to in (Stage.second_order_draft, Stage.final_draft):
+        held = Stage.first_order_draft if to is Stage.second_order_draft else Stage.second_order_draft
+        if not _closed_round(session, report.id, held):
+            problems.append(
+                f"The {held.label.lower()} review round has not been held and closed yet."
+            )
+    elif to is Stage.council_review:
+        pending = [s.code for s in sections if s.status != SectionStatus.accepted]
+        if pending:
+            problems.append(f"Sections not yet accepted: {', '.join(sorted(pending))}.")
+        problems += coverage_gaps(session, report.id)
+    elif to in (Stage.approved, Stage.published):
+        from workbench.council import valid_approval
+
+        if valid_approval(session, report.id) is None:
+            problems.append(
+                "There is no Council approval of the current text "
+                "(any edit after the vote voids it)."
+            )
+    return problems
+
+
+def advance_stage(*, session: Session, actor: Person, report: Report, to: Stage) -> Report:
+    """Move a report to the stage ``to`` through its gate (one step forward or back)."""
+    to = Stage(to)
+    require(
+        session,
+        actor,
+        Action.publish_report if to is Stage.published else Action.advance_stage,
+        report.id,
+    )
+    problems = gate_problems(session, report, to)
+    if problems:
+        raise ValidationError(
+            f"'{report.slug}' cannot move to '{to.label}': " + " ".join(problems)
+        )
+    old = report.stage
+    report.stage = to
+    session.add(report)
+    audit.record(
+        session, actor, "advance_stage", "report", report.id, report_id=report.id,
+        old=Stage(old).value, new=to.value,
+    )
+    session.commit()
+    return report
+
+
+# --------------------------------------------------------------------------- progress
+
+
+@dataclass
+class ReportProgress:
+    """A report's progress figures, as the dashboard and ``workbench reports list`` show them."""
+
+    id: int
+    slug: str
+    title: str
+    stage: Stage
+    start_date: date
+    due_date: date
+    sections: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    words: int = 0
+    word_target: int = 0
+    overdue: int = 0
+    open_comments: int = 0
+    authors: int = 0
+
+    @property
+    def accepted_share(self) -> float:
+        """Return the share of sections accepted, 0–1."""
+        return (self.by_status.get(SectionStatus.accepted.value, 0) / self.sections) if self.sections else 0.0
+
+    def as_dict(self) -> dict:
+        """Return the figures as plain JSON-ready values."""
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "stage": self.stage.value,
+            "start_date": self.start_date.isoformat(),
+            "due_date": self.due_date.isoformat(),
+            "sections": self.sections,
+            "by_status": self.by_status,
+            "words": self.words,
+            "word_target": self.word_target,
+            "overdue_sections": self.overdue,
+            "open_comments": self.open_comments,
+            "authors": self.authors,
+            "accepted_share": round(self.accepted_share, 3),
+        }
+
+
+def list_reports(session: Session, *, today: date | None = None) -> list[ReportProgress]:
+    """Return every report with its progress figures, computed by aggregate queries."""
+    today = today or utcnow().date()
+    reports = session.exec(select(Report).order_by(col(Report.slug))).all()
+    result = {
+        r.id: ReportProgress(
+            id=r.id, slug=r.slug, title=r.title, stage=Stage(r.stage),
+            start_date=r.start_date, due_date=r.due_date,
+        )
+        for r in reports
+    }
+    for report_id, status, count, words, target in session.exec(
+        select(
+            Section.report_id,
+            Section.status,
+            func.count(),
+            func.sum(Section.words),
+            func.sum(func.coalesce(Section.word_target, 0)),
+        ).group_by(Section.report_id, Section.status)
+    ).all():
+        progress = result[report_id]
+        progress.by_status[SectionStatus(status).value] = count
+        progress.sections += count
+        progress.words += int(words or 0)
+        progress.word_target += int(target or 0)
+    for report_id, count in session.exec(
+        select(Section.report_id, func.count())
+        .where(
+            col(Section.due_date).is_not(None),
+            col(Section.due_date) < today,
+            Section.status != SectionStatus.accepted,
+        )
+        .group_by(Section.report_id)
+    ).all():
+        result[report_id].overdue = count
+    for report_id, count in session.exec(
+        select(ReviewRound.report_id, func.count())
+        .join(ReviewComment, col(ReviewComment.round_id) == col(ReviewRound.id))
+        .where(col(ReviewComment.disposition).is_(None))
+        .group_by(ReviewRound.report_id)
+    ).all():
+        result[report_id].open_comments = count
+    for report_id, count in session.exec(
+        select(Membership.report_id, func.count(func.distinct(Membership.person_id)))
+        .where(
+            col(Membership.report_id).is_not(None),
+            col(Membership.role).in_([Role.cla, Role.lead_author]),
+        )
+        .group_by(Membership.report_id)
+    ).all():
+        result[report_id].authors = count
+    return list(result.values())
+
+
+def report_progress(session: Session, report: Report, *, today: date | None = None) -> ReportProgress:
+    """Return the progress figures of one report."""
+    for progress in list_reports(session, today=today):
+        if progress.id == report.id:
+            return progress
+    raise NotFound(f"No report with id {report.id}.")
+
+
+def reports_for(session: Session, person: Person) -> list[Report]:
+    """Return the reports a person can open: all for workspace roles, else their memberships."""
+    memberships = session.exec(select(Membership).where(Membership.person_id == person.id)).all()
+    if any(m.report_id is None for m in memberships):
+        return list(session.exec(select(Report).order_by(col(Report.slug))).all())
+    ids = {m.report_id for m in memberships}
+    if not ids:
+        return []
+    return list(
+        session.exec(select(Report).where(col(Report.id).in_(ids)).order_by(col(Report.slug))).all()
+    )

@@ -1,0 +1,99 @@
+"""Teams: members, ethics, balance and the Panel's rule warnings."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_person
+from workbench import teams
+from workbench.errors import NotFound, PermissionDenied, ValidationError
+from workbench.governance import ETHICS_CODE_VERSION
+from workbench.models import Role
+
+
+def test_members_lists_roles_and_signatures(session, world):
+    team = teams.members(session, world.report.id)
+    assert [m.person.name for m in team[:3]] == ["CLA 1", "CLA 2", "CLA 3"]
+    reviewer = next(m for m in team if m.person.id == world.reviewer.id)
+    assert reviewer.roles == [Role.reviewer] and not reviewer.signed and not reviewer.is_author
+
+
+def test_add_and_remove_members(session, world):
+    newcomer = make_person(session, "Newcomer")
+    teams.add_member(
+        session=session, actor=world.cla, report=world.report, person=newcomer,
+        role=Role.lead_author,
+    )
+    with pytest.raises(ValidationError, match="already Lead Author"):
+        teams.add_member(
+            session=session, actor=world.cla, report=world.report, person=newcomer,
+            role=Role.lead_author,
+        )
+    teams.remove_member(
+        session=session, actor=world.cla, report=world.report, person=newcomer,
+        role=Role.lead_author,
+    )
+    with pytest.raises(NotFound):
+        teams.remove_member(
+            session=session, actor=world.cla, report=world.report, person=newcomer,
+            role=Role.lead_author,
+        )
+
+
+def test_cannot_remove_someone_who_still_leads_sections(session, world):
+    with pytest.raises(ValidationError, match="leads sections 1.1"):
+        teams.remove_member(
+            session=session, actor=world.cla, report=world.report, person=world.la,
+            role=Role.lead_author,
+        )
+
+
+def test_workspace_roles_are_not_report_roles(session, world):
+    with pytest.raises(ValidationError, match="workspace role"):
+        teams.add_member(
+            session=session, actor=world.secretariat, report=world.report,
+            person=world.outsider, role=Role.council_member,
+        )
+
+
+def test_lead_authors_cannot_manage_the_team(session, world):
+    with pytest.raises(PermissionDenied):
+        teams.add_member(
+            session=session, actor=world.la, report=world.report, person=world.outsider,
+            role=Role.lead_author,
+        )
+
+
+def test_signing_the_code_of_ethics(session, world):
+    version, text = teams.ethics_code()
+    assert version == ETHICS_CODE_VERSION
+    assert "Integrity" in text and not text.startswith("---")
+    sig = teams.sign_ethics(session=session, actor=world.reviewer)
+    again = teams.sign_ethics(session=session, actor=world.reviewer)
+    assert sig.id == again.id and sig.code_version == version
+
+
+def test_the_world_team_raises_only_the_author_count_warning(session, world):
+    # 3 CLAs + 8 LAs = 11 authors: within 10–15, so no warning at all.
+    assert teams.team_warnings(session, world.report) == []
+
+
+def test_warnings_for_a_thin_unbalanced_team(session, world):
+    for cla in world.clas[1:]:
+        cla.sector = "academia"
+        cla.region = "Europe"
+    session.commit()
+    unsigned = make_person(session, "Unsigned LA", roles=[(Role.lead_author, world.report)])
+    warnings = teams.team_warnings(session, world.report)
+    assert any("same sector (academia)" in w for w in warnings)
+    assert any("same region (europe)" in w for w in warnings)
+    assert any("12 authors" in w for w in warnings) is False
+    assert any("Unsigned LA" in w and "Code of Ethics" in w for w in warnings)
+    assert unsigned.id
+
+
+def test_balance_counts_authors_only(session, world):
+    counts = teams.team_balance(session, world.report.id)
+    assert sum(counts["gender"].values()) == 12  # 3 CLAs, 8 LAs, 1 contributor
+    assert counts["gender"]["woman"] >= 2
+    assert "not stated" in counts["discipline"]

@@ -1,0 +1,476 @@
+"""The IPCC comment table: reading and writing review comments as CSV or XLSX.
+
+Terms:
+
+- The **comment table** is the spreadsheet reviewers, governments and the
+  Secretariat exchange: one row per comment, with the columns in
+  :data:`COLUMNS`. Row 1 is the header; a problem is reported with the row
+  number a spreadsheet user sees.
+- A **CommentRow** is one row as plain values: the section is its code
+  (``"2.1"``), the kind and disposition are enum values (``"substantive"``,
+  ``"taken_into_account"``) or ``""`` for no disposition.
+- **Formula neutralising**: a cell whose text starts with ``=``, ``+``, ``-``,
+  ``@``, a tab or a carriage return would be run as a formula by a spreadsheet
+  program. Such text is written with one leading apostrophe, which spreadsheet
+  programs read as "this is text". Text that already starts with apostrophes
+  followed by one of those characters gets one more, so reading strips exactly
+  the one apostrophe that writing added and every text round-trips.
+
+This module is pure: it knows files and rows, not the database. Checking that a
+section exists or that lines exist in the frozen text is ``workbench.reviews``'s
+job.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from workbench.errors import ImportFailed
+from workbench.models import CommentKind, Disposition
+
+COLUMNS: list[str] = [
+    "No",
+    "Section",
+    "From line",
+    "To line",
+    "Reviewer",
+    "Affiliation/Government",
+    "Kind",
+    "Comment",
+    "Suggested change",
+    "Response",
+    "Disposition",
+]
+REQUIRED_COLUMNS: list[str] = ["Section", "From line", "To line", "Reviewer", "Comment"]
+MAX_TABLE_BYTES = 50 * 1024 * 1024
+# A 50 MiB XLSX can hold far more once unzipped; refuse archives that would
+# expand beyond this rather than fill the server's memory.
+MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024
+MAX_REVIEWER_CHARS = 200
+MAX_AFFILIATION_CHARS = 300
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# Other spellings of a column heading that tables in the wild use.
+_ALIASES: dict[str, str] = {
+    "no.": "No",
+    "number": "No",
+    "comment no": "No",
+    "comment no.": "No",
+    "affiliation": "Affiliation/Government",
+    "government": "Affiliation/Government",
+    "from": "From line",
+    "to": "To line",
+    "type": "Kind",
+}
+_WIDTHS: dict[str, int] = {
+    "No": 8,
+    "Section": 10,
+    "From line": 10,
+    "To line": 10,
+    "Reviewer": 24,
+    "Affiliation/Government": 28,
+    "Kind": 14,
+    "Comment": 60,
+    "Suggested change": 45,
+    "Response": 60,
+    "Disposition": 20,
+}
+_WRAPPED = frozenset({"Comment", "Suggested change", "Response"})
+# XML 1.0 cannot hold these control characters, so an XLSX cannot either.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_WHOLE_NUMBER = re.compile(r"^\+?\d+(\.0*)?$")
+
+
+@dataclass
+class CommentRow:
+    """One row of the comment table; ``row`` is where it was read from (0 when built)."""
+
+    number: int | None
+    section: str
+    from_line: int
+    to_line: int
+    reviewer: str
+    affiliation: str = ""
+    kind: str = CommentKind.substantive.value
+    comment: str = ""
+    suggested_change: str = ""
+    response: str = ""
+    disposition: str = ""
+    row: int = field(default=0, compare=False)
+
+
+# --------------------------------------------------------------------------- neutralising
+
+
+def neutralise(text: str) -> str:
+    """Return text a spreadsheet program will show as text, never run as a formula."""
+    if text.lstrip("'").startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def restore(text: str) -> str:
+    """Return the text :func:`neutralise` was given (strip the one apostrophe it added)."""
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _choices(enum_cls: type[CommentKind] | type[Disposition]) -> dict[str, str]:
+    """Map every accepted spelling (value or label, any case) to the enum value."""
+    lookup: dict[str, str] = {}
+    for member in enum_cls:
+        lookup[_key(member.value)] = member.value
+        lookup[_key(member.label)] = member.value
+    return lookup
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", text.strip().lower())
+
+
+_KINDS = _choices(CommentKind)
+_DISPOSITIONS = _choices(Disposition)
+
+
+def _label(enum_cls: type[CommentKind] | type[Disposition], value: str) -> str:
+    return enum_cls(value).label if value else ""
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_table(filename: str, content: bytes) -> list[CommentRow]:
+    """Read a comment table from CSV or XLSX bytes, or raise ImportFailed listing every problem."""
+    name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] or "the file"
+    if len(content) > MAX_TABLE_BYTES:
+        raise ImportFailed(
+            f"{name} is {len(content) / 1024 / 1024:.1f} MiB; a comment table may be at most "
+            f"{MAX_TABLE_BYTES // 1024 // 1024} MiB. Split it into several files."
+        )
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension == "csv":
+        rows = _csv_rows(name, content)
+    elif extension == "xlsx":
+        rows = _xlsx_rows(name, content)
+    else:
+        raise ImportFailed(
+            f"{name} is not a comment table the workbench can read: use a .csv or .xlsx file."
+        )
+    return _parse(name, rows)
+
+
+def _csv_rows(name: str, content: bytes) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(
+            f"{name} is not UTF-8 text (byte {exc.start + 1} cannot be read). "
+            "Save it as 'CSV UTF-8' and import it again."
+        ) from None
+    delimiter = _delimiter(text)
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_TABLE_BYTES))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return _numbered_csv(name, reader)
+
+
+def _numbered_csv(name: str, reader: Iterator[list[str]]) -> Iterator[tuple[int, list[Any]]]:
+    number = 0
+    while True:
+        number += 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ImportFailed(f"Row {number} of {name} cannot be read as CSV: {exc}.") from None
+        yield number, values
+
+
+def _delimiter(text: str) -> str:
+    """Guess the delimiter from the header line, where ',', ';' or tab separate the headings."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        return csv.Sniffer().sniff(header, delimiters=",;\t").delimiter
+    except csv.Error:
+        counts = {d: header.count(d) for d in (",", ";", "\t")}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
+def _xlsx_rows(name: str, content: bytes) -> Iterator[tuple[int, list[Any]]]:
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise ImportFailed(
+            f"{name} is not an Excel workbook (.xlsx) — it may be damaged, or an older .xls "
+            "or a CSV renamed. Open it in a spreadsheet program and save it as .xlsx."
+        ) from None
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise ImportFailed(
+            f"{name} would expand to {unzipped / 1024 / 1024:.0f} MiB; the limit is "
+            f"{MAX_UNZIPPED_BYTES // 1024 // 1024} MiB. Split it into several files."
+        )
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise ImportFailed(
+            f"{name} cannot be opened as an Excel workbook ({type(exc).__name__}: {exc}). "
+            "Open it in a spreadsheet program and save it as .xlsx."
+        ) from None
+    return _numbered_xlsx(name, workbook)
+
+
+def _numbered_xlsx(name: str, workbook: Any) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        if not workbook.worksheets:
+            raise ImportFailed(f"{name} has no worksheet.")
+        sheet = workbook.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(values)
+    except ImportFailed:
+        raise
+    except Exception as exc:
+        raise ImportFailed(
+            f"{name} cannot be read as an Excel workbook ({type(exc).__name__}: {exc})."
+        ) from None
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: Any) -> str:
+    """Return a cell as text, the way the spreadsheet showed it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _header_index(name: str, number: int, values: list[Any]) -> dict[str, int]:
+    index: dict[str, int] = {}
+    canonical = {c.lower(): c for c in COLUMNS}
+    for position, value in enumerate(values):
+        heading = " ".join(_cell_text(value).split()).lower()
+        column = canonical.get(heading) or _ALIASES.get(heading)
+        if column and column not in index:
+            index[column] = position
+    missing = [c for c in REQUIRED_COLUMNS if c not in index]
+    if missing:
+        found = ", ".join(f"'{_cell_text(v).strip()}'" for v in values if _cell_text(v).strip())
+        raise ImportFailed(
+            f"Row {number} of {name} (the header) lacks the column(s) "
+            + ", ".join(f"'{m}'" for m in missing)
+            + f". It has {found or 'no headings'}; the comment table's columns are "
+            + ", ".join(COLUMNS)
+            + "."
+        )
+    return index
+
+
+def _parse(name: str, rows: Iterable[tuple[int, list[Any]]]) -> list[CommentRow]:
+    index: dict[str, int] | None = None
+    parsed: list[CommentRow] = []
+    problems: list[str] = []
+    for number, values in rows:
+        if all(_cell_text(v).strip() == "" for v in values):
+            continue
+        if index is None:
+            index = _header_index(name, number, values)
+            continue
+        row, row_problems = _parse_row(name, number, values, index)
+        problems.extend(row_problems)
+        if row is not None:
+            parsed.append(row)
+    if index is None:
+        raise ImportFailed(
+            f"{name} is empty: a comment table needs a header row with the columns "
+            + ", ".join(COLUMNS)
+            + "."
+        )
+    if problems:
+        raise ImportFailed(
+            f"{name} has {len(problems)} problem(s); nothing was imported.", problems
+        )
+    return parsed
+
+
+def _parse_row(
+    name: str, number: int, values: list[Any], index: dict[str, int]
+) -> tuple[CommentRow | None, list[str]]:
+    where = f"Row {number} of {name}"
+    problems: list[str] = []
+
+    def text(column: str) -> str:
+        position = index.get(column)
+        if position is None or position >= len(values):
+            return ""
+        return restore(_cell_text(values[position]))
+
+    def whole(column: str, *, required: bool) -> int | None:
+        raw = text(column).strip()
+        if not raw:
+            if required:
+                problems.append(f"{where}: '{column}' is empty")
+            return None
+        if not _WHOLE_NUMBER.match(raw):
+            problems.append(f"{where}: '{column}' is '{raw}', not a whole number")
+            return None
+        value = int(float(raw)) if "." in raw else int(raw)
+        if value < 1:
+            problems.append(f"{where}: '{column}' is {value}; numbering starts at 1")
+            return None
+        return value
+
+    number_value = whole("No", required=False)
+    section = text("Section").strip()
+    if not section:
+        problems.append(f"{where}: the section is empty")
+    from_line = whole("From line", required=True)
+    to_line = whole("To line", required=True)
+    if from_line is not None and to_line is not None and to_line < from_line:
+        problems.append(f"{where}: 'To line' ({to_line}) is before 'From line' ({from_line})")
+    reviewer = text("Reviewer")
+    if not reviewer.strip():
+        problems.append(f"{where}: the reviewer is empty")
+    elif len(reviewer.strip()) > MAX_REVIEWER_CHARS:
+        problems.append(
+            f"{where}: the reviewer's name has {len(reviewer.strip())} characters; "
+            f"at most {MAX_REVIEWER_CHARS} fit"
+        )
+    affiliation = text("Affiliation/Government")
+    if len(affiliation.strip()) > MAX_AFFILIATION_CHARS:
+        problems.append(
+            f"{where}: the affiliation has {len(affiliation.strip())} characters; "
+            f"at most {MAX_AFFILIATION_CHARS} fit"
+        )
+    comment = text("Comment")
+    if not comment.strip():
+        problems.append(f"{where}: the comment is empty")
+    kind_text = text("Kind").strip()
+    kind = _KINDS.get(_key(kind_text)) if kind_text else CommentKind.substantive.value
+    if kind is None:
+        problems.append(
+            f"{where}: 'Kind' is '{kind_text}'; use one of "
+            + ", ".join(k.label for k in CommentKind)
+        )
+    disposition_text = text("Disposition").strip()
+    disposition = _DISPOSITIONS.get(_key(disposition_text)) if disposition_text else ""
+    if disposition is None:
+        problems.append(
+            f"{where}: 'Disposition' is '{disposition_text}'; use one of "
+            + ", ".join(d.label for d in Disposition)
+            + " (or leave it empty)"
+        )
+    if problems:
+        return None, problems
+    assert from_line is not None and to_line is not None and kind is not None
+    return (
+        CommentRow(
+            number=number_value,
+            section=section,
+            from_line=from_line,
+            to_line=to_line,
+            reviewer=reviewer,
+            affiliation=affiliation,
+            kind=kind,
+            comment=comment,
+            suggested_change=text("Suggested change"),
+            response=text("Response"),
+            disposition=disposition or "",
+            row=number,
+        ),
+        [],
+    )
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _cells(row: CommentRow) -> list[Any]:
+    """Return a row's cells in column order: numbers as ints, text neutralised."""
+    return [
+        row.number if row.number is not None else "",
+        neutralise(row.section),
+        row.from_line,
+        row.to_line,
+        neutralise(row.reviewer),
+        neutralise(row.affiliation),
+        _label(CommentKind, row.kind),
+        neutralise(row.comment),
+        neutralise(row.suggested_change),
+        neutralise(row.response),
+        _label(Disposition, row.disposition),
+    ]
+
+
+def write_csv(rows: Iterable[CommentRow]) -> bytes:
+    """Return the comment table as UTF-8 CSV (with a BOM, so Excel reads the accents right)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow(_cells(row))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def write_xlsx(rows: Iterable[CommentRow]) -> bytes:
+    """Return the comment table as an XLSX workbook with a bold, frozen header row.
+
+    Control characters other than tab, newline and carriage return are dropped,
+    and a cell holds at most 32,767 characters: an XLSX file cannot hold more.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Comments")
+    sheet.freeze_panes = "A2"
+    for position, column in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(position)].width = _WIDTHS[column]
+    bold = Font(bold=True)
+    header: list[Any] = []
+    for column in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=column)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    wrapped = [column in _WRAPPED for column in COLUMNS]
+    for row in rows:
+        out: list[Any] = []
+        for value, is_wrapped in zip(_cells(row), wrapped, strict=True):
+            if isinstance(value, str):
+                value = _XML_ILLEGAL.sub("", value) or None
+            cell = WriteOnlyCell(sheet, value=value)
+            if cell.data_type == "e":
+                # Text such as '#N/A' is a comment, not a spreadsheet error value.
+                cell.data_type = "s"
+            cell.alignment = wrap if is_wrapped else top
+            out.append(cell)
+        sheet.append(out)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,404 @@
+"""The Coordination Council: decisions on reports and reforms, and the members' votes.
+
+- The **Council** is every active person holding the workspace-wide Council
+  member role.
+- A **decision** is either a **report approval** (opened once the report is at
+  council review) or a **reform endorsement** (the Panel backing one specific
+  reform). It follows a **rule**: report approval defaults to a majority of
+  members with no unresolved objection; a reform endorsement always needs
+  unanimity and must rest on at least one finding of high or very high
+  confidence from the same report.
+- Every decision is bound to the **text hash** of the report when it was
+  opened (sections.report_text_hash). When the text changes afterwards, the
+  decision is **void**: an open one can no longer be voted on or closed, and an
+  approval no longer lets the report be published. A new decision must be
+  opened on the current text.
+- A **vote** is approve, approve with changes, abstain or object; objecting or
+  asking for changes needs a reason. A member may vote again while the
+  decision is open; the new vote replaces the old one.
+- The **tally** (governance.tally) says what the votes mean under the rule;
+  closing a decision records its outcome once the tally is no longer open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from workbench import audit, governance
+from workbench.errors import NotFound, ValidationError
+from workbench.governance import HIGH_CONFIDENCE, Tally
+from workbench.models import (
+    CouncilDecision,
+    CouncilVote,
+    DecisionFinding,
+    DecisionKind,
+    DecisionRule,
+    DecisionStatus,
+    Finding,
+    Membership,
+    Person,
+    Recommendation,
+    Report,
+    Role,
+    Stage,
+    Vote,
+    utcnow,
+)
+from workbench.permissions import Action, require
+from workbench.sections import report_text_hash
+
+TEXT_CHANGED = (
+    "The text changed after the decision was opened; the decision is void. "
+    "Open a new one on the current text."
+)
+REASON_NEEDED = frozenset({Vote.object, Vote.approve_with_changes})
+
+
+def council_members(session: Session) -> list[Person]:
+    """Return the active Council members by name."""
+    return list(
+        session.exec(
+            select(Person)
+            .join(Membership, col(Membership.person_id) == col(Person.id))
+            .where(Membership.role == Role.council_member, col(Membership.report_id).is_(None))
+            .where(Person.active == True)  # noqa: E712
+            .order_by(col(Person.name), col(Person.id))
+        ).all()
+    )
+
+
+def _text_changed(session: Session, decision: CouncilDecision) -> bool:
+    return report_text_hash(session, decision.report_id) != decision.text_hash
+
+
+def _void(session: Session, actor: Person | None, decision: CouncilDecision, why: str) -> None:
+    """Mark a decision void and commit (the caller then refuses what was asked)."""
+    decision.status = DecisionStatus.void
+    decision.closed_at = utcnow()
+    session.add(decision)
+    audit.record(
+        session,
+        actor,
+        "void",
+        "council_decision",
+        decision.id,
+        report_id=decision.report_id,
+        why=why,
+    )
+    session.commit()
+
+
+def _check_reform_findings(
+    session: Session, report: Report, finding_ids: Sequence[int]
+) -> list[Finding]:
+    wanted = list(dict.fromkeys(int(i) for i in finding_ids))
+    findings = (
+        list(
+            session.exec(
+                select(Finding).where(Finding.report_id == report.id, col(Finding.id).in_(wanted))
+            ).all()
+        )
+        if wanted
+        else []
+    )
+    missing = sorted(set(wanted) - {f.id for f in findings})
+    if missing:
+        raise ValidationError(
+            f"These findings are not in the report '{report.slug}': "
+            f"id {', '.join(str(i) for i in missing)}."
+        )
+    return sorted(findings, key=lambda f: f.code)
+
+
+def open_decision(
+    *,
+    session: Session,
+    actor: Person,
+    report: Report,
+    kind: DecisionKind,
+    title: str,
+    rule: DecisionRule | None = None,
+    finding_ids: Sequence[int] = (),
+    reform: str = "",
+    recommendation_id: int | None = None,
+) -> CouncilDecision:
+    """Open a Council decision on the report's current text."""
+    require(session, actor, Action.open_decision, report.id)
+    kind = DecisionKind(kind)
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError("A Council decision needs a title.")
+    rule = DecisionRule(rule) if rule is not None else governance.default_rule(kind)
+    reform = (reform or "").strip()
+    findings = _check_reform_findings(session, report, finding_ids)
+    if recommendation_id is not None:
+        recommendation = session.get(Recommendation, recommendation_id)
+        if recommendation is None or recommendation.report_id != report.id:
+            raise ValidationError(
+                f"The recommendation (id {recommendation_id}) is not in the report '{report.slug}'."
+            )
+    current_hash = report_text_hash(session, report.id)
+    stale_open: list[CouncilDecision] = []
+    if kind is DecisionKind.reform_endorsement:
+        if rule is not DecisionRule.unanimity:
+            raise ValidationError(
+                "Endorsing a reform needs a unanimous Council vote (Panel rule); "
+                f"it cannot be decided by '{rule.label}'."
+            )
+        if not reform:
+            raise ValidationError("Say which reform the Council is asked to endorse.")
+        if not any(f.confidence in HIGH_CONFIDENCE for f in findings):
+            given = (
+                ", ".join(f"{f.code} ({f.confidence.label.lower()} confidence)" for f in findings)
+                if findings
+                else "no finding was given"
+            )
+            raise ValidationError(
+                "Endorsing a reform must rest on the Panel's own evidence: link at least one "
+                "finding of high or very high confidence from this report "
+                f"(given: {given})."
+            )
+    else:
+        if Stage(report.stage) is not Stage.council_review:
+            raise ValidationError(
+                f"The report '{report.slug}' is at the stage '{Stage(report.stage).label}'; "
+                "the Council decides on approval only at council review."
+            )
+        open_approvals = session.exec(
+            select(CouncilDecision).where(
+                CouncilDecision.report_id == report.id,
+                CouncilDecision.kind == DecisionKind.report_approval,
+                CouncilDecision.status == DecisionStatus.open,
+            )
+        ).all()
+        # An open approval on an older text is void already; it must not block a new one.
+        stale_open = [d for d in open_approvals if d.text_hash != current_hash]
+        live = [d for d in open_approvals if d.text_hash == current_hash]
+        if live:
+            raise ValidationError(
+                f"The report '{report.slug}' already has an open approval decision "
+                f"('{live[0].title}'); close it before opening another."
+            )
+    try:
+        for old in stale_open:
+            old.status = DecisionStatus.void
+            old.closed_at = utcnow()
+            session.add(old)
+            audit.record(
+                session,
+                actor,
+                "void",
+                "council_decision",
+                old.id,
+                report_id=report.id,
+                why="text changed",
+            )
+        decision = CouncilDecision(
+            report_id=report.id,
+            kind=kind,
+            rule=rule,
+            title=title,
+            reform=reform,
+            recommendation_id=recommendation_id,
+            text_hash=current_hash,
+            opened_by_id=actor.id,
+        )
+        session.add(decision)
+        session.flush()
+        for finding in findings:
+            session.add(DecisionFinding(decision_id=decision.id, finding_id=finding.id))
+        audit.record(
+            session,
+            actor,
+            "open",
+            "council_decision",
+            decision.id,
+            report_id=report.id,
+            kind=kind,
+            rule=rule,
+            findings=[f.code for f in findings],
+            text_hash=current_hash,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return decision
+
+
+def _require_open(session: Session, actor: Person, decision: CouncilDecision, doing: str) -> None:
+    status = DecisionStatus(decision.status)
+    if status is DecisionStatus.void:
+        raise ValidationError(
+            f"The decision '{decision.title}' is void; open a new one on the current text."
+        )
+    if status is not DecisionStatus.open:
+        raise ValidationError(
+            f"The decision '{decision.title}' is already closed ({status.label.lower()}); "
+            f"it cannot {doing}."
+        )
+    if _text_changed(session, decision):
+        _void(session, actor, decision, "text changed")
+        raise ValidationError(TEXT_CHANGED)
+
+
+def cast_vote(
+    *, session: Session, actor: Person, decision: CouncilDecision, vote: Vote, reason: str = ""
+) -> CouncilVote:
+    """Record a Council member's vote on an open decision, replacing their earlier vote."""
+    require(session, actor, Action.vote, decision.report_id)
+    try:
+        vote = Vote(vote)
+    except ValueError:
+        raise ValidationError(f"'{vote}' is not a vote.") from None
+    _require_open(session, actor, decision, "take votes")
+    reason = (reason or "").strip()
+    if vote in REASON_NEEDED and not reason:
+        raise ValidationError(f"Give a reason to {vote.label.lower()}: the Council reads it.")
+    ballot = session.exec(
+        select(CouncilVote).where(
+            CouncilVote.decision_id == decision.id, CouncilVote.person_id == actor.id
+        )
+    ).first()
+    try:
+        previous = ballot.vote if ballot is not None else None
+        if ballot is None:
+            ballot = CouncilVote(decision_id=decision.id, person_id=actor.id, vote=vote)
+        ballot.vote = vote
+        ballot.reason = reason
+        ballot.cast_at = utcnow()
+        session.add(ballot)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "vote",
+            "council_decision",
+            decision.id,
+            report_id=decision.report_id,
+            vote=vote,
+            replaces=previous,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return ballot
+
+
+def votes_of(session: Session, decision: CouncilDecision) -> list[CouncilVote]:
+    """Return the votes cast on a decision, oldest first."""
+    return list(
+        session.exec(
+            select(CouncilVote)
+            .where(CouncilVote.decision_id == decision.id)
+            .order_by(col(CouncilVote.cast_at), col(CouncilVote.id))
+        ).all()
+    )
+
+
+def current_tally(session: Session, decision: CouncilDecision) -> Tally:
+    """Return the tally of a decision's votes by the current Council members."""
+    members = {p.id for p in council_members(session)}
+    votes = [v.vote for v in votes_of(session, decision) if v.person_id in members]
+    return governance.tally(decision.rule, votes, len(members))
+
+
+def close_decision(
+    *, session: Session, actor: Person, decision: CouncilDecision
+) -> CouncilDecision:
+    """Record a decision's outcome once the votes settle it."""
+    require(session, actor, Action.open_decision, decision.report_id)
+    _require_open(session, actor, decision, "be closed again")
+    result = current_tally(session, decision)
+    if result.outcome is DecisionStatus.open:
+        raise ValidationError(
+            f"The outcome of '{decision.title}' is still open: {result.explanation}"
+        )
+    try:
+        decision.status = result.outcome
+        decision.closed_at = utcnow()
+        session.add(decision)
+        audit.record(
+            session,
+            actor,
+            "close",
+            "council_decision",
+            decision.id,
+            report_id=decision.report_id,
+            outcome=result.outcome,
+            explanation=result.explanation,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return decision
+
+
+def decision_status(session: Session, decision: CouncilDecision) -> DecisionStatus:
+    """Return a decision's status, ``void`` when the text it was opened on has changed.
+
+    An approved or still-open decision whose report text no longer hashes to the
+    recorded value is void; a rejected one stays rejected.
+    """
+    status = DecisionStatus(decision.status)
+    if status in (DecisionStatus.open, DecisionStatus.approved) and _text_changed(
+        session, decision
+    ):
+        return DecisionStatus.void
+    return status
+
+
+def is_void(session: Session, decision: CouncilDecision) -> bool:
+    """Return True when a decision is void (marked so, or its text has changed)."""
+    return decision_status(session, decision) is DecisionStatus.void
+
+
+def get_decision(session: Session, decision_id: int) -> CouncilDecision:
+    """Return the decision with this id, or raise NotFound."""
+    decision = session.get(CouncilDecision, decision_id)
+    if decision is None:
+        raise NotFound(f"No Council decision with id {decision_id}.")
+    return decision
+
+
+def list_decisions(session: Session, *, report_id: int | None = None) -> list[CouncilDecision]:
+    """Return Council decisions, newest first, optionally of one report."""
+    query = select(CouncilDecision)
+    if report_id is not None:
+        query = query.where(CouncilDecision.report_id == report_id)
+    return list(
+        session.exec(
+            query.order_by(col(CouncilDecision.opened_at).desc(), col(CouncilDecision.id).desc())
+        ).all()
+    )
+
+
+def decision_findings(session: Session, decision: CouncilDecision) -> list[Finding]:
+    """Return the findings a decision rests on, by code."""
+    return list(
+        session.exec(
+            select(Finding)
+            .join(DecisionFinding, col(DecisionFinding.finding_id) == col(Finding.id))
+            .where(DecisionFinding.decision_id == decision.id)
+            .order_by(col(Finding.code))
+        ).all()
+    )
+
+
+def valid_approval(session: Session, report_id: int) -> CouncilDecision | None:
+    """Return the Council's approval of the report's current text, or None."""
+    current_hash = report_text_hash(session, report_id)
+    return session.exec(
+        select(CouncilDecision)
+        .where(
+            CouncilDecision.report_id == report_id,
+            CouncilDecision.kind == DecisionKind.report_approval,
+            CouncilDecision.status == DecisionStatus.approved,
+            CouncilDecision.text_hash == current_hash,
+        )
+        .order_by(col(CouncilDecision.id).desc())
+    ).first()

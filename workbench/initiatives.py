@@ -1,0 +1,191 @@
+"""Inspiring initiatives: practices that show a different way is possible.
+
+- An **initiative** says *where* (location, region), *who* runs it, *what* it
+  does, its **outcomes**, the **evidence** for them and its **replicability**.
+- Before a report presents it, an expert reviews it: its **review status** goes
+  ``proposed → under review → reviewed`` (or ``declined``), and a declined one
+  may go back under review. Reviewing or declining needs a **note** saying why.
+- Recommendations link initiatives as their toolkit (see recommendations.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+from sqlmodel import Session, col, select
+
+from workbench import audit
+from workbench.errors import NotFound, ValidationError
+from workbench.models import (
+    Initiative,
+    InitiativeCreate,
+    InitiativeStatus,
+    Person,
+    Report,
+)
+from workbench.permissions import Action, require
+
+REVIEW_TRANSITIONS: dict[InitiativeStatus, frozenset[InitiativeStatus]] = {
+    InitiativeStatus.proposed: frozenset({InitiativeStatus.under_review}),
+    InitiativeStatus.under_review: frozenset(
+        {InitiativeStatus.reviewed, InitiativeStatus.declined}
+    ),
+    InitiativeStatus.reviewed: frozenset(),
+    InitiativeStatus.declined: frozenset({InitiativeStatus.under_review}),
+}
+NEEDS_NOTE = frozenset({InitiativeStatus.reviewed, InitiativeStatus.declined})
+UPDATABLE_FIELDS = frozenset(InitiativeCreate.model_fields)
+
+
+def _validated(data: InitiativeCreate) -> InitiativeCreate:
+    name = (data.name or "").strip()
+    if not name:
+        raise ValidationError("An initiative needs a name.")
+    what = (data.what or "").strip()
+    if not what:
+        raise ValidationError(f"Initiative '{name}': say what it does.")
+    cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in data.model_dump().items()}
+    return InitiativeCreate.model_validate({**cleaned, "name": name, "what": what})
+
+
+def add_initiative(
+    *, session: Session, actor: Person, report: Report, data: InitiativeCreate
+) -> Initiative:
+    """Add an inspiring initiative to a report, proposed for expert review."""
+    require(session, actor, Action.edit_content, report.id)
+    data = _validated(data)
+    try:
+        initiative = Initiative(**data.model_dump(), report_id=report.id)
+        session.add(initiative)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "add",
+            "initiative",
+            initiative.id,
+            report_id=report.id,
+            name=initiative.name,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return initiative
+
+
+def update_initiative(
+    *, session: Session, actor: Person, initiative: Initiative, **changes: Any
+) -> Initiative:
+    """Change what a report says about an initiative."""
+    require(session, actor, Action.edit_content, initiative.report_id)
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise ValidationError(
+            f"Cannot change {', '.join(sorted(unknown))} of an initiative"
+            + (
+                "; its review status changes through a review."
+                if unknown & {"review_status", "review_note"}
+                else "."
+            )
+        )
+    current = {name: getattr(initiative, name) for name in UPDATABLE_FIELDS}
+    try:
+        data = InitiativeCreate.model_validate({**current, **changes})
+    except pydantic.ValidationError as exc:
+        names = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
+        raise ValidationError(
+            f"Initiative '{initiative.name}': the value given for {names} is not allowed."
+        ) from None
+    data = _validated(data)
+    try:
+        for name in UPDATABLE_FIELDS:
+            setattr(initiative, name, getattr(data, name))
+        session.add(initiative)
+        audit.record(
+            session,
+            actor,
+            "update",
+            "initiative",
+            initiative.id,
+            report_id=initiative.report_id,
+            fields=sorted(changes),
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return initiative
+
+
+def can_move(current: InitiativeStatus, new: InitiativeStatus) -> bool:
+    """Return True when an initiative's review may move from ``current`` to ``new``."""
+    return InitiativeStatus(new) in REVIEW_TRANSITIONS[InitiativeStatus(current)]
+
+
+def set_review_status(
+    *,
+    session: Session,
+    actor: Person,
+    initiative: Initiative,
+    status: InitiativeStatus,
+    note: str = "",
+) -> Initiative:
+    """Move an initiative's expert review on, with a note when reviewing or declining it."""
+    require(session, actor, Action.review_initiative, initiative.report_id)
+    try:
+        status = InitiativeStatus(status)
+    except ValueError:
+        raise ValidationError(f"'{status}' is not a review status.") from None
+    current = InitiativeStatus(initiative.review_status)
+    if not can_move(current, status):
+        allowed = ", ".join(s.label.lower() for s in REVIEW_TRANSITIONS[current]) or "none"
+        raise ValidationError(
+            f"Initiative '{initiative.name}' is {current.label.lower()}; it cannot become "
+            f"{status.label.lower()} (possible next steps: {allowed})."
+        )
+    note = (note or "").strip()
+    if status in NEEDS_NOTE and not note:
+        raise ValidationError(
+            f"Say why initiative '{initiative.name}' is {status.label.lower()}: a note is required."
+        )
+    try:
+        initiative.review_status = status
+        if note:
+            initiative.review_note = note
+        session.add(initiative)
+        audit.record(
+            session,
+            actor,
+            "review",
+            "initiative",
+            initiative.id,
+            report_id=initiative.report_id,
+            old=current,
+            new=status,
+            note=note,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return initiative
+
+
+def get_initiative(session: Session, initiative_id: int) -> Initiative:
+    """Return the initiative with this id, or raise NotFound."""
+    initiative = session.get(Initiative, initiative_id)
+    if initiative is None:
+        raise NotFound(f"No initiative with id {initiative_id}.")
+    return initiative
+
+
+def list_initiatives(
+    session: Session, *, report_id: int, status: InitiativeStatus | None = None
+) -> list[Initiative]:
+    """Return a report's initiatives by name, optionally in one review status."""
+    query = select(Initiative).where(Initiative.report_id == report_id)
+    if status is not None:
+        query = query.where(Initiative.review_status == InitiativeStatus(status))
+    return list(session.exec(query.order_by(col(Initiative.name), col(Initiative.id))).all())

@@ -1,0 +1,322 @@
+"""Recommendations, the roadmap they form, and the toolkit of initiatives behind them.
+
+- A **recommendation** says what can be done and by whom: its **addressees**
+  (kinds of actor, at least one), its **scale** (local … global) and its
+  **horizon** (the roadmap step: immediate, short, medium or long term).
+- Its **context conditions** say where it holds: the Panel's advice depends on
+  local context, so every recommendation must say so.
+- Its **normative assumptions** are the values it rests on, so a reader can set
+  aside conclusions built on values they do not share. Saying there are none
+  must be explicit: the exact phrase :data:`NONE_IDENTIFIED`.
+- **Linked findings** are the evidence it rests on and **linked initiatives**
+  the practices that show it can work (its toolkit); both belong to the same
+  report.
+- The **roadmap** is the report's recommendations grouped by horizon.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+from sqlalchemy import String, cast
+from sqlmodel import Session, col, delete, select
+
+from workbench import audit
+from workbench.errors import NotFound, ValidationError
+from workbench.models import (
+    ActorType,
+    Finding,
+    Horizon,
+    Initiative,
+    Person,
+    Recommendation,
+    RecommendationCreate,
+    RecommendationFinding,
+    RecommendationInitiative,
+    Report,
+    Scale,
+    Section,
+)
+from workbench.permissions import Action, require
+
+NONE_IDENTIFIED = "None identified"
+NEEDS_ADDRESSEES = "Say whom this recommendation addresses"
+NEEDS_CONTEXT = "Say in which contexts this holds"
+NEEDS_ASSUMPTIONS = (
+    "State the normative assumptions this recommendation rests on "
+    f"(or write '{NONE_IDENTIFIED}' if there are none)"
+)
+UPDATABLE_FIELDS = frozenset(
+    {
+        "code",
+        "text",
+        "addressees",
+        "scale",
+        "horizon",
+        "context_conditions",
+        "normative_assumptions",
+        "section_id",
+        "finding_ids",
+        "initiative_ids",
+    }
+)
+
+
+def _validated(session: Session, report: Report, data: RecommendationCreate) -> dict[str, Any]:
+    """Return the cleaned fields of a recommendation, or raise naming the first problem."""
+    code = (data.code or "").strip()
+    if not code:
+        raise ValidationError("A recommendation needs a code, such as 'R1'.")
+    where = f"Recommendation '{code}'"
+    text = (data.text or "").strip()
+    if not text:
+        raise ValidationError(f"{where} needs a text.")
+    addressees = list(dict.fromkeys(ActorType(a).value for a in data.addressees))
+    if not addressees:
+        raise ValidationError(f"{where}: {NEEDS_ADDRESSEES}.")
+    context = (data.context_conditions or "").strip()
+    if not context:
+        raise ValidationError(f"{where}: {NEEDS_CONTEXT}.")
+    assumptions = (data.normative_assumptions or "").strip()
+    if not assumptions:
+        raise ValidationError(f"{where}: {NEEDS_ASSUMPTIONS}.")
+    if assumptions.casefold() == NONE_IDENTIFIED.casefold():
+        assumptions = NONE_IDENTIFIED
+    if data.section_id is not None:
+        section = session.get(Section, data.section_id)
+        if section is None or section.report_id != report.id:
+            raise ValidationError(
+                f"{where}: the chosen section (id {data.section_id}) is not part of this report."
+            )
+    finding_ids = _ids_in_report(session, report, Finding, data.finding_ids, where, "findings")
+    initiative_ids = _ids_in_report(
+        session, report, Initiative, data.initiative_ids, where, "initiatives"
+    )
+    return {
+        "code": code,
+        "text": text,
+        "addressees": addressees,
+        "scale": Scale(data.scale),
+        "horizon": Horizon(data.horizon),
+        "context_conditions": context,
+        "normative_assumptions": assumptions,
+        "section_id": data.section_id,
+        "finding_ids": finding_ids,
+        "initiative_ids": initiative_ids,
+    }
+
+
+def _ids_in_report(
+    session: Session,
+    report: Report,
+    model: type[Finding] | type[Initiative],
+    ids: list[int],
+    where: str,
+    noun: str,
+) -> list[int]:
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    if not wanted:
+        return []
+    found = set(
+        session.exec(
+            select(model.id).where(model.report_id == report.id, col(model.id).in_(wanted))
+        ).all()
+    )
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise ValidationError(
+            f"{where}: these {noun} are not in the report '{report.slug}': "
+            f"id {', '.join(str(i) for i in missing)}."
+        )
+    return wanted
+
+
+def _check_code_free(
+    session: Session, report: Report, code: str, recommendation_id: int | None = None
+) -> None:
+    query = select(Recommendation.id).where(
+        Recommendation.report_id == report.id, Recommendation.code == code
+    )
+    if recommendation_id is not None:
+        query = query.where(Recommendation.id != recommendation_id)
+    if session.exec(query).first() is not None:
+        raise ValidationError(
+            f"The report '{report.slug}' already has a recommendation coded '{code}'; "
+            "choose another code."
+        )
+
+
+def _write_links(
+    session: Session, recommendation_id: int, finding_ids: list[int], initiative_ids: list[int]
+) -> None:
+    session.exec(
+        delete(RecommendationFinding).where(
+            col(RecommendationFinding.recommendation_id) == recommendation_id
+        )
+    )
+    session.exec(
+        delete(RecommendationInitiative).where(
+            col(RecommendationInitiative.recommendation_id) == recommendation_id
+        )
+    )
+    for finding_id in finding_ids:
+        session.add(
+            RecommendationFinding(recommendation_id=recommendation_id, finding_id=finding_id)
+        )
+    for initiative_id in initiative_ids:
+        session.add(
+            RecommendationInitiative(
+                recommendation_id=recommendation_id, initiative_id=initiative_id
+            )
+        )
+
+
+def add_recommendation(
+    *, session: Session, actor: Person, report: Report, data: RecommendationCreate
+) -> Recommendation:
+    """Add a recommendation with its addressees, contexts, assumptions and links."""
+    require(session, actor, Action.edit_content, report.id)
+    fields = _validated(session, report, data)
+    _check_code_free(session, report, fields["code"])
+    finding_ids = fields.pop("finding_ids")
+    initiative_ids = fields.pop("initiative_ids")
+    try:
+        recommendation = Recommendation(**fields, report_id=report.id)
+        session.add(recommendation)
+        session.flush()
+        _write_links(session, recommendation.id, finding_ids, initiative_ids)
+        audit.record(
+            session,
+            actor,
+            "add",
+            "recommendation",
+            recommendation.id,
+            report_id=report.id,
+            code=recommendation.code,
+            findings=finding_ids,
+            initiatives=initiative_ids,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return recommendation
+
+
+def update_recommendation(
+    *, session: Session, actor: Person, recommendation: Recommendation, **changes: Any
+) -> Recommendation:
+    """Change a recommendation's fields or links (the same rules as adding one apply)."""
+    require(session, actor, Action.edit_content, recommendation.report_id)
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} of a recommendation.")
+    report = session.get(Report, recommendation.report_id)
+    assert report is not None  # the foreign key guarantees it
+    current: dict[str, Any] = {
+        name: getattr(recommendation, name)
+        for name in UPDATABLE_FIELDS - {"finding_ids", "initiative_ids"}
+    }
+    current["finding_ids"] = [f.id for f in linked_findings(session, recommendation.id)]
+    current["initiative_ids"] = [i.id for i in linked_initiatives(session, recommendation.id)]
+    try:
+        data = RecommendationCreate.model_validate({**current, **changes})
+    except pydantic.ValidationError as exc:
+        names = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
+        raise ValidationError(
+            f"Recommendation '{recommendation.code}': the value given for {names} is not allowed."
+        ) from None
+    fields = _validated(session, report, data)
+    if fields["code"] != recommendation.code:
+        _check_code_free(session, report, fields["code"], recommendation.id)
+    finding_ids = fields.pop("finding_ids")
+    initiative_ids = fields.pop("initiative_ids")
+    try:
+        for name, value in fields.items():
+            setattr(recommendation, name, value)
+        session.add(recommendation)
+        if "finding_ids" in changes or "initiative_ids" in changes:
+            _write_links(session, recommendation.id, finding_ids, initiative_ids)
+        audit.record(
+            session,
+            actor,
+            "update",
+            "recommendation",
+            recommendation.id,
+            report_id=recommendation.report_id,
+            fields=sorted(changes),
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return recommendation
+
+
+def get_recommendation(session: Session, recommendation_id: int) -> Recommendation:
+    """Return the recommendation with this id, or raise NotFound."""
+    recommendation = session.get(Recommendation, recommendation_id)
+    if recommendation is None:
+        raise NotFound(f"No recommendation with id {recommendation_id}.")
+    return recommendation
+
+
+def list_recommendations(
+    session: Session,
+    *,
+    report_id: int,
+    addressee: ActorType | None = None,
+    scale: Scale | None = None,
+    horizon: Horizon | None = None,
+) -> list[Recommendation]:
+    """Return a report's recommendations in code order, filtered by addressee, scale, horizon."""
+    query = select(Recommendation).where(Recommendation.report_id == report_id)
+    if addressee is not None:
+        # The JSON list is stored as text on SQLite and rendered as text on PostgreSQL;
+        # the quotes keep one actor type from matching inside another's name.
+        query = query.where(
+            cast(Recommendation.addressees, String).like(f'%"{ActorType(addressee).value}"%')
+        )
+    if scale is not None:
+        query = query.where(Recommendation.scale == Scale(scale))
+    if horizon is not None:
+        query = query.where(Recommendation.horizon == Horizon(horizon))
+    return list(
+        session.exec(query.order_by(col(Recommendation.code), col(Recommendation.id))).all()
+    )
+
+
+def roadmap(session: Session, *, report_id: int) -> dict[Horizon, list[Recommendation]]:
+    """Return a report's recommendations grouped by horizon, from immediate to long term."""
+    steps: dict[Horizon, list[Recommendation]] = {h: [] for h in Horizon}
+    for recommendation in list_recommendations(session, report_id=report_id):
+        steps[Horizon(recommendation.horizon)].append(recommendation)
+    return steps
+
+
+def linked_findings(session: Session, recommendation_id: int) -> list[Finding]:
+    """Return the findings a recommendation rests on, by code."""
+    return list(
+        session.exec(
+            select(Finding)
+            .join(RecommendationFinding, col(RecommendationFinding.finding_id) == col(Finding.id))
+            .where(RecommendationFinding.recommendation_id == recommendation_id)
+            .order_by(col(Finding.code))
+        ).all()
+    )
+
+
+def linked_initiatives(session: Session, recommendation_id: int) -> list[Initiative]:
+    """Return the initiatives in a recommendation's toolkit, by name."""
+    return list(
+        session.exec(
+            select(Initiative)
+            .join(
+                RecommendationInitiative,
+                col(RecommendationInitiative.initiative_id) == col(Initiative.id),
+            )
+            .where(RecommendationInitiative.recommendation_id == recommendation_id)
+            .order_by(col(Initiative.name))
+        ).all()
+    )

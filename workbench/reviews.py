@@ -1,0 +1,896 @@
+"""Review rounds and review comments, the IPCC way.
+
+Terms:
+
+- A **review round** (``ReviewRound``, named e.g. ``FOD`` or ``SOD``) is the
+  period during which reviewers comment on a report's draft. It can be opened
+  only at the first-order or second-order draft stage, and it **freezes** the
+  head revision of every section (``FrozenSection``): reviewers cite lines of
+  that frozen text, whatever the authors write afterwards.
+- A **line** is one line of the frozen text as :func:`workbench.sections.lines_of`
+  splits it, numbered from 1.
+- A **review comment** (``ReviewComment``) has a number unique in its round,
+  the section and line range it is about, the reviewer, a kind, the comment and
+  a suggested change. Authors answer it with a **response** and a
+  **disposition** (accepted, taken into account, noted, rejected); a Review
+  Editor then **signs off** the response as fair.
+- An **open comment** lacks a response or a disposition. A round cannot close
+  while any comment is open.
+- The **comment table** is the spreadsheet form of a round's comments (see
+  :mod:`workbench.comment_table`); comments can be imported from it and
+  exported to it.
+
+Every write checks permission, validates everything first, records an audit
+event and commits once, so a refused write leaves the database unchanged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import case, insert, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from workbench import audit
+from workbench.comment_table import CommentRow, read_table, write_csv, write_xlsx
+from workbench.errors import ImportFailed, NotFound, PermissionDenied, ValidationError
+from workbench.models import (
+    CommentKind,
+    Disposition,
+    FrozenSection,
+    Person,
+    Report,
+    ReviewComment,
+    ReviewRound,
+    Role,
+    RoundStatus,
+    Section,
+    SectionAuthor,
+    SectionRevision,
+    SectionStatus,
+    Stage,
+    utcnow,
+)
+from workbench.permissions import Action, require
+from workbench.sections import lines_of
+
+REVIEW_STAGES: tuple[Stage, ...] = (Stage.first_order_draft, Stage.second_order_draft)
+MAX_ROUND_NAME = 40
+# Dispositions whose response must say why the comment did not change the text.
+NEEDS_REASON = frozenset({Disposition.rejected, Disposition.noted})
+_IMPORT_CHUNK = 5_000
+_NUMBER_RETRIES = 3
+
+ProgressCallback = Callable[[int, int], None]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def rounds(session: Session, *, report_id: int) -> list[ReviewRound]:
+    """Return a report's review rounds, oldest first."""
+    return list(
+        session.exec(
+            select(ReviewRound)
+            .where(ReviewRound.report_id == report_id)
+            .order_by(col(ReviewRound.opened_at), col(ReviewRound.id))
+        ).all()
+    )
+
+
+def get_round(session: Session, *, report_id: int, name: str) -> ReviewRound:
+    """Return the report's review round with this name, or raise NotFound naming the rounds."""
+    found = session.exec(
+        select(ReviewRound).where(
+            ReviewRound.report_id == report_id, ReviewRound.name == name.strip()
+        )
+    ).first()
+    if found is None:
+        names = [r.name for r in rounds(session, report_id=report_id)]
+        existing = f"its rounds are {', '.join(names)}" if names else "it has no review round yet"
+        raise NotFound(f"This report has no review round named '{name}'; {existing}.")
+    return found
+
+
+def _latest_round(session: Session, report_id: int) -> ReviewRound | None:
+    return session.exec(
+        select(ReviewRound)
+        .where(ReviewRound.report_id == report_id)
+        .order_by(col(ReviewRound.opened_at).desc(), col(ReviewRound.id).desc())
+    ).first()
+
+
+def frozen_text(session: Session, *, round_id: int, section_id: int) -> str:
+    """Return the text of a section as the review round froze it."""
+    text = session.exec(
+        select(SectionRevision.text)
+        .join(FrozenSection, col(FrozenSection.revision_id) == col(SectionRevision.id))
+        .where(FrozenSection.round_id == round_id, FrozenSection.section_id == section_id)
+    ).first()
+    if text is None:
+        raise NotFound("That section was not part of this review round (it was added later).")
+    return text
+
+
+def _frozen_sections(
+    session: Session, round_id: int, section_id: int | None = None
+) -> dict[int, tuple[str, int]]:
+    """Return section id → (code, number of lines) for the sections a round froze."""
+    query = (
+        select(FrozenSection.section_id, Section.code, SectionRevision.text)
+        .join(Section, col(Section.id) == col(FrozenSection.section_id))
+        .join(SectionRevision, col(SectionRevision.id) == col(FrozenSection.revision_id))
+        .where(FrozenSection.round_id == round_id)
+    )
+    if section_id is not None:
+        query = query.where(FrozenSection.section_id == section_id)
+    rows = session.exec(query).all()
+    return {section_id: (code, len(lines_of(text))) for section_id, code, text in rows}
+
+
+def _line_problem(code: str, round_name: str, count: int, from_line: int, to_line: int) -> str:
+    """Return why a line range is wrong for a frozen section, or '' when it is right."""
+    if from_line < 1:
+        return f"lines are numbered from 1, not {from_line}"
+    if to_line < from_line:
+        return f"'To line' ({to_line}) is before 'From line' ({from_line})"
+    if to_line > count:
+        lines = f"line {from_line}" if from_line == to_line else f"lines {from_line}–{to_line}"
+        verb = "does" if from_line == to_line else "do"
+        return (
+            f"Section {code} as frozen for {round_name} has {count} line"
+            f"{'' if count == 1 else 's'}; {lines} {verb} not exist"
+        )
+    return ""
+
+
+def _open_clause() -> Any:
+    return or_(col(ReviewComment.disposition).is_(None), col(ReviewComment.response) == "")
+
+
+def list_comments(
+    session: Session,
+    *,
+    round_id: int,
+    section_id: int | None = None,
+    reviewer: int | str | None = None,
+    kind: CommentKind | None = None,
+    disposition: Disposition | None = None,
+    open_only: bool = False,
+    signed_off: bool | None = None,
+    text: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[ReviewComment], int]:
+    """Return one page of a round's comments in number order, and how many match in all.
+
+    ``reviewer`` is a person id or part of a reviewer's name; ``text`` searches
+    the comment, suggested change and response (case-insensitive).
+    """
+    conditions: list[Any] = [ReviewComment.round_id == round_id]
+    if section_id is not None:
+        conditions.append(ReviewComment.section_id == section_id)
+    if isinstance(reviewer, int):
+        conditions.append(ReviewComment.reviewer_id == reviewer)
+    elif reviewer:
+        conditions.append(col(ReviewComment.reviewer_name).icontains(reviewer, autoescape=True))
+    if kind is not None:
+        conditions.append(ReviewComment.kind == CommentKind(kind))
+    if disposition is not None:
+        conditions.append(ReviewComment.disposition == Disposition(disposition))
+    if open_only:
+        conditions.append(_open_clause())
+    if signed_off is True:
+        conditions.append(col(ReviewComment.signed_off_at).is_not(None))
+    elif signed_off is False:
+        conditions.append(col(ReviewComment.signed_off_at).is_(None))
+    if text and text.strip():
+        needle = text.strip()
+        conditions.append(
+            or_(
+                col(ReviewComment.comment).icontains(needle, autoescape=True),
+                col(ReviewComment.suggested_change).icontains(needle, autoescape=True),
+                col(ReviewComment.response).icontains(needle, autoescape=True),
+            )
+        )
+    total = session.exec(select(func.count()).select_from(ReviewComment).where(*conditions)).one()
+    page = session.exec(
+        select(ReviewComment)
+        .where(*conditions)
+        .order_by(col(ReviewComment.number))
+        .limit(max(limit, 0))
+        .offset(max(offset, 0))
+    ).all()
+    return list(page), int(total)
+
+
+def disposition_counts(session: Session, *, round_id: int) -> list[dict[str, Any]]:
+    """Return per section of a round the comments of each disposition, open and signed off."""
+    columns = [
+        func.sum(case((col(ReviewComment.disposition) == d, 1), else_=0)).label(d.value)
+        for d in Disposition
+    ]
+    rows = session.exec(
+        select(
+            Section.id,
+            Section.code,
+            func.count(col(ReviewComment.id)).label("total"),
+            *columns,
+            func.sum(case((_open_clause(), 1), else_=0)).label("open"),
+            func.sum(case((col(ReviewComment.signed_off_at).is_not(None), 1), else_=0)).label(
+                "signed_off"
+            ),
+        )
+        .join(Section, col(Section.id) == col(ReviewComment.section_id))
+        .where(ReviewComment.round_id == round_id)
+        .group_by(col(Section.id), col(Section.code), col(Section.position))
+        .order_by(col(Section.position), col(Section.code))
+    ).all()
+    result: list[dict[str, Any]] = []
+    for row in rows:
+        mapping = row._mapping
+        entry: dict[str, Any] = {
+            "section_id": mapping["id"],
+            "section": mapping["code"],
+            "total": int(mapping["total"]),
+        }
+        for d in Disposition:
+            entry[d.value] = int(mapping[d.value] or 0)
+        entry["open"] = int(mapping["open"] or 0)
+        entry["signed_off"] = int(mapping["signed_off"] or 0)
+        result.append(entry)
+    return result
+
+
+def open_comment_counts(session: Session, *, report_id: int) -> dict[int, int]:
+    """Return section id → number of comments without a disposition, across the report's rounds."""
+    rows = session.exec(
+        select(ReviewComment.section_id, func.count(col(ReviewComment.id)))
+        .join(ReviewRound, col(ReviewRound.id) == col(ReviewComment.round_id))
+        .where(ReviewRound.report_id == report_id, col(ReviewComment.disposition).is_(None))
+        .group_by(col(ReviewComment.section_id))
+    ).all()
+    return {section_id: int(count) for section_id, count in rows}
+
+
+# --------------------------------------------------------------------------- rounds
+
+
+def open_round(
+    *,
+    session: Session,
+    actor: Person,
+    report: Report,
+    name: str,
+    opens_on: date,
+    closes_on: date,
+) -> ReviewRound:
+    """Open a review round, freezing the current text of every section for reviewers."""
+    require(session, actor, Action.manage_review_round, report.id)
+    stage = Stage(report.stage)
+    if stage not in REVIEW_STAGES:
+        raise ValidationError(
+            f"Review rounds can be opened only at the "
+            f"{' or '.join(s.label.lower() for s in REVIEW_STAGES)} stage; "
+            f"'{report.title}' is at the {stage.label.lower()} stage."
+        )
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("Give the review round a name, such as FOD or SOD.")
+    if len(name) > MAX_ROUND_NAME:
+        raise ValidationError(
+            f"A review round's name has at most {MAX_ROUND_NAME} characters; "
+            f"'{name[:50]}…' has {len(name)}."
+        )
+    if closes_on <= opens_on:
+        raise ValidationError(
+            f"A review round must close after it opens: it opens on {opens_on.isoformat()} "
+            f"and would close on {closes_on.isoformat()}."
+        )
+    existing = rounds(session, report_id=report.id)
+    if any(r.name.lower() == name.lower() for r in existing):
+        raise ValidationError(
+            f"This report already has a review round named '{name}'; choose another name."
+        )
+    still_open = [r for r in existing if r.status == RoundStatus.open]
+    if still_open:
+        raise ValidationError(
+            f"The review round '{still_open[0].name}' is still open; close it before "
+            "opening another."
+        )
+    sections = session.exec(
+        select(Section, SectionRevision.text)
+        .join(
+            SectionRevision,
+            col(SectionRevision.id) == col(Section.head_revision_id),
+            isouter=True,
+        )
+        .where(Section.report_id == report.id)
+        .order_by(col(Section.position), col(Section.code))
+    ).all()
+    if not sections:
+        raise ValidationError("This report has no sections yet; there is nothing to review.")
+    empty = [section.code for section, text in sections if not (text or "").strip()]
+    if empty:
+        raise ValidationError(
+            "A review round cannot freeze an empty section; these sections have no text yet: "
+            + ", ".join(empty)
+            + ". Write them, or remove them from the outline, then open the round."
+        )
+    try:
+        review_round = ReviewRound(
+            report_id=report.id,
+            name=name,
+            stage=stage,
+            status=RoundStatus.open,
+            opens_on=opens_on,
+            closes_on=closes_on,
+        )
+        session.add(review_round)
+        session.flush()
+        moved: list[str] = []
+        for section, _text in sections:
+            session.add(
+                FrozenSection(
+                    round_id=review_round.id,
+                    section_id=section.id,
+                    revision_id=section.head_revision_id,
+                )
+            )
+            if section.status in (SectionStatus.ready_for_review, SectionStatus.drafting):
+                section.status = SectionStatus.in_review
+                section.updated_at = utcnow()
+                session.add(section)
+                moved.append(section.code)
+        audit.record(
+            session,
+            actor,
+            "open_review_round",
+            "reviewround",
+            review_round.id,
+            report_id=report.id,
+            name=name,
+            stage=stage.value,
+            opens_on=opens_on.isoformat(),
+            closes_on=closes_on.isoformat(),
+            sections_in_review=moved,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return review_round
+
+
+def close_round(*, session: Session, actor: Person, round: ReviewRound) -> ReviewRound:
+    """Close a review round once every comment has a response and a disposition."""
+    require(session, actor, Action.manage_review_round, round.report_id)
+    if round.status == RoundStatus.closed:
+        raise ValidationError(f"The review round '{round.name}' is already closed.")
+    conditions = [ReviewComment.round_id == round.id, _open_clause()]
+    open_count = session.exec(
+        select(func.count()).select_from(ReviewComment).where(*conditions)
+    ).one()
+    if open_count:
+        first = session.exec(
+            select(ReviewComment.number)
+            .where(*conditions)
+            .order_by(col(ReviewComment.number))
+            .limit(10)
+        ).all()
+        shown = ", ".join(str(n) for n in first) + (" …" if open_count > len(first) else "")
+        noun = "comment still needs" if open_count == 1 else "comments still need"
+        raise ValidationError(
+            f"The review round '{round.name}' cannot close: {open_count} {noun} a response "
+            f"and a disposition (number{'s' if open_count > 1 else ''} {shown})."
+        )
+    try:
+        in_review = session.exec(
+            select(Section).where(
+                Section.report_id == round.report_id,
+                Section.status == SectionStatus.in_review,
+            )
+        ).all()
+        for section in in_review:
+            section.status = SectionStatus.revising
+            section.updated_at = utcnow()
+            session.add(section)
+        round.status = RoundStatus.closed
+        round.closed_at = utcnow()
+        session.add(round)
+        audit.record(
+            session,
+            actor,
+            "close_review_round",
+            "reviewround",
+            round.id,
+            report_id=round.report_id,
+            name=round.name,
+            sections_revising=[s.code for s in in_review],
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return round
+
+
+# --------------------------------------------------------------------------- comments
+
+
+def add_comment(
+    *,
+    session: Session,
+    actor: Person,
+    round: ReviewRound,
+    section_id: int,
+    from_line: int,
+    to_line: int,
+    comment: str,
+    kind: CommentKind = CommentKind.substantive,
+    suggested_change: str = "",
+    affiliation: str | None = None,
+) -> ReviewComment:
+    """Add a reviewer's comment on lines of a section as the round froze it."""
+    require(session, actor, Action.comment, round.report_id)
+    if round.status != RoundStatus.open:
+        raise ValidationError(
+            f"The review round '{round.name}' is closed; it no longer takes comments."
+        )
+    today = date.today()
+    if not round.opens_on <= today <= round.closes_on:
+        when = "has not opened yet" if today < round.opens_on else "has ended"
+        raise ValidationError(
+            f"The review round '{round.name}' takes comments from {round.opens_on.isoformat()} "
+            f"to {round.closes_on.isoformat()}; it {when} (today is {today.isoformat()})."
+        )
+    frozen = _frozen_sections(session, round.id, section_id)
+    if section_id not in frozen:
+        raise ValidationError(
+            f"That section was not frozen for {round.name}, so it cannot be commented on "
+            "in this round."
+        )
+    code, count = frozen[section_id]
+    problem = _line_problem(code, round.name, count, from_line, to_line)
+    if problem:
+        raise ValidationError(problem[0].upper() + problem[1:] + ".")
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError("The comment is empty: write what should change, and why.")
+    try:
+        kind = CommentKind(kind)
+    except ValueError:
+        raise ValidationError(
+            f"'{kind}' is not a kind of comment; use one of "
+            + ", ".join(k.label for k in CommentKind)
+            + "."
+        ) from None
+    affiliation = (actor.affiliation if affiliation is None else affiliation).strip()
+    for attempt in range(_NUMBER_RETRIES):
+        number = (
+            session.exec(
+                select(func.max(ReviewComment.number)).where(ReviewComment.round_id == round.id)
+            ).one()
+            or 0
+        ) + 1
+        row = ReviewComment(
+            round_id=round.id,
+            number=number,
+            section_id=section_id,
+            from_line=from_line,
+            to_line=to_line,
+            reviewer_id=actor.id,
+            reviewer_name=actor.name,
+            affiliation=affiliation[:300],
+            kind=kind,
+            comment=comment,
+            suggested_change=(suggested_change or "").strip(),
+        )
+        try:
+            session.add(row)
+            session.flush()
+            audit.record(
+                session,
+                actor,
+                "add_review_comment",
+                "reviewcomment",
+                row.id,
+                report_id=round.report_id,
+                round=round.name,
+                number=number,
+                section=code,
+                lines=f"{from_line}-{to_line}",
+            )
+            session.commit()
+            return row
+        except IntegrityError:
+            # Another reviewer took this number at the same moment: take the next one.
+            session.rollback()
+            if attempt == _NUMBER_RETRIES - 1:
+                raise
+        except Exception:
+            session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
+def _comment_context(session: Session, comment: ReviewComment) -> tuple[ReviewRound, Section]:
+    review_round = session.get(ReviewRound, comment.round_id)
+    section = session.get(Section, comment.section_id)
+    if review_round is None or section is None:
+        raise NotFound(f"Comment {comment.number} no longer exists.")
+    return review_round, section
+
+
+def _may_answer(session: Session, actor: Person, section: Section) -> bool:
+    if section.lead_author_id == actor.id:
+        return True
+    return session.get(SectionAuthor, {"section_id": section.id, "person_id": actor.id}) is not None
+
+
+def respond(
+    *,
+    session: Session,
+    actor: Person,
+    comment: ReviewComment,
+    response: str,
+    disposition: Disposition,
+) -> ReviewComment:
+    """Record the authors' response and disposition for a comment."""
+    review_round, section = _comment_context(session, comment)
+    granting = require(session, actor, Action.respond_to_comment, review_round.report_id)
+    if Role.cla not in granting and not _may_answer(session, actor, section):
+        raise PermissionDenied(
+            f"{actor.name} may respond only to comments on sections they lead or co-author; "
+            f"section {section.code} is not one of them. Ask its lead author or a CLA."
+        )
+    if review_round.status != RoundStatus.open:
+        raise ValidationError(
+            f"The review round '{review_round.name}' is closed; its responses are final."
+        )
+    try:
+        disposition = Disposition(disposition)
+    except ValueError:
+        raise ValidationError(
+            f"'{disposition}' is not a disposition; use one of "
+            + ", ".join(d.label for d in Disposition)
+            + "."
+        ) from None
+    response = (response or "").strip()
+    if not response:
+        if disposition in NEEDS_REASON:
+            raise ValidationError(
+                f"Comment {comment.number}: a comment marked '{disposition.label.lower()}' needs "
+                "a response that gives the reason."
+            )
+        raise ValidationError(
+            f"Comment {comment.number}: write a response before setting its disposition."
+        )
+    changed = response != comment.response or disposition != comment.disposition
+    cleared = changed and comment.signed_off_at is not None
+    try:
+        comment.response = response
+        comment.disposition = disposition
+        comment.responded_by_id = actor.id
+        comment.responded_at = utcnow()
+        if cleared:
+            comment.signed_off_by_id = None
+            comment.signed_off_at = None
+        session.add(comment)
+        audit.record(
+            session,
+            actor,
+            "respond_to_comment",
+            "reviewcomment",
+            comment.id,
+            report_id=review_round.report_id,
+            round=review_round.name,
+            number=comment.number,
+            disposition=disposition.value,
+            sign_off_cleared=cleared,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return comment
+
+
+def _set_sign_off(
+    session: Session, actor: Person, comments: Sequence[ReviewComment], *, sign: bool
+) -> int:
+    if not comments:
+        return 0
+    round_ids = {c.round_id for c in comments}
+    report_of = dict(
+        session.exec(
+            select(ReviewRound.id, ReviewRound.report_id).where(col(ReviewRound.id).in_(round_ids))
+        ).all()
+    )
+    for report_id in sorted(set(report_of.values())):
+        require(session, actor, Action.sign_off_response, report_id)
+    if sign:
+        unanswered = sorted(
+            c.number for c in comments if not c.response.strip() or c.disposition is None
+        )
+        if unanswered:
+            shown = ", ".join(str(n) for n in unanswered[:10])
+            more = f" and {len(unanswered) - 10} more" if len(unanswered) > 10 else ""
+            raise ValidationError(
+                f"Only answered comments can be signed off; comment(s) {shown}{more} have no "
+                "response or disposition yet. Nothing was signed off."
+            )
+        changing = [c for c in comments if c.signed_off_at is None]
+    else:
+        changing = [c for c in comments if c.signed_off_at is not None]
+    if not changing:
+        return 0
+    now = utcnow()
+    try:
+        for c in changing:
+            c.signed_off_by_id = actor.id if sign else None
+            c.signed_off_at = now if sign else None
+            session.add(c)
+        by_report: dict[int, list[int]] = defaultdict(list)
+        for c in changing:
+            by_report[report_of[c.round_id]].append(c.number)
+        for report_id, numbers in by_report.items():
+            audit.record(
+                session,
+                actor,
+                "sign_off_responses" if sign else "withdraw_sign_off",
+                "reviewcomment",
+                None,
+                report_id=report_id,
+                numbers=sorted(numbers),
+                ids=sorted(c.id for c in changing if report_of[c.round_id] == report_id),
+            )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return len(changing)
+
+
+def sign_off(*, session: Session, actor: Person, comments: list[ReviewComment]) -> int:
+    """Sign off the responses to these comments as fair; return how many were newly signed."""
+    return _set_sign_off(session, actor, comments, sign=True)
+
+
+def withdraw_sign_off(*, session: Session, actor: Person, comments: list[ReviewComment]) -> int:
+    """Withdraw the Review Editor's sign-off from these comments; return how many changed."""
+    return _set_sign_off(session, actor, comments, sign=False)
+
+
+# --------------------------------------------------------------------------- the comment table
+
+
+def import_comments(
+    *,
+    session: Session,
+    actor: Person,
+    report: Report,
+    round: ReviewRound,
+    filename: str,
+    content: bytes,
+    progress: ProgressCallback | None = None,
+) -> int:
+    """Import a comment table into an open round, all or nothing; return how many were added.
+
+    Rows keep their 'No' when given; rows without one get the next free numbers
+    in file order. Responses and dispositions in the file are imported too.
+    ``progress(done, total)`` is called as rows are written.
+    """
+    require(session, actor, Action.import_comments, report.id)
+    if round.report_id != report.id:
+        raise ValidationError(f"The review round '{round.name}' belongs to another report.")
+    if round.status != RoundStatus.open:
+        raise ValidationError(
+            f"The review round '{round.name}' is closed; comments can be imported only into "
+            "an open round."
+        )
+    rows = read_table(filename, content)
+    name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    if not rows:
+        raise ImportFailed(f"{name} has a header but no comments; nothing was imported.")
+
+    codes = dict(
+        session.exec(select(Section.code, Section.id).where(Section.report_id == report.id)).all()
+    )
+    codes_folded = {code.lower(): section_id for code, section_id in codes.items()}
+    frozen = _frozen_sections(session, round.id)
+    existing = set(
+        session.exec(select(ReviewComment.number).where(ReviewComment.round_id == round.id)).all()
+    )
+    all_codes = ", ".join(sorted(codes, key=_code_order))
+
+    problems: list[str] = []
+    first_row_of: dict[int, int] = {}
+    resolved: list[tuple[CommentRow, int]] = []
+    for row in rows:
+        where = f"Row {row.row} of {name}"
+        section_id = codes.get(row.section) or codes_folded.get(row.section.lower())
+        if section_id is None:
+            problems.append(
+                f"{where}: the section '{row.section}' does not exist in this report; "
+                f"its sections are {all_codes}"
+            )
+        elif section_id not in frozen:
+            problems.append(
+                f"{where}: the section '{row.section}' was added after {round.name} was "
+                "opened, so it has no frozen text to comment on"
+            )
+        else:
+            code, count = frozen[section_id]
+            problem = _line_problem(code, round.name, count, row.from_line, row.to_line)
+            if problem:
+                problems.append(f"{where}: {problem}")
+            else:
+                resolved.append((row, section_id))
+        if row.disposition and not row.response.strip():
+            problems.append(
+                f"{where}: the disposition is '{Disposition(row.disposition).label}' but the "
+                "response is empty; a disposition needs a response"
+                + (" that gives the reason" if Disposition(row.disposition) in NEEDS_REASON else "")
+            )
+        if row.number is not None:
+            if row.number in first_row_of:
+                problems.append(
+                    f"Rows {first_row_of[row.number]} and {row.row} of {name} both have the "
+                    f"number {row.number}"
+                )
+            else:
+                first_row_of[row.number] = row.row
+            if row.number in existing:
+                problems.append(
+                    f"{where}: the number {row.number} is already used in {round.name}; "
+                    "leave 'No' empty to have the next free number given"
+                )
+    if problems:
+        raise ImportFailed(
+            f"{name} has {len(problems)} problem(s); nothing was imported.", problems
+        )
+
+    next_number = max([0, *existing, *first_row_of]) + 1
+    now = utcnow()
+    values: list[dict[str, Any]] = []
+    for row, section_id in resolved:
+        if row.number is None:
+            number = next_number
+            next_number += 1
+        else:
+            number = row.number
+        response = row.response.strip()
+        values.append(
+            {
+                "round_id": round.id,
+                "number": number,
+                "section_id": section_id,
+                "from_line": row.from_line,
+                "to_line": row.to_line,
+                "reviewer_id": None,
+                "reviewer_name": row.reviewer.strip(),
+                "affiliation": row.affiliation.strip(),
+                "kind": CommentKind(row.kind),
+                "comment": row.comment.strip(),
+                "suggested_change": row.suggested_change.strip(),
+                "response": response,
+                "disposition": Disposition(row.disposition) if row.disposition else None,
+                "responded_by_id": None,
+                "responded_at": now if response else None,
+                "signed_off_by_id": None,
+                "signed_off_at": None,
+                "created_at": now,
+            }
+        )
+    table = ReviewComment.__table__  # type: ignore[attr-defined]
+    total = len(values)
+    try:
+        for start in range(0, total, _IMPORT_CHUNK):
+            session.exec(insert(table), params=values[start : start + _IMPORT_CHUNK])
+            if progress is not None:
+                progress(min(start + _IMPORT_CHUNK, total), total)
+        audit.record(
+            session,
+            actor,
+            "import_review_comments",
+            "reviewround",
+            round.id,
+            report_id=report.id,
+            round=round.name,
+            file=name,
+            comments=total,
+        )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ImportFailed(
+            f"{name} was not imported: someone added comments to {round.name} at the same "
+            "time and their numbers collide. Import the file again."
+        ) from None
+    except Exception:
+        session.rollback()
+        raise
+    return total
+
+
+def _code_order(code: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort section codes as people read them: 1.2 before 1.10."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in code.split("."))
+
+
+def export_comments(
+    session: Session,
+    *,
+    actor: Person,
+    report: Report,
+    round: ReviewRound | None = None,
+    fmt: str = "csv",
+) -> bytes:
+    """Return one review round's comments as a comment table (``fmt`` is 'csv' or 'xlsx').
+
+    Without ``round`` the most recent round is exported. A comment table holds
+    one round: its 'No' column is a plain number unique only within a round, so
+    mixing rounds in one file would make numbers ambiguous and the file could
+    not be imported again. Export each round separately instead.
+    """
+    require(session, actor, Action.read_report, report.id)
+    if fmt not in ("csv", "xlsx"):
+        raise ValidationError(f"Comments can be exported as csv or xlsx, not '{fmt}'.")
+    if round is None:
+        round = _latest_round(session, report.id)
+        if round is None:
+            raise NotFound("This report has no review round yet, so there are no comments.")
+    elif round.report_id != report.id:
+        raise ValidationError(f"The review round '{round.name}' belongs to another report.")
+    result = session.exec(
+        select(
+            ReviewComment.number,
+            Section.code,
+            ReviewComment.from_line,
+            ReviewComment.to_line,
+            ReviewComment.reviewer_name,
+            ReviewComment.affiliation,
+            ReviewComment.kind,
+            ReviewComment.comment,
+            ReviewComment.suggested_change,
+            ReviewComment.response,
+            ReviewComment.disposition,
+        )
+        .join(Section, col(Section.id) == col(ReviewComment.section_id))
+        .where(ReviewComment.round_id == round.id)
+        .order_by(col(ReviewComment.number))
+    )
+    rows = (
+        CommentRow(
+            number=number,
+            section=code,
+            from_line=from_line,
+            to_line=to_line,
+            reviewer=reviewer,
+            affiliation=affiliation,
+            kind=CommentKind(kind).value,
+            comment=comment,
+            suggested_change=suggested,
+            response=response,
+            disposition=Disposition(disposition).value if disposition else "",
+        )
+        for (
+            number,
+            code,
+            from_line,
+            to_line,
+            reviewer,
+            affiliation,
+            kind,
+            comment,
+            suggested,
+            response,
+            disposition,
+        ) in result
+    )
+    return write_xlsx(rows) if fmt == "xlsx" else write_csv(rows)

@@ -1,0 +1,207 @@
+"""A report's team: members and their roles, the Code of Ethics, balance and rule warnings.
+
+The **team** of a report is everyone with a role in it. Its **authors**, for the
+Panel's 10–15 rule, are the CLAs and Lead Authors. **Balance** counts the team's
+authors by gender, region, sector and discipline: shown, never enforced. The
+**rule warnings** are the Panel rules that warn rather than block (three CLAs of
+different sectors and regions, 10–15 authors, a 6–18 month horizon), plus any
+author who has not yet signed the Code of Ethics.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from workbench import audit
+from workbench.errors import NotFound, ValidationError
+from workbench.governance import (
+    ETHICS_CODE_VERSION,
+    author_count_warnings,
+    balance,
+    cla_warnings,
+    horizon_warnings,
+)
+from workbench.models import (
+    AUTHOR_ROLES,
+    EthicsSignature,
+    Membership,
+    Person,
+    Report,
+    Role,
+    Section,
+    SectionAuthor,
+)
+from workbench.permissions import Action, require
+
+ETHICS_CODE_PATH = Path(__file__).resolve().parent.parent / "templates" / "code_of_ethics.md"
+
+
+def ethics_code() -> tuple[str, str]:
+    """Return the current Code of Ethics as (version, Markdown text without front matter)."""
+    text = ETHICS_CODE_PATH.read_text(encoding="utf-8")
+    match = re.match(r"^---\n(.*?)\n---\n", text, re.S)
+    version = ETHICS_CODE_VERSION
+    if match:
+        found = re.search(r'version:\s*"?([^"\n]+)"?', match.group(1))
+        if found:
+            version = found.group(1).strip()
+        text = text[match.end() :]
+    return version, text.strip()
+
+
+@dataclass
+class Member:
+    """A person in a report's team with their roles there and their ethics signature."""
+
+    person: Person
+    roles: list[Role] = field(default_factory=list)
+    signed: bool = False
+
+    @property
+    def is_author(self) -> bool:
+        """Return True for CLAs, Lead Authors and Contributing Authors."""
+        return any(r in AUTHOR_ROLES for r in self.roles)
+
+
+def members(session: Session, report_id: int) -> list[Member]:
+    """Return a report's team with roles and signatures, CLAs first."""
+    rows = session.exec(
+        select(Person, Membership.role)
+        .join(Membership, col(Membership.person_id) == col(Person.id))
+        .where(Membership.report_id == report_id)
+    ).all()
+    signed = set(
+        session.exec(
+            select(EthicsSignature.person_id).where(
+                EthicsSignature.code_version == ETHICS_CODE_VERSION
+            )
+        ).all()
+    )
+    by_id: dict[int, Member] = {}
+    for person, role in rows:
+        member = by_id.setdefault(person.id, Member(person=person, signed=person.id in signed))
+        member.roles.append(Role(role))
+    order = list(Role)
+    for member in by_id.values():
+        member.roles.sort(key=order.index)
+    return sorted(by_id.values(), key=lambda m: (order.index(m.roles[0]), m.person.name))
+
+
+def add_member(*, session: Session, actor: Person, report: Report, person: Person, role: Role) -> Membership:
+    """Give a person a role in a report (Secretariat or CLA)."""
+    require(session, actor, Action.manage_team, report.id)
+    role = Role(role)
+    if role.workspace_wide:
+        raise ValidationError(
+            f"{role.label} is a workspace role, not a role in one report; the Secretariat grants it."
+        )
+    if session.exec(
+        select(Membership).where(
+            Membership.person_id == person.id,
+            Membership.report_id == report.id,
+            Membership.role == role,
+        )
+    ).first():
+        raise ValidationError(f"{person.name} is already {role.label} of this report.")
+    membership = Membership(person_id=person.id, report_id=report.id, role=role)
+    session.add(membership)
+    session.flush()
+    audit.record(
+        session, actor, "add_member", "report", report.id, report_id=report.id,
+        person=person.email, role=role.value,
+    )
+    session.commit()
+    return membership
+
+
+def remove_member(*, session: Session, actor: Person, report: Report, person: Person, role: Role) -> None:
+    """Take a role in a report away from a person; refused while they still lead sections."""
+    require(session, actor, Action.manage_team, report.id)
+    role = Role(role)
+    membership = session.exec(
+        select(Membership).where(
+            Membership.person_id == person.id,
+            Membership.report_id == report.id,
+            Membership.role == role,
+        )
+    ).first()
+    if membership is None:
+        raise NotFound(f"{person.name} is not {role.label} of this report.")
+    remaining_author_roles = {
+        m.role
+        for m in session.exec(
+            select(Membership).where(
+                Membership.person_id == person.id, Membership.report_id == report.id
+            )
+        ).all()
+        if m.role != role and m.role in AUTHOR_ROLES
+    }
+    if role in AUTHOR_ROLES and not remaining_author_roles:
+        led = session.exec(
+            select(Section.code).where(
+                Section.report_id == report.id, Section.lead_author_id == person.id
+            )
+        ).all()
+        if led:
+            raise ValidationError(
+                f"{person.name} leads sections {', '.join(sorted(led))}; "
+                "assign them to someone else first."
+            )
+        for link in session.exec(
+            select(SectionAuthor)
+            .join(Section, col(Section.id) == col(SectionAuthor.section_id))
+            .where(Section.report_id == report.id, SectionAuthor.person_id == person.id)
+        ).all():
+            session.delete(link)
+    session.delete(membership)
+    audit.record(
+        session, actor, "remove_member", "report", report.id, report_id=report.id,
+        person=person.email, role=role.value,
+    )
+    session.commit()
+
+
+def sign_ethics(*, session: Session, actor: Person) -> EthicsSignature:
+    """Sign the current Code of Ethics as the acting person (signing twice is harmless)."""
+    if actor is None or actor.id is None:
+        raise ValidationError("Sign in first to sign the Code of Ethics.")
+    version, _ = ethics_code()
+    existing = session.exec(
+        select(EthicsSignature).where(
+            EthicsSignature.person_id == actor.id, EthicsSignature.code_version == version
+        )
+    ).first()
+    if existing:
+        return existing
+    signature = EthicsSignature(person_id=actor.id, code_version=version)
+    session.add(signature)
+    session.flush()
+    audit.record(session, actor, "sign_ethics", "person", actor.id, version=version)
+    session.commit()
+    return signature
+
+
+def team_balance(session: Session, report_id: int) -> dict[str, dict[str, int]]:
+    """Count a report's authors by gender, region, sector and discipline."""
+    return balance(m.person for m in members(session, report_id) if m.is_author)
+
+
+def team_warnings(session: Session, report: Report) -> list[str]:
+    """Return the Panel-rule warnings for a report's team and horizon."""
+    team = members(session, report.id)
+    clas = [m.person for m in team if Role.cla in m.roles]
+    authors = [m for m in team if Role.cla in m.roles or Role.lead_author in m.roles]
+    warnings = cla_warnings(clas) + author_count_warnings(len(authors))
+    warnings += horizon_warnings(report.start_date, report.due_date)
+    unsigned = sorted(m.person.name for m in team if m.is_author and not m.signed)
+    if unsigned:
+        warnings.append(
+            f"{len(unsigned)} author(s) have not signed the Code of Ethics and cannot edit: "
+            + ", ".join(unsigned)
+            + "."
+        )
+    return warnings
