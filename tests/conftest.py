@@ -25,11 +25,7 @@ _pg_engine: Engine | None = None
 def _postgres_engine() -> Engine:
     global _pg_engine
     if _pg_engine is None:
-        if not PG_URL:
-            if REQUIRE_PG:
-                pytest.fail("WORKBENCH_REQUIRE_POSTGRES=1 but WORKBENCH_TEST_DATABASE_URL is unset")
-            pytest.skip("PostgreSQL run: set WORKBENCH_TEST_DATABASE_URL to include it")
-        engine = make_engine(PG_URL)
+        engine = make_engine(require_postgres_url())
         SQLModel.metadata.drop_all(engine)
         with engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
@@ -42,6 +38,47 @@ def _truncate(engine: Engine) -> None:
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+def require_postgres_url() -> str:
+    """Return the PostgreSQL test URL, or skip (fail in CI) when there is none."""
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("WORKBENCH_REQUIRE_POSTGRES=1 but WORKBENCH_TEST_DATABASE_URL is unset")
+        pytest.skip("PostgreSQL run: set WORKBENCH_TEST_DATABASE_URL to include it")
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
+    """Yield an engine on a database with no tables at all (for migrations and restores).
+
+    On PostgreSQL this is a schema of its own in the test database, so it never
+    disturbs the tables the other fixtures share.
+    """
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+        yield eng
+        eng.dispose()
+        return
+    url = require_postgres_url()
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS scratch CASCADE"))
+        conn.execute(text("CREATE SCHEMA scratch"))
+    eng = create_engine_with_search_path(url, "scratch")
+    yield eng
+    eng.dispose()
+    with admin.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS scratch CASCADE"))
+    admin.dispose()
+
+
+def create_engine_with_search_path(url: str, schema: str) -> Engine:
+    """Return a PostgreSQL engine whose connections use ``schema`` first."""
+    from sqlalchemy import create_engine
+
+    return create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

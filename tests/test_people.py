@@ -35,7 +35,9 @@ def test_secretariat_adds_people_and_resets_passwords(session, world):
         roles=[Role.council_member],
     )
     assert people.authenticate(session, "new@panel.org", "longenough").id == person.id
-    people.set_password(session=session, actor=world.secretariat, person=person, password="another1")
+    people.set_password(
+        session=session, actor=world.secretariat, person=person, password="another1"
+    )
     assert people.authenticate(session, "new@panel.org", "another1") is not None
     rows = {r["email"]: r for r in people.list_people_with_roles(session)}
     assert rows["new@panel.org"]["roles"] == [{"report": "", "role": "council_member"}]
@@ -60,7 +62,8 @@ def test_bad_people_are_refused(session, world, data, message):
 def test_duplicate_email_refused(session, world):
     with pytest.raises(ValidationError, match="already exists"):
         people.create_person(
-            session=session, actor=world.secretariat,
+            session=session,
+            actor=world.secretariat,
             data=PersonCreate(email=world.la.email.upper(), name="Twin"),
         )
 
@@ -68,8 +71,10 @@ def test_duplicate_email_refused(session, world):
 def test_report_roles_cannot_be_given_workspace_wide(session, world):
     with pytest.raises(ValidationError, match="role in one report"):
         people.create_person(
-            session=session, actor=world.secretariat,
-            data=PersonCreate(email="y@panel.org", name="Y"), roles=[Role.lead_author],
+            session=session,
+            actor=world.secretariat,
+            data=PersonCreate(email="y@panel.org", name="Y"),
+            roles=[Role.lead_author],
         )
 
 

@@ -61,7 +61,9 @@ def test_short_horizon_warns_but_does_not_block(session, world):
 )
 def test_invalid_reports_are_refused(session, world, overrides, message):
     with pytest.raises(ValidationError, match=message):
-        reports.create_report(session=session, actor=world.secretariat, data=new_report(**overrides))
+        reports.create_report(
+            session=session, actor=world.secretariat, data=new_report(**overrides)
+        )
     assert [r.slug for r in reports.list_reports(session)] == ["test-report"]
 
 
@@ -79,29 +81,41 @@ def test_stages_move_one_step_through_their_gates(session, world):
     report = world.report
     with pytest.raises(ValidationError, match="one stage at a time"):
         reports.advance_stage(session=session, actor=world.cla, report=report, to=Stage.final_draft)
-    reports.advance_stage(session=session, actor=world.cla, report=report, to=Stage.zero_order_draft)
+    reports.advance_stage(
+        session=session, actor=world.cla, report=report, to=Stage.zero_order_draft
+    )
     empty = make_section(session, report, "4.9", Question.action)
     with pytest.raises(ValidationError, match="Sections without text: 4.9"):
         reports.advance_stage(
             session=session, actor=world.cla, report=report, to=Stage.first_order_draft
         )
     sections.delete_section(session=session, actor=world.cla, section=empty)
-    reports.advance_stage(session=session, actor=world.cla, report=report, to=Stage.first_order_draft)
+    reports.advance_stage(
+        session=session, actor=world.cla, report=report, to=Stage.first_order_draft
+    )
     with pytest.raises(ValidationError, match="review round has not been held"):
         reports.advance_stage(
             session=session, actor=world.cla, report=report, to=Stage.second_order_draft
         )
     session.add(
         ReviewRound(
-            report_id=report.id, name="FOD", stage=Stage.first_order_draft,
-            status=RoundStatus.closed, opens_on=date(2026, 5, 1), closes_on=date(2026, 6, 1),
+            report_id=report.id,
+            name="FOD",
+            stage=Stage.first_order_draft,
+            status=RoundStatus.closed,
+            opens_on=date(2026, 5, 1),
+            closes_on=date(2026, 6, 1),
         )
     )
     session.commit()
-    reports.advance_stage(session=session, actor=world.cla, report=report, to=Stage.second_order_draft)
+    reports.advance_stage(
+        session=session, actor=world.cla, report=report, to=Stage.second_order_draft
+    )
     assert report.stage == Stage.second_order_draft
     # One step back is allowed (e.g. after the Council asks for changes).
-    reports.advance_stage(session=session, actor=world.cla, report=report, to=Stage.first_order_draft)
+    reports.advance_stage(
+        session=session, actor=world.cla, report=report, to=Stage.first_order_draft
+    )
     assert report.stage == Stage.first_order_draft
 
 
@@ -110,7 +124,9 @@ def test_council_review_needs_every_section_accepted(session, world):
     report.stage = Stage.final_draft
     session.commit()
     with pytest.raises(ValidationError, match="not yet accepted: 1.1, 2.1, 3.1, 4.1"):
-        reports.advance_stage(session=session, actor=world.cla, report=report, to=Stage.council_review)
+        reports.advance_stage(
+            session=session, actor=world.cla, report=report, to=Stage.council_review
+        )
     for section in world.sections:
         section.status = SectionStatus.accepted
     session.commit()

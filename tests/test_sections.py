@@ -175,15 +175,18 @@ def test_stale_save_is_refused_with_both_texts(session, world):
 def test_two_sessions_racing_never_lose_an_update(engine, world):
     """Two authors load the same head in two sessions; exactly one save wins."""
     section_id = world.sections[0].id
-    with Session(engine, expire_on_commit=False) as one, Session(
-        engine, expire_on_commit=False
-    ) as two:
+    with (
+        Session(engine, expire_on_commit=False) as one,
+        Session(engine, expire_on_commit=False) as two,
+    ):
         s1 = sections.get_section(one, section_id)
         s2 = sections.get_section(two, section_id)
         base = s1.head_revision_id
         la = one.get(type(world.la), world.la.id)
         cla = two.get(type(world.cla), world.cla.id)
-        sections.save_revision(session=one, actor=la, section=s1, text="first", base_revision_id=base)
+        sections.save_revision(
+            session=one, actor=la, section=s1, text="first", base_revision_id=base
+        )
         with pytest.raises(Conflict) as info:
             sections.save_revision(
                 session=two, actor=cla, section=s2, text="second", base_revision_id=base
@@ -191,7 +194,8 @@ def test_two_sessions_racing_never_lose_an_update(engine, world):
         assert info.value.head_text == "first"
     with Session(engine) as check:
         texts = [
-            r.text for r in check.exec(
+            r.text
+            for r in check.exec(
                 select(SectionRevision).where(SectionRevision.section_id == section_id)
             )
         ]
@@ -202,12 +206,18 @@ def test_authors_write_only_their_sections(session, world):
     other = world.sections[1]
     with pytest.raises(PermissionDenied, match="not an author of section 2.1"):
         sections.save_revision(
-            session=session, actor=world.la, section=other, text="x",
+            session=session,
+            actor=world.la,
+            section=other,
+            text="x",
             base_revision_id=other.head_revision_id,
         )
     with pytest.raises(PermissionDenied):
         sections.save_revision(
-            session=session, actor=world.reviewer, section=other, text="x",
+            session=session,
+            actor=world.reviewer,
+            section=other,
+            text="x",
             base_revision_id=other.head_revision_id,
         )
 
@@ -218,7 +228,10 @@ def test_unsigned_author_cannot_edit(session, world):
     sections.assign(session=session, actor=world.cla, section=section, lead_author_id=unsigned.id)
     with pytest.raises(PermissionDenied, match="Code of Ethics"):
         sections.save_revision(
-            session=session, actor=unsigned, section=section, text="x",
+            session=session,
+            actor=unsigned,
+            section=section,
+            text="x",
             base_revision_id=section.head_revision_id,
         )
 
@@ -227,7 +240,9 @@ def test_delete_only_empty_sections(session, world):
     with pytest.raises(ValidationError, match="has text"):
         sections.delete_section(session=session, actor=world.cla, section=world.sections[0])
     empty = sections.add_section(
-        session=session, actor=world.cla, report=world.report,
+        session=session,
+        actor=world.cla,
+        report=world.report,
         data=SectionCreate(code="9.9", question=Question.cross_cutting, title="Spare"),
     )
     sections.delete_section(session=session, actor=world.cla, section=empty)
@@ -245,7 +260,10 @@ def test_report_hash_changes_with_any_edit(session, world):
     before = sections.report_text_hash(session, world.report.id)
     section = world.sections[2]
     sections.save_revision(
-        session=session, actor=world.cla, section=section, text="changed",
+        session=session,
+        actor=world.cla,
+        section=section,
+        text="changed",
         base_revision_id=section.head_revision_id,
     )
     assert sections.report_text_hash(session, world.report.id) != before

@@ -21,21 +21,33 @@ def test_members_lists_roles_and_signatures(session, world):
 def test_add_and_remove_members(session, world):
     newcomer = make_person(session, "Newcomer")
     teams.add_member(
-        session=session, actor=world.cla, report=world.report, person=newcomer,
+        session=session,
+        actor=world.cla,
+        report=world.report,
+        person=newcomer,
         role=Role.lead_author,
     )
     with pytest.raises(ValidationError, match="already Lead Author"):
         teams.add_member(
-            session=session, actor=world.cla, report=world.report, person=newcomer,
+            session=session,
+            actor=world.cla,
+            report=world.report,
+            person=newcomer,
             role=Role.lead_author,
         )
     teams.remove_member(
-        session=session, actor=world.cla, report=world.report, person=newcomer,
+        session=session,
+        actor=world.cla,
+        report=world.report,
+        person=newcomer,
         role=Role.lead_author,
     )
     with pytest.raises(NotFound):
         teams.remove_member(
-            session=session, actor=world.cla, report=world.report, person=newcomer,
+            session=session,
+            actor=world.cla,
+            report=world.report,
+            person=newcomer,
             role=Role.lead_author,
         )
 
@@ -43,7 +55,10 @@ def test_add_and_remove_members(session, world):
 def test_cannot_remove_someone_who_still_leads_sections(session, world):
     with pytest.raises(ValidationError, match="leads sections 1.1"):
         teams.remove_member(
-            session=session, actor=world.cla, report=world.report, person=world.la,
+            session=session,
+            actor=world.cla,
+            report=world.report,
+            person=world.la,
             role=Role.lead_author,
         )
 
@@ -51,15 +66,21 @@ def test_cannot_remove_someone_who_still_leads_sections(session, world):
 def test_workspace_roles_are_not_report_roles(session, world):
     with pytest.raises(ValidationError, match="workspace role"):
         teams.add_member(
-            session=session, actor=world.secretariat, report=world.report,
-            person=world.outsider, role=Role.council_member,
+            session=session,
+            actor=world.secretariat,
+            report=world.report,
+            person=world.outsider,
+            role=Role.council_member,
         )
 
 
 def test_lead_authors_cannot_manage_the_team(session, world):
     with pytest.raises(PermissionDenied):
         teams.add_member(
-            session=session, actor=world.la, report=world.report, person=world.outsider,
+            session=session,
+            actor=world.la,
+            report=world.report,
+            person=world.outsider,
             role=Role.lead_author,
         )
 

@@ -221,7 +221,8 @@ def tally(rule: DecisionRule, votes: Iterable[Vote], members: int) -> Tally:
         elif in_favour + not_voted < majority:
             outcome, why = (
                 DecisionStatus.rejected,
-                f"Only {in_favour} of {members} approved; a majority ({majority}) can no longer be reached.",
+                f"Only {in_favour} of {members} approved; "
+                f"a majority ({majority}) can no longer be reached.",
             )
         else:
             outcome, why = (

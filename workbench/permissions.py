@@ -130,7 +130,7 @@ def can(
 def require(
     session: Session, person: Person | None, action: Action, report_id: int | None = None
 ) -> set[Role]:
-    """Raise PermissionDenied unless ``person`` may do ``action``; return the roles that allow it."""
+    """Raise PermissionDenied unless ``person`` may do ``action``; return the granting roles."""
     if person is None or person.id is None or not person.active:
         raise PermissionDenied("Sign in first: this needs an active account.")
     allowed = MATRIX[action]
@@ -138,7 +138,8 @@ def require(
     if not granting:
         needed = ", ".join(sorted(r.label for r in allowed))
         raise PermissionDenied(
-            f"{person.name} may not {action.value.replace('_', ' ')}: this needs the role of {needed}."
+            f"{person.name} may not {action.value.replace('_', ' ')}: "
+            f"this needs the role of {needed}."
         )
     if (
         action in CONTENT_ACTIONS

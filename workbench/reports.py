@@ -92,7 +92,9 @@ def _validate(session: Session, data: ReportCreate, *, report_id: int | None = N
             raise ValidationError(f"'{language}' is not a language code (use e.g. 'en', 'fr').")
 
 
-def create_report(*, session: Session, actor: Person, data: ReportCreate) -> tuple[Report, list[str]]:
+def create_report(
+    *, session: Session, actor: Person, data: ReportCreate
+) -> tuple[Report, list[str]]:
     """Create a report at the scoping stage (Secretariat); return it with the rule warnings."""
     require(session, actor, Action.create_report)
     _validate(session, data)
@@ -103,7 +105,9 @@ def create_report(*, session: Session, actor: Person, data: ReportCreate) -> tup
     report.languages = languages
     session.add(report)
     session.flush()
-    audit.record(session, actor, "create", "report", report.id, report_id=report.id, slug=report.slug)
+    audit.record(
+        session, actor, "create", "report", report.id, report_id=report.id, slug=report.slug
+    )
     session.commit()
     return report, horizon_warnings(report.start_date, report.due_date)
 
@@ -120,7 +124,9 @@ def update_report(*, session: Session, actor: Person, report: Report, **changes)
     for key, value in changes.items():
         setattr(report, key, value)
     session.add(report)
-    audit.record(session, actor, "update", "report", report.id, report_id=report.id, fields=sorted(changes))
+    audit.record(
+        session, actor, "update", "report", report.id, report_id=report.id, fields=sorted(changes)
+    )
     session.commit()
     return report
 
@@ -152,7 +158,9 @@ def gate_problems(session: Session, report: Report, to: Stage) -> list[str]:
         if current is Stage.published:
             return ["A published report cannot go back to an earlier stage."]
         if there != here - 1:
-            return [f"A report steps back one stage at a time (to '{STAGE_ORDER[here - 1].label}')."]
+            return [
+                f"A report steps back one stage at a time (to '{STAGE_ORDER[here - 1].label}')."
+            ]
         return []
     if there != here + 1:
         return [
@@ -164,7 +172,9 @@ def gate_problems(session: Session, report: Report, to: Stage) -> list[str]:
     if to is Stage.zero_order_draft:
         if not sections:
             problems.append("The report has no outline yet.")
-        problems += [g for g in coverage_gaps(session, report.id) if g.startswith("No section answers")]
+        problems += [
+            g for g in coverage_gaps(session, report.id) if g.startswith("No section answers")
+        ]
     elif to is Stage.first_order_draft:
         empty = [s.code for s in sections if s.head_revision_id is None]
         if not sections:
@@ -172,7 +182,9 @@ def gate_problems(session: Session, report: Report, to: Stage) -> list[str]:
         if empty:
             problems.append(f"Sections without text: {', '.join(sorted(empty))}.")
     elif to in (Stage.second_order_draft, Stage.final_draft):
-        held = Stage.first_order_draft if to is Stage.second_order_draft else Stage.second_order_draft
+        held = (
+            Stage.first_order_draft if to is Stage.second_order_draft else Stage.second_order_draft
+        )
         if not _closed_round(session, report.id, held):
             problems.append(
                 f"The {held.label.lower()} review round has not been held and closed yet."
@@ -204,15 +216,19 @@ def advance_stage(*, session: Session, actor: Person, report: Report, to: Stage)
     )
     problems = gate_problems(session, report, to)
     if problems:
-        raise ValidationError(
-            f"'{report.slug}' cannot move to '{to.label}': " + " ".join(problems)
-        )
+        raise ValidationError(f"'{report.slug}' cannot move to '{to.label}': " + " ".join(problems))
     old = report.stage
     report.stage = to
     session.add(report)
     audit.record(
-        session, actor, "advance_stage", "report", report.id, report_id=report.id,
-        old=Stage(old).value, new=to.value,
+        session,
+        actor,
+        "advance_stage",
+        "report",
+        report.id,
+        report_id=report.id,
+        old=Stage(old).value,
+        new=to.value,
     )
     session.commit()
     return report
@@ -242,7 +258,11 @@ class ReportProgress:
     @property
     def accepted_share(self) -> float:
         """Return the share of sections accepted, 0–1."""
-        return (self.by_status.get(SectionStatus.accepted.value, 0) / self.sections) if self.sections else 0.0
+        return (
+            (self.by_status.get(SectionStatus.accepted.value, 0) / self.sections)
+            if self.sections
+            else 0.0
+        )
 
     def as_dict(self) -> dict:
         """Return the figures as plain JSON-ready values."""
@@ -269,8 +289,12 @@ def list_reports(session: Session, *, today: date | None = None) -> list[ReportP
     reports = session.exec(select(Report).order_by(col(Report.slug))).all()
     result = {
         r.id: ReportProgress(
-            id=r.id, slug=r.slug, title=r.title, stage=Stage(r.stage),
-            start_date=r.start_date, due_date=r.due_date,
+            id=r.id,
+            slug=r.slug,
+            title=r.title,
+            stage=Stage(r.stage),
+            start_date=r.start_date,
+            due_date=r.due_date,
         )
         for r in reports
     }
@@ -317,7 +341,9 @@ def list_reports(session: Session, *, today: date | None = None) -> list[ReportP
     return list(result.values())
 
 
-def report_progress(session: Session, report: Report, *, today: date | None = None) -> ReportProgress:
+def report_progress(
+    session: Session, report: Report, *, today: date | None = None
+) -> ReportProgress:
     """Return the progress figures of one report."""
     for progress in list_reports(session, today=today):
         if progress.id == report.id:

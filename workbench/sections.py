@@ -128,7 +128,7 @@ def get_section(session: Session, section_id: int) -> Section:
 
 
 def get_section_by_code(session: Session, report_id: int, code: str) -> Section:
-    """Return the section with this code in a report, or raise NotFound naming the codes there are."""
+    """Return the section with this code in a report, or raise NotFound naming the codes."""
     section = session.exec(
         select(Section).where(Section.report_id == report_id, Section.code == code)
     ).first()
@@ -351,7 +351,12 @@ def create_outline(
         created.append(section)
     session.flush()
     audit.record(
-        session, actor, "create_outline", "report", report.id, report_id=report.id,
+        session,
+        actor,
+        "create_outline",
+        "report",
+        report.id,
+        report_id=report.id,
         sections=[s.code for s in created],
     )
     session.commit()
@@ -410,7 +415,9 @@ def _apply_section_changes(
         code = _validate_code(changes["code"])
         clash = session.exec(
             select(Section).where(
-                Section.report_id == section.report_id, Section.code == code, Section.id != section.id
+                Section.report_id == section.report_id,
+                Section.code == code,
+                Section.id != section.id,
             )
         ).first()
         if clash:
@@ -471,7 +478,9 @@ def _apply_section_changes(
     return changed
 
 
-def _check_authors(session: Session, report_id: int, person_ids: list[int], prefix: str = "") -> None:
+def _check_authors(
+    session: Session, report_id: int, person_ids: list[int], prefix: str = ""
+) -> None:
     if not person_ids:
         return
     authors = set(
@@ -498,7 +507,12 @@ def update_section(*, session: Session, actor: Person, section: Section, **chang
     changed = _apply_section_changes(session, section, changes)
     if changed:
         audit.record(
-            session, actor, "update", "section", section.id, report_id=section.report_id,
+            session,
+            actor,
+            "update",
+            "section",
+            section.id,
+            report_id=section.report_id,
             fields=changed,
         )
         session.commit()
@@ -548,7 +562,12 @@ def bulk_update(
             if changed:
                 count += 1
                 audit.record(
-                    session, actor, "update", "section", section.id, report_id=report.id,
+                    session,
+                    actor,
+                    "update",
+                    "section",
+                    section.id,
+                    report_id=report.id,
                     fields=changed,
                 )
         session.flush()
@@ -576,8 +595,14 @@ def reorder_sections(
         by_id[section_id].position = position
         session.add(by_id[section_id])
     audit.record(
-        session, actor, "reorder", "report", report.id, report_id=report.id,
-        question=Question(question).value, order=ordered_ids,
+        session,
+        actor,
+        "reorder",
+        "report",
+        report.id,
+        report_id=report.id,
+        question=Question(question).value,
+        order=ordered_ids,
     )
     session.commit()
 
@@ -591,7 +616,12 @@ def delete_section(*, session: Session, actor: Person, section: Section) -> None
         )
     session.exec(delete(SectionAuthor).where(col(SectionAuthor.section_id) == section.id))
     audit.record(
-        session, actor, "delete", "section", section.id, report_id=section.report_id,
+        session,
+        actor,
+        "delete",
+        "section",
+        section.id,
+        report_id=section.report_id,
         code=section.code,
     )
     session.delete(section)
@@ -616,8 +646,14 @@ def set_status(
     old = section.status
     _apply_section_changes(session, section, {"status": status})
     audit.record(
-        session, actor, "set_status", "section", section.id, report_id=section.report_id,
-        old=old.value, new=status.value,
+        session,
+        actor,
+        "set_status",
+        "section",
+        section.id,
+        report_id=section.report_id,
+        old=old.value,
+        new=status.value,
     )
     session.commit()
     return section
@@ -723,8 +759,15 @@ def save_revision(
         raise _conflict(session, section, text, base_revision_id) from None
     cited, unknown = _sync_citations(session, section, text)
     audit.record(
-        session, actor, "save_revision", "section", section.id, report_id=section.report_id,
-        revision=revision.number, words=words, unknown_keys=unknown,
+        session,
+        actor,
+        "save_revision",
+        "section",
+        section.id,
+        report_id=section.report_id,
+        revision=revision.number,
+        words=words,
+        unknown_keys=unknown,
     )
     session.commit()
     session.refresh(section)
@@ -732,7 +775,9 @@ def save_revision(
 
 
 def _conflict(session: Session, section: Section, mine: str, base_id: int | None) -> Conflict:
-    head = session.get(SectionRevision, section.head_revision_id) if section.head_revision_id else None
+    head = (
+        session.get(SectionRevision, section.head_revision_id) if section.head_revision_id else None
+    )
     who = ""
     if head is not None and head.author_id is not None:
         author = session.get(Person, head.author_id)

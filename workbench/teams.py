@@ -91,13 +91,16 @@ def members(session: Session, report_id: int) -> list[Member]:
     return sorted(by_id.values(), key=lambda m: (order.index(m.roles[0]), m.person.name))
 
 
-def add_member(*, session: Session, actor: Person, report: Report, person: Person, role: Role) -> Membership:
+def add_member(
+    *, session: Session, actor: Person, report: Report, person: Person, role: Role
+) -> Membership:
     """Give a person a role in a report (Secretariat or CLA)."""
     require(session, actor, Action.manage_team, report.id)
     role = Role(role)
     if role.workspace_wide:
         raise ValidationError(
-            f"{role.label} is a workspace role, not a role in one report; the Secretariat grants it."
+            f"{role.label} is a workspace role, not a role in one report; "
+            "the Secretariat grants it."
         )
     if session.exec(
         select(Membership).where(
@@ -111,14 +114,22 @@ def add_member(*, session: Session, actor: Person, report: Report, person: Perso
     session.add(membership)
     session.flush()
     audit.record(
-        session, actor, "add_member", "report", report.id, report_id=report.id,
-        person=person.email, role=role.value,
+        session,
+        actor,
+        "add_member",
+        "report",
+        report.id,
+        report_id=report.id,
+        person=person.email,
+        role=role.value,
     )
     session.commit()
     return membership
 
 
-def remove_member(*, session: Session, actor: Person, report: Report, person: Person, role: Role) -> None:
+def remove_member(
+    *, session: Session, actor: Person, report: Report, person: Person, role: Role
+) -> None:
     """Take a role in a report away from a person; refused while they still lead sections."""
     require(session, actor, Action.manage_team, report.id)
     role = Role(role)
@@ -159,8 +170,14 @@ def remove_member(*, session: Session, actor: Person, report: Report, person: Pe
             session.delete(link)
     session.delete(membership)
     audit.record(
-        session, actor, "remove_member", "report", report.id, report_id=report.id,
-        person=person.email, role=role.value,
+        session,
+        actor,
+        "remove_member",
+        "report",
+        report.id,
+        report_id=report.id,
+        person=person.email,
+        role=role.value,
     )
     session.commit()
 

@@ -1,0 +1,581 @@
+"""The ``workbench`` command: set up, inspect and feed a workspace from the shell.
+
+Every command works on the database named by ``WORKBENCH_DATABASE_URL`` (default:
+the SQLite file ``data/workbench.db``). Write commands act as the person given
+with ``--as EMAIL`` (default: the first Secretariat account) and are checked
+against the same permissions as the app. On failure a command prints one line,
+``error: …``, on stderr and exits non-zero; it never prints a traceback.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from workbench import people
+from workbench.db import database_url, make_engine, session_scope
+from workbench.errors import ImportFailed, NotFound, ValidationError, WorkbenchError
+from workbench.models import Person, PersonCreate, Role
+
+app = typer.Typer(
+    help="Write, review and approve the Panel's Synthesis Reports from the command line.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+users_app = typer.Typer(help="People and their accounts.", no_args_is_help=True)
+reports_app = typer.Typer(help="Reports and their progress.", no_args_is_help=True)
+sources_app = typer.Typer(help="A report's evidence library.", no_args_is_help=True)
+comments_app = typer.Typer(help="Review comment tables (IPCC shape).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(reports_app, name="reports")
+app.add_typer(sources_app, name="sources")
+app.add_typer(comments_app, name="comments")
+
+AsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as", help="Act as this person (email); default: the first Secretariat account."
+    ),
+]
+ReportOption = Annotated[
+    str, typer.Option("--report", help="The report's slug, e.g. living-wages.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print a one-line error on stderr and exit."""
+    one_line = " ".join(line.strip() for line in str(message).splitlines() if line.strip())
+    typer.echo(f"error: {one_line}", err=True)
+    raise typer.Exit(code)
+
+
+def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn domain and database errors into a one-line message and a non-zero exit."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except WorkbenchError as exc:
+            fail(exc.message)
+        except SQLAlchemyError as exc:
+            fail(
+                f"database problem ({database_url().split('@')[-1]}): {exc.__class__.__name__}: "
+                f"{str(exc).splitlines()[0]}",
+                2,
+            )
+        except OSError as exc:
+            fail(f"{exc.strerror or exc}: {exc.filename or ''}".strip(": "), 2)
+
+    return wrapper
+
+
+@contextmanager
+def open_session() -> Iterator[Session]:
+    """Open a session on the configured database, which must have been initialised."""
+    from workbench.migrate import current_revision
+
+    engine = make_engine()
+    if current_revision(engine) is None:
+        fail("the database has no workspace yet; run `workbench init` (or `workbench demo`) first.")
+    with session_scope(engine) as session:
+        yield session
+    engine.dispose()
+
+
+def acting(session: Session, email: str | None) -> Person:
+    """Return the person a write command acts as."""
+    if email:
+        return people.get_by_email(session, email)
+    person = people.first_secretariat(session)
+    if person is None:
+        raise NotFound(
+            "The workspace has no Secretariat account; add one with "
+            "`workbench users add EMAIL --name NAME --role secretariat`."
+        )
+    return person
+
+
+def echo_json(data: Any) -> None:
+    """Print data as indented JSON."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def echo_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """Print rows as a plain aligned table."""
+    if not rows:
+        typer.echo("(none)")
+        return
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    typer.echo("  ".join(c.ljust(widths[c]) for c in columns))
+    typer.echo("  ".join("-" * widths[c] for c in columns))
+    for row in rows:
+        typer.echo("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns))
+
+
+# --------------------------------------------------------------------------- setup
+
+
+@app.command()
+@guarded
+def init() -> None:
+    """Create or upgrade the database schema and load the Panel's 14 themes."""
+    from workbench import themes
+    from workbench.migrate import upgrade
+
+    engine = make_engine()
+    upgrade(engine)
+    with session_scope(engine) as session:
+        count = themes.seed_themes(session)
+    typer.echo(f"Database ready at {database_url().split('@')[-1]}; {count} themes loaded.")
+    typer.echo(
+        "Next: `workbench users add EMAIL --name NAME --role secretariat` or `workbench demo`."
+    )
+
+
+@app.command()
+@guarded
+def demo() -> None:
+    """Load the demo workspace (idempotent) and print its accounts."""
+    from workbench import demo as demo_module
+    from workbench.migrate import upgrade
+
+    engine = make_engine()
+    upgrade(engine)
+    with session_scope(engine) as session:
+        summary = demo_module.load_demo(session, progress=lambda msg: typer.echo(f"  {msg}"))
+    typer.echo(summary.describe())
+
+
+# --------------------------------------------------------------------------- users
+
+
+@users_app.command("add")
+@guarded
+def users_add(
+    email: Annotated[str, typer.Argument(help="The person's email (their sign-in name).")],
+    name: Annotated[str, typer.Option("--name", help="Full name as it appears in reports.")],
+    password: Annotated[
+        str | None, typer.Option("--password", help="Set a password (else they cannot sign in).")
+    ] = None,
+    role: Annotated[
+        list[Role] | None,
+        typer.Option("--role", help="A role; repeat for several. Report roles need --report."),
+    ] = None,
+    report: Annotated[
+        str | None, typer.Option("--report", help="The report the report roles are in.")
+    ] = None,
+    gender: str = "",
+    region: str = "",
+    country: str = "",
+    discipline: str = "",
+    sector: str = "",
+    affiliation: str = "",
+    as_: AsOption = None,
+) -> None:
+    """Add a person, with workspace roles or roles in one report."""
+    from workbench import reports, teams
+
+    roles = role or []
+    data = PersonCreate(
+        email=email,
+        name=name,
+        password=password,
+        gender=gender,
+        region=region,
+        country=country,
+        discipline=discipline,
+        sector=sector,
+        affiliation=affiliation,
+    )
+    workspace_roles = [r for r in roles if r.workspace_wide]
+    report_roles = [r for r in roles if not r.workspace_wide]
+    if report_roles and not report:
+        raise ValidationError("Report roles need --report SLUG.")
+    with open_session() as session:
+        if people.first_secretariat(session) is None and not as_:
+            if workspace_roles != [Role.secretariat] or report_roles:
+                raise ValidationError(
+                    "The workspace has no Secretariat yet: add the first account with "
+                    "--role secretariat only."
+                )
+            person = people.bootstrap_secretariat(session=session, data=data)
+        else:
+            actor = acting(session, as_)
+            person = people.create_person(
+                session=session, actor=actor, data=data, roles=workspace_roles
+            )
+            if report_roles:
+                target = reports.get_report(session, report)
+                for r in report_roles:
+                    teams.add_member(
+                        session=session, actor=actor, report=target, person=person, role=r
+                    )
+        typer.echo(
+            f"Added {person.name} <{person.email}>"
+            + (f" as {', '.join(r.label for r in roles)}" if roles else "")
+            + "."
+        )
+
+
+@users_app.command("passwd")
+@guarded
+def users_passwd(
+    email: Annotated[str, typer.Argument(help="Whose password to set.")],
+    password: Annotated[
+        str | None, typer.Option("--password", help="The new password (prompted when omitted).")
+    ] = None,
+    as_: AsOption = None,
+) -> None:
+    """Set a person's password (prompts twice unless --password is given)."""
+    if password is None:
+        if not sys.stdin.isatty():
+            raise ValidationError("No terminal to prompt on; pass --password.")
+        password = getpass.getpass("New password: ")
+        if getpass.getpass("Again: ") != password:
+            raise ValidationError("The two passwords differ; nothing was changed.")
+    with open_session() as session:
+        person = people.get_by_email(session, email)
+        actor = acting(session, as_)
+        people.set_password(session=session, actor=actor, person=person, password=password)
+    typer.echo(f"Password set for {person.email}.")
+
+
+@users_app.command("list")
+@guarded
+def users_list(as_json: JsonOption = False) -> None:
+    """List people with their roles per report."""
+    with open_session() as session:
+        rows = people.list_people_with_roles(session)
+    if as_json:
+        echo_json(rows)
+        return
+    echo_table(
+        [
+            {
+                "email": r["email"],
+                "name": r["name"],
+                "roles": "; ".join(
+                    f"{x['role']}@{x['report']}" if x["report"] else x["role"] for x in r["roles"]
+                ),
+            }
+            for r in rows
+        ],
+        ["email", "name", "roles"],
+    )
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@reports_app.command("list")
+@guarded
+def reports_list(as_json: JsonOption = False) -> None:
+    """List reports with their stage and progress."""
+    from workbench import reports
+
+    with open_session() as session:
+        rows = [p.as_dict() for p in reports.list_reports(session)]
+    if as_json:
+        echo_json(rows)
+        return
+    echo_table(
+        [
+            {
+                "slug": r["slug"],
+                "stage": r["stage"],
+                "sections": r["sections"],
+                "accepted": f"{r['accepted_share']:.0%}",
+                "words": f"{r['words']}/{r['word_target']}",
+                "open comments": r["open_comments"],
+                "due": r["due_date"],
+            }
+            for r in rows
+        ],
+        ["slug", "stage", "sections", "accepted", "words", "open comments", "due"],
+    )
+
+
+def report_status(session: Session, slug: str) -> dict[str, Any]:
+    """Return a report's status as JSON-ready data (sections, coverage, warnings)."""
+    from workbench import reports, reviews, sections, teams
+
+    report = reports.get_report(session, slug)
+    section_rows = sections.list_sections(session, report.id)
+    leads = {
+        p.id: p.email
+        for p in session.exec(
+            select(Person).where(
+                col(Person.id).in_([s.lead_author_id for s in section_rows if s.lead_author_id])
+            )
+        ).all()
+    }
+    open_counts = reviews.open_comment_counts(session, report_id=report.id)
+    progress = reports.report_progress(session, report)
+    return {
+        "report": {
+            "slug": report.slug,
+            "title": report.title,
+            "stage": report.stage.value,
+            "start_date": report.start_date.isoformat(),
+            "due_date": report.due_date.isoformat(),
+            "languages": report.languages,
+            "words": progress.words,
+            "word_target": progress.word_target,
+            "open_comments": progress.open_comments,
+        },
+        "sections": [
+            {
+                "id": s.id,
+                "code": s.code,
+                "title": s.title,
+                "question": s.question.value,
+                "status": s.status.value,
+                "lead_author": leads.get(s.lead_author_id),
+                "words": s.words,
+                "word_target": s.word_target,
+                "due_date": s.due_date.isoformat() if s.due_date else None,
+                "open_comments": open_counts.get(s.id, 0),
+            }
+            for s in section_rows
+        ],
+        "coverage": [
+            {
+                "question": c.question.value,
+                "label": c.question.label,
+                "sections": c.sections,
+                "with_text": c.with_text,
+                "accepted": c.accepted,
+                "words": c.words,
+                "covered": c.covered,
+            }
+            for c in sections.coverage(session, report.id)
+        ],
+        "warnings": teams.team_warnings(session, report)
+        + sections.coverage_gaps(session, report.id),
+    }
+
+
+@app.command()
+@guarded
+def status(report: ReportOption, as_json: JsonOption = False) -> None:
+    """Show every section of a report, the four-question coverage and the rule warnings."""
+    with open_session() as session:
+        data = report_status(session, report)
+    if as_json:
+        echo_json(data)
+        return
+    info = data["report"]
+    typer.echo(f"{info['title']} ({info['slug']}) — stage: {info['stage']}, due {info['due_date']}")
+    typer.echo("")
+    echo_table(
+        [
+            {
+                "id": s["id"],
+                "code": s["code"],
+                "title": s["title"][:40],
+                "status": s["status"],
+                "lead": s["lead_author"] or "",
+                "words": f"{s['words']}/{s['word_target'] or '-'}",
+                "due": s["due_date"] or "",
+                "open": s["open_comments"],
+            }
+            for s in data["sections"]
+        ],
+        ["id", "code", "title", "status", "lead", "words", "due", "open"],
+    )
+    typer.echo("")
+    for cov in data["coverage"]:
+        mark = "covered" if cov["covered"] else "GAP"
+        typer.echo(
+            f"  [{mark}] {cov['label']} — {cov['sections']} section(s), {cov['words']} words"
+        )
+    if data["warnings"]:
+        typer.echo("")
+        for warning in data["warnings"]:
+            typer.echo(f"  warning: {warning}")
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def _read_upload(path: Path) -> bytes:
+    if not path.is_file():
+        raise NotFound(f"No file at {path}.")
+    return path.read_bytes()
+
+
+@sources_app.command("import")
+@guarded
+def sources_import(
+    file: Annotated[Path, typer.Argument(help="A .bib, .ris or .json (CSL-JSON) file.")],
+    report: ReportOption,
+    skip_duplicates: Annotated[
+        bool, typer.Option(help="Skip entries already in the library instead of refusing.")
+    ] = False,
+    as_: AsOption = None,
+) -> None:
+    """Import a bibliography into a report's library: every entry, or none."""
+    from workbench import reports, sources
+
+    content = _read_upload(file)
+    with open_session() as session:
+        actor = acting(session, as_)
+        target = reports.get_report(session, report)
+        result = sources.import_sources(
+            session=session,
+            actor=actor,
+            report=target,
+            filename=file.name,
+            content=content,
+            on_duplicate="skip" if skip_duplicates else "error",
+        )
+    typer.echo(f"Imported {result.added} source(s) into {report}.")
+    if result.skipped:
+        typer.echo(
+            f"Skipped {len(result.skipped)} already in the library: {', '.join(result.skipped)}"
+        )
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}")
+
+
+@sources_app.command("export")
+@guarded
+def sources_export(
+    report: ReportOption,
+    fmt: Annotated[str, typer.Option("--format", help="csljson, bibtex or ris.")] = "csljson",
+    output: Annotated[Path, typer.Option("-o", "--output", help="The file to write.")] = Path(
+        "sources.json"
+    ),
+    as_: AsOption = None,
+) -> None:
+    """Export a report's library as CSL-JSON, BibTeX or RIS."""
+    from workbench import reports, sources
+
+    if fmt not in ("csljson", "bibtex", "ris"):
+        raise ValidationError(f"Unknown format '{fmt}': use csljson, bibtex or ris.")
+    with open_session() as session:
+        actor = acting(session, as_)
+        target = reports.get_report(session, report)
+        text = sources.export_sources(session=session, actor=actor, report=target, fmt=fmt)
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"Wrote {output}.")
+
+
+# --------------------------------------------------------------------------- comments
+
+
+@comments_app.command("import")
+@guarded
+def comments_import(
+    file: Annotated[Path, typer.Argument(help="A .csv or .xlsx comment table.")],
+    report: ReportOption,
+    round_name: Annotated[str, typer.Option("--round", help="The review round, e.g. SOD.")],
+    as_: AsOption = None,
+) -> None:
+    """Import a comment table into an open review round: every row, or none."""
+    from workbench import reports, reviews
+
+    content = _read_upload(file)
+    with open_session() as session:
+        actor = acting(session, as_)
+        target = reports.get_report(session, report)
+        review_round = reviews.get_round(session, report_id=target.id, name=round_name)
+        count = reviews.import_comments(
+            session=session,
+            actor=actor,
+            report=target,
+            round=review_round,
+            filename=file.name,
+            content=content,
+        )
+    typer.echo(f"Imported {count} comment(s) into {report} {round_name}.")
+
+
+@comments_app.command("export")
+@guarded
+def comments_export(
+    report: ReportOption,
+    output: Annotated[Path, typer.Option("-o", "--output", help="A .csv or .xlsx file.")],
+    round_name: Annotated[
+        str | None, typer.Option("--round", help="The round (default: the most recent).")
+    ] = None,
+    as_: AsOption = None,
+) -> None:
+    """Export a round's comment table as CSV or XLSX (by the output's extension)."""
+    from workbench import reports, reviews
+
+    fmt = output.suffix.lower().lstrip(".")
+    if fmt not in ("csv", "xlsx"):
+        raise ValidationError(f"Write to a .csv or .xlsx file, not '{output.name}'.")
+    with open_session() as session:
+        actor = acting(session, as_)
+        target = reports.get_report(session, report)
+        review_round = (
+            reviews.get_round(session, report_id=target.id, name=round_name) if round_name else None
+        )
+        data = reviews.export_comments(
+            session, actor=actor, report=target, round=review_round, fmt=fmt
+        )
+    output.write_bytes(data)
+    typer.echo(f"Wrote {output}.")
+
+
+# --------------------------------------------------------------------------- backup
+
+
+@app.command()
+@guarded
+def backup(
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="The backup file to write.")
+    ] = Path(f"workbench-backup-{date.today().isoformat()}.zip"),
+    as_: AsOption = None,
+) -> None:
+    """Write the whole workspace to one file (every table, every revision)."""
+    from workbench.backup import write_backup
+
+    with open_session() as session:
+        actor = acting(session, as_)
+        counts = write_backup(session=session, actor=actor, path=output)
+    typer.echo(f"Wrote {output}: {sum(counts.values())} rows in {len(counts)} tables.")
+
+
+@app.command()
+@guarded
+def restore(
+    file: Annotated[Path, typer.Argument(help="A backup written by `workbench backup`.")],
+) -> None:
+    """Restore a backup into an empty database (SQLite or PostgreSQL)."""
+    from workbench.backup import restore as restore_backup
+
+    if not file.is_file():
+        raise ImportFailed(f"No file at {file}.")
+    engine = make_engine()
+    counts = restore_backup(engine, file)
+    engine.dispose()
+    typer.echo(f"Restored {sum(counts.values())} rows in {len(counts)} tables from {file}.")
+
+
+def main() -> None:
+    """Run the command line."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
