@@ -218,8 +218,6 @@ def make_world(session: Session) -> World:
         [Question.known, Question.desirable, Question.obstacles, Question.action], start=1
     ):
         world.sections.append(
-            make_section(
-                session, report, f"{i}.1", question, lead=las[i - 1], text=SAMPLE_TEXT
-            )
+            make_section(session, report, f"{i}.1", question, lead=las[i - 1], text=SAMPLE_TEXT)
         )
     return world

@@ -102,7 +102,9 @@ def create_person(
                 f"{Role(role).label} is a role in one report; add it from the report's team."
             )
         session.add(Membership(person_id=person.id, role=Role(role)))
-    audit.record(session, actor, "create", "person", person.id, email=person.email, roles=roles or [])
+    audit.record(
+        session, actor, "create", "person", person.id, email=person.email, roles=roles or []
+    )
     session.commit()
     return person
 
