@@ -276,7 +276,7 @@ def set_position(
             "consensus_item",
             item.id,
             report_id=item.report_id,
-            actor=stakeholder.name,
+            actor_name=stakeholder.name,
             stance=stance,
         )
         session.commit()

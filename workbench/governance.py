@@ -6,13 +6,16 @@
   level; likelihood terms map to probability ranges.
 - **Section status**: the legal transitions of a section's status.
 - **Council rules**: how a decision is tallied under its rule. Report approval
-  defaults to a majority of members with no unresolved objection; endorsing a
-  reform needs every member's approval and at least one linked finding of high
-  or very high confidence.
+  defaults to a majority of members with no unresolved objection; since every
+  member may object until they have voted, the outcome stays open until all
+  have voted (abstaining counts as voting) or it can no longer pass. Endorsing
+  a reform needs every member's approval and at least one linked finding of
+  high or very high confidence.
 """
 
 from __future__ import annotations
 
+import calendar
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -80,25 +83,33 @@ HIGH_CONFIDENCE = frozenset({Confidence.high, Confidence.very_high})
 # --------------------------------------------------------------------------- team rules
 
 
+def add_months(start: date, months: int) -> date:
+    """Return the same day ``months`` calendar months later (the month's last day if shorter)."""
+    year, month = divmod(start.month - 1 + months, 12)
+    year += start.year
+    month += 1
+    last_day = calendar.monthrange(year, month)[1]
+    return date(year, month, min(start.day, last_day))
+
+
 def months_between(start: date, end: date) -> float:
-    """Return the number of months from ``start`` to ``end`` (days / 30.44)."""
-    return (end - start).days / 30.4375
+    """Return the number of calendar months from ``start`` to ``end``, with a fraction."""
+    whole = (end.year - start.year) * 12 + (end.month - start.month)
+    if add_months(start, whole) > end:
+        whole -= 1
+    anchor = add_months(start, whole)
+    following = add_months(start, whole + 1)
+    return whole + (end - anchor).days / max((following - anchor).days, 1)
 
 
 def horizon_warnings(start: date, due: date) -> list[str]:
-    """Return warnings when a report's horizon falls outside 6–18 months."""
-    months = months_between(start, due)
-    if months < MIN_HORIZON_MONTHS:
-        return [
-            f"The horizon is {months:.1f} months; the Panel plans reports over "
-            f"{MIN_HORIZON_MONTHS}–{MAX_HORIZON_MONTHS} months."
-        ]
-    if months > MAX_HORIZON_MONTHS:
-        return [
-            f"The horizon is {months:.1f} months; the Panel plans reports over "
-            f"{MIN_HORIZON_MONTHS}–{MAX_HORIZON_MONTHS} months."
-        ]
-    return []
+    """Return a warning when a report's horizon falls outside 6–18 calendar months."""
+    if add_months(start, MIN_HORIZON_MONTHS) <= due <= add_months(start, MAX_HORIZON_MONTHS):
+        return []
+    return [
+        f"The horizon is {months_between(start, due):.1f} months; the Panel plans reports over "
+        f"{MIN_HORIZON_MONTHS}–{MAX_HORIZON_MONTHS} months."
+    ]
 
 
 def cla_warnings(clas: Sequence[Person]) -> list[str]:
@@ -212,6 +223,13 @@ def tally(rule: DecisionRule, votes: Iterable[Vote], members: int) -> Tally:
             outcome, why = (
                 DecisionStatus.open if not_voted else DecisionStatus.rejected,
                 f"{objections} objection(s) unresolved; approval needs none.",
+            )
+        elif in_favour >= majority and not_voted:
+            # Everyone keeps the right to object until they have voted.
+            outcome, why = (
+                DecisionStatus.open,
+                f"{in_favour} of {members} approved (majority {majority}); "
+                f"{not_voted} member(s) have not voted and could still object.",
             )
         elif in_favour >= majority:
             outcome, why = (
