@@ -55,6 +55,8 @@ MAX_TABLE_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024
 MAX_REVIEWER_CHARS = 200
 MAX_AFFILIATION_CHARS = 300
+# The largest number a database integer column holds everywhere.
+MAX_NUMBER = 2**31 - 1
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # Other spellings of a column heading that tables in the wild use.
@@ -339,6 +341,9 @@ def _parse_row(
         if value < 1:
             problems.append(f"{where}: '{column}' is {value}; numbering starts at 1")
             return None
+        if value > MAX_NUMBER:
+            problems.append(f"{where}: '{column}' is {value}, larger than any table needs")
+            return None
         return value
 
     number_value = whole("No", required=False)
@@ -441,6 +446,7 @@ def write_xlsx(rows: Iterable[CommentRow]) -> bytes:
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES, Cell
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -449,27 +455,31 @@ def write_xlsx(rows: Iterable[CommentRow]) -> bytes:
     sheet.freeze_panes = "A2"
     for position, column in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = _WIDTHS[column]
-    bold = Font(bold=True)
     header: list[Any] = []
     for column in COLUMNS:
         cell = WriteOnlyCell(sheet, value=column)
-        cell.font = bold
+        cell.font = Font(bold=True)
         header.append(cell)
     sheet.append(header)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
+    # Setting a style on each cell hashes the style objects every time; copying
+    # one prepared style array is several times faster at 100,000 rows.
+    template = WriteOnlyCell(sheet)
+    template.alignment = Alignment(wrap_text=True, vertical="top")
+    wrap_style = template._style
     wrapped = [column in _WRAPPED for column in COLUMNS]
     for row in rows:
         out: list[Any] = []
         for value, is_wrapped in zip(_cells(row), wrapped, strict=True):
             if isinstance(value, str):
                 value = _XML_ILLEGAL.sub("", value) or None
-            cell = WriteOnlyCell(sheet, value=value)
-            if cell.data_type == "e":
-                # Text such as '#N/A' is a comment, not a spreadsheet error value.
-                cell.data_type = "s"
-            cell.alignment = wrap if is_wrapped else top
-            out.append(cell)
+                if is_wrapped or value in ERROR_CODES:
+                    style = wrap_style if is_wrapped else None
+                    cell = Cell(sheet, row=1, column=1, value=value, style_array=style)
+                    if value is not None:
+                        # Text such as '#N/A' is a comment, not a spreadsheet error value.
+                        cell.data_type = "s"
+                    value = cell
+            out.append(value)
         sheet.append(out)
     buffer = io.BytesIO()
     workbook.save(buffer)

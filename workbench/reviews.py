@@ -26,6 +26,7 @@ event and commits once, so a refused write leaves the database unchanged.
 
 from __future__ import annotations
 
+import enum
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -36,7 +37,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from workbench import audit
-from workbench.comment_table import CommentRow, read_table, write_csv, write_xlsx
+from workbench.comment_table import (
+    MAX_AFFILIATION_CHARS,
+    CommentRow,
+    read_table,
+    write_csv,
+    write_xlsx,
+)
 from workbench.errors import ImportFailed, NotFound, PermissionDenied, ValidationError
 from workbench.models import (
     CommentKind,
@@ -129,7 +136,7 @@ def _frozen_sections(
     if section_id is not None:
         query = query.where(FrozenSection.section_id == section_id)
     rows = session.exec(query).all()
-    return {section_id: (code, len(lines_of(text))) for section_id, code, text in rows}
+    return {frozen_id: (code, len(lines_of(text))) for frozen_id, code, text in rows}
 
 
 def _line_problem(code: str, round_name: str, count: int, from_line: int, to_line: int) -> str:
@@ -470,6 +477,11 @@ def add_comment(
             + "."
         ) from None
     affiliation = (actor.affiliation if affiliation is None else affiliation).strip()
+    if len(affiliation) > MAX_AFFILIATION_CHARS:
+        raise ValidationError(
+            f"The affiliation has {len(affiliation)} characters; at most "
+            f"{MAX_AFFILIATION_CHARS} fit."
+        )
     for attempt in range(_NUMBER_RETRIES):
         number = (
             session.exec(
@@ -485,7 +497,7 @@ def add_comment(
             to_line=to_line,
             reviewer_id=actor.id,
             reviewer_name=actor.name,
-            affiliation=affiliation[:300],
+            affiliation=affiliation,
             kind=kind,
             comment=comment,
             suggested_change=(suggested_change or "").strip(),
@@ -787,13 +799,9 @@ def import_comments(
                 "created_at": now,
             }
         )
-    table = ReviewComment.__table__  # type: ignore[attr-defined]
     total = len(values)
     try:
-        for start in range(0, total, _IMPORT_CHUNK):
-            session.exec(insert(table), params=values[start : start + _IMPORT_CHUNK])
-            if progress is not None:
-                progress(min(start + _IMPORT_CHUNK, total), total)
+        _bulk_insert(session, values, progress)
         audit.record(
             session,
             actor,
@@ -816,6 +824,43 @@ def import_comments(
         session.rollback()
         raise
     return total
+
+
+def _bulk_insert(
+    session: Session, values: list[dict[str, Any]], progress: ProgressCallback | None
+) -> None:
+    """Insert comment rows in the session's transaction, in chunks, reporting progress.
+
+    On PostgreSQL with psycopg the rows go through COPY, about twenty times
+    faster than an INSERT per row; elsewhere through executemany.
+    """
+    table = ReviewComment.__table__  # type: ignore[attr-defined]
+    total = len(values)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        import psycopg
+        from psycopg import sql
+
+        columns = list(values[0])
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+        )
+        raw = connection.connection.dbapi_connection
+        try:
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                for done, row in enumerate(values, start=1):
+                    copy.write_row(
+                        [v.value if isinstance(v, enum.Enum) else v for v in row.values()]
+                    )
+                    if progress is not None and (done % _IMPORT_CHUNK == 0 or done == total):
+                        progress(done, total)
+        except psycopg.IntegrityError as exc:
+            raise IntegrityError(str(statement), None, exc) from exc
+        return
+    for start in range(0, total, _IMPORT_CHUNK):
+        session.exec(insert(table), params=values[start : start + _IMPORT_CHUNK])
+        if progress is not None:
+            progress(min(start + _IMPORT_CHUNK, total), total)
 
 
 def _code_order(code: str) -> tuple[tuple[int, int | str], ...]:

@@ -1,0 +1,374 @@
+"""The comment table: reading CSV and XLSX, row problems, writing, formula neutralising."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook, load_workbook
+
+from workbench.comment_table import (
+    COLUMNS,
+    FORMULA_STARTS,
+    MAX_TABLE_BYTES,
+    CommentRow,
+    neutralise,
+    read_table,
+    restore,
+    write_csv,
+    write_xlsx,
+)
+from workbench.errors import ImportFailed
+
+HEADER = ",".join(COLUMNS)
+
+
+def csv_bytes(*lines: str, bom: bool = False) -> bytes:
+    text = "\r\n".join(lines) + "\r\n"
+    return text.encode("utf-8-sig" if bom else "utf-8")
+
+
+def xlsx_bytes(rows: list[list[object]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def problems_of(filename: str, content: bytes) -> list[str]:
+    with pytest.raises(ImportFailed) as caught:
+        read_table(filename, content)
+    return caught.value.problems
+
+
+# --------------------------------------------------------------------------- reading CSV
+
+
+def test_reads_a_csv_table_with_bom_and_labels() -> None:
+    content = csv_bytes(
+        HEADER,
+        '7,1.1,2,3,Ana Silva,Brazil,Editorial,"Typo, line 2",Fix it,Done,Taken into account',
+        ",2.1,1,1,Bo Chen,,substantive,Unclear claim,,,",
+        bom=True,
+    )
+    rows = read_table("comments.csv", content)
+    assert rows == [
+        CommentRow(
+            number=7,
+            section="1.1",
+            from_line=2,
+            to_line=3,
+            reviewer="Ana Silva",
+            affiliation="Brazil",
+            kind="editorial",
+            comment="Typo, line 2",
+            suggested_change="Fix it",
+            response="Done",
+            disposition="taken_into_account",
+        ),
+        CommentRow(
+            number=None,
+            section="2.1",
+            from_line=1,
+            to_line=1,
+            reviewer="Bo Chen",
+            kind="substantive",
+            comment="Unclear claim",
+        ),
+    ]
+    assert [r.row for r in rows] == [2, 3]
+
+
+def test_reads_semicolon_csv_with_loose_headers_and_extra_columns() -> None:
+    content = csv_bytes(
+        " section ;FROM LINE;To Line ; reviewer;comment;Page;disposition",
+        "1.1;1;2;Ana;Needs a source;12;TAKEN_INTO_ACCOUNT",
+    )
+    (row,) = read_table("c.csv", content)
+    assert (row.section, row.from_line, row.to_line, row.reviewer, row.comment) == (
+        "1.1",
+        1,
+        2,
+        "Ana",
+        "Needs a source",
+    )
+    assert row.disposition == "taken_into_account"
+    assert row.kind == "substantive"
+
+
+def test_missing_required_column_is_named() -> None:
+    content = csv_bytes("No,Section,From line,Reviewer,Comment", "1,1.1,1,Ana,x")
+    with pytest.raises(ImportFailed) as caught:
+        read_table("comments.csv", content)
+    assert "'To line'" in caught.value.message
+    assert "Row 1 of comments.csv" in caught.value.message
+
+
+def test_row_problems_name_the_spreadsheet_row() -> None:
+    content = csv_bytes(
+        HEADER,
+        ",1.1,1,2,Ana,,,fine,,,",
+        ",1.1,abc,2,Ana,,,bad from,,,",  # row 3
+        ",1.1,7,3,Ana,,,backwards,,,",  # row 4
+        ",1.1,1,1,Ana,,,   ,,,",  # row 5
+        ",1.1,1,1,Ana,,major,unknown kind,,,",  # row 6
+        ",1.1,1,1,Ana,,,unknown disposition,,,maybe",  # row 7
+        ",,1,1,,,,no section no reviewer,,,",  # row 8
+    )
+    problems = problems_of("comments.csv", content)
+    assert "Row 3 of comments.csv: 'From line' is 'abc', not a whole number" in problems
+    assert "Row 4 of comments.csv: 'To line' (3) is before 'From line' (7)" in problems
+    assert "Row 5 of comments.csv: the comment is empty" in problems
+    assert any(p.startswith("Row 6 of comments.csv: 'Kind' is 'major'") for p in problems)
+    assert any(
+        p.startswith("Row 7 of comments.csv: 'Disposition' is 'maybe'") and "Noted" in p
+        for p in problems
+    )
+    assert "Row 8 of comments.csv: the section is empty" in problems
+    assert "Row 8 of comments.csv: the reviewer is empty" in problems
+    assert not any(p.startswith("Row 2 ") for p in problems)
+
+
+def test_rows_count_records_not_physical_lines_and_skip_blank_rows() -> None:
+    content = csv_bytes(
+        HEADER,
+        ',1.1,1,2,Ana,,,"two\nlines",,,',
+        ",,,,,,,,,,",
+        ",1.1,x,2,Ana,,,bad,,,",  # row 4 as a spreadsheet shows it
+        ",,,,,,,,,,",
+        "",
+    )
+    assert problems_of("c.csv", content) == [
+        "Row 4 of c.csv: 'From line' is 'x', not a whole number"
+    ]
+
+
+def test_zero_and_whole_float_line_numbers() -> None:
+    content = csv_bytes(HEADER, "0,1.1,0,2.0,Ana,,,x,,,")
+    problems = problems_of("c.csv", content)
+    assert "Row 2 of c.csv: 'No' is 0; numbering starts at 1" in problems
+    assert "Row 2 of c.csv: 'From line' is 0; numbering starts at 1" in problems
+    problems = problems_of("c.csv", csv_bytes(HEADER, "99999999999,1.1,1,2,Ana,,,x,,,"))
+    assert problems == ["Row 2 of c.csv: 'No' is 99999999999, larger than any table needs"]
+
+
+def test_undecodable_csv_is_refused_clearly() -> None:
+    content = HEADER.encode() + b"\r\n,1.1,1,1,Jos\xe9,,,x,,,\r\n"
+    with pytest.raises(ImportFailed, match="not UTF-8"):
+        read_table("comments.csv", content)
+
+
+def test_empty_file_and_unknown_extension_are_refused() -> None:
+    with pytest.raises(ImportFailed, match="empty"):
+        read_table("c.csv", b"")
+    with pytest.raises(ImportFailed, match=r"\.csv or \.xlsx"):
+        read_table("comments.xls", b"whatever")
+    with pytest.raises(ImportFailed, match=r"\.csv or \.xlsx"):
+        read_table("comments", b"whatever")
+
+
+def test_size_limit_is_stated() -> None:
+    with pytest.raises(ImportFailed, match="at most 50 MiB"):
+        read_table("big.csv", b"x" * (MAX_TABLE_BYTES + 1))
+
+
+# --------------------------------------------------------------------------- reading XLSX
+
+
+def test_reads_xlsx_first_sheet_with_numbers_and_blank_rows() -> None:
+    content = xlsx_bytes(
+        [
+            ["Comment No", " SECTION ", "From Line", "to line", "Reviewer", "Comment", "Extra"],
+            [3, 1.1, 4.0, 5, "Ana", "Cite the ILO data", "ignored"],
+            [None, "2.1", 1, 1, "Bo", "Fine", None],
+            [],
+            [None, None, None, None, None, None, None],
+        ]
+    )
+    rows = read_table("upload/comments.xlsx", content)
+    assert [(r.number, r.section, r.from_line, r.to_line, r.comment) for r in rows] == [
+        (3, "1.1", 4, 5, "Cite the ILO data"),
+        (None, "2.1", 1, 1, "Fine"),
+    ]
+
+
+def test_xlsx_row_problem_names_file_and_row() -> None:
+    content = xlsx_bytes(
+        [COLUMNS] + [[None, "1.1", 1, 1, "Ana", "", "", "ok"]] * 12 + [[None, "1.1", "abc", 1, "A"]]
+    )
+    problems = problems_of("comments.xlsx", content)
+    assert "Row 14 of comments.xlsx: 'From line' is 'abc', not a whole number" in problems
+    assert "Row 14 of comments.xlsx: the comment is empty" in problems
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"this is not a zip file",
+        b"PK\x03\x04 truncated",
+        csv_bytes(HEADER, ",1.1,1,1,Ana,,,x,,,"),
+    ],
+    ids=["text", "truncated-zip", "csv-renamed"],
+)
+def test_malformed_xlsx_is_an_import_failure(content: bytes) -> None:
+    with pytest.raises(ImportFailed, match=r"comments\.xlsx"):
+        read_table("comments.xlsx", content)
+
+
+def test_zip_that_is_not_a_workbook_is_an_import_failure() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hello.txt", "not a workbook")
+    with pytest.raises(ImportFailed, match="cannot be opened as an Excel workbook"):
+        read_table("comments.xlsx", buffer.getvalue())
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def sample_rows() -> list[CommentRow]:
+    return [
+        CommentRow(
+            number=1,
+            section="1.1",
+            from_line=1,
+            to_line=2,
+            reviewer="Ana",
+            affiliation="Government of Chile",
+            kind="general",
+            comment='=HYPERLINK("http://evil")',
+            suggested_change="+1 more",
+            response="-",
+            disposition="noted",
+        ),
+        CommentRow(number=2, section="2.1", from_line=3, to_line=3, reviewer="@bo", comment="ok"),
+    ]
+
+
+def test_csv_export_neutralises_formulas_and_reads_back() -> None:
+    content = write_csv(sample_rows())
+    assert content.startswith(b"\xef\xbb\xbf")
+    cells = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    assert cells[0] == COLUMNS
+    assert cells[1][7] == '\'=HYPERLINK("http://evil")'
+    assert cells[1][8] == "'+1 more"
+    assert cells[1][9] == "'-"
+    assert cells[1][10] == "Noted"
+    assert cells[2][4] == "'@bo"
+    assert read_table("x.csv", content) == sample_rows()
+
+
+def test_xlsx_export_is_formatted_and_neutralised() -> None:
+    content = write_xlsx(sample_rows())
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    assert [c.value for c in sheet[1]] == COLUMNS
+    assert all(c.font.bold for c in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["H"].width >= 40
+    assert sheet["H2"].alignment.wrap_text
+    assert sheet["H2"].value == '\'=HYPERLINK("http://evil")'
+    assert sheet["H2"].data_type == "s"
+    assert sheet["A2"].value == 1
+    assert read_table("x.xlsx", content) == sample_rows()
+
+
+def test_error_code_text_stays_text_in_xlsx() -> None:
+    row = CommentRow(number=1, section="1.1", from_line=1, to_line=1, reviewer="A", comment="#N/A")
+    sheet = load_workbook(io.BytesIO(write_xlsx([row]))).worksheets[0]
+    assert sheet["H2"].data_type == "s"
+    assert read_table("x.xlsx", write_xlsx([row]))[0].comment == "#N/A"
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@given(st.text())
+def test_neutralise_round_trips_and_never_starts_with_a_formula(text: str) -> None:
+    assert restore(neutralise(text)) == text
+    assert not neutralise(text).startswith(FORMULA_STARTS)
+
+
+# XLSX (XML 1.0) cannot hold most control characters; everything else is fair game.
+XML_TEXT = st.text(
+    alphabet=st.characters(
+        blacklist_categories=("Cs",),
+        blacklist_characters=[chr(c) for c in range(32) if chr(c) not in "\t\n\r"],
+    ),
+    max_size=60,
+)
+ANY_TEXT = st.text(max_size=60)
+# Starts that a spreadsheet would run as a formula, or that look like an added apostrophe.
+TRICKY_STARTS = ["=", "+", "-", "@", "\t", "\r", "'=", "''+", "'", "' -"]
+
+
+def rows_strategy(text: st.SearchStrategy[str]) -> st.SearchStrategy[list[CommentRow]]:
+    tricky = st.sampled_from(TRICKY_STARTS).flatmap(lambda start: text.map(lambda r: start + r))
+    mixed = st.one_of(text, tricky)
+
+    def filled(s: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        return s.filter(lambda v: v.strip() != "")
+
+    line = st.integers(min_value=1, max_value=10_000)
+    row = st.builds(
+        lambda number, section, a, b, reviewer, affiliation, kind, comment, sugg, resp, disp: (
+            CommentRow(
+                number=number,
+                section=section,
+                from_line=min(a, b),
+                to_line=max(a, b),
+                reviewer=reviewer,
+                affiliation=affiliation,
+                kind=kind,
+                comment=comment,
+                suggested_change=sugg,
+                response=resp,
+                disposition=disp,
+            )
+        ),
+        st.none() | st.integers(min_value=1, max_value=10**9),
+        filled(mixed).map(str.strip).filter(bool),
+        line,
+        line,
+        filled(mixed).filter(lambda v: len(v.strip()) <= 200),
+        mixed,
+        st.sampled_from(["general", "substantive", "editorial"]),
+        filled(mixed),
+        mixed,
+        mixed,
+        st.sampled_from(["", "accepted", "taken_into_account", "noted", "rejected"]),
+    )
+    return st.lists(row, min_size=1, max_size=5)
+
+
+def exported_text_cells_csv(content: bytes) -> list[str]:
+    table = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    return [cell for row in table for cell in row]
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(rows_strategy(ANY_TEXT))
+def test_any_text_round_trips_through_csv(rows: list[CommentRow]) -> None:
+    content = write_csv(rows)
+    assert read_table("t.csv", content) == rows
+    for cell in exported_text_cells_csv(content):
+        assert not cell.startswith(FORMULA_STARTS), cell
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows_strategy(XML_TEXT))
+def test_any_text_round_trips_through_xlsx(rows: list[CommentRow]) -> None:
+    content = write_xlsx(rows)
+    assert read_table("t.xlsx", content) == rows
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                assert not cell.value.startswith(FORMULA_STARTS), cell.value
+                assert cell.data_type == "s"
