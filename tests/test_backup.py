@@ -39,8 +39,11 @@ def test_backup_then_restore_gives_identical_content(tmp_path, empty_engine):
         world = make_world(session)
         section = world.sections[0]
         sections.save_revision(
-            session=session, actor=world.la, section=section,
-            text="Ünïcode — 中文 — عربي\n\nSecond line.", base_revision_id=section.head_revision_id,
+            session=session,
+            actor=world.la,
+            section=section,
+            text="Ünïcode — 中文 — عربي\n\nSecond line.",
+            base_revision_id=section.head_revision_id,
         )
         path = tmp_path / "backup.zip"
         counts = backup.write_backup(session=session, actor=world.secretariat, path=path)
@@ -54,7 +57,10 @@ def test_backup_then_restore_gives_identical_content(tmp_path, empty_engine):
         world_la = session.get(type(world.la), world.la.id)
         sec = sections.get_section(session, section.id)
         result = sections.save_revision(
-            session=session, actor=world_la, section=sec, text="after restore",
+            session=session,
+            actor=world_la,
+            section=sec,
+            text="after restore",
             base_revision_id=sec.head_revision_id,
         )
         assert result.revision.id == 6

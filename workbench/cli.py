@@ -141,7 +141,8 @@ def init() -> None:
     engine = make_engine()
     upgrade(engine)
     with session_scope(engine) as session:
-        count = themes.seed_themes(session)
+        themes.seed_themes(session)
+        count = len(themes.list_themes(session))
     typer.echo(f"Database ready at {database_url().split('@')[-1]}; {count} themes loaded.")
     typer.echo(
         "Next: `workbench users add EMAIL --name NAME --role secretariat` or `workbench demo`."

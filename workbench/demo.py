@@ -1,0 +1,614 @@
+"""The demo workspace: two reports written through the same services users call.
+
+The content lives in ``data/demo/`` (see its README): people, reports, and for
+the ``living-wages`` report its sections with their revisions, sources,
+findings, actors and consensus items, initiatives, recommendations and two
+review rounds. Loading replays the report's life in order — outline, first
+drafts, the first-order review (closed, every comment answered), revisions,
+the second-order review (open) — so every Panel rule is exercised on the way.
+
+Loading is idempotent: a report whose slug already exists is left untouched,
+and people who already exist are reused. Every demo account gets the password
+:data:`DEMO_PASSWORD`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from workbench import (
+    consensus,
+    council,
+    findings,
+    initiatives,
+    people,
+    recommendations,
+    reports,
+    reviews,
+    sections,
+    sources,
+    teams,
+    themes,
+    translations,
+)
+from workbench.comment_table import CommentRow, write_csv
+from workbench.db import DATA_DIR
+from workbench.errors import NotFound, ValidationError, WorkbenchError
+from workbench.governance import HIGH_CONFIDENCE, SECTION_TRANSITIONS
+from workbench.models import (
+    ConsensusItemCreate,
+    DecisionKind,
+    FindingCreate,
+    InitiativeCreate,
+    InitiativeStatus,
+    Person,
+    PersonCreate,
+    RecommendationCreate,
+    Report,
+    ReportCreate,
+    ReviewComment,
+    Role,
+    SectionCreate,
+    SectionStatus,
+    SourceCreate,
+    Stage,
+    TranslationStatus,
+    Vote,
+)
+
+DEMO_DIR = DATA_DIR / "demo"
+DEMO_PASSWORD = "demo-workbench"
+Progress = Callable[[str], None]
+
+
+@dataclass
+class DemoSummary:
+    """What loading the demo did, and the accounts to sign in with."""
+
+    loaded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """Return the summary as the text ``workbench demo`` prints."""
+        lines = []
+        if self.loaded:
+            lines.append(f"Loaded the demo reports: {', '.join(self.loaded)}.")
+        if self.skipped:
+            lines.append(f"Already present, left as they were: {', '.join(self.skipped)}.")
+        lines.append("")
+        lines.append(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+        width = max((len(r) for r, _, _ in self.accounts), default=10)
+        for role, email, name in self.accounts:
+            lines.append(f"  {role.ljust(width)}  {email}  ({name})")
+        return "\n".join(lines)
+
+
+def _read(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValidationError(f"The demo file {path} cannot be read: {exc}") from exc
+
+
+class _Loader:
+    def __init__(self, session: Session, directory: Path, progress: Progress) -> None:
+        self.session = session
+        self.dir = directory
+        self.say = progress
+        self.by_email: dict[str, Person] = {}
+
+    # ----------------------------------------------------------------- people
+
+    def person(self, email: str) -> Person:
+        email = email.strip().lower()
+        if email not in self.by_email:
+            self.by_email[email] = people.get_by_email(self.session, email)
+        return self.by_email[email]
+
+    def load_people(self, entries: list[dict]) -> Person:
+        session = self.session
+        secretariat_entry = next(
+            e for e in entries if any(r["role"] == "secretariat" for r in e["roles"])
+        )
+        try:
+            admin = people.get_by_email(session, secretariat_entry["email"])
+        except NotFound:
+            data = _person_data(secretariat_entry)
+            existing_admin = people.first_secretariat(session)
+            if existing_admin is None:
+                admin = people.bootstrap_secretariat(session=session, data=data)
+            else:
+                admin = people.create_person(
+                    session=session, actor=existing_admin, data=data, roles=[Role.secretariat]
+                )
+        for entry in entries:
+            try:
+                self.person(entry["email"])
+                continue
+            except NotFound:
+                pass
+            workspace = [Role(r["role"]) for r in entry["roles"] if r.get("report") is None]
+            self.by_email[entry["email"].lower()] = people.create_person(
+                session=session, actor=admin, data=_person_data(entry), roles=workspace
+            )
+        return admin
+
+    # ----------------------------------------------------------------- reports
+
+    def create_report(self, admin: Person, entry: dict, people_entries: list[dict]) -> Report:
+        session = self.session
+        theme = themes.get_theme(session, entry["theme"])
+        report, _ = reports.create_report(
+            session=session,
+            actor=admin,
+            data=ReportCreate(
+                slug=entry["slug"],
+                title=entry["title"],
+                theme_id=theme.id,
+                start_date=date.fromisoformat(entry["start_date"]),
+                due_date=date.fromisoformat(entry["due_date"]),
+                languages=entry.get("languages", ["en"]),
+                summary=entry.get("summary", ""),
+            ),
+        )
+        for person_entry in people_entries:
+            for role in person_entry["roles"]:
+                if role.get("report") == report.slug:
+                    teams.add_member(
+                        session=session,
+                        actor=admin,
+                        report=report,
+                        person=self.person(person_entry["email"]),
+                        role=Role(role["role"]),
+                    )
+            if person_entry.get("signed") and any(
+                r.get("report") == report.slug for r in person_entry["roles"]
+            ):
+                teams.sign_ethics(session=session, actor=self.person(person_entry["email"]))
+        return report
+
+    def cla(self, report: Report) -> Person:
+        for member in teams.members(self.session, report.id):
+            if Role.cla in member.roles and member.signed:
+                return member.person
+        raise ValidationError(f"The demo report '{report.slug}' has no signed CLA.")
+
+    def add_sections(self, report: Report, cla: Person, entries: list[dict]) -> dict[str, Any]:
+        by_code = {}
+        for entry in entries:
+            section = sections.add_section(
+                session=self.session,
+                actor=cla,
+                report=report,
+                data=SectionCreate(
+                    code=entry["code"],
+                    question=entry["question"],
+                    title=entry["title"],
+                    brief=entry.get("brief", ""),
+                    due_date=date.fromisoformat(entry["due_date"])
+                    if entry.get("due_date")
+                    else None,
+                    word_target=entry.get("word_target"),
+                ),
+                lead_author_id=self.person(entry["lead"]).id if entry.get("lead") else None,
+            )
+            if entry.get("coauthors"):
+                sections.assign(
+                    session=self.session,
+                    actor=cla,
+                    section=section,
+                    lead_author_id=section.lead_author_id,
+                    coauthor_ids=[self.person(e).id for e in entry["coauthors"]],
+                )
+            by_code[entry["code"]] = section
+        return by_code
+
+    def save(self, section: Any, revision: dict) -> None:
+        sections.save_revision(
+            session=self.session,
+            actor=self.person(revision["author"]),
+            section=section,
+            text=revision["text"],
+            base_revision_id=section.head_revision_id,
+            message=revision.get("message", ""),
+        )
+
+    def move_status(self, cla: Person, section: Any, target: SectionStatus) -> None:
+        path = _status_path(SectionStatus(section.status), target)
+        for status in path:
+            sections.set_status(session=self.session, actor=cla, section=section, status=status)
+
+    # ----------------------------------------------------------------- review rounds
+
+    def review_round(self, report: Report, cla: Person, entry: dict, by_code: dict) -> None:
+        session = self.session
+        review_round = reviews.open_round(
+            session=session,
+            actor=cla,
+            report=report,
+            name=entry["name"],
+            opens_on=date.fromisoformat(entry["opens_on"]),
+            closes_on=date.fromisoformat(entry["closes_on"]),
+        )
+        rows = []
+        for number, comment in enumerate(entry["comments"], start=1):
+            reviewer = self.person(comment["reviewer"])
+            rows.append(
+                CommentRow(
+                    number=number,
+                    section=comment["section"],
+                    from_line=comment["from_line"],
+                    to_line=comment["to_line"],
+                    reviewer=reviewer.name,
+                    affiliation=comment.get("affiliation") or reviewer.affiliation,
+                    kind=comment.get("kind", "substantive"),
+                    comment=comment["comment"],
+                    suggested_change=comment.get("suggested_change", ""),
+                    response=comment.get("response", ""),
+                    disposition=comment.get("disposition", "") or "",
+                )
+            )
+        reviews.import_comments(
+            session=session,
+            actor=cla,
+            report=report,
+            round=review_round,
+            filename=f"{entry['name']}.csv",
+            content=write_csv(rows),
+        )
+        signed = [n for n, c in enumerate(entry["comments"], start=1) if c.get("signed_off")]
+        if signed:
+            editor = next(
+                m.person for m in teams.members(session, report.id) if Role.review_editor in m.roles
+            )
+            comments = session.exec(
+                select(ReviewComment).where(
+                    ReviewComment.round_id == review_round.id,
+                    col(ReviewComment.number).in_(signed),
+                )
+            ).all()
+            reviews.sign_off(session=session, actor=editor, comments=list(comments))
+        if entry.get("status") == "closed":
+            reviews.close_round(session=session, actor=cla, round=review_round)
+
+
+def _person_data(entry: dict) -> PersonCreate:
+    return PersonCreate(
+        email=entry["email"],
+        name=entry["name"],
+        gender=entry.get("gender", ""),
+        region=entry.get("region", ""),
+        country=entry.get("country", ""),
+        discipline=entry.get("discipline", ""),
+        sector=entry.get("sector", ""),
+        affiliation=entry.get("affiliation", ""),
+        password=DEMO_PASSWORD,
+    )
+
+
+def _status_path(current: SectionStatus, target: SectionStatus) -> list[SectionStatus]:
+    """Return the shortest list of legal moves from ``current`` to ``target``."""
+    if current == target:
+        return []
+    queue: deque[tuple[SectionStatus, list[SectionStatus]]] = deque([(current, [])])
+    seen = {current}
+    while queue:
+        status, path = queue.popleft()
+        for nxt in sorted(SECTION_TRANSITIONS[status]):
+            if nxt in seen:
+                continue
+            if nxt == target:
+                return [*path, nxt]
+            seen.add(nxt)
+            queue.append((nxt, [*path, nxt]))
+    raise ValidationError(f"No legal path from '{current.label}' to '{target.label}'.")
+
+
+def load_demo(
+    session: Session, *, directory: Path | None = None, progress: Progress | None = None
+) -> DemoSummary:
+    """Load the demo workspace (skipping reports that exist already); return what was done."""
+    directory = directory or DEMO_DIR
+    say = progress or (lambda _msg: None)
+    summary = DemoSummary()
+    themes.seed_themes(session)
+    people_entries = _read(directory / "people.json") or []
+    report_entries = _read(directory / "reports.json") or []
+    loader = _Loader(session, directory, say)
+    say(f"{len(people_entries)} people")
+    admin = loader.load_people(people_entries)
+    for entry in report_entries:
+        slug = entry["slug"]
+        try:
+            reports.get_report(session, slug)
+            summary.skipped.append(slug)
+            continue
+        except NotFound:
+            pass
+        say(f"report {slug}")
+        try:
+            _load_report(loader, admin, entry, people_entries, directory / slug)
+        except WorkbenchError as exc:
+            raise ValidationError(
+                f"The demo report '{slug}' could not be loaded: {exc.message}"
+            ) from exc
+        summary.loaded.append(slug)
+    summary.accounts = _accounts(people_entries)
+    return summary
+
+
+def _accounts(entries: list[dict]) -> list[tuple[str, str, str]]:
+    order = list(Role)
+    rows = []
+    for entry in entries:
+        roles = sorted({Role(r["role"]) for r in entry["roles"]}, key=order.index)
+        label = ", ".join(r.label for r in roles) or "—"
+        rows.append((order.index(roles[0]) if roles else 99, label, entry["email"], entry["name"]))
+    return [(label, email, name) for _, label, email, name in sorted(rows)]
+
+
+def _load_report(
+    loader: _Loader, admin: Person, entry: dict, people_entries: list[dict], folder: Path
+) -> None:
+    session = loader.session
+    say = loader.say
+    report = loader.create_report(admin, entry, people_entries)
+    cla = loader.cla(report)
+    target_stage = Stage(entry.get("stage", "scoping"))
+
+    source_entries = _read(folder / "sources.json") or []
+    for record in source_entries:
+        sources.add_source(
+            session=session,
+            actor=cla,
+            report=report,
+            data=SourceCreate(
+                key=record["csl"]["id"],
+                kind=record.get("kind", "report"),
+                language=record.get("language", "en"),
+                region=record.get("region", ""),
+                certainty=record.get("certainty"),
+                certainty_note=record.get("certainty_note", ""),
+                csl=record["csl"],
+            ),
+        )
+    if source_entries:
+        say(f"  {len(source_entries)} sources")
+
+    section_entries = _read(folder / "sections.json") or []
+    by_code = loader.add_sections(report, cla, section_entries)
+    # First drafts: what the first-order review will freeze.
+    for section_entry in section_entries:
+        if section_entry.get("revisions"):
+            loader.save(by_code[section_entry["code"]], section_entry["revisions"][0])
+    say(f"  {len(section_entries)} sections")
+
+    review_data = _read(folder / "reviews.json") or {"rounds": []}
+    rounds = {r["name"]: r for r in review_data.get("rounds", [])}
+    stages_before_review = [Stage.zero_order_draft, Stage.first_order_draft]
+    for stage in stages_before_review:
+        if Stage(report.stage) != target_stage and list(Stage).index(target_stage) >= list(
+            Stage
+        ).index(stage):
+            reports.advance_stage(session=session, actor=cla, report=report, to=stage)
+
+    first = next((r for r in rounds.values() if r["stage"] == "first_order_draft"), None)
+    if first is not None and report.stage == Stage.first_order_draft:
+        loader.review_round(report, cla, first, by_code)
+        say(f"  review round {first['name']}: {len(first['comments'])} comments")
+        if first.get("status") == "closed" and list(Stage).index(target_stage) >= list(Stage).index(
+            Stage.second_order_draft
+        ):
+            reports.advance_stage(
+                session=session, actor=cla, report=report, to=Stage.second_order_draft
+            )
+
+    # Translations of a few first drafts: they go stale when the sections move on.
+    for code, language, status in (
+        ("0.1", "fr", TranslationStatus.translated),
+        ("1.1", "fr", TranslationStatus.reviewed),
+        ("1.1", "es", TranslationStatus.in_progress),
+    ):
+        if code in by_code and language in report.languages and by_code[code].head_revision_id:
+            translations.set_translation(
+                session=session, actor=cla, section=by_code[code], language=language, status=status
+            )
+
+    # Later revisions, written in answer to the first-order review.
+    for section_entry in section_entries:
+        for revision in section_entry.get("revisions", [])[1:]:
+            loader.save(by_code[section_entry["code"]], revision)
+
+    for code in ("2.1",):
+        if code in by_code and "es" in report.languages and by_code[code].head_revision_id:
+            translations.set_translation(
+                session=session,
+                actor=cla,
+                section=by_code[code],
+                language="es",
+                status=TranslationStatus.translated,
+            )
+
+    second = next((r for r in rounds.values() if r["stage"] == "second_order_draft"), None)
+    if second is not None and report.stage == Stage.second_order_draft:
+        loader.review_round(report, cla, second, by_code)
+        say(f"  review round {second['name']}: {len(second['comments'])} comments")
+
+    for section_entry in section_entries:
+        wanted = SectionStatus(section_entry.get("status", "drafting"))
+        section = by_code[section_entry["code"]]
+        if section.head_revision_id is None and wanted != SectionStatus.not_started:
+            continue
+        loader.move_status(cla, section, wanted)
+
+    _load_content(loader, report, cla, folder, by_code)
+
+
+def _load_content(
+    loader: _Loader, report: Report, cla: Person, folder: Path, by_code: dict
+) -> None:
+    session = loader.session
+    say = loader.say
+    keys = {
+        s.key: s.id for s in sources.search_sources(session, report_id=report.id, limit=10_000)[0]
+    }
+
+    finding_ids: dict[str, int] = {}
+    for entry in _read(folder / "findings.json") or []:
+        finding = findings.add_finding(
+            session=session,
+            actor=cla,
+            report=report,
+            data=FindingCreate(
+                code=entry["code"],
+                statement=entry["statement"],
+                evidence=entry["evidence"],
+                agreement=entry["agreement"],
+                likelihood=entry.get("likelihood"),
+                traceable_account=entry.get("traceable_account", ""),
+                section_id=by_code[entry["section"]].id if entry.get("section") else None,
+                source_ids=[keys[k] for k in entry.get("sources", [])],
+            ),
+        )
+        finding_ids[entry["code"]] = finding.id
+    if finding_ids:
+        say(f"  {len(finding_ids)} findings")
+
+    actor_ids: dict[str, int] = {}
+    for entry in _read(folder / "actors.json") or []:
+        actor = consensus.get_or_create_actor(
+            session=session,
+            actor=cla,
+            report=report,
+            name=entry["name"],
+            actor_type=entry["actor_type"],
+            description=entry.get("description", ""),
+        )
+        actor_ids[entry["name"]] = actor.id
+    items = _read(folder / "consensus.json") or []
+    for entry in items:
+        item = consensus.add_item(
+            session=session,
+            actor=cla,
+            report=report,
+            data=ConsensusItemCreate(
+                statement=entry["statement"],
+                classification=entry["classification"],
+                why_false=entry.get("why_false", ""),
+                note=entry.get("note", ""),
+                section_id=by_code[entry["section"]].id if entry.get("section") else None,
+            ),
+        )
+        for position in entry.get("positions", []):
+            consensus.set_position(
+                session=session,
+                actor=cla,
+                item=item,
+                actor_id=actor_ids[position["actor"]],
+                stance=position["stance"],
+                rationale=position.get("rationale", ""),
+                source_id=keys[position["source"]] if position.get("source") else None,
+            )
+    if items:
+        say(f"  {len(items)} consensus items")
+
+    initiative_ids: dict[str, int] = {}
+    editor = next(
+        (m.person for m in teams.members(session, report.id) if Role.review_editor in m.roles),
+        cla,
+    )
+    for entry in _read(folder / "initiatives.json") or []:
+        initiative = initiatives.add_initiative(
+            session=session,
+            actor=cla,
+            report=report,
+            data=InitiativeCreate(
+                **{k: entry.get(k, "") for k in InitiativeCreate.model_fields if k in entry}
+            ),
+        )
+        initiative_ids[entry["name"]] = initiative.id
+        status = InitiativeStatus(entry.get("review_status", "proposed"))
+        for step in _initiative_path(status):
+            initiatives.set_review_status(
+                session=session,
+                actor=editor,
+                initiative=initiative,
+                status=step,
+                note=entry.get("review_note", "") if step == status else "",
+            )
+
+    for entry in _read(folder / "recommendations.json") or []:
+        recommendations.add_recommendation(
+            session=session,
+            actor=cla,
+            report=report,
+            data=RecommendationCreate(
+                code=entry["code"],
+                text=entry["text"],
+                addressees=entry["addressees"],
+                scale=entry["scale"],
+                horizon=entry["horizon"],
+                context_conditions=entry.get("context_conditions", ""),
+                normative_assumptions=entry.get("normative_assumptions", ""),
+                section_id=by_code[entry["section"]].id if entry.get("section") else None,
+                finding_ids=[finding_ids[c] for c in entry.get("findings", [])],
+                initiative_ids=[initiative_ids[n] for n in entry.get("initiatives", [])],
+            ),
+        )
+
+    _load_council(loader, report, folder, finding_ids)
+
+
+def _initiative_path(status: InitiativeStatus) -> list[InitiativeStatus]:
+    if status == InitiativeStatus.proposed:
+        return []
+    if status == InitiativeStatus.under_review:
+        return [InitiativeStatus.under_review]
+    return [InitiativeStatus.under_review, status]
+
+
+def _load_council(
+    loader: _Loader, report: Report, folder: Path, finding_ids: dict[str, int]
+) -> None:
+    """Open the Council decisions of ``council.json`` and cast their votes."""
+    session = loader.session
+    data = _read(folder / "council.json") or {"decisions": []}
+    admin = people.first_secretariat(session)
+    for entry in data.get("decisions", []):
+        kind = DecisionKind(entry["kind"])
+        linked = [finding_ids[c] for c in entry.get("findings", [])]
+        if kind is DecisionKind.reform_endorsement and not linked:
+            strong = [
+                fid
+                for code, fid in finding_ids.items()
+                if findings.get_finding(session, fid).confidence in HIGH_CONFIDENCE
+            ]
+            linked = strong[:2]
+        decision = council.open_decision(
+            session=session,
+            actor=admin,
+            report=report,
+            kind=kind,
+            title=entry["title"],
+            reform=entry.get("reform", ""),
+            finding_ids=linked,
+        )
+        for vote in entry.get("votes", []):
+            council.cast_vote(
+                session=session,
+                actor=loader.person(vote["member"]),
+                decision=decision,
+                vote=Vote(vote["vote"]),
+                reason=vote.get("reason", ""),
+            )

@@ -1,0 +1,586 @@
+"""Sources: a report's evidence library, and bibliography import and export.
+
+Terms used here:
+
+- A **source** is one piece of evidence in a report's library: a citation key
+  (unique within the report, citable as ``[@key]``), its CSL-JSON record
+  (``csl``, whose ``id`` is always the key), a **kind** (peer-reviewed, book,
+  report, dataset, policy document, testimony, initiative case), a language,
+  a region, and a GRADE-style **certainty** with a note. ``title``,
+  ``authors``, ``year`` and ``doi`` are copies of the record kept for search;
+  ``doi`` is normalised (lower case, no ``https://doi.org/``).
+- A **duplicate** is an entry of an imported file whose key is already in the
+  library, or whose DOI is the DOI of a source already there under another key
+  (or of an earlier entry of the same file).
+- An **import** reads a whole file (BibTeX, RIS or CSL-JSON, see
+  :mod:`workbench.bibliography`) and adds every entry or none.
+
+Sources are cited from section texts; :mod:`workbench.sections` derives the
+Citation rows. A cited source cannot be deleted or renamed until the texts stop
+citing it, so no text ever points at a key that has gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, insert, or_
+from sqlmodel import Session, col, select
+
+from workbench import audit
+from workbench.bibliography import (
+    EXPORT_FORMATS,
+    ParsedEntry,
+    citation_key_ok,
+    key_problem,
+    language_code,
+    normalise_space,
+    read_file,
+    record_summary,
+    write_records,
+)
+from workbench.errors import ImportFailed, NotFound, ValidationError
+from workbench.models import (
+    Certainty,
+    Citation,
+    Finding,
+    FindingSource,
+    Person,
+    Position,
+    Report,
+    Section,
+    Source,
+    SourceCreate,
+    SourceKind,
+    utcnow,
+)
+from workbench.permissions import Action, require
+
+#: How a CSL type maps to the kind of evidence a source is; any other type is a report.
+KIND_BY_CSL_TYPE: dict[str, SourceKind] = {
+    "article-journal": SourceKind.peer_reviewed,
+    "book": SourceKind.book,
+    "chapter": SourceKind.book,
+    "report": SourceKind.report,
+    "dataset": SourceKind.dataset,
+    "legislation": SourceKind.policy_document,
+    "bill": SourceKind.policy_document,
+    "regulation": SourceKind.policy_document,
+    "interview": SourceKind.testimony,
+    "personal_communication": SourceKind.testimony,
+}
+#: The CSL type a source added by hand gets when its record names none.
+CSL_TYPE_BY_KIND: dict[SourceKind, str] = {
+    SourceKind.peer_reviewed: "article-journal",
+    SourceKind.book: "book",
+    SourceKind.report: "report",
+    SourceKind.dataset: "dataset",
+    SourceKind.policy_document: "legislation",
+    SourceKind.testimony: "interview",
+    SourceKind.initiative_case: "report",
+}
+EDITABLE_FIELDS = frozenset(
+    {"key", "kind", "language", "region", "certainty", "certainty_note", "csl"}
+)
+ON_DUPLICATE = ("error", "skip")
+MAX_DOI_LENGTH = 300
+
+
+@dataclass
+class ImportResult:
+    """What an import did: how many sources it added, the keys it skipped, and warnings."""
+
+    added: int = 0
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def guess_kind(csl_type: str | None) -> SourceKind:
+    """Return the kind of evidence a CSL type most likely is (a report when unsure)."""
+    return KIND_BY_CSL_TYPE.get(csl_type or "", SourceKind.report)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _enum(enum_cls: type, value: Any, what: str) -> Any:
+    if value is None or isinstance(value, enum_cls):
+        return value
+    try:
+        return enum_cls(str(value))
+    except ValueError:
+        choices = ", ".join(m.value for m in enum_cls)
+        raise ValidationError(f"'{value}' is not a {what}: choose one of {choices}.") from None
+
+
+def _check_key(key: str) -> str:
+    key = (key or "").strip()
+    if not citation_key_ok(key):
+        raise ValidationError(f"This source {key_problem(key)}.")
+    return key
+
+
+def _check_language(language: str) -> str:
+    language = normalise_space(language or "")
+    if not language:
+        raise ValidationError("Give the source's language, e.g. 'en', 'fr' or 'zh'.")
+    if len(language) > 20:
+        raise ValidationError(
+            f"'{language[:40]}' is not a language code: use a short tag such as 'en' or 'pt-BR'."
+        )
+    return language
+
+
+def _check_region(region: str) -> str:
+    region = normalise_space(region or "")
+    if len(region) > 80:
+        raise ValidationError("A region may be at most 80 characters long.")
+    return region
+
+
+def _check_record(csl: Any, key: str, kind: SourceKind) -> dict[str, Any]:
+    if not isinstance(csl, dict):
+        raise ValidationError("A source's record must be a CSL-JSON object.")
+    record = dict(csl)
+    if not normalise_space(str(record.get("title") or "")):
+        raise ValidationError(f"The source '{key}' needs a title (the 'title' of its record).")
+    record["id"] = key
+    if not record.get("type"):
+        record["type"] = CSL_TYPE_BY_KIND[kind]
+    doi = record_summary(record)[3]
+    if doi and len(doi) > MAX_DOI_LENGTH:
+        raise ValidationError(f"The DOI of '{key}' is longer than {MAX_DOI_LENGTH} characters.")
+    return record
+
+
+def _key_taken(session: Session, report_id: int, key: str, *, other_than: int | None) -> bool:
+    query = select(Source.id).where(Source.report_id == report_id, Source.key == key)
+    if other_than is not None:
+        query = query.where(Source.id != other_than)
+    return session.exec(query).first() is not None
+
+
+def _doi_owner(
+    session: Session, report_id: int, doi: str | None, *, other_than: int | None
+) -> str | None:
+    if not doi:
+        return None
+    query = select(Source.key).where(Source.report_id == report_id, Source.doi == doi)
+    if other_than is not None:
+        query = query.where(Source.id != other_than)
+    return session.exec(query).first()
+
+
+def _citing_sections(session: Session, source_id: int) -> list[str]:
+    return list(
+        session.exec(
+            select(Section.code)
+            .join(Citation, col(Citation.section_id) == col(Section.id))
+            .where(Citation.source_id == source_id)
+            .order_by(col(Section.code))
+        ).all()
+    )
+
+
+def _listing(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _refresh_citations(session: Session, report_id: int) -> None:
+    """Let texts that already cite a new key count as citing it (sections derives citations)."""
+    from workbench.sections import refresh_citations  # sections imports this module
+
+    refresh_citations(session=session, report_id=report_id)
+
+
+# --------------------------------------------------------------------------- one source
+
+
+def add_source(*, session: Session, actor: Person, report: Report, data: SourceCreate) -> Source:
+    """Add one source to a report's library."""
+    require(session, actor, Action.edit_sources, report.id)
+    key = _check_key(data.key)
+    kind = _enum(SourceKind, data.kind, "kind of source")
+    certainty = _enum(Certainty, data.certainty, "certainty rating")
+    record = _check_record(data.csl, key, kind)
+    title, authors, year, doi = record_summary(record)
+    if _key_taken(session, report.id, key, other_than=None):
+        raise ValidationError(
+            f"The key '{key}' is already in this report's library: choose another key."
+        )
+    owner = _doi_owner(session, report.id, doi, other_than=None)
+    if owner:
+        raise ValidationError(f"The DOI {doi} is already in the library as '{owner}'.")
+    source = Source(
+        report_id=report.id,
+        key=key,
+        kind=kind,
+        language=_check_language(data.language),
+        region=_check_region(data.region),
+        certainty=certainty,
+        certainty_note=(data.certainty_note or "").strip(),
+        csl=record,
+        title=title,
+        authors=authors,
+        year=year,
+        doi=doi,
+    )
+    try:
+        session.add(source)
+        session.flush()
+        audit.record(
+            session, actor, "add_source", "source", source.id, report_id=report.id, key=key
+        )
+        _refresh_citations(session, report.id)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return source
+
+
+def update_source(*, session: Session, actor: Person, source: Source, **changes: Any) -> Source:
+    """Change a source's key, kind, language, region, certainty, certainty note or record."""
+    require(session, actor, Action.edit_sources, source.report_id)
+    unknown = sorted(set(changes) - EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(
+            f"A source's {', '.join(unknown)} cannot be changed here; "
+            f"only its {', '.join(sorted(EDITABLE_FIELDS))}."
+        )
+    key = _check_key(changes.get("key", source.key))
+    kind = _enum(SourceKind, changes.get("kind", source.kind), "kind of source")
+    certainty = _enum(Certainty, changes.get("certainty", source.certainty), "certainty rating")
+    language = _check_language(changes.get("language", source.language))
+    region = _check_region(changes.get("region", source.region))
+    note = str(changes.get("certainty_note", source.certainty_note) or "").strip()
+    record = _check_record(changes.get("csl", source.csl), key, kind)
+    title, authors, year, doi = record_summary(record)
+    renamed = key != source.key
+    if renamed:
+        if _key_taken(session, source.report_id, key, other_than=source.id):
+            raise ValidationError(
+                f"The key '{key}' is already in this report's library: choose another key."
+            )
+        citing = _citing_sections(session, source.id)
+        if citing:
+            plural = "s" if len(citing) > 1 else ""
+            raise ValidationError(
+                f"'{source.key}' is cited in section{plural} {_listing(citing)}: change "
+                f"[@{source.key}] to [@{key}] in their text first, then rename the source."
+            )
+    owner = _doi_owner(session, source.report_id, doi, other_than=source.id)
+    if owner:
+        raise ValidationError(f"The DOI {doi} is already in the library as '{owner}'.")
+    old_key = source.key
+    source.key, source.kind, source.certainty = key, kind, certainty
+    source.language, source.region, source.certainty_note = language, region, note
+    source.csl = record
+    source.title, source.authors, source.year, source.doi = title, authors, year, doi
+    source.updated_at = utcnow()
+    try:
+        session.add(source)
+        detail: dict[str, Any] = {"key": key, "fields": sorted(changes)}
+        if renamed:
+            detail["old_key"] = old_key
+        audit.record(
+            session,
+            actor,
+            "update_source",
+            "source",
+            source.id,
+            report_id=source.report_id,
+            **detail,
+        )
+        if renamed:
+            _refresh_citations(session, source.report_id)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return source
+
+
+def delete_source(*, session: Session, actor: Person, source: Source) -> None:
+    """Delete a source that no section, finding or actor position relies on."""
+    require(session, actor, Action.edit_sources, source.report_id)
+    citing = _citing_sections(session, source.id)
+    if citing:
+        plural = "s" if len(citing) > 1 else ""
+        raise ValidationError(
+            f"'{source.key}' is cited in section{plural} {_listing(citing)}: "
+            f"remove [@{source.key}] from their text before deleting the source."
+        )
+    findings = list(
+        session.exec(
+            select(Finding.code)
+            .join(FindingSource, col(FindingSource.finding_id) == col(Finding.id))
+            .where(FindingSource.source_id == source.id)
+            .order_by(col(Finding.code))
+        ).all()
+    )
+    if findings:
+        raise ValidationError(
+            f"'{source.key}' supports finding{'s' if len(findings) > 1 else ''} "
+            f"{_listing(findings)}: unlink it from them before deleting the source."
+        )
+    positions = session.exec(
+        select(func.count()).select_from(Position).where(Position.source_id == source.id)
+    ).one()
+    if positions:
+        raise ValidationError(
+            f"'{source.key}' is the evidence for {positions} actor position(s) on consensus "
+            "items: change their source before deleting it."
+        )
+    try:
+        audit.record(
+            session,
+            actor,
+            "delete_source",
+            "source",
+            source.id,
+            report_id=source.report_id,
+            key=source.key,
+        )
+        session.delete(source)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def get_source(session: Session, source_id: int) -> Source:
+    """Return a source by id, or raise NotFound."""
+    source = session.get(Source, source_id)
+    if source is None:
+        raise NotFound(f"No source with id {source_id}.")
+    return source
+
+
+def get_source_by_key(session: Session, report_id: int, key: str) -> Source:
+    """Return the source with this key in a report's library, or raise NotFound."""
+    source = session.exec(
+        select(Source).where(Source.report_id == report_id, Source.key == key)
+    ).first()
+    if source is None:
+        raise NotFound(f"No source with the key '{key}' in this report's library.")
+    return source
+
+
+def sources_by_keys(session: Session, report_id: int, keys: Iterable[str]) -> dict[str, Source]:
+    """Return the report's sources with these keys, by key (keys with no source are left out)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(Source).where(Source.report_id == report_id, col(Source.key).in_(wanted))
+    ).all()
+    return {s.key: s for s in rows}
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_sources(
+    session: Session,
+    *,
+    report_id: int,
+    text: str = "",
+    kind: SourceKind | str | None = None,
+    language: str | None = None,
+    region: str | None = None,
+    certainty: Certainty | str | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Source], int]:
+    """Return one page of a report's sources matching the filters, and how many match in all."""
+    if limit < 1 or offset < 0:
+        raise ValidationError("A page needs a limit of at least 1 and an offset of 0 or more.")
+    conditions: list[Any] = [Source.report_id == report_id]
+    words = normalise_space(text)
+    if words:
+        pattern = _like(words)
+        conditions.append(
+            or_(
+                func.lower(col(Source.key)).like(pattern, escape="\\"),
+                func.lower(col(Source.title)).like(pattern, escape="\\"),
+                func.lower(col(Source.authors)).like(pattern, escape="\\"),
+            )
+        )
+    if kind:
+        conditions.append(Source.kind == _enum(SourceKind, kind, "kind of source"))
+    if language:
+        conditions.append(Source.language == language)
+    if region:
+        conditions.append(Source.region == region)
+    if certainty:
+        conditions.append(Source.certainty == _enum(Certainty, certainty, "certainty rating"))
+    if year_from is not None:
+        conditions.append(col(Source.year) >= year_from)
+    if year_to is not None:
+        conditions.append(col(Source.year) <= year_to)
+    total = session.exec(select(func.count()).select_from(Source).where(*conditions)).one()
+    page = session.exec(
+        select(Source)
+        .where(*conditions)
+        .order_by(col(Source.key), col(Source.id))
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return list(page), int(total)
+
+
+def csl_records(session: Session, report_id: int) -> list[dict[str, Any]]:
+    """Return the CSL-JSON records of a report's library, by key, each record's id its key."""
+    rows = session.exec(
+        select(Source.key, Source.csl)
+        .where(Source.report_id == report_id)
+        .order_by(col(Source.key))
+    ).all()
+    return [{**(csl or {}), "id": key} for key, csl in rows]
+
+
+# --------------------------------------------------------------------------- import and export
+
+
+def export_sources(*, session: Session, actor: Person, report: Report, fmt: str) -> str:
+    """Return a report's library as a csljson, bibtex or ris file."""
+    require(session, actor, Action.read_report, report.id)
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationError(
+            f"'{fmt}' is not an export format: choose one of {', '.join(EXPORT_FORMATS)}."
+        )
+    return write_records(csl_records(session, report.id), fmt)
+
+
+def _entry_warnings(entry: ParsedEntry, doi: str | None, year: int | None) -> list[str]:
+    warnings = []
+    if doi and not doi.startswith("10."):
+        warnings.append(f"{entry.label}: '{doi}' does not look like a DOI (DOIs start with 10.)")
+    if year is None:
+        warnings.append(f"{entry.label}: no year of publication")
+    language = entry.record.get("language")
+    if language and not language_code(str(language)):
+        warnings.append(f"{entry.label}: the language '{language}' is not recognised; set to 'en'")
+    return warnings
+
+
+def import_sources(
+    *,
+    session: Session,
+    actor: Person,
+    report: Report,
+    filename: str,
+    content: bytes,
+    on_duplicate: str = "error",
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Import a .bib, .ris or .json bibliography into a report's library: every entry, or none."""
+    require(session, actor, Action.edit_sources, report.id)
+    if on_duplicate not in ON_DUPLICATE:
+        raise ValidationError(
+            f"'{on_duplicate}' is not a way to handle duplicates: use 'error' or 'skip'."
+        )
+    entries = read_file(content, filename)
+    existing = session.exec(
+        select(Source.key, Source.doi).where(Source.report_id == report.id)
+    ).all()
+    keys_in_library = {key for key, _ in existing}
+    doi_owner: dict[str, str] = {doi: key for key, doi in existing if doi}
+    doi_in_file: dict[str, str] = {}
+
+    result = ImportResult()
+    duplicates: list[str] = []
+    problems: list[str] = []
+    rows: list[dict[str, Any]] = []
+    now = utcnow()
+    total = len(entries)
+    for done, entry in enumerate(entries, start=1):
+        record = dict(entry.record)
+        key = entry.key
+        title, authors, year, doi = record_summary(record)
+        duplicate = ""
+        if key in keys_in_library:
+            duplicate = f"{entry.label}: the key is already in the library"
+        elif doi and doi in doi_owner:
+            duplicate = f"{entry.label}: DOI {doi} is already in the library as '{doi_owner[doi]}'"
+        elif doi and doi in doi_in_file:
+            duplicate = f"{entry.label}: DOI {doi} is also the DOI of '{doi_in_file[doi]}' above"
+        if duplicate:
+            duplicates.append(duplicate)
+            result.skipped.append(key)
+        elif doi and len(doi) > MAX_DOI_LENGTH:
+            problems.append(f"{entry.label}: the DOI is longer than {MAX_DOI_LENGTH} characters")
+        else:
+            if doi:
+                doi_in_file[doi] = key
+            result.warnings.extend(_entry_warnings(entry, doi, year))
+            record["id"] = key
+            rows.append(
+                {
+                    "report_id": report.id,
+                    "key": key,
+                    "kind": guess_kind(record.get("type")),
+                    "language": language_code(str(record.get("language") or "")) or "en",
+                    "region": "",
+                    "certainty": None,
+                    "certainty_note": "",
+                    "csl": record,
+                    "title": title,
+                    "authors": authors,
+                    "year": year,
+                    "doi": doi,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        if progress is not None:
+            progress(done, total)
+    if problems:
+        raise ImportFailed(
+            f"{filename} could not be imported; nothing was imported. "
+            "Correct these entries and import it again.",
+            problems,
+        )
+    if duplicates and on_duplicate == "error":
+        count = len(duplicates)
+        raise ImportFailed(
+            f"Nothing was imported from {filename}: {count} of its entries "
+            f"{'is' if count == 1 else 'are'} already in the library. Remove "
+            f"{'it' if count == 1 else 'them'} from the file, or import again skipping duplicates.",
+            duplicates,
+        )
+    result.warnings = [f"{d} (skipped)" for d in duplicates] + result.warnings
+    try:
+        if rows:
+            session.execute(insert(Source), rows)
+        result.added = len(rows)
+        audit.record(
+            session,
+            actor,
+            "import_sources",
+            "report",
+            report.id,
+            report_id=report.id,
+            filename=filename,
+            added=result.added,
+            skipped=result.skipped,
+        )
+        if rows:
+            _refresh_citations(session, report.id)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return result
