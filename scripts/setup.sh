@@ -13,8 +13,14 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[dev]"
-  rm -f .venv/.installed-*
+  echo "Installing the workbench and its dependencies into .venv (first run: a few minutes)…"
+  log=$(mktemp)
+  if ! { .venv/bin/python -m pip install --quiet --upgrade pip &&
+         .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[dev]"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "error: installing the dependencies failed (see above)" >&2
+    exit 1
+  fi
+  rm -f "$log" .venv/.installed-*
   touch "$stamp"
 fi

@@ -10,10 +10,13 @@ revision.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session
+from sqlalchemy import event
+from sqlmodel import Session, SQLModel, func, select
 
 from workbench.governance import ETHICS_CODE_VERSION
 from workbench.models import (
@@ -221,3 +224,27 @@ def make_world(session: Session) -> World:
             make_section(session, report, f"{i}.1", question, lead=las[i - 1], text=SAMPLE_TEXT)
         )
     return world
+
+
+def row_counts(session: Session) -> dict[str, int]:
+    """Return the number of rows in every table (to prove a refused write changed nothing)."""
+    return {
+        t.name: session.exec(select(func.count()).select_from(t)).one()
+        for t in SQLModel.metadata.sorted_tables
+    }
+
+
+@contextmanager
+def count_queries(session: Session) -> Iterator[list[str]]:
+    """Collect the SQL statements sent while the block runs."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)

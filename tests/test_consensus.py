@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
-from sqlmodel import Session, SQLModel, func, select
+from sqlmodel import Session, select
 
-from tests.factories import World, make_person, make_report, make_section
+from tests.factories import World, count_queries, make_person, make_report, make_section, row_counts
 from workbench import audit
 from workbench.consensus import (
     FALSE_SOLUTION_NEEDS_WHY,
@@ -39,30 +35,6 @@ from workbench.models import (
     Source,
     Stance,
 )
-
-
-def row_counts(session: Session) -> dict[str, int]:
-    """Return the number of rows in every table (to prove a refused write changed nothing)."""
-    return {
-        t.name: session.exec(select(func.count()).select_from(t)).one()
-        for t in SQLModel.metadata.sorted_tables
-    }
-
-
-@contextmanager
-def count_queries(session: Session) -> Iterator[list[str]]:
-    """Collect the SQL statements sent while the block runs."""
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def refused_people(session: Session, world: World) -> list[Person]:

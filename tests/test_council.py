@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, SQLModel, func, select
+from sqlmodel import Session
 
-from tests.factories import World, make_person, make_report
+from tests.factories import World, make_person, make_report, row_counts
 from workbench import audit
 from workbench.council import (
     TEXT_CHANGED,
@@ -39,14 +39,6 @@ from workbench.models import (
     Vote,
 )
 from workbench.sections import report_text_hash
-
-
-def row_counts(session: Session) -> dict[str, int]:
-    """Return the number of rows in every table (to prove a refused write changed nothing)."""
-    return {
-        t.name: session.exec(select(func.count()).select_from(t)).one()
-        for t in SQLModel.metadata.sorted_tables
-    }
 
 
 def at_council_review(session: Session, world: World) -> Report:

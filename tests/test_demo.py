@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, SQLModel, func, select
+from sqlmodel import Session, func, select
 
+from tests.factories import row_counts
 from workbench import demo, reports, reviews, sections, teams
 from workbench.governance import HIGH_CONFIDENCE
 from workbench.models import (
@@ -27,13 +28,6 @@ from workbench.models import (
 
 def count(session: Session, model, *where) -> int:
     return session.exec(select(func.count()).select_from(model).where(*where)).one()
-
-
-def row_counts(session: Session) -> dict[str, int]:
-    return {
-        t.name: session.exec(select(func.count()).select_from(t)).one()
-        for t in SQLModel.metadata.sorted_tables
-    }
 
 
 def test_demo_loads_a_complete_report_and_is_idempotent(session):

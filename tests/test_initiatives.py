@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, SQLModel, func, select
 
-from tests.factories import make_person
+from tests.factories import make_person, row_counts
 from workbench import audit
 from workbench.errors import PermissionDenied, ValidationError
 from workbench.initiatives import (
@@ -24,14 +23,6 @@ P, U, R, D = (
     InitiativeStatus.reviewed,
     InitiativeStatus.declined,
 )
-
-
-def row_counts(session: Session) -> dict[str, int]:
-    """Return the number of rows in every table (to prove a refused write changed nothing)."""
-    return {
-        t.name: session.exec(select(func.count()).select_from(t)).one()
-        for t in SQLModel.metadata.sorted_tables
-    }
 
 
 def data(name: str = "Kerala living wage boards", **fields) -> InitiativeCreate:

@@ -292,3 +292,46 @@ def test_every_bracketed_key_is_found(keys):
 
 def test_word_count_ignores_citation_keys():
     assert sections.word_count("Living wages matter [@anker2017].\n\n- a list item") == 6
+
+
+def test_a_save_racing_past_the_head_check_is_still_refused(engine, world):
+    """Another save lands between our head check and our write: the database refuses ours."""
+    from sqlalchemy import event
+
+    section_id = world.sections[0].id
+    with (
+        Session(engine, expire_on_commit=False) as mine,
+        Session(engine, expire_on_commit=False) as theirs,
+    ):
+        section = sections.get_section(mine, section_id)
+        base = section.head_revision_id
+        me = mine.get(type(world.la), world.la.id)
+
+        fired = []
+
+        def competing_save(session, _context, _instances):
+            if fired:
+                return
+            fired.append(True)
+            other = sections.get_section(theirs, section_id)
+            cla = theirs.get(type(world.cla), world.cla.id)
+            sections.save_revision(
+                session=theirs, actor=cla, section=other, text="theirs", base_revision_id=base
+            )
+
+        event.listen(mine, "before_flush", competing_save)
+        with pytest.raises(Conflict) as info:
+            sections.save_revision(
+                session=mine, actor=me, section=section, text="mine", base_revision_id=base
+            )
+        assert info.value.mine == "mine"
+        assert info.value.head_text == "theirs"
+    with Session(engine) as check:
+        texts = [
+            r.text
+            for r in check.exec(
+                select(SectionRevision).where(SectionRevision.section_id == section_id)
+            )
+        ]
+        assert texts.count("theirs") == 1 and "mine" not in texts
+        assert sections.head_text(check, sections.get_section(check, section_id)) == "theirs"
