@@ -1,0 +1,174 @@
+"""Shared Streamlit helpers for the pages: engine, signed-in person, report picker, errors.
+
+Pages are straight-line scripts: they call :func:`page_context` to get the
+signed-in person and the chosen report, read through services inside
+``with ui.session() as s:``, and wrap every write in :func:`run_action`, which
+turns a domain error into ``st.error`` (never a traceback) and clears cached
+views after a successful write. ``st.session_state`` holds ids and UI choices
+only, never database objects or sessions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from workbench import permissions, reports
+from workbench.db import database_url, make_engine, session_scope
+from workbench.errors import WorkbenchError
+from workbench.models import Person, Report, Role
+
+T = TypeVar("T")
+PERSON_KEY = "person_id"
+REPORT_KEY = "report_slug"
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    return make_engine(url)
+
+
+def engine() -> Engine:
+    """Return the app's engine for the configured database (one per server process)."""
+    return _engine(database_url())
+
+
+@contextmanager
+def session() -> Iterator[Session]:
+    """Open a database session for one page run or one action."""
+    with session_scope(engine()) as s:
+        yield s
+
+
+def current_person(s: Session) -> Person | None:
+    """Return the signed-in person, or None."""
+    person_id = st.session_state.get(PERSON_KEY)
+    if person_id is None:
+        return None
+    person = s.get(Person, person_id)
+    if person is None or not person.active:
+        st.session_state.pop(PERSON_KEY, None)
+        return None
+    return person
+
+
+def sign_in(person: Person) -> None:
+    """Remember the signed-in person for this browser session."""
+    st.session_state[PERSON_KEY] = person.id
+
+
+def sign_out() -> None:
+    """Forget the signed-in person and their choices."""
+    for key in list(st.session_state.keys()):
+        st.session_state.pop(key, None)
+    st.session_state[PERSON_KEY] = None
+
+
+@dataclass
+class PageContext:
+    """Who is looking, at which report, with which roles there."""
+
+    person: Person
+    report: Report | None
+    roles: set[Role]
+
+    def has(self, *roles: Role) -> bool:
+        """Return True when the person holds any of these roles here."""
+        return bool(self.roles & set(roles))
+
+
+def choose_report(s: Session, person: Person) -> Report | None:
+    """Return the report chosen in the sidebar (the first the person can open by default)."""
+    options = reports.reports_for(s, person)
+    if not options:
+        return None
+    slugs = [r.slug for r in options]
+    wanted = st.query_params.get("report") or st.session_state.get(REPORT_KEY)
+    if wanted not in slugs:
+        wanted = slugs[0]
+    st.session_state[REPORT_KEY] = wanted
+    return next(r for r in options if r.slug == wanted)
+
+
+def page_context(s: Session, *, need_report: bool = True) -> PageContext:
+    """Return the page's context, or stop the page with a clear message."""
+    person = current_person(s)
+    if person is None:
+        st.warning("Please sign in first.")
+        st.stop()
+    report = choose_report(s, person)
+    if need_report and report is None:
+        st.info(
+            "You are not part of any report yet. The Secretariat or a report's CLAs can add you "
+            "to a team."
+        )
+        st.stop()
+    roles = permissions.roles_of(s, person, report.id if report else None)
+    return PageContext(person=person, report=report, roles=roles)
+
+
+def require(ctx: PageContext, s: Session, action: permissions.Action) -> None:
+    """Stop the page with 'not permitted' unless the person may do ``action`` here."""
+    try:
+        permissions.require(s, ctx.person, action, ctx.report.id if ctx.report else None)
+    except WorkbenchError as exc:
+        st.error(f"Not permitted. {exc.message}")
+        st.stop()
+
+
+def allowed(ctx: PageContext, s: Session, action: permissions.Action) -> bool:
+    """Return True when the person may do ``action`` in the current report."""
+    return permissions.can(s, ctx.person, action, ctx.report.id if ctx.report else None)
+
+
+def run_action(action: Callable[[], T], *, success: str | None = None) -> T | None:
+    """Run a write; show its domain error as ``st.error``; clear cached views on success."""
+    try:
+        result = action()
+    except WorkbenchError as exc:
+        st.error(exc.message)
+        return None
+    st.cache_data.clear()
+    if success:
+        st.toast(success, icon="✅")
+        st.session_state["_flash"] = success
+    return result
+
+
+def flash() -> None:
+    """Show the success message of the action that caused this rerun, once."""
+    message = st.session_state.pop("_flash", None)
+    if message:
+        st.success(message)
+
+
+def pager(total: int, *, key: str, page_size: int = 50) -> int:
+    """Show page controls for ``total`` rows; return the offset of the page chosen."""
+    pages = max((total - 1) // page_size + 1, 1)
+    if pages == 1:
+        return 0
+    page = st.number_input(
+        f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key=key
+    )
+    return (int(page) - 1) * page_size
+
+
+def label(value: Any) -> str:
+    """Return an enum member's human label, or the value as text."""
+    return getattr(value, "label", None) or ("" if value is None else str(value))
+
+
+def people_names(s: Session, ids: list[int | None]) -> dict[int, str]:
+    """Return id → name for the given person ids, in one query."""
+    from sqlmodel import col, select
+
+    wanted = [i for i in set(ids) if i is not None]
+    if not wanted:
+        return {}
+    return {p.id: p.name for p in s.exec(select(Person).where(col(Person.id).in_(wanted))).all()}
