@@ -22,7 +22,7 @@ from workbench.models import Role
 
 st.set_page_config(
     page_title="Synthesis Report Workbench",
-    page_icon="📘",
+    page_icon=":material/menu_book:",
     layout="wide",
     initial_sidebar_state="expanded",
 )
@@ -121,34 +121,36 @@ def can_see(*wanted: Role) -> bool:
 
 AUTHORS = (Role.cla, Role.lead_author, Role.contributing_author)
 EVERYONE = tuple(Role)
-sections: dict[str, list[st.Page]] = {"Your work": [page("pages/dashboard.py", "Dashboard", "🏠")]}
+sections: dict[str, list[st.Page]] = {
+    "Your work": [page("pages/dashboard.py", "Dashboard", ":material/home:")]
+}
 writing = []
 if can_see(Role.cla):
-    writing.append(page("pages/outline.py", "Outline & assignments", "🗂️"))
+    writing.append(page("pages/outline.py", "Outline & assignments", ":material/account_tree:"))
 if can_see(*AUTHORS):
-    writing.append(page("pages/write.py", "Write", "✍️"))
+    writing.append(page("pages/write.py", "Write", ":material/edit_note:"))
 if can_see(*EVERYONE):
     writing += [
-        page("pages/evidence.py", "Evidence", "📚"),
-        page("pages/consensus.py", "Consensus & disagreement", "⚖️"),
-        page("pages/recommendations.py", "Recommendations", "🧭"),
+        page("pages/evidence.py", "Evidence", ":material/library_books:"),
+        page("pages/consensus.py", "Consensus & disagreement", ":material/balance:"),
+        page("pages/recommendations.py", "Recommendations", ":material/route:"),
     ]
 if writing:
     sections["Report"] = writing
 approval = []
 if can_see(*AUTHORS, Role.review_editor, Role.reviewer, Role.secretariat):
-    approval.append(page("pages/review.py", "Review", "💬"))
+    approval.append(page("pages/review.py", "Review", ":material/rate_review:"))
 if can_see(Role.council_member, Role.secretariat, Role.cla):
-    approval.append(page("pages/council.py", "Council", "🏛️"))
+    approval.append(page("pages/council.py", "Council", ":material/account_balance:"))
 if approval:
     sections["Review & approval"] = approval
 team = []
 if can_see(*EVERYONE):
-    team.append(page("pages/team.py", "Team", "👥"))
+    team.append(page("pages/team.py", "Team", ":material/groups:"))
 if can_see(Role.secretariat, Role.cla, Role.lead_author):
-    team.append(page("pages/translations.py", "Translations", "🌐"))
+    team.append(page("pages/translations.py", "Translations", ":material/translate:"))
 if can_see(Role.secretariat):
-    team.append(page("pages/admin.py", "Admin", "🛠️"))
+    team.append(page("pages/admin.py", "Admin", ":material/admin_panel_settings:"))
 if team:
     sections["People & languages"] = team
 

@@ -1,0 +1,176 @@
+"""Browser tests: Playwright drives Debian's Chromium against a real `streamlit run app.py`.
+
+The server runs on 127.0.0.1 on a free port, on a fresh copy of the demo
+workspace. Screenshots go to ``test-output/browser/`` (ignored by git). Without
+Chromium or Playwright these tests skip with the reason, unless
+``WORKBENCH_REQUIRE_BROWSER=1`` (CI), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from workbench import demo
+from workbench.db import make_engine
+from workbench.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium")
+SHOTS = ROOT / "test-output" / "browser"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = demo.DEMO_PASSWORD
+
+
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("WORKBENCH_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser tests are required here, but {reason}")
+    pytest.skip(f"browser test: {reason}")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Yield a headless Chromium driven by Playwright."""
+    if not Path(CHROMIUM).exists():
+        _skip_or_fail(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _skip_or_fail("the playwright package is not installed")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory) -> Iterator[str]:
+    """Start the app on a fresh demo workspace; yield its URL; stop it afterwards."""
+    if not Path(CHROMIUM).exists():
+        _skip_or_fail(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    folder = tmp_path_factory.mktemp("browser")
+    db_path = folder / "workbench.db"
+    url = f"sqlite:///{db_path}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine, expire_on_commit=False) as s:
+        demo.load_demo(s)
+    engine.dispose()
+    port = _free_port()
+    env = {**os.environ, "WORKBENCH_DATABASE_URL": url}
+    log = (folder / "streamlit.log").open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    "the app did not start:\n" + (folder / "streamlit.log").read_text()
+                )
+            time.sleep(0.5)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture
+def page(browser, app_url, request):
+    """Yield a fresh browser page; save a screenshot named after the test when it ends."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    yield tab
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        tab.screenshot(path=str(SHOTS / f"{request.node.name}-end.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def shot(tab, name: str) -> None:
+    """Save a screenshot of the page under test-output/browser/."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(tab, app_url: str, email: str) -> None:
+    """Sign in through the sign-in page and wait for the dashboard."""
+    tab.goto(app_url)
+    tab.get_by_role("textbox", name="Email").fill(email)
+    tab.get_by_role("textbox", name="Password").fill(PASSWORD)
+    tab.get_by_role("button", name="Sign in", exact=True).click()
+    tab.get_by_role("heading", name="Dashboard").wait_for()
+
+
+def go_to(tab, title: str) -> None:
+    """Open a page from the sidebar navigation."""
+    tab.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    tab.wait_for_load_state("networkidle")
+
+
+def wait_idle(tab) -> None:
+    """Wait until Streamlit has finished running the script."""
+    tab.wait_for_timeout(300)
+    tab.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=30_000)
+
+
+__all__ = ["go_to", "shot", "shutil", "sign_in", "wait_idle"]
