@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -108,3 +109,18 @@ def world(session: Session):
     from tests.factories import make_world
 
     return make_world(session)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """Return a SQLite file holding the demo workspace, built once per test run."""
+    from workbench import demo
+    from workbench.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    eng = make_engine(f"sqlite:///{path}")
+    upgrade(eng)
+    with Session(eng, expire_on_commit=False) as s:
+        demo.load_demo(s)
+    eng.dispose()
+    return path

@@ -19,11 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
 
 from workbench import demo
-from workbench.db import make_engine
-from workbench.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium")
@@ -69,18 +66,14 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory) -> Iterator[str]:
-    """Start the app on a fresh demo workspace; yield its URL; stop it afterwards."""
+def app_url(tmp_path_factory, demo_template) -> Iterator[str]:
+    """Start the app on a fresh copy of the demo workspace; yield its URL; stop it afterwards."""
     if not Path(CHROMIUM).exists():
         _skip_or_fail(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     folder = tmp_path_factory.mktemp("browser")
     db_path = folder / "workbench.db"
+    shutil.copy(demo_template, db_path)
     url = f"sqlite:///{db_path}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with Session(engine, expire_on_commit=False) as s:
-        demo.load_demo(s)
-    engine.dispose()
     port = _free_port()
     env = {**os.environ, "WORKBENCH_DATABASE_URL": url}
     log = (folder / "streamlit.log").open("w")
@@ -171,6 +164,3 @@ def wait_idle(tab) -> None:
     """Wait until Streamlit has finished running the script."""
     tab.wait_for_timeout(300)
     tab.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=30_000)
-
-
-__all__ = ["go_to", "shot", "shutil", "sign_in", "wait_idle"]

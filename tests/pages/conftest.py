@@ -14,23 +14,10 @@ import pytest
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from workbench import demo, people
+from workbench import people
 from workbench.db import make_engine
-from workbench.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory) -> Path:
-    """Return a SQLite file holding the demo workspace (built once per run)."""
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    with Session(engine, expire_on_commit=False) as s:
-        demo.load_demo(s)
-    engine.dispose()
-    return path
 
 
 @pytest.fixture
