@@ -1,0 +1,274 @@
+"""The Write page: authors draft, cite, save, merge conflicts, upload files and read the history."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+from streamlit.testing.v1 import AppTest
+
+from tests.pages.conftest import CLA, CONTRIBUTOR, LA, ROLES, ROOT, texts
+from workbench import people, sections
+from workbench.models import Report, Section, SectionRevision, SectionStatus
+
+PAGE = "pages/write.py"
+AUTHOR_ROLES = {"cla", "lead_author", "contributing_author"}
+
+
+def open_direct(demo_url: str, email: str, **query: str) -> AppTest:
+    """Run the page file on its own (it is not in the navigation of people who may not use it)."""
+    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
+    engine = make_engine_for(demo_url)
+    with Session(engine) as s:
+        at.session_state["person_id"] = people.get_by_email(s, email).id
+    engine.dispose()
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.run()
+    return at
+
+
+def make_engine_for(url: str):
+    from workbench.db import make_engine
+
+    return make_engine(url)
+
+
+def section_by_code(db: Session, code: str, report: str = "living-wages") -> Section:
+    report_id = db.exec(select(Report.id).where(Report.slug == report)).one()
+    return sections.get_section_by_code(db, report_id, code)
+
+
+def head(db: Session, section_id: int) -> SectionRevision:
+    db.expire_all()
+    section = db.get(Section, section_id)
+    return db.get(SectionRevision, section.head_revision_id)
+
+
+def choose(at: AppTest, section: Section) -> AppTest:
+    at.selectbox(key="write_section").set_value(section.id).run()
+    assert not at.exception
+    return at
+
+
+def preview_bodies(at: AppTest) -> list:
+    return [m for m in at.markdown if "<" in m.value]
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_role_runs_the_page_and_only_authors_may_write(role, open_page, demo_url):
+    email = ROLES[role]
+    at = open_page(PAGE, email) if role in AUTHOR_ROLES else open_direct(demo_url, email)
+    assert not at.exception
+    shown = texts(at)
+    if role in AUTHOR_ROLES:
+        assert "Not permitted" not in shown
+        assert "Brief" in " ".join(e.label for e in at.expander)
+        assert at.text_area, "an author gets the editor"
+        assert "Preview" in shown
+    else:
+        assert "Not permitted" in shown
+        assert not at.text_area
+
+
+def test_a_lead_author_saves_a_revision_of_the_section_they_lead(open_page, db):
+    section = section_by_code(db, "3.1")
+    before = head(db, section.id)
+    at = choose(open_page(PAGE, LA), section)
+    assert "3.1" in at.header[0].value
+    assert "you lead it" in at.selectbox(key="write_section").format_func(section.id)
+    new_text = "Employers with market power hold wages down [@lindqvist2022monopsony].\n"
+    at.text_area(key=f"write_text_{section.id}").input(new_text)
+    at.text_input(key=f"write_message_{section.id}").input("Tighter opening")
+    at.run()
+    assert "Unsaved changes" in texts(at)
+    at.button(key=f"write_save_{section.id}").click().run()
+    assert not at.exception
+    saved = head(db, section.id)
+    assert saved.text == new_text
+    assert saved.number == before.number + 1 and saved.parent_id == before.id
+    assert saved.message == "Tighter opening"
+    assert saved.author_id == people.get_by_email(db, LA).id
+    assert f"Saved revision {saved.number} of section 3.1" in texts(at)
+    # The editor is now based on the new revision: nothing left to save.
+    assert at.text_area(key=f"write_text_{section.id}").value == new_text
+    assert at.button(key=f"write_save_{section.id}").disabled
+
+
+def test_unknown_citation_keys_are_shown_as_a_warning(open_page, db):
+    section = section_by_code(db, "3.1")
+    at = choose(open_page(PAGE, LA), section)
+    at.text_area(key=f"write_text_{section.id}").input("A claim [@nosuchkey2099].").run()
+    assert "Not in the library" in texts(at)
+    at.button(key=f"write_save_{section.id}").click().run()
+    warnings = " ".join(w.value for w in at.warning)
+    assert "nosuchkey2099" in warnings and "match no source" in warnings
+    assert head(db, section.id).text == "A claim [@nosuchkey2099]."
+
+
+def test_a_conflict_shows_both_texts_and_the_merge_is_saved(open_page, db):
+    section = section_by_code(db, "3.1")
+    at = choose(open_page(PAGE, LA), section)
+    mine = "My version of the opening.\n"
+    at.text_area(key=f"write_text_{section.id}").input(mine).run()
+
+    # Meanwhile a CLA saves the section from elsewhere.
+    cla = people.get_by_email(db, CLA)
+    theirs = sections.save_revision(
+        session=db,
+        actor=cla,
+        section=db.get(Section, section.id),
+        text="The CLA's version of the opening.\n",
+        base_revision_id=section.head_revision_id,
+        message="CLA edit",
+    ).revision
+
+    at.button(key=f"write_save_{section.id}").click().run()
+    assert not at.exception
+    shown = texts(at)
+    assert "was changed by Amina Diallo" in shown
+    assert "Your text" in shown and "Current text" in shown
+    codes = [c.value.strip() for c in at.code]
+    assert mine.strip() in codes and theirs.text.strip() in codes
+    merge = at.text_area(key=f"write_merge_{section.id}")
+    assert merge.value == mine, "the merge starts from the author's text"
+    assert head(db, section.id).id == theirs.id, "nothing was saved over the CLA's text"
+
+    merged = "The CLA's version of the opening.\nMy addition to it.\n"
+    merge.input(merged)
+    at.button(key=f"write_merge_save_{section.id}").click().run()
+    assert not at.exception
+    saved = head(db, section.id)
+    assert saved.text == merged
+    assert saved.parent_id == theirs.id
+    assert "Saved revision" in texts(at)
+    assert at.text_area(key=f"write_text_{section.id}").value == merged
+
+
+def test_typed_text_survives_switching_sections(open_page, db):
+    led, co_written = section_by_code(db, "3.1"), section_by_code(db, "1.1")
+    at = choose(open_page(PAGE, LA), led)
+    at.text_area(key=f"write_text_{led.id}").input("Unsaved words.").run()
+    choose(at, co_written)
+    assert "1.1" in at.header[0].value
+    choose(at, led)
+    assert at.text_area(key=f"write_text_{led.id}").value == "Unsaved words."
+
+
+def test_user_html_is_shown_as_text_never_rendered(open_page, db):
+    section = section_by_code(db, "3.1")
+    at = choose(open_page(PAGE, LA), section)
+    typed = "Hello <script>alert('x')</script> and <b>bold</b> $5 a day.\n"
+    at.text_area(key=f"write_text_{section.id}").input(typed).run()
+    previews = [m for m in at.markdown if "<script>" in m.value]
+    assert previews, "the preview shows what was typed"
+    assert all(not m.allow_html for m in at.markdown)
+    assert "<b>bold</b>" in previews[0].value
+    assert "\\$5" in previews[0].value  # an amount, not the start of a formula
+
+
+def test_uploading_a_markdown_file_creates_a_revision(open_page, db):
+    section = section_by_code(db, "3.1")
+    before = head(db, section.id)
+    at = choose(open_page(PAGE, LA), section)
+    content = "# Obstacles\n\nUploaded from my laptop — with an é.\n"
+    at.file_uploader(key=f"write_upload_{section.id}_0").set_value(
+        ("obstacles.md", content.encode("utf-8"), "text/markdown")
+    )
+    at.run()
+    at.button(key=f"write_upload_save_{section.id}").click().run()
+    assert not at.exception
+    saved = head(db, section.id)
+    assert saved.text == content
+    assert saved.parent_id == before.id
+    assert saved.message == "Uploaded obstacles.md"
+    assert at.text_area(key=f"write_text_{section.id}").value == content
+
+
+def test_a_file_that_is_not_utf8_is_refused_clearly(open_page, db):
+    section = section_by_code(db, "3.1")
+    before = head(db, section.id)
+    at = choose(open_page(PAGE, LA), section)
+    at.file_uploader(key=f"write_upload_{section.id}_0").set_value(
+        ("latin1.txt", "Salaire décent".encode("latin-1"), "text/plain")
+    )
+    at.run()
+    at.button(key=f"write_upload_save_{section.id}").click().run()
+    assert not at.exception
+    assert "is not UTF-8 text" in texts(at)
+    assert head(db, section.id).id == before.id
+
+
+def test_history_lists_revisions_and_shows_a_word_diff(open_page, db):
+    section = section_by_code(db, "1.1")  # three revisions in the demo
+    at = choose(open_page(PAGE, CLA), section)
+    table = at.dataframe[0].value
+    assert list(table["Revision"]) == [3, 2, 1]
+    assert {"Author", "Saved (UTC)", "Message", "Words"} <= set(table.columns)
+    at.selectbox(key=f"write_diff_from_{section.id}").set_value(1).run()
+    shown = texts(at)
+    assert "Revision 1 → revision 3" in shown
+    assert "words added" in shown and "words removed" in shown
+    diff = next(
+        m.value for m in at.markdown if ":green-background[**" in m.value and "\\" in m.value
+    )
+    assert ":red-background[~~" in diff
+
+
+def test_a_lead_author_moves_their_section_on(open_page, db):
+    section = section_by_code(db, "3.1")
+    assert section.status == SectionStatus.in_review
+    at = choose(open_page(PAGE, LA), section)
+    status = at.selectbox(key=f"write_status_{section.id}")
+    assert status.options == ["Revising"]
+    at.button(key=f"write_status_go_{section.id}").click().run()
+    assert not at.exception
+    db.expire_all()
+    assert db.get(Section, section.id).status == SectionStatus.revising
+    assert "Status: **Revising**" in texts(at)
+
+
+def test_the_citation_picker_adds_a_citation(open_page, db):
+    section = section_by_code(db, "3.1")
+    at = choose(open_page(PAGE, LA), section)
+    at.text_input(key="write_cite_query").input("monopsony").run()
+    assert at.selectbox(key="write_cite_choice").value == "lindqvist2022monopsony"
+    assert "[@lindqvist2022monopsony]" in [c.value for c in at.code]
+    at.button(key=f"write_cite_add_{section.id}").click().run()
+    text = at.text_area(key=f"write_text_{section.id}").value
+    assert text.rstrip().endswith("[@lindqvist2022monopsony]")
+    assert "move it to the sentence it supports" in texts(at)
+
+
+def test_a_section_someone_else_writes_is_read_only(open_page, db):
+    other = section_by_code(db, "4.4")
+    at = choose(open_page(PAGE, CONTRIBUTOR), other)
+    assert not at.exception
+    assert "not an author of section 4.4" in texts(at)
+    assert not at.text_area
+    assert at.dataframe, "the history can still be read"
+
+
+def test_the_address_opens_a_section(demo_url, db):
+    section = section_by_code(db, "3.1")
+    at = open_direct(demo_url, LA, section=str(section.id))
+    assert not at.exception
+    assert "3.1" in at.header[0].value
+    at = open_direct(demo_url, LA, section="999999")
+    assert "not in this report" in texts(at)
+
+
+def test_an_untouched_editor_follows_a_co_authors_save(open_page, db):
+    section = section_by_code(db, "3.1")
+    at = choose(open_page(PAGE, LA), section)
+    cla = people.get_by_email(db, CLA)
+    theirs = sections.save_revision(
+        session=db,
+        actor=cla,
+        section=db.get(Section, section.id),
+        text="Saved by the CLA meanwhile.\n",
+        base_revision_id=section.head_revision_id,
+    ).revision
+    at.run()
+    assert not at.exception
+    assert at.text_area(key=f"write_text_{section.id}").value == theirs.text
+    assert f"All changes saved (revision {theirs.number})" in texts(at)
