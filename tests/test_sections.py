@@ -335,3 +335,61 @@ def test_a_save_racing_past_the_head_check_is_still_refused(engine, world):
         ]
         assert texts.count("theirs") == 1 and "mine" not in texts
         assert sections.head_text(check, sections.get_section(check, section_id)) == "theirs"
+
+
+def test_revision_history_pages_newest_first_without_texts(session, world):
+    section = world.sections[0]
+    for i in range(2, 5):
+        sections.save_revision(
+            session=session,
+            actor=world.la,
+            section=section,
+            text=f"Draft {i} of the section.",
+            base_revision_id=section.head_revision_id,
+            message=f"Draft {i}",
+        )
+    page, total = sections.revision_history(session, section_id=section.id, limit=2)
+    assert total == 4
+    assert [r.number for r in page] == [4, 3]
+    assert page[0].author_name == "LA 1" and page[0].message == "Draft 4"
+    assert page[0].words == 5
+    assert not hasattr(page[0], "text")
+    rest, _ = sections.revision_history(session, section_id=section.id, limit=2, offset=2)
+    assert [r.number for r in rest] == [2, 1]
+    with pytest.raises(ValidationError):
+        sections.revision_history(session, section_id=section.id, limit=0)
+
+
+def test_a_revision_is_found_by_its_number(session, world):
+    section = world.sections[0]
+    first = sections.get_revision_by_number(session, section_id=section.id, number=1)
+    assert first.id == section.head_revision_id
+    with pytest.raises(NotFound, match="no revision 7"):
+        sections.get_revision_by_number(session, section_id=section.id, number=7)
+
+
+def test_authored_sections_are_those_led_or_co_authored(session, world):
+    led, co_written = world.sections[0], world.sections[1]
+    sections.assign(
+        session=session,
+        actor=world.cla,
+        section=co_written,
+        lead_author_id=world.lead_authors[1].id,
+        coauthor_ids=[world.la.id],
+    )
+    mine = sections.authored_section_ids(session, person_id=world.la.id, report_id=world.report.id)
+    assert mine == {led.id, co_written.id}
+    assert (
+        sections.authored_section_ids(
+            session, person_id=world.reviewer.id, report_id=world.report.id
+        )
+        == set()
+    )
+
+
+def test_write_refusal_says_why(session, world):
+    mine, other = world.sections[0], world.sections[1]
+    assert sections.write_refusal(session, world.la, mine) is None
+    assert "not an author of section 2.1" in sections.write_refusal(session, world.la, other)
+    assert sections.write_refusal(session, world.cla, other) is None
+    assert "may not write section" in sections.write_refusal(session, world.reviewer, other)

@@ -23,6 +23,7 @@ from workbench.translations import (
     language_name,
     report_languages,
     set_translation,
+    stale_translation_summaries,
     stale_translations,
     translation_grid,
 )
@@ -194,3 +195,26 @@ def test_translation_grid_covers_every_cell_in_a_fixed_number_of_queries(session
         grid = translation_grid(session, report_id=world.report.id)
     assert len(grid) == 4 * 5
     assert len(large) == len(small) <= 3
+
+
+def test_stale_translations_say_which_revision_they_translate(session, world):
+    first, second = world.sections[0], world.sections[1]
+    set_translation(
+        session=session, actor=world.cla, section=first, language="fr", status=T.translated
+    )
+    set_translation(
+        session=session, actor=world.cla, section=second, language="fr", status=T.reviewed
+    )
+    set_translation(
+        session=session, actor=world.cla, section=second, language="ar", status=T.in_progress
+    )
+    new_revision(session, first, "Moved on.")
+    new_revision(session, first, "Moved on again.")
+    with count_queries(session) as queries:
+        stale = stale_translation_summaries(session, report_id=world.report.id)
+    assert len(queries) == 1
+    assert [(t.section_code, t.language) for t in stale] == [("1.1", "fr")]
+    assert stale[0].status is T.translated
+    assert (stale[0].translated_revision, stale[0].head_revision) == (1, 3)
+    assert stale[0].revisions_behind == 2
+    assert stale[0].section_title == "Section 1.1"

@@ -25,7 +25,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +189,73 @@ def get_revision(session: Session, revision_id: int) -> SectionRevision:
     return rev
 
 
+def get_revision_by_number(session: Session, *, section_id: int, number: int) -> SectionRevision:
+    """Return a section's revision by its number (1 is the first), or raise NotFound."""
+    rev = session.exec(
+        select(SectionRevision).where(
+            SectionRevision.section_id == section_id, SectionRevision.number == number
+        )
+    ).first()
+    if rev is None:
+        raise NotFound(f"The section has no revision {number}.")
+    return rev
+
+
+@dataclass(frozen=True)
+class RevisionSummary:
+    """One line of a section's revision history: everything but the text."""
+
+    id: int
+    number: int
+    author_id: int | None
+    author_name: str
+    created_at: datetime
+    message: str
+    words: int
+
+
+def revision_history(
+    session: Session, *, section_id: int, limit: int = 50, offset: int = 0
+) -> tuple[list[RevisionSummary], int]:
+    """Return one page of a section's revisions (newest first, without texts) and the total."""
+    if limit < 1 or offset < 0:
+        raise ValidationError("A page needs a limit of at least 1 and an offset of 0 or more.")
+    total = session.exec(
+        select(func.count())
+        .select_from(SectionRevision)
+        .where(SectionRevision.section_id == section_id)
+    ).one()
+    rows = session.exec(
+        select(
+            SectionRevision.id,
+            SectionRevision.number,
+            SectionRevision.author_id,
+            Person.name,
+            SectionRevision.created_at,
+            SectionRevision.message,
+            SectionRevision.words,
+        )
+        .join(Person, col(Person.id) == col(SectionRevision.author_id), isouter=True)
+        .where(SectionRevision.section_id == section_id)
+        .order_by(col(SectionRevision.number).desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    summaries = [
+        RevisionSummary(
+            id=rev_id,
+            number=number,
+            author_id=author_id,
+            author_name=name or "unknown",
+            created_at=created_at,
+            message=message,
+            words=words,
+        )
+        for rev_id, number, author_id, name, created_at, message, words in rows
+    ]
+    return summaries, int(total)
+
+
 def cited_sources(session: Session, section_id: int) -> list[Source]:
     """Return the sources a section's head text cites."""
     return list(
@@ -276,6 +343,28 @@ def can_write(session: Session, person: Person, section: Section) -> bool:
     except PermissionDenied:
         return False
     return True
+
+
+def write_refusal(session: Session, person: Person, section: Section) -> str | None:
+    """Return why a person may not save text in this section, or None when they may."""
+    try:
+        _require_write(session, person, section)
+    except PermissionDenied as exc:
+        return exc.message
+    return None
+
+
+def authored_section_ids(session: Session, *, person_id: int, report_id: int) -> set[int]:
+    """Return the ids of a report's sections that a person leads or co-authors."""
+    led = select(Section.id).where(
+        Section.report_id == report_id, Section.lead_author_id == person_id
+    )
+    co = (
+        select(SectionAuthor.section_id)
+        .join(Section, col(Section.id) == col(SectionAuthor.section_id))
+        .where(Section.report_id == report_id, SectionAuthor.person_id == person_id)
+    )
+    return set(session.exec(led).all()) | set(session.exec(co).all())
 
 
 def _require_write(session: Session, actor: Person, section: Section) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from workbench import audit
@@ -25,6 +26,7 @@ from workbench.models import (
     Person,
     Report,
     Section,
+    SectionRevision,
     Translation,
     TranslationStatus,
     utcnow,
@@ -219,3 +221,67 @@ def stale_translations(session: Session, *, report_id: int) -> list[Translation]
             .order_by(col(Section.position), col(Section.code), col(Translation.language))
         ).all()
     )
+
+
+@dataclass(frozen=True)
+class StaleTranslation:
+    """A translation that has fallen behind its section: which revision it translates, and now."""
+
+    translation_id: int
+    section_id: int
+    section_code: str
+    section_title: str
+    language: str
+    status: TranslationStatus
+    translated_revision: int
+    head_revision: int
+    updated_at: datetime
+
+    @property
+    def revisions_behind(self) -> int:
+        """Return how many revisions the section has had since the translated one."""
+        return max(self.head_revision - self.translated_revision, 0)
+
+
+def stale_translation_summaries(session: Session, *, report_id: int) -> list[StaleTranslation]:
+    """Return a report's stale translations with the revision numbers translated and current.
+
+    One query, in outline order, then by language.
+    """
+    translated = aliased(SectionRevision)
+    head = aliased(SectionRevision)
+    rows = session.exec(
+        select(
+            Translation.id,
+            Section.id,
+            Section.code,
+            Section.title,
+            Translation.language,
+            Translation.status,
+            translated.number,
+            head.number,
+            Translation.updated_at,
+        )
+        .join(Section, col(Section.id) == col(Translation.section_id))
+        .join(translated, translated.id == col(Translation.revision_id))
+        .join(head, head.id == col(Section.head_revision_id))
+        .where(
+            Section.report_id == report_id,
+            col(Translation.revision_id) != col(Section.head_revision_id),
+        )
+        .order_by(col(Section.position), col(Section.code), col(Translation.language))
+    ).all()
+    return [
+        StaleTranslation(
+            translation_id=t_id,
+            section_id=s_id,
+            section_code=code,
+            section_title=title,
+            language=language,
+            status=TranslationStatus(status),
+            translated_revision=old,
+            head_revision=new,
+            updated_at=updated_at,
+        )
+        for t_id, s_id, code, title, language, status, old, new, updated_at in rows
+    ]
