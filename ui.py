@@ -22,7 +22,7 @@ from sqlmodel import Session
 from workbench import permissions, reports
 from workbench.db import database_url, make_engine, session_scope
 from workbench.errors import WorkbenchError
-from workbench.models import Person, Report, Role
+from workbench.models import Person, Report, Role, Stage
 
 T = TypeVar("T")
 PERSON_KEY = "person_id"
@@ -84,14 +84,16 @@ class PageContext:
 
 
 def choose_report(s: Session, person: Person) -> Report | None:
-    """Return the report chosen in the sidebar (the first the person can open by default)."""
+    """Return the report chosen in the sidebar (by default the one furthest along)."""
     options = reports.reports_for(s, person)
     if not options:
         return None
     slugs = [r.slug for r in options]
     wanted = st.query_params.get("report") or st.session_state.get(REPORT_KEY)
     if wanted not in slugs:
-        wanted = slugs[0]
+        # Default to the report furthest along: it is the one most work waits on.
+        stages = list(Stage)
+        wanted = max(options, key=lambda r: (stages.index(Stage(r.stage)), r.slug)).slug
     st.session_state[REPORT_KEY] = wanted
     return next(r for r in options if r.slug == wanted)
 

@@ -15,9 +15,11 @@ from workbench.council import (
     current_tally,
     decision_findings,
     decision_status,
+    endorsable_findings,
     is_void,
     list_decisions,
     open_decision,
+    text_matches,
     valid_approval,
     votes_of,
 )
@@ -432,3 +434,23 @@ def test_a_reform_may_name_the_recommendation_it_comes_from(session, world):
     assert row_counts(session) == before
     decision = open_reform(session, world, finding_ids=[high.id], recommendation_id=mine.id)
     assert decision.recommendation_id == mine.id
+
+
+# --------------------------------------------------------------------------- page helpers
+
+
+def test_text_matches_until_a_section_changes(session, world):
+    decision = open_approval(session, world)
+    assert text_matches(session, decision)
+    new_revision(session, world.sections[0], "A new text.")
+    assert not text_matches(session, decision)
+
+
+def test_endorsable_findings_are_the_high_and_very_high_ones(session, world):
+    add_finding_row(session, world.report, "F1", Evidence.medium, Agreement.medium)
+    high = add_finding_row(session, world.report, "F2", Evidence.robust, Agreement.medium)
+    very_high = add_finding_row(session, world.report, "F3", Evidence.robust, Agreement.high)
+    other = make_report(session, slug="other-report")
+    add_finding_row(session, other, "F4", Evidence.robust, Agreement.high)
+    found = endorsable_findings(session, report_id=world.report.id)
+    assert [f.id for f in found] == [high.id, very_high.id]

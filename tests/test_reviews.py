@@ -834,3 +834,88 @@ def test_two_thousand_rows_import_quickly(session: Session, world: World) -> Non
     assert total == 2_000 and [c.number for c in page] == [1998, 1999, 2000]
     counts = reviews.disposition_counts(session, round_id=review_round.id)
     assert sum(row["open"] for row in counts) == 2_000
+
+
+# --------------------------------------------------------------------------- page helpers
+
+
+def test_round_summaries_count_comments_open_and_signed_off(session: Session, world: World) -> None:
+    assert reviews.round_summaries(session, report_id=world.report.id) == []
+    review_round = open_fod(session, world)
+    first = comment_on(session, world, review_round)
+    comment_on(session, world, review_round, 1)
+    reviews.respond(
+        session=session,
+        actor=world.cla,
+        comment=first,
+        response="Added the ILO estimates.",
+        disposition=Disposition.accepted,
+    )
+    reviews.sign_off(session=session, actor=world.review_editor, comments=[first])
+    [summary] = reviews.round_summaries(session, report_id=world.report.id)
+    assert summary.round.name == "FOD"
+    assert (summary.comments, summary.open, summary.signed_off) == (2, 1, 1)
+
+
+def test_a_round_without_comments_counts_zero(session: Session, world: World) -> None:
+    review_round = open_fod(session, world)
+    [summary] = reviews.round_summaries(session, report_id=world.report.id)
+    assert summary.round.id == review_round.id
+    assert (summary.comments, summary.open, summary.signed_off) == (0, 0, 0)
+
+
+def test_get_comment_by_number(session: Session, world: World) -> None:
+    review_round = open_fod(session, world)
+    comment_on(session, world, review_round)
+    second = comment_on(session, world, review_round, 1)
+    assert reviews.get_comment(session, round_id=review_round.id, number=2).id == second.id
+    with pytest.raises(NotFound, match="no comment number 9"):
+        reviews.get_comment(session, round_id=review_round.id, number=9)
+
+
+def test_frozen_section_ids_leave_out_sections_added_later(session: Session, world: World) -> None:
+    review_round = open_fod(session, world)
+    later = make_section(session, world.report, "5.1", Question.action, text="Later text.")
+    frozen = reviews.frozen_section_ids(session, round_id=review_round.id)
+    assert frozen == {s.id for s in world.sections}
+    assert later.id not in frozen
+
+
+def test_answerable_sections_follow_the_respond_rule(session: Session, world: World) -> None:
+    everything = {s.id for s in world.sections}
+    report_id = world.report.id
+    assert reviews.answerable_section_ids(session, person=world.cla, report_id=report_id) == (
+        everything
+    )
+    la_sections = reviews.answerable_section_ids(session, person=world.la, report_id=report_id)
+    assert la_sections == {world.sections[0].id}
+    session.add(SectionAuthor(section_id=world.sections[2].id, person_id=world.la.id))
+    session.commit()
+    assert reviews.answerable_section_ids(session, person=world.la, report_id=report_id) == {
+        world.sections[0].id,
+        world.sections[2].id,
+    }
+    for nobody in (world.contributor, world.review_editor, world.reviewer, world.secretariat):
+        assert reviews.answerable_section_ids(session, person=nobody, report_id=report_id) == set()
+
+
+def test_list_comments_on_several_sections(session: Session, world: World) -> None:
+    review_round = open_fod(session, world)
+    for index in (0, 1, 2, 1):
+        comment_on(session, world, review_round, index)
+    wanted = [world.sections[1].id, world.sections[2].id]
+    page, total = reviews.list_comments(session, round_id=review_round.id, section_ids=wanted)
+    assert total == 3 and [c.number for c in page] == [2, 3, 4]
+    assert reviews.list_comments(session, round_id=review_round.id, section_ids=[]) == ([], 0)
+
+
+def test_disposition_counts_follow_the_reading_order(session: Session, world: World) -> None:
+    # Positions count within a question: a later question's first section must still come after.
+    world.sections[3].position = 0  # 4.1 (What can be done?) with the lowest position
+    session.add(world.sections[3])
+    session.commit()
+    review_round = open_fod(session, world)
+    for index in (3, 0, 2, 1):
+        comment_on(session, world, review_round, index)
+    counts = reviews.disposition_counts(session, round_id=review_round.id)
+    assert [row["section"] for row in counts] == ["1.1", "2.1", "3.1", "4.1"]

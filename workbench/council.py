@@ -402,3 +402,19 @@ def valid_approval(session: Session, report_id: int) -> CouncilDecision | None:
         )
         .order_by(col(CouncilDecision.id).desc())
     ).first()
+
+
+def text_matches(session: Session, decision: CouncilDecision) -> bool:
+    """Return True when the report's current text still hashes to the decision's text hash."""
+    return not _text_changed(session, decision)
+
+
+def endorsable_findings(session: Session, *, report_id: int) -> list[Finding]:
+    """Return the report's findings a reform endorsement can rest on (high or very high)."""
+    return list(
+        session.exec(
+            select(Finding)
+            .where(Finding.report_id == report_id, col(Finding.confidence).in_(HIGH_CONFIDENCE))
+            .order_by(col(Finding.code), col(Finding.id))
+        ).all()
+    )

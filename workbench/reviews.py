@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -46,10 +47,12 @@ from workbench.comment_table import (
 )
 from workbench.errors import ImportFailed, NotFound, PermissionDenied, ValidationError
 from workbench.models import (
+    QUESTION_ORDER,
     CommentKind,
     Disposition,
     FrozenSection,
     Person,
+    Question,
     Report,
     ReviewComment,
     ReviewRound,
@@ -62,7 +65,7 @@ from workbench.models import (
     Stage,
     utcnow,
 )
-from workbench.permissions import Action, require
+from workbench.permissions import Action, can, require, roles_of
 from workbench.sections import lines_of
 
 REVIEW_STAGES: tuple[Stage, ...] = (Stage.first_order_draft, Stage.second_order_draft)
@@ -164,6 +167,7 @@ def list_comments(
     *,
     round_id: int,
     section_id: int | None = None,
+    section_ids: Collection[int] | None = None,
     reviewer: int | str | None = None,
     kind: CommentKind | None = None,
     disposition: Disposition | None = None,
@@ -175,12 +179,16 @@ def list_comments(
 ) -> tuple[list[ReviewComment], int]:
     """Return one page of a round's comments in number order, and how many match in all.
 
-    ``reviewer`` is a person id or part of a reviewer's name; ``text`` searches
-    the comment, suggested change and response (case-insensitive).
+    ``section_ids`` keeps the comments on any of these sections (an empty
+    collection keeps none); ``reviewer`` is a person id or part of a reviewer's
+    name; ``text`` searches the comment, suggested change and response
+    (case-insensitive).
     """
     conditions: list[Any] = [ReviewComment.round_id == round_id]
     if section_id is not None:
         conditions.append(ReviewComment.section_id == section_id)
+    if section_ids is not None:
+        conditions.append(col(ReviewComment.section_id).in_(list(section_ids)))
     if isinstance(reviewer, int):
         conditions.append(ReviewComment.reviewer_id == reviewer)
     elif reviewer:
@@ -216,7 +224,7 @@ def list_comments(
 
 
 def disposition_counts(session: Session, *, round_id: int) -> list[dict[str, Any]]:
-    """Return per section of a round the comments of each disposition, open and signed off."""
+    """Return per section, in reading order, its comments by disposition, open and signed off."""
     columns = [
         func.sum(case((col(ReviewComment.disposition) == d, 1), else_=0)).label(d.value)
         for d in Disposition
@@ -225,6 +233,8 @@ def disposition_counts(session: Session, *, round_id: int) -> list[dict[str, Any
         select(
             Section.id,
             Section.code,
+            Section.question,
+            Section.position,
             func.count(col(ReviewComment.id)).label("total"),
             *columns,
             func.sum(case((_open_clause(), 1), else_=0)).label("open"),
@@ -234,9 +244,13 @@ def disposition_counts(session: Session, *, round_id: int) -> list[dict[str, Any
         )
         .join(Section, col(Section.id) == col(ReviewComment.section_id))
         .where(ReviewComment.round_id == round_id)
-        .group_by(col(Section.id), col(Section.code), col(Section.position))
-        .order_by(col(Section.position), col(Section.code))
+        .group_by(col(Section.id), col(Section.code), col(Section.question), col(Section.position))
     ).all()
+    # Positions count within a synthesis question, so reading order needs the question first.
+    rows = sorted(
+        rows,
+        key=lambda r: (QUESTION_ORDER[Question(r.question)], r.position, _code_order(r.code)),
+    )
     result: list[dict[str, Any]] = []
     for row in rows:
         mapping = row._mapping
@@ -262,6 +276,74 @@ def open_comment_counts(session: Session, *, report_id: int) -> dict[int, int]:
         .group_by(col(ReviewComment.section_id))
     ).all()
     return {section_id: int(count) for section_id, count in rows}
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    """A review round with how many comments it has, how many are open and signed off."""
+
+    round: ReviewRound
+    comments: int
+    open: int
+    signed_off: int
+
+
+def round_summaries(session: Session, *, report_id: int) -> list[RoundSummary]:
+    """Return a report's review rounds, oldest first, with their comment counts."""
+    counts = {
+        round_id: (int(total), int(still_open or 0), int(signed or 0))
+        for round_id, total, still_open, signed in session.exec(
+            select(
+                ReviewComment.round_id,
+                func.count(col(ReviewComment.id)),
+                func.sum(case((_open_clause(), 1), else_=0)),
+                func.sum(case((col(ReviewComment.signed_off_at).is_not(None), 1), else_=0)),
+            )
+            .join(ReviewRound, col(ReviewRound.id) == col(ReviewComment.round_id))
+            .where(ReviewRound.report_id == report_id)
+            .group_by(col(ReviewComment.round_id))
+        ).all()
+    }
+    return [
+        RoundSummary(r, *counts.get(r.id, (0, 0, 0))) for r in rounds(session, report_id=report_id)
+    ]
+
+
+def get_comment(session: Session, *, round_id: int, number: int) -> ReviewComment:
+    """Return the comment with this number in a round, or raise NotFound."""
+    found = session.exec(
+        select(ReviewComment).where(
+            ReviewComment.round_id == round_id, ReviewComment.number == number
+        )
+    ).first()
+    if found is None:
+        raise NotFound(f"This review round has no comment number {number}.")
+    return found
+
+
+def frozen_section_ids(session: Session, *, round_id: int) -> set[int]:
+    """Return the ids of the sections a review round froze (the ones reviewers can cite)."""
+    return set(
+        session.exec(select(FrozenSection.section_id).where(FrozenSection.round_id == round_id))
+    )
+
+
+def answerable_section_ids(session: Session, *, person: Person, report_id: int) -> set[int]:
+    """Return the ids of the report's sections whose comments this person may answer.
+
+    A CLA answers on every section; a Lead Author on the sections they lead or
+    co-author; anyone else (or an author who has not signed the Code of Ethics)
+    on none.
+    """
+    if not can(session, person, Action.respond_to_comment, report_id):
+        return set()
+    query = select(Section.id).where(Section.report_id == report_id)
+    if Role.cla not in roles_of(session, person, report_id):
+        coauthored = select(SectionAuthor.section_id).where(SectionAuthor.person_id == person.id)
+        query = query.where(
+            or_(Section.lead_author_id == person.id, col(Section.id).in_(coauthored))
+        )
+    return set(session.exec(query))
 
 
 # --------------------------------------------------------------------------- rounds

@@ -1,0 +1,473 @@
+"""Council: the Coordination Council's decisions on a report, the votes, and the text they bind.
+
+Council members read the report and vote on its approval and on reform
+endorsements; the Secretariat opens and closes decisions; the report's CLAs
+follow the tally. Every decision is bound to the hash of the text it was opened
+on: when the text changes afterwards, the decision is void.
+"""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+from sqlmodel import Session
+
+import ui
+from workbench import council, recommendations, reports, sections
+from workbench.models import (
+    Confidence,
+    CouncilDecision,
+    DecisionKind,
+    DecisionRule,
+    DecisionStatus,
+    Question,
+    Role,
+    Stage,
+    Vote,
+)
+from workbench.permissions import Action
+
+COUNCIL_ROLES = (Role.council_member, Role.secretariat, Role.cla)
+CLEAR_KEY = "council_clear_keys"
+HASH_CHARS = 12
+VOID_WHY = "the report's text changed after it was opened"
+
+
+def clear_later(*keys: str) -> None:
+    """Forget these widgets' values at the start of the next run."""
+    st.session_state[CLEAR_KEY] = [*st.session_state.get(CLEAR_KEY, []), *keys]
+
+
+def short(text_hash: str) -> str:
+    """Return the first characters of a text hash, as people quote it."""
+    return text_hash[:HASH_CHARS]
+
+
+def natural(code: str) -> tuple[tuple[int, int | str], ...]:
+    """Return a sort key that puts F2 before F10."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", code) if part
+    )
+
+
+def status_words(status: DecisionStatus) -> str:
+    """Return a decision's status in words, saying why when it is void."""
+    if status is DecisionStatus.void:
+        return f"Void — {VOID_WHY}"
+    return status.label
+
+
+def show_decision_table(
+    decisions: list[CouncilDecision], statuses: dict[int, DecisionStatus]
+) -> None:
+    """Show the report's decisions with kind, rule, status, text hash and dates."""
+    st.dataframe(
+        [
+            {
+                "Decision": d.title,
+                "Kind": DecisionKind(d.kind).label,
+                "Rule": DecisionRule(d.rule).label,
+                "Status": status_words(statuses[d.id]),
+                "Text hash": short(d.text_hash),
+                "Opened": d.opened_at.date(),
+                "Closed": d.closed_at.date() if d.closed_at else None,
+            }
+            for d in decisions
+        ],
+        hide_index=True,
+        column_config={
+            "Opened": st.column_config.DateColumn(format="D MMM YYYY"),
+            "Closed": st.column_config.DateColumn(format="D MMM YYYY"),
+            "Decision": st.column_config.TextColumn(width="large"),
+        },
+    )
+
+
+def show_status(s: Session, decision: CouncilDecision, status: DecisionStatus) -> None:
+    """Say where the decision stands and whether the text still matches its hash."""
+    opened_on = f"text hash {short(decision.text_hash)}"
+    if status is DecisionStatus.void:
+        current = short(sections.report_text_hash(s, decision.report_id))
+        st.error(
+            f"**Void:** {VOID_WHY} (it was opened on {opened_on}; the text now hashes to "
+            f"{current}). It takes no votes and approves nothing; the Secretariat can open a new "
+            "decision on the current text."
+        )
+        return
+    matches = council.text_matches(s, decision)
+    text_note = (
+        f"The report's text still matches the text it was opened on ({opened_on})."
+        if matches
+        else f"The report's text has changed since it was opened on {opened_on}."
+    )
+    closed = f" on {decision.closed_at:%d %B %Y}" if decision.closed_at else ""
+    if status is DecisionStatus.open:
+        st.info(f"**Open for votes.** {text_note}")
+    elif status is DecisionStatus.approved:
+        st.success(f"**Approved**{closed}. {text_note}")
+    else:
+        st.warning(f"**Rejected**{closed}. {text_note}")
+
+
+def show_reform(s: Session, decision: CouncilDecision) -> None:
+    """Show the reform put to the Council and the findings it rests on."""
+    st.markdown("**The reform put to the Council**")
+    with st.container(border=True):
+        st.markdown(decision.reform or "_No reform text._")
+    found = sorted(council.decision_findings(s, decision), key=lambda f: natural(f.code))
+    st.markdown("**The Panel's findings it rests on**")
+    if not found:
+        st.warning("No finding is linked to this reform.")
+        return
+    st.dataframe(
+        [
+            {
+                "Finding": f.code,
+                "Statement": f.statement,
+                "Confidence": Confidence(f.confidence).label,
+            }
+            for f in found
+        ],
+        hide_index=True,
+        column_config={"Statement": st.column_config.TextColumn(width="large")},
+    )
+
+
+def show_tally(s: Session, decision: CouncilDecision, status: DecisionStatus) -> None:
+    """Show the counts of the votes under the decision's rule, and what they mean."""
+    tally = council.current_tally(s, decision)
+    st.markdown("**Tally**")
+    columns = st.columns(5)
+    for column, (label, value) in zip(
+        columns,
+        [
+            ("Approve", tally.approve),
+            ("Approve with changes", tally.approve_with_changes),
+            ("Abstain", tally.abstain),
+            ("Object", tally.object),
+            ("Not voted", tally.not_voted),
+        ],
+        strict=True,
+    ):
+        column.metric(label, value)
+    rule = DecisionRule(decision.rule).label
+    if status is DecisionStatus.void:
+        st.caption(f"Counted for the record only: the decision is void. ({tally.explanation})")
+        return
+    st.caption(
+        f"Rule: {rule}, among {tally.members} Council members. "
+        f"Outcome under this rule: **{tally.outcome.label.lower()}**. {tally.explanation}"
+    )
+
+
+def show_votes(s: Session, decision: CouncilDecision) -> None:
+    """Show who voted what and why, and who has not voted yet."""
+    votes = council.votes_of(s, decision)
+    members = council.council_members(s)
+    names = ui.people_names(s, [v.person_id for v in votes]) | {m.id: m.name for m in members}
+    st.markdown("**Votes**")
+    if votes:
+        st.dataframe(
+            [
+                {
+                    "Member": names.get(v.person_id, "Former member"),
+                    "Vote": Vote(v.vote).label,
+                    "Reason": v.reason,
+                    "Cast": v.cast_at,
+                }
+                for v in votes
+            ],
+            hide_index=True,
+            column_config={
+                "Reason": st.column_config.TextColumn(width="large"),
+                "Cast": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+            },
+        )
+    else:
+        st.caption("No votes yet.")
+    voted = {v.person_id for v in votes}
+    waiting = [m.name for m in members if m.id not in voted]
+    if waiting:
+        st.caption("Not voted yet: " + ", ".join(waiting) + ".")
+
+
+def vote_form(s: Session, ctx: ui.PageContext, decision: CouncilDecision) -> None:
+    """Let a Council member vote (again) with a reason."""
+    st.markdown("**Your vote**")
+    mine = next((v for v in council.votes_of(s, decision) if v.person_id == ctx.person.id), None)
+    if mine is not None:
+        st.caption(
+            f"You voted '{Vote(mine.vote).label.lower()}' on {mine.cast_at:%d %B %Y}. "
+            "Voting again replaces that vote."
+        )
+    options = list(Vote)
+    vote = st.radio(
+        "Vote",
+        options,
+        index=options.index(Vote(mine.vote)) if mine else None,
+        format_func=lambda v: v.label,
+        horizontal=True,
+        key=f"council_vote_{decision.id}",
+    )
+    reason = st.text_area(
+        "Reason",
+        value=mine.reason if mine else "",
+        key=f"council_reason_{decision.id}",
+        help="Objecting or approving with changes needs a reason; the Council reads it.",
+        placeholder="Why you vote this way (needed to object or to ask for changes).",
+    )
+    if st.button("Cast my vote", type="primary", key="council_cast"):
+        if vote is None:
+            st.error("Choose a vote: approve, approve with changes, abstain or object.")
+            return
+        cast = ui.run_action(
+            lambda: council.cast_vote(
+                session=s, actor=ctx.person, decision=decision, vote=vote, reason=reason
+            ),
+            success=f"Your vote on '{decision.title}' was recorded.",
+        )
+        if cast is not None:
+            st.rerun()
+
+
+def close_control(s: Session, ctx: ui.PageContext, decision: CouncilDecision) -> None:
+    """Let the Secretariat close an open decision once the votes settle it."""
+    st.markdown("**Close the decision**")
+    st.caption(
+        "Closing records the outcome the rule gives. It is refused while the outcome is open."
+    )
+    if st.button("Close and record the outcome", key="council_close"):
+        closed = ui.run_action(
+            lambda: council.close_decision(session=s, actor=ctx.person, decision=decision),
+            success=f"'{decision.title}' is closed.",
+        )
+        if closed is not None:
+            st.rerun()
+
+
+def open_elsewhere(s: Session, ctx: ui.PageContext) -> list[str]:
+    """Return 'decision (report)' for the open decisions on the person's other reports."""
+    titles = {r.id: r.title for r in reports.reports_for(s, ctx.person)}
+    return [
+        f"'{d.title}' ({titles[d.report_id]})"
+        for d in council.list_decisions(s)
+        if d.report_id != ctx.report.id
+        and d.report_id in titles
+        and council.decision_status(s, d) is DecisionStatus.open
+    ]
+
+
+def decisions_tab(
+    s: Session,
+    ctx: ui.PageContext,
+    decisions: list[CouncilDecision],
+    statuses: dict[int, DecisionStatus],
+) -> CouncilDecision | None:
+    """Show the decisions and the chosen one in full; return the chosen decision."""
+    if not decisions:
+        st.info(
+            "The Council has no decision on this report yet. The Secretariat opens one: the "
+            "report's approval once it reaches council review, or the endorsement of a reform "
+            "that rests on the report's high-confidence findings."
+        )
+        elsewhere = open_elsewhere(s, ctx)
+        if elsewhere:
+            st.warning(
+                "Open for the Council's votes on other reports: "
+                + "; ".join(elsewhere)
+                + ". Choose the report in the sidebar's Report list."
+            )
+        return None
+    show_decision_table(decisions, statuses)
+    by_id = {d.id: d for d in decisions}
+    ids = list(by_id)
+    default = next((i for i in ids if statuses[i] is DecisionStatus.open), ids[0])
+    chosen = st.selectbox(
+        "Decision",
+        ids,
+        index=ids.index(default),
+        format_func=lambda i: f"{by_id[i].title} ({status_words(statuses[i]).lower()})",
+        key="council_decision",
+    )
+    decision = by_id[chosen]
+    status = statuses[chosen]
+    st.subheader(decision.title)
+    opener = ui.people_names(s, [decision.opened_by_id]).get(decision.opened_by_id or -1)
+    st.caption(
+        f"{DecisionKind(decision.kind).label} · opened {decision.opened_at:%d %B %Y}"
+        + (f" by {opener}" if opener else "")
+        + f" · text hash {short(decision.text_hash)}"
+    )
+    show_status(s, decision, status)
+    if DecisionKind(decision.kind) is DecisionKind.reform_endorsement:
+        show_reform(s, decision)
+    show_tally(s, decision, status)
+    show_votes(s, decision)
+    if status is DecisionStatus.open:
+        if ui.allowed(ctx, s, Action.vote):
+            vote_form(s, ctx, decision)
+        if ui.allowed(ctx, s, Action.open_decision):
+            close_control(s, ctx, decision)
+    elif ctx.has(Role.council_member):
+        st.caption("This decision takes no more votes.")
+    return decision
+
+
+def read_tab(s: Session, ctx: ui.PageContext, decision: CouncilDecision | None) -> None:
+    """Show the report's current text, section by section, in reading order."""
+    if decision is not None:
+        if council.text_matches(s, decision):
+            st.success(
+                f"This is the text '{decision.title}' was opened on: it still matches its hash "
+                f"({short(decision.text_hash)})."
+            )
+        else:
+            st.warning(
+                f"The text has changed since '{decision.title}' was opened: it no longer matches "
+                f"its hash ({short(decision.text_hash)}), so that decision is void."
+            )
+    section_list = sections.list_sections(s, ctx.report.id)
+    if not section_list:
+        st.info("This report has no sections yet.")
+        return
+    st.caption("The report's current text, section by section, in reading order.")
+    question: Question | None = None
+    for section in section_list:
+        if Question(section.question) is not question:
+            question = Question(section.question)
+            st.header(question.label, divider="gray")
+        st.subheader(f"{section.code} {section.title}")
+        text = sections.head_text(s, section)
+        if text.strip():
+            st.markdown(text)
+        else:
+            st.caption("No text yet.")
+
+
+def open_tab(s: Session, ctx: ui.PageContext) -> None:
+    """Let the Secretariat open a report approval or a reform endorsement."""
+    report = ctx.report
+    kinds = list(DecisionKind)
+    at_council_review = Stage(report.stage) is Stage.council_review
+    kind = st.radio(
+        "What should the Council decide?",
+        kinds,
+        # Approval is only possible at council review; before that, offer a reform first.
+        index=kinds.index(
+            DecisionKind.report_approval if at_council_review else DecisionKind.reform_endorsement
+        ),
+        format_func=lambda k: k.label,
+        horizontal=True,
+        key="council_new_kind",
+    )
+    title = st.text_input("Title", key="council_new_title", placeholder="What the Council decides")
+    rule: DecisionRule | None = None
+    reform = ""
+    finding_ids: list[int] = []
+    recommendation_id: int | None = None
+    if kind is DecisionKind.report_approval:
+        stage = Stage(report.stage)
+        if stage is not Stage.council_review:
+            st.warning(
+                f"The report is at the {stage.label.lower()} stage. The Council decides on "
+                "approval only at council review, so opening an approval is refused until then."
+            )
+        rules = list(DecisionRule)
+        rule = st.selectbox(
+            "Rule",
+            rules,
+            index=rules.index(DecisionRule.majority_no_objection),
+            format_func=lambda r: r.label,
+            key="council_new_rule",
+        )
+    else:
+        st.caption(
+            "Endorsing a reform needs a unanimous Council vote and must rest on at least one "
+            "finding of high or very high confidence from this report."
+        )
+        reform = st.text_area(
+            "The reform", key="council_new_reform", placeholder="Which reform, in whose hands"
+        )
+        candidates = {
+            f.id: f
+            for f in sorted(
+                council.endorsable_findings(s, report_id=report.id), key=lambda f: natural(f.code)
+            )
+        }
+        if not candidates:
+            st.warning(
+                "This report has no finding of high or very high confidence yet, so no reform "
+                "can be put to the Council. Record the findings on the Evidence page first."
+            )
+        finding_ids = st.multiselect(
+            "Findings it rests on (high or very high confidence)",
+            list(candidates),
+            format_func=lambda i: (
+                f"{candidates[i].code} ({Confidence(candidates[i].confidence).label.lower()}) — "
+                f"{candidates[i].statement[:90]}"
+            ),
+            placeholder="Choose one or more findings",
+            key="council_new_findings",
+        )
+        recs = {r.id: r for r in recommendations.list_recommendations(s, report_id=report.id)}
+        recommendation_id = st.selectbox(
+            "Recommendation it comes from (optional)",
+            [None, *recs],
+            format_func=lambda i: "None" if i is None else f"{recs[i].code} — {recs[i].text[:90]}",
+            key="council_new_recommendation",
+        )
+    if st.button("Open the decision", type="primary", key="council_open"):
+        opened = ui.run_action(
+            lambda: council.open_decision(
+                session=s,
+                actor=ctx.person,
+                report=report,
+                kind=kind,
+                title=title,
+                rule=rule,
+                finding_ids=finding_ids,
+                reform=reform,
+                recommendation_id=recommendation_id,
+            ),
+            success=f"'{title.strip()}' is open for the Council's votes.",
+        )
+        if opened is not None:
+            clear_later(
+                "council_decision",
+                "council_new_title",
+                "council_new_reform",
+                "council_new_findings",
+                "council_new_recommendation",
+            )
+            st.rerun()
+
+
+for key in st.session_state.pop(CLEAR_KEY, []):
+    st.session_state.pop(key, None)
+
+with ui.session() as s:
+    ctx = ui.page_context(s)
+    st.title("Council")
+    ui.require(ctx, s, Action.read_report)
+    if not ctx.has(*COUNCIL_ROLES):
+        st.error(
+            "Not permitted. The Council page is for Council members, the Secretariat and the "
+            "report's Coordinating Lead Authors."
+        )
+        st.stop()
+    ui.flash()
+    report = ctx.report
+    st.caption(f"{report.title} · stage: {Stage(report.stage).label}")
+    decisions = council.list_decisions(s, report_id=report.id)
+    statuses = {d.id: council.decision_status(s, d) for d in decisions}
+    may_open = ui.allowed(ctx, s, Action.open_decision)
+    names = ["Decisions", "Read the report"] + (["Open a decision"] if may_open else [])
+    tabs = dict(zip(names, st.tabs(names), strict=True))
+    with tabs["Decisions"]:
+        chosen = decisions_tab(s, ctx, decisions, statuses)
+    with tabs["Read the report"]:
+        read_tab(s, ctx, chosen)
+    if may_open:
+        with tabs["Open a decision"]:
+            open_tab(s, ctx)

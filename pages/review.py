@@ -1,0 +1,859 @@
+"""Review: a report's review rounds and their comment table, answered, signed off and counted.
+
+Authors answer comments beside the frozen lines the comments cite; Review
+Editors sign the answers off as fair; reviewers comment while a round is open;
+CLAs open and close rounds; CLAs and the Secretariat import and export the
+IPCC comment table. The table is paged and filtered in the database.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import altair as alt
+import streamlit as st
+from sqlmodel import Session
+
+import ui
+from workbench import reviews, sections
+from workbench.comment_table import COLUMNS, MAX_TABLE_BYTES, REQUIRED_COLUMNS
+from workbench.db import database_url
+from workbench.errors import ImportFailed, WorkbenchError
+from workbench.models import (
+    CommentKind,
+    Disposition,
+    Person,
+    Report,
+    ReviewComment,
+    ReviewRound,
+    Role,
+    RoundStatus,
+    Section,
+    Stage,
+)
+from workbench.permissions import Action
+
+PAGE_SIZE = 50
+# Counting 100,000 comments takes a moment: counts are cached this many seconds (and cleared
+# by every write made through this app server).
+COUNTS_TTL = 30
+REVIEW_ROLES = (
+    Role.cla,
+    Role.lead_author,
+    Role.contributing_author,
+    Role.review_editor,
+    Role.reviewer,
+    Role.secretariat,
+)
+# Widget keys to forget at the start of the next run (after a successful write).
+CLEAR_KEY = "review_clear_keys"
+AWAITING = "Awaiting a response"
+CHART_COLOURS = {
+    Disposition.accepted.label: "#2e7d32",
+    Disposition.taken_into_account.label: "#81c784",
+    Disposition.noted.label: "#90a4ae",
+    Disposition.rejected.label: "#e57373",
+    AWAITING: "#ffb74d",
+}
+FORMATS = {"csv": "CSV (.csv)", "xlsx": "Excel (.xlsx)"}
+MIME = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def clear_later(*keys: str) -> None:
+    """Forget these widgets' values at the start of the next run."""
+    st.session_state[CLEAR_KEY] = [*st.session_state.get(CLEAR_KEY, []), *keys]
+
+
+def lines_label(comment: ReviewComment) -> str:
+    """Return 'line 4' or 'lines 4–6' for a comment's cited lines."""
+    if comment.from_line == comment.to_line:
+        return f"line {comment.from_line}"
+    return f"lines {comment.from_line}–{comment.to_line}"
+
+
+def numbered(lines: list[str], start: int) -> str:
+    """Return lines prefixed with their numbers, for a code block."""
+    width = len(str(start + len(lines) - 1))
+    return "\n".join(f"{n:>{width}} │ {line}" for n, line in enumerate(lines, start=start))
+
+
+def is_answered(comment: ReviewComment) -> bool:
+    """Return True when a comment has both a response and a disposition."""
+    return bool(comment.response.strip()) and comment.disposition is not None
+
+
+def status_of(comment: ReviewComment) -> str:
+    """Return a comment's state in words."""
+    if comment.signed_off_at is not None:
+        return "signed off"
+    return "answered" if is_answered(comment) else "open"
+
+
+@st.cache_data(show_spinner=False, max_entries=4, ttl=120)
+def comment_table_file(
+    url: str,
+    round_id: int,
+    fmt: str,
+    person_id: int,
+    _session: Session,
+    _actor: Person,
+    _report: Report,
+    _round: ReviewRound,
+) -> bytes:
+    """Return a round's comment table as a file (cached briefly, and until the next write)."""
+    return reviews.export_comments(_session, actor=_actor, report=_report, round=_round, fmt=fmt)
+
+
+@st.cache_data(show_spinner=False, ttl=COUNTS_TTL)
+def round_counts(url: str, report_id: int, _session: Session) -> dict[int, tuple[int, int, int]]:
+    """Return round id → (comments, awaiting a response, signed off), cached briefly."""
+    return {
+        r.round.id: (r.comments, r.open, r.signed_off)
+        for r in reviews.round_summaries(_session, report_id=report_id)
+    }
+
+
+@st.cache_data(show_spinner=False, ttl=COUNTS_TTL)
+def section_counts(url: str, round_id: int, _session: Session) -> list[dict[str, Any]]:
+    """Return a round's comment counts by disposition per section, cached briefly."""
+    return reviews.disposition_counts(_session, round_id=round_id)
+
+
+def round_summaries(s: Session, report_id: int) -> list[reviews.RoundSummary]:
+    """Return the report's rounds with their (briefly cached) comment counts."""
+    counts = round_counts(database_url(), report_id, s)
+    return [
+        reviews.RoundSummary(r, *counts.get(r.id, (0, 0, 0)))
+        for r in reviews.rounds(s, report_id=report_id)
+    ]
+
+
+def show_rounds(summaries: list[reviews.RoundSummary]) -> None:
+    """Show the report's review rounds with their dates and comment counts."""
+    rows = [
+        {
+            "Round": r.round.name,
+            "Stage": Stage(r.round.stage).label,
+            "Opens": r.round.opens_on,
+            "Closes": r.round.closes_on,
+            "Status": "Open"
+            if r.round.status == RoundStatus.open
+            else f"Closed{f' on {r.round.closed_at:%d %b %Y}' if r.round.closed_at else ''}",
+            "Comments": r.comments,
+            AWAITING: r.open,
+            "Signed off": r.signed_off,
+        }
+        for r in summaries
+    ]
+    st.dataframe(
+        rows,
+        hide_index=True,
+        column_config={
+            "Opens": st.column_config.DateColumn(format="D MMM YYYY"),
+            "Closes": st.column_config.DateColumn(format="D MMM YYYY"),
+        },
+    )
+
+
+def manage_rounds(s: Session, ctx: ui.PageContext, summaries: list[reviews.RoundSummary]) -> None:
+    """Let a CLA (or the Secretariat) close the open round or open a new one."""
+    report = ctx.report
+    still_open = [r for r in summaries if r.round.status == RoundStatus.open]
+    with st.expander("Open or close a review round", expanded=not summaries):
+        if still_open:
+            current = still_open[0]
+            st.markdown(f"**Close {current.round.name}**")
+            st.write(
+                "Closing ends commenting and makes the responses final. Every comment needs a "
+                f"response and a disposition first ({current.open} still "
+                f"{'needs one' if current.open == 1 else 'need one'})."
+            )
+            sure = st.checkbox(
+                f"I want to close {current.round.name} now", key="review_close_confirm"
+            )
+            if st.button(f"Close {current.round.name}", key="review_close", disabled=not sure):
+                done = ui.run_action(
+                    lambda: reviews.close_round(session=s, actor=ctx.person, round=current.round),
+                    success=f"{current.round.name} is closed; sections in review are now "
+                    "being revised.",
+                )
+                if done is not None:
+                    clear_later("review_close_confirm", "review_round")
+                    st.rerun()
+            return
+        stage = Stage(report.stage)
+        st.markdown("**Open a new review round**")
+        st.caption(
+            "Opening a round freezes the current text of every section: reviewers cite lines of "
+            "that frozen text, whatever the authors write afterwards. Rounds open only at the "
+            f"first-order or second-order draft stage; this report is at the {stage.label.lower()} "
+            "stage."
+        )
+        suggested = {Stage.first_order_draft: "FOD", Stage.second_order_draft: "SOD"}.get(stage, "")
+        with st.form("review_open_form", border=False):
+            name = st.text_input(
+                "Round name", value=suggested, placeholder="FOD or SOD", key="review_open_name"
+            )
+            left, right = st.columns(2)
+            opens_on = left.date_input(
+                "Takes comments from", value=date.today(), key="review_open_from"
+            )
+            closes_on = right.date_input(
+                "Until", value=date.today() + timedelta(weeks=8), key="review_open_until"
+            )
+            submitted = st.form_submit_button("Open the round", type="primary")
+        if submitted:
+            opened = ui.run_action(
+                lambda: reviews.open_round(
+                    session=s,
+                    actor=ctx.person,
+                    report=report,
+                    name=name,
+                    opens_on=opens_on,
+                    closes_on=closes_on,
+                ),
+                success=f"Review round {name.strip()} is open; the current text is frozen.",
+            )
+            if opened is not None:
+                clear_later("review_round")
+                st.rerun()
+
+
+def comment_filters(
+    ctx: ui.PageContext, section_list: list[Section], answerable: set[int]
+) -> dict[str, Any]:
+    """Show the comment table's filters; return them as list_comments arguments."""
+    codes = {sec.id: sec.code for sec in section_list}
+    top = st.columns(4)
+    section_id = top[0].selectbox(
+        "Section",
+        [None, *codes],
+        format_func=lambda i: "All sections" if i is None else codes[i],
+        key="review_filter_section",
+    )
+    kind = top[1].selectbox(
+        "Kind",
+        [None, *CommentKind],
+        format_func=lambda k: "Any kind" if k is None else k.label,
+        key="review_filter_kind",
+    )
+    disposition = top[2].selectbox(
+        "Disposition",
+        [None, *Disposition],
+        format_func=lambda d: "Any disposition" if d is None else d.label,
+        key="review_filter_disposition",
+    )
+    signed = top[3].selectbox(
+        "Review Editor sign-off",
+        [None, True, False],
+        format_func=lambda v: {None: "Any", True: "Signed off", False: "Not signed off yet"}[v],
+        key="review_filter_signed",
+    )
+    bottom = st.columns([2, 2, 1.4])
+    text = bottom[0].text_input(
+        "Search comments, suggestions and responses", key="review_filter_text"
+    )
+    reviewer: int | str | None = bottom[1].text_input(
+        "Reviewer's name contains", key="review_filter_reviewer"
+    )
+    open_only = bottom[2].checkbox(
+        "Awaiting a response only",
+        key="review_filter_open",
+        help="Comments without a response or a disposition.",
+    )
+    section_ids = None
+    if ctx.has(Role.reviewer):
+        if bottom[2].checkbox("My comments only", key="review_filter_mine"):
+            reviewer = ctx.person.id
+    elif answerable and len(answerable) < len(codes):
+        mine = bottom[2].checkbox(
+            "My sections only",
+            key="review_filter_mine_sections",
+            help="Comments on the sections you lead or co-author.",
+        )
+        section_ids = sorted(answerable) if mine else None
+    return {
+        "section_id": section_id,
+        "section_ids": section_ids,
+        "reviewer": reviewer or None,
+        "kind": kind,
+        "disposition": disposition,
+        "open_only": open_only,
+        "signed_off": signed,
+        "text": text or None,
+    }
+
+
+def show_table(page: list[ReviewComment], codes: dict[int, str]) -> None:
+    """Show one page of comments in the IPCC comment-table columns."""
+    rows = [
+        {
+            "No": c.number,
+            "Section": codes.get(c.section_id, "?"),
+            "Lines": f"{c.from_line}–{c.to_line}" if c.to_line != c.from_line else str(c.from_line),
+            "Reviewer": c.reviewer_name,
+            "Affiliation": c.affiliation,
+            "Kind": CommentKind(c.kind).label,
+            "Comment": c.comment,
+            "Suggested change": c.suggested_change,
+            "Response": c.response,
+            "Disposition": Disposition(c.disposition).label if c.disposition else "—",
+            "Signed off": c.signed_off_at is not None,
+        }
+        for c in page
+    ]
+    st.dataframe(
+        rows,
+        hide_index=True,
+        column_config={
+            "No": st.column_config.NumberColumn(width="small"),
+            "Section": st.column_config.TextColumn(width="small"),
+            "Lines": st.column_config.TextColumn(width="small"),
+            "Reviewer": st.column_config.TextColumn(width="medium"),
+            "Affiliation": st.column_config.TextColumn(width="small"),
+            "Comment": st.column_config.TextColumn(width="large"),
+            "Suggested change": st.column_config.TextColumn(width="medium"),
+            "Response": st.column_config.TextColumn(width="large"),
+            "Signed off": st.column_config.CheckboxColumn(),
+        },
+    )
+
+
+def show_cited_lines(
+    s: Session, review_round: ReviewRound, comment: ReviewComment, code: str
+) -> None:
+    """Show the frozen lines a comment cites, with their numbers, and the whole frozen section."""
+    try:
+        frozen = sections.lines_of(
+            reviews.frozen_text(s, round_id=review_round.id, section_id=comment.section_id)
+        )
+    except WorkbenchError as exc:
+        st.warning(exc.message)
+        return
+    cited = frozen[comment.from_line - 1 : comment.to_line]
+    st.caption(f"Section {code}, {lines_label(comment)}, as frozen for {review_round.name}")
+    if cited:
+        st.code(numbered(cited, comment.from_line), language=None, wrap_lines=True)
+    else:
+        st.warning("The frozen text has no such lines.")
+    with st.expander(f"Whole section {code} as frozen for {review_round.name}"):
+        st.code("\n".join(frozen), language=None, line_numbers=True, wrap_lines=True)
+
+
+def respond_panel(
+    s: Session,
+    ctx: ui.PageContext,
+    review_round: ReviewRound,
+    page: list[ReviewComment],
+    answerable: set[int],
+    codes: dict[int, str],
+) -> None:
+    """Let an author answer one comment of the page: response and disposition."""
+    st.subheader("Answer a comment")
+    if review_round.status != RoundStatus.open:
+        st.caption(f"{review_round.name} is closed; its responses are final.")
+        return
+    choices = [c for c in page if c.section_id in answerable]
+    if not choices:
+        mine = ", ".join(sorted(codes[i] for i in answerable if i in codes))
+        st.info(
+            "None of the comments shown is on a section you lead or co-author "
+            f"({mine}). Tick 'My sections only' or choose one of your sections above."
+        )
+        return
+    by_number = {c.number: c for c in choices}
+    first_open = next((i for i, c in enumerate(choices) if not is_answered(c)), 0)
+    number = st.selectbox(
+        "Comment to answer",
+        list(by_number),
+        index=first_open,
+        format_func=lambda n: (
+            f"No {n} · section {codes.get(by_number[n].section_id, '?')}, "
+            f"{lines_label(by_number[n])} · {status_of(by_number[n])}"
+        ),
+        key="review_respond_pick",
+        help="The comments on this page of the table that you may answer.",
+    )
+    comment = by_number[number]
+    code = codes.get(comment.section_id, "?")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        who = comment.reviewer_name + (f" ({comment.affiliation})" if comment.affiliation else "")
+        st.markdown(f"**Comment {comment.number}** · {CommentKind(comment.kind).label} · {who}")
+        st.markdown(comment.comment)
+        if comment.suggested_change.strip():
+            st.markdown("**Suggested change**")
+            st.markdown(comment.suggested_change)
+        show_cited_lines(s, review_round, comment, code)
+    with right:
+        response = st.text_area(
+            "Response",
+            value=comment.response,
+            height=180,
+            key=f"review_response_{comment.id}",
+            help="Say what changed in the text, or why it did not.",
+        )
+        options = list(Disposition)
+        disposition = st.selectbox(
+            "Disposition",
+            options,
+            index=options.index(Disposition(comment.disposition)) if comment.disposition else None,
+            format_func=lambda d: d.label,
+            placeholder="Choose a disposition",
+            key=f"review_disposition_{comment.id}",
+        )
+        st.caption("'Noted' and 'Rejected' need a response that gives the reason.")
+        if comment.signed_off_at is not None:
+            st.caption(
+                "A Review Editor has signed this response off; changing it withdraws the sign-off."
+            )
+        if st.button("Save response", type="primary", key="review_respond_save"):
+            if disposition is None:
+                st.error("Choose a disposition: accepted, taken into account, noted or rejected.")
+            else:
+                saved = ui.run_action(
+                    lambda: reviews.respond(
+                        session=s,
+                        actor=ctx.person,
+                        comment=comment,
+                        response=response,
+                        disposition=disposition,
+                    ),
+                    success=f"Response to comment {comment.number} saved.",
+                )
+                if saved is not None:
+                    st.rerun()
+
+
+def show_answer(comment: ReviewComment) -> None:
+    """Show a comment and its response in full, for the Review Editor to judge."""
+    with st.container(border=True):
+        st.markdown(
+            f"**Comment {comment.number}** · {comment.reviewer_name} · "
+            f"{CommentKind(comment.kind).label}"
+        )
+        st.markdown(comment.comment)
+        if comment.suggested_change.strip():
+            st.markdown("*Suggested change:* " + comment.suggested_change)
+        disposition = Disposition(comment.disposition).label if comment.disposition else "—"
+        st.markdown(f"**Response** ({disposition})")
+        st.markdown(comment.response)
+
+
+def sign_off_panel(s: Session, ctx: ui.PageContext, page: list[ReviewComment]) -> None:
+    """Let a Review Editor sign off answered comments of the page, or withdraw a sign-off."""
+    st.subheader("Sign off responses")
+    waiting = {c.number: c for c in page if is_answered(c) and c.signed_off_at is None}
+    signed = {c.number: c for c in page if c.signed_off_at is not None}
+    if not waiting and not signed:
+        st.info(
+            "No comment shown has an answer to sign off yet. Comments awaiting a response "
+            "appear here once the authors answer them."
+        )
+        return
+    left, right = st.columns(2, gap="large")
+    with left:
+        if waiting:
+            chosen = st.multiselect(
+                "Answered comments to sign off as fair",
+                list(waiting),
+                format_func=lambda n: f"No {n}",
+                placeholder="Choose comment numbers",
+                key="review_signoff_pick",
+                help="Signing off says the response answers the comment fairly. The comments "
+                "you choose are shown in full below.",
+            )
+            count = len(chosen)
+            if st.button(
+                f"Sign off {count} response{'s' if count != 1 else ''}" if count else "Sign off",
+                type="primary",
+                disabled=not chosen,
+                key="review_signoff",
+            ):
+                done = ui.run_action(
+                    lambda: reviews.sign_off(
+                        session=s, actor=ctx.person, comments=[waiting[n] for n in chosen]
+                    ),
+                    success=f"Signed off comment(s) {', '.join(str(n) for n in chosen)}.",
+                )
+                if done is not None:
+                    clear_later("review_signoff_pick")
+                    st.rerun()
+            for number in chosen:
+                show_answer(waiting[number])
+        else:
+            st.caption("Every answered comment shown is signed off.")
+    with right:
+        if signed:
+            withdraw = st.multiselect(
+                "Signed-off comments to withdraw",
+                list(signed),
+                format_func=lambda n: f"No {n}",
+                placeholder="Choose comment numbers",
+                key="review_withdraw_pick",
+            )
+            if st.button("Withdraw sign-off", disabled=not withdraw, key="review_withdraw"):
+                done = ui.run_action(
+                    lambda: reviews.withdraw_sign_off(
+                        session=s, actor=ctx.person, comments=[signed[n] for n in withdraw]
+                    ),
+                    success=f"Sign-off withdrawn from comment(s) "
+                    f"{', '.join(str(n) for n in withdraw)}.",
+                )
+                if done is not None:
+                    clear_later("review_withdraw_pick")
+                    st.rerun()
+
+
+def comments_tab(
+    s: Session,
+    ctx: ui.PageContext,
+    review_round: ReviewRound,
+    section_list: list[Section],
+    answerable: set[int],
+) -> None:
+    """Show the filtered, paged comment table and the actions on its comments."""
+    codes = {sec.id: sec.code for sec in section_list}
+    filters = comment_filters(ctx, section_list, answerable)
+    _, total = reviews.list_comments(s, round_id=review_round.id, limit=0, **filters)
+    filtered = any(v not in (None, False) for v in filters.values())
+    if total == 0:
+        if filtered:
+            st.info("No comment matches these filters. Clear a filter to see more.")
+        else:
+            st.info(
+                f"{review_round.name} has no comments yet."
+                + (
+                    " Add yours in the 'Add a comment' tab."
+                    if ui.allowed(ctx, s, Action.comment)
+                    else ""
+                )
+            )
+        return
+    offset = ui.pager(
+        total, key=f"review_pager_{review_round.id}_{sorted(filters.items())}", page_size=PAGE_SIZE
+    )
+    page, _ = reviews.list_comments(
+        s, round_id=review_round.id, limit=PAGE_SIZE, offset=offset, **filters
+    )
+    st.caption(
+        (f"{total:,} comments match" if total != 1 else "1 comment matches")
+        + (f"; showing {offset + 1:,}–{offset + len(page):,}" if total > PAGE_SIZE else "")
+        + ". Hover over a cell to read all of it."
+    )
+    show_table(page, codes)
+    if answerable:
+        respond_panel(s, ctx, review_round, page, answerable, codes)
+    elif ctx.has(Role.cla, Role.lead_author):
+        if ui.allowed(ctx, s, Action.respond_to_comment):
+            st.caption("You lead or co-author no section yet, so no comment awaits your answer.")
+        else:
+            st.info(
+                "Sign the Panel's Code of Ethics first: until then you can read the comments "
+                "but not answer them."
+            )
+    elif ctx.has(Role.contributing_author):
+        st.caption(
+            "The section's Lead Author, its co-authoring Lead Authors or a CLA answer the comments."
+        )
+    if ui.allowed(ctx, s, Action.sign_off_response):
+        sign_off_panel(s, ctx, page)
+
+
+def by_section_tab(s: Session, review_round: ReviewRound) -> None:
+    """Show the comments of each disposition per section, as a table and a stacked bar chart."""
+    counts = section_counts(database_url(), review_round.id, s)
+    if not counts:
+        st.info(f"{review_round.name} has no comments yet, so there is nothing to count.")
+        return
+    table = []
+    long: list[dict[str, Any]] = []
+    for row in counts:
+        decided = sum(row[d.value] for d in Disposition)
+        entry: dict[str, Any] = {"Section": row["section"], "Comments": row["total"]}
+        for d in Disposition:
+            entry[d.label] = row[d.value]
+        entry[AWAITING] = row["open"]
+        entry["Signed off"] = row["signed_off"]
+        table.append(entry)
+        parts = [(d.label, row[d.value]) for d in Disposition]
+        parts.append((AWAITING, row["total"] - decided))
+        for rank, (label, n) in enumerate(parts):
+            if n:
+                long.append(
+                    {"Section": row["section"], "Disposition": label, "Comments": n, "rank": rank}
+                )
+    st.dataframe(table, hide_index=True)
+    order = [row["section"] for row in counts]
+    chart = (
+        alt.Chart(alt.Data(values=long))
+        .mark_bar()
+        .encode(
+            x=alt.X("Section:N", sort=order, title="Section", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(
+                "Comments:Q",
+                stack="zero",
+                title="Comments",
+                axis=alt.Axis(format="d", tickMinStep=1),
+            ),
+            color=alt.Color(
+                "Disposition:N",
+                scale=alt.Scale(domain=list(CHART_COLOURS), range=list(CHART_COLOURS.values())),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
+            order=alt.Order("rank:Q"),
+            tooltip=["Section:N", "Disposition:N", "Comments:Q"],
+        )
+        .properties(height=320)
+    )
+    st.altair_chart(chart)
+
+
+def add_comment_tab(
+    s: Session, ctx: ui.PageContext, review_round: ReviewRound, section_list: list[Section]
+) -> None:
+    """Let a reviewer comment on lines of a frozen section while the round is open."""
+    if review_round.status != RoundStatus.open:
+        st.info(f"{review_round.name} is closed; it no longer takes comments.")
+        return
+    today = date.today()
+    if not review_round.opens_on <= today <= review_round.closes_on:
+        st.info(
+            f"{review_round.name} takes comments from {review_round.opens_on:%d %B %Y} "
+            f"to {review_round.closes_on:%d %B %Y}; today it does not."
+        )
+        return
+    frozen_ids = reviews.frozen_section_ids(s, round_id=review_round.id)
+    choices = {sec.id: sec for sec in section_list if sec.id in frozen_ids}
+    if not choices:
+        st.info(f"{review_round.name} froze no section, so there is nothing to comment on.")
+        return
+    st.caption(
+        f"Comment on the text as frozen for {review_round.name} (until "
+        f"{review_round.closes_on:%d %B %Y}). Cite the lines your comment is about by their "
+        "numbers."
+    )
+    section_id = st.selectbox(
+        "Section",
+        list(choices),
+        format_func=lambda i: f"{choices[i].code} {choices[i].title}",
+        key="review_new_section",
+    )
+    lines = sections.lines_of(
+        reviews.frozen_text(s, round_id=review_round.id, section_id=section_id)
+    )
+    count = max(len(lines), 1)
+    st.code("\n".join(lines), language=None, line_numbers=True, wrap_lines=True, height=360)
+    left, right, kind_col = st.columns(3)
+    from_line = int(
+        left.number_input(
+            "From line", min_value=1, max_value=count, value=1, key=f"review_new_from_{section_id}"
+        )
+    )
+    to_line = int(
+        right.number_input(
+            "To line",
+            min_value=1,
+            max_value=count,
+            value=from_line,
+            key=f"review_new_to_{section_id}",
+        )
+    )
+    kind = kind_col.selectbox(
+        "Kind",
+        list(CommentKind),
+        index=list(CommentKind).index(CommentKind.substantive),
+        format_func=lambda k: k.label,
+        key="review_new_kind",
+    )
+    if to_line < from_line:
+        st.warning(f"'To line' ({to_line}) is before 'From line' ({from_line}).")
+    else:
+        st.caption("The lines you cite:")
+        st.code(numbered(lines[from_line - 1 : to_line], from_line), language=None, wrap_lines=True)
+    comment = st.text_area(
+        "Comment",
+        key="review_new_comment",
+        placeholder="What should change, and why?",
+        height=140,
+    )
+    suggestion = st.text_area(
+        "Suggested change (optional)", key="review_new_suggestion", height=100
+    )
+    if st.button("Add comment", type="primary", key="review_new_add"):
+        added = ui.run_action(
+            lambda: reviews.add_comment(
+                session=s,
+                actor=ctx.person,
+                round=review_round,
+                section_id=section_id,
+                from_line=from_line,
+                to_line=to_line,
+                comment=comment,
+                kind=kind,
+                suggested_change=suggestion,
+            ),
+            success=f"Your comment on section {choices[section_id].code} was added to "
+            f"{review_round.name}.",
+        )
+        if added is not None:
+            clear_later("review_new_comment", "review_new_suggestion")
+            st.rerun()
+
+
+def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound) -> None:
+    """Import a comment table into the open round; export the round's comment table."""
+    report = ctx.report
+    st.markdown("**Import a comment table**")
+    if review_round.status != RoundStatus.open:
+        st.caption(
+            f"{review_round.name} is closed: comments can be imported only into an open round."
+        )
+    else:
+        st.caption(
+            "One row per comment, with the columns "
+            + ", ".join(COLUMNS)
+            + f" (required: {', '.join(REQUIRED_COLUMNS)}). Leave 'No' empty to number rows "
+            "automatically. The import is all or nothing: if a row is wrong, nothing is added "
+            "and every problem is listed."
+        )
+        generation = st.session_state.get("review_import_generation", 0)
+        upload = st.file_uploader(
+            f"Comment table for {review_round.name} (.csv or .xlsx, up to "
+            f"{MAX_TABLE_BYTES // 2**20} MB)",
+            type=["csv", "xlsx"],
+            key=f"review_import_file_{generation}",
+        )
+        if st.button(
+            f"Import into {review_round.name}", disabled=upload is None, key="review_import"
+        ):
+            problems: list[str] = []
+            bar = st.progress(0.0, text="Checking the table…")
+
+            def progress(done: int, total: int) -> None:
+                bar.progress(done / total if total else 1.0, text=f"{done:,} of {total:,} written")
+
+            def run_import() -> int:
+                try:
+                    return reviews.import_comments(
+                        session=s,
+                        actor=ctx.person,
+                        report=report,
+                        round=review_round,
+                        filename=upload.name,
+                        content=upload.getvalue(),
+                        progress=progress,
+                    )
+                except ImportFailed as exc:
+                    problems.extend(exc.problems)
+                    raise ImportFailed(exc.summary) from None
+
+            added = ui.run_action(
+                run_import, success=f"Imported {upload.name} into {review_round.name}."
+            )
+            bar.empty()
+            if problems:
+                st.dataframe({"Problem": problems}, hide_index=True)
+            if added is not None:
+                st.session_state["review_import_generation"] = generation + 1
+                st.rerun()
+    st.divider()
+    st.markdown("**Export the comment table**")
+    st.caption(f"Every comment of {review_round.name}, in the IPCC comment-table columns.")
+    fmt = st.radio(
+        "Format", list(FORMATS), format_func=FORMATS.get, horizontal=True, key="review_export_fmt"
+    )
+    ready_key = (review_round.id, fmt)
+
+    def file_data() -> bytes:
+        return comment_table_file(
+            database_url(), review_round.id, fmt, ctx.person.id, s, ctx.person, report, review_round
+        )
+
+    if st.button("Prepare the file", key="review_export_prepare"):
+        with st.status(f"Preparing the comment table of {review_round.name}…") as status:
+            try:
+                file_data()
+            except WorkbenchError as exc:
+                status.update(label="The comment table could not be prepared", state="error")
+                st.error(exc.message)
+            else:
+                status.update(label="The comment table is ready", state="complete")
+                st.session_state["review_export_ready"] = ready_key
+    if st.session_state.get("review_export_ready") == ready_key:
+        st.download_button(
+            f"Download {FORMATS[fmt]}",
+            data=file_data(),
+            file_name=f"{report.slug}-{review_round.name}-comments.{fmt}",
+            mime=MIME[fmt],
+            type="primary",
+            key="review_export_download",
+        )
+
+
+for key in st.session_state.pop(CLEAR_KEY, []):
+    st.session_state.pop(key, None)
+
+with ui.session() as s:
+    ctx = ui.page_context(s)
+    st.title("Review")
+    ui.require(ctx, s, Action.read_report)
+    if not ctx.has(*REVIEW_ROLES):
+        st.error(
+            "Not permitted. The Review page is for the report's authors, Review Editors and "
+            "reviewers, and for the Secretariat."
+        )
+        st.stop()
+    ui.flash()
+    report = ctx.report
+    st.caption(f"{report.title} · stage: {Stage(report.stage).label}")
+
+    summaries = round_summaries(s, report.id)
+    if summaries:
+        show_rounds(summaries)
+    if ui.allowed(ctx, s, Action.manage_review_round):
+        manage_rounds(s, ctx, summaries)
+    if not summaries:
+        st.info(
+            "This report has no review round yet. Its CLAs open one when the report reaches the "
+            "first-order or second-order draft stage; reviewers can then comment."
+        )
+        st.stop()
+
+    by_id = {r.round.id: r.round for r in summaries}
+    open_ids = [r.round.id for r in summaries if r.round.status == RoundStatus.open]
+    default = open_ids[0] if open_ids else summaries[-1].round.id
+    round_ids = list(by_id)
+    round_id = st.selectbox(
+        "Review round",
+        round_ids,
+        index=round_ids.index(default),
+        format_func=lambda i: f"{by_id[i].name} ({RoundStatus(by_id[i].status).label.lower()})",
+        key="review_round",
+    )
+    review_round = by_id[round_id]
+    section_list = sections.list_sections(s, report.id)
+    answerable = reviews.answerable_section_ids(s, person=ctx.person, report_id=report.id)
+
+    names = ["Comments", "By section"]
+    may_comment = ui.allowed(ctx, s, Action.comment)
+    may_exchange = ui.allowed(ctx, s, Action.import_comments)
+    if may_comment:
+        names.append("Add a comment")
+    if may_exchange:
+        names.append("Import & export")
+    tabs = dict(zip(names, st.tabs(names), strict=True))
+    with tabs["Comments"]:
+        comments_tab(s, ctx, review_round, section_list, answerable)
+    with tabs["By section"]:
+        by_section_tab(s, review_round)
+    if may_comment:
+        with tabs["Add a comment"]:
+            add_comment_tab(s, ctx, review_round, section_list)
+    if may_exchange:
+        with tabs["Import & export"]:
+            import_export_tab(s, ctx, review_round)

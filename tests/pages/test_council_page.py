@@ -1,0 +1,291 @@
+"""The Council page: decisions, tally, votes and reasons, the text they bind, the Secretariat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, col, select
+from streamlit.testing.v1 import AppTest
+
+from tests.pages.conftest import CLA, COUNCIL, ROLES, SECRETARIAT, texts
+from workbench import people
+from workbench.db import make_engine
+from workbench.models import (
+    CouncilDecision,
+    CouncilVote,
+    DecisionKind,
+    DecisionStatus,
+    Finding,
+    Report,
+    Section,
+    SectionRevision,
+    Stage,
+    Vote,
+)
+
+PAGE = "pages/council.py"
+ROOT = Path(__file__).resolve().parents[2]
+LIVING_WAGES = "living-wages"
+ALLOWED = ("cla", "council_member", "secretariat")
+
+
+@pytest.fixture
+def open_directly(demo_url) -> Callable[..., AppTest]:
+    """Open the page file itself (for people the navigation does not offer it to)."""
+
+    def _open(email: str, report: str = LIVING_WAGES) -> AppTest:
+        at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
+        engine = make_engine(demo_url)
+        with Session(engine) as s:
+            at.session_state["person_id"] = people.get_by_email(s, email).id
+        engine.dispose()
+        at.session_state["report_slug"] = report
+        return at.run()
+
+    return _open
+
+
+def reform(db: Session) -> CouncilDecision:
+    """Return the demo's reform-endorsement decision, fresh from the database."""
+    db.expire_all()
+    return db.exec(
+        select(CouncilDecision).where(CouncilDecision.kind == DecisionKind.reform_endorsement)
+    ).one()
+
+
+def ballot(db: Session, email: str) -> CouncilVote | None:
+    """Return this person's vote on the demo reform, if any."""
+    person = people.get_by_email(db, email)
+    return db.exec(
+        select(CouncilVote).where(
+            CouncilVote.decision_id == reform(db).id, CouncilVote.person_id == person.id
+        )
+    ).first()
+
+
+def table(at: AppTest, column: str):
+    """Return the first table on the page that has this column."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """Return the page's metrics as label → value."""
+    return {m.label: m.value for m in at.metric}
+
+
+def living_wages(db: Session) -> Report:
+    return db.exec(select(Report).where(Report.slug == LIVING_WAGES)).one()
+
+
+def change_summary(db: Session, extra: str) -> None:
+    """Append text to the head revision of the Summary for Policymakers (as a later edit would)."""
+    section = db.exec(
+        select(Section)
+        .join(Report, col(Report.id) == col(Section.report_id))
+        .where(Report.slug == LIVING_WAGES, Section.code == "0.1")
+    ).one()
+    head = db.get(SectionRevision, section.head_revision_id)
+    head.text += extra
+    db.add(head)
+    db.commit()
+
+
+# --------------------------------------------------------------------------- who sees what
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_role(open_page, open_directly, role):
+    if role in ALLOWED:
+        at = open_page(PAGE, ROLES[role], report=LIVING_WAGES)
+    else:
+        at = open_directly(ROLES[role])
+    assert not at.exception, at.exception
+    shown = texts(at)
+    if role not in ALLOWED:
+        assert "Not permitted" in shown
+        assert not at.dataframe and not at.button
+        return
+    assert "Not permitted" not in shown
+    decisions = table(at, "Decision")
+    assert decisions["Kind"].tolist() == ["Reform endorsement"]
+    assert decisions["Rule"].tolist() == ["Unanimity of members"]
+    assert decisions["Status"].tolist() == ["Open"]
+    assert len(decisions["Text hash"][0]) == 12
+    assert "Endorse living-wage clauses in public procurement" in shown
+    assert "The reform put to the Council" in shown
+    assert "still matches the text it was opened on" in shown
+    findings = table(at, "Statement")
+    assert findings["Finding"].tolist() == ["F2", "F4", "F10"]
+    assert set(findings["Confidence"]) <= {"High", "Very high"}
+    assert metrics(at) == {
+        "Approve": "1",
+        "Approve with changes": "1",
+        "Abstain": "0",
+        "Object": "0",
+        "Not voted": "3",
+    }
+    assert "3 member(s) have not voted yet" in shown
+    votes = table(at, "Reason")
+    assert sorted(votes["Vote"]) == ["Approve", "Approve with changes"]
+    tabs = [t.label for t in at.tabs]
+    assert tabs[:2] == ["Decisions", "Read the report"]
+    buttons = {b.key for b in at.button}
+    assert ("council_cast" in buttons) == (role == "council_member")
+    assert ("council_close" in buttons) == (role == "secretariat")
+    assert ("Open a decision" in tabs) == (role == "secretariat")
+
+
+def test_the_report_is_read_in_reading_order(open_page, db):
+    at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
+    subheaders = [str(h.value) for h in at.subheader]
+    codes = [h.split(" ", 1)[0] for h in subheaders if h[:1].isdigit() or h[:1] == "X"]
+    assert codes[0] == "0.1" and codes[-1] == "X.1" and len(codes) == 14
+    assert codes.index("1.1") < codes.index("2.1") < codes.index("4.4")
+    headers = [str(h.value) for h in at.header]
+    assert "1. What is known?" in headers
+    assert "This is the text 'Endorse living-wage clauses" in texts(at)
+    assert "[@ilo2024experts]" in texts(at)
+
+
+def test_raw_html_in_a_section_is_never_rendered(open_page, db):
+    change_summary(db, "\n\n<script>alert('x')</script><b>bold</b>")
+    at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
+    assert not at.exception
+    assert all(not m.allow_html for m in at.markdown)
+
+
+# --------------------------------------------------------------------------- voting
+
+
+def test_a_council_member_votes_with_a_reason(open_page, db):
+    assert ballot(db, COUNCIL).vote == Vote.approve
+    at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
+    decision = reform(db)
+    assert "Voting again replaces that vote" in texts(at)
+    at.radio(key=f"council_vote_{decision.id}").set_value(Vote.approve_with_changes)
+    at.text_area(key=f"council_reason_{decision.id}").input(
+        "Say who pays when contract prices rise."
+    )
+    at.button(key="council_cast").click().run()
+    assert not at.exception
+    assert "Your vote on 'Endorse living-wage clauses" in texts(at)
+    saved = ballot(db, COUNCIL)
+    assert saved.vote == Vote.approve_with_changes
+    assert saved.reason == "Say who pays when contract prices rise."
+    assert metrics(at)["Approve with changes"] == "2"
+
+
+def test_an_objection_without_a_reason_is_refused(open_page, db):
+    at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
+    decision = reform(db)
+    at.radio(key=f"council_vote_{decision.id}").set_value(Vote.object)
+    at.text_area(key=f"council_reason_{decision.id}").input("   ")
+    at.button(key="council_cast").click().run()
+    assert not at.exception
+    assert "Give a reason to object: the Council reads it." in texts(at)
+    assert ballot(db, COUNCIL).vote == Vote.approve
+
+
+def test_a_changed_text_shows_the_decision_void(open_page, db):
+    change_summary(db, "\nOne more sentence.")
+    at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
+    assert not at.exception
+    shown = texts(at)
+    assert "Void" in shown and "the report's text changed after it was opened" in shown
+    assert table(at, "Decision")["Status"].tolist() == [
+        "Void — the report's text changed after it was opened"
+    ]
+    assert "council_cast" not in {b.key for b in at.button}
+    assert "no longer matches its hash" in shown
+
+
+# --------------------------------------------------------------------------- the Secretariat
+
+
+def test_closing_while_the_outcome_is_open_is_refused(open_page, db):
+    at = open_page(PAGE, SECRETARIAT, report=LIVING_WAGES)
+    at.button(key="council_close").click().run()
+    assert not at.exception
+    assert "is still open: 3 member(s) have not voted yet" in texts(at)
+    assert reform(db).status == DecisionStatus.open
+
+
+def test_the_secretariat_closes_a_settled_decision(open_page, db):
+    objection = ballot(db, "ahmed.benali@demo.ipsp.example")
+    objection.vote = Vote.object
+    objection.reason = "The cost would fall on workers through lower hours."
+    db.add(objection)
+    db.commit()
+    at = open_page(PAGE, SECRETARIAT, report=LIVING_WAGES)
+    at.button(key="council_close").click().run()
+    assert not at.exception
+    assert "is closed" in texts(at)
+    assert reform(db).status == DecisionStatus.rejected
+
+
+def test_an_approval_is_refused_before_council_review(open_page, db):
+    at = open_page(PAGE, SECRETARIAT, report=LIVING_WAGES)
+    at.radio(key="council_new_kind").set_value(DecisionKind.report_approval).run()
+    assert "opening an approval is refused until then" in texts(at)
+    at.text_input(key="council_new_title").input("Approve the report")
+    at.button(key="council_open").click().run()
+    assert not at.exception
+    assert "the Council decides on approval only at council review" in texts(at)
+    assert len(db.exec(select(CouncilDecision)).all()) == 1
+
+
+def test_the_secretariat_opens_an_approval_at_council_review(open_page, db):
+    report = living_wages(db)
+    report.stage = Stage.council_review
+    db.add(report)
+    db.commit()
+    at = open_page(PAGE, SECRETARIAT, report=LIVING_WAGES)
+    at.radio(key="council_new_kind").set_value(DecisionKind.report_approval).run()
+    at.text_input(key="council_new_title").input("Approve Living Wages for All")
+    at.button(key="council_open").click().run()
+    assert not at.exception
+    assert "is open for the Council's votes" in texts(at)
+    db.expire_all()
+    opened = db.exec(
+        select(CouncilDecision).where(CouncilDecision.kind == DecisionKind.report_approval)
+    ).one()
+    assert opened.title == "Approve Living Wages for All"
+    assert table(at, "Decision")["Decision"].tolist()[0] == "Approve Living Wages for All"
+
+
+def test_the_secretariat_opens_a_reform_endorsement_on_findings(open_page, db):
+    at = open_page(PAGE, SECRETARIAT, report=LIVING_WAGES)
+    assert at.radio(key="council_new_kind").value == DecisionKind.reform_endorsement
+    at.text_input(key="council_new_title").input("Endorse sector-wide bargaining")
+    at.text_area(key="council_new_reform").input("Extend sector agreements to all firms.")
+    picker = at.multiselect(key="council_new_findings")
+    assert picker.options and all("(high)" in o or "(very high)" in o for o in picker.options)
+    high = db.exec(
+        select(Finding).where(Finding.report_id == living_wages(db).id, Finding.code == "F2")
+    ).one()
+    picker.set_value([high.id]).run()
+    at.button(key="council_open").click().run()
+    assert not at.exception
+    db.expire_all()
+    opened = db.exec(
+        select(CouncilDecision).where(CouncilDecision.title == "Endorse sector-wide bargaining")
+    ).one()
+    assert opened.reform == "Extend sector agreements to all firms."
+
+
+def test_a_reform_without_findings_is_refused(open_page, db):
+    at = open_page(PAGE, SECRETARIAT, report=LIVING_WAGES)
+    assert at.radio(key="council_new_kind").value == DecisionKind.reform_endorsement
+    at.text_input(key="council_new_title").input("Endorse something")
+    at.text_area(key="council_new_reform").input("Do something.")
+    at.button(key="council_open").click().run()
+    assert "must rest on the Panel's own evidence" in texts(at)
+    assert len(db.exec(select(CouncilDecision)).all()) == 1
+
+
+def test_cla_follows_but_cannot_vote(open_page):
+    at = open_page(PAGE, CLA, report=LIVING_WAGES)
+    assert not at.exception
+    assert not at.radio

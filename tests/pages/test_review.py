@@ -1,0 +1,339 @@
+"""The Review page: rounds, the comment table, answers, sign-off, new comments, import, export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, col, func, select
+from streamlit.testing.v1 import AppTest
+
+from tests.pages.conftest import (
+    CLA,
+    COUNCIL,
+    LA,
+    REVIEW_EDITOR,
+    REVIEWER,
+    ROLES,
+    SECRETARIAT,
+    texts,
+)
+from workbench import people, reviews
+from workbench.comment_table import CommentRow, write_csv
+from workbench.db import make_engine
+from workbench.models import Disposition, Report, ReviewComment, ReviewRound, Section
+
+PAGE = "pages/review.py"
+ROOT = Path(__file__).resolve().parents[2]
+LIVING_WAGES = "living-wages"
+
+
+@pytest.fixture
+def open_directly(demo_url) -> Callable[..., AppTest]:
+    """Open the page file itself (for people the navigation does not offer it to)."""
+
+    def _open(email: str, report: str = LIVING_WAGES) -> AppTest:
+        at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
+        engine = make_engine(demo_url)
+        with Session(engine) as s:
+            at.session_state["person_id"] = people.get_by_email(s, email).id
+        engine.dispose()
+        at.session_state["report_slug"] = report
+        return at.run()
+
+    return _open
+
+
+def sod(db: Session) -> ReviewRound:
+    """Return the demo's open second-order-draft round."""
+    return db.exec(select(ReviewRound).where(ReviewRound.name == "SOD")).one()
+
+
+def comment(db: Session, number: int) -> ReviewComment:
+    """Return the SOD comment with this number, fresh from the database."""
+    db.expire_all()
+    return db.exec(
+        select(ReviewComment).where(
+            ReviewComment.round_id == sod(db).id, ReviewComment.number == number
+        )
+    ).one()
+
+
+def table(at: AppTest, column: str):
+    """Return the first table on the page that has this column."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def labels(at: AppTest) -> str:
+    """Return the labels of the page's buttons, tabs and inputs."""
+    parts = [b.label for b in at.button] + [t.label for t in at.tabs]
+    parts += [w.label for w in at.selectbox] + [w.label for w in at.text_area]
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- who sees what
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "council_member"])
+def test_every_review_role_sees_the_rounds_and_the_comment_table(open_page, role):
+    at = open_page(PAGE, ROLES[role], report=LIVING_WAGES)
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "Not permitted" not in shown
+    rounds = table(at, "Round")
+    assert list(rounds["Round"]) == ["FOD", "SOD"]
+    assert list(rounds["Comments"]) == [64, 14]
+    assert list(rounds["Awaiting a response"]) == [0, 7]
+    picker = at.selectbox(key="review_round")
+    assert picker.options == ["FOD (closed)", "SOD (open)"] and picker.index == 1
+    comments = table(at, "Comment")
+    assert len(comments) == 14
+    assert {"No", "Section", "Lines", "Reviewer", "Affiliation", "Kind", "Suggested change"} <= set(
+        comments.columns
+    )
+    assert {"Response", "Disposition", "Signed off"} <= set(comments.columns)
+    expectations = {
+        "cla": ("Answer a comment", "Close SOD", "Import & export"),
+        "lead_author": ("Answer a comment",),
+        "contributing_author": ("answer the comments",),
+        "review_editor": ("Sign off responses",),
+        "reviewer": ("Add a comment",),
+        "secretariat": ("Import & export", "Close SOD"),
+    }
+    everything = shown + "\n" + labels(at)
+    for expected in expectations[role]:
+        assert expected in everything, (role, expected)
+    if role not in ("cla", "lead_author"):
+        assert "Answer a comment" not in everything
+    if role != "review_editor":
+        assert "Sign off responses" not in everything
+    if role != "reviewer":
+        assert "Add a comment" not in everything
+    if role not in ("cla", "secretariat"):
+        assert "Import & export" not in everything and "Close SOD" not in everything
+
+
+def test_council_members_are_not_permitted(open_directly):
+    at = open_directly(COUNCIL)
+    assert not at.exception
+    assert "Not permitted" in texts(at)
+    assert not at.dataframe
+
+
+def test_a_report_without_rounds_says_what_to_do(open_page):
+    at = open_page(PAGE, SECRETARIAT, report="cities-commons")
+    assert not at.exception
+    assert "no review round yet" in texts(at)
+    at.text_input(key="review_open_name").input("FOD")
+    form_submit = next(b for b in at.button if b.label == "Open the round")
+    form_submit.click().run()
+    assert not at.exception
+    assert "Review rounds can be opened only at the" in texts(at)
+    assert "scoping stage" in texts(at)
+
+
+# --------------------------------------------------------------------------- the table
+
+
+def test_filters_and_search_run_in_the_database(open_page, db):
+    at = open_page(PAGE, CLA)
+    at.checkbox(key="review_filter_open").check().run()
+    assert not at.exception
+    assert len(table(at, "Comment")) == 7
+    assert "7 comments match" in texts(at)
+    at.checkbox(key="review_filter_open").uncheck().run()
+    at.text_input(key="review_filter_text").input("zzz-nothing-like-this").run()
+    assert "No comment matches these filters" in texts(at)
+    at.text_input(key="review_filter_text").input("").run()
+    spm = db.exec(
+        select(Section.id)
+        .join(Report, col(Report.id) == col(Section.report_id))
+        .where(Report.slug == LIVING_WAGES, Section.code == "0.1")
+    ).one()
+    at.selectbox(key="review_filter_section").set_value(spm).run()
+    assert set(table(at, "Comment")["Section"]) == {"0.1"}
+
+
+def test_by_section_counts_dispositions(open_page):
+    at = open_page(PAGE, REVIEW_EDITOR)
+    counts = table(at, "Taken into account")
+    assert counts["Comments"].sum() == 14
+    assert counts["Awaiting a response"].sum() == 7
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def test_a_cla_answers_an_open_comment_beside_the_cited_lines(open_page, db):
+    at = open_page(PAGE, CLA)
+    pick = at.selectbox(key="review_respond_pick")
+    assert pick.value == 3  # the first comment still awaiting a response
+    target = comment(db, 3)
+    assert target.disposition is None
+    cited = "\n".join(str(c.value) for c in at.code)
+    assert f"{target.from_line} │" in cited
+    at.text_area(key=f"review_response_{target.id}").input(
+        "We now name the fiscal constraints of middle-income countries in the SPM."
+    )
+    at.selectbox(key=f"review_disposition_{target.id}").set_value(Disposition.taken_into_account)
+    at.button(key="review_respond_save").click().run()
+    assert not at.exception
+    assert "Response to comment 3 saved" in texts(at)
+    saved = comment(db, 3)
+    assert saved.disposition == Disposition.taken_into_account
+    assert saved.response.startswith("We now name the fiscal constraints")
+
+
+def test_a_rejection_without_a_reason_is_refused(open_page, db):
+    at = open_page(PAGE, CLA)
+    target = comment(db, 3)
+    at.selectbox(key=f"review_disposition_{target.id}").set_value(Disposition.rejected)
+    at.button(key="review_respond_save").click().run()
+    assert "needs a response that gives the reason" in texts(at)
+    assert comment(db, 3).disposition is None
+
+
+def test_a_lead_author_answers_only_on_their_sections(open_page, db):
+    at = open_page(PAGE, LA)
+    pick = at.selectbox(key="review_respond_pick")
+    la = people.get_by_email(db, LA)
+    report = db.exec(select(Report).where(Report.slug == LIVING_WAGES)).one()
+    mine = reviews.answerable_section_ids(db, person=la, report_id=report.id)
+    led = db.exec(select(Section.id).where(Section.lead_author_id == la.id)).all()
+    assert led and set(led) <= mine and len(mine) < 14
+    numbers = [int(option.split()[1]) for option in pick.options]
+    assert numbers and all(comment(db, n).section_id in mine for n in numbers)
+    target = comment(db, pick.value)
+    at.text_area(key=f"review_response_{target.id}").input("Lowered to high confidence.")
+    at.selectbox(key=f"review_disposition_{target.id}").set_value(Disposition.accepted)
+    at.button(key="review_respond_save").click().run()
+    assert not at.exception
+    saved = comment(db, target.number)
+    assert saved.response == "Lowered to high confidence."
+    assert saved.disposition == Disposition.accepted
+    assert saved.responded_by_id == la.id
+
+
+def test_a_review_editor_signs_off_and_withdraws(open_page, db):
+    at = open_page(PAGE, REVIEW_EDITOR)
+    pick = at.multiselect(key="review_signoff_pick")
+    number = int(pick.options[0].split()[1])
+    assert comment(db, number).signed_off_at is None
+    pick.set_value([number]).run()
+    at.button(key="review_signoff").click().run()
+    assert not at.exception
+    assert f"Signed off comment(s) {number}" in texts(at)
+    editor = people.get_by_email(db, REVIEW_EDITOR)
+    signed = comment(db, number)
+    assert signed.signed_off_at is not None and signed.signed_off_by_id == editor.id
+    at.multiselect(key="review_withdraw_pick").set_value([number]).run()
+    at.button(key="review_withdraw").click().run()
+    assert not at.exception
+    assert comment(db, number).signed_off_at is None
+
+
+def keep_sod_open(db: Session) -> None:
+    """Make the demo's SOD take comments whatever today's date is."""
+    round_ = sod(db)
+    round_.opens_on = date.today() - timedelta(days=30)
+    round_.closes_on = date.today() + timedelta(days=3650)
+    db.add(round_)
+    db.commit()
+
+
+def test_a_reviewer_adds_a_comment_citing_frozen_lines(open_page, db):
+    keep_sod_open(db)
+    at = open_page(PAGE, REVIEWER)
+    section = at.selectbox(key="review_new_section")
+    section_id = section.value
+    assert at.code, "the frozen text is shown so reviewers can cite lines"
+    at.number_input(key=f"review_new_from_{section_id}").set_value(2).run()
+    at.number_input(key=f"review_new_to_{section_id}").set_value(3).run()
+    assert any(str(c.value).startswith("2 │") for c in at.code)
+    at.text_area(key="review_new_comment").input("Name the ILO meeting's year here.")
+    at.text_area(key="review_new_suggestion").input("Add '(2024)'.")
+    at.button(key="review_new_add").click().run()
+    assert not at.exception
+    assert "was added to SOD" in texts(at)
+    db.expire_all()
+    reviewer = people.get_by_email(db, REVIEWER)
+    added = db.exec(
+        select(ReviewComment)
+        .where(ReviewComment.round_id == sod(db).id)
+        .order_by(col(ReviewComment.number).desc())
+    ).first()
+    assert added.number == 15 and added.reviewer_id == reviewer.id
+    assert (added.section_id, added.from_line, added.to_line) == (section_id, 2, 3)
+    assert added.comment == "Name the ILO meeting's year here."
+    assert added.suggested_change == "Add '(2024)'."
+    assert at.text_area(key="review_new_comment").value == ""
+
+
+def test_an_empty_comment_is_refused(open_page, db):
+    keep_sod_open(db)
+    at = open_page(PAGE, REVIEWER)
+    at.button(key="review_new_add").click().run()
+    assert "The comment is empty" in texts(at)
+    count = db.exec(
+        select(func.count()).select_from(ReviewComment).where(ReviewComment.round_id == sod(db).id)
+    ).one()
+    assert count == 14
+
+
+def test_closing_with_unanswered_comments_shows_the_gate(open_page, db):
+    at = open_page(PAGE, CLA)
+    assert at.button(key="review_close").disabled
+    at.checkbox(key="review_close_confirm").check().run()
+    at.button(key="review_close").click().run()
+    assert not at.exception
+    assert "cannot close: 7 comments still need a response and a disposition" in texts(at)
+    db.expire_all()
+    assert sod(db).status == "open"
+
+
+# --------------------------------------------------------------------------- the comment table
+
+
+def upload(at: AppTest, rows: list[CommentRow]) -> AppTest:
+    uploader = at.file_uploader[0]
+    uploader.set_value(("sod-extra.csv", write_csv(rows), "text/csv"))
+    return at.run()
+
+
+def test_a_bad_comment_table_lists_every_problem(open_page, db):
+    at = open_page(PAGE, CLA)
+    rows = [
+        CommentRow(None, "9.9", 1, 2, "Ana Reviewer", comment="No such section."),
+        CommentRow(None, "0.1", 1, 9999, "Ana Reviewer", comment="No such line."),
+    ]
+    upload(at, rows)
+    at.button(key="review_import").click().run()
+    assert not at.exception
+    assert "2 problem(s); nothing was imported" in texts(at)
+    problems = table(at, "Problem")["Problem"].tolist()
+    assert any("'9.9' does not exist" in p for p in problems)
+    assert any("9999" in p for p in problems)
+
+
+def test_a_good_comment_table_is_imported(open_page, db):
+    at = open_page(PAGE, SECRETARIAT, report=LIVING_WAGES)
+    rows = [
+        CommentRow(None, "0.1", 1, 1, "Ana Reviewer", "Government of Chile", comment="First."),
+        CommentRow(None, "1.1", 2, 3, "Ana Reviewer", "Government of Chile", comment="Second."),
+    ]
+    upload(at, rows)
+    at.button(key="review_import").click().run()
+    assert not at.exception
+    assert "Imported sod-extra.csv into SOD" in texts(at)
+    assert comment(db, 16).comment == "Second."
+    assert list(table(at, "Round")["Comments"]) == [64, 16]
+
+
+def test_the_comment_table_is_prepared_for_download(open_page):
+    at = open_page(PAGE, CLA)
+    at.button(key="review_export_prepare").click().run()
+    assert not at.exception
+    assert at.download_button(key="review_export_download")
