@@ -1,18 +1,367 @@
-"""Dashboard: my work first, then the report's progress, then what awaits the Council."""
+"""Dashboard: my work first, then the report's progress, then what awaits the Council.
 
+Everyone sees the sections they lead or co-author in the chosen report. CLAs and
+the Secretariat also see the report's progress: sections by status, the four
+synthesis questions' coverage, overdue sections, words against targets, progress
+over time and the team's rule warnings. Council members and the Secretariat see
+the reports and decisions waiting for the Council.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 import ui
-from workbench import reports
+from workbench import council, permissions, reports, reviews, sections, teams
+from workbench.models import (
+    AUTHOR_ROLES,
+    DecisionStatus,
+    Question,
+    Role,
+    Section,
+    SectionStatus,
+    Stage,
+    utcnow,
+)
+from workbench.permissions import Action
+
+STATUS_ORDER = [status.label for status in SectionStatus]
+SHORT_PART = {
+    Question.front: "Front",
+    Question.known: "Q1",
+    Question.desirable: "Q2",
+    Question.obstacles: "Q3",
+    Question.action: "Q4",
+    Question.cross_cutting: "Cross-cutting",
+}
+
+
+def due_text(section: Section, today: date) -> str:
+    """Return the section's due date as words, in red when it is overdue."""
+    if section.due_date is None:
+        return "no due date"
+    when = f"{section.due_date:%d %b %Y}"
+    if section.due_date < today and section.status != SectionStatus.accepted:
+        days = (today - section.due_date).days
+        return f":red[**Overdue** — was due {when} ({days} days ago)]"
+    return f"due {when}"
+
+
+def words_text(section: Section) -> str:
+    """Return 'words / target words' (or just the words when there is no target)."""
+    if section.word_target:
+        return f"{section.words:,} / {section.word_target:,} words"
+    return f"{section.words:,} words (no target)"
+
+
+def my_work(s: Session, ctx: ui.PageContext, outline: list[Section], today: date) -> None:
+    """Show the sections the signed-in person leads or co-authors (nothing for workspace roles)."""
+    if not ctx.has(*AUTHOR_ROLES, Role.reviewer, Role.review_editor):
+        return  # the Council and the Secretariat have no sections: their work follows
+    st.header("My work")
+    if ctx.has(*AUTHOR_ROLES) and not permissions.has_signed_current_code(s, ctx.person):
+        st.warning(
+            "You have not signed the Code of Ethics yet: authors sign it before they can change "
+            "anything in the report. Read and sign it on the Team page."
+        )
+        st.page_link("pages/team.py", label="Sign the Code of Ethics", icon="👥")
+    coauthors = sections.coauthors_by_section(s, ctx.report.id)
+    mine = [
+        sec
+        for sec in outline
+        if sec.lead_author_id == ctx.person.id or ctx.person.id in coauthors.get(sec.id, [])
+    ]
+    if not mine:
+        if ctx.has(*AUTHOR_ROLES):
+            st.info(
+                "You do not lead or co-author any section of this report yet. "
+                "A CLA assigns sections on the Outline & assignments page."
+            )
+        else:
+            st.info("You write no sections here. Review comments are on the Review page.")
+            st.page_link("pages/review.py", label="Go to the Review page", icon="💬")
+        return
+    open_comments = reviews.open_comment_counts(s, report_id=ctx.report.id)
+    may_write = ctx.has(*AUTHOR_ROLES)
+    for sec in mine:
+        role = "the lead author" if sec.lead_author_id == ctx.person.id else "a co-author"
+        with st.container(border=True):
+            left, middle, right = st.columns([3, 2, 1.3])
+            left.markdown(f"**{sec.code} {sec.title}**  \nYou are {role}.")
+            left.markdown(f"{ui.label(sec.status)} · {due_text(sec, today)}")
+            target = sec.word_target or 0
+            share = min(sec.words / target, 1.0) if target else 0.0
+            middle.progress(share, text=words_text(sec))
+            count = open_comments.get(sec.id, 0)
+            middle.markdown(
+                f"{count} open review comment{'s' if count != 1 else ''}"
+                if count
+                else "No open review comments"
+            )
+            if may_write:
+                with right:
+                    st.page_link(
+                        "pages/write.py",
+                        label="Write",
+                        icon="✍️",
+                        query_params={"section": str(sec.id)},
+                    )
+
+
+def report_progress(s: Session, ctx: ui.PageContext, outline: list[Section], today: date) -> None:
+    """Show the report's progress for CLAs and the Secretariat."""
+    report = ctx.report
+    st.header("Report progress")
+    progress = reports.report_progress(s, report, today=today)
+    if not outline:
+        st.info(
+            "This report has no outline yet. A CLA creates it from the template on the "
+            "Outline & assignments page."
+        )
+    cols = st.columns(4)
+    cols[0].metric(
+        "Sections accepted",
+        f"{progress.by_status.get(SectionStatus.accepted.value, 0)} of {progress.sections}",
+    )
+    cols[1].metric(
+        "Words written",
+        f"{progress.words:,}",
+        help=f"Target for the whole report: {progress.word_target:,} words.",
+    )
+    cols[2].metric("Overdue sections", progress.overdue)
+    cols[3].metric("Open review comments", progress.open_comments)
+    if not outline:
+        return
+
+    names = ui.people_names(s, [sec.lead_author_id for sec in outline])
+    open_comments = reviews.open_comment_counts(s, report_id=report.id)
+    table = pd.DataFrame(
+        [
+            {
+                "Code": sec.code,
+                "Title": sec.title,
+                "Part": SHORT_PART[Question(sec.question)],
+                "Lead author": names.get(sec.lead_author_id, "— unassigned —"),
+                "Status": ui.label(sec.status),
+                "Due": sec.due_date,
+                "Words": sec.words,
+                "Target": sec.word_target,
+                "Open comments": open_comments.get(sec.id, 0),
+            }
+            for sec in outline
+        ]
+    )
+
+    st.subheader("Sections by status")
+    counts = pd.DataFrame(
+        {
+            "Status": STATUS_ORDER,
+            "Sections": [progress.by_status.get(status.value, 0) for status in SectionStatus],
+        }
+    )
+    st.altair_chart(
+        alt.Chart(counts)
+        .mark_bar()
+        .encode(
+            x=alt.X("Sections:Q", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("Status:N", sort=STATUS_ORDER, title=None, axis=alt.Axis(labelOverlap=False)),
+            tooltip=["Status", "Sections"],
+        )
+        .properties(height=210),
+        width="stretch",
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Part": st.column_config.TextColumn(
+                help="Q1 What is known? · Q2 What is desirable? · Q3 What are the major "
+                "obstacles and opportunities? · Q4 What can be done, and by whom?"
+            ),
+            "Due": st.column_config.DateColumn(format="D MMM YYYY"),
+            "Words": st.column_config.NumberColumn(format="%d"),
+            "Target": st.column_config.NumberColumn(format="%d"),
+        },
+        key="dash_sections",
+    )
+
+    st.subheader("The four synthesis questions")
+    coverage = sections.coverage(s, report.id)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Question": cov.question.label,
+                    "Answered": "Yes" if cov.covered else "Not yet",
+                    "Sections": cov.sections,
+                    "With text": cov.with_text,
+                    "Accepted": cov.accepted,
+                    "Words": cov.words,
+                    "Target": cov.word_target,
+                }
+                for cov in coverage
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        key="dash_coverage",
+    )
+    gaps = sections.coverage_gaps(s, report.id)
+    for gap in gaps:
+        st.warning(gap)
+    if not gaps:
+        st.success("Every synthesis question has at least one section with text.")
+
+    st.subheader("Overdue")
+    overdue = [
+        sec
+        for sec in outline
+        if sec.due_date and sec.due_date < today and sec.status != SectionStatus.accepted
+    ]
+    if overdue:
+        for sec in overdue:
+            st.markdown(
+                f"- **{sec.code} {sec.title}** ({names.get(sec.lead_author_id, 'unassigned')}, "
+                f"{ui.label(sec.status).lower()}) — {due_text(sec, today)}"
+            )
+    else:
+        st.success("Nothing is overdue.")
+
+    st.subheader("Words against targets")
+    words = pd.DataFrame(
+        [{"Section": sec.code, "Measure": "Words written", "Words": sec.words} for sec in outline]
+        + [
+            {"Section": sec.code, "Measure": "Target", "Words": sec.word_target or 0}
+            for sec in outline
+        ]
+    )
+    order = [sec.code for sec in outline]
+    st.altair_chart(
+        alt.Chart(words)
+        .mark_bar()
+        .encode(
+            x=alt.X("Section:N", sort=order),
+            xOffset=alt.XOffset("Measure:N", sort=["Words written", "Target"]),
+            y=alt.Y("Words:Q"),
+            color=alt.Color(
+                "Measure:N",
+                sort=["Words written", "Target"],
+                scale=alt.Scale(range=["#1f6feb", "#c9d1d9"]),
+                legend=alt.Legend(orient="top", title=None),
+            ),
+            tooltip=["Section", "Measure", "Words"],
+        ),
+        width="stretch",
+    )
+
+    st.subheader("Progress over time")
+    days = reports.progress_over_time(s, report.id)
+    if not days:
+        st.info("No text has been saved in this report yet.")
+    elif len(days) == 1:
+        st.markdown(
+            f"All {days[0].total_revisions:,} revisions so far were saved on "
+            f"{days[0].day:%d %B %Y}, for {days[0].total_words:,} words. The chart of progress "
+            "over time appears once work has been saved on a second day."
+        )
+    else:
+        history = pd.DataFrame(
+            [
+                {
+                    "Day": d.day,
+                    "Words in the report": d.total_words,
+                    "Revisions saved that day": d.revisions,
+                }
+                for d in days
+            ]
+        )
+        line = (
+            alt.Chart(history)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("Day:T", title=None),
+                y=alt.Y("Words in the report:Q"),
+                tooltip=["Day:T", "Words in the report", "Revisions saved that day"],
+            )
+        )
+        st.altair_chart(line, width="stretch")
+        st.caption(
+            f"{days[-1].total_revisions:,} revisions saved over {len(days)} days; "
+            "each point is the report's word count at the end of a day (UTC)."
+        )
+
+    st.subheader("Team rules")
+    warnings = teams.team_warnings(s, report)
+    for warning in warnings:
+        st.warning(warning)
+    if not warnings:
+        st.success("The team meets the Panel's rules.")
+
+
+def council_work(s: Session) -> None:
+    """Show the reports and decisions waiting for the Council."""
+    st.header("Awaiting the Council")
+    every_report = reports.list_reports(s)
+    waiting = [p for p in every_report if p.stage is Stage.council_review]
+    if waiting:
+        for progress in waiting:
+            st.markdown(
+                f"- **{progress.title}** — in Council review, due {progress.due_date:%d %B %Y}"
+            )
+    else:
+        st.info("No report is waiting for the Council.")
+    open_decisions = [
+        d
+        for d in council.list_decisions(s)
+        if d.status == DecisionStatus.open and not council.is_void(s, d)
+    ]
+    titles = {p.id: p.title for p in every_report}
+    if open_decisions:
+        st.markdown("**Open decisions**")
+        for decision in open_decisions:
+            tally = council.current_tally(s, decision)
+            voted = tally.members - tally.not_voted
+            st.markdown(
+                f"- **{decision.title}** ({ui.label(decision.kind).lower()}, "
+                f"{titles.get(decision.report_id, 'unknown report')}) — "
+                f"{voted} of {tally.members} members have voted; rule: {ui.label(decision.rule)}"
+            )
+        st.page_link("pages/council.py", label="Go to the Council page", icon="🏛️")
+    else:
+        st.caption("No Council decision is open.")
+
 
 with ui.session() as s:
     ctx = ui.page_context(s, need_report=False)
     st.title("Dashboard")
     ui.flash()
+    today = utcnow().date()
     if ctx.report is None:
-        st.info("You are not part of any report yet.")
-        st.stop()
-    progress = reports.report_progress(s, ctx.report)
-
-st.subheader(ctx.report.title)
-st.write(f"Stage: **{progress.stage.label}** · due {progress.due_date:%d %B %Y}")
+        if ctx.has(Role.secretariat):
+            st.info("There are no reports yet. Create the first one on the Admin page.")
+        elif not ctx.has(Role.council_member):
+            st.info(
+                "You are not part of any report yet. The Secretariat or a report's CLAs can "
+                "add you to a team."
+            )
+    else:
+        ui.require(ctx, s, Action.read_report)
+        report = ctx.report
+        days_left = (report.due_date - today).days
+        st.markdown(
+            f"**{report.title}** · stage: **{ui.label(report.stage)}** · "
+            f"due {report.due_date:%d %B %Y}"
+            + (f" ({days_left} days left)" if days_left >= 0 else " (past due)")
+        )
+        outline = sections.list_sections(s, report.id)
+        my_work(s, ctx, outline, today)
+        if ctx.has(Role.cla, Role.secretariat):
+            report_progress(s, ctx, outline, today)
+    if ctx.has(Role.council_member, Role.secretariat):
+        council_work(s)

@@ -11,6 +11,7 @@ from workbench.consensus import (
     FALSE_SOLUTION_NEEDS_WHY,
     add_actor,
     add_item,
+    classification_counts,
     false_solutions,
     get_or_create_actor,
     list_actors,
@@ -388,3 +389,24 @@ def test_positions_matrix_in_a_fixed_number_of_queries(session, world):
 
 def test_an_empty_report_has_an_empty_matrix(session, world):
     assert positions_matrix(session, report_id=world.report.id) == ([], [], {})
+
+
+def test_classification_counts_cover_every_classification(session, world):
+    for classification in [Classification.consensus, Classification.consensus]:
+        add_item(
+            session=session, actor=world.la, report=world.report, data=item_data(classification)
+        )
+    add_item(
+        session=session,
+        actor=world.la,
+        report=world.report,
+        data=item_data(Classification.false_solution, why_false="It moves the cost to workers."),
+    )
+    counts = classification_counts(session, report_id=world.report.id)
+    assert counts == {
+        Classification.consensus: 2,
+        Classification.broad_agreement: 0,
+        Classification.disagreement: 0,
+        Classification.false_solution: 1,
+        Classification.open_question: 0,
+    }

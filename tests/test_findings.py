@@ -14,6 +14,7 @@ from workbench.findings import (
     findings_grid,
     link_sources,
     list_findings,
+    sources_by_finding,
     update_finding,
 )
 from workbench.models import (
@@ -309,3 +310,22 @@ def test_findings_grid_counts_every_cell_in_one_query(session, world):
     assert grid[(Evidence.robust, Agreement.high)] == 2
     assert grid[(Evidence.limited, Agreement.medium)] == 1
     assert sum(grid.values()) == 3
+
+
+def test_sources_by_finding_reads_every_findings_sources_in_one_query(session, world):
+    a, b = add_source(session, world.report, "b2020"), add_source(session, world.report, "a2019")
+    first = add_finding(
+        session=session,
+        actor=world.la,
+        report=world.report,
+        data=data("F1", source_ids=[a.id, b.id]),
+    )
+    second = add_finding(session=session, actor=world.la, report=world.report, data=data("F2"))
+
+    with count_queries(session) as statements:
+        linked = sources_by_finding(session, [first.id, second.id])
+
+    assert len(statements) == 1
+    assert [s.key for s in linked[first.id]] == ["a2019", "b2020"]
+    assert linked[second.id] == []
+    assert sources_by_finding(session, []) == {}

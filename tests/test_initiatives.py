@@ -155,3 +155,38 @@ def test_list_initiatives_by_name_and_status(session, world):
     under_review = list_initiatives(session, report_id=world.report.id, status=U)
     assert [i.name for i in under_review] == ["B"]
     assert list_initiatives(session, report_id=world.report.id, status=R) == []
+
+
+def test_status_counts_and_the_recommendations_using_an_initiative(session, world):
+    from workbench.initiatives import recommendations_using, status_counts
+    from workbench.models import ActorType, Horizon, RecommendationCreate, Scale
+    from workbench.recommendations import add_recommendation
+
+    kerala = add_initiative(session=session, actor=world.la, report=world.report, data=data())
+    other = add_initiative(
+        session=session, actor=world.la, report=world.report, data=data(name="Fair wage network")
+    )
+    set_review_status(session=session, actor=world.cla, initiative=other, status=U)
+    for code in ("R2", "R1"):
+        add_recommendation(
+            session=session,
+            actor=world.la,
+            report=world.report,
+            data=RecommendationCreate(
+                code=code,
+                text="Pay a living wage.",
+                addressees=[ActorType.business],
+                scale=Scale.local,
+                horizon=Horizon.immediate,
+                context_conditions="Anywhere.",
+                normative_assumptions="None identified",
+                initiative_ids=[kerala.id],
+            ),
+        )
+
+    assert status_counts(session, report_id=world.report.id) == {P: 1, U: 1, R: 0, D: 0}
+    assert recommendations_using(session, [kerala.id, other.id]) == {
+        kerala.id: ["R1", "R2"],
+        other.id: [],
+    }
+    assert recommendations_using(session, []) == {}

@@ -92,3 +92,24 @@ def test_people_without_password_cannot_sign_in(session, world):
     assert people.authenticate(session, world.reviewer.email, "") is None
     with pytest.raises(NotFound):
         people.get_by_email(session, "ghost@panel.org")
+
+
+def test_search_people_pages_and_filters_in_sql(session, world):
+    rows, total = people.search_people(session, " la ", limit=3, offset=3)
+    assert total == 11  # "CLA 1" … "CLA 3" and "LA 1" … "LA 8": case and spaces do not matter
+    assert [r.person.name for r in rows] == ["LA 1", "LA 2", "LA 3"]
+    assert rows[0].roles == [("test-report", Role.lead_author)]
+    assert rows[0].roles_text() == "Lead Author (test-report)"
+    rows, total = people.search_people(session, "LA", limit=3, offset=9)
+    assert [r.person.name for r in rows] == ["LA 7", "LA 8"] and total == 11
+    rows, total = people.search_people(session, "ghana")
+    assert [r.person.name for r in rows] == ["Reviewer"] and total == 1
+    everyone, total = people.search_people(session, "", limit=1000)
+    assert total == session.exec(select(func.count()).select_from(Person)).one() == len(everyone)
+    council = next(r for r in everyone if r.person.name == "Council 1")
+    assert council.roles_text() == "Council member"
+
+
+def test_search_people_treats_wildcards_as_text(session, world):
+    assert people.search_people(session, "%") == ([], 0)
+    assert people.search_people(session, "_")[1] == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from tests.factories import World, make_person, make_report, row_counts
+from tests.factories import World, count_queries, make_person, make_report, row_counts
 from workbench import audit
 from workbench.errors import PermissionDenied, ValidationError
 from workbench.models import (
@@ -28,6 +28,7 @@ from workbench.recommendations import (
     add_recommendation,
     linked_findings,
     linked_initiatives,
+    links_by_recommendation,
     list_recommendations,
     roadmap,
     update_recommendation,
@@ -262,3 +263,51 @@ def test_roadmap_groups_by_horizon_in_order(session, world):
     assert [r.code for r in steps[Horizon.immediate]] == ["R2"]
     assert steps[Horizon.short_term] == []
     assert [r.code for r in steps[Horizon.long_term]] == ["R1", "R3"]
+
+
+def test_roadmap_takes_the_same_filters_as_the_list(session, world):
+    add_recommendation(
+        session=session,
+        actor=world.la,
+        report=world.report,
+        data=rec("R1", addressees=["business"], horizon=Horizon.immediate),
+    )
+    add_recommendation(
+        session=session,
+        actor=world.la,
+        report=world.report,
+        data=rec("R2", scale=Scale.local, horizon=Horizon.long_term),
+    )
+    report_id = world.report.id
+
+    def codes(**filters) -> dict[Horizon, list[str]]:
+        steps = roadmap(session, report_id=report_id, **filters)
+        return {h: [r.code for r in rs] for h, rs in steps.items() if rs}
+
+    assert codes(addressee=ActorType.business) == {Horizon.immediate: ["R1"]}
+    assert codes(scale=Scale.local) == {Horizon.long_term: ["R2"]}
+    assert codes(horizon=Horizon.short_term) == {}
+    assert list(roadmap(session, report_id=report_id, horizon=Horizon.long_term)) == list(Horizon)
+
+
+def test_links_by_recommendation_reads_all_links_in_two_queries(session, world):
+    f1, f2 = (add_finding_row(session, world.report, c) for c in ("F1", "F2"))
+    kerala = add_initiative_row(session, world.report, "Kerala boards")
+    first = add_recommendation(
+        session=session,
+        actor=world.la,
+        report=world.report,
+        data=rec("R1", finding_ids=[f2.id, f1.id], initiative_ids=[kerala.id]),
+    )
+    second = add_recommendation(
+        session=session, actor=world.la, report=world.report, data=rec("R2")
+    )
+
+    with count_queries(session) as statements:
+        links = links_by_recommendation(session, [first.id, second.id])
+
+    assert len(statements) == 2
+    assert [f.code for f in links[first.id].findings] == ["F1", "F2"]
+    assert [i.name for i in links[first.id].initiatives] == ["Kerala boards"]
+    assert links[second.id].findings == [] and links[second.id].initiatives == []
+    assert links_by_recommendation(session, []) == {}

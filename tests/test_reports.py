@@ -161,3 +161,38 @@ def test_reports_for_a_person(session, world):
     assert [r.slug for r in reports.reports_for(session, world.la)] == ["test-report"]
     assert [r.slug for r in reports.reports_for(session, world.council[0])] == ["test-report"]
     assert reports.reports_for(session, world.outsider) == []
+
+
+def test_progress_over_time_counts_revisions_and_running_words(session, world):
+    from datetime import UTC, datetime
+
+    from workbench.models import SectionRevision
+
+    first = world.sections[0]
+    day1, day2 = datetime(2026, 3, 2, 9, tzinfo=UTC), datetime(2026, 3, 5, 16, tzinfo=UTC)
+    for section in world.sections:
+        head = session.get(SectionRevision, section.head_revision_id)
+        head.created_at = day1
+        session.add(head)
+    session.commit()
+    longer = SAMPLE_TEXT + "A new closing sentence of six words.\n"
+    rev2 = sections.save_revision(
+        session=session,
+        actor=world.la,
+        section=first,
+        text=longer,
+        base_revision_id=first.head_revision_id,
+    ).revision
+    rev2.created_at = day2
+    session.add(rev2)
+    session.commit()
+    days = reports.progress_over_time(session, world.report.id)
+    assert [d.day for d in days] == [date(2026, 3, 2), date(2026, 3, 5)]
+    assert [d.revisions for d in days] == [4, 1]
+    assert [d.total_revisions for d in days] == [4, 5]
+    assert days[0].total_words == 4 * len(SAMPLE_TEXT.split())
+    assert days[1].words_added == rev2.words - len(SAMPLE_TEXT.split())
+    assert days[-1].total_words == sum(
+        s.words for s in sections.list_sections(session, world.report.id)
+    )
+    assert reports.progress_over_time(session, world.report.id + 99) == []

@@ -563,3 +563,104 @@ def test_search_only_sees_the_report(session, world):
     add(session, world)
     other = make_report(session, "other-report")
     assert sources.search_sources(session, report_id=other.id) == ([], 0)
+
+
+# --------------------------------------------------------------------------- facets, usage, forms
+
+
+def test_source_facets_give_the_filter_choices_of_one_library(session, world):
+    add(session, world, language="fr", region="Africa")
+    add(
+        session,
+        world,
+        key="ilo2024",
+        kind=SourceKind.report,
+        language="en",
+        region="",
+        csl={"title": "Wage report", "issued": {"date-parts": [[2024]]}},
+    )
+    other = make_report(session, "other-report")
+    session.add(Source(report_id=other.id, key="x", language="zh", region="Asia", year=1990))
+    session.commit()
+
+    facets = sources.source_facets(session, report_id=world.report.id)
+
+    assert facets.languages == ["en", "fr"]
+    assert facets.regions == ["Africa"]
+    assert (facets.year_min, facets.year_max) == (2017, 2024)
+
+
+def test_an_empty_library_has_no_facets(session, world):
+    facets = sources.source_facets(session, report_id=world.report.id)
+    assert facets == sources.SourceFacets(languages=[], regions=[], year_min=None, year_max=None)
+
+
+def test_source_usage_names_the_sections_and_findings_relying_on_a_source(session, world):
+    source = add(session, world)  # the sample text of every section cites [@anker2017]
+    finding = Finding(
+        report_id=world.report.id,
+        code="F2",
+        statement="Gaps are wide.",
+        evidence="robust",
+        agreement="high",
+        confidence="very_high",
+    )
+    session.add(finding)
+    session.flush()
+    session.add(FindingSource(finding_id=finding.id, source_id=source.id))
+    session.commit()
+
+    usage = sources.source_usage(session, source.id)
+
+    assert usage.sections == ["1.1", "2.1", "3.1", "4.1"]
+    assert usage.findings == ["F2"]
+    assert usage.positions == 0
+
+
+def test_record_from_fields_builds_a_csl_record_a_source_can_be_added_with(session, world):
+    record = sources.record_from_fields(
+        kind="peer_reviewed",
+        title="  Wages   and work ",
+        authors="Okafor, Ngozi; International Labour Organization\nLekota,Thabo",
+        year=2023,
+        container="Journal of African Labour Studies",
+        doi="https://doi.org/10.99999/X",
+        url="",
+    )
+    assert record == {
+        "type": "article-journal",
+        "title": "Wages and work",
+        "author": [
+            {"family": "Okafor", "given": "Ngozi"},
+            {"literal": "International Labour Organization"},
+            {"family": "Lekota", "given": "Thabo"},
+        ],
+        "issued": {"date-parts": [[2023]]},
+        "container-title": "Journal of African Labour Studies",
+        "DOI": "https://doi.org/10.99999/X",
+    }
+    source = sources.add_source(
+        session=session,
+        actor=world.la,
+        report=world.report,
+        data=SourceCreate(key="okafor2023", kind=SourceKind.peer_reviewed, csl=record),
+    )
+    assert source.authors == "Okafor, Ngozi; International Labour Organization; Lekota, Thabo"
+    assert source.year == 2023 and source.doi == "10.99999/x"
+
+
+def test_record_from_fields_puts_a_book_publisher_and_leaves_out_empty_fields():
+    record = sources.record_from_fields(kind=SourceKind.book, title="Living wages", container="ILO")
+    assert record == {"type": "book", "title": "Living wages", "publisher": "ILO"}
+    with pytest.raises(ValidationError, match="not a kind of source"):
+        sources.record_from_fields(kind="novel", title="x")
+
+
+def test_keys_by_id_names_sources_in_one_lookup(session, world):
+    first = add(session, world)
+    second = add(session, world, key="ilo2024", csl={"title": "Wage report"})
+    assert sources.keys_by_id(session, [second.id, first.id, None]) == {
+        first.id: "anker2017",
+        second.id: "ilo2024",
+    }
+    assert sources.keys_by_id(session, []) == {}

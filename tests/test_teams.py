@@ -118,3 +118,18 @@ def test_balance_counts_authors_only(session, world):
     assert sum(counts["gender"].values()) == 12  # 3 CLAs, 8 LAs, 1 contributor
     assert counts["gender"]["woman"] >= 2
     assert "not stated" in counts["discipline"]
+
+
+def test_candidates_are_active_people_outside_the_report(session, world):
+    newcomer = make_person(session, "Newcomer Ngozi", affiliation="Lagos Business School")
+    gone = make_person(session, "Newcomer Gone")
+    gone.active = False
+    session.add(gone)
+    session.commit()
+    found = teams.candidates(session, world.report.id, text="newcomer")
+    assert [p.name for p in found] == ["Newcomer Ngozi"]
+    assert teams.candidates(session, world.report.id, text="LAGOS")[0].id == newcomer.id
+    everyone = {p.id for p in teams.candidates(session, world.report.id, limit=100)}
+    assert world.la.id not in everyone and world.outsider.id in everyone
+    assert world.council[0].id in everyone  # workspace roles are not roles in the report
+    assert teams.candidates(session, world.report.id, text="CLA") == []

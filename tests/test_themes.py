@@ -151,3 +151,15 @@ def test_every_problem_is_listed_at_once(tmp_path: Path, theme_data: dict) -> No
     assert "2 problem(s)" in info.value.message
     assert "'ghost'" in info.value.message
     assert "has no name" in info.value.message
+
+
+def test_interlinkage_dot_draws_clusters_themes_and_links(session: Session) -> None:
+    themes.seed_themes(session)
+    dot = themes.interlinkage_dot(session, highlight="living-wages")
+    assert dot.startswith("graph themes {") and dot.rstrip().endswith("}")
+    assert dot.count("subgraph cluster_") == 6
+    for theme in themes.list_themes(session):
+        assert f'"{theme.code}" [label="' in dot
+    assert dot.count(" -- ") == count(session, ThemeLink)
+    assert 'fillcolor="#dbe9ff"' in dot.split('"living-wages" [label=')[1].split("\n")[0]
+    assert dot.count("fillcolor") == 1

@@ -336,3 +336,16 @@ def positions_matrix(
     )
     cells = {(p.item_id, p.actor_id): p for p in positions}
     return actors, items, cells
+
+
+def classification_counts(session: Session, *, report_id: int) -> dict[Classification, int]:
+    """Count a report's consensus items of each classification (every classification present)."""
+    counts = {c: 0 for c in Classification}
+    rows = session.exec(
+        select(ConsensusItem.classification, func.count())
+        .where(ConsensusItem.report_id == report_id)
+        .group_by(col(ConsensusItem.classification))
+    ).all()
+    for classification, count in rows:
+        counts[Classification(classification)] = int(count)
+    return counts

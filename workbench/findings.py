@@ -250,3 +250,19 @@ def finding_sources(session: Session, finding_id: int) -> list[Source]:
             .order_by(col(Source.key))
         ).all()
     )
+
+
+def sources_by_finding(session: Session, finding_ids: list[int]) -> dict[int, list[Source]]:
+    """Return the sources each of these findings rests on, by citation key, in one query."""
+    linked: dict[int, list[Source]] = {int(i): [] for i in finding_ids}
+    if not linked:
+        return linked
+    rows = session.exec(
+        select(FindingSource.finding_id, Source)
+        .join(Source, col(Source.id) == col(FindingSource.source_id))
+        .where(col(FindingSource.finding_id).in_(list(linked)))
+        .order_by(col(Source.key))
+    ).all()
+    for finding_id, source in rows:
+        linked[finding_id].append(source)
+    return linked

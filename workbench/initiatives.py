@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import pydantic
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from workbench import audit
 from workbench.errors import NotFound, ValidationError
@@ -22,6 +22,8 @@ from workbench.models import (
     InitiativeCreate,
     InitiativeStatus,
     Person,
+    Recommendation,
+    RecommendationInitiative,
     Report,
 )
 from workbench.permissions import Action, require
@@ -189,3 +191,35 @@ def list_initiatives(
     if status is not None:
         query = query.where(Initiative.review_status == InitiativeStatus(status))
     return list(session.exec(query.order_by(col(Initiative.name), col(Initiative.id))).all())
+
+
+def status_counts(session: Session, *, report_id: int) -> dict[InitiativeStatus, int]:
+    """Count a report's initiatives in each review status (every status present)."""
+    counts = {s: 0 for s in InitiativeStatus}
+    rows = session.exec(
+        select(Initiative.review_status, func.count())
+        .where(Initiative.report_id == report_id)
+        .group_by(col(Initiative.review_status))
+    ).all()
+    for status, count in rows:
+        counts[InitiativeStatus(status)] = int(count)
+    return counts
+
+
+def recommendations_using(session: Session, initiative_ids: list[int]) -> dict[int, list[str]]:
+    """Return the codes of the recommendations whose toolkit holds each of these initiatives."""
+    using: dict[int, list[str]] = {int(i): [] for i in initiative_ids}
+    if not using:
+        return using
+    rows = session.exec(
+        select(RecommendationInitiative.initiative_id, Recommendation.code)
+        .join(
+            Recommendation,
+            col(Recommendation.id) == col(RecommendationInitiative.recommendation_id),
+        )
+        .where(col(RecommendationInitiative.initiative_id).in_(list(using)))
+        .order_by(col(Recommendation.code))
+    ).all()
+    for initiative_id, code in rows:
+        using[initiative_id].append(code)
+    return using

@@ -8,10 +8,11 @@ only as reviewers' names may have none and cannot sign in.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func, or_, select
 
 from workbench import audit
 from workbench.errors import NotFound, ValidationError
@@ -184,3 +185,59 @@ def list_people_with_roles(session: Session) -> list[dict]:
         }
         for p in people
     ]
+
+
+@dataclass
+class PersonRow:
+    """A person as the Secretariat's people list shows them: the record and every role held."""
+
+    person: Person
+    roles: list[tuple[str, Role]] = field(default_factory=list)
+
+    def roles_text(self) -> str:
+        """Return the roles as words, e.g. 'Council member; Lead Author (living-wages)'."""
+        return "; ".join(
+            f"{role.label} ({slug})" if slug else role.label for slug, role in self.roles
+        )
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+def search_people(
+    session: Session, text: str = "", *, limit: int = 50, offset: int = 0
+) -> tuple[list[PersonRow], int]:
+    """Return one page of people whose name, email or affiliation contains ``text``, and the total.
+
+    Matching ignores case; people come in order of name. Filtering, counting and
+    paging happen in SQL, so the list stays quick with thousands of people.
+    """
+    query = select(Person)
+    text = (text or "").strip()
+    if text:
+        pattern = _like(text)
+        query = query.where(
+            or_(
+                func.lower(col(Person.name)).like(pattern, escape="\\"),
+                func.lower(col(Person.email)).like(pattern, escape="\\"),
+                func.lower(col(Person.affiliation)).like(pattern, escape="\\"),
+            )
+        )
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    found = session.exec(
+        query.order_by(col(Person.name), col(Person.id)).limit(limit).offset(offset)
+    ).all()
+    rows = {p.id: PersonRow(person=p) for p in found}
+    if rows:
+        for person_id, role, slug in session.exec(
+            select(Membership.person_id, Membership.role, Report.slug)
+            .join(Report, col(Membership.report_id) == col(Report.id), isouter=True)
+            .where(col(Membership.person_id).in_(list(rows)))
+        ).all():
+            rows[person_id].roles.append((slug or "", Role(role)))
+        order = list(Role)
+        for row in rows.values():
+            row.roles.sort(key=lambda r: (r[0], order.index(r[1])))
+    return list(rows.values()), int(total)

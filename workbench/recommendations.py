@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import pydantic
@@ -287,10 +288,22 @@ def list_recommendations(
     )
 
 
-def roadmap(session: Session, *, report_id: int) -> dict[Horizon, list[Recommendation]]:
-    """Return a report's recommendations grouped by horizon, from immediate to long term."""
+def roadmap(
+    session: Session,
+    *,
+    report_id: int,
+    addressee: ActorType | None = None,
+    scale: Scale | None = None,
+    horizon: Horizon | None = None,
+) -> dict[Horizon, list[Recommendation]]:
+    """Return a report's recommendations grouped by horizon, from immediate to long term.
+
+    The filters are those of :func:`list_recommendations`; every horizon is present.
+    """
     steps: dict[Horizon, list[Recommendation]] = {h: [] for h in Horizon}
-    for recommendation in list_recommendations(session, report_id=report_id):
+    for recommendation in list_recommendations(
+        session, report_id=report_id, addressee=addressee, scale=scale, horizon=horizon
+    ):
         steps[Horizon(recommendation.horizon)].append(recommendation)
     return steps
 
@@ -320,3 +333,36 @@ def linked_initiatives(session: Session, recommendation_id: int) -> list[Initiat
             .order_by(col(Initiative.name))
         ).all()
     )
+
+
+@dataclass
+class Links:
+    """What a recommendation rests on (findings, by code) and its toolkit (initiatives, by name)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    initiatives: list[Initiative] = field(default_factory=list)
+
+
+def links_by_recommendation(session: Session, recommendation_ids: list[int]) -> dict[int, Links]:
+    """Return the linked findings and initiatives of each of these recommendations (two queries)."""
+    links = {int(i): Links() for i in recommendation_ids}
+    if not links:
+        return links
+    wanted = list(links)
+    finding_rows = session.exec(
+        select(RecommendationFinding.recommendation_id, Finding)
+        .join(Finding, col(Finding.id) == col(RecommendationFinding.finding_id))
+        .where(col(RecommendationFinding.recommendation_id).in_(wanted))
+        .order_by(col(Finding.code))
+    ).all()
+    for recommendation_id, finding in finding_rows:
+        links[recommendation_id].findings.append(finding)
+    initiative_rows = session.exec(
+        select(RecommendationInitiative.recommendation_id, Initiative)
+        .join(Initiative, col(Initiative.id) == col(RecommendationInitiative.initiative_id))
+        .where(col(RecommendationInitiative.recommendation_id).in_(wanted))
+        .order_by(col(Initiative.name))
+    ).all()
+    for recommendation_id, initiative in initiative_rows:
+        links[recommendation_id].initiatives.append(initiative)
+    return links

@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import Date
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from workbench import audit
@@ -42,6 +44,7 @@ from workbench.models import (
     Role,
     RoundStatus,
     Section,
+    SectionRevision,
     SectionStatus,
     Stage,
     Theme,
@@ -362,3 +365,53 @@ def reports_for(session: Session, person: Person) -> list[Report]:
     return list(
         session.exec(select(Report).where(col(Report.id).in_(ids)).order_by(col(Report.slug))).all()
     )
+
+
+@dataclass
+class DayProgress:
+    """What happened to a report's text on one day: revisions saved, words gained, totals so far."""
+
+    day: date
+    revisions: int
+    words_added: int
+    total_revisions: int
+    total_words: int
+
+
+def progress_over_time(session: Session, report_id: int) -> list[DayProgress]:
+    """Return, day by day, the revisions saved in a report and its running word count.
+
+    One aggregate query: each revision adds its words minus its parent's, so the
+    running sum is the report's word count at the end of each day (UTC).
+    """
+    parent = aliased(SectionRevision)
+    day = func.date(col(SectionRevision.created_at), type_=Date)
+    rows = session.exec(
+        select(
+            day,
+            func.count(col(SectionRevision.id)),
+            func.sum(col(SectionRevision.words) - func.coalesce(col(parent.words), 0)),
+        )
+        .join(Section, col(Section.id) == col(SectionRevision.section_id))
+        .join(parent, col(parent.id) == col(SectionRevision.parent_id), isouter=True)
+        .where(Section.report_id == report_id)
+        .group_by(day)
+        .order_by(day)
+    ).all()
+    result: list[DayProgress] = []
+    total_revisions = total_words = 0
+    for when, count, added in rows:
+        if isinstance(when, str):  # SQLite hands back text when the type is lost
+            when = date.fromisoformat(when[:10])
+        total_revisions += int(count)
+        total_words += int(added or 0)
+        result.append(
+            DayProgress(
+                day=when,
+                revisions=int(count),
+                words_added=int(added or 0),
+                total_revisions=total_revisions,
+                total_words=total_words,
+            )
+        )
+    return result

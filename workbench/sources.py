@@ -385,6 +385,15 @@ def sources_by_keys(session: Session, report_id: int, keys: Iterable[str]) -> di
     return {s.key: s for s in rows}
 
 
+def keys_by_id(session: Session, source_ids: Iterable[int]) -> dict[int, str]:
+    """Return the citation key of each of these sources, by id, in one query."""
+    wanted = sorted({int(i) for i in source_ids if i is not None})
+    if not wanted:
+        return {}
+    rows = session.exec(select(Source.id, Source.key).where(col(Source.id).in_(wanted))).all()
+    return {source_id: key for source_id, key in rows}
+
+
 def _like(text: str) -> str:
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -439,6 +448,118 @@ def search_sources(
         .limit(limit)
     ).all()
     return list(page), int(total)
+
+
+@dataclass
+class SourceFacets:
+    """The values a report's library holds, for filter choices: languages, regions, years."""
+
+    languages: list[str]
+    regions: list[str]
+    year_min: int | None
+    year_max: int | None
+
+
+def source_facets(session: Session, *, report_id: int) -> SourceFacets:
+    """Return the distinct languages and regions of a report's library and its range of years."""
+    languages = session.exec(
+        select(Source.language)
+        .where(Source.report_id == report_id, Source.language != "")
+        .distinct()
+        .order_by(col(Source.language))
+    ).all()
+    regions = session.exec(
+        select(Source.region)
+        .where(Source.report_id == report_id, Source.region != "")
+        .distinct()
+        .order_by(col(Source.region))
+    ).all()
+    year_min, year_max = session.exec(
+        select(func.min(Source.year), func.max(Source.year)).where(Source.report_id == report_id)
+    ).one()
+    return SourceFacets(
+        languages=list(languages), regions=list(regions), year_min=year_min, year_max=year_max
+    )
+
+
+@dataclass
+class SourceUsage:
+    """What relies on a source: the sections citing it, the findings it supports, positions."""
+
+    sections: list[str]
+    findings: list[str]
+    positions: int
+
+
+def source_usage(session: Session, source_id: int) -> SourceUsage:
+    """Return the section codes citing a source, the finding codes it supports, its positions."""
+    findings = session.exec(
+        select(Finding.code)
+        .join(FindingSource, col(FindingSource.finding_id) == col(Finding.id))
+        .where(FindingSource.source_id == source_id)
+        .order_by(col(Finding.code))
+    ).all()
+    positions = session.exec(
+        select(func.count()).select_from(Position).where(Position.source_id == source_id)
+    ).one()
+    return SourceUsage(
+        sections=_citing_sections(session, source_id),
+        findings=list(findings),
+        positions=int(positions),
+    )
+
+
+def csl_names(authors: str) -> list[dict[str, str]]:
+    """Return CSL names for authors written 'Family, Given; Family, Given' or one per line.
+
+    A name without a comma is an organisation (a CSL ``literal``).
+    """
+    names = []
+    for part in authors.replace("\n", ";").split(";"):
+        text = normalise_space(part)
+        if not text:
+            continue
+        if "," in text:
+            family, _, given = (normalise_space(p) for p in text.partition(","))
+            name = {"family": family or given}
+            if family and given:
+                name["given"] = given
+            names.append(name)
+        else:
+            names.append({"literal": text})
+    return names
+
+
+def record_from_fields(
+    *,
+    kind: SourceKind | str,
+    title: str,
+    authors: str = "",
+    year: int | None = None,
+    container: str = "",
+    doi: str = "",
+    url: str = "",
+) -> dict[str, Any]:
+    """Return a CSL-JSON record built from the fields of a form (the key is set on saving)."""
+    kind = _enum(SourceKind, kind, "kind of source")
+    record: dict[str, Any] = {
+        "type": CSL_TYPE_BY_KIND[kind],
+        "title": normalise_space(title or ""),
+    }
+    names = csl_names(authors or "")
+    if names:
+        record["author"] = names
+    if year is not None:
+        record["issued"] = {"date-parts": [[int(year)]]}
+    if normalise_space(container or ""):
+        record["container-title" if kind is SourceKind.peer_reviewed else "publisher"] = (
+            normalise_space(container)
+        )
+    if (doi or "").strip():
+        record["DOI"] = doi.strip()
+    if (url or "").strip():
+        record["URL"] = url.strip()
+    return record
 
 
 def csl_records(session: Session, report_id: int) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, or_, select
 
 from workbench import audit
 from workbench.errors import NotFound, ValidationError
@@ -222,3 +222,26 @@ def team_warnings(session: Session, report: Report) -> list[str]:
             + "."
         )
     return warnings
+
+
+def candidates(
+    session: Session, report_id: int, *, text: str = "", limit: int = 20
+) -> list[Person]:
+    """Return active people with no role in a report yet, whose name, email or affiliation match."""
+    in_report = select(Membership.person_id).where(Membership.report_id == report_id)
+    query = select(Person).where(
+        Person.active == True,  # noqa: E712
+        col(Person.id).not_in(in_report),
+    )
+    text = (text or "").strip().lower()
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        query = query.where(
+            or_(
+                func.lower(col(Person.name)).like(pattern, escape="\\"),
+                func.lower(col(Person.email)).like(pattern, escape="\\"),
+                func.lower(col(Person.affiliation)).like(pattern, escape="\\"),
+            )
+        )
+    return list(session.exec(query.order_by(col(Person.name), col(Person.id)).limit(limit)).all())

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -244,3 +245,39 @@ def theme_links(session: Session) -> list[tuple[Theme, Theme, str]]:
         for link in session.exec(select(ThemeLink)).all()
     ]
     return sorted(pairs, key=lambda p: (p[0].position, p[1].position))
+
+
+def _dot_text(value: str, *, wrap: int = 0) -> str:
+    text = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return "\\n".join(textwrap.wrap(text, wrap)) if wrap else text
+
+
+def interlinkage_dot(session: Session, *, highlight: str | None = None) -> str:
+    """Return the themes, grouped by cluster, and their interlinkages as a Graphviz DOT graph.
+
+    ``highlight`` names a theme code to draw filled (say, the theme of the report at hand).
+    """
+    themes = list_themes(session)
+    lines = [
+        "graph themes {",
+        '  graph [rankdir=LR, fontname="Helvetica", fontsize=12, nodesep=0.25, ranksep=0.6];',
+        '  node [shape=box, style="rounded", fontname="Helvetica", fontsize=12];',
+        '  edge [color="#7a869a"];',
+    ]
+    clusters: dict[str, list[Theme]] = {}
+    for theme in themes:
+        clusters.setdefault(theme.cluster, []).append(theme)
+    for index, (cluster, members) in enumerate(clusters.items()):
+        lines.append(f"  subgraph cluster_{index} {{")
+        lines.append(f'    label="{_dot_text(cluster)}"; style="rounded,dashed"; color="#9aa5b1";')
+        for theme in members:
+            style = ""
+            if theme.code == highlight:
+                style = ', style="rounded,filled", fillcolor="#dbe9ff"'
+            label = _dot_text(theme.name, wrap=26)
+            lines.append(f'    "{theme.code}" [label="{label}"{style}];')
+        lines.append("  }")
+    for a, b, note in theme_links(session):
+        lines.append(f'  "{a.code}" -- "{b.code}" [tooltip="{_dot_text(note)}"];')
+    lines.append("}")
+    return "\n".join(lines)

@@ -1,0 +1,471 @@
+"""Admin: the Secretariat's desk for people, reports, themes, backups and the audit trail.
+
+- **People**: search and page through everyone the workspace knows, add a person
+  (with workspace roles such as Council member), reset a password, deactivate or
+  reactivate an account.
+- **Reports**: every report with its progress; create a new one (the Panel's
+  6–18 month horizon is checked and warned about, never blocked).
+- **Themes**: the 14 transversal themes by cluster and their interlinkages.
+- **Backup**: write every table to one file and download it.
+- **Audit**: who did what, newest first.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+import ui
+from workbench import audit, backup, people, reports, themes
+from workbench.governance import add_months
+from workbench.models import Person, PersonCreate, ReportCreate, Role, utcnow
+from workbench.permissions import Action
+
+PAGE_SIZE = 25
+WORKSPACE_ROLES = [role for role in Role if role.workspace_wide]
+LANGUAGES = {
+    "en": "English",
+    "fr": "French",
+    "es": "Spanish",
+    "ar": "Arabic",
+    "zh": "Chinese",
+    "ru": "Russian",
+    "pt": "Portuguese",
+    "de": "German",
+    "hi": "Hindi",
+    "sw": "Swahili",
+    "ja": "Japanese",
+    "id": "Indonesian",
+}
+REPORT_WARNINGS = "admin_report_warnings"
+
+
+# --------------------------------------------------------------------------- people
+
+
+def people_tab(s: Session, actor: Person) -> None:
+    """List people (searched and paged in SQL) and let the Secretariat manage their accounts."""
+    with st.expander("Add a person"):
+        add_person_form(s, actor)
+    left, right = st.columns([3, 1])
+    search = left.text_input(
+        "Search people by name, email or affiliation",
+        key="admin_people_search",
+        placeholder="e.g. Diallo, @demo.ipsp.example, University of Ghana",
+    )
+    _, total = people.search_people(s, search, limit=0)
+    with right:
+        offset = ui.pager(
+            total, key=f"admin_people_page_{search.strip().lower()}", page_size=PAGE_SIZE
+        )
+    rows, total = people.search_people(s, search, limit=PAGE_SIZE, offset=offset)
+    if not rows:
+        st.info(
+            "Nobody matches that search. Check the spelling, or add the person above."
+            if search.strip()
+            else "The workspace has no people yet: add the first with 'Add a person' above."
+        )
+    else:
+        st.caption(f"Showing {offset + 1}–{offset + len(rows)} of {total} people.")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Name": row.person.name,
+                        "Email": row.person.email,
+                        "Affiliation": row.person.affiliation,
+                        "Roles": row.roles_text() or "no role yet",
+                        "Account": (
+                            ("active" if row.person.password_hash else "no password")
+                            if row.person.active
+                            else "deactivated"
+                        ),
+                    }
+                    for row in rows
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Affiliation": st.column_config.TextColumn(width="medium"),
+                "Roles": st.column_config.TextColumn(width="large"),
+            },
+        )
+        manage_person(s, actor, {row.person.id: row.person for row in rows})
+
+
+def manage_person(s: Session, actor: Person, shown: dict[int, Person]) -> None:
+    """Reset a password, or deactivate or reactivate an account, of someone on this page."""
+    with st.container(border=True):
+        st.markdown("**Manage an account** (someone on this page)")
+        person_id = st.selectbox(
+            "Person",
+            list(shown),
+            format_func=lambda pid: f"{shown[pid].name} <{shown[pid].email}>",
+            key="admin_person",
+        )
+        person = shown[person_id]
+        left, right = st.columns(2)
+        with left:
+            password = st.text_input(
+                f"New password for {person.name}",
+                type="password",
+                key=f"admin_password_{person_id}",
+                help=f"At least {people.MIN_PASSWORD_LENGTH} characters. Tell the person "
+                "through a safe channel.",
+            )
+            if st.button("Set the new password", key="admin_set_password") and ui.run_action(
+                lambda: (
+                    people.set_password(session=s, actor=actor, person=person, password=password)
+                    or True
+                ),
+                success=f"The password of {person.name} was changed.",
+            ):
+                st.rerun()
+        with right:
+            if person.id == actor.id:
+                st.caption("You cannot deactivate your own account.")
+            elif person.active:
+                st.caption(
+                    "A deactivated account cannot sign in; its work and history stay in place."
+                )
+                if st.button(f"Deactivate {person.name}", key="admin_deactivate") and (
+                    ui.run_action(
+                        lambda: people.update_person(
+                            session=s, actor=actor, person=person, active=False
+                        ),
+                        success=f"{person.name} can no longer sign in.",
+                    )
+                ):
+                    st.rerun()
+            else:
+                st.caption(f"{person.name}'s account is deactivated.")
+                if st.button(f"Reactivate {person.name}", key="admin_reactivate") and (
+                    ui.run_action(
+                        lambda: people.update_person(
+                            session=s, actor=actor, person=person, active=True
+                        ),
+                        success=f"{person.name} can sign in again.",
+                    )
+                ):
+                    st.rerun()
+
+
+def add_person_form(s: Session, actor: Person) -> None:
+    """Show the form that adds a person, optionally with workspace-wide roles."""
+    with st.form("admin_add_person"):
+        left, right = st.columns(2)
+        name = left.text_input("Name", max_chars=200, key="new_person_name")
+        email = right.text_input("Email", max_chars=320, key="new_person_email")
+        affiliation = left.text_input("Affiliation", max_chars=300, key="new_person_affiliation")
+        country = right.text_input("Country", max_chars=80, key="new_person_country")
+        region = left.text_input(
+            "Region", max_chars=80, key="new_person_region", placeholder="e.g. Africa"
+        )
+        sector = right.text_input(
+            "Sector", max_chars=80, key="new_person_sector", placeholder="e.g. academia"
+        )
+        discipline = left.text_input("Discipline", max_chars=120, key="new_person_discipline")
+        gender = right.text_input("Gender", max_chars=40, key="new_person_gender")
+        password = left.text_input(
+            "Password (optional)",
+            type="password",
+            key="new_person_password",
+            help="Leave empty for someone who does not sign in (say, a reviewer named in an "
+            "imported comment table); you can set one later.",
+        )
+        roles = right.multiselect(
+            "Workspace roles",
+            WORKSPACE_ROLES,
+            format_func=ui.label,
+            key="new_person_roles",
+            help="Roles in one report (author, reviewer…) are given on that report's Team page.",
+        )
+        if st.form_submit_button("Add the person", type="primary") and ui.run_action(
+            lambda: people.create_person(
+                session=s,
+                actor=actor,
+                data=PersonCreate(
+                    name=name,
+                    email=email,
+                    affiliation=affiliation.strip(),
+                    country=country.strip(),
+                    region=region.strip(),
+                    sector=sector.strip(),
+                    discipline=discipline.strip(),
+                    gender=gender.strip(),
+                    password=password or None,
+                ),
+                roles=roles,
+            ),
+            success=f"Added {name.strip()}.",
+        ):
+            st.rerun()
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def reports_tab(s: Session, actor: Person) -> None:
+    """List every report with its progress, and create a new one."""
+    for warning in st.session_state.pop(REPORT_WARNINGS, []):
+        st.warning(warning)
+    progress = reports.list_reports(s)
+    with st.expander("Create a report", expanded=not progress):
+        create_report_form(s, actor)
+    if not progress:
+        st.info("There are no reports yet: create the first one with 'Create a report' above.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Report": p.title,
+                    "Stage": p.stage.label,
+                    "Due": p.due_date,
+                    "Accepted": p.accepted_share,
+                    "Sections": p.sections,
+                    "Words": f"{p.words:,} of {p.word_target:,}",
+                    "Overdue": p.overdue,
+                    "Open comments": p.open_comments,
+                    "Authors": p.authors,
+                    "Start": p.start_date,
+                    "Slug": p.slug,
+                }
+                for p in progress
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Report": st.column_config.TextColumn(width="medium"),
+            "Start": st.column_config.DateColumn(format="D MMM YYYY"),
+            "Due": st.column_config.DateColumn(format="D MMM YYYY"),
+            "Accepted": st.column_config.ProgressColumn(
+                "Sections accepted", min_value=0.0, max_value=1.0, format="percent"
+            ),
+            "Words": st.column_config.TextColumn("Words (of target)"),
+            "Overdue": st.column_config.NumberColumn("Overdue sections"),
+            "Open comments": st.column_config.NumberColumn("Open review comments"),
+            "Authors": st.column_config.NumberColumn(help="CLAs and Lead Authors."),
+        },
+    )
+
+
+def create_report_form(s: Session, actor: Person) -> None:
+    """Show the form that creates a report at the scoping stage."""
+    theme_list = themes.list_themes(s)
+    names = {t.id: f"{t.name} ({t.cluster})" for t in theme_list}
+    today = utcnow().date()
+    with st.form("admin_create_report"):
+        left, right = st.columns([1, 2])
+        slug = left.text_input(
+            "Slug (short name in addresses)",
+            max_chars=80,
+            placeholder="e.g. care-work",
+            key="new_report_slug",
+            help="Lower-case letters, digits and hyphens.",
+        )
+        title = right.text_input("Title", max_chars=300, key="new_report_title")
+        theme_id = st.selectbox(
+            "Theme",
+            [None, *names],
+            format_func=lambda tid: "— no theme —" if tid is None else names[tid],
+            key="new_report_theme",
+        )
+        left, right = st.columns(2)
+        start = left.date_input("Start date", value=today, key="new_report_start")
+        due = right.date_input(
+            "Due date",
+            value=add_months(today, 12),
+            key="new_report_due",
+            help="The Panel plans reports over 6–18 months.",
+        )
+        languages = st.multiselect(
+            "Languages of publication (English is always included)",
+            list(LANGUAGES),
+            default=["en"],
+            format_func=lambda code: f"{LANGUAGES[code]} ({code})",
+            key="new_report_languages",
+            max_selections=10,
+        )
+        summary = st.text_area("Summary (optional, Markdown)", key="new_report_summary")
+        if st.form_submit_button("Create the report", type="primary"):
+            created = ui.run_action(
+                lambda: reports.create_report(
+                    session=s,
+                    actor=actor,
+                    data=ReportCreate(
+                        slug=slug.strip(),
+                        title=title,
+                        theme_id=theme_id,
+                        start_date=start,
+                        due_date=due,
+                        languages=languages,
+                        summary=summary,
+                    ),
+                ),
+                success=f"Created the report '{title.strip()}' at the scoping stage. Next: choose "
+                "it in the sidebar and add its CLAs on the Team page.",
+            )
+            if created is not None:
+                st.session_state[REPORT_WARNINGS] = created[1]
+                st.rerun()
+
+
+# --------------------------------------------------------------------------- themes
+
+
+def themes_tab(s: Session) -> None:
+    """Show the themes by cluster and their interlinkages as a graph and a table."""
+    theme_list = themes.list_themes(s)
+    if not theme_list:
+        st.info("No themes yet. Run `workbench init` to load the Panel's 14 themes.")
+        return
+    st.caption(
+        f"{len(theme_list)} transversal themes in "
+        f"{len({t.cluster for t in theme_list})} clusters; lines show interlinkages."
+    )
+    st.graphviz_chart(themes.interlinkage_dot(s), width="stretch")
+    links = themes.theme_links(s)
+    st.markdown("**Interlinkages**")
+    if links:
+        st.table(
+            pd.DataFrame(
+                [{"Theme": a.name, "Linked theme": b.name, "Why": note} for a, b, note in links]
+            ),
+            hide_index=True,
+            border="horizontal",
+        )
+    else:
+        st.caption("No interlinkages recorded.")
+    with st.expander("The themes, cluster by cluster"):
+        cluster = None
+        for theme in theme_list:
+            if theme.cluster != cluster:
+                cluster = theme.cluster
+                st.markdown(f"**{cluster}**")
+            st.markdown(f"- *{theme.name}* — {theme.description}")
+
+
+# --------------------------------------------------------------------------- backup
+
+
+def backup_tab(s: Session, actor: Person) -> None:
+    """Write a backup of every table and offer it for download."""
+    st.markdown(
+        "A backup holds every table of the workspace in one file. Keep it somewhere safe: "
+        "`workbench restore` rebuilds the workspace from it on SQLite or PostgreSQL."
+    )
+    if not st.button("Write a backup now", type="primary", key="admin_backup"):
+        return
+    with st.status("Writing the backup…", expanded=True) as status:
+        with tempfile.TemporaryDirectory() as folder:
+            name = f"workbench-backup-{datetime.now():%Y%m%d-%H%M}.zip"
+            path = Path(folder) / name
+            counts = ui.run_action(lambda: backup.write_backup(session=s, actor=actor, path=path))
+            if counts is None:
+                status.update(label="The backup failed.", state="error")
+                return
+            data = path.read_bytes()
+        status.update(
+            label=f"Backup written: {sum(counts.values()):,} rows in {len(counts)} tables "
+            f"({len(data) / 1_048_576:.1f} MB).",
+            state="complete",
+        )
+    st.download_button(
+        "Download the backup",
+        data=data,
+        file_name=name,
+        mime="application/zip",
+        key="admin_backup_download",
+        on_click="ignore",
+        type="primary",
+    )
+    st.dataframe(
+        pd.DataFrame([{"Table": table, "Rows": rows} for table, rows in counts.items()]),
+        hide_index=True,
+        width=480,
+    )
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def audit_tab(s: Session) -> None:
+    """Show the audit trail, newest first, a page at a time, optionally for one report."""
+    progress = reports.list_reports(s)
+    titles = {p.id: p.title for p in progress}
+    slugs = {p.id: p.slug for p in progress}
+    left, right = st.columns([3, 1])
+    report_id = left.selectbox(
+        "Events of",
+        [None, *titles],
+        format_func=lambda rid: "the whole workspace" if rid is None else titles[rid],
+        key="admin_audit_report",
+    )
+    page = right.number_input(
+        "Page (newest first)", min_value=1, value=1, step=1, key=f"admin_audit_page_{report_id}"
+    )
+    offset = (int(page) - 1) * PAGE_SIZE
+    # audit.events has no offset: read up to this page (one row more, to know if there are older).
+    window = audit.events(s, report_id=report_id, limit=offset + PAGE_SIZE + 1)
+    events = window[offset : offset + PAGE_SIZE]
+    if not events:
+        st.info("No audit events on this page." if page > 1 else "No audit events yet.")
+        return
+    names = ui.people_names(s, [e.person_id for e in events])
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "When (UTC)": event.at,
+                    "Who": names.get(event.person_id, "the system")
+                    if event.person_id is not None
+                    else "the system",
+                    "Action": event.action.replace("_", " "),
+                    "Record": f"{event.entity} #{event.entity_id}"
+                    if event.entity_id is not None
+                    else event.entity,
+                    "Report": slugs.get(event.report_id, ""),
+                    "Details": json.dumps(event.detail, ensure_ascii=False) if event.detail else "",
+                }
+                for event in events
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")},
+    )
+    more = len(window) > offset + PAGE_SIZE
+    st.caption(
+        f"Events {offset + 1}–{offset + len(events)}."
+        + (" Go to the next page for older ones." if more else " These are the oldest.")
+    )
+
+
+with ui.session() as s:
+    ctx = ui.page_context(s, need_report=False)
+    st.title("Admin")
+    ui.require(ctx, s, Action.manage_people)
+    ui.flash()
+    st.caption("The Secretariat's desk: people, reports, themes, backups and the audit trail.")
+    tab_people, tab_reports, tab_themes, tab_backup, tab_audit = st.tabs(
+        ["People", "Reports", "Themes", "Backup", "Audit"]
+    )
+    with tab_people:
+        people_tab(s, ctx.person)
+    with tab_reports:
+        reports_tab(s, ctx.person)
+    with tab_themes:
+        themes_tab(s)
+    with tab_backup:
+        backup_tab(s, ctx.person)
+    with tab_audit:
+        audit_tab(s)

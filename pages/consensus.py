@@ -1,0 +1,469 @@
+"""Consensus & disagreement: where actors stand on the report's statements, and false solutions.
+
+Everyone in the report may read it: the items grouped by classification, the
+matrix of actors' positions, and the register of false solutions with the
+reason each is false. CLAs and Lead Authors add items, actors and positions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+import ui
+from workbench import consensus, permissions, sections, sources
+from workbench.models import (
+    AUTHOR_ROLES,
+    Actor,
+    ActorType,
+    Classification,
+    ConsensusItem,
+    ConsensusItemCreate,
+    Position,
+    Stance,
+)
+from workbench.permissions import Action
+
+#: What each classification means, in the words a reader needs.
+MEANING: dict[Classification, str] = {
+    Classification.consensus: "Actors and the evidence agree.",
+    Classification.broad_agreement: "Most actors agree, some with reservations.",
+    Classification.disagreement: "Actors disagree; the report sets out each side.",
+    Classification.false_solution: (
+        "Often proposed, but the evidence shows it does not deliver what it promises."
+    ),
+    Classification.open_question: "The evidence does not settle it yet.",
+}
+PLURAL: dict[Classification, str] = {
+    Classification.consensus: "Consensus",
+    Classification.broad_agreement: "Broad agreement",
+    Classification.disagreement: "Disagreements",
+    Classification.false_solution: "False solutions",
+    Classification.open_question: "Open questions",
+}
+STANCE_COLOURS: dict[Stance, str] = {
+    Stance.support: "#2e7d32",
+    Stance.oppose: "#c62828",
+    Stance.conditional: "#f9a825",
+    Stance.divided: "#9e9e9e",
+}
+#: A symbol per stance, so the matrix reads without colour too.
+STANCE_MARKS: dict[Stance, str] = {
+    Stance.support: "✓",
+    Stance.oppose: "✗",
+    Stance.conditional: "~",
+    Stance.divided: "±",
+}
+#: The Streamlit colour each stance is written in.
+STANCE_TEXT: dict[Stance, str] = {
+    Stance.support: "green",
+    Stance.oppose: "red",
+    Stance.conditional: "orange",
+    Stance.divided: "gray",
+}
+
+
+def shorten(text: str, length: int = 60) -> str:
+    """Return text cut to ``length`` characters, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def reset_keys(*keys: str) -> None:
+    """Forget these widgets' values so they show their defaults on the next run."""
+    for key in keys:
+        st.session_state.pop(key, None)
+
+
+def positions_of(
+    item: ConsensusItem, actors: list[Actor], cells: dict[tuple[int, int], Position]
+) -> list[tuple[Actor, Position]]:
+    """Return the actors with a position on this item, and their positions."""
+    return [(a, cells[(item.id, a.id)]) for a in actors if (item.id, a.id) in cells]
+
+
+def show_item(
+    number: int,
+    item: ConsensusItem,
+    held: list[tuple[Actor, Position]],
+    source_keys: dict[int, str],
+) -> None:
+    """Show one item: its statement, why it is false (if so), a note, and actors' positions."""
+    with st.container(border=True):
+        st.markdown(f"**#{number}** {item.statement}")
+        if item.classification is Classification.false_solution:
+            st.markdown(f"**Why it is false:** {item.why_false}")
+        if item.note:
+            st.caption(item.note)
+        if not held:
+            st.caption("No actor's position recorded yet.")
+            return
+        tally = Counter(position.stance for _, position in held)
+        summary = ", ".join(
+            f":{STANCE_TEXT[stance]}[{tally[stance]} {stance.label.lower()}]"
+            for stance in Stance
+            if tally[stance]
+        )
+        with st.expander(f"Positions of {len(held)} actors — {summary}"):
+            lines = []
+            for actor, position in held:
+                source = source_keys.get(position.source_id)
+                cite = f" (source: `{source}`)" if source else ""
+                rationale = f": {position.rationale}" if position.rationale else ""
+                lines.append(
+                    f"- **{actor.name}** — :{STANCE_TEXT[position.stance]}-badge["
+                    f"{STANCE_MARKS[position.stance]} {position.stance.label}]{rationale}{cite}"
+                )
+            st.markdown("\n".join(lines))
+
+
+def matrix_chart(
+    items: list[ConsensusItem],
+    numbers: dict[int, int],
+    actors: list[Actor],
+    cells: dict[tuple[int, int], Position],
+) -> alt.LayerChart:
+    """Return the actors × items matrix as a heatmap coloured by stance.
+
+    Columns are the items by number (the statements are long; the full text is
+    in the tooltip and listed under the chart), rows the actors by name.
+    """
+    rows = []
+    for item in items:
+        for actor in actors:
+            position = cells.get((item.id, actor.id))
+            rows.append(
+                {
+                    "Item": f"#{numbers[item.id]}",
+                    "Statement": item.statement,
+                    "Classification": item.classification.label,
+                    "Actor": actor.name,
+                    "Stance": position.stance.label if position else "No position",
+                    "Mark": STANCE_MARKS[position.stance] if position else "",
+                    "Rationale": shorten((position.rationale if position else "") or "—", 160),
+                }
+            )
+    data = pd.DataFrame(rows)
+    stances = [s.label for s in Stance] + ["No position"]
+    colours = [STANCE_COLOURS[s] for s in Stance] + ["#eeeeee"]
+    x = alt.X(
+        "Item:N",
+        title="Items (see the list below the chart)",
+        sort=[f"#{numbers[i.id]}" for i in items],
+        axis=alt.Axis(orient="top", labelAngle=0, labelFontSize=12, titleFontWeight="normal"),
+    )
+    y = alt.Y(
+        "Actor:N",
+        title=None,
+        sort=[a.name for a in actors],
+        axis=alt.Axis(labelLimit=360, labelFontSize=12),
+    )
+    tooltip = [
+        alt.Tooltip("Actor:N"),
+        alt.Tooltip("Stance:N"),
+        alt.Tooltip("Item:N"),
+        alt.Tooltip("Statement:N"),
+        alt.Tooltip("Classification:N"),
+        alt.Tooltip("Rationale:N"),
+    ]
+    cells_layer = (
+        alt.Chart(data)
+        .mark_rect(stroke="white", strokeWidth=2)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "Stance:N",
+                scale=alt.Scale(domain=stances, range=colours),
+                legend=alt.Legend(title="Stance", orient="bottom"),
+            ),
+            tooltip=tooltip,
+        )
+    )
+    marks = (
+        alt.Chart(data)
+        .mark_text(fontSize=15, fontWeight="bold", color="white")
+        .encode(x=x, y=y, text="Mark:N", tooltip=tooltip)
+    )
+    return (cells_layer + marks).properties(height=alt.Step(32))
+
+
+# --------------------------------------------------------------------------- editing
+
+ITEM_KEYS = ("cs_statement", "cs_why_false", "cs_note", "cs_section")
+
+
+def add_item_form(s: Session, ctx: ui.PageContext) -> None:
+    """Show the form adding a consensus item; a false solution must say why it is false."""
+    section_names = {
+        sec.id: f"{sec.code} {sec.title}" for sec in sections.list_sections(s, ctx.report.id)
+    }
+    with st.form("cs_add_item"):
+        st.markdown("**Add an item**")
+        statement = st.text_area(
+            "Statement (required)",
+            key="cs_statement",
+            placeholder="A statement actors take positions on, e.g. 'Living wages should be "
+            "set by law.'",
+        )
+        left, right = st.columns(2)
+        classification = left.selectbox(
+            "Classification",
+            list(Classification),
+            format_func=lambda c: c.label,
+            key="cs_classification",
+        )
+        section_id = right.selectbox(
+            "Section that discusses it",
+            [None, *section_names],
+            format_func=lambda i: "No section" if i is None else section_names[i],
+            key="cs_section",
+        )
+        why_false = st.text_area(
+            "Why it is a false solution (required when classified as a false solution)",
+            key="cs_why_false",
+        )
+        note = st.text_area("Note (optional)", key="cs_note")
+        if st.form_submit_button("Add the item", type="primary"):
+            added = ui.run_action(
+                lambda: consensus.add_item(
+                    session=s,
+                    actor=ctx.person,
+                    report=ctx.report,
+                    data=ConsensusItemCreate(
+                        statement=statement,
+                        classification=classification,
+                        why_false=why_false,
+                        note=note,
+                        section_id=section_id,
+                    ),
+                ),
+                success=f"Added the item ({classification.label.lower()}).",
+            )
+            if added is not None:
+                reset_keys(*ITEM_KEYS)
+                st.rerun()
+
+
+def position_form(
+    s: Session,
+    ctx: ui.PageContext,
+    items: list[ConsensusItem],
+    numbers: dict[int, int],
+    cells: dict[tuple[int, int], Position],
+) -> None:
+    """Show the controls recording (or removing) an actor's position on an item."""
+    st.markdown("**Record where an actor stands**")
+    if not items:
+        st.caption("Add an item first: positions are taken on items.")
+        return
+    everyone = consensus.list_actors(s)
+    if not everyone:
+        st.caption("Add an actor first (below).")
+        return
+    by_item = {i.id: i for i in items}
+    by_actor = {a.id: a for a in everyone}
+    left, right = st.columns(2)
+    item_id = left.selectbox(
+        "Item",
+        list(by_item),
+        format_func=lambda i: f"#{numbers[i]} {shorten(by_item[i].statement, 70)}",
+        key="cs_pos_item",
+    )
+    actor_id = right.selectbox(
+        "Actor",
+        list(by_actor),
+        format_func=lambda i: f"{by_actor[i].name} ({by_actor[i].actor_type.label.lower()})",
+        key="cs_pos_actor",
+    )
+    right.caption("Actor not in the list? Add it under **Add an actor** below.")
+    current = cells.get((item_id, actor_id))
+    if current:
+        st.caption(
+            f"Recorded now: {current.stance.label.lower()}"
+            + (f" — {current.rationale}" if current.rationale else "")
+            + ". Saving replaces it."
+        )
+    else:
+        st.caption("No position recorded yet for this actor on this item.")
+    stance = st.radio(
+        "Stance",
+        list(Stance),
+        format_func=lambda x: f"{STANCE_MARKS[x]} {x.label}",
+        horizontal=True,
+        key="cs_pos_stance",
+    )
+    rationale = st.text_area(
+        "Rationale", key="cs_pos_rationale", help="What the actor says, and on what grounds."
+    )
+    source_key = st.text_input(
+        "Source documenting it (citation key, optional)",
+        key="cs_pos_source",
+        placeholder="e.g. ilo2024experts",
+    )
+    save, remove, _ = st.columns([1, 1, 3])
+    if save.button("Save the position", type="primary", key="cs_pos_save"):
+
+        def record() -> Position:
+            source_id = None
+            if source_key.strip():
+                source_id = sources.get_source_by_key(s, ctx.report.id, source_key.strip()).id
+            return consensus.set_position(
+                session=s,
+                actor=ctx.person,
+                item=by_item[item_id],
+                actor_id=actor_id,
+                stance=stance,
+                rationale=rationale,
+                source_id=source_id,
+            )
+
+        done = ui.run_action(
+            record,
+            success=f"Recorded: {by_actor[actor_id].name} — {stance.label.lower()} "
+            f"on item #{numbers[item_id]}.",
+        )
+        if done is not None:
+            reset_keys("cs_pos_rationale", "cs_pos_source")
+            st.rerun()
+    if current and remove.button("Remove this position", key="cs_pos_remove"):
+        done = ui.run_action(
+            lambda: (
+                consensus.remove_position(
+                    session=s, actor=ctx.person, item=by_item[item_id], actor_id=actor_id
+                )
+                or True
+            ),
+            success=f"Removed {by_actor[actor_id].name}'s position on item #{numbers[item_id]}.",
+        )
+        if done:
+            st.rerun()
+
+
+def add_actor_form(s: Session, ctx: ui.PageContext) -> None:
+    """Show the form adding an actor whose positions the report records."""
+    with st.expander("Add an actor"), st.form("cs_add_actor"):
+        name = st.text_input("Name (required)", key="cs_actor_name")
+        actor_type = st.selectbox(
+            "Kind of actor", list(ActorType), format_func=lambda t: t.label, key="cs_actor_type"
+        )
+        description = st.text_area("Description (optional)", key="cs_actor_description")
+        if st.form_submit_button("Add the actor"):
+            added = ui.run_action(
+                lambda: consensus.add_actor(
+                    session=s,
+                    actor=ctx.person,
+                    report=ctx.report,
+                    name=name,
+                    actor_type=actor_type,
+                    description=description,
+                ),
+                success=f"Added the actor '{name.strip()}'.",
+            )
+            if added is not None:
+                reset_keys("cs_actor_name", "cs_actor_description")
+                st.rerun()
+
+
+# --------------------------------------------------------------------------- the page
+
+with ui.session() as s:
+    ctx = ui.page_context(s)
+    ui.require(ctx, s, Action.read_report)
+    st.title("Consensus & disagreement")
+    st.caption(
+        f"{ctx.report.title} — the statements the report takes a view on, where actors "
+        "stand on them, and the false solutions it unmasks."
+    )
+    ui.flash()
+    can_edit = ui.allowed(ctx, s, Action.edit_content)
+    if ctx.has(*AUTHOR_ROLES) and not permissions.has_signed_current_code(s, ctx.person):
+        st.info(
+            "You can read everything here, but you must sign the Code of Ethics (on the Team "
+            "page) before you can add items or positions."
+        )
+    counts = consensus.classification_counts(s, report_id=ctx.report.id)
+    actors, items, cells = consensus.positions_matrix(s, report_id=ctx.report.id)
+    numbers = {item.id: n for n, item in enumerate(items, start=1)}
+    source_keys = sources.keys_by_id(s, [p.source_id for p in cells.values()])
+
+    for column, classification in zip(st.columns(len(Classification)), Classification, strict=True):
+        column.metric(PLURAL[classification], counts[classification], help=MEANING[classification])
+
+    names = ["By classification", "Actor positions", "False solutions"]
+    if can_edit:
+        names.append("Add or update")
+    tabs = dict(zip(names, st.tabs(names), strict=True))
+
+    with tabs["By classification"]:
+        if not items:
+            st.info(
+                "No items yet. Add the statements actors take positions on in the "
+                "**Add or update** tab."
+                if can_edit
+                else "No items yet: the CLAs and Lead Authors record them as the report develops."
+            )
+        for classification in Classification:
+            group = [i for i in items if i.classification is classification]
+            if not group:
+                continue
+            st.subheader(f"{PLURAL[classification]} ({len(group)})")
+            st.caption(MEANING[classification])
+            for item in group:
+                show_item(numbers[item.id], item, positions_of(item, actors, cells), source_keys)
+
+    with tabs["Actor positions"]:
+        if not cells:
+            st.info(
+                "No actor's position is recorded yet."
+                + (" Record them in the **Add or update** tab." if can_edit else "")
+            )
+        else:
+            st.markdown(
+                f"Where {len(actors)} actors stand on {len(items)} items. Point at a cell to "
+                "read the full statement and the actor's rationale."
+            )
+            st.altair_chart(
+                matrix_chart(items, numbers, actors, cells),
+                width="stretch",
+            )
+            st.caption(
+                "✓ support (green) · ✗ oppose (red) · ~ conditional (amber) · ± divided (grey) "
+                "· light grey: no position recorded."
+            )
+            st.markdown("**The items**")
+            st.markdown(
+                "\n".join(
+                    f"- **#{numbers[item.id]}** {item.statement} "
+                    f"*({item.classification.label.lower()})*"
+                    for item in items
+                )
+            )
+
+    with tabs["False solutions"]:
+        false = [i for i in items if i.classification is Classification.false_solution]
+        if not false:
+            st.info("The report has not unmasked any false solution yet.")
+        else:
+            st.markdown(
+                f"{len(false)} proposals the report shows do not deliver what they promise, "
+                "and why."
+            )
+            for item in false:
+                with st.container(border=True):
+                    st.markdown(f"**#{numbers[item.id]} {item.statement}**")
+                    st.markdown(f"**Why it is false:** {item.why_false}")
+                    if item.note:
+                        st.caption(item.note)
+
+    if can_edit:
+        with tabs["Add or update"]:
+            add_item_form(s, ctx)
+            st.divider()
+            position_form(s, ctx, items, numbers, cells)
+            st.divider()
+            add_actor_form(s, ctx)

@@ -1,0 +1,423 @@
+"""Outline & assignments: the CLAs build the report's outline and share out the work.
+
+The outline is grouped under the four synthesis questions (plus the front
+matter and cross-cutting parts). CLAs add sections, rename and re-brief them,
+move them up and down within their question, delete empty ones, and edit the
+lead author, due date, word target and status of many sections at once (saved
+all together, or not at all). A report without sections starts from the
+template of the four questions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+import ui
+from workbench import permissions, sections, teams
+from workbench.governance import SECTION_TRANSITIONS
+from workbench.models import (
+    Person,
+    Question,
+    Report,
+    Role,
+    Section,
+    SectionCreate,
+    SectionStatus,
+)
+from workbench.permissions import Action
+
+UNASSIGNED = "— unassigned —"
+EDITOR_VERSION = "outline_editor_version"
+SHORT_PART = {
+    Question.front: "Front",
+    Question.known: "Q1",
+    Question.desirable: "Q2",
+    Question.obstacles: "Q3",
+    Question.action: "Q4",
+    Question.cross_cutting: "Cross-cutting",
+}
+
+
+def as_date(value: Any) -> date | None:
+    """Return a cell of the date column as a date (None when empty)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.date()
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    return date.fromisoformat(text[:10]) if text else None
+
+
+def as_target(value: Any) -> int | None:
+    """Return a cell of the word-target column as a whole number (None when empty)."""
+    if value is None or pd.isna(value):
+        return None
+    return round(float(value))
+
+
+def author_labels(authors: list[tuple[int, str, str]]) -> dict[int, str]:
+    """Return person id → the label shown in pickers (the name, plus the email if names repeat)."""
+    names = [name for _, name, _ in authors]
+    return {
+        pid: (f"{name} ({email})" if names.count(name) > 1 else name)
+        for pid, name, email in authors
+    }
+
+
+def transitions_help() -> str:
+    """Return the legal status moves as one line of text."""
+    return "; ".join(
+        f"{status.label} → {', '.join(n.label for n in SectionStatus if n in nexts)}"
+        for status, nexts in SECTION_TRANSITIONS.items()
+    )
+
+
+def act(action: Callable[[], object], *, success: str) -> None:
+    """Run a write through ui.run_action and show the new state when it succeeded."""
+    if ui.run_action(lambda: action() or True, success=success):
+        st.rerun()
+
+
+def section_card(
+    s: Session,
+    actor: Person,
+    report: Report,
+    group: list[Section],
+    index: int,
+    labels: dict[int, str],
+    names: dict[int, str],
+    coauthors: dict[int, list[int]],
+) -> None:
+    """Show one section of the outline with move buttons, its edit form and deletion."""
+    sec = group[index]
+    text, up, down = st.columns([12, 1, 1])
+    co = ", ".join(labels.get(pid, "?") for pid in coauthors.get(sec.id, []))
+    due = f"due {sec.due_date:%d %b %Y}" if sec.due_date else "no due date"
+    target = f" of {sec.word_target:,}" if sec.word_target else ""
+    text.markdown(
+        f"**{sec.code} {sec.title}**  \n"
+        f"Lead: {names.get(sec.lead_author_id, UNASSIGNED)}"
+        + (f" · co-authors: {co}" if co else "")
+        + f" · {ui.label(sec.status)} · {due} · {sec.words:,}{target} words"
+    )
+    order = [g.id for g in group]
+    for column, step, arrow, word in ((up, -1, "↑", "up"), (down, 1, "↓", "down")):
+        other = index + step
+        if column.button(
+            arrow,
+            key=f"{word}_{sec.id}",
+            disabled=not 0 <= other < len(group),
+            help=f"Move {sec.code} {word}",
+        ):
+            order[index], order[other] = order[other], order[index]
+            act(
+                lambda: sections.reorder_sections(
+                    session=s,
+                    actor=actor,
+                    report=report,
+                    question=Question(sec.question),
+                    ordered_ids=order,
+                ),
+                success=f"Moved {sec.code} {word}.",
+            )
+    with st.expander(f"Edit {sec.code}: title, brief, part, co-authors"):
+        edit_form(s, actor, sec, labels, coauthors.get(sec.id, []))
+        if sec.head_revision_id is None:
+            sure = st.checkbox(
+                f"Yes, delete the empty section {sec.code}", key=f"confirm_delete_{sec.id}"
+            )
+            if st.button(
+                "Delete section",
+                key=f"delete_{sec.id}",
+                disabled=not sure,
+                help="Only sections without any text can be deleted.",
+            ):
+                act(
+                    lambda: sections.delete_section(session=s, actor=actor, section=sec),
+                    success=f"Deleted section {sec.code}.",
+                )
+        else:
+            st.caption(
+                "This section has text, so it stays in the record: rename or re-brief it "
+                "instead of deleting it."
+            )
+
+
+def edit_form(
+    s: Session, actor: Person, sec: Section, labels: dict[int, str], current: list[int]
+) -> None:
+    """Show the form that renames, re-briefs or moves a section and sets its co-authors."""
+    with st.form(f"edit_{sec.id}"):
+        left, right = st.columns([1, 3])
+        code = left.text_input("Code", value=sec.code, max_chars=20, key=f"code_{sec.id}")
+        part = right.selectbox(
+            "Part of the report",
+            list(Question),
+            index=list(Question).index(Question(sec.question)),
+            format_func=ui.label,
+            key=f"question_{sec.id}",
+        )
+        title = st.text_input("Title", value=sec.title, max_chars=300, key=f"title_{sec.id}")
+        brief = st.text_area(
+            "Brief (what the section must cover; Markdown)",
+            value=sec.brief,
+            key=f"brief_{sec.id}",
+        )
+        chosen = st.multiselect(
+            "Co-authors",
+            list(labels),
+            default=[pid for pid in current if pid in labels],
+            format_func=lambda pid: labels[pid],
+            key=f"coauthors_{sec.id}",
+            help="Co-authors may write in the section. The lead author is set in the "
+            "'Assignments & deadlines' tab.",
+        )
+        if st.form_submit_button("Save changes"):
+            act(
+                lambda: sections.update_section(
+                    session=s,
+                    actor=actor,
+                    section=sec,
+                    code=code.strip(),
+                    title=title,
+                    question=part,
+                    brief=brief,
+                    coauthor_ids=chosen,
+                ),
+                success=f"Saved section {code.strip()}.",
+            )
+
+
+def outline_by_question(
+    s: Session,
+    actor: Person,
+    report: Report,
+    outline: list[Section],
+    labels: dict[int, str],
+    coauthors: dict[int, list[int]],
+) -> None:
+    """Show the outline grouped under the report's parts, in order."""
+    names = ui.people_names(s, [sec.lead_author_id for sec in outline])
+    by_question: dict[Question, list[Section]] = {q: [] for q in Question}
+    for sec in outline:
+        by_question[Question(sec.question)].append(sec)
+    for question, group in by_question.items():
+        st.subheader(question.label)
+        if not group:
+            if question in (Question.front, Question.cross_cutting):
+                st.caption("No section here.")
+            else:
+                st.warning(
+                    "No section answers this question yet: add one in the 'Add a section' tab."
+                )
+            continue
+        for index in range(len(group)):
+            with st.container(border=True):
+                section_card(s, actor, report, group, index, labels, names, coauthors)
+
+
+def changed_fields(
+    edited: pd.DataFrame,
+    original: pd.DataFrame,
+    outline: list[Section],
+    ids_by_label: dict[str, int],
+) -> dict[int, dict[str, Any]]:
+    """Return section id → the fields the CLA changed in the editor, as the service takes them."""
+    status_by_label = {status.label: status for status in SectionStatus}
+    by_id = {sec.id: sec for sec in outline}
+    changes: dict[int, dict[str, Any]] = {}
+    for section_id, row in edited.iterrows():
+        sec = by_id[int(section_id)]
+        fields: dict[str, Any] = {}
+        lead = row["Lead author"] or UNASSIGNED
+        if lead != original.at[section_id, "Lead author"]:
+            fields["lead_author_id"] = ids_by_label.get(lead)
+        due = as_date(row["Due date"])
+        if due != sec.due_date:
+            fields["due_date"] = due
+        target = as_target(row["Word target"])
+        if target != sec.word_target:
+            fields["word_target"] = target
+        status = status_by_label.get(row["Status"], sec.status)
+        if status != sec.status:
+            fields["status"] = status
+        if fields:
+            changes[sec.id] = fields
+    return changes
+
+
+def bulk_editor(
+    s: Session, actor: Person, report: Report, outline: list[Section], labels: dict[int, str]
+) -> None:
+    """Show the editor of leads, due dates, word targets and statuses, saved all at once."""
+    st.markdown(
+        "Edit the cells, then **Save all changes**: every change is saved together, or none "
+        "is if one of them is refused."
+    )
+    st.caption(f"A status moves one step at a time: {transitions_help()}.")
+    if not labels:
+        st.info("The team has no authors yet: add them on the Team page to assign sections.")
+    original = pd.DataFrame(
+        [
+            {
+                "Code": sec.code,
+                "Title": sec.title,
+                "Lead author": labels.get(sec.lead_author_id, UNASSIGNED),
+                "Status": ui.label(sec.status),
+                "Due date": sec.due_date,
+                "Word target": sec.word_target,
+                "Words": sec.words,
+                "Part": SHORT_PART[Question(sec.question)],
+            }
+            for sec in outline
+        ],
+        index=[sec.id for sec in outline],
+    )
+    version = st.session_state.get(EDITOR_VERSION, 0)
+    edited = st.data_editor(
+        original,
+        hide_index=True,
+        num_rows="fixed",
+        width="stretch",
+        height=35 * (len(outline) + 1) + 3,
+        disabled=["Code", "Title", "Part", "Words"],
+        column_config={
+            "Code": st.column_config.TextColumn(width="small"),
+            "Title": st.column_config.TextColumn(width="medium"),
+            "Lead author": st.column_config.SelectboxColumn(
+                options=[UNASSIGNED, *labels.values()], required=True, width="medium"
+            ),
+            "Status": st.column_config.SelectboxColumn(
+                options=[status.label for status in SectionStatus],
+                required=True,
+                help="Moves one step at a time; the save is refused otherwise.",
+            ),
+            "Due date": st.column_config.DateColumn(format="D MMM YYYY"),
+            "Word target": st.column_config.NumberColumn(min_value=1, step=1, format="%d"),
+            "Words": st.column_config.NumberColumn("Words written", format="%d"),
+            "Part": st.column_config.TextColumn(
+                width="small",
+                help="Q1 What is known? · Q2 What is desirable? · Q3 What are the major "
+                "obstacles and opportunities? · Q4 What can be done, and by whom?",
+            ),
+        },
+        key=f"outline_editor_{version}",
+    )
+    if st.button("Save all changes", type="primary", key="save_bulk"):
+        ids_by_label = {label: pid for pid, label in labels.items()}
+        changes = changed_fields(edited, original, outline, ids_by_label)
+        if not changes:
+            st.info("Nothing has changed yet: edit a cell first.")
+            return
+        count = ui.run_action(
+            lambda: sections.bulk_update(session=s, actor=actor, report=report, changes=changes),
+            success=f"Saved changes to {len(changes)} section(s).",
+        )
+        if count is not None:
+            st.session_state[EDITOR_VERSION] = version + 1
+            st.rerun()
+
+
+def add_section_form(s: Session, actor: Person, report: Report, labels: dict[int, str]) -> None:
+    """Show the form that adds a section, last under its part."""
+    with st.form("add_section"):
+        left, right = st.columns([1, 3])
+        code = left.text_input("Code", max_chars=20, placeholder="e.g. 2.3", key="new_code")
+        question = right.selectbox(
+            "Part of the report",
+            list(Question),
+            index=list(Question).index(Question.known),
+            format_func=ui.label,
+            key="new_question",
+        )
+        title = st.text_input("Title", max_chars=300, key="new_title")
+        brief = st.text_area("Brief (what the section must cover; Markdown)", key="new_brief")
+        left, middle, right = st.columns(3)
+        lead = left.selectbox(
+            "Lead author",
+            [None, *labels],
+            format_func=lambda pid: UNASSIGNED if pid is None else labels[pid],
+            key="new_lead",
+        )
+        due = middle.date_input("Due date", value=report.due_date, key="new_due")
+        target = right.number_input(
+            "Word target (0 for none)", min_value=0, step=100, value=0, key="new_target"
+        )
+        if st.form_submit_button("Add the section", type="primary"):
+            act(
+                lambda: sections.add_section(
+                    session=s,
+                    actor=actor,
+                    report=report,
+                    data=SectionCreate(
+                        code=code,
+                        question=question,
+                        title=title,
+                        brief=brief,
+                        due_date=due,
+                        word_target=int(target) or None,
+                    ),
+                    lead_author_id=lead,
+                ),
+                success=f"Added section {code.strip()}.",
+            )
+
+
+with ui.session() as s:
+    ctx = ui.page_context(s)
+    st.title("Outline & assignments")
+    if ctx.has(Role.cla) and not permissions.has_signed_current_code(s, ctx.person):
+        st.warning(
+            "Sign the Code of Ethics first: CLAs sign it before they can change the outline or "
+            "assignments. It takes a minute on the Team page."
+        )
+        st.page_link("pages/team.py", label="Read and sign the Code of Ethics", icon="👥")
+        st.stop()
+    ui.require(ctx, s, Action.edit_outline)
+    ui.flash()
+    report = ctx.report
+    st.caption(
+        f"{report.title} · every report answers the four synthesis questions; each section sits "
+        "under one of them, or in the front matter or a cross-cutting part."
+    )
+    outline = sections.list_sections(s, report.id)
+    if not outline:
+        st.info(
+            "This report has no outline yet. Start from the Panel's template: sections for each "
+            "of the four synthesis questions, plus a Summary for Policymakers and a "
+            "cross-cutting part. You can rename, add and remove sections afterwards."
+        )
+        if st.button("Create the outline from the template", type="primary", key="create_outline"):
+            act(
+                lambda: sections.create_outline(session=s, actor=ctx.person, report=report),
+                success="The outline was created from the template.",
+            )
+        st.stop()
+    labels = author_labels(
+        [
+            (m.person.id, m.person.name, m.person.email)
+            for m in teams.members(s, report.id)
+            if m.is_author
+        ]
+    )
+    coauthors = sections.coauthors_by_section(s, report.id)
+    tab_outline, tab_bulk, tab_add = st.tabs(
+        ["Outline", "Assignments & deadlines", "Add a section"]
+    )
+    with tab_outline:
+        outline_by_question(s, ctx.person, report, outline, labels, coauthors)
+    with tab_bulk:
+        bulk_editor(s, ctx.person, report, outline, labels)
+    with tab_add:
+        add_section_form(s, ctx.person, report, labels)

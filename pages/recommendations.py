@@ -1,0 +1,466 @@
+"""Recommendations: the roadmap of what can be done and by whom, and the toolkit of initiatives.
+
+Everyone in the report may read it. Each recommendation shows, beside its text,
+whom it addresses, at what scale, where it holds (context conditions) and the
+values it rests on (normative assumptions), so a reader can set aside what rests
+on values they do not share. CLAs and Lead Authors add recommendations and
+initiatives; CLAs and Review Editors move an initiative's expert review on.
+"""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+from sqlmodel import Session
+
+import ui
+from workbench import findings, initiatives, permissions, recommendations, sections
+from workbench.initiatives import REVIEW_TRANSITIONS
+from workbench.models import (
+    AUTHOR_ROLES,
+    ActorType,
+    Confidence,
+    Finding,
+    Horizon,
+    Initiative,
+    InitiativeCreate,
+    InitiativeStatus,
+    Recommendation,
+    RecommendationCreate,
+    Scale,
+)
+from workbench.permissions import Action
+from workbench.recommendations import NONE_IDENTIFIED
+
+STATUS_COLOURS: dict[InitiativeStatus, str] = {
+    InitiativeStatus.proposed: "blue",
+    InitiativeStatus.under_review: "orange",
+    InitiativeStatus.reviewed: "green",
+    InitiativeStatus.declined: "gray",
+}
+CONFIDENCE_COLOURS: dict[Confidence, str] = {
+    Confidence.very_high: "green",
+    Confidence.high: "green",
+    Confidence.medium: "blue",
+    Confidence.low: "orange",
+    Confidence.very_low: "red",
+}
+
+
+def natural(code: str) -> list[int | str]:
+    """Return a sort key that puts R2 before R10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", code)]
+
+
+def shorten(text: str, length: int = 90) -> str:
+    """Return text cut to ``length`` characters, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def reset_keys(*keys: str) -> None:
+    """Forget these widgets' values so they show their defaults on the next run."""
+    for key in keys:
+        st.session_state.pop(key, None)
+
+
+def status_badge(status: InitiativeStatus) -> str:
+    """Return an initiative's review status as a coloured badge."""
+    return f":{STATUS_COLOURS[status]}-badge[{status.label}]"
+
+
+def confidence_badge(finding: Finding) -> str:
+    """Return a finding's confidence as a coloured badge."""
+    return f":{CONFIDENCE_COLOURS[finding.confidence]}-badge[{finding.confidence.label} confidence]"
+
+
+# --------------------------------------------------------------------------- roadmap
+
+
+def show_recommendation(recommendation: Recommendation, links: recommendations.Links) -> None:
+    """Show a recommendation: its text and evidence, with whom, where and on which values beside."""
+    with st.container(border=True):
+        text, context = st.columns([3, 2], gap="large")
+        with text:
+            st.markdown(f"**{recommendation.code}** {recommendation.text}")
+            if links.findings:
+                st.markdown(
+                    "**Rests on these findings**\n\n"
+                    + "\n".join(
+                        f"- **{f.code}** {confidence_badge(f)} {shorten(f.statement, 130)}"
+                        for f in sorted(links.findings, key=lambda f: natural(f.code))
+                    )
+                )
+            else:
+                st.caption("No linked findings.")
+            if links.initiatives:
+                st.markdown(
+                    "**Toolkit: initiatives that show it can work**\n\n"
+                    + "\n".join(
+                        f"- {i.name}"
+                        + (f" ({i.location})" if i.location else "")
+                        + f" {status_badge(i.review_status)}"
+                        for i in links.initiatives
+                    )
+                )
+        with context:
+            addressees = ", ".join(ActorType(a).label for a in recommendation.addressees)
+            st.markdown(f"**Addressed to**  \n{addressees}")
+            st.markdown(f"**Scale**  \n{recommendation.scale.label}")
+            st.markdown(f"**Holds where**  \n{recommendation.context_conditions}")
+            assumptions = recommendation.normative_assumptions
+            if assumptions == NONE_IDENTIFIED:
+                st.markdown(f"**Normative assumptions**  \n*{NONE_IDENTIFIED}*")
+            else:
+                st.markdown(f"**Normative assumptions**  \n{assumptions}")
+
+
+def roadmap_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
+    """Show the roadmap by horizon, filtered by addressee, scale and horizon."""
+    left, middle, right = st.columns(3)
+    addressee = left.selectbox(
+        "Addressed to",
+        [None, *ActorType],
+        format_func=lambda a: "Anyone" if a is None else a.label,
+        key="rc_addressee",
+    )
+    scale = middle.selectbox(
+        "Scale",
+        [None, *Scale],
+        format_func=lambda x: "Any scale" if x is None else x.label,
+        key="rc_scale",
+    )
+    horizon = right.selectbox(
+        "Horizon",
+        [None, *Horizon],
+        format_func=lambda h: "Every step" if h is None else h.label,
+        key="rc_horizon",
+    )
+    steps = recommendations.roadmap(
+        s, report_id=ctx.report.id, addressee=addressee, scale=scale, horizon=horizon
+    )
+    shown = [r for step in steps.values() for r in step]
+    if not shown:
+        if addressee or scale or horizon:
+            st.info(
+                "No recommendation matches these filters. Choose “Anyone”, “Any scale” "
+                "or “Every step” to see more."
+            )
+        elif can_edit:
+            st.info(
+                "No recommendations yet. Add the first in the **Add a recommendation** tab: say "
+                "what can be done, by whom, where it holds and which values it rests on."
+            )
+        else:
+            st.info("No recommendations yet: the CLAs and Lead Authors write them.")
+        return
+    plural = "s" if len(shown) != 1 else ""
+    st.caption(
+        f"{len(shown)} recommendation{plural} match{'es' if not plural else ''} the filters."
+        if addressee or scale or horizon
+        else f"{len(shown)} recommendation{plural}, from what can be done now to what takes "
+        "more than ten years."
+    )
+    links = recommendations.links_by_recommendation(s, [r.id for r in shown])
+    for step, recs in steps.items():
+        if horizon is not None and step is not horizon:
+            continue
+        st.subheader(f"{step.label} · {len(recs)}")
+        if not recs:
+            st.caption(
+                "No recommendation at this step"
+                + (" matches the filters." if (addressee or scale) else ".")
+            )
+        for recommendation in sorted(recs, key=lambda r: natural(r.code)):
+            show_recommendation(recommendation, links[recommendation.id])
+
+
+# --------------------------------------------------------------------------- initiatives
+
+
+def review_control(s: Session, ctx: ui.PageContext, initiative: Initiative) -> None:
+    """Let a CLA or Review Editor move an initiative's expert review on."""
+    current = InitiativeStatus(initiative.review_status)
+    nexts = sorted(REVIEW_TRANSITIONS[current], key=list(InitiativeStatus).index)
+    if not nexts:
+        return
+    with st.expander("Move the expert review on"), st.form(f"rc_review_{initiative.id}"):
+        status = st.radio(
+            "New status",
+            nexts,
+            format_func=lambda x: x.label,
+            horizontal=True,
+            key=f"rc_review_status_{initiative.id}",
+        )
+        note = st.text_area(
+            "Review note (required when marking it reviewed or declined)",
+            key=f"rc_review_note_{initiative.id}",
+        )
+        if st.form_submit_button("Save the review status"):
+            done = ui.run_action(
+                lambda: initiatives.set_review_status(
+                    session=s, actor=ctx.person, initiative=initiative, status=status, note=note
+                ),
+                success=f"'{initiative.name}' is now {status.label.lower()}.",
+            )
+            if done is not None:
+                st.rerun()
+
+
+INITIATIVE_KEYS = (
+    "rc_in_name",
+    "rc_in_location",
+    "rc_in_region",
+    "rc_in_who",
+    "rc_in_what",
+    "rc_in_outcomes",
+    "rc_in_evidence",
+    "rc_in_replicability",
+)
+
+
+def add_initiative_form(s: Session, ctx: ui.PageContext) -> None:
+    """Show the form proposing an initiative for the toolkit (it then awaits expert review)."""
+    with st.expander("Propose an initiative"), st.form("rc_add_initiative"):
+        name = st.text_input("Name (required)", key="rc_in_name")
+        left, right = st.columns(2)
+        location = left.text_input("Where", key="rc_in_location", placeholder="City, country")
+        region = right.text_input("Region", key="rc_in_region", placeholder="e.g. Asia")
+        who = st.text_input("Who runs it", key="rc_in_who")
+        what = st.text_area("What it does (required)", key="rc_in_what")
+        outcomes = st.text_area("Outcomes", key="rc_in_outcomes")
+        evidence = st.text_area("Evidence for the outcomes", key="rc_in_evidence")
+        replicability = st.text_area(
+            "Replicability", key="rc_in_replicability", help="What it would take elsewhere."
+        )
+        if st.form_submit_button("Propose it", type="primary"):
+            added = ui.run_action(
+                lambda: initiatives.add_initiative(
+                    session=s,
+                    actor=ctx.person,
+                    report=ctx.report,
+                    data=InitiativeCreate(
+                        name=name,
+                        location=location,
+                        region=region,
+                        who=who,
+                        what=what,
+                        outcomes=outcomes,
+                        evidence=evidence,
+                        replicability=replicability,
+                    ),
+                ),
+                success=f"Proposed '{name.strip()}'; it now awaits expert review.",
+            )
+            if added is not None:
+                reset_keys(*INITIATIVE_KEYS)
+                st.rerun()
+
+
+def initiatives_tab(s: Session, ctx: ui.PageContext, can_edit: bool, can_review: bool) -> None:
+    """Show the inspiring practices with their expert review status."""
+    st.markdown(
+        "Inspiring practices that show a different way is possible. An expert reviews each "
+        "before the report presents it."
+    )
+    counts = initiatives.status_counts(s, report_id=ctx.report.id)
+    for column, status in zip(st.columns(len(InitiativeStatus)), InitiativeStatus, strict=True):
+        column.metric(status.label, counts[status])
+    wanted = st.selectbox(
+        "Show",
+        [None, *InitiativeStatus],
+        format_func=lambda x: "Every initiative" if x is None else x.label,
+        key="rc_in_filter",
+    )
+    shown = initiatives.list_initiatives(s, report_id=ctx.report.id, status=wanted)
+    if not shown:
+        if sum(counts.values()) == 0:
+            st.info(
+                "No initiatives yet. Propose one below: where it is, who runs it, what it does "
+                "and what it achieved."
+                if can_edit
+                else "No initiatives yet: the CLAs and Lead Authors propose them."
+            )
+        else:
+            st.info("No initiative has this review status.")
+    used = initiatives.recommendations_using(s, [i.id for i in shown])
+    for initiative in shown:
+        with st.container(border=True):
+            where = ", ".join(x for x in (initiative.location, initiative.region) if x)
+            st.markdown(
+                f"**{initiative.name}** {status_badge(initiative.review_status)}"
+                + (f"  \n{where}" if where else "")
+            )
+            st.markdown(initiative.what)
+            codes = sorted(used.get(initiative.id, []), key=natural)
+            st.caption(
+                ("In the toolkit of " + ", ".join(codes))
+                if codes
+                else "Not linked to a recommendation yet."
+            )
+            with st.expander("Who, outcomes, evidence and replicability"):
+                for label, value in (
+                    ("Who runs it", initiative.who),
+                    ("Outcomes", initiative.outcomes),
+                    ("Evidence", initiative.evidence),
+                    ("Replicability", initiative.replicability),
+                    ("Review note", initiative.review_note),
+                ):
+                    if value:
+                        st.markdown(f"**{label}:** {value}")
+            if can_review:
+                review_control(s, ctx, initiative)
+    if can_edit:
+        add_initiative_form(s, ctx)
+
+
+# --------------------------------------------------------------------------- adding
+
+RECOMMENDATION_KEYS = (
+    "rc_code",
+    "rc_text",
+    "rc_addressees",
+    "rc_context",
+    "rc_assumptions",
+    "rc_none_identified",
+    "rc_findings",
+    "rc_initiatives",
+    "rc_section",
+)
+
+
+def none_identified_changed() -> None:
+    """Fill (or empty) the assumptions with the exact phrase when 'None identified' is ticked."""
+    st.session_state["rc_assumptions"] = (
+        NONE_IDENTIFIED if st.session_state.get("rc_none_identified") else ""
+    )
+
+
+def add_recommendation_tab(s: Session, ctx: ui.PageContext) -> None:
+    """Show the controls adding a recommendation; the service says what is missing."""
+    st.markdown(
+        "Say what can be done and by whom. Every recommendation says **where it holds** and "
+        "**which values it rests on**, so readers can set aside what rests on values they "
+        "do not share."
+    )
+    report_findings = sorted(
+        findings.list_findings(s, report_id=ctx.report.id), key=lambda f: natural(f.code)
+    )
+    by_finding = {f.id: f for f in report_findings}
+    by_initiative = {i.id: i for i in initiatives.list_initiatives(s, report_id=ctx.report.id)}
+    section_names = {
+        sec.id: f"{sec.code} {sec.title}" for sec in sections.list_sections(s, ctx.report.id)
+    }
+    left, right = st.columns([1, 3])
+    code = left.text_input("Code (required)", key="rc_code", placeholder="e.g. R13")
+    section_id = right.selectbox(
+        "Section it belongs to",
+        [None, *section_names],
+        format_func=lambda i: "No section" if i is None else section_names[i],
+        key="rc_section",
+    )
+    text = st.text_area("Recommendation (required)", key="rc_text")
+    addressees = st.multiselect(
+        "Addressed to (required)",
+        list(ActorType),
+        format_func=lambda a: a.label,
+        key="rc_addressees",
+        placeholder="Choose the kinds of actor who should act",
+    )
+    left, right = st.columns(2)
+    scale = left.selectbox("Scale", list(Scale), format_func=lambda x: x.label, key="rc_new_scale")
+    horizon = right.selectbox(
+        "Horizon (roadmap step)", list(Horizon), format_func=lambda h: h.label, key="rc_new_horizon"
+    )
+    context = st.text_area(
+        "Context conditions (required)",
+        key="rc_context",
+        help="Where does this hold, and where would it need adapting?",
+    )
+    assumptions = st.text_area(
+        "Normative assumptions (required)",
+        key="rc_assumptions",
+        disabled=bool(st.session_state.get("rc_none_identified")),
+        help="The values this rests on, e.g. 'Sufficiency: full-time work should afford a "
+        "decent life'.",
+    )
+    none = st.checkbox(
+        f"{NONE_IDENTIFIED}: this recommendation rests on no particular normative assumption",
+        key="rc_none_identified",
+        on_change=none_identified_changed,
+    )
+    if none:
+        assumptions = NONE_IDENTIFIED
+    finding_ids = st.multiselect(
+        "Findings it rests on",
+        list(by_finding),
+        format_func=lambda i: (
+            f"{by_finding[i].code} ({by_finding[i].confidence.label.lower()} "
+            f"confidence) {shorten(by_finding[i].statement, 70)}"
+        ),
+        key="rc_findings",
+        placeholder="Choose findings" if by_finding else "No findings recorded yet",
+    )
+    initiative_ids = st.multiselect(
+        "Toolkit: initiatives that show it can work",
+        list(by_initiative),
+        format_func=lambda i: by_initiative[i].name,
+        key="rc_initiatives",
+        placeholder="Choose initiatives" if by_initiative else "No initiatives recorded yet",
+    )
+    if st.button("Add the recommendation", type="primary", key="rc_add"):
+        added = ui.run_action(
+            lambda: recommendations.add_recommendation(
+                session=s,
+                actor=ctx.person,
+                report=ctx.report,
+                data=RecommendationCreate(
+                    code=code,
+                    text=text,
+                    addressees=addressees,
+                    scale=scale,
+                    horizon=horizon,
+                    context_conditions=context,
+                    normative_assumptions=assumptions,
+                    section_id=section_id,
+                    finding_ids=finding_ids,
+                    initiative_ids=initiative_ids,
+                ),
+            ),
+            success=f"Added recommendation {code.strip()} to the roadmap ({horizon.label}).",
+        )
+        if added is not None:
+            reset_keys(*RECOMMENDATION_KEYS)
+            st.rerun()
+
+
+# --------------------------------------------------------------------------- the page
+
+with ui.session() as s:
+    ctx = ui.page_context(s)
+    ui.require(ctx, s, Action.read_report)
+    st.title("Recommendations")
+    st.caption(
+        f"{ctx.report.title} — what can be done, and by whom: the roadmap, and the "
+        "initiatives that show it can work."
+    )
+    ui.flash()
+    can_edit = ui.allowed(ctx, s, Action.edit_content)
+    can_review = ui.allowed(ctx, s, Action.review_initiative)
+    if ctx.has(*AUTHOR_ROLES) and not permissions.has_signed_current_code(s, ctx.person):
+        st.info(
+            "You can read everything here, but you must sign the Code of Ethics (on the Team "
+            "page) before you can add recommendations or initiatives."
+        )
+    names = ["Roadmap", "Initiatives"]
+    if can_edit:
+        names.append("Add a recommendation")
+    tabs = dict(zip(names, st.tabs(names), strict=True))
+    with tabs["Roadmap"]:
+        roadmap_tab(s, ctx, can_edit)
+    with tabs["Initiatives"]:
+        initiatives_tab(s, ctx, can_edit, can_review)
+    if can_edit:
+        with tabs["Add a recommendation"]:
+            add_recommendation_tab(s, ctx)
