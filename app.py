@@ -17,7 +17,7 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from workbench import people, permissions, reports
+from workbench import demo, people, permissions, reports
 from workbench.models import Role
 
 st.set_page_config(
@@ -26,6 +26,8 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="expanded",
 )
+
+DEMO_CLA = "amina.diallo@demo.ipsp.example"
 
 
 def _oidc_configured() -> bool:
@@ -68,10 +70,21 @@ def sign_in_page() -> None:
                 else:
                     ui.sign_in(person)
                     st.rerun()
+    if _demo_loaded():
+        _demo_hint(left)
+
+
+def _demo_loaded() -> bool:
+    """Return True when the demo accounts exist (the hint is useless anywhere else)."""
+    with ui.session() as s:
+        return people.find_by_email(s, DEMO_CLA) is not None
+
+
+def _demo_hint(left) -> None:
     with left.expander("Trying the demo?"):
         st.write(
-            "Every demo account uses the password `demo-workbench`, for example "
-            "`amina.diallo@demo.ipsp.example` (a CLA) or `wei.zhang@demo.ipsp.example` "
+            f"Every demo account uses the password `{demo.DEMO_PASSWORD}`, for example "
+            f"`{DEMO_CLA}` (a CLA) or `wei.zhang@demo.ipsp.example` "
             "(a Lead Author). The README lists them all."
         )
 

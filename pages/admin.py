@@ -410,16 +410,13 @@ def audit_tab(s: Session) -> None:
         format_func=lambda rid: "the whole workspace" if rid is None else titles[rid],
         key="admin_audit_report",
     )
-    page = right.number_input(
-        "Page (newest first)", min_value=1, value=1, step=1, key=f"admin_audit_page_{report_id}"
-    )
-    offset = (int(page) - 1) * PAGE_SIZE
-    # audit.events has no offset: read up to this page (one row more, to know if there are older).
-    window = audit.events(s, report_id=report_id, limit=offset + PAGE_SIZE + 1)
-    events = window[offset : offset + PAGE_SIZE]
-    if not events:
-        st.info("No audit events on this page." if page > 1 else "No audit events yet.")
+    total = audit.count_events(s, report_id=report_id)
+    if not total:
+        st.info("No audit events yet: every change made in the workbench will be listed here.")
         return
+    with right:
+        offset = ui.pager(total, key=f"admin_audit_page_{report_id}", page_size=PAGE_SIZE)
+    events = audit.events(s, report_id=report_id, limit=PAGE_SIZE, offset=offset)
     names = ui.people_names(s, [e.person_id for e in events])
     st.dataframe(
         pd.DataFrame(
@@ -443,11 +440,7 @@ def audit_tab(s: Session) -> None:
         width="stretch",
         column_config={"When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")},
     )
-    more = len(window) > offset + PAGE_SIZE
-    st.caption(
-        f"Events {offset + 1}–{offset + len(events)}."
-        + (" Go to the next page for older ones." if more else " These are the oldest.")
-    )
+    st.caption(f"Events {offset + 1:,}–{offset + len(events):,} of {total:,}, newest first.")
 
 
 with ui.session() as s:

@@ -67,18 +67,6 @@ STANCE_TEXT: dict[Stance, str] = {
 }
 
 
-def shorten(text: str, length: int = 60) -> str:
-    """Return text cut to ``length`` characters, with an ellipsis when cut."""
-    text = " ".join(text.split())
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
-
-
-def reset_keys(*keys: str) -> None:
-    """Forget these widgets' values so they show their defaults on the next run."""
-    for key in keys:
-        st.session_state.pop(key, None)
-
-
 def positions_of(
     item: ConsensusItem, actors: list[Actor], cells: dict[tuple[int, int], Position]
 ) -> list[tuple[Actor, Position]]:
@@ -144,7 +132,7 @@ def matrix_chart(
                     "Actor": actor.name,
                     "Stance": position.stance.label if position else "No position",
                     "Mark": STANCE_MARKS[position.stance] if position else "",
-                    "Rationale": shorten((position.rationale if position else "") or "—", 160),
+                    "Rationale": ui.shorten((position.rationale if position else "") or "—", 160),
                 }
             )
     data = pd.DataFrame(rows)
@@ -245,7 +233,7 @@ def add_item_form(s: Session, ctx: ui.PageContext) -> None:
                 success=f"Added the item ({classification.label.lower()}).",
             )
             if added is not None:
-                reset_keys(*ITEM_KEYS)
+                ui.reset_keys(*ITEM_KEYS)
                 st.rerun()
 
 
@@ -271,7 +259,7 @@ def position_form(
     item_id = left.selectbox(
         "Item",
         list(by_item),
-        format_func=lambda i: f"#{numbers[i]} {shorten(by_item[i].statement, 70)}",
+        format_func=lambda i: f"#{numbers[i]} {ui.shorten(by_item[i].statement, 70)}",
         key="cs_pos_item",
     )
     actor_id = right.selectbox(
@@ -328,7 +316,7 @@ def position_form(
             f"on item #{numbers[item_id]}.",
         )
         if done is not None:
-            reset_keys("cs_pos_rationale", "cs_pos_source")
+            ui.reset_keys("cs_pos_rationale", "cs_pos_source")
             st.rerun()
     if current and remove.button("Remove this position", key="cs_pos_remove"):
         done = ui.run_action(
@@ -365,7 +353,7 @@ def add_actor_form(s: Session, ctx: ui.PageContext) -> None:
                 success=f"Added the actor '{name.strip()}'.",
             )
             if added is not None:
-                reset_keys("cs_actor_name", "cs_actor_description")
+                ui.reset_keys("cs_actor_name", "cs_actor_description")
                 st.rerun()
 
 

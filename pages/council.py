@@ -8,8 +8,6 @@ on: when the text changes afterwards, the decision is void.
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 from sqlmodel import Session
 
@@ -42,13 +40,6 @@ def clear_later(*keys: str) -> None:
 def short(text_hash: str) -> str:
     """Return the first characters of a text hash, as people quote it."""
     return text_hash[:HASH_CHARS]
-
-
-def natural(code: str) -> tuple[tuple[int, int | str], ...]:
-    """Return a sort key that puts F2 before F10."""
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", code) if part
-    )
 
 
 def status_words(status: DecisionStatus) -> str:
@@ -115,7 +106,7 @@ def show_reform(s: Session, decision: CouncilDecision) -> None:
     st.markdown("**The reform put to the Council**")
     with st.container(border=True):
         st.markdown(decision.reform or "_No reform text._")
-    found = sorted(council.decision_findings(s, decision), key=lambda f: natural(f.code))
+    found = sorted(council.decision_findings(s, decision), key=lambda f: ui.natural(f.code))
     st.markdown("**The Panel's findings it rests on**")
     if not found:
         st.warning("No finding is linked to this reform.")
@@ -392,7 +383,8 @@ def open_tab(s: Session, ctx: ui.PageContext) -> None:
         candidates = {
             f.id: f
             for f in sorted(
-                council.endorsable_findings(s, report_id=report.id), key=lambda f: natural(f.code)
+                council.endorsable_findings(s, report_id=report.id),
+                key=lambda f: ui.natural(f.code),
             )
         }
         if not candidates:

@@ -7,7 +7,6 @@ always computed from the evidence × agreement grid, never typed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -51,17 +50,6 @@ def ethics_note(ctx: ui.PageContext, s: Session) -> None:
             "You can read everything here, but you must sign the Code of Ethics (on the "
             "Team page) before you can add or change sources and findings."
         )
-
-
-def natural(code: str) -> list[int | str]:
-    """Return a sort key that puts F2 before F10."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", code)]
-
-
-def reset_keys(*keys: str) -> None:
-    """Forget these widgets' values so they show their defaults on the next run."""
-    for key in keys:
-        st.session_state.pop(key, None)
 
 
 def source_label(source: Source) -> str:
@@ -250,7 +238,7 @@ def source_details(s: Session, ctx: ui.PageContext, source: Source, can_edit: bo
                     success=f"Deleted '{key}' from the library.",
                 )
                 if done:
-                    reset_keys("ev_open")
+                    ui.reset_keys("ev_open")
                     st.rerun()
 
 
@@ -331,7 +319,7 @@ def add_source_form(s: Session, ctx: ui.PageContext) -> None:
 
             added = ui.run_action(add, success=f"Added '{key.strip()}' to the library.")
             if added is not None:
-                reset_keys(*ADD_KEYS)
+                ui.reset_keys(*ADD_KEYS)
                 st.rerun()
 
 
@@ -341,7 +329,7 @@ def sources_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
     signature = repr(sorted(chosen.items(), key=lambda kv: kv[0]))
     if st.session_state.get("ev_filters_seen") != signature:
         st.session_state["ev_filters_seen"] = signature
-        reset_keys("ev_page")
+        ui.reset_keys("ev_page")
     total_probe = sources.search_sources(s, report_id=ctx.report.id, limit=1)[1]
     offset = ui.pager(
         sources.search_sources(s, report_id=ctx.report.id, limit=1, **chosen)[1],
@@ -393,7 +381,7 @@ def sources_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
         )
         by_id = {src.id: src for src in page}
         if st.session_state.get("ev_open") not in by_id:
-            reset_keys("ev_open")
+            ui.reset_keys("ev_open")
         opened = st.selectbox(
             "Open a source to see its details" + (" and edit it" if can_edit else ""),
             [None, *by_id],
@@ -665,14 +653,14 @@ def add_finding_form(s: Session, ctx: ui.PageContext, section_codes: dict[int, s
             success=f"Recorded finding {code.strip()} ({confidence.label.lower()} confidence).",
         )
         if added is not None:
-            reset_keys(*FINDING_KEYS)
+            ui.reset_keys(*FINDING_KEYS)
             st.rerun()
 
 
 def findings_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
     """Show the findings, the grid their confidence comes from, and the form to add one."""
     report_findings = sorted(
-        findings.list_findings(s, report_id=ctx.report.id), key=lambda f: natural(f.code)
+        findings.list_findings(s, report_id=ctx.report.id), key=lambda f: ui.natural(f.code)
     )
     section_codes = {
         sec.id: f"{sec.code} {sec.title}" for sec in sections.list_sections(s, ctx.report.id)

@@ -9,8 +9,6 @@ initiatives; CLAs and Review Editors move an initiative's expert review on.
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 from sqlmodel import Session
 
@@ -48,23 +46,6 @@ CONFIDENCE_COLOURS: dict[Confidence, str] = {
 }
 
 
-def natural(code: str) -> list[int | str]:
-    """Return a sort key that puts R2 before R10."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", code)]
-
-
-def shorten(text: str, length: int = 90) -> str:
-    """Return text cut to ``length`` characters, with an ellipsis when cut."""
-    text = " ".join(text.split())
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
-
-
-def reset_keys(*keys: str) -> None:
-    """Forget these widgets' values so they show their defaults on the next run."""
-    for key in keys:
-        st.session_state.pop(key, None)
-
-
 def status_badge(status: InitiativeStatus) -> str:
     """Return an initiative's review status as a coloured badge."""
     return f":{STATUS_COLOURS[status]}-badge[{status.label}]"
@@ -88,8 +69,8 @@ def show_recommendation(recommendation: Recommendation, links: recommendations.L
                 st.markdown(
                     "**Rests on these findings**\n\n"
                     + "\n".join(
-                        f"- **{f.code}** {confidence_badge(f)} {shorten(f.statement, 130)}"
-                        for f in sorted(links.findings, key=lambda f: natural(f.code))
+                        f"- **{f.code}** {confidence_badge(f)} {ui.shorten(f.statement, 130)}"
+                        for f in sorted(links.findings, key=lambda f: ui.natural(f.code))
                     )
                 )
             else:
@@ -172,7 +153,7 @@ def roadmap_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
                 "No recommendation at this step"
                 + (" matches the filters." if (addressee or scale) else ".")
             )
-        for recommendation in sorted(recs, key=lambda r: natural(r.code)):
+        for recommendation in sorted(recs, key=lambda r: ui.natural(r.code)):
             show_recommendation(recommendation, links[recommendation.id])
 
 
@@ -254,7 +235,7 @@ def add_initiative_form(s: Session, ctx: ui.PageContext) -> None:
                 success=f"Proposed '{name.strip()}'; it now awaits expert review.",
             )
             if added is not None:
-                reset_keys(*INITIATIVE_KEYS)
+                ui.reset_keys(*INITIATIVE_KEYS)
                 st.rerun()
 
 
@@ -293,7 +274,7 @@ def initiatives_tab(s: Session, ctx: ui.PageContext, can_edit: bool, can_review:
                 + (f"  \n{where}" if where else "")
             )
             st.markdown(initiative.what)
-            codes = sorted(used.get(initiative.id, []), key=natural)
+            codes = sorted(used.get(initiative.id, []), key=ui.natural)
             st.caption(
                 ("In the toolkit of " + ", ".join(codes))
                 if codes
@@ -345,7 +326,7 @@ def add_recommendation_tab(s: Session, ctx: ui.PageContext) -> None:
         "do not share."
     )
     report_findings = sorted(
-        findings.list_findings(s, report_id=ctx.report.id), key=lambda f: natural(f.code)
+        findings.list_findings(s, report_id=ctx.report.id), key=lambda f: ui.natural(f.code)
     )
     by_finding = {f.id: f for f in report_findings}
     by_initiative = {i.id: i for i in initiatives.list_initiatives(s, report_id=ctx.report.id)}
@@ -397,7 +378,7 @@ def add_recommendation_tab(s: Session, ctx: ui.PageContext) -> None:
         list(by_finding),
         format_func=lambda i: (
             f"{by_finding[i].code} ({by_finding[i].confidence.label.lower()} "
-            f"confidence) {shorten(by_finding[i].statement, 70)}"
+            f"confidence) {ui.shorten(by_finding[i].statement, 70)}"
         ),
         key="rc_findings",
         placeholder="Choose findings" if by_finding else "No findings recorded yet",
@@ -431,7 +412,7 @@ def add_recommendation_tab(s: Session, ctx: ui.PageContext) -> None:
             success=f"Added recommendation {code.strip()} to the roadmap ({horizon.label}).",
         )
         if added is not None:
-            reset_keys(*RECOMMENDATION_KEYS)
+            ui.reset_keys(*RECOMMENDATION_KEYS)
             st.rerun()
 
 

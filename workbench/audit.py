@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from workbench.models import AuditEvent, Person
 
@@ -46,6 +46,16 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _filtered(query: Any, entity: str | None, entity_id: int | None, report_id: int | None) -> Any:
+    if entity is not None:
+        query = query.where(AuditEvent.entity == entity)
+    if entity_id is not None:
+        query = query.where(AuditEvent.entity_id == entity_id)
+    if report_id is not None:
+        query = query.where(AuditEvent.report_id == report_id)
+    return query
+
+
 def events(
     session: Session,
     *,
@@ -53,13 +63,21 @@ def events(
     entity_id: int | None = None,
     report_id: int | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> list[AuditEvent]:
-    """Return the newest audit events, optionally for one record or report."""
-    query = select(AuditEvent)
-    if entity is not None:
-        query = query.where(AuditEvent.entity == entity)
-    if entity_id is not None:
-        query = query.where(AuditEvent.entity_id == entity_id)
-    if report_id is not None:
-        query = query.where(AuditEvent.report_id == report_id)
-    return list(session.exec(query.order_by(col(AuditEvent.id).desc()).limit(limit)).all())
+    """Return audit events newest first, optionally for one record or report, a page at a time."""
+    query = _filtered(select(AuditEvent), entity, entity_id, report_id)
+    query = query.order_by(col(AuditEvent.id).desc()).offset(offset).limit(limit)
+    return list(session.exec(query).all())
+
+
+def count_events(
+    session: Session,
+    *,
+    entity: str | None = None,
+    entity_id: int | None = None,
+    report_id: int | None = None,
+) -> int:
+    """Return how many audit events :func:`events` would page through."""
+    query = _filtered(select(func.count()).select_from(AuditEvent), entity, entity_id, report_id)
+    return int(session.exec(query).one())

@@ -57,10 +57,15 @@ def authenticate(session: Session, email: str, password: str) -> Person | None:
     return person
 
 
+def find_by_email(session: Session, email: str) -> Person | None:
+    """Return the person with this email (any case, spaces trimmed), or None."""
+    email_n = (email or "").strip().lower()
+    return session.exec(select(Person).where(Person.email == email_n)).first()
+
+
 def get_by_email(session: Session, email: str) -> Person:
     """Return the person with this email, or raise NotFound."""
-    email_n = (email or "").strip().lower()
-    person = session.exec(select(Person).where(Person.email == email_n)).first()
+    person = find_by_email(session, email)
     if person is None:
         raise NotFound(f"No person with the email '{email}'.")
     return person

@@ -61,6 +61,30 @@ def open_page(demo_url) -> Callable[..., AppTest]:
     return _open
 
 
+@pytest.fixture
+def open_file(demo_url) -> Callable[..., AppTest]:
+    """Return a function that runs one page file on its own, signed in as this email.
+
+    This is how someone whose navigation does not offer the page would reach it
+    (by its address), so it checks the page's own "not permitted". Extra keyword
+    arguments become query parameters (``section="3"`` → ``?section=3``).
+    """
+
+    def _open(page: str, email: str, *, report: str | None = None, **query: str) -> AppTest:
+        at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+        engine = make_engine(demo_url)
+        with Session(engine) as s:
+            at.session_state["person_id"] = people.get_by_email(s, email).id
+        engine.dispose()
+        if report is not None:
+            at.session_state["report_slug"] = report
+        for name, value in query.items():
+            at.query_params[name] = value
+        return at.run()
+
+    return _open
+
+
 CLA = "amina.diallo@demo.ipsp.example"
 LA = "wei.zhang@demo.ipsp.example"
 CONTRIBUTOR = "alex.moreau@demo.ipsp.example"

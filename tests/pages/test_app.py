@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.pages.conftest import CLA, COUNCIL, LA, REVIEWER, SECRETARIAT, texts
+from streamlit.testing.v1 import AppTest
+
+from tests.pages.conftest import CLA, COUNCIL, LA, REVIEWER, ROOT, SECRETARIAT, texts
+from workbench.db import create_all, make_engine
 
 
 def test_sign_in_page_for_strangers(open_page):
@@ -38,3 +41,17 @@ def test_every_role_gets_a_dashboard(open_page):
         at = open_page("app.py", email)
         assert not at.exception, email
         assert "Dashboard" in texts(at)
+
+
+def test_the_demo_password_hint_shows_only_on_the_demo(open_page, tmp_path, monkeypatch):
+    at = open_page("app.py", None)
+    assert "Trying the demo?" in [e.label for e in at.expander]
+    empty = tmp_path / "real.db"
+    engine = make_engine(f"sqlite:///{empty}")
+    create_all(engine)
+    engine.dispose()
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", f"sqlite:///{empty}")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert "Sign in" in texts(at)
+    assert "Trying the demo?" not in [e.label for e in at.expander]

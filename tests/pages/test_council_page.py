@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,6 @@ from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import CLA, COUNCIL, ROLES, SECRETARIAT, texts
 from workbench import people
-from workbench.db import make_engine
 from workbench.models import (
     CouncilDecision,
     CouncilVote,
@@ -29,22 +27,6 @@ PAGE = "pages/council.py"
 ROOT = Path(__file__).resolve().parents[2]
 LIVING_WAGES = "living-wages"
 ALLOWED = ("cla", "council_member", "secretariat")
-
-
-@pytest.fixture
-def open_directly(demo_url) -> Callable[..., AppTest]:
-    """Open the page file itself (for people the navigation does not offer it to)."""
-
-    def _open(email: str, report: str = LIVING_WAGES) -> AppTest:
-        at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
-        engine = make_engine(demo_url)
-        with Session(engine) as s:
-            at.session_state["person_id"] = people.get_by_email(s, email).id
-        engine.dispose()
-        at.session_state["report_slug"] = report
-        return at.run()
-
-    return _open
 
 
 def reform(db: Session) -> CouncilDecision:
@@ -96,11 +78,11 @@ def change_summary(db: Session, extra: str) -> None:
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-def test_every_role(open_page, open_directly, role):
+def test_every_role(open_page, open_file, role):
     if role in ALLOWED:
         at = open_page(PAGE, ROLES[role], report=LIVING_WAGES)
     else:
-        at = open_directly(ROLES[role])
+        at = open_file(PAGE, ROLES[role], report=LIVING_WAGES)
     assert not at.exception, at.exception
     shown = texts(at)
     if role not in ALLOWED:

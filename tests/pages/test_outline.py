@@ -6,32 +6,20 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import CLA, ROLES, texts
 from workbench import people, reports, sections, teams
-from workbench.db import make_engine
 from workbench.models import EthicsSignature, ReportCreate, Role
 
 PAGE = "pages/outline.py"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def open_directly(demo_url: str, email: str, report: str = "living-wages") -> AppTest:
-    """Run the page file itself, as someone whose navigation does not offer it would reach it."""
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
-    engine = make_engine(demo_url)
-    with Session(engine) as s:
-        at.session_state["person_id"] = people.get_by_email(s, email).id
-    engine.dispose()
-    at.session_state["report_slug"] = report
-    return at.run()
-
-
 @pytest.mark.parametrize("role", [r for r in ROLES if r != "cla"])
-def test_others_are_not_permitted(demo_url, role):
-    at = open_directly(demo_url, ROLES[role])
+def test_others_are_not_permitted(open_file, role):
+    at = open_file(PAGE, ROLES[role], report="living-wages")
     assert not at.exception, role
     assert "Not permitted" in texts(at)
     assert not at.button

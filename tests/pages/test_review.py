@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -22,28 +21,11 @@ from tests.pages.conftest import (
 )
 from workbench import people, reviews
 from workbench.comment_table import CommentRow, write_csv
-from workbench.db import make_engine
 from workbench.models import Disposition, Report, ReviewComment, ReviewRound, Section
 
 PAGE = "pages/review.py"
 ROOT = Path(__file__).resolve().parents[2]
 LIVING_WAGES = "living-wages"
-
-
-@pytest.fixture
-def open_directly(demo_url) -> Callable[..., AppTest]:
-    """Open the page file itself (for people the navigation does not offer it to)."""
-
-    def _open(email: str, report: str = LIVING_WAGES) -> AppTest:
-        at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
-        engine = make_engine(demo_url)
-        with Session(engine) as s:
-            at.session_state["person_id"] = people.get_by_email(s, email).id
-        engine.dispose()
-        at.session_state["report_slug"] = report
-        return at.run()
-
-    return _open
 
 
 def sod(db: Session) -> ReviewRound:
@@ -115,8 +97,8 @@ def test_every_review_role_sees_the_rounds_and_the_comment_table(open_page, role
         assert "Import & export" not in everything and "Close SOD" not in everything
 
 
-def test_council_members_are_not_permitted(open_directly):
-    at = open_directly(COUNCIL)
+def test_council_members_are_not_permitted(open_file):
+    at = open_file(PAGE, COUNCIL, report=LIVING_WAGES)
     assert not at.exception
     assert "Not permitted" in texts(at)
     assert not at.dataframe

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import pytest
 from sqlmodel import Session, select
-from streamlit.testing.v1 import AppTest
 
-from tests.pages.conftest import CLA, LA, ROLES, ROOT, SECRETARIAT, texts
-from workbench import people, sections
-from workbench.db import make_engine
+from tests.pages.conftest import CLA, LA, ROLES, SECRETARIAT, texts
+from workbench import sections
 from workbench.models import Report, Translation, TranslationStatus
 
 PAGE = "pages/translations.py"
 MAY_SEE = {"cla", "lead_author", "secretariat"}
-
-
-def open_direct(demo_url: str, email: str) -> AppTest:
-    """Run the page file on its own (it is not in the navigation of people who may not use it)."""
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
-    engine = make_engine(demo_url)
-    with Session(engine) as s:
-        at.session_state["person_id"] = people.get_by_email(s, email).id
-    engine.dispose()
-    at.run()
-    return at
 
 
 def living_wages(db: Session) -> Report:
@@ -31,9 +18,9 @@ def living_wages(db: Session) -> Report:
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-def test_every_role_runs_the_page_and_only_some_see_it(role, open_page, demo_url):
+def test_every_role_runs_the_page_and_only_some_see_it(role, open_page, open_file):
     email = ROLES[role]
-    at = open_page(PAGE, email) if role in MAY_SEE else open_direct(demo_url, email)
+    at = open_page(PAGE, email) if role in MAY_SEE else open_file(PAGE, email)
     assert not at.exception
     shown = texts(at)
     if role in MAY_SEE:

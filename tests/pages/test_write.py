@@ -6,31 +6,12 @@ import pytest
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.conftest import CLA, CONTRIBUTOR, LA, ROLES, ROOT, texts
+from tests.pages.conftest import CLA, CONTRIBUTOR, LA, ROLES, texts
 from workbench import people, sections
 from workbench.models import Report, Section, SectionRevision, SectionStatus
 
 PAGE = "pages/write.py"
 AUTHOR_ROLES = {"cla", "lead_author", "contributing_author"}
-
-
-def open_direct(demo_url: str, email: str, **query: str) -> AppTest:
-    """Run the page file on its own (it is not in the navigation of people who may not use it)."""
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
-    engine = make_engine_for(demo_url)
-    with Session(engine) as s:
-        at.session_state["person_id"] = people.get_by_email(s, email).id
-    engine.dispose()
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.run()
-    return at
-
-
-def make_engine_for(url: str):
-    from workbench.db import make_engine
-
-    return make_engine(url)
 
 
 def section_by_code(db: Session, code: str, report: str = "living-wages") -> Section:
@@ -55,9 +36,9 @@ def preview_bodies(at: AppTest) -> list:
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-def test_every_role_runs_the_page_and_only_authors_may_write(role, open_page, demo_url):
+def test_every_role_runs_the_page_and_only_authors_may_write(role, open_page, open_file):
     email = ROLES[role]
-    at = open_page(PAGE, email) if role in AUTHOR_ROLES else open_direct(demo_url, email)
+    at = open_page(PAGE, email) if role in AUTHOR_ROLES else open_file(PAGE, email)
     assert not at.exception
     shown = texts(at)
     if role in AUTHOR_ROLES:
@@ -248,12 +229,12 @@ def test_a_section_someone_else_writes_is_read_only(open_page, db):
     assert at.dataframe, "the history can still be read"
 
 
-def test_the_address_opens_a_section(demo_url, db):
+def test_the_address_opens_a_section(open_file, db):
     section = section_by_code(db, "3.1")
-    at = open_direct(demo_url, LA, section=str(section.id))
+    at = open_file(PAGE, LA, section=str(section.id))
     assert not at.exception
     assert "3.1" in at.header[0].value
-    at = open_direct(demo_url, LA, section="999999")
+    at = open_file(PAGE, LA, section="999999")
     assert "not in this report" in texts(at)
 
 
