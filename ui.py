@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from streamlit.errors import StreamlitAPIException
 
 from workbench import permissions, reports
 from workbench.db import database_url, make_engine, session_scope
@@ -101,6 +102,7 @@ def choose_report(s: Session, person: Person) -> Report | None:
 
 def page_context(s: Session, *, need_report: bool = True) -> PageContext:
     """Return the page's context, or stop the page with a clear message."""
+    apply_resets()
     person = current_person(s)
     if person is None:
         st.warning("Please sign in first.")
@@ -190,7 +192,38 @@ def shorten(text: str, length: int = 90) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
+RESETS = "_ui_pending_resets"
+
+
 def reset_keys(*keys: str) -> None:
-    """Forget these widgets' values so they show their defaults on the next run."""
+    """Show these widgets empty (text blank, ticks off, choices at their default).
+
+    Before the widget is drawn in this run that happens at once. A widget already
+    drawn cannot be changed in the same run, and only forgetting its key would
+    leave the old value in the browser, which sends it back; so its reset waits
+    for the start of the next run (see :func:`apply_resets`).
+    """
+    pending = st.session_state.setdefault(RESETS, {})
     for key in keys:
-        st.session_state.pop(key, None)
+        if key not in st.session_state:
+            continue
+        value = st.session_state[key]
+        empty = False if isinstance(value, bool) else "" if isinstance(value, str) else None
+        try:
+            st.session_state[key] = value  # refused once the widget is on the page
+        except StreamlitAPIException:
+            pending[key] = empty
+            continue
+        if empty is None:
+            del st.session_state[key]
+        else:
+            st.session_state[key] = empty
+
+
+def apply_resets() -> None:
+    """Carry out the resets asked for in the previous run (before any widget is drawn)."""
+    for key, value in st.session_state.pop(RESETS, {}).items():
+        if value is None:
+            st.session_state.pop(key, None)
+        else:
+            st.session_state[key] = value

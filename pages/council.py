@@ -27,14 +27,8 @@ from workbench.models import (
 from workbench.permissions import Action
 
 COUNCIL_ROLES = (Role.council_member, Role.secretariat, Role.cla)
-CLEAR_KEY = "council_clear_keys"
 HASH_CHARS = 12
 VOID_WHY = "the report's text changed after it was opened"
-
-
-def clear_later(*keys: str) -> None:
-    """Forget these widgets' values at the start of the next run."""
-    st.session_state[CLEAR_KEY] = [*st.session_state.get(CLEAR_KEY, []), *keys]
 
 
 def short(text_hash: str) -> str:
@@ -425,7 +419,7 @@ def open_tab(s: Session, ctx: ui.PageContext) -> None:
             success=f"'{title.strip()}' is open for the Council's votes.",
         )
         if opened is not None:
-            clear_later(
+            ui.reset_keys(
                 "council_decision",
                 "council_new_title",
                 "council_new_reform",
@@ -434,9 +428,6 @@ def open_tab(s: Session, ctx: ui.PageContext) -> None:
             )
             st.rerun()
 
-
-for key in st.session_state.pop(CLEAR_KEY, []):
-    st.session_state.pop(key, None)
 
 with ui.session() as s:
     ctx = ui.page_context(s)

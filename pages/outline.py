@@ -413,7 +413,7 @@ with ui.session() as s:
     )
     coauthors = sections.coauthors_by_section(s, report.id)
     tab_outline, tab_bulk, tab_add = st.tabs(
-        ["Outline", "Assignments & deadlines", "Add a section"]
+        ["Outline", "Assignments & deadlines", "Add a section"], key="outline_tab"
     )
     with tab_outline:
         outline_by_question(s, ctx.person, report, outline, labels, coauthors)

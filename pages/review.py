@@ -47,7 +47,6 @@ REVIEW_ROLES = (
     Role.secretariat,
 )
 # Widget keys to forget at the start of the next run (after a successful write).
-CLEAR_KEY = "review_clear_keys"
 AWAITING = "Awaiting a response"
 CHART_COLOURS = {
     Disposition.accepted.label: "#2e7d32",
@@ -61,11 +60,6 @@ MIME = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-def clear_later(*keys: str) -> None:
-    """Forget these widgets' values at the start of the next run."""
-    st.session_state[CLEAR_KEY] = [*st.session_state.get(CLEAR_KEY, []), *keys]
 
 
 def lines_label(comment: ReviewComment) -> str:
@@ -182,7 +176,7 @@ def manage_rounds(s: Session, ctx: ui.PageContext, summaries: list[reviews.Round
                     "being revised.",
                 )
                 if done is not None:
-                    clear_later("review_close_confirm", "review_round")
+                    ui.reset_keys("review_close_confirm", "review_round")
                     st.rerun()
             return
         stage = Stage(report.stage)
@@ -219,7 +213,7 @@ def manage_rounds(s: Session, ctx: ui.PageContext, summaries: list[reviews.Round
                 success=f"Review round {name.strip()} is open; the current text is frozen.",
             )
             if opened is not None:
-                clear_later("review_round")
+                ui.reset_keys("review_round")
                 st.rerun()
 
 
@@ -481,7 +475,7 @@ def sign_off_panel(s: Session, ctx: ui.PageContext, page: list[ReviewComment]) -
                     success=f"Signed off comment(s) {', '.join(str(n) for n in chosen)}.",
                 )
                 if done is not None:
-                    clear_later("review_signoff_pick")
+                    ui.reset_keys("review_signoff_pick")
                     st.rerun()
             for number in chosen:
                 show_answer(waiting[number])
@@ -505,7 +499,7 @@ def sign_off_panel(s: Session, ctx: ui.PageContext, page: list[ReviewComment]) -
                     f"{', '.join(str(n) for n in withdraw)}.",
                 )
                 if done is not None:
-                    clear_later("review_withdraw_pick")
+                    ui.reset_keys("review_withdraw_pick")
                     st.rerun()
 
 
@@ -701,7 +695,7 @@ def add_comment_tab(
             f"{review_round.name}.",
         )
         if added is not None:
-            clear_later("review_new_comment", "review_new_suggestion")
+            ui.reset_keys("review_new_comment", "review_new_suggestion")
             st.rerun()
 
 
@@ -794,9 +788,6 @@ def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound
             key="review_export_download",
         )
 
-
-for key in st.session_state.pop(CLEAR_KEY, []):
-    st.session_state.pop(key, None)
 
 with ui.session() as s:
     ctx = ui.page_context(s)

@@ -33,6 +33,9 @@ DRAFTS = "write_drafts"  # section id → the editor's text, kept until saved
 BASES = "write_bases"  # section id → the revision the editor's text is based on
 RELOAD = "write_reload"  # section ids whose editor must show its draft anew
 RESET = "write_reset_keys"  # widget keys to clear at the start of the next run
+# Text boxes to empty at the start of the next run. Only forgetting the key of a box that
+# stays on the page would leave the old text in the browser, which sends it back.
+EMPTY = "write_empty_keys"
 NOTICE = "write_notice"  # section id → (kind, message) to show once after a save
 EDITOR_HEIGHT = 560
 _DOLLAR_AMOUNT = re.compile(r"\$(?=\d)")
@@ -278,7 +281,8 @@ def _conflict_panel(s: Session, ctx: ui.PageContext, section: Section) -> None:
             base_revision_id=head_id,
             message=message or "Merged with the current text",
         )
-        _state(RESET, []).extend([merge_key, f"write_merge_message_{section.id}"])
+        _state(RESET, []).append(merge_key)
+        _state(EMPTY, []).append(f"write_merge_message_{section.id}")
         if result is not None or _conflict_key(section.id) in st.session_state:
             st.rerun()
     if buttons.button(
@@ -287,7 +291,8 @@ def _conflict_panel(s: Session, ctx: ui.PageContext, section: Section) -> None:
         help="Your text is discarded; the editor shows the current text.",
     ):
         st.session_state.pop(_conflict_key(section.id), None)
-        _state(RESET, []).extend([merge_key, f"write_merge_message_{section.id}"])
+        _state(RESET, []).append(merge_key)
+        _state(EMPTY, []).append(f"write_merge_message_{section.id}")
         _follow(section.id, head_id, head_text)
         st.rerun()
 
@@ -360,7 +365,7 @@ def _editor(s: Session, ctx: ui.PageContext, section: Section) -> None:
     if buttons.button("Save", type="primary", key=f"write_save_{sid}", disabled=not dirty):
         result = _save(s, ctx.person, section, text=text, base_revision_id=base_id, message=message)
         if result is not None:
-            _state(RESET, []).append(f"write_message_{sid}")
+            _state(EMPTY, []).append(f"write_message_{sid}")
             st.rerun()
         if _conflict_key(sid) in st.session_state:
             st.rerun()
@@ -432,7 +437,7 @@ def _upload(s: Session, ctx: ui.PageContext, section: Section) -> None:
         )
         if result is not None:
             st.session_state["write_upload_round"] = upload_round + 1
-            _state(RESET, []).append(f"write_upload_message_{sid}")
+            _state(EMPTY, []).append(f"write_upload_message_{sid}")
             st.rerun()
         if _conflict_key(sid) in st.session_state:
             st.rerun()
@@ -530,6 +535,8 @@ with ui.session() as s:
     ui.flash()
     for stale_key in st.session_state.pop(RESET, []):
         st.session_state.pop(stale_key, None)
+    for box_key in st.session_state.pop(EMPTY, []):
+        st.session_state[box_key] = ""
     listed = sections.list_sections(s, ctx.report.id)
     if not listed:
         st.info(

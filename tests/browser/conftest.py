@@ -16,11 +16,15 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 
 from workbench import demo
+from workbench.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium")
@@ -65,9 +69,17 @@ def browser():
         chromium.close()
 
 
+@dataclass(frozen=True)
+class RunningApp:
+    """A running app: the address to browse and the database it works on."""
+
+    url: str
+    database_url: str
+
+
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory, demo_template) -> Iterator[str]:
-    """Start the app on a fresh copy of the demo workspace; yield its URL; stop it afterwards."""
+def app_server(tmp_path_factory, demo_template) -> Iterator[RunningApp]:
+    """Start the app on a fresh copy of the demo workspace; yield it; stop it afterwards."""
     if not Path(CHROMIUM).exists():
         _skip_or_fail(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     folder = tmp_path_factory.mktemp("browser")
@@ -115,7 +127,7 @@ def app_url(tmp_path_factory, demo_template) -> Iterator[str]:
                     "the app did not start:\n" + (folder / "streamlit.log").read_text()
                 )
             time.sleep(0.5)
-        yield base
+        yield RunningApp(url=base, database_url=url)
     finally:
         server.terminate()
         try:
@@ -123,6 +135,29 @@ def app_url(tmp_path_factory, demo_template) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(app_server: RunningApp) -> str:
+    """Return the URL of the module's running app."""
+    return app_server.url
+
+
+@pytest.fixture(scope="module")
+def app_db_url(app_server: RunningApp) -> str:
+    """Return the database URL (WORKBENCH_DATABASE_URL) of the module's running app."""
+    return app_server.database_url
+
+
+@contextmanager
+def db_session(database_url: str) -> Iterator[Session]:
+    """Open a read session on the app's database (to check what the browser saved)."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as s:
+            yield s
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
