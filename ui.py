@@ -24,9 +24,18 @@ from streamlit.errors import StreamlitAPIException
 from workbench import permissions, reports
 from workbench.db import database_url, make_engine, session_scope
 from workbench.errors import WorkbenchError
-from workbench.models import Person, Report, Role, Stage
+from workbench.models import Person, Question, Report, Role, Stage
 
 T = TypeVar("T")
+# How a section's part of the report is named in tables.
+SHORT_PART = {
+    Question.front: "Front",
+    Question.known: "Q1",
+    Question.desirable: "Q2",
+    Question.obstacles: "Q3",
+    Question.action: "Q4",
+    Question.cross_cutting: "Cross-cutting",
+}
 PERSON_KEY = "person_id"
 REPORT_KEY = "report_slug"
 

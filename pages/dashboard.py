@@ -31,14 +31,6 @@ from workbench.models import (
 from workbench.permissions import Action
 
 STATUS_ORDER = [status.label for status in SectionStatus]
-SHORT_PART = {
-    Question.front: "Front",
-    Question.known: "Q1",
-    Question.desirable: "Q2",
-    Question.obstacles: "Q3",
-    Question.action: "Q4",
-    Question.cross_cutting: "Cross-cutting",
-}
 
 
 def due_text(section: Section, today: date) -> str:
@@ -145,7 +137,7 @@ def report_progress(s: Session, ctx: ui.PageContext, outline: list[Section], tod
             {
                 "Code": sec.code,
                 "Title": sec.title,
-                "Part": SHORT_PART[Question(sec.question)],
+                "Part": ui.SHORT_PART[Question(sec.question)],
                 "Lead author": names.get(sec.lead_author_id, "— unassigned —"),
                 "Status": ui.label(sec.status),
                 "Due": sec.due_date,

@@ -35,14 +35,6 @@ from workbench.permissions import Action
 
 UNASSIGNED = "— unassigned —"
 EDITOR_VERSION = "outline_editor_version"
-SHORT_PART = {
-    Question.front: "Front",
-    Question.known: "Q1",
-    Question.desirable: "Q2",
-    Question.obstacles: "Q3",
-    Question.action: "Q4",
-    Question.cross_cutting: "Cross-cutting",
-}
 
 
 def as_date(value: Any) -> date | None:
@@ -278,7 +270,7 @@ def bulk_editor(
                 "Due date": sec.due_date,
                 "Word target": sec.word_target,
                 "Words": sec.words,
-                "Part": SHORT_PART[Question(sec.question)],
+                "Part": ui.SHORT_PART[Question(sec.question)],
             }
             for sec in outline
         ],
