@@ -236,3 +236,84 @@ def apply_resets() -> None:
             st.session_state.pop(key, None)
         else:
             st.session_state[key] = value
+
+
+def export_panel(s: Session, ctx: PageContext, *, key: str) -> None:
+    """Offer the report as a Word or Markdown document, with progress and a download."""
+    from workbench import export, translations
+
+    report = ctx.report
+    with st.expander(
+        "Export the report as a Word or Markdown document", icon=":material/download:"
+    ):
+        st.caption(
+            "One document: cover, contents, the sections in the order of the four questions, "
+            "findings, consensus, false solutions, recommendations, references and annexes. "
+            "While a review round is open it is the draft under review, with line numbers and "
+            "the open comments (in Word, as comments in the margin)."
+        )
+        left, middle = st.columns(2)
+        fmt = left.radio(
+            "Format",
+            ["docx", "md"],
+            format_func=lambda f: "Word (.docx)" if f == "docx" else "Markdown (.md)",
+            horizontal=True,
+            key=f"{key}_format",
+        )
+        languages = [c for c in translations.report_languages(report) if c.lower() != "en"]
+        language = middle.selectbox(
+            "Language",
+            [None, *languages],
+            format_func=lambda c: (
+                "Original (English)" if c is None else translations.language_name(c)
+            ),
+            key=f"{key}_language",
+            help="Sections not yet translated keep their original text, with a note.",
+        )
+        keep = st.checkbox(
+            "Keep citations as [@key] and add the library as CSL-JSON (for editing with pandoc)",
+            key=f"{key}_keep",
+            disabled=fmt != "md",
+        )
+        if st.button("Prepare the document", type="primary", key=f"{key}_go"):
+            bar = st.progress(0.0, text="Starting…")
+            result = run_action(
+                lambda: export.export_report(
+                    session=s,
+                    actor=ctx.person,
+                    report=report,
+                    fmt=fmt,
+                    language=language,
+                    keep_citations=keep and fmt == "md",
+                    progress=lambda fraction, message: bar.progress(fraction, text=message),
+                )
+            )
+            bar.empty()
+            if result is not None:
+                st.session_state[f"{key}_file"] = result
+        result = st.session_state.get(f"{key}_file")
+        if result is None:
+            return
+        st.success(f"Ready: {result.filename} (version {result.version}).")
+        for warning in result.warnings:
+            st.warning(warning)
+        mime = (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            if result.filename.endswith(".docx")
+            else "text/markdown"
+        )
+        st.download_button(
+            f"Download {result.filename}",
+            result.content,
+            file_name=result.filename,
+            mime=mime,
+            key=f"{key}_download",
+        )
+        if result.csl_json:
+            st.download_button(
+                f"Download {report.slug}-references.json",
+                result.csl_json,
+                file_name=f"{report.slug}-references.json",
+                mime="application/json",
+                key=f"{key}_download_csl",
+            )

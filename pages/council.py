@@ -450,6 +450,7 @@ with ui.session() as s:
     with tabs["Decisions"]:
         chosen = decisions_tab(s, ctx, decisions, statuses)
     with tabs["Read the report"]:
+        ui.export_panel(s, ctx, key="council_export")
         read_tab(s, ctx, chosen)
     if may_open:
         with tabs["Open a decision"]:

@@ -351,6 +351,7 @@ with ui.session() as s:
             f"due {report.due_date:%d %B %Y}"
             + (f" ({days_left} days left)" if days_left >= 0 else " (past due)")
         )
+        ui.export_panel(s, ctx, key="dash_export")
         outline = sections.list_sections(s, report.id)
         my_work(s, ctx, outline, today)
         if ctx.has(Role.cla, Role.secretariat):

@@ -16,7 +16,7 @@ import streamlit as st
 from sqlmodel import Session
 
 import ui
-from workbench import reviews, sections
+from workbench import docx_import, reviews, sections
 from workbench.comment_table import COLUMNS, MAX_TABLE_BYTES, REQUIRED_COLUMNS
 from workbench.db import database_url
 from workbench.errors import ImportFailed, WorkbenchError
@@ -712,14 +712,16 @@ def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound
             "One row per comment, with the columns "
             + ", ".join(COLUMNS)
             + f" (required: {', '.join(REQUIRED_COLUMNS)}). Leave 'No' empty to number rows "
-            "automatically. The import is all or nothing: if a row is wrong, nothing is added "
-            "and every problem is listed."
+            "automatically. Or a Word document: the report exported for this round (Dashboard "
+            "→ Export) on which a reviewer left comments in Word's margin; each comment comes "
+            "back on its section and lines. The import is all or nothing: if a row or comment "
+            "is wrong, nothing is added and every problem is listed."
         )
         generation = st.session_state.get("review_import_generation", 0)
         upload = st.file_uploader(
-            f"Comment table for {review_round.name} (.csv or .xlsx, up to "
-            f"{MAX_TABLE_BYTES // 2**20} MB)",
-            type=["csv", "xlsx"],
+            f"Comment table or commented Word draft for {review_round.name} (.csv, .xlsx or "
+            f".docx, up to {MAX_TABLE_BYTES // 2**20} MB)",
+            type=["csv", "xlsx", "docx"],
             key=f"review_import_file_{generation}",
         )
         if st.button(
@@ -732,8 +734,13 @@ def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound
                 bar.progress(done / total if total else 1.0, text=f"{done:,} of {total:,} written")
 
             def run_import() -> int:
+                importer = (
+                    docx_import.import_comments_docx
+                    if upload.name.lower().endswith(".docx")
+                    else reviews.import_comments
+                )
                 try:
-                    return reviews.import_comments(
+                    return importer(
                         session=s,
                         actor=ctx.person,
                         report=report,

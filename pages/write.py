@@ -22,7 +22,7 @@ import streamlit as st
 from sqlmodel import Session
 
 import ui
-from workbench import diffing, sections, sources
+from workbench import diffing, docx_import, sections, sources
 from workbench.errors import Conflict
 from workbench.governance import SECTION_TRANSITIONS
 from workbench.models import Role, Section, SectionStatus
@@ -80,11 +80,25 @@ def _save(
     text: str,
     base_revision_id: int | None,
     message: str,
+    word_file: tuple[str, bytes] | None = None,
 ) -> sections.SaveResult | None:
-    """Save a revision; on a conflict keep both texts for the merge, and say what happened."""
+    """Save a revision (typed, or a Word file's text); on a conflict keep both texts to merge."""
+    notes: list[str] = []
 
     def action() -> sections.SaveResult:
         try:
+            if word_file is not None:
+                result, warnings = docx_import.import_section_docx(
+                    session=s,
+                    actor=person,
+                    section=section,
+                    filename=word_file[0],
+                    content=word_file[1],
+                    base_revision_id=base_revision_id,
+                    message=message,
+                )
+                notes.extend(warnings)
+                return result
             return sections.save_revision(
                 session=s,
                 actor=person,
@@ -106,7 +120,7 @@ def _save(
     if result is not None:
         notice = f"Saved revision {result.revision.number} of section {section.code}."
         st.toast(notice, icon="✅")
-        _state(NOTICE, {})[section.id] = (notice, result.unknown_keys)
+        _state(NOTICE, {})[section.id] = (notice, result.unknown_keys, notes)
         st.session_state.pop(_conflict_key(section.id), None)
         _follow(section.id, result.revision.id, result.revision.text)
     return result
@@ -117,8 +131,10 @@ def _show_notice(section_id: int) -> None:
     notice = _state(NOTICE, {}).pop(section_id, None)
     if notice is None:
         return
-    message, unknown = notice
+    message, unknown, notes = notice
     st.success(message)
+    for note in notes:
+        st.warning(note)
     if unknown:
         keys = ", ".join(f"`{k}`" for k in unknown)
         st.warning(
@@ -386,17 +402,19 @@ def _revision_number(s: Session, revision_id: int | None) -> str:
 
 
 def _upload(s: Session, ctx: ui.PageContext, section: Section) -> None:
-    """Save an uploaded Markdown or text file as the section's new revision."""
+    """Save an uploaded Word, Markdown or text file as the section's new revision."""
     sid = section.id
     st.write(
-        "Upload a Markdown (.md) or plain-text (.txt) file saved as UTF-8. Its text becomes "
-        "the section's new revision; the history keeps every earlier one."
+        "Upload a Word document (.docx) or a Markdown (.md) or plain-text (.txt) file saved as "
+        "UTF-8. Its text becomes the section's new revision; the history keeps every earlier "
+        "one. From Word, headings, lists, tables and footnotes are kept; images are not (the "
+        "page says which were left out)."
     )
     dirty = _state(DRAFTS, {}).get(sid, "") != _revision_text(s, _state(BASES, {}).get(sid))
     upload_round = _state("write_upload_round", 0)
     uploaded = st.file_uploader(
-        "Markdown or text file",
-        type=["md", "markdown", "txt"],
+        "Word, Markdown or text file",
+        type=["docx", "md", "markdown", "txt"],
         key=f"write_upload_{sid}_{upload_round}",
     )
     message = st.text_input(
@@ -415,26 +433,33 @@ def _upload(s: Session, ctx: ui.PageContext, section: Section) -> None:
         key=f"write_upload_save_{sid}",
         disabled=uploaded is None or dirty,
     ):
-        try:
-            text = uploaded.getvalue().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            st.error(
-                f"'{uploaded.name}' is not UTF-8 text, so it was not saved. Open it in your "
-                "editor and save it as UTF-8 (in Word: Save As → Plain Text → Unicode (UTF-8)), "
-                "then upload it again."
+        word_file = None
+        text = ""
+        if uploaded.name.lower().endswith(".docx"):
+            word_file = (uploaded.name, uploaded.getvalue())
+        else:
+            try:
+                text = uploaded.getvalue().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                st.error(
+                    f"'{uploaded.name}' is not UTF-8 text, so it was not saved. Open it in your "
+                    "editor and save it as UTF-8 (in Word: Save As → Plain Text → Unicode "
+                    "(UTF-8)), or upload the Word document itself."
+                )
+                return
+            if "\x00" in text:
+                st.error(f"'{uploaded.name}' is not a text file, so it was not saved.")
+                return
+        with st.spinner(f"Reading {uploaded.name}…"):
+            result = _save(
+                s,
+                ctx.person,
+                section,
+                text=text,
+                base_revision_id=_state(BASES, {}).get(sid),
+                message=message or f"Uploaded {uploaded.name}",
+                word_file=word_file,
             )
-            return
-        if "\x00" in text:
-            st.error(f"'{uploaded.name}' is not a text file, so it was not saved.")
-            return
-        result = _save(
-            s,
-            ctx.person,
-            section,
-            text=text,
-            base_revision_id=_state(BASES, {}).get(sid),
-            message=message or f"Uploaded {uploaded.name}",
-        )
         if result is not None:
             st.session_state["write_upload_round"] = upload_round + 1
             _state(EMPTY, []).append(f"write_upload_message_{sid}")

@@ -41,8 +41,11 @@ def test_every_command_has_help():
         ["reports", "list"],
         ["sources", "import"],
         ["sources", "export"],
+        ["sections", "import-docx"],
         ["comments", "import"],
+        ["comments", "import-docx"],
         ["comments", "export"],
+        ["export"],
     ]
     for command in commands:
         result = runner.invoke(app, [*command, "--help"])
@@ -242,3 +245,28 @@ def test_backup_and_restore_commands(demo_db, tmp_path):
     assert copy == original
     again = run(target, "restore", str(out))
     assert again.exit_code == 1 and "not empty" in again.stderr
+
+
+def test_export_writes_word_and_markdown_with_the_csl_json(demo_db, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run(demo_db, "export", "--report", "living-wages")
+    assert result.exit_code == 0, result.output
+    written = list(tmp_path.glob("living-wages-*.docx"))
+    assert len(written) == 1 and written[0].stat().st_size > 10_000
+    target = tmp_path / "draft.md"
+    result = run(
+        demo_db, "export", "--report", "living-wages", "--format", "md", "-o", str(target),
+        "--keep-citations",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "[@ilo2024experts]" in target.read_text(encoding="utf-8")
+    assert (tmp_path / "living-wages-references.json").exists()
+
+
+def test_export_fails_in_one_line(demo_db, tmp_path):
+    result = run(demo_db, "export", "--report", "living-wages", "--format", "pdf")
+    assert result.exit_code != 0
+    assert "not an export format" in result.output
+    assert "Traceback" not in result.output
+    result = run(demo_db, "export", "--report", "living-wages", "--language", "xx")
+    assert result.exit_code != 0 and "not one of the report's languages" in result.output

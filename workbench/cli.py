@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from workbench import people
 from workbench.db import database_url, make_engine, session_scope
-from workbench.errors import ImportFailed, NotFound, ValidationError, WorkbenchError
+from workbench.errors import Conflict, ImportFailed, NotFound, ValidationError, WorkbenchError
 from workbench.models import Person, PersonCreate, Role
 
 app = typer.Typer(
@@ -37,10 +37,12 @@ app = typer.Typer(
 users_app = typer.Typer(help="People and their accounts.", no_args_is_help=True)
 reports_app = typer.Typer(help="Reports and their progress.", no_args_is_help=True)
 sources_app = typer.Typer(help="A report's evidence library.", no_args_is_help=True)
+sections_app = typer.Typer(help="A report's sections and their text.", no_args_is_help=True)
 comments_app = typer.Typer(help="Review comment tables (IPCC shape).", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(reports_app, name="reports")
 app.add_typer(sources_app, name="sources")
+app.add_typer(sections_app, name="sections")
 app.add_typer(comments_app, name="comments")
 
 AsOption = Annotated[
@@ -478,6 +480,133 @@ def sources_export(
     typer.echo(f"Wrote {output}.")
 
 
+@app.command("export")
+@guarded
+def export_report(
+    report: ReportOption,
+    fmt: Annotated[str, typer.Option("--format", help="md or docx.")] = "docx",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="The file to write (default: SLUG-VERSION.md or .docx here)."
+        ),
+    ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option("--language", help="Use the sections' translations into this language."),
+    ] = None,
+    keep_citations: Annotated[
+        bool,
+        typer.Option(
+            "--keep-citations",
+            help="Markdown only: leave [@key] citations and write the CSL-JSON beside the file.",
+        ),
+    ] = False,
+    as_: AsOption = None,
+) -> None:
+    """Export a whole report as a Word document or pandoc Markdown, ready for the Council."""
+    from workbench import export, reports
+
+    with open_session() as session:
+        actor = acting(session, as_)
+        target = reports.get_report(session, report)
+        result = export.export_report(
+            session=session,
+            actor=actor,
+            report=target,
+            fmt=fmt,
+            language=language,
+            keep_citations=keep_citations,
+        )
+    path = output or Path(result.filename)
+    path.write_bytes(result.content)
+    typer.echo(f"Wrote {path} (version {result.version}).")
+    if result.csl_json is not None:
+        beside = path.with_name(f"{target.slug}-references.json")
+        beside.write_bytes(result.csl_json)
+        typer.echo(f"Wrote {beside} (the sources, CSL-JSON).")
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+@sections_app.command("import-docx")
+@guarded
+def sections_import_docx(
+    file: Annotated[Path, typer.Argument(help="A .docx file holding the section's draft.")],
+    report: ReportOption,
+    section_id: Annotated[
+        int, typer.Option("--section", help="The section's id (`workbench status` lists them).")
+    ],
+    base_revision: Annotated[
+        int | None,
+        typer.Option(
+            "--base-revision",
+            help="The revision number the draft was written from (default: the current one); "
+            "if the section has moved on since, nothing is saved.",
+        ),
+    ] = None,
+    as_: AsOption = None,
+) -> None:
+    """Save a section draft written in Word as the section's next revision."""
+    from workbench import docx_import, reports, sections
+    from workbench.models import Section, SectionRevision
+
+    content = _read_upload(file)
+    with open_session() as session:
+        actor = acting(session, as_)
+        target = reports.get_report(session, report)
+        section = session.get(Section, section_id)
+        if section is None or section.report_id != target.id:
+            raise NotFound(
+                f"Report '{report}' has no section with the id {section_id}; "
+                f"`workbench status --report {report}` lists the ids."
+            )
+        if base_revision is None:
+            base_id = section.head_revision_id
+        else:
+            base_id = sections.get_revision_by_number(
+                session, section_id=section.id, number=base_revision
+            ).id
+        try:
+            result, warnings = docx_import.import_section_docx(
+                session=session,
+                actor=actor,
+                section=section,
+                filename=file.name,
+                content=content,
+                base_revision_id=base_id,
+            )
+        except Conflict as exc:
+            head = (
+                session.get(SectionRevision, exc.head_revision_id) if exc.head_revision_id else None
+            )
+            author = session.get(Person, head.author_id) if head and head.author_id else None
+            since = f"revision {base_revision}" if base_revision is not None else "you started"
+            now = head.number if head else 0
+            raise Conflict(
+                f"Section {section.code} has moved on to revision {now}"
+                + (f" (by {author.name})" if author else "")
+                + f" since {since}; nothing was saved. Merge your draft with the current text, "
+                f"then import it with --base-revision {now}."
+            ) from None
+        revision = result.revision
+        typer.echo(
+            f"Saved revision {revision.number} of section {section.code} ({section.title}) "
+            f"from {file.name}: {revision.words} words."
+        )
+    for warning in warnings:
+        typer.echo(f"warning: {warning}")
+    if result.unknown_keys:
+        typer.echo(
+            "warning: no source in the report has the key(s) "
+            + ", ".join(result.unknown_keys)
+            + "."
+        )
+
+
 # --------------------------------------------------------------------------- comments
 
 
@@ -506,6 +635,35 @@ def comments_import(
             content=content,
         )
     typer.echo(f"Imported {count} comment(s) into {report} {round_name}.")
+
+
+@comments_app.command("import-docx")
+@guarded
+def comments_import_docx(
+    file: Annotated[
+        Path, typer.Argument(help="A review copy (.docx) exported by the workbench, with comments.")
+    ],
+    report: ReportOption,
+    round_name: Annotated[str, typer.Option("--round", help="The review round, e.g. SOD.")],
+    as_: AsOption = None,
+) -> None:
+    """Import the comments reviewers left in Word on a review copy: every comment, or none."""
+    from workbench import docx_import, reports, reviews
+
+    content = _read_upload(file)
+    with open_session() as session:
+        actor = acting(session, as_)
+        target = reports.get_report(session, report)
+        review_round = reviews.get_round(session, report_id=target.id, name=round_name)
+        count = docx_import.import_comments_docx(
+            session=session,
+            actor=actor,
+            report=target,
+            round=review_round,
+            filename=file.name,
+            content=content,
+        )
+    typer.echo(f"Imported {count} comment(s) from {file.name} into {report} {round_name}.")
 
 
 @comments_app.command("export")

@@ -18,7 +18,8 @@ Terms:
   while any comment is open.
 - The **comment table** is the spreadsheet form of a round's comments (see
   :mod:`workbench.comment_table`); comments can be imported from it and
-  exported to it.
+  exported to it. Comments reviewers leave in Word come in through the same
+  path (:func:`import_comment_rows`, used by :mod:`workbench.docx_import`).
 
 Every write checks permission, validates everything first, records an audit
 event and commits once, so a refused write leaves the database unchanged.
@@ -40,6 +41,7 @@ from sqlmodel import Session, col, func, select
 from workbench import audit
 from workbench.comment_table import (
     MAX_AFFILIATION_CHARS,
+    MAX_REVIEWER_CHARS,
     CommentRow,
     read_table,
     write_csv,
@@ -763,6 +765,20 @@ def withdraw_sign_off(*, session: Session, actor: Person, comments: list[ReviewC
 # --------------------------------------------------------------------------- the comment table
 
 
+def require_comment_import(
+    *, session: Session, actor: Person, report: Report, round: ReviewRound
+) -> None:
+    """Refuse unless this person may import comments into this round, and the round is open."""
+    require(session, actor, Action.import_comments, report.id)
+    if round.report_id != report.id:
+        raise ValidationError(f"The review round '{round.name}' belongs to another report.")
+    if round.status != RoundStatus.open:
+        raise ValidationError(
+            f"The review round '{round.name}' is closed; comments can be imported only into "
+            "an open round."
+        )
+
+
 def import_comments(
     *,
     session: Session,
@@ -779,18 +795,53 @@ def import_comments(
     in file order. Responses and dispositions in the file are imported too.
     ``progress(done, total)`` is called as rows are written.
     """
-    require(session, actor, Action.import_comments, report.id)
-    if round.report_id != report.id:
-        raise ValidationError(f"The review round '{round.name}' belongs to another report.")
-    if round.status != RoundStatus.open:
-        raise ValidationError(
-            f"The review round '{round.name}' is closed; comments can be imported only into "
-            "an open round."
-        )
+    require_comment_import(session=session, actor=actor, report=report, round=round)
     rows = read_table(filename, content)
     name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     if not rows:
         raise ImportFailed(f"{name} has a header but no comments; nothing was imported.")
+    return import_comment_rows(
+        session=session,
+        actor=actor,
+        report=report,
+        round=round,
+        source=name,
+        rows=rows,
+        progress=progress,
+    )
+
+
+def import_comment_rows(
+    *,
+    session: Session,
+    actor: Person,
+    report: Report,
+    round: ReviewRound,
+    source: str,
+    rows: Sequence[CommentRow],
+    progress: ProgressCallback | None = None,
+    locate: Callable[[CommentRow], str] | None = None,
+    check: Callable[[CommentRow, int], str] | None = None,
+    known_problems: Sequence[str] = (),
+) -> int:
+    """Add comment rows read from ``source`` to an open round, all or nothing; return how many.
+
+    This is the one path every import takes (comment tables, Word comments):
+    permission, the open round, sections and lines in the frozen text,
+    numbering, the audit event and one transaction. ``locate(row)`` names a
+    row in messages (default: "Row N of source"); ``check(row, section_id)``
+    returns a further problem with a row whose lines exist, or ''; ``known_problems``
+    the caller already found in the source are reported with the rows' own.
+    """
+    require_comment_import(session=session, actor=actor, report=report, round=round)
+    name = source
+
+    def row_of(row: CommentRow) -> str:
+        return f"Row {row.row} of {name}"
+
+    where_of = locate or row_of
+    if not rows and not known_problems:
+        raise ImportFailed(f"{name} has no comments; nothing was imported.")
 
     codes = dict(
         session.exec(select(Section.code, Section.id).where(Section.report_id == report.id)).all()
@@ -802,11 +853,11 @@ def import_comments(
     )
     all_codes = ", ".join(sorted(codes, key=_code_order))
 
-    problems: list[str] = []
+    problems = list(known_problems)
     first_row_of: dict[int, int] = {}
     resolved: list[tuple[CommentRow, int]] = []
     for row in rows:
-        where = f"Row {row.row} of {name}"
+        where = where_of(row)
         section_id = codes.get(row.section) or codes_folded.get(row.section.lower())
         if section_id is None:
             problems.append(
@@ -821,10 +872,13 @@ def import_comments(
         else:
             code, count = frozen[section_id]
             problem = _line_problem(code, round.name, count, row.from_line, row.to_line)
+            if not problem and check is not None:
+                problem = check(row, section_id)
             if problem:
                 problems.append(f"{where}: {problem}")
             else:
                 resolved.append((row, section_id))
+        problems.extend(f"{where}: {p}" for p in _row_problems(row))
         if row.disposition and not row.response.strip():
             problems.append(
                 f"{where}: the disposition is '{Disposition(row.disposition).label}' but the "
@@ -906,6 +960,26 @@ def import_comments(
         session.rollback()
         raise
     return total
+
+
+def _row_problems(row: CommentRow) -> list[str]:
+    """Return what is wrong with a row's reviewer, affiliation and comment, whatever its source."""
+    problems = []
+    reviewer = row.reviewer.strip()
+    if not reviewer:
+        problems.append("the reviewer is empty")
+    elif len(reviewer) > MAX_REVIEWER_CHARS:
+        problems.append(
+            f"the reviewer's name has {len(reviewer)} characters; at most {MAX_REVIEWER_CHARS} fit"
+        )
+    if len(row.affiliation.strip()) > MAX_AFFILIATION_CHARS:
+        problems.append(
+            f"the affiliation has {len(row.affiliation.strip())} characters; "
+            f"at most {MAX_AFFILIATION_CHARS} fit"
+        )
+    if not row.comment.strip():
+        problems.append("the comment is empty")
+    return problems
 
 
 def _bulk_insert(

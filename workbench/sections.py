@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -96,9 +97,22 @@ def head_text(session: Session, section: Section) -> str:
     return rev.text if rev else ""
 
 
+def text_digest(rows: Iterable[tuple[str, str, str]]) -> str:
+    """Return the SHA-256 of a report's text given as (code, title, text) per section.
+
+    Sections are taken in code order (sorted here, not by the database, so that
+    SQLite and PostgreSQL agree whatever their collation).
+    """
+    digest = hashlib.sha256()
+    for row in sorted(rows, key=lambda r: r[0]):
+        for part in row:
+            digest.update(part.encode("utf-8"))
+            digest.update(b"\x00")
+    return digest.hexdigest()
+
+
 def report_text_hash(session: Session, report_id: int) -> str:
     """Return the SHA-256 of a report's current text: every section's code, title and head text."""
-    digest = hashlib.sha256()
     rows = session.exec(
         select(Section.code, Section.title, SectionRevision.text)
         .join(
@@ -107,13 +121,8 @@ def report_text_hash(session: Session, report_id: int) -> str:
             isouter=True,
         )
         .where(Section.report_id == report_id)
-        .order_by(col(Section.code))
     ).all()
-    for code, title, text in rows:
-        for part in (code, title, text or ""):
-            digest.update(part.encode("utf-8"))
-            digest.update(b"\x00")
-    return digest.hexdigest()
+    return text_digest((code, title, text or "") for code, title, text in rows)
 
 
 # --------------------------------------------------------------------------- reading

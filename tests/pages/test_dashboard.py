@@ -121,3 +121,17 @@ def test_an_unsigned_author_is_asked_to_sign_the_code_first(open_page):
     at = open_page(PAGE, "daniel.mwangi@demo.ipsp.example", report="cities-commons")
     assert "You have not signed the Code of Ethics yet" in "\n".join(w.value for w in at.warning)
     assert "team" in {p.proto.page for p in at.get("page_link")}
+
+
+def test_the_report_can_be_exported_from_the_dashboard(open_page):
+    at = open_page(PAGE, LA)
+    at.button(key="dash_export_go").click().run()
+    assert not at.exception
+    assert any(m.value.startswith("Ready: living-wages-") for m in at.success)
+    downloads = at.get("download_button")
+    assert len(downloads) == 1
+    at.radio(key="dash_export_format").set_value("md").run()
+    at.checkbox(key="dash_export_keep").check().run()
+    at.button(key="dash_export_go").click().run()
+    assert any(".md (version" in m.value for m in at.success)
+    assert len(at.get("download_button")) == 2  # the Markdown and its CSL-JSON

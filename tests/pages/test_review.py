@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from pathlib import Path
 
+import docx
 import pytest
 from sqlmodel import Session, col, func, select
 from streamlit.testing.v1 import AppTest
@@ -19,7 +21,7 @@ from tests.pages.conftest import (
     SECRETARIAT,
     texts,
 )
-from workbench import people, reviews
+from workbench import export, people, reviews, sections
 from workbench.comment_table import CommentRow, write_csv
 from workbench.models import Disposition, Report, ReviewComment, ReviewRound, Section
 
@@ -312,6 +314,38 @@ def test_a_good_comment_table_is_imported(open_page, db):
     assert "Imported sod-extra.csv into SOD" in texts(at)
     assert comment(db, 16).comment == "Second."
     assert list(table(at, "Round")["Comments"]) == [64, 16]
+
+
+def test_comments_left_in_the_word_export_are_imported(open_page, db):
+    report = db.exec(select(Report).where(Report.slug == LIVING_WAGES)).one()
+    secretariat = people.get_by_email(db, SECRETARIAT)
+    exported = export.export_report(session=db, actor=secretariat, report=report, fmt="docx")
+    document = docx.Document(io.BytesIO(exported.content))
+    line = next(
+        p
+        for p in document.paragraphs
+        if p.runs and p.runs[0].style.name == "Line Number" and "basket methods" in p.text
+    )
+    document.add_comment(line.runs[1:], text="Name the five countries.", author="Ana Reviewer")
+    out = io.BytesIO()
+    document.save(out)
+    at = open_page(PAGE, SECRETARIAT, report=LIVING_WAGES)
+    at.file_uploader[0].set_value(("sod-reviewed.docx", out.getvalue(), "application/octet-stream"))
+    at.run()
+    at.button(key="review_import").click().run()
+    assert not at.exception
+    assert "Imported sod-reviewed.docx into SOD" in texts(at)
+    db.expire_all()
+    added = db.exec(
+        select(ReviewComment)
+        .where(ReviewComment.round_id == sod(db).id)
+        .order_by(col(ReviewComment.number).desc())
+    ).first()
+    assert added.reviewer_name == "Ana Reviewer" and "Name the five countries." in added.comment
+    section = db.get(Section, added.section_id)
+    assert section.code == "1.1"
+    frozen = reviews.frozen_text(db, round_id=sod(db).id, section_id=section.id)
+    assert "basket methods" in sections.lines_of(frozen)[added.from_line - 1]
 
 
 def test_the_comment_table_is_prepared_for_download(open_page):

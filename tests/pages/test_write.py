@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+
+import pypandoc
 import pytest
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
@@ -11,6 +14,9 @@ from workbench import people, sections
 from workbench.models import Report, Section, SectionRevision, SectionStatus
 
 PAGE = "pages/write.py"
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
 AUTHOR_ROLES = {"cla", "lead_author", "contributing_author"}
 
 
@@ -163,6 +169,33 @@ def test_uploading_a_markdown_file_creates_a_revision(open_page, db):
     assert saved.parent_id == before.id
     assert saved.message == "Uploaded obstacles.md"
     assert at.text_area(key=f"write_text_{section.id}").value == content
+
+
+def test_uploading_a_word_document_creates_a_revision_and_reports_images(open_page, db, tmp_path):
+    section = section_by_code(db, "3.1")
+    before = head(db, section.id)
+    source = tmp_path / "draft.md"
+    image = tmp_path / "chart.png"
+    image.write_bytes(PNG)
+    source.write_text(
+        "## Wage floors\n\nA paragraph written in Word.\n\n- first point\n- second point\n\n"
+        f"![A chart]({image})\n",
+        encoding="utf-8",
+    )
+    word = tmp_path / "draft.docx"
+    pypandoc.convert_file(str(source), "docx", outputfile=str(word))
+    at = choose(open_page(PAGE, LA), section)
+    at.file_uploader(key=f"write_upload_{section.id}_0").set_value(
+        ("draft.docx", word.read_bytes(), "application/octet-stream")
+    )
+    at.run()
+    at.button(key=f"write_upload_save_{section.id}").click().run()
+    assert not at.exception
+    saved = head(db, section.id)
+    assert saved.parent_id == before.id
+    assert "A paragraph written in Word." in saved.text and "- first point" in saved.text
+    assert saved.message == "Uploaded draft.docx"
+    assert "not imported" in texts(at)
 
 
 def test_a_file_that_is_not_utf8_is_refused_clearly(open_page, db):

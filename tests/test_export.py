@@ -1,0 +1,350 @@
+"""Exports: the demo report as Markdown and Word, read back the way a reader's tools would.
+
+The demo's living-wages report has an open second-order review round, so its
+export is the draft under review: frozen text with line numbers and the open
+comments as Word comments. Other tests build small reports to check the cover's
+draft stamp, the version id, languages and refusals.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import docx
+import pypandoc
+import pytest
+from docx.oxml.ns import qn
+from sqlmodel import Session, select
+
+from tests.factories import make_person
+from tests.test_reviews import at_stage, open_fod
+from workbench import council, export, people, reports, reviews, sections, translations
+from workbench.db import make_engine
+from workbench.errors import PermissionDenied, ValidationError
+from workbench.models import (
+    DecisionKind,
+    ReviewComment,
+    ReviewRound,
+    Role,
+    RoundStatus,
+    Stage,
+    TranslationStatus,
+    Vote,
+)
+
+SECRETARIAT = "secretariat@demo.ipsp.example"
+REQUIRE_OFFICE = os.environ.get("WORKBENCH_REQUIRE_OFFICE") == "1"
+
+
+@pytest.fixture(scope="module")
+def demo(demo_template) -> Session:
+    engine = make_engine(f"sqlite:///{demo_template}")
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def living_wages(demo):
+    return reports.get_report(demo, "living-wages")
+
+
+@pytest.fixture(scope="module")
+def secretariat(demo):
+    return people.get_by_email(demo, SECRETARIAT)
+
+
+@pytest.fixture(scope="module")
+def docx_export(demo, living_wages, secretariat) -> export.Exported:
+    steps: list[float] = []
+    out = export.export_report(
+        session=demo,
+        actor=secretariat,
+        report=living_wages,
+        fmt="docx",
+        progress=lambda fraction, message: steps.append(fraction),
+    )
+    assert steps == sorted(steps) and steps[-1] == 1.0
+    return out
+
+
+@pytest.fixture(scope="module")
+def md_export(demo, living_wages, secretariat) -> export.Exported:
+    return export.export_report(session=demo, actor=secretariat, report=living_wages, fmt="md")
+
+
+def docx_as_markdown(content: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "report.docx"
+    path.write_bytes(content)
+    return pypandoc.convert_file(str(path), "markdown", extra_args=["--wrap=none"])
+
+
+def test_pandoc_reads_back_every_section_the_references_and_the_tables(
+    docx_export, demo, living_wages, tmp_path
+):
+    text = docx_as_markdown(docx_export.content, tmp_path)
+    for section in sections.list_sections(demo, living_wages.id):
+        assert f"{section.code} {section.title}" in text, section.code
+    assert "[@" not in text
+    assert "# References" in text
+    # A rendered author-date citation and its entry in the reference list.
+    assert "International Labour Organization 2024" in text
+    assert re.search(r"International Labour Organization\. 2024\.", text)
+    ast = json.loads(pypandoc.convert_file(str(tmp_path / "report.docx"), "json"))
+    tables = [b for b in ast["blocks"] if b["t"] == "Table"]
+    # Consensus, false solutions, a context/assumptions table per recommendation,
+    # the review summary per round, and the tables inside sections.
+    assert len(tables) >= 12
+    for heading in ("Key findings", "Consensus and disagreement", "Register of false solutions"):
+        assert heading in text
+    assert "Annex: initiatives" in text and "Annex: review summary" in text
+
+
+def test_the_cover_the_contents_and_the_headers(docx_export, living_wages):
+    document = docx.Document(io.BytesIO(docx_export.content))
+    first_texts = [p.text for p in document.paragraphs[:20]]
+    assert "DRAFT — NOT FOR CITATION" in first_texts
+    assert living_wages.title in first_texts
+    assert any(t.startswith("Version: ") and docx_export.version in t for t in first_texts)
+    assert any(t.startswith("Coordinating Lead Authors: Amina Diallo") for t in first_texts)
+    toc = [p.text for p in document.paragraphs if p.style.name.startswith("TOC")]
+    assert "1. What is known?" in toc and "Key findings" in toc
+    section = document.sections[0]
+    assert docx_export.version in section.header.paragraphs[0].text
+    assert "Draft — not for citation" in section.footer.paragraphs[0].text
+    assert document.core_properties.title == living_wages.title
+
+
+def _anchored_lines(document) -> dict[int, tuple[int, str]]:
+    """Return comment id → (first line number inside its range, the range's text)."""
+    body = document.element.body
+    result: dict[int, tuple[int, str]] = {}
+    open_ranges: dict[int, list[str]] = {}
+    first_line: dict[int, int] = {}
+    for element in body.iter(qn("w:commentRangeStart"), qn("w:commentRangeEnd"), qn("w:r")):
+        if element.tag == qn("w:commentRangeStart"):
+            open_ranges[int(element.get(qn("w:id")))] = []
+        elif element.tag == qn("w:commentRangeEnd"):
+            cid = int(element.get(qn("w:id")))
+            result[cid] = (first_line.get(cid, 0), "".join(open_ranges.pop(cid)))
+        else:
+            text = "".join(t.text or "" for t in element.iter(qn("w:t")))
+            style = element.find(f"{qn('w:rPr')}/{qn('w:rStyle')}")
+            for cid, parts in open_ranges.items():
+                if style is not None and style.get(qn("w:val")) == "LineNumber":
+                    first_line.setdefault(cid, int(text))
+                parts.append(text)
+    return result
+
+
+def test_open_comments_are_word_comments_at_their_lines(docx_export, demo, living_wages):
+    document = docx.Document(io.BytesIO(docx_export.content))
+    sod = reviews.get_round(demo, report_id=living_wages.id, name="SOD")
+    still_open = demo.exec(
+        select(ReviewComment).where(
+            ReviewComment.round_id == sod.id, ReviewComment.disposition.is_(None)
+        )
+    ).all()
+    assert still_open
+    comments = list(document.comments)
+    assert len(comments) == len(still_open)
+    anchored = _anchored_lines(document)
+    by_number = {c.number: c for c in still_open}
+    for comment in comments:
+        number = int(re.match(r"No\. (\d+)", comment.text).group(1))
+        expected = by_number[number]
+        assert comment.author == expected.reviewer_name
+        line, quoted = anchored[comment.comment_id]
+        frozen = sections.lines_of(
+            reviews.frozen_text(demo, round_id=sod.id, section_id=expected.section_id)
+        )
+        # The range starts at the comment's first line (or the nearest numbered line before it).
+        assert line <= expected.from_line
+        first_words = re.sub(r"[*_`\[\]@|]", "", frozen[line - 1]).split()[:3]
+        assert " ".join(first_words)[:12].strip() in quoted.replace("’", "'")
+    assert not docx_export.warnings
+
+
+def test_markdown_keeps_line_numbers_comments_and_goes_through_pandoc_unchanged(md_export, demo):
+    text = md_export.content.decode()
+    assert text.startswith("---\n") and "version: " + md_export.version in text
+    assert "[1]{.line-number}" in text
+    assert "# Annex: open review comments (SOD)" in text
+    assert "[@" not in text and "# References" in text
+    assert "/tmp" not in text.split("---", 2)[1]
+    once = json.loads(pypandoc.convert_text(text, "json", format=export.READER))
+    again_md = pypandoc.convert_text(
+        text, export.WRITER_MD, format=export.READER, extra_args=["-s", "--wrap=none"]
+    )
+    twice = json.loads(pypandoc.convert_text(again_md, "json", format=export.READER))
+    # Nothing is lost: the same blocks (pandoc recomputes table column widths, a matter of layout).
+    assert _without_widths(once["blocks"]) == _without_widths(twice["blocks"])
+
+
+def _without_widths(node):
+    if isinstance(node, dict):
+        if node.get("t") == "ColWidth":
+            return "width"
+        return {k: _without_widths(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_without_widths(v) for v in node]
+    return node
+
+
+def test_keep_citations_leaves_keys_and_writes_the_csl_json(demo, living_wages, secretariat):
+    out = export.export_report(
+        session=demo, actor=secretariat, report=living_wages, fmt="md", keep_citations=True
+    )
+    text = out.content.decode()
+    assert "[@ilo2024experts]" in text
+    assert "bibliography: " in text and f"{living_wages.slug}-references.json" in text
+    records = json.loads(out.csl_json)
+    assert "ilo2024experts" in {r["id"] for r in records}
+    # pandoc renders it the same way from the two files.
+    with pytest.raises(ValidationError, match="only in the Markdown"):
+        export.export_report(
+            session=demo, actor=secretariat, report=living_wages, fmt="docx", keep_citations=True
+        )
+
+
+@pytest.mark.skipif(
+    not REQUIRE_OFFICE and shutil.which("soffice") is None,
+    reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui)",
+)
+def test_libreoffice_renders_the_docx_to_pdf_pages(docx_export, tmp_path, living_wages):
+    path = tmp_path / "report.docx"
+    path.write_bytes(docx_export.content)
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to",
+         "pdf", "--outdir", str(tmp_path), str(path)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    pdf = tmp_path / "report.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    pages = int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))
+    assert 20 <= pages <= 80
+    first = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True
+    ).stdout
+    assert "DRAFT — NOT FOR CITATION" in first and "Living Wages for All" in first
+    later = subprocess.run(
+        ["pdftotext", "-f", "5", "-l", "5", str(pdf), "-"], capture_output=True, text=True
+    ).stdout
+    assert f"Page 5 of {pages}" in later and docx_export.version in later
+
+
+# --------------------------------------------------------------------------- small reports
+
+
+def _write(session, world, section, text):
+    return sections.save_revision(
+        session=session,
+        actor=world.cla,
+        section=section,
+        text=text,
+        base_revision_id=section.head_revision_id,
+        message="edit",
+    )
+
+
+def test_version_id_is_the_councils_hash_and_approval_lifts_the_stamp(session, world):
+    out = export.export_report(
+        session=session, actor=world.secretariat, report=world.report, fmt="md"
+    )
+    text_hash = sections.report_text_hash(session, world.report.id)
+    assert out.version == text_hash[: export.VERSION_CHARS]
+    assert "Draft — not for citation" in out.content.decode()
+    assert "{.line-number}" not in out.content.decode()  # no round open: no line numbers
+    at_stage(session, world, Stage.council_review)
+    decision = council.open_decision(
+        session=session,
+        actor=world.secretariat,
+        report=world.report,
+        kind=DecisionKind.report_approval,
+        title="Approve the report",
+    )
+    for member in world.council:
+        council.cast_vote(
+            session=session, actor=member, decision=decision, vote=Vote.approve, reason="Sound."
+        )
+    council.close_decision(session=session, actor=world.secretariat, decision=decision)
+    approved = export.export_report(
+        session=session, actor=world.secretariat, report=world.report, fmt="docx"
+    )
+    first = [p.text for p in docx.Document(io.BytesIO(approved.content)).paragraphs[:12]]
+    assert "DRAFT — NOT FOR CITATION" not in first
+    assert decision.text_hash.startswith(approved.version)
+    session.refresh(world.sections[0])
+    _write(session, world, world.sections[0], "Changed after the vote.")
+    again = export.export_report(
+        session=session, actor=world.secretariat, report=world.report, fmt="docx"
+    )
+    first = [p.text for p in docx.Document(io.BytesIO(again.content)).paragraphs[:12]]
+    assert "DRAFT — NOT FOR CITATION" in first
+
+
+def test_a_language_uses_translations_and_marks_the_rest(session, world):
+    section = world.sections[0]
+    translations.set_translation(
+        session=session,
+        actor=world.cla,
+        section=section,
+        language="fr",
+        status=TranslationStatus.translated,
+        text="Le texte traduit de la section.",
+    )
+    out = export.export_report(
+        session=session, actor=world.secretariat, report=world.report, fmt="md", language="fr"
+    )
+    text = out.content.decode()
+    assert "Le texte traduit de la section." in text
+    assert "Not yet translated into French" in text
+    assert "lang: fr" in text
+    with pytest.raises(ValidationError, match="not one of the report's languages"):
+        export.export_report(
+            session=session, actor=world.secretariat, report=world.report, fmt="md", language="xx"
+        )
+
+
+def test_unknown_citation_keys_are_reported(session, world):
+    _write(session, world, world.sections[1], "A claim [@nobody2099].")
+    out = export.export_report(
+        session=session, actor=world.secretariat, report=world.report, fmt="md"
+    )
+    assert any("nobody2099" in w for w in out.warnings)
+
+
+def test_refusals(session, world):
+    stranger = make_person(session, "Nobody Here")
+    with pytest.raises(PermissionDenied):
+        export.export_report(session=session, actor=stranger, report=world.report, fmt="docx")
+    with pytest.raises(ValidationError, match="not an export format"):
+        export.export_report(
+            session=session, actor=world.secretariat, report=world.report, fmt="pdf"
+        )
+
+
+def test_under_review_the_frozen_text_is_exported_with_line_numbers(session, world):
+    section = world.sections[0]
+    _write(session, world, section, "First sentence.\nSecond sentence.\n\n- a listed point")
+    session.refresh(section)
+    open_fod(session, world)
+    session.refresh(section)
+    _write(session, world, section, "Rewritten after the round opened.")
+    out = export.export_report(
+        session=session, actor=world.secretariat, report=world.report, fmt="md"
+    )
+    text = out.content.decode()
+    assert "[1]{.line-number} First sentence. [2]{.line-number} Second sentence." in text
+    assert "- [4]{.line-number} a listed point" in text
+    assert "Rewritten after the round opened." not in text
+    round = session.exec(select(ReviewRound).where(ReviewRound.status == RoundStatus.open)).one()
+    assert f"{round.name} under review" in text
+    assert Role.cla  # the team is listed on the cover
+    assert "Coordinating Lead Authors" in text

@@ -1,0 +1,1093 @@
+"""Export a whole report as pandoc Markdown or as a Word document for the Council.
+
+One document per report. Its parts, in order: a cover (title, theme, stage, date,
+version id, the author team by role, and "Draft — not for citation" until the
+Council has approved this very text); a table of contents; the sections in
+reading order (front matter, the four synthesis questions, cross-cutting); the
+key findings with their calibrated confidence; the consensus & disagreement
+table with the actors' positions; the false-solutions register; the
+recommendations, each with its addressees, scale, horizon, context conditions and
+normative assumptions; the references; then annexes: the initiatives, the open
+review comments (Markdown; in Word they are real comments) and the review summary.
+
+Decisions:
+
+- **Which text.** While a review round is open the document is the draft under
+  review: every section as that round froze it, so that the line numbers in the
+  document are the lines reviewers cite. Sections added after the round opened
+  carry their current text and a note. Otherwise each section's current text.
+- **Version id.** The first 12 hex digits of the SHA-256 of the exported text,
+  computed exactly as a Council decision records it (:func:`sections.text_hash`),
+  so the id on the cover is the id in the Council's records.
+- **Line numbers** (draft under review only) mark the start of each line of the
+  frozen text: in Word a small grey figure in the character style "Line Number",
+  in Markdown a span ``[12]{.line-number}``. Lines are the sentences as the
+  authors keep them, one per line; the review comment table cites them.
+- **Anchors.** Each section heading has the identifier ``sec-<id>`` (a bookmark in
+  Word), which is how comments made in Word find their section on the way back
+  (:mod:`workbench.docx_import`).
+- **Headings** inside a section's text move down two levels (a section is a
+  level-2 heading under its question). Raw HTML and TeX in authors' text are not
+  passed through, and ``$`` before a figure is an amount, not mathematics.
+- **Citations** are rendered by pandoc's citeproc from the report's CSL-JSON; the
+  style is ``templates/citation-style.csl`` when that file exists, otherwise
+  pandoc's built-in Chicago author-date. Keys without a source are reported.
+- **Language.** With ``language=CODE`` a section's translation in that language is
+  used where one exists (a stale one is marked); elsewhere the original, marked.
+- **Word finish.** pandoc writes the body with ``templates/reference.docx``'s
+  styles (made by ``scripts/make_reference_docx.py``); python-docx then adds the
+  cover, a table of contents whose entries are filled in (Word refreshes its page
+  numbers when the document is opened), headers and footers with the stage and
+  version id and page numbers, and the review comments.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pypandoc
+from docx import Document as open_docx
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt, RGBColor
+from docx.text.paragraph import Paragraph
+from sqlmodel import Session, col, select
+
+from workbench import (
+    consensus,
+    council,
+    findings,
+    initiatives,
+    recommendations,
+    reviews,
+    sections,
+    sources,
+    teams,
+    translations,
+)
+from workbench.errors import ValidationError
+from workbench.models import (
+    QUESTION_LABELS,
+    ActorType,
+    Person,
+    Question,
+    Report,
+    ReviewComment,
+    ReviewRound,
+    Role,
+    RoundStatus,
+    Section,
+    Theme,
+    Translation,
+)
+from workbench.permissions import Action, require
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "templates"
+REFERENCE_DOCX = TEMPLATES / "reference.docx"
+CITATION_STYLE = TEMPLATES / "citation-style.csl"
+FORMATS = ("md", "docx")
+VERSION_CHARS = 12
+DRAFT_STAMP = "Draft — not for citation"
+LINE_STYLE = "Line Number"
+# The Markdown authors write: pandoc's, without raw HTML or TeX and without $…$ maths.
+READER = "markdown-raw_html-raw_tex-raw_attribute-tex_math_dollars"
+WRITER_MD = "markdown-raw_html-raw_tex-raw_attribute-tex_math_dollars-smart"
+TEAM_ROLES = (Role.cla, Role.lead_author, Role.contributing_author, Role.review_editor)
+TEAM_TITLES = {
+    Role.cla: "Coordinating Lead Authors",
+    Role.lead_author: "Lead Authors",
+    Role.contributing_author: "Contributing Authors",
+    Role.review_editor: "Review Editors",
+}
+Progress = Callable[[float, str], None]
+
+
+# --------------------------------------------------------------------------- the document
+
+
+@dataclass
+class OpenComment:
+    """An unanswered review comment and where in the draft it belongs."""
+
+    number: int
+    round_name: str
+    section_id: int
+    section_code: str
+    from_line: int
+    to_line: int
+    reviewer: str
+    kind: str
+    comment: str
+    suggested_change: str
+
+    def lines(self) -> str:
+        if self.from_line == self.to_line:
+            return str(self.from_line)
+        return f"{self.from_line}–{self.to_line}"
+
+
+@dataclass
+class TocEntry:
+    """A heading of the table of contents."""
+
+    level: int
+    title: str
+    anchor: str
+
+
+@dataclass
+class Draft:
+    """Everything an export needs, gathered from the database in one go."""
+
+    report: Report
+    title: str
+    theme: str
+    stage: str
+    date: date
+    version: str
+    text_hash: str
+    approved: bool
+    under_review: ReviewRound | None
+    team: dict[Role, list[str]]
+    language: str | None
+    body: str  # pandoc Markdown without the metadata block and cover
+    records: list[dict[str, Any]]
+    comments: list[OpenComment]
+    toc: list[TocEntry]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def stamp(self) -> str:
+        return "" if self.approved else DRAFT_STAMP
+
+    @property
+    def stage_line(self) -> str:
+        if self.under_review is not None:
+            return f"{self.stage} · {self.under_review.name} under review"
+        return self.stage
+
+
+@dataclass
+class Exported:
+    """A finished export: the file's bytes, its name, and what the author should know."""
+
+    filename: str
+    content: bytes
+    warnings: list[str]
+    version: str
+    csl_json: bytes | None = None  # beside a Markdown export that keeps its citations
+
+
+def _open_round(session: Session, report_id: int) -> ReviewRound | None:
+    return session.exec(
+        select(ReviewRound)
+        .where(ReviewRound.report_id == report_id, ReviewRound.status == RoundStatus.open)
+        .order_by(col(ReviewRound.id).desc())
+    ).first()
+
+
+def _texts(
+    session: Session, report: Report, ordered: list[Section], round: ReviewRound | None
+) -> dict[int, tuple[str, bool]]:
+    """Return section id → (text, frozen?) for the export: frozen text under review, else head."""
+    frozen: dict[int, str] = {}
+    if round is not None:
+        for section in ordered:
+            try:
+                frozen[section.id] = reviews.frozen_text(
+                    session, round_id=round.id, section_id=section.id
+                )
+            except Exception:
+                continue
+    result: dict[int, tuple[str, bool]] = {}
+    for section in ordered:
+        if section.id in frozen:
+            result[section.id] = (frozen[section.id], True)
+        else:
+            result[section.id] = (sections.head_text(session, section), False)
+    return result
+
+
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_HEADING = re.compile(r"^(\s{0,3})(#{1,6})(\s)")
+_PREFIX = re.compile(
+    r"^(\s*(?:#{1,6}\s+|>\s?|[-*+]\s+(?:\[[ xX]\]\s+)?|\d{1,9}[.)]\s+|\[\^[^\]\s]+\]:\s*)*)"
+)
+_TABLE_RULE = re.compile(r"^\s*(\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*|\+[-=+:]+\+)$")
+_PIPE_ROW = re.compile(r"^\s*\|(?!\s*:?-{3,})")
+_BIBLIOGRAPHY_LINE = re.compile(r"^bibliography: .*\n", re.MULTILINE)
+_AMOUNT = re.compile(r"(?<!\\)\$(?=\d)")
+
+
+def prepare_text(text: str, *, numbered: bool, docx: bool) -> str:
+    """Return a section's Markdown ready to sit in the report.
+
+    Headings move down two levels, ``$`` before a figure is escaped, and with
+    ``numbered`` each line of text starts with its line number.
+    """
+    out: list[str] = []
+    fenced = False
+    for number, line in enumerate(sections.lines_of(text), start=1):
+        if _FENCE.match(line):
+            fenced = not fenced
+            out.append(line)
+            continue
+        if fenced:
+            out.append(line)
+            continue
+        line = _AMOUNT.sub(r"\\$", line)
+        heading = _HEADING.match(line)
+        if heading:
+            level = min(len(heading.group(2)) + 2, 6)
+            line = heading.group(1) + "#" * level + line[heading.end(2) :]
+        if numbered and line.strip():
+            marker = line_marker(number, docx=docx)
+            if _PIPE_ROW.match(line):
+                # A table row: the number goes in its first cell.
+                cut = line.index("|") + 1
+                line = f"{line[:cut]} {marker}{line[cut:]}"
+            elif not _TABLE_RULE.match(line):
+                prefix = _PREFIX.match(line).group(1)
+                line = f"{prefix}{marker} {line[len(prefix) :]}"
+        out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+def line_marker(number: int, *, docx: bool) -> str:
+    """Return the Markdown span that marks the start of a numbered line."""
+    if docx:
+        return f'[{number}]{{custom-style="{LINE_STYLE}"}}'
+    return f"[{number}]{{.line-number}}"
+
+
+def _cell(text: str) -> str:
+    """Return text fit for one cell of a pipe table."""
+    return " ".join((text or "").split()).replace("|", "\\|") or "—"
+
+
+def pipe_table(headers: list[str], rows: list[list[str]], widths: list[int]) -> str:
+    """Return a pandoc pipe table; ``widths`` are the columns' relative widths."""
+    lines = [
+        "| " + " | ".join(_cell(h) for h in headers) + " |",
+        "|" + "|".join("-" * max(w, 3) for w in widths) + "|",
+    ]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    # Long cells make pandoc wrap the table to the page, with the widths above.
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _names_by_role(session: Session, report_id: int) -> dict[Role, list[str]]:
+    team: dict[Role, list[str]] = {role: [] for role in TEAM_ROLES}
+    for member in teams.members(session, report_id):
+        for role in member.roles:
+            if role in team:
+                team[role].append(member.person.name)
+    return {role: sorted(names, key=_surname) for role, names in team.items() if names}
+
+
+def _surname(name: str) -> str:
+    return name.split()[-1].lower() if name.split() else ""
+
+
+def _open_comments(session: Session, round: ReviewRound | None) -> list[OpenComment]:
+    if round is None:
+        return []
+    rows = session.exec(
+        select(ReviewComment, Section.code)
+        .join(Section, col(Section.id) == col(ReviewComment.section_id))
+        .where(ReviewComment.round_id == round.id, col(ReviewComment.disposition).is_(None))
+        .order_by(col(ReviewComment.number))
+    ).all()
+    return [
+        OpenComment(
+            number=c.number,
+            round_name=round.name,
+            section_id=c.section_id,
+            section_code=code,
+            from_line=c.from_line,
+            to_line=c.to_line,
+            reviewer=c.reviewer_name,
+            kind=c.kind.label,
+            comment=c.comment,
+            suggested_change=c.suggested_change,
+        )
+        for c, code in rows
+    ]
+
+
+def _translations(session: Session, report: Report, language: str) -> dict[int, Translation]:
+    rows = session.exec(
+        select(Translation)
+        .join(Section, col(Section.id) == col(Translation.section_id))
+        .where(Section.report_id == report.id, Translation.language == language)
+    ).all()
+    return {t.section_id: t for t in rows if t.text.strip()}
+
+
+def _check_language(report: Report, language: str | None) -> str | None:
+    """Return the report's own spelling of ``language`` (None for the original text)."""
+    if language is None or not language.strip():
+        return None
+    known = translations.report_languages(report)
+    for code in known:
+        if code.lower() == language.strip().lower():
+            return code
+    raise ValidationError(
+        f"'{language}' is not one of the report's languages ({', '.join(known)})."
+    )
+
+
+def gather(
+    session: Session,
+    actor: Person,
+    report: Report,
+    *,
+    language: str | None = None,
+    docx: bool = False,
+    today: date | None = None,
+) -> Draft:
+    """Read everything the export of ``report`` needs and write its Markdown body."""
+    require(session, actor, Action.read_report, report.id)
+    language = _check_language(report, language)
+    ordered = sections.list_sections(session, report.id)
+    round = _open_round(session, report.id)
+    texts = _texts(session, report, ordered, round)
+    digest = sections.text_digest((s.code, s.title, texts[s.id][0]) for s in ordered)
+    approved = (
+        round is None
+        and (approval := council.valid_approval(session, report.id)) is not None
+        and approval.text_hash == digest
+    )
+    theme = session.get(Theme, report.theme_id) if report.theme_id else None
+    translated = _translations(session, report, language) if language else {}
+    warnings: list[str] = []
+    toc: list[TocEntry] = []
+    parts: list[str] = []
+
+    def heading(level: int, title: str, anchor: str) -> None:
+        toc.append(TocEntry(level, title, anchor))
+        parts.append(f"{'#' * level} {title} {{#{anchor}}}\n")
+
+    if not ordered:
+        parts.append(
+            "*This report has no sections yet: the CLAs create the outline on the Outline page.*\n"
+        )
+    current_question: Question | None = None
+    for section in ordered:
+        question = Question(section.question)
+        if question != current_question:
+            current_question = question
+            heading(1, QUESTION_LABELS[question], f"q-{question.value}")
+        heading(2, f"{section.code} {section.title}", f"sec-{section.id}")
+        text, frozen = texts[section.id]
+        notes: list[str] = []
+        if round is not None and not frozen:
+            notes.append(
+                f"This section was added after the {round.name} round opened; it is not "
+                "part of that review and carries no line numbers."
+            )
+        if language:
+            translation = translated.get(section.id)
+            if translation is None:
+                notes.append(
+                    f"Not yet translated into {translations.language_name(language)}: "
+                    "the original text follows."
+                )
+            else:
+                text = translation.text
+                if translations.is_stale(session, translation):
+                    notes.append(
+                        "This translation was made from an earlier revision of the section; "
+                        "it will be brought up to date."
+                    )
+        for note in notes:
+            parts.append(f'::: {{.note custom-style="Block Text"}}\n*{note}*\n:::\n')
+        if text.strip():
+            numbered = frozen and round is not None and not (language and section.id in translated)
+            parts.append(prepare_text(text, numbered=numbered, docx=docx) + "\n")
+        else:
+            parts.append("*No text yet.*\n")
+
+    _findings_part(session, report, parts, heading)
+    _consensus_part(session, report, parts, heading)
+    _recommendations_part(session, report, parts, heading)
+    heading(1, "References", "references")
+    parts.append("::: {#refs}\n:::\n")
+    _initiatives_part(session, report, parts, heading)
+    comments = _open_comments(session, round)
+    if comments and not docx:
+        heading(1, f"Annex: open review comments ({round.name})", "open-comments")
+        parts.append(
+            f"Comments of the {round.name} round still awaiting a response. Lines are those "
+            "of each section's text in this draft.\n"
+        )
+        parts.append(
+            pipe_table(
+                ["No.", "Section", "Lines", "Reviewer", "Kind", "Comment", "Suggested change"],
+                [
+                    [
+                        str(c.number),
+                        c.section_code,
+                        c.lines(),
+                        c.reviewer,
+                        c.kind,
+                        c.comment,
+                        c.suggested_change,
+                    ]
+                    for c in comments
+                ],
+                [5, 8, 7, 14, 10, 36, 20],
+            )
+        )
+    _review_summary_part(session, report, parts, heading)
+
+    records = sources.csl_records(session, report.id)
+    known = {r["id"] for r in records}
+    cited = {key for s in ordered for key in sections.extract_citation_keys(texts[s.id][0])}
+    missing = sorted(cited - known)
+    if missing:
+        warnings.append(
+            "These citation keys match no source in the report's library and show as "
+            f"'?' in the document: {', '.join(missing)}."
+        )
+    return Draft(
+        report=report,
+        title=report.title,
+        theme=theme.name if theme else "",
+        stage=report.stage.label,
+        date=today or date.today(),
+        version=digest[:VERSION_CHARS],
+        text_hash=digest,
+        approved=approved,
+        under_review=round,
+        team=_names_by_role(session, report.id),
+        language=language,
+        body="\n".join(parts),
+        records=records,
+        comments=comments,
+        toc=toc,
+        warnings=warnings,
+    )
+
+
+Heading = Callable[[int, str, str], None]
+
+
+def _findings_part(session: Session, report: Report, parts: list[str], heading: Heading) -> None:
+    found = findings.list_findings(session, report_id=report.id)
+    heading(1, "Key findings", "key-findings")
+    if not found:
+        parts.append("*No findings have been recorded yet.*\n")
+        return
+    parts.append(
+        "Each finding carries the Panel's calibrated confidence, from the evidence behind it "
+        "and the agreement among studies and experts.\n"
+    )
+    codes = {s.id: s.code for s in sections.list_sections(session, report.id)}
+    for finding in sorted(found, key=lambda f: _natural(f.code)):
+        extra = f"; {finding.likelihood.label}" if finding.likelihood else ""
+        where = f" See section {codes[finding.section_id]}." if finding.section_id in codes else ""
+        parts.append(
+            f"**{finding.code}.** {_one_line(finding.statement)} "
+            f"*({finding.confidence.label} confidence{extra})*  \n"
+            f"Evidence: {finding.evidence.label.lower()}; agreement: "
+            f"{finding.agreement.label.lower()}.{where}\n"
+        )
+
+
+def _consensus_part(session: Session, report: Report, parts: list[str], heading: Heading) -> None:
+    actors, items, cells = consensus.positions_matrix(session, report_id=report.id)
+    heading(1, "Consensus and disagreement", "consensus")
+    if not items:
+        parts.append("*No consensus items have been recorded yet.*\n")
+    else:
+        parts.append(
+            "Where the evidence and the actors agree, where they are divided, and on what "
+            "grounds. Positions are those the actors have stated publicly.\n"
+        )
+        rows = []
+        for number, item in enumerate(items, start=1):
+            stated = [
+                f"{a.name}: {cells[(item.id, a.id)].stance.label.lower()}"
+                for a in actors
+                if (item.id, a.id) in cells
+            ]
+            rows.append(
+                [
+                    str(number),
+                    item.statement,
+                    item.classification.label,
+                    "; ".join(stated) or "—",
+                ]
+            )
+        parts.append(
+            pipe_table(["No.", "Statement", "Classification", "Positions"], rows, [4, 40, 12, 34])
+        )
+    false = consensus.false_solutions(session, report_id=report.id)
+    heading(2, "Register of false solutions", "false-solutions")
+    if not false:
+        parts.append("*No proposal has been classified as a false solution.*\n")
+        return
+    parts.append(
+        "Proposals often put forward that the evidence shows will not deliver what they "
+        "promise, and why.\n"
+    )
+    parts.append(
+        pipe_table(
+            ["Proposal", "Why it is a false solution"],
+            [[item.statement, item.why_false] for item in false],
+            [40, 60],
+        )
+    )
+
+
+def _recommendations_part(
+    session: Session, report: Report, parts: list[str], heading: Heading
+) -> None:
+    recs = recommendations.list_recommendations(session, report_id=report.id)
+    heading(1, "Recommendations", "recommendations")
+    if not recs:
+        parts.append("*No recommendations have been recorded yet.*\n")
+        return
+    parts.append(
+        "Each recommendation names who should act, at what scale and on what horizon; beside "
+        "it stand the conditions under which it holds and the value judgements it rests on.\n"
+    )
+    links = recommendations.links_by_recommendation(session, [r.id for r in recs])
+    for rec in sorted(recs, key=lambda r: _natural(r.code)):
+        addressees = ", ".join(ActorType(a).label for a in rec.addressees) or "—"
+        linked = links.get(rec.id)
+        rests_on = (
+            ", ".join(sorted((f.code for f in linked.findings), key=_natural))
+            if linked and linked.findings
+            else ""
+        )
+        parts.append(f"**{rec.code}.** {_one_line(rec.text)}\n")
+        detail = (
+            f"*Addressed to:* {addressees} · *Scale:* {rec.scale.label} · "
+            f"*Horizon:* {rec.horizon.label}"
+        )
+        if rests_on:
+            detail += f" · *Rests on findings:* {rests_on}"
+        parts.append(detail + "\n")
+        parts.append(
+            pipe_table(
+                ["Context conditions", "Normative assumptions"],
+                [[rec.context_conditions, rec.normative_assumptions]],
+                [50, 50],
+            )
+        )
+
+
+def _initiatives_part(session: Session, report: Report, parts: list[str], heading: Heading) -> None:
+    found = initiatives.list_initiatives(session, report_id=report.id)
+    heading(1, "Annex: initiatives", "initiatives")
+    if not found:
+        parts.append("*No initiatives have been documented yet.*\n")
+        return
+    parts.append(
+        "Initiatives already under way that show what can be done, with the Panel's review "
+        "of their evidence.\n"
+    )
+    for item in found:
+        heading(2, item.name, f"initiative-{item.id}")
+        fields = [
+            ("Where", ", ".join(x for x in (item.location, item.region) if x)),
+            ("Who", item.who),
+            ("What", item.what),
+            ("Outcomes", item.outcomes),
+            ("Evidence", item.evidence),
+            ("Replicability", item.replicability),
+            (
+                "Review",
+                item.review_status.label + (f": {item.review_note}" if item.review_note else ""),
+            ),
+        ]
+        for label, value in fields:
+            if value.strip():
+                parts.append(f"**{label}:** {_one_line(value)}\n")
+
+
+def _review_summary_part(
+    session: Session, report: Report, parts: list[str], heading: Heading
+) -> None:
+    summaries = reviews.round_summaries(session, report_id=report.id)
+    if not summaries:
+        return
+    heading(1, "Annex: review summary", "review-summary")
+    parts.append(
+        "How the review comments were answered, per section and round: accepted, taken into "
+        "account, noted or rejected, and still open.\n"
+    )
+    for summary in summaries:
+        round = summary.round
+        state = "open" if round.status == RoundStatus.open else "closed"
+        heading(2, f"{round.name} ({state})", f"round-{round.id}")
+        counts = reviews.disposition_counts(session, round_id=round.id)
+        if not counts:
+            parts.append("*No comments in this round.*\n")
+            continue
+        rows = [
+            [
+                c["section"],
+                str(c["accepted"]),
+                str(c["taken_into_account"]),
+                str(c["noted"]),
+                str(c["rejected"]),
+                str(c["open"]),
+                str(c["total"]),
+            ]
+            for c in counts
+        ]
+        totals = [sum(int(r[i]) for r in rows) for i in range(1, 7)]
+        rows.append(["**All sections**", *(f"**{t}**" for t in totals)])
+        parts.append(
+            pipe_table(
+                ["Section", "Accepted", "Taken into account", "Noted", "Rejected", "Open", "Total"],
+                rows,
+                [16, 12, 16, 10, 12, 10, 10],
+            )
+        )
+
+
+def _one_line(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+def _natural(code: str) -> tuple[tuple[int, int | str], ...]:
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", code) if part
+    )
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def _yaml(value: Any) -> str:
+    """Return a YAML scalar or flow sequence (JSON is valid YAML)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def metadata_block(draft: Draft, *, bibliography: str | None = None) -> str:
+    """Return the YAML metadata block that opens the Markdown export."""
+    authors = [name for names in draft.team.values() for name in names]
+    lines = [
+        "---",
+        f"title: {_yaml(draft.title)}",
+        f"subtitle: {_yaml(draft.theme)}" if draft.theme else "",
+        f"date: {_yaml(draft.date.isoformat())}",
+        f"author: {_yaml(authors)}",
+        f"lang: {_yaml(draft.language or 'en')}",
+        f"stage: {_yaml(draft.stage_line)}",
+        f"version: {_yaml(draft.version)}",
+        f"status: {_yaml(draft.stamp or 'Approved by the Coordination Council')}",
+    ]
+    if bibliography:
+        lines.append(f"bibliography: {_yaml(bibliography)}")
+    lines.append("---")
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+def cover_markdown(draft: Draft) -> str:
+    """Return the cover as Markdown (the Word cover is built from the same facts)."""
+    out = []
+    if draft.stamp:
+        out.append(f"**{draft.stamp}**\n")
+    facts = [
+        ("Theme", draft.theme or "—"),
+        ("Stage", draft.stage_line),
+        ("Date", draft.date.isoformat()),
+        ("Version", f"`{draft.version}`"),
+    ]
+    out.append("  \n".join(f"**{label}:** {value}" for label, value in facts) + "\n")
+    out.append("**The author team**\n")
+    for role, names in draft.team.items():
+        out.append(f"- *{TEAM_TITLES[role]}:* {', '.join(names)}")
+    out.append("\n**Contents**\n")
+    for entry in draft.toc:
+        indent = "  " * (min(entry.level, 2) - 1)
+        out.append(f"{indent}- [{entry.title}](#{entry.anchor})")
+    return "\n".join(out) + "\n"
+
+
+def _pandoc_args(draft: Draft, bibliography: Path) -> list[str]:
+    args = ["--citeproc", f"--bibliography={bibliography}", "--wrap=none"]
+    if CITATION_STYLE.exists():
+        args.append(f"--csl={CITATION_STYLE}")
+    return args
+
+
+def _write_bibliography(folder: Path, records: list[dict[str, Any]]) -> Path:
+    path = folder / "references.json"
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def to_markdown(draft: Draft, *, keep_citations: bool = False) -> tuple[str, str | None]:
+    """Return the Markdown document and, when citations are kept, the CSL-JSON beside it."""
+    slug = draft.report.slug
+    if keep_citations:
+        bib_name = f"{slug}-references.json"
+        text = (
+            metadata_block(draft, bibliography=bib_name)
+            + "\n"
+            + cover_markdown(draft)
+            + "\n"
+            + draft.body
+        )
+        return text, json.dumps(draft.records, ensure_ascii=False, indent=2) + "\n"
+    source = metadata_block(draft) + "\n" + cover_markdown(draft) + "\n" + draft.body
+    with tempfile.TemporaryDirectory() as folder:
+        bibliography = _write_bibliography(Path(folder), draft.records)
+        rendered = pypandoc.convert_text(
+            source,
+            WRITER_MD,
+            format=READER,
+            extra_args=[
+                *_pandoc_args(draft, bibliography),
+                "--standalone",
+            ],
+        )
+    # pandoc records the temporary bibliography file in the metadata: it means nothing later.
+    return _BIBLIOGRAPHY_LINE.sub("", rendered, count=1), None
+
+
+# --------------------------------------------------------------------------- Word
+
+
+def pandoc_docx(markdown: str, records: list[dict[str, Any]], target: Path) -> None:
+    """Convert Markdown to DOCX with citeproc and the reference styles (no finishing)."""
+    with tempfile.TemporaryDirectory() as folder:
+        bibliography = _write_bibliography(Path(folder), records)
+        args = ["--citeproc", f"--bibliography={bibliography}", f"--reference-doc={REFERENCE_DOCX}"]
+        if CITATION_STYLE.exists():
+            args.append(f"--csl={CITATION_STYLE}")
+        pypandoc.convert_text(
+            markdown, "docx", format=READER, outputfile=str(target), extra_args=args
+        )
+
+
+def to_docx(draft: Draft, progress: Progress | None = None) -> bytes:
+    """Return the finished Word document."""
+    step = progress or (lambda fraction, message: None)
+    step(0.1, "Rendering the text and citations with pandoc")
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "report.docx"
+        pandoc_docx(
+            "---\nlang: " + _yaml(draft.language or "en") + "\n---\n\n" + draft.body,
+            draft.records,
+            target,
+        )
+        step(0.7, "Adding the cover, contents, headers and comments")
+        doc = open_docx(str(target))
+    finish_docx(doc, draft)
+    step(0.95, "Saving the document")
+    out = io.BytesIO()
+    doc.save(out)
+    step(1.0, "Done")
+    return out.getvalue()
+
+
+def finish_docx(doc: Any, draft: Draft) -> None:
+    """Add the cover, the contents, headers and footers and the comments to pandoc's DOCX."""
+    props = doc.core_properties
+    props.title = draft.title
+    props.subject = draft.theme
+    props.author = "; ".join(draft.team.get(Role.cla, []))
+    props.comments = f"{draft.stage_line}; version {draft.version}"
+    props.keywords = "Synthesis Report"
+    body = doc.element.body
+    first = body[0]
+    cover: list[Any] = []
+
+    def para(
+        text: str = "",
+        style: str | None = None,
+        *,
+        size: float | None = None,
+        bold: bool = False,
+        colour: RGBColor | None = None,
+        align: Any = None,
+    ) -> Paragraph:
+        paragraph = doc.add_paragraph(style=style)
+        if text:
+            run = paragraph.add_run(text)
+            run.bold = bold
+            if size:
+                run.font.size = Pt(size)
+            if colour is not None:
+                run.font.color.rgb = colour
+        if align is not None:
+            paragraph.alignment = align
+        cover.append(paragraph._p)
+        return paragraph
+
+    if draft.stamp:
+        para(draft.stamp.upper(), size=11, bold=True, colour=RGBColor(0xC0, 0x00, 0x00))
+    para("Synthesis Report", "Subtitle")
+    para(draft.title, "Title")
+    if draft.theme:
+        para(f"Theme: {draft.theme}", "Subtitle")
+    para()
+    facts = [
+        ("Stage", draft.stage_line),
+        ("Date", draft.date.strftime("%-d %B %Y")),
+        ("Version", draft.version),
+    ]
+    if draft.language:
+        facts.append(("Language", translations.language_name(draft.language)))
+    for label, value in facts:
+        paragraph = para()
+        paragraph.add_run(f"{label}: ").bold = True
+        paragraph.add_run(value)
+    para()
+    para("The author team", "Heading 3")
+    for role, names in draft.team.items():
+        paragraph = para()
+        paragraph.add_run(f"{TEAM_TITLES[role]}: ").bold = True
+        paragraph.add_run(", ".join(names))
+    para()
+    note = (
+        "This is a draft of the Panel. It is circulated for review and for the Coordination "
+        "Council's decision, and may change. Do not cite or quote it."
+        if draft.stamp
+        else "Approved by the Coordination Council for this version of the text."
+    )
+    para(note, size=9, colour=RGBColor(0x59, 0x59, 0x59))
+    if draft.under_review is not None:
+        para(
+            f"Reviewers: cite the small grey line numbers of each section (round "
+            f"{draft.under_review.name}). Open comments appear in the margin.",
+            size=9,
+            colour=RGBColor(0x59, 0x59, 0x59),
+        )
+    breaker = para()
+    breaker.add_run().add_break(WD_BREAK.PAGE)
+    toc_title = para("Contents", "Heading 3")
+    toc_title.paragraph_format.page_break_before = False
+    for element in _toc_elements(doc, draft.toc):
+        cover.append(element)
+    for element in cover:
+        first.addprevious(element)
+    _headers_and_footers(doc, draft)
+    _add_comments(doc, draft)
+    _update_fields_on_open(doc)
+
+
+def _toc_elements(doc: Any, entries: list[TocEntry]) -> list[Any]:
+    """Return the paragraphs of a TOC field whose entries are already filled in."""
+    elements = []
+    for index, entry in enumerate(entries):
+        paragraph = doc.add_paragraph(style=f"TOC {min(entry.level, 2)}")
+        p = paragraph._p
+        if index == 0:
+            _field_char(p, "begin")
+            _instr(p, 'TOC \\o "1-2" \\h \\z \\u')
+            _field_char(p, "separate")
+        link = OxmlElement("w:hyperlink")
+        link.set(qn("w:anchor"), entry.anchor)
+        link.set(qn("w:history"), "1")
+        run = OxmlElement("w:r")
+        text = OxmlElement("w:t")
+        text.text = entry.title
+        text.set(qn("xml:space"), "preserve")
+        run.append(text)
+        link.append(run)
+        p.append(link)
+        if index == len(entries) - 1:
+            _field_char(p, "end")
+        elements.append(p)
+    return elements
+
+
+def _field_char(p: Any, kind: str) -> None:
+    run = OxmlElement("w:r")
+    char = OxmlElement("w:fldChar")
+    char.set(qn("w:fldCharType"), kind)
+    if kind == "begin":
+        char.set(qn("w:dirty"), "true")
+    run.append(char)
+    p.append(run)
+
+
+def _instr(p: Any, instruction: str) -> None:
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = f" {instruction} "
+    run.append(text)
+    p.append(run)
+
+
+def _simple_field(paragraph: Paragraph, instruction: str, placeholder: str) -> None:
+    field_el = OxmlElement("w:fldSimple")
+    field_el.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = placeholder
+    run.append(text)
+    field_el.append(run)
+    paragraph._p.append(field_el)
+
+
+def _headers_and_footers(doc: Any, draft: Draft) -> None:
+    grey = RGBColor(0x59, 0x59, 0x59)
+    for section in doc.sections:
+        section.different_first_page_header_footer = True
+        header = section.header.paragraphs[0]
+        header.text = ""
+        run = header.add_run(f"{draft.title} — {draft.stage_line} — version {draft.version}")
+        run.font.size = Pt(8)
+        run.font.color.rgb = grey
+        header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        footer = section.footer.paragraphs[0]
+        footer.text = ""
+        lead = footer.add_run((draft.stamp + " · ") if draft.stamp else "")
+        lead.font.size = Pt(8)
+        lead.bold = bool(draft.stamp)
+        page = footer.add_run("Page ")
+        page.font.size = Pt(8)
+        _simple_field(footer, "PAGE", "1")
+        of = footer.add_run(" of ")
+        of.font.size = Pt(8)
+        _simple_field(footer, "NUMPAGES", "1")
+        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _update_fields_on_open(doc: Any) -> None:
+    settings = doc.settings.element
+    if settings.find(qn("w:updateFields")) is None:
+        update = OxmlElement("w:updateFields")
+        update.set(qn("w:val"), "true")
+        settings.append(update)
+
+
+def _marker_number(run: Any) -> int | None:
+    props = run.find(qn("w:rPr"))
+    if props is None:
+        return None
+    style = props.find(qn("w:rStyle"))
+    if style is None or style.get(qn("w:val")) not in ("LineNumber", LINE_STYLE):
+        return None
+    text = "".join(t.text or "" for t in run.iter(qn("w:t"))).strip()
+    return int(text) if text.isdigit() else None
+
+
+def line_runs(doc: Any) -> dict[int, dict[int, tuple[Any, Any]]]:
+    """Return section id → line → (marker run, last run of that line) in an exported DOCX.
+
+    pandoc puts a section's bookmark (``sec-<id>``) just before its heading; a
+    level-1 heading (a question, the findings, an annex) ends the section.
+    """
+    result: dict[int, dict[int, tuple[Any, Any]]] = {}
+    current: dict[int, tuple[Any, Any]] | None = None
+    line: int | None = None
+    bookmark, paragraph, run_tag = qn("w:bookmarkStart"), qn("w:p"), qn("w:r")
+    for element in doc.element.body.iter(bookmark, paragraph, run_tag):
+        if element.tag == bookmark:
+            name = element.get(qn("w:name")) or ""
+            if name.startswith("sec-") and name[4:].isdigit():
+                current = result.setdefault(int(name[4:]), {})
+                line = None
+        elif element.tag == paragraph:
+            style = element.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+            if style is not None and style.get(qn("w:val")) == "Heading1":
+                current, line = None, None
+        elif current is not None:
+            number = _marker_number(element)
+            if number is not None:
+                line = number
+                current[line] = (element, element)
+            elif (
+                line is not None and "".join(t.text or "" for t in element.iter(qn("w:t"))).strip()
+            ):
+                current[line] = (current[line][0], element)
+    return result
+
+
+def _add_comments(doc: Any, draft: Draft) -> None:
+    if not draft.comments:
+        return
+    from docx.text.run import Run
+
+    anchors = line_runs(doc)
+    unplaced = []
+    for c in draft.comments:
+        lines = anchors.get(c.section_id, {})
+        start, end = _nearest(lines, c.from_line), _nearest(lines, c.to_line)
+        if start is None or end is None:
+            unplaced.append(c)
+            continue
+        first = Run(start[0], None)
+        last = Run(end[1], None)
+        text = f"No. {c.number} ({c.kind}, lines {c.lines()}): {c.comment}"
+        comment = doc.add_comment(
+            [first, last], text=text, author=c.reviewer, initials=_initials(c.reviewer)
+        )
+        if c.suggested_change.strip():
+            comment.add_paragraph(f"Suggested change: {c.suggested_change}")
+    if unplaced:
+        draft.warnings.append(
+            f"{len(unplaced)} open comments could not be anchored in the text "
+            f"(numbers {', '.join(str(c.number) for c in unplaced[:20])})."
+        )
+
+
+def _nearest(lines: dict[int, tuple[Any, Any]], line: int) -> tuple[Any, Any] | None:
+    """Return the marked line at or just before ``line`` (blank lines carry no mark)."""
+    before = [number for number in lines if number <= line]
+    return lines[max(before)] if before else None
+
+
+def _initials(name: str) -> str:
+    return "".join(part[0] for part in name.split() if part[:1].isalpha())[:3].upper()
+
+
+# --------------------------------------------------------------------------- the entry point
+
+
+def export_report(
+    *,
+    session: Session,
+    actor: Person,
+    report: Report,
+    fmt: str,
+    language: str | None = None,
+    keep_citations: bool = False,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> Exported:
+    """Export a report as ``md`` or ``docx``; return the file, its name and any warnings."""
+    if fmt not in FORMATS:
+        raise ValidationError(f"'{fmt}' is not an export format: choose md or docx.")
+    if keep_citations and fmt != "md":
+        raise ValidationError("Citations can be kept as [@key] only in the Markdown export.")
+    step = progress or (lambda fraction, message: None)
+    step(0.02, "Reading the report")
+    draft = gather(session, actor, report, language=language, docx=fmt == "docx", today=today)
+    suffix = f"-{draft.language}" if draft.language else ""
+    name = f"{report.slug}-{draft.version[:8]}{suffix}.{fmt}"
+    if fmt == "md":
+        step(0.3, "Rendering citations with pandoc")
+        text, csl = to_markdown(draft, keep_citations=keep_citations)
+        step(1.0, "Done")
+        return Exported(
+            filename=name,
+            content=text.encode("utf-8"),
+            warnings=draft.warnings,
+            version=draft.version,
+            csl_json=csl.encode("utf-8") if csl else None,
+        )
+    content = to_docx(draft, progress=step)
+    return Exported(filename=name, content=content, warnings=draft.warnings, version=draft.version)
