@@ -532,7 +532,7 @@ def _consensus_part(session: Session, report: Report, parts: list[str], heading:
                 ]
             )
         parts.append(
-            pipe_table(["No.", "Statement", "Classification", "Positions"], rows, [4, 40, 12, 34])
+            pipe_table(["No.", "Statement", "Classification", "Positions"], rows, [7, 34, 17, 42])
         )
     false = consensus.false_solutions(session, report_id=report.id)
     heading(2, "Register of false solutions", "false-solutions")
