@@ -317,3 +317,24 @@ def export_panel(s: Session, ctx: PageContext, *, key: str) -> None:
                 mime="application/json",
                 key=f"{key}_download_csl",
             )
+
+
+def diff_view(old: str, new: str, *, key: str, height: int = 520) -> None:
+    """Show a word-level diff with a legend, the texts escaped (never rendered)."""
+    from workbench import diffing
+
+    changes = diffing.word_diff(old, new)
+    stats = diffing.diff_stats(changes)
+    if all(c.op == "equal" for c in changes):
+        st.info("The two texts are the same.")
+        return
+    st.markdown(
+        f":green-background[**+{stats.words_added:,} words added**] · "
+        f":red-background[~~−{stats.words_deleted:,} words removed~~]"
+    )
+    st.caption(
+        "Struck through on red: removed. Bold on green: added. The text is shown as typed "
+        "(Markdown signs are not applied), one line per line of the text."
+    )
+    with st.container(height=height, border=True, key=key):
+        st.markdown(diffing.diff_markdown(changes))

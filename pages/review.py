@@ -699,6 +699,29 @@ def add_comment_tab(
             st.rerun()
 
 
+def changes_tab(s: Session, review_round: ReviewRound, section_list: list[Section]) -> None:
+    """Show, per section, what changed since the previous review round."""
+    st.caption(
+        "What the authors changed in a section since the previous review round: the text that "
+        "round froze beside the text under review now, word by word."
+    )
+    chosen = st.selectbox(
+        "Section",
+        [x.id for x in section_list],
+        format_func={x.id: f"{x.code} {x.title}" for x in section_list}.__getitem__,
+        key="review_changes_section",
+    )
+    change = reviews.changes_since_last_round(s, section_id=chosen)
+    if change is None:
+        st.info(
+            "There is no earlier review round for this section yet, so there is nothing to "
+            "compare: its whole text is new to reviewers."
+        )
+        return
+    st.markdown(f"**{change.before_label} → {change.after_label}**")
+    ui.diff_view(change.before_text, change.after_text, key="review_changes_diff")
+
+
 def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound) -> None:
     """Import a comment table into the open round; export the round's comment table."""
     report = ctx.report
@@ -837,7 +860,7 @@ with ui.session() as s:
     section_list = sections.list_sections(s, report.id)
     answerable = reviews.answerable_section_ids(s, person=ctx.person, report_id=report.id)
 
-    names = ["Comments", "By section"]
+    names = ["Comments", "By section", "What changed"]
     may_comment = ui.allowed(ctx, s, Action.comment)
     may_exchange = ui.allowed(ctx, s, Action.import_comments)
     if may_comment:
@@ -849,6 +872,8 @@ with ui.session() as s:
         comments_tab(s, ctx, review_round, section_list, answerable)
     with tabs["By section"]:
         by_section_tab(s, review_round)
+    with tabs["What changed"]:
+        changes_tab(s, review_round, section_list)
     if may_comment:
         with tabs["Add a comment"]:
             add_comment_tab(s, ctx, review_round, section_list)

@@ -22,7 +22,7 @@ import streamlit as st
 from sqlmodel import Session
 
 import ui
-from workbench import diffing, docx_import, sections, sources
+from workbench import diffing, docx_import, reviews, sections, sources
 from workbench.errors import Conflict
 from workbench.governance import SECTION_TRANSITIONS
 from workbench.models import Role, Section, SectionStatus
@@ -144,25 +144,6 @@ def _show_notice(section_id: int) -> None:
         )
 
 
-def _diff_view(old: str, new: str, *, key: str, height: int = 520) -> None:
-    """Show a word-level diff with a legend, the texts escaped (never rendered)."""
-    changes = diffing.word_diff(old, new)
-    stats = diffing.diff_stats(changes)
-    if all(c.op == "equal" for c in changes):
-        st.info("The two texts are the same.")
-        return
-    st.markdown(
-        f":green-background[**+{stats.words_added:,} words added**] · "
-        f":red-background[~~−{stats.words_deleted:,} words removed~~]"
-    )
-    st.caption(
-        "Struck through on red: removed. Bold on green: added. The text is shown as typed "
-        "(Markdown signs are not applied), one line per line of the text."
-    )
-    with st.container(height=height, border=True, key=key):
-        st.markdown(diffing.diff_markdown(changes))
-
-
 def _status_control(s: Session, ctx: ui.PageContext, section: Section) -> None:
     """Let the section's lead author or a CLA move it to a next status."""
     if not ui.allowed(ctx, s, Action.set_section_status):
@@ -272,7 +253,9 @@ def _conflict_panel(s: Session, ctx: ui.PageContext, section: Section) -> None:
         st.markdown(f"**Current text** ({label}{by}{when})")
         st.code(head_text or " ", language="markdown", wrap_lines=True, height=360)
     with st.expander("What your text changes in the current text, word by word", expanded=True):
-        _diff_view(head_text, conflict["mine"], key=f"write_conflict_diff_{section.id}", height=360)
+        ui.diff_view(
+            head_text, conflict["mine"], key=f"write_conflict_diff_{section.id}", height=360
+        )
     merge_key = f"write_merge_{section.id}"
     if merge_key not in st.session_state:
         st.session_state[merge_key] = conflict.get("merged", conflict["mine"])
@@ -468,8 +451,8 @@ def _upload(s: Session, ctx: ui.PageContext, section: Section) -> None:
             st.rerun()
 
 
-def _history(s: Session, section: Section) -> None:
-    """List the revisions and show what changed between any two."""
+def _history(s: Session, ctx: ui.PageContext, section: Section) -> None:
+    """List the revisions; compare two revisions or two draft stages; restore an old one."""
     sid = section.id
     _, total = sections.revision_history(s, section_id=sid, limit=1)
     if total == 0:
@@ -477,6 +460,7 @@ def _history(s: Session, section: Section) -> None:
         return
     offset = ui.pager(total, key=f"write_history_page_{sid}", page_size=50)
     rows, _ = sections.revision_history(s, section_id=sid, limit=50, offset=offset)
+    changes = sections.revision_changes(s, [r.id for r in rows])
     st.dataframe(
         [
             {
@@ -485,28 +469,93 @@ def _history(s: Session, section: Section) -> None:
                 "Saved (UTC)": r.created_at.strftime("%d %b %Y %H:%M"),
                 "Message": r.message,
                 "Words": r.words,
+                "Added": changes[r.id].words_added,
+                "Removed": changes[r.id].words_deleted,
             }
             for r in rows
         ],
         hide_index=True,
         width="stretch",
         key=f"write_history_table_{sid}",
+        column_config={
+            "Added": st.column_config.NumberColumn(help="Words added since the revision before"),
+            "Removed": st.column_config.NumberColumn(
+                help="Words removed against the revision before"
+            ),
+        },
     )
-    st.subheader("Compare two revisions")
+    st.subheader("Compare")
+    stages = reviews.draft_stages(s, section_id=sid)
+    by_label: dict[str, int] = {}
+    for stage in stages:
+        by_label[f"{stage.round_name} draft (revision {stage.revision_number})"] = (
+            stage.revision_number
+        )
+    for number in range(total, 0, -1):
+        by_label.setdefault(f"Revision {number}", number)
+    labels = list(by_label)
     if total < 2:
         st.caption("There is only one revision. Once a second is saved you can compare them here.")
+    else:
+        st.caption(
+            "Pick two revisions, or two draft stages (the text each review round froze), "
+            "to see what changed between them, word by word."
+        )
+        newest = f"Revision {total}"
+        old_col, new_col = st.columns(2)
+        default_old = next((i for i, label in enumerate(labels) if by_label[label] < total), 0)
+        old_label = old_col.selectbox(
+            "Older", labels, index=default_old, key=f"write_diff_from_{sid}"
+        )
+        new_label = new_col.selectbox(
+            "Newer", labels, index=labels.index(newest), key=f"write_diff_to_{sid}"
+        )
+        old_no, new_no = by_label[old_label], by_label[new_label]
+        if old_no == new_no:
+            st.info("These are the same revision: pick two different ones to see what changed.")
+        else:
+            old = sections.get_revision_by_number(s, section_id=sid, number=old_no)
+            new = sections.get_revision_by_number(s, section_id=sid, number=new_no)
+            st.markdown(f"**{old_label} → {new_label}**")
+            ui.diff_view(old.text, new.text, key=f"write_diff_{sid}")
+    _restore(s, ctx, section, total)
+
+
+def _restore(s: Session, ctx: ui.PageContext, section: Section, total: int) -> None:
+    """Save an earlier revision's text as the newest one (nothing is deleted)."""
+    if total < 2 or not sections.can_write(s, ctx.person, section):
         return
-    numbers = list(range(total, 0, -1))
-    old_col, new_col = st.columns(2)
-    old_no = old_col.selectbox("Older revision", numbers, index=1, key=f"write_diff_from_{sid}")
-    new_no = new_col.selectbox("Newer revision", numbers, index=0, key=f"write_diff_to_{sid}")
-    if old_no == new_no:
-        st.info("Pick two different revisions to see what changed.")
-        return
-    old = sections.get_revision_by_number(s, section_id=sid, number=old_no)
-    new = sections.get_revision_by_number(s, section_id=sid, number=new_no)
-    st.markdown(f"**Revision {old_no} → revision {new_no}**")
-    _diff_view(old.text, new.text, key=f"write_diff_{sid}")
+    sid = section.id
+    with st.expander("Restore an earlier revision", icon=":material/history:"):
+        st.caption(
+            "Its text becomes the newest revision; every revision stays in the history, so a "
+            "restore can itself be undone."
+        )
+        number = st.selectbox(
+            "Revision to restore",
+            list(range(total - 1, 0, -1)),
+            format_func=lambda n: f"Revision {n}",
+            key=f"write_restore_pick_{sid}",
+        )
+        if st.button(f"Restore revision {number}", key=f"write_restore_{sid}"):
+            old = sections.get_revision_by_number(s, section_id=sid, number=number)
+            result = ui.run_action(
+                lambda: sections.restore_revision(
+                    session=s,
+                    actor=ctx.person,
+                    section=section,
+                    revision_id=old.id,
+                    base_revision_id=section.head_revision_id,
+                )
+            )
+            if result is not None:
+                notice = (
+                    f"Restored revision {number} as revision {result.revision.number} of "
+                    f"section {section.code}."
+                )
+                _state(NOTICE, {})[sid] = (notice, result.unknown_keys, [])
+                _follow(sid, result.revision.id, result.revision.text)
+                st.rerun()
 
 
 def _choose_section(s: Session, ctx: ui.PageContext, listed: list[Section]) -> Section:
@@ -601,7 +650,7 @@ with ui.session() as s:
         with read_tab:
             _preview(sections.head_text(s, section))
         with history_tab:
-            _history(s, section)
+            _history(s, ctx, section)
         st.stop()
 
     if section.id not in _state(BASES, {}):
@@ -621,6 +670,6 @@ with ui.session() as s:
     with write_tab:
         _editor(s, ctx, section)
     with history_tab:
-        _history(s, section)
+        _history(s, ctx, section)
     with upload_tab:
         _upload(s, ctx, section)

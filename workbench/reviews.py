@@ -1095,3 +1095,80 @@ def export_comments(
         ) in result
     )
     return write_xlsx(rows) if fmt == "xlsx" else write_csv(rows)
+
+
+# --------------------------------------------------------------------------- draft stages
+
+
+@dataclass(frozen=True)
+class DraftStage:
+    """A section's text as one review round froze it."""
+
+    round_name: str
+    round_id: int
+    revision_id: int
+    revision_number: int
+
+
+def draft_stages(session: Session, *, section_id: int) -> list[DraftStage]:
+    """Return the texts of a section that review rounds froze, oldest round first."""
+    rows = session.exec(
+        select(ReviewRound.name, ReviewRound.id, SectionRevision.id, SectionRevision.number)
+        .join(FrozenSection, col(FrozenSection.round_id) == col(ReviewRound.id))
+        .join(SectionRevision, col(SectionRevision.id) == col(FrozenSection.revision_id))
+        .where(FrozenSection.section_id == section_id)
+        .order_by(col(ReviewRound.id))
+    ).all()
+    return [DraftStage(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class StageChange:
+    """What changed in a section between the previous review round and the text now reviewed."""
+
+    before_label: str
+    before_text: str
+    after_label: str
+    after_text: str
+
+
+def changes_since_last_round(session: Session, *, section_id: int) -> StageChange | None:
+    """Return the previous round's text of a section beside the one reviewers read now.
+
+    The text read now is the one the open round froze, or else the current text; the
+    previous text is the one the round before froze. None when there is nothing earlier.
+    """
+    stages = draft_stages(session, section_id=section_id)
+    section = session.get(Section, section_id)
+    if section is None:
+        raise NotFound("No such section.")
+    open_ids = set(
+        session.exec(
+            select(ReviewRound.id).where(
+                ReviewRound.report_id == section.report_id,
+                ReviewRound.status == RoundStatus.open,
+            )
+        ).all()
+    )
+    if stages and stages[-1].round_id in open_ids:
+        now, earlier = stages[-1], stages[:-1]
+        after_label = f"as frozen for {now.round_name} (revision {now.revision_number})"
+        after_text = session.get(SectionRevision, now.revision_id).text
+    else:
+        earlier = stages
+        head = (
+            session.get(SectionRevision, section.head_revision_id)
+            if section.head_revision_id
+            else None
+        )
+        after_label = f"the current text (revision {head.number})" if head else "the current text"
+        after_text = head.text if head else ""
+    if not earlier:
+        return None
+    before = earlier[-1]
+    return StageChange(
+        before_label=f"as frozen for {before.round_name} (revision {before.revision_number})",
+        before_text=session.get(SectionRevision, before.revision_id).text,
+        after_label=after_label,
+        after_text=after_text,
+    )

@@ -34,7 +34,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
-from workbench import audit
+from workbench import audit, diffing
 from workbench.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from workbench.governance import can_transition
 from workbench.models import (
@@ -901,3 +901,68 @@ def refresh_citations(*, session: Session, report_id: int) -> dict[str, list[str
             unknown_by_code[section.code] = unknown
     session.commit()
     return unknown_by_code
+
+
+# --------------------------------------------------------------------------- history
+
+
+def revision_changes(session: Session, revision_ids: list[int]) -> dict[int, diffing.DiffStats]:
+    """Return, for each of these revisions, the words it added and removed against its parent.
+
+    Two queries, whatever the number of revisions (a first revision adds all its words).
+    """
+    if not revision_ids:
+        return {}
+    rows = session.exec(
+        select(SectionRevision.id, SectionRevision.parent_id, SectionRevision.text).where(
+            col(SectionRevision.id).in_(revision_ids)
+        )
+    ).all()
+    parent_ids = {parent for _, parent, _ in rows if parent is not None}
+    parents = (
+        dict(
+            session.exec(
+                select(SectionRevision.id, SectionRevision.text).where(
+                    col(SectionRevision.id).in_(parent_ids)
+                )
+            ).all()
+        )
+        if parent_ids
+        else {}
+    )
+
+    def countable(text: str) -> str:
+        return _CITATION.sub(" ", text)  # counted like word_count: citation keys are not words
+
+    return {
+        rev_id: diffing.diff_stats(
+            diffing.word_diff(countable(parents.get(parent, "")), countable(text))
+        )
+        for rev_id, parent, text in rows
+    }
+
+
+def restore_revision(
+    *,
+    session: Session,
+    actor: Person,
+    section: Section,
+    revision_id: int,
+    base_revision_id: int | None,
+) -> SaveResult:
+    """Save an earlier revision's text as the section's newest revision (nothing is deleted)."""
+    old = get_revision(session, revision_id)
+    if old.section_id != section.id:
+        raise ValidationError(f"That revision belongs to another section than {section.code}.")
+    if old.id == section.head_revision_id:
+        raise ValidationError(
+            f"Revision {old.number} is already the current text of section {section.code}."
+        )
+    return save_revision(
+        session=session,
+        actor=actor,
+        section=section,
+        text=old.text,
+        base_revision_id=base_revision_id,
+        message=f"Restored revision {old.number}",
+    )

@@ -353,3 +353,14 @@ def test_the_comment_table_is_prepared_for_download(open_page):
     at.button(key="review_export_prepare").click().run()
     assert not at.exception
     assert at.download_button(key="review_export_download")
+
+
+def test_reviewers_see_what_changed_since_the_last_round(open_page, db):
+    at = open_page(PAGE, REVIEWER, report=LIVING_WAGES)
+    assert "What changed" in [t.label for t in at.tabs]
+    section = db.exec(select(Section).where(Section.code == "1.1")).first()
+    at.selectbox(key="review_changes_section").set_value(section.id).run()
+    assert not at.exception
+    shown = texts(at)
+    assert "as frozen for FOD" in shown and "as frozen for SOD" in shown
+    assert "words added" in shown

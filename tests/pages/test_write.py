@@ -217,15 +217,46 @@ def test_history_lists_revisions_and_shows_a_word_diff(open_page, db):
     at = choose(open_page(PAGE, CLA), section)
     table = at.dataframe[0].value
     assert list(table["Revision"]) == [3, 2, 1]
-    assert {"Author", "Saved (UTC)", "Message", "Words"} <= set(table.columns)
-    at.selectbox(key=f"write_diff_from_{section.id}").set_value(1).run()
+    assert {"Author", "Saved (UTC)", "Message", "Words", "Added", "Removed"} <= set(table.columns)
+    first = table.set_index("Revision").loc[1]
+    assert first["Added"] == first["Words"] and first["Removed"] == 0
+    at.selectbox(key=f"write_diff_from_{section.id}").set_value("Revision 1").run()
     shown = texts(at)
-    assert "Revision 1 → revision 3" in shown
+    assert "Revision 1 → Revision 3" in shown
     assert "words added" in shown and "words removed" in shown
     diff = next(
         m.value for m in at.markdown if ":green-background[**" in m.value and "\\" in m.value
     )
     assert ":red-background[~~" in diff
+
+
+def test_two_draft_stages_can_be_compared(open_page, db):
+    section = section_by_code(db, "1.1")
+    at = choose(open_page(PAGE, CLA), section)
+    options = at.selectbox(key=f"write_diff_from_{section.id}").options
+    fod = next(o for o in options if o.startswith("FOD draft"))
+    sod = next(o for o in options if o.startswith("SOD draft"))
+    at.selectbox(key=f"write_diff_from_{section.id}").set_value(fod)
+    at.selectbox(key=f"write_diff_to_{section.id}").set_value(sod).run()
+    assert not at.exception
+    assert f"{fod} → {sod}" in texts(at)
+
+
+def test_an_old_revision_is_restored_as_the_newest(open_page, db):
+    section = section_by_code(db, "1.1")
+    first = db.exec(
+        select(SectionRevision).where(
+            SectionRevision.section_id == section.id, SectionRevision.number == 1
+        )
+    ).one()
+    at = choose(open_page(PAGE, CLA), section)
+    at.selectbox(key=f"write_restore_pick_{section.id}").set_value(1)
+    at.button(key=f"write_restore_{section.id}").click().run()
+    assert not at.exception
+    restored = head(db, section.id)
+    assert restored.number == 4 and restored.text == first.text
+    assert restored.message == "Restored revision 1"
+    assert "Restored revision 1 as revision 4" in texts(at)
 
 
 def test_a_lead_author_moves_their_section_on(open_page, db):
