@@ -118,6 +118,8 @@ def _save(
 
     result = ui.run_action(action)
     if result is not None:
+        if result.mirror_note:
+            notes.append(result.mirror_note)
         notice = f"Saved revision {result.revision.number} of section {section.code}."
         st.toast(notice, icon="✅")
         _state(NOTICE, {})[section.id] = (notice, result.unknown_keys, notes)

@@ -41,6 +41,27 @@ def _truncate(engine: Engine) -> None:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def no_history_mirror() -> Iterator[None]:
+    """Keep the git mirror of the draft history off unless a test turns it on.
+
+    ``WORKBENCH_MIRROR_PATH`` and ``WORKBENCH_MIRROR_REMOTE`` are removed from
+    the environment for the session (a test sets them with ``monkeypatch``),
+    and the default mirror beside the default database is switched off, so no
+    test ever writes into the repository's ``data/``.
+    """
+    from workbench import history
+
+    saved = {name: os.environ.pop(name, None) for name in (history.MIRROR_ENV, history.REMOTE_ENV)}
+    default = history.DEFAULT_MIRROR_PATH
+    history.DEFAULT_MIRROR_PATH = None
+    yield
+    history.DEFAULT_MIRROR_PATH = default
+    for name, value in saved.items():
+        if value is not None:
+            os.environ[name] = value
+
+
 def require_postgres_url() -> str:
     """Return the PostgreSQL test URL, or skip (fail in CI) when there is none."""
     if not PG_URL:

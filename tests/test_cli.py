@@ -46,6 +46,10 @@ def test_every_command_has_help():
         ["comments", "import-docx"],
         ["comments", "export"],
         ["export"],
+        ["history"],
+        ["history", "rebuild"],
+        ["history", "verify"],
+        ["history", "sync"],
     ]
     for command in commands:
         result = runner.invoke(app, [*command, "--help"])

@@ -39,11 +39,16 @@ reports_app = typer.Typer(help="Reports and their progress.", no_args_is_help=Tr
 sources_app = typer.Typer(help="A report's evidence library.", no_args_is_help=True)
 sections_app = typer.Typer(help="A report's sections and their text.", no_args_is_help=True)
 comments_app = typer.Typer(help="Review comment tables (IPCC shape).", no_args_is_help=True)
+history_app = typer.Typer(
+    help="The draft history: a git mirror of every revision (derived from the database).",
+    no_args_is_help=True,
+)
 app.add_typer(users_app, name="users")
 app.add_typer(reports_app, name="reports")
 app.add_typer(sources_app, name="sources")
 app.add_typer(sections_app, name="sections")
 app.add_typer(comments_app, name="comments")
+app.add_typer(history_app, name="history")
 
 AsOption = Annotated[
     str | None,
@@ -156,13 +161,25 @@ def init() -> None:
 def demo() -> None:
     """Load the demo workspace (idempotent) and print its accounts."""
     from workbench import demo as demo_module
+    from workbench import history
     from workbench.migrate import upgrade
 
     engine = make_engine()
     upgrade(engine)
     with session_scope(engine) as session:
-        summary = demo_module.load_demo(session, progress=lambda msg: typer.echo(f"  {msg}"))
+        # One mirror update at the end instead of one per save.
+        with history.paused():
+            summary = demo_module.load_demo(session, progress=lambda msg: typer.echo(f"  {msg}"))
+        mirror = history.configured_path(session)
+        mirrored = history.sync(session, mirror) if mirror is not None else None
     typer.echo(summary.describe())
+    if mirrored is not None:
+        typer.echo(
+            f"History mirror: {mirrored.path} ({mirrored.revisions} revisions, "
+            f"{mirrored.commits} new commit(s))."
+        )
+        if mirrored.push_problem:
+            typer.echo(f"warning: {mirrored.push_problem}", err=True)
 
 
 # --------------------------------------------------------------------------- users
@@ -693,6 +710,88 @@ def comments_export(
         )
     output.write_bytes(data)
     typer.echo(f"Wrote {output}.")
+
+
+# --------------------------------------------------------------------------- history
+
+MirrorPathOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--path",
+        help="The mirror's folder (default: WORKBENCH_MIRROR_PATH, or data/mirror beside "
+        "the default database).",
+    ),
+]
+
+
+def _mirror_path(session: Session, path: Path | None) -> Path:
+    from workbench import history
+
+    target = path.expanduser().absolute() if path is not None else history.configured_path(session)
+    if target is None:
+        raise ValidationError(
+            "No history mirror is configured for this database: set WORKBENCH_MIRROR_PATH "
+            "or pass --path DIR."
+        )
+    return target
+
+
+@history_app.command("rebuild")
+@guarded
+def history_rebuild(path: MirrorPathOption = None) -> None:
+    """Recreate the mirror from the database: every revision in order, a snapshot, the tags."""
+    from workbench import history
+
+    with open_session() as session:
+        target = _mirror_path(session, path)
+        result = history.rebuild(session, target)
+    typer.echo(
+        f"Rebuilt the history mirror at {target}: {result.revisions} revision(s) in "
+        f"{result.commits} commit(s), {len(result.tags)} tag(s); HEAD tree {result.tree}."
+    )
+    if result.pushed:
+        typer.echo("Pushed the branch and the tags to WORKBENCH_MIRROR_REMOTE.")
+    if result.push_problem:
+        typer.echo(f"warning: {result.push_problem}", err=True)
+
+
+@history_app.command("sync")
+@guarded
+def history_sync(path: MirrorPathOption = None) -> None:
+    """Bring the mirror up to date without rewriting it: revisions, files and tags."""
+    from workbench import history
+
+    with open_session() as session:
+        target = _mirror_path(session, path)
+        result = history.sync(session, target)
+    typer.echo(
+        f"The history mirror at {target} is up to date: {result.revisions} revision(s), "
+        f"{result.commits} new commit(s), {len(result.tags)} new tag(s)."
+    )
+    if result.push_problem:
+        typer.echo(f"warning: {result.push_problem}", err=True)
+
+
+@history_app.command("verify")
+@guarded
+def history_verify(path: MirrorPathOption = None) -> None:
+    """Compare the mirror with the database; exit non-zero when they differ."""
+    from workbench import history
+
+    with open_session() as session:
+        target = _mirror_path(session, path)
+        result = history.verify(session, target)
+    if result.drift:
+        for problem in result.drift:
+            typer.echo(f"drift: {problem}")
+        fail(
+            f"the history mirror at {target} differs from the database "
+            f"({len(result.drift)} problem(s)); `workbench history rebuild` recreates it."
+        )
+    typer.echo(
+        f"The history mirror at {target} matches the database: "
+        f"{result.revisions} revision(s), {result.tags} tag(s)."
+    )
 
 
 # --------------------------------------------------------------------------- backup

@@ -438,6 +438,21 @@ def write_csv(rows: Iterable[CommentRow]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
+def write_rounds_csv(rounds: Iterable[tuple[str, Iterable[CommentRow]]]) -> bytes:
+    """Return several rounds' comment tables as one CSV, a 'Round' column first.
+
+    The rows are written exactly as :func:`write_csv` writes them; the round's
+    name makes each 'No' unambiguous again.
+    """
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(["Round", *COLUMNS])
+    for name, rows in rounds:
+        for row in rows:
+            writer.writerow([neutralise(name), *_cells(row)])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
 def write_xlsx(rows: Iterable[CommentRow]) -> bytes:
     """Return the comment table as an XLSX workbook with a bold, frozen header row.
 

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from workbench import audit, governance
+from workbench import audit, governance, history
 from workbench.errors import NotFound, ValidationError
 from workbench.governance import HIGH_CONFIDENCE, Tally
 from workbench.models import (
@@ -335,6 +335,9 @@ def close_decision(
     except Exception:
         session.rollback()
         raise
+    if decision.status == DecisionStatus.approved:
+        # Tag the mirror <slug>/approved-<id>; a mirror problem is logged, never raised.
+        history.record_milestone(session, report_id=decision.report_id)
     return decision
 
 

@@ -30,7 +30,7 @@ from sqlalchemy import Date
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
-from workbench import audit
+from workbench import audit, history
 from workbench.errors import NotFound, ValidationError
 from workbench.governance import horizon_warnings
 from workbench.models import (
@@ -234,6 +234,9 @@ def advance_stage(*, session: Session, actor: Person, report: Report, to: Stage)
         new=to.value,
     )
     session.commit()
+    if to is Stage.published:
+        # Tag the mirror <slug>/published; a mirror problem is logged, never raised.
+        history.record_milestone(session, report_id=report.id)
     return report
 
 

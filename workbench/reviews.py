@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -38,7 +38,7 @@ from sqlalchemy import case, insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from workbench import audit
+from workbench import audit, history
 from workbench.comment_table import (
     MAX_AFFILIATION_CHARS,
     MAX_REVIEWER_CHARS,
@@ -454,6 +454,8 @@ def open_round(
     except Exception:
         session.rollback()
         raise
+    # Tag the mirror <slug>/<round>; a mirror problem is logged, never raised.
+    history.record_milestone(session, report_id=report.id)
     return review_round
 
 
@@ -1048,6 +1050,12 @@ def export_comments(
             raise NotFound("This report has no review round yet, so there are no comments.")
     elif round.report_id != report.id:
         raise ValidationError(f"The review round '{round.name}' belongs to another report.")
+    rows = comment_rows(session, round_id=round.id)
+    return write_xlsx(rows) if fmt == "xlsx" else write_csv(rows)
+
+
+def comment_rows(session: Session, *, round_id: int) -> Iterator[CommentRow]:
+    """Yield one review round's comments as comment-table rows, by number (no permission check)."""
     result = session.exec(
         select(
             ReviewComment.number,
@@ -1063,10 +1071,10 @@ def export_comments(
             ReviewComment.disposition,
         )
         .join(Section, col(Section.id) == col(ReviewComment.section_id))
-        .where(ReviewComment.round_id == round.id)
+        .where(ReviewComment.round_id == round_id)
         .order_by(col(ReviewComment.number))
     )
-    rows = (
+    return (
         CommentRow(
             number=number,
             section=code,
@@ -1094,7 +1102,6 @@ def export_comments(
             disposition,
         ) in result
     )
-    return write_xlsx(rows) if fmt == "xlsx" else write_csv(rows)
 
 
 # --------------------------------------------------------------------------- draft stages

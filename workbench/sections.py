@@ -34,7 +34,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
-from workbench import audit, diffing
+from workbench import audit, diffing, history
 from workbench.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from workbench.governance import can_transition
 from workbench.models import (
@@ -767,6 +767,9 @@ class SaveResult:
     revision: SectionRevision
     cited_keys: list[str] = field(default_factory=list)
     unknown_keys: list[str] = field(default_factory=list)
+    # Set when the git mirror of the draft history could not follow this save
+    # (the save itself succeeded; the mirror catches up at the next save).
+    mirror_note: str | None = None
 
 
 def _sync_citations(session: Session, section: Section, text: str) -> tuple[list[str], list[str]]:
@@ -869,7 +872,9 @@ def save_revision(
     )
     session.commit()
     session.refresh(section)
-    return SaveResult(revision=revision, cited_keys=cited, unknown_keys=unknown)
+    # After the commit: the mirror may fall behind, but it never fails the save.
+    note = history.record_revision(session, revision)
+    return SaveResult(revision=revision, cited_keys=cited, unknown_keys=unknown, mirror_note=note)
 
 
 def _conflict(session: Session, section: Section, mine: str, base_id: int | None) -> Conflict:

@@ -198,6 +198,21 @@ def test_uploading_a_word_document_creates_a_revision_and_reports_images(open_pa
     assert "not imported" in texts(at)
 
 
+def test_a_save_says_when_the_history_mirror_is_behind(open_page, db, tmp_path, monkeypatch):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the mirror should be")
+    monkeypatch.setenv("WORKBENCH_MIRROR_PATH", str(blocked))
+    section = section_by_code(db, "3.1")
+    before = head(db, section.id)
+    at = choose(open_page(PAGE, LA), section)
+    at.text_area(key=f"write_text_{section.id}").input(before.text + "\nOne more line.").run()
+    at.text_input(key=f"write_message_{section.id}").input("Saved while the mirror is away").run()
+    at.button(key=f"write_save_{section.id}").click().run()
+    assert not at.exception
+    assert head(db, section.id).number == before.number + 1  # the save itself succeeded
+    assert "history mirror is behind" in texts(at)
+
+
 def test_a_file_that_is_not_utf8_is_refused_clearly(open_page, db):
     section = section_by_code(db, "3.1")
     before = head(db, section.id)
