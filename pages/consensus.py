@@ -58,6 +58,8 @@ STANCE_MARKS: dict[Stance, str] = {
     Stance.conditional: "~",
     Stance.divided: "±",
 }
+PAGE_ITEMS = 25  # items listed at a time under a classification
+MATRIX_ITEMS = 30  # items (columns) in the actors × items chart at a time
 #: The Streamlit colour each stance is written in.
 STANCE_TEXT: dict[Stance, str] = {
     Stance.support: "green",
@@ -395,13 +397,20 @@ with ui.session() as s:
                 if can_edit
                 else "No items yet: the CLAs and Lead Authors record them as the report develops."
             )
-        for classification in Classification:
-            group = [i for i in items if i.classification is classification]
-            if not group:
-                continue
-            st.subheader(f"{PLURAL[classification]} ({len(group)})")
-            st.caption(MEANING[classification])
-            for item in group:
+        present = [c for c in Classification if counts[c]]
+        if present:
+            shown = st.radio(
+                "Show",
+                present,
+                format_func=lambda c: f"{PLURAL[c]} ({counts[c]})",
+                horizontal=True,
+                key="cs_show",
+            )
+            group = [i for i in items if i.classification is shown]
+            st.subheader(f"{PLURAL[shown]} ({len(group)})")
+            st.caption(MEANING[shown])
+            offset = ui.pager(len(group), key=f"cs_page_{shown.value}", page_size=PAGE_ITEMS)
+            for item in group[offset : offset + PAGE_ITEMS]:
                 show_item(numbers[item.id], item, positions_of(item, actors, cells), source_keys)
 
     with tabs["Actor positions"]:
@@ -415,8 +424,16 @@ with ui.session() as s:
                 f"Where {len(actors)} actors stand on {len(items)} items. Point at a cell to "
                 "read the full statement and the actor's rationale."
             )
+            offset = ui.pager(len(items), key="cs_matrix_page", page_size=MATRIX_ITEMS)
+            items = items[offset : offset + MATRIX_ITEMS]
+            shown_actors = [a for a in actors if any((i.id, a.id) in cells for i in items)]
+            if len(items) < len(numbers):
+                st.caption(
+                    f"Items #{numbers[items[0].id]}–#{numbers[items[-1].id]}, with the "
+                    f"{len(shown_actors)} actors who took a position on them."
+                )
             st.altair_chart(
-                matrix_chart(items, numbers, actors, cells),
+                matrix_chart(items, numbers, shown_actors, cells),
                 width="stretch",
             )
             st.caption(

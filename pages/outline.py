@@ -34,6 +34,9 @@ from workbench.models import (
 from workbench.permissions import Action
 
 UNASSIGNED = "— unassigned —"
+# The section whose edit form is open (one at a time: a form per section would make a
+# 60-section outline slow to draw).
+EDITING = "outline_editing"
 EDITOR_VERSION = "outline_editor_version"
 
 
@@ -93,7 +96,7 @@ def section_card(
 ) -> None:
     """Show one section of the outline with move buttons, its edit form and deletion."""
     sec = group[index]
-    text, up, down = st.columns([12, 1, 1])
+    text, up, down, edit = st.columns([12, 1, 1, 1])
     co = ", ".join(labels.get(pid, "?") for pid in coauthors.get(sec.id, []))
     due = f"due {sec.due_date:%d %b %Y}" if sec.due_date else "no due date"
     target = f" of {sec.word_target:,}" if sec.word_target else ""
@@ -123,7 +126,18 @@ def section_card(
                 ),
                 success=f"Moved {sec.code} {word}.",
             )
-    with st.expander(f"Edit {sec.code}: title, brief, part, co-authors"):
+    editing = st.session_state.get(EDITING) == sec.id
+    if edit.button(
+        "✕" if editing else "✎",
+        key=f"edit_toggle_{sec.id}",
+        help=f"Close the editor of {sec.code}" if editing else f"Edit {sec.code}",
+    ):
+        st.session_state[EDITING] = None if editing else sec.id
+        st.rerun()
+    if not editing:
+        return
+    with st.container(border=True):
+        st.markdown(f"**Edit {sec.code}: title, brief, part, co-authors**")
         edit_form(s, actor, sec, labels, coauthors.get(sec.id, []))
         if sec.head_revision_id is None:
             sure = st.checkbox(

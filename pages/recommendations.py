@@ -46,6 +46,9 @@ CONFIDENCE_COLOURS: dict[Confidence, str] = {
 }
 
 
+PAGE_SIZE = 20  # recommendations shown at a time on the roadmap
+
+
 def status_badge(status: InitiativeStatus) -> str:
     """Return an initiative's review status as a coloured badge."""
     return f":{STATUS_COLOURS[status]}-badge[{status.label}]"
@@ -143,17 +146,28 @@ def roadmap_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
         else f"{len(shown)} recommendation{plural}, from what can be done now to what takes "
         "more than ten years."
     )
-    links = recommendations.links_by_recommendation(s, [r.id for r in shown])
+    ordered = [
+        (step, recommendation)
+        for step, recs in steps.items()
+        if horizon is None or step is horizon
+        for recommendation in sorted(recs, key=lambda r: ui.natural(r.code))
+    ]
+    offset = ui.pager(len(ordered), key="rc_page", page_size=PAGE_SIZE)
+    page = ordered[offset : offset + PAGE_SIZE]
+    links = recommendations.links_by_recommendation(s, [r.id for _, r in page])
     for step, recs in steps.items():
         if horizon is not None and step is not horizon:
             continue
+        on_page = [r for page_step, r in page if page_step is step]
+        if not on_page and (recs or len(ordered) > PAGE_SIZE):
+            continue  # the step's recommendations are on another page
         st.subheader(f"{step.label} · {len(recs)}")
         if not recs:
             st.caption(
                 "No recommendation at this step"
                 + (" matches the filters." if (addressee or scale) else ".")
             )
-        for recommendation in sorted(recs, key=lambda r: ui.natural(r.code)):
+        for recommendation in on_page:
             show_recommendation(recommendation, links[recommendation.id])
 
 

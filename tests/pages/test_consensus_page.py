@@ -8,7 +8,15 @@ from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import CLA, LA, REVIEWER, ROLES, texts
 from workbench.consensus import FALSE_SOLUTION_NEEDS_WHY
-from workbench.models import Actor, Classification, ConsensusItem, Position, Source, Stance
+from workbench.models import (
+    Actor,
+    Classification,
+    ConsensusItem,
+    Position,
+    Report,
+    Source,
+    Stance,
+)
 
 PAGE = "pages/consensus.py"
 REPORT = "living-wages"
@@ -43,11 +51,34 @@ def test_every_role_sees_the_items_matrix_and_false_solutions(open_page, role):
         "False solutions": "4",
         "Open questions": "2",
     }
-    assert "False solutions (4)" in shown and "Why it is false:" in shown
+    assert "Consensus (2)" in shown and "Why it is false:" in shown
     assert "Where 12 actors stand on 13 items" in shown
+    at.radio(key="cs_show").set_value(Classification.false_solution).run()
+    assert "False solutions (4)" in texts(at)
     assert len(at.get("vega_lite_chart")) == 1
     tabs = [t.label for t in at.tabs]
     assert ("Add or update" in tabs) == (role in EDIT_CONTENT)
+
+
+def test_many_items_are_paged(open_page, db):
+    report = db.exec(select(Report).where(Report.slug == REPORT)).one()
+    for n in range(30):
+        db.add(
+            ConsensusItem(
+                report_id=report.id,
+                statement=f"Generated statement {n}",
+                classification=Classification.consensus,
+            )
+        )
+    db.commit()
+    at = open_page(PAGE, REVIEWER, report=REPORT)
+    assert not at.exception
+    shown = texts(at)
+    assert "Consensus (32)" in shown
+    assert "Generated statement 22" in shown and "Generated statement 23" not in shown
+    at.number_input(key="cs_page_consensus").set_value(2).run()
+    assert "Generated statement 23" in texts(at)
+    assert "Items #1–#30" in texts(at)
 
 
 def test_positions_are_listed_with_their_stance_and_source(open_page):
@@ -70,10 +101,10 @@ def test_an_author_adds_a_consensus_item(open_page, db):
     item = db.exec(select(ConsensusItem).order_by(ConsensusItem.id.desc())).first()
     assert item.statement == "Living wages should be indexed to prices yearly."
     assert item.classification is Classification.broad_agreement
-    assert (
-        "Broad agreement" in texts(at)
-        and {m.label: m.value for m in at.metric}["Broad agreement"] == "3"
-    )
+    assert {m.label: m.value for m in at.metric}["Broad agreement"] == "3"
+    at.radio(key="cs_show").set_value(Classification.broad_agreement).run()
+    assert "Broad agreement (3)" in texts(at)
+    assert "Living wages should be indexed to prices yearly." in texts(at)
 
 
 def test_a_false_solution_without_a_reason_is_refused(open_page, db):

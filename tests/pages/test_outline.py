@@ -104,6 +104,8 @@ def test_rename_and_delete_an_empty_section(open_page, db):
     cla = "leila.moradi@demo.ipsp.example"
     cross = sections.get_section_by_code(db, 2, "X.1")
     at = open_page(PAGE, cla, report="cities-commons")
+    assert not [w for w in at.text_input if w.key == f"title_{cross.id}"]  # closed at first
+    at.button(key=f"edit_toggle_{cross.id}").click().run()
     at.text_input(key=f"title_{cross.id}").input("Commons across the city")
     next(
         b for b in at.button if b.label == "Save changes" and b.form_id == f"edit_{cross.id}"

@@ -15,6 +15,7 @@ from workbench.models import (
     InitiativeStatus,
     Recommendation,
     RecommendationFinding,
+    Report,
     Scale,
 )
 from workbench.recommendations import NEEDS_CONTEXT, NONE_IDENTIFIED
@@ -181,3 +182,27 @@ def test_an_empty_report_says_what_to_do_next(open_page):
     assert "must sign the Code of Ethics" in shown
     assert "No recommendations yet" in shown and "No initiatives yet" in shown
     assert "Add a recommendation" not in [t.label for t in at.tabs]
+
+
+def test_a_long_roadmap_is_paged(open_page, db):
+    report = db.exec(select(Report).where(Report.slug == "living-wages")).one()
+    for n in range(30):
+        db.add(
+            Recommendation(
+                report_id=report.id,
+                code=f"Z{n}",
+                text=f"Generated recommendation {n}",
+                addressees=[ActorType.national_government],
+                scale=Scale.national,
+                horizon=Horizon.long_term,
+                context_conditions="Where it holds.",
+                normative_assumptions="None identified.",
+            )
+        )
+    db.commit()
+    at = open_page(PAGE, REVIEWER, report="living-wages")
+    assert not at.exception
+    assert at.number_input(key="rc_page")
+    at.number_input(key="rc_page").set_value(3).run()
+    assert not at.exception
+    assert "Generated recommendation 29" in texts(at)
