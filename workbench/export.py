@@ -43,6 +43,7 @@ Decisions:
 
 from __future__ import annotations
 
+import bisect
 import io
 import json
 import re
@@ -52,14 +53,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 import pypandoc
 from docx import Document as open_docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt, RGBColor
 from docx.text.paragraph import Paragraph
+from lxml import etree
 from sqlmodel import Session, col, select
 
 from workbench import (
@@ -1019,30 +1022,31 @@ def line_runs(doc: Any) -> dict[int, dict[int, tuple[Any, Any]]]:
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _comment_paragraph(text: str, *, reference: bool) -> Any:
-    """Return a ``w:p`` for a comment's body (the first one carries the annotation mark)."""
-    paragraph = OxmlElement("w:p")
-    props = OxmlElement("w:pPr")
-    style = OxmlElement("w:pStyle")
-    style.set(qn("w:val"), "CommentText")
-    props.append(style)
-    paragraph.append(props)
-    if reference:
-        mark = OxmlElement("w:r")
-        mark_props = OxmlElement("w:rPr")
-        mark_style = OxmlElement("w:rStyle")
-        mark_style.set(qn("w:val"), "CommentReference")
-        mark_props.append(mark_style)
-        mark.append(mark_props)
-        mark.append(OxmlElement("w:annotationRef"))
-        paragraph.append(mark)
-    run = OxmlElement("w:r")
-    body = OxmlElement("w:t")
-    body.set(qn("xml:space"), "preserve")
-    body.text = _XML_ILLEGAL.sub("", text)
-    run.append(body)
-    paragraph.append(run)
-    return paragraph
+def _comment_xml(comment_id: int, author: str, text: str, suggested: str) -> str:
+    """Return one ``w:comment`` as XML text (the first paragraph carries the annotation mark)."""
+
+    def paragraph(body: str, mark: bool) -> str:
+        annotation = (
+            '<w:r><w:rPr><w:rStyle w:val="CommentReference"/></w:rPr><w:annotationRef/></w:r>'
+            if mark
+            else ""
+        )
+        return (
+            f'<w:p><w:pPr><w:pStyle w:val="CommentText"/></w:pPr>{annotation}'
+            f'<w:r><w:t xml:space="preserve">{_xml_text(body)}</w:t></w:r></w:p>'
+        )
+
+    body = paragraph(text, True)
+    if suggested.strip():
+        body += paragraph(f"Suggested change: {suggested}", False)
+    return (
+        f'<w:comment w:id="{comment_id}" w:author="{_xml_text(author, attribute=True)}" '
+        f'w:initials="{_xml_text(_initials(author), attribute=True)}">{body}</w:comment>'
+    )
+
+
+def _xml_text(text: str, *, attribute: bool = False) -> str:
+    return xml_escape(_XML_ILLEGAL.sub("", text), {'"': "&quot;"} if attribute else {})
 
 
 def _add_comments(doc: Any, draft: Draft) -> None:
@@ -1050,50 +1054,49 @@ def _add_comments(doc: Any, draft: Draft) -> None:
 
     python-docx's ``add_comment`` looks for the next free id among all comments
     each time, which is quadratic: a round with ten thousand open comments took
-    minutes. The elements are written here directly, with ids counted once.
+    minutes. Here the comments are written as one piece of XML and the range
+    marks placed directly, with ids counted once.
     """
     if not draft.comments:
         return
-    anchors = line_runs(doc)
+    anchors = {section: (sorted(lines), lines) for section, lines in line_runs(doc).items()}
     store = doc.comments._comments_elm  # creates the comments part when missing
     next_id = 1 + max((int(i) for i in store.xpath("./w:comment/@w:id")), default=-1)
+    w_id, r_tag, rpr_tag, rstyle_tag, val = (
+        qn("w:id"),
+        qn("w:r"),
+        qn("w:rPr"),
+        qn("w:rStyle"),
+        qn("w:val"),
+    )
+    start_tag, end_tag, ref_tag = (
+        qn("w:commentRangeStart"),
+        qn("w:commentRangeEnd"),
+        qn("w:commentReference"),
+    )
+    pieces: list[str] = []
     unplaced = []
     for c in draft.comments:
-        lines = anchors.get(c.section_id, {})
-        start, end = _nearest(lines, c.from_line), _nearest(lines, c.to_line)
+        numbers, lines = anchors.get(c.section_id, ([], {}))
+        start, end = _nearest(numbers, lines, c.from_line), _nearest(numbers, lines, c.to_line)
         if start is None or end is None:
             unplaced.append(c)
             continue
         comment_id = str(next_id)
-        next_id += 1
-        element = OxmlElement("w:comment")
-        element.set(qn("w:id"), comment_id)
-        element.set(qn("w:author"), _XML_ILLEGAL.sub("", c.reviewer))
-        element.set(qn("w:initials"), _initials(c.reviewer))
         text = f"No. {c.number} ({c.kind}, lines {c.lines()}): {c.comment}"
-        element.append(_comment_paragraph(text, reference=True))
-        if c.suggested_change.strip():
-            element.append(
-                _comment_paragraph(f"Suggested change: {c.suggested_change}", reference=False)
-            )
-        store.append(element)
+        pieces.append(_comment_xml(next_id, c.reviewer, text, c.suggested_change))
+        next_id += 1
         first, last = start[0], end[1]
-        range_start = OxmlElement("w:commentRangeStart")
-        range_start.set(qn("w:id"), comment_id)
-        first.addprevious(range_start)
-        reference = OxmlElement("w:r")
-        reference_props = OxmlElement("w:rPr")
-        reference_style = OxmlElement("w:rStyle")
-        reference_style.set(qn("w:val"), "CommentReference")
-        reference_props.append(reference_style)
-        reference.append(reference_props)
-        mark = OxmlElement("w:commentReference")
-        mark.set(qn("w:id"), comment_id)
-        reference.append(mark)
+        first.addprevious(first.makeelement(start_tag, {w_id: comment_id}))
+        reference = last.makeelement(r_tag, {})
+        props = etree.SubElement(reference, rpr_tag)
+        etree.SubElement(props, rstyle_tag, {val: "CommentReference"})
+        etree.SubElement(reference, ref_tag, {w_id: comment_id})
         last.addnext(reference)
-        range_end = OxmlElement("w:commentRangeEnd")
-        range_end.set(qn("w:id"), comment_id)
-        last.addnext(range_end)
+        last.addnext(last.makeelement(end_tag, {w_id: comment_id}))
+    if pieces:
+        parsed = parse_xml(f"<w:comments {nsdecls('w')}>{''.join(pieces)}</w:comments>")
+        store.extend(list(parsed))
     if unplaced:
         draft.warnings.append(
             f"{len(unplaced)} open comments could not be anchored in the text "
@@ -1101,10 +1104,12 @@ def _add_comments(doc: Any, draft: Draft) -> None:
         )
 
 
-def _nearest(lines: dict[int, tuple[Any, Any]], line: int) -> tuple[Any, Any] | None:
+def _nearest(
+    numbers: list[int], lines: dict[int, tuple[Any, Any]], line: int
+) -> tuple[Any, Any] | None:
     """Return the marked line at or just before ``line`` (blank lines carry no mark)."""
-    before = [number for number in lines if number <= line]
-    return lines[max(before)] if before else None
+    at = bisect.bisect_right(numbers, line)
+    return lines[numbers[at - 1]] if at else None
 
 
 def _initials(name: str) -> str:
