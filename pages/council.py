@@ -234,12 +234,16 @@ def close_control(s: Session, ctx: ui.PageContext, decision: CouncilDecision) ->
 def open_elsewhere(s: Session, ctx: ui.PageContext) -> list[str]:
     """Return 'decision (report)' for the open decisions on the person's other reports."""
     titles = {r.id: r.title for r in reports.reports_for(s, ctx.person)}
+    others = [
+        d
+        for d in council.list_decisions(s)
+        if d.report_id != ctx.report.id and d.report_id in titles
+    ]
+    statuses = council.decision_statuses(s, others)
     return [
         f"'{d.title}' ({titles[d.report_id]})"
-        for d in council.list_decisions(s)
-        if d.report_id != ctx.report.id
-        and d.report_id in titles
-        and council.decision_status(s, d) is DecisionStatus.open
+        for d in others
+        if statuses[d.id] is DecisionStatus.open
     ]
 
 
@@ -443,7 +447,7 @@ with ui.session() as s:
     report = ctx.report
     st.caption(f"{report.title} · stage: {Stage(report.stage).label}")
     decisions = council.list_decisions(s, report_id=report.id)
-    statuses = {d.id: council.decision_status(s, d) for d in decisions}
+    statuses = council.decision_statuses(s, decisions)
     may_open = ui.allowed(ctx, s, Action.open_decision)
     names = ["Decisions", "Read the report"] + (["Open a decision"] if may_open else [])
     tabs = dict(zip(names, st.tabs(names), strict=True))

@@ -308,11 +308,9 @@ def council_work(s: Session) -> None:
             )
     else:
         st.info("No report is waiting for the Council.")
-    open_decisions = [
-        d
-        for d in council.list_decisions(s)
-        if d.status == DecisionStatus.open and not council.is_void(s, d)
-    ]
+    every_decision = council.list_decisions(s)
+    statuses = council.decision_statuses(s, every_decision)
+    open_decisions = [d for d in every_decision if statuses[d.id] is DecisionStatus.open]
     titles = {p.id: p.title for p in every_report}
     if open_decisions:
         st.markdown("**Open decisions**")

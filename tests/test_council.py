@@ -15,6 +15,7 @@ from workbench.council import (
     current_tally,
     decision_findings,
     decision_status,
+    decision_statuses,
     endorsable_findings,
     is_void,
     list_decisions,
@@ -454,3 +455,43 @@ def test_endorsable_findings_are_the_high_and_very_high_ones(session, world):
     add_finding_row(session, other, "F4", Evidence.robust, Agreement.high)
     found = endorsable_findings(session, report_id=world.report.id)
     assert [f.id for f in found] == [high.id, very_high.id]
+
+
+def test_statuses_of_many_decisions_hash_each_report_once(session, world):
+    from sqlalchemy import event
+
+    from tests.test_reviews import at_stage
+    from workbench.models import Stage
+
+    at_stage(session, world, Stage.council_review)
+    first = open_decision(
+        session=session,
+        actor=world.secretariat,
+        report=world.report,
+        kind=DecisionKind.report_approval,
+        title="Approve the report",
+    )
+    earlier = CouncilDecision(
+        report_id=world.report.id,
+        kind=DecisionKind.report_approval,
+        rule=first.rule,
+        title="An earlier approval",
+        text_hash="0" * 64,
+        status=DecisionStatus.approved,
+    )
+    session.add(earlier)
+    session.commit()
+    opened = [first, earlier]
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        statuses = decision_statuses(session, opened)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert statuses == {d.id: decision_status(session, d) for d in opened}
+    assert len(statements) == 1  # one hash of the report's text for both decisions

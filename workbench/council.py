@@ -355,6 +355,23 @@ def decision_status(session: Session, decision: CouncilDecision) -> DecisionStat
     return status
 
 
+def decision_statuses(
+    session: Session, decisions: list[CouncilDecision]
+) -> dict[int, DecisionStatus]:
+    """Return each decision's status (as :func:`decision_status`), hashing each report once."""
+    hashes: dict[int, str] = {}
+    result: dict[int, DecisionStatus] = {}
+    for decision in decisions:
+        status = DecisionStatus(decision.status)
+        if status in (DecisionStatus.open, DecisionStatus.approved):
+            if decision.report_id not in hashes:
+                hashes[decision.report_id] = report_text_hash(session, decision.report_id)
+            if hashes[decision.report_id] != decision.text_hash:
+                status = DecisionStatus.void
+        result[decision.id] = status
+    return result
+
+
 def is_void(session: Session, decision: CouncilDecision) -> bool:
     """Return True when a decision is void (marked so, or its text has changed)."""
     return decision_status(session, decision) is DecisionStatus.void
