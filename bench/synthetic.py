@@ -11,13 +11,19 @@ sources.
 from __future__ import annotations
 
 import random
+from bisect import bisect_left
 from datetime import date, timedelta
+from itertools import accumulate
+from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from workbench.models import (
     QUESTION_ORDER,
+    Certainty,
+    CommentKind,
+    Disposition,
     Membership,
     Person,
     Question,
@@ -167,6 +173,170 @@ def source_record(rng: random.Random, key: str, n: int) -> dict:
     }
 
 
+def source_row(
+    rng: random.Random, *, report_id: int, key: str, n: int, varied: bool = False
+) -> dict[str, Any]:
+    """Return a ``Source`` row (a dict for a bulk insert) around :func:`source_record`.
+
+    ``varied`` spreads kinds, languages, regions, certainty ratings and DOIs the
+    way a real library has them (the filters of the Evidence page need them);
+    otherwise every source is an English peer-reviewed article without a DOI.
+    """
+    record = source_record(rng, key, n)
+    row: dict[str, Any] = {
+        "report_id": report_id,
+        "key": key,
+        "kind": SourceKind.peer_reviewed,
+        "language": "en",
+        "region": "",
+        "certainty": None,
+        "certainty_note": "",
+        "csl": record,
+        "title": record["title"],
+        "authors": "; ".join(a["family"] for a in record["author"]),
+        "year": record["issued"]["date-parts"][0][0],
+        "doi": None,
+    }
+    if varied:
+        kind = rng.choices(list(SourceKind), weights=SOURCE_KIND_WEIGHTS)[0]
+        row["kind"] = kind
+        row["language"] = rng.choices(["en", "fr", "es", "pt", "zh"], weights=[80, 7, 7, 3, 3])[0]
+        row["region"] = rng.choice(["", *REGIONS])
+        if rng.random() < 0.4:
+            row["certainty"] = rng.choice(list(Certainty))
+            row["certainty_note"] = sentence(rng, [])
+        if kind is SourceKind.peer_reviewed and rng.random() < 0.7:
+            row["doi"] = f"10.{rng.randint(1000, 9999)}/{key.lower()}"
+            record["DOI"] = row["doi"]
+    return row
+
+
+SOURCE_KIND_WEIGHTS = [60, 10, 12, 5, 6, 4, 3]  # in SourceKind's order
+REGIONS = ["Africa", "Asia", "Europe", "Latin America", "North America", "Oceania", "Middle East"]
+GIVEN_NAMES = [
+    "Amina",
+    "Tomás",
+    "Ingrid",
+    "Leila",
+    "Pedro",
+    "Johanna",
+    "Wei",
+    "Fatima",
+    "Lucía",
+    "Kwame",
+    "Sarah",
+    "Rajesh",
+    "Aroha",
+    "Marcus",
+    "Nadia",
+    "Chidi",
+    "Jan",
+    "Lan",
+    "Hiroshi",
+    "Grace",
+    "Elisabeth",
+    "Mohammed",
+    "Carmen",
+    "Olivia",
+    "Rafael",
+    "Thandiwe",
+    "Mei-Lin",
+    "Gabriela",
+    "Ahmed",
+    "Jiwoo",
+]
+DISCIPLINES = ["economics", "sociology", "political science", "law", "philosophy", "geography"]
+SECTORS = [
+    "academia",
+    "civil society",
+    "government",
+    "trade unions",
+    "international organisation",
+    "think tank",
+    "business",
+]
+COUNTRIES = ["Kenya", "Brazil", "India", "France", "Japan", "Mexico", "Ghana", "Norway", "Chile"]
+COMMENT_OPENERS = [
+    "Please clarify whether",
+    "The text asserts that",
+    "It is not clear that",
+    "Consider adding evidence that",
+    "The draft overstates the claim that",
+    "A reference is needed for the statement that",
+    "The chapter should discuss why",
+    "This paragraph ignores findings that",
+]
+RESPONSES = [
+    "Thank you; the text has been revised accordingly.",
+    "The paragraph now cites the evidence and qualifies the statement.",
+    "Taken into account: the section was restructured to address this point.",
+    "Noted: the point is covered in the cross-cutting chapter.",
+    "Rejected: the assessed literature does not support this change, as the cited studies show.",
+    "The suggested wording was adopted with minor edits.",
+]
+
+
+def person_name(rng: random.Random) -> str:
+    """Return a plausible full name."""
+    return f"{rng.choice(GIVEN_NAMES)} {rng.choice(SURNAMES)}"
+
+
+def comment_text(rng: random.Random, keys: list[str]) -> str:
+    """Return a review comment of one to four sentences (about 15–80 words)."""
+    first = sentence(rng, keys)
+    text = f"{rng.choice(COMMENT_OPENERS)} {first[0].lower()}{first[1:]}"
+    extra = rng.choices([0, 1, 2, 3], weights=[35, 35, 20, 10])[0]
+    return " ".join([text, *(sentence(rng, keys) for _ in range(extra))])
+
+
+def response_text(rng: random.Random) -> str:
+    """Return an author's response to a review comment."""
+    return rng.choice(RESPONSES) + (f" {sentence(rng, [])}" if rng.random() < 0.4 else "")
+
+
+def comment_fields(
+    rng: random.Random, *, lines: int, keys: list[str], answered: bool
+) -> dict[str, Any]:
+    """Return the reviewer's and author's part of a comment on a text of ``lines`` lines.
+
+    Lines are a real range of that text; an answered comment has a response and
+    a disposition; about one open comment in twenty has a drafted response.
+    """
+    from_line = rng.randint(1, lines)
+    answer = answered or rng.random() < 0.05
+    return {
+        "from_line": from_line,
+        "to_line": min(lines, from_line + rng.choice([0, 0, 0, 1, 2, 5])),
+        "kind": rng.choices(list(CommentKind), weights=COMMENT_KIND_WEIGHTS)[0],
+        "comment": comment_text(rng, keys),
+        "suggested_change": sentence(rng, []) if rng.random() < 0.4 else "",
+        "response": response_text(rng) if answer else "",
+        "disposition": (
+            rng.choices(list(Disposition), weights=DISPOSITION_WEIGHTS)[0] if answered else None
+        ),
+    }
+
+
+COMMENT_KIND_WEIGHTS = [10, 65, 25]  # general, substantive, editorial
+DISPOSITION_WEIGHTS = [35, 30, 20, 15]  # accepted, taken into account, noted, rejected
+
+
+class LinePicker:
+    """Pick sections in proportion to their number of lines, as reviewers' attention goes."""
+
+    def __init__(self, rng: random.Random, lines: dict[Any, int]) -> None:
+        self.rng = rng
+        self.items = list(lines)
+        self.lines = lines
+        self.cumulative = list(accumulate(lines[item] for item in self.items))
+
+    def __call__(self) -> tuple[Any, int]:
+        """Return a section and its number of lines."""
+        point = self.rng.uniform(0, self.cumulative[-1])
+        item = self.items[min(bisect_left(self.cumulative, point), len(self.items) - 1)]
+        return item, self.lines[item]
+
+
 def add_large_report(
     session: Session,
     *,
@@ -194,21 +364,7 @@ def add_large_report(
     keys = [f"{slug}-src{n:05d}" for n in range(sources)]
     session.execute(
         insert(Source),
-        [
-            {
-                "report_id": report.id,
-                "key": key,
-                "kind": SourceKind.peer_reviewed,
-                "language": "en",
-                "region": "",
-                "certainty_note": "",
-                "csl": (record := source_record(rng, key, n)),
-                "title": record["title"],
-                "authors": "; ".join(a["family"] for a in record["author"]),
-                "year": record["issued"]["date-parts"][0][0],
-            }
-            for n, key in enumerate(keys)
-        ],
+        [source_row(rng, report_id=report.id, key=key, n=n) for n, key in enumerate(keys)],
     )
     lead_ids = [p.id for p in authors or []]
     if lead_ids:

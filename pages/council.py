@@ -321,13 +321,14 @@ def read_tab(s: Session, ctx: ui.PageContext, decision: CouncilDecision | None) 
         st.info("This report has no sections yet.")
         return
     st.caption("The report's current text, section by section, in reading order.")
+    texts = sections.head_texts(s, ctx.report.id)
     question: Question | None = None
     for section in section_list:
         if Question(section.question) is not question:
             question = Question(section.question)
             st.header(question.label, divider="gray")
         st.subheader(f"{section.code} {section.title}")
-        text = sections.head_text(s, section)
+        text = texts.get(section.id, "")
         if text.strip():
             st.markdown(text)
         else:

@@ -393,3 +393,8 @@ def test_write_refusal_says_why(session, world):
     assert "not an author of section 2.1" in sections.write_refusal(session, world.la, other)
     assert sections.write_refusal(session, world.cla, other) is None
     assert "may not write section" in sections.write_refusal(session, world.reviewer, other)
+
+
+def test_head_texts_reads_every_current_text_at_once(session, world):
+    texts = sections.head_texts(session, world.report.id)
+    assert texts == {s.id: sections.head_text(session, s) for s in world.sections}

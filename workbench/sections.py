@@ -111,6 +111,20 @@ def text_digest(rows: Iterable[tuple[str, str, str]]) -> str:
     return digest.hexdigest()
 
 
+def head_texts(session: Session, report_id: int) -> dict[int, str]:
+    """Return section id → current text for every section of a report, in one query."""
+    rows = session.exec(
+        select(Section.id, SectionRevision.text)
+        .join(
+            SectionRevision,
+            col(SectionRevision.id) == col(Section.head_revision_id),
+            isouter=True,
+        )
+        .where(Section.report_id == report_id)
+    ).all()
+    return {section_id: text or "" for section_id, text in rows}
+
+
 def report_text_hash(session: Session, report_id: int) -> str:
     """Return the SHA-256 of a report's current text: every section's code, title and head text."""
     rows = session.exec(

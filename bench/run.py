@@ -1,0 +1,964 @@
+"""Benchmarks at IPCC scale: pages, dashboard services, comment import, export, concurrent saves.
+
+    .venv/bin/python bench/run.py [--url URL] [--ten-x-url URL] [--pg-url URL]
+                                  [--runs N] [--only GROUP] [--seed N] [--small-comparison]
+
+Measures, on the workspace ``bench/generate.py`` builds (generated on the way
+when the default files are missing), each value beside a baseline measured in
+the same run (the two take turns; medians of ``--runs`` runs after a warm-up):
+
+- ``pages``: every page of ``pages/`` opened through the app as the page tests
+  do it (``app.py``, person and report in the session, run, switch page, run;
+  the second run is timed, with Streamlit's data caches cleared first), signed in
+  as a CLA of the largest report (a Council member on the Council page, the
+  Secretariat on Admin), against a page that only writes a line. Target: 5×.
+- ``services``: the calls behind the Dashboard and the Review and Evidence pages,
+  with the SQL statements each sends, on the workspace and on one ten times
+  larger (``--ten-x-url``, or ``--small-comparison`` for 0.1× against 1×).
+  Target: median under 100 ms, and as many statements at 10× as at 1× (no N+1).
+- ``import``: a 100,000-row comment table (CSV, XLSX) imported into the open
+  round of the largest report by ``reviews.import_comments``, against pandas
+  reading the same file plus one bulk insert of the rows. Target: 2×. The rows
+  are removed again after each run.
+- ``export``: the largest report to DOCX by ``export.export_report`` against
+  pandoc alone on the same Markdown (``bench/export_bench.py``). Target: 1.5×.
+- ``concurrency``: 50 section saves at once on PostgreSQL (``--pg-url``, a
+  scratch database: a small bench workspace is generated there when it has no
+  reports), each thread with its own session, some on the same section from the
+  same base. Target: every provoked conflict detected, no lost update. The
+  baseline is the same 50 saves one after another.
+
+Progress goes to stderr; the Markdown table (and the command that produced it)
+to stdout. Exits non-zero when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import os
+import random
+import shlex
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import create_engine, delete, desc, func, insert, inspect
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bench import export_bench
+from bench.generate import bench_info, default_path, default_url, generate, safe_url
+from bench.synthetic import LinePicker, comment_fields, person_name
+from bench.timing import StatementCounter, paired_medians, timed
+from workbench import comment_table, reports, reviews, sections, sources
+from workbench.db import make_engine
+from workbench.errors import Conflict
+from workbench.models import (
+    AuditEvent,
+    CommentKind,
+    Disposition,
+    FrozenSection,
+    Membership,
+    Person,
+    Report,
+    ReviewComment,
+    ReviewRound,
+    Role,
+    RoundStatus,
+    Section,
+    SectionRevision,
+    SourceKind,
+    Stage,
+    utcnow,
+)
+from workbench.sections import lines_of
+
+ROOT = Path(__file__).resolve().parents[1]
+GROUPS = ("pages", "services", "import", "export", "concurrency")
+PAGE_TARGET = 5.0
+SERVICE_TARGET_MS = 100.0
+IMPORT_TARGET = 2.0
+EXPORT_TARGET = export_bench.TARGET
+IMPORT_ROWS = 100_000
+PAGE_ROWS = 50  # the Review page's page size
+CONCURRENT_GROUPS = [1] * 31 + [2] * 5 + [3] * 3  # saves per section: 50 saves, 11 conflicts
+PG_SCALE = 0.05
+# Pages opened by someone other than a CLA of the largest report.
+PAGE_ROLES = {"council.py": Role.council_member, "admin.py": Role.secretariat}
+NOISY_LOGGERS = (
+    "streamlit.runtime.caching.cache_data_api",
+    "streamlit.runtime.scriptrunner_utils.script_run_context",
+)
+EMPTY_PAGE = 'import streamlit as st\n\nst.write("An empty page.")\n'
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    measurement: str
+    value: str
+    baseline: str
+    ratio: str
+    target: str
+    met: bool
+
+    def cells(self) -> list[str]:
+        return [
+            self.measurement,
+            self.value,
+            self.baseline,
+            self.ratio,
+            self.target,
+            "met" if self.met else "**MISSED**",
+        ]
+
+
+def seconds(value: float) -> str:
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+# --------------------------------------------------------------------------- the workspace
+
+
+@dataclass
+class Workspace:
+    """Who and what the measurements use in one database."""
+
+    url: str
+    engine: Engine
+    report: Report  # the largest report (most words)
+    round: ReviewRound | None  # its open review round
+    cla: Person
+    council_member: Person | None
+    council_report: Report | None  # a report in Council review, else None
+    secretariat: Person
+    scale: float | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.scale:g}×" if self.scale is not None else safe_url(self.url)
+
+
+def person_with(s: Session, role: Role, report_id: int | None = None) -> Person | None:
+    query = (
+        select(Person)
+        .join(Membership, col(Membership.person_id) == col(Person.id))
+        .where(Membership.role == role, col(Person.active))
+        .order_by(col(Person.id))
+    )
+    if report_id is not None:
+        query = query.where(Membership.report_id == report_id)
+    return s.exec(query).first()
+
+
+def open_workspace(url: str) -> Workspace:
+    """Find the largest report, its open round and the people who open each page."""
+    engine = make_engine(url)
+    info = bench_info(engine)
+    with Session(engine, expire_on_commit=False) as s:
+        largest = s.exec(
+            select(Section.report_id)
+            .group_by(Section.report_id)
+            .order_by(desc(func.sum(Section.words)))
+        ).first()
+        if largest is None:
+            raise SystemExit(f"{safe_url(url)} holds no report with sections.")
+        report = s.get(Report, largest)
+        open_round = s.exec(
+            select(ReviewRound).where(
+                ReviewRound.report_id == report.id, ReviewRound.status == RoundStatus.open
+            )
+        ).first()
+        cla = person_with(s, Role.cla, report.id)
+        secretariat = person_with(s, Role.secretariat)
+        if cla is None or secretariat is None:
+            raise SystemExit(f"{safe_url(url)} has no CLA for {report.slug} or no Secretariat.")
+        council_report = s.exec(select(Report).where(Report.stage == Stage.council_review)).first()
+        return Workspace(
+            url=url,
+            engine=engine,
+            report=report,
+            round=open_round,
+            cla=cla,
+            council_member=person_with(s, Role.council_member),
+            council_report=council_report,
+            secretariat=secretariat,
+            scale=info.get("scale") if info else None,
+        )
+
+
+def ensure(url: str | None, scale: float, seed: int) -> str:
+    """Return ``url``, or the default bench file for this scale, generating it when missing."""
+    if url:
+        return url
+    url = default_url(scale, seed)
+    if default_path(scale, seed).exists():
+        engine = make_engine(url)
+        info = bench_info(engine)
+        engine.dispose()
+        if info is not None:
+            say(f"Reusing {url} (scale {scale:g}, generated in {info['seconds']} s).")
+            return url
+    say(f"Generating the scale-{scale:g} workspace into {url} …")
+    generate(url, scale=scale, seed=seed, fresh=True, say=say)
+    return url
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def page_rows(ws: Workspace, runs: int) -> list[Row]:
+    import streamlit as st
+    from sqlalchemy.engine import Engine as EngineClass
+    from streamlit.testing.v1 import AppTest
+
+    # Clearing the data caches outside a server warns every time (and AppTest resets levels).
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).addFilter(lambda record: record.levelno >= logging.ERROR)
+
+    os.environ["WORKBENCH_DATABASE_URL"] = ws.url
+    folder = Path(tempfile.mkdtemp(prefix="workbench-bench-pages-"))
+    empty = folder / "empty_page.py"
+    empty.write_text(EMPTY_PAGE, encoding="utf-8")
+    counter = StatementCounter(EngineClass)  # every engine, including the app's own
+    rows = []
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        role = PAGE_ROLES.get(path.name, Role.cla)
+        person = {
+            Role.cla: ws.cla,
+            Role.council_member: ws.council_member,
+            Role.secretariat: ws.secretariat,
+        }[role]
+        report = ws.council_report if role is Role.council_member and ws.council_report else None
+        report = report or ws.report
+        page = f"pages/{path.name}"
+        label = f"Page {page} ({role.label}, {report.slug})"
+        if person is None:
+            rows.append(Row(label, "no such person in the workspace", "", "", "", False))
+            continue
+        problems: list[str] = []
+        statements: list[int] = []
+        page_runs: list[float] = []
+
+        def open_page(
+            person=person,
+            report=report,
+            page=page,
+            problems=problems,
+            statements=statements,
+            page_runs=page_runs,
+        ) -> float:
+            st.cache_data.clear()
+            start = time.perf_counter()
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=900)
+            at.session_state["person_id"] = person.id
+            at.session_state["report_slug"] = report.slug
+            at.run()
+            at.switch_page(page)
+            with counter.counting() as sent:
+                page_runs.append(timed(at.run))
+            elapsed = time.perf_counter() - start
+            statements.append(sent[0])
+            problems.extend(str(e.value)[:200] for e in at.exception)
+            problems.extend(str(e.value)[:200] for e in at.error)
+            return elapsed
+
+        def empty_page() -> float:
+            start = time.perf_counter()
+            AppTest.from_file(str(empty), default_timeout=60).run()
+            return time.perf_counter() - start
+
+        ours, theirs = [], []
+        open_page()
+        empty_page()
+        page_runs.clear()
+        statements.clear()
+        for _ in range(runs):
+            theirs.append(empty_page())
+            ours.append(open_page())
+        value, baseline = statistics.median(ours), statistics.median(theirs)
+        ratio = value / baseline
+        ok = ratio <= PAGE_TARGET and not problems
+        note = f" — {problems[0]}" if problems else ""
+        rows.append(
+            Row(
+                label,
+                f"{seconds(value)} (page run {seconds(statistics.median(page_runs))}, "
+                f"{statistics.median(statements):.0f} SQL){note}",
+                f"{seconds(baseline)} (empty page)",
+                f"{ratio:.1f}×",
+                f"≤ {PAGE_TARGET:g}×",
+                ok,
+            )
+        )
+        say(f"  {label}: {seconds(value)} vs {seconds(baseline)} ({ratio:.1f}×){note}")
+    counter.close()
+    shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
+# --------------------------------------------------------------------------- services
+
+
+def service_calls(ws: Workspace) -> list[tuple[str, Callable[[Session], Any]]]:
+    """Return the Dashboard's, Review page's and Evidence page's calls, as the pages make them."""
+    report, review_round = ws.report, ws.round
+    calls: list[tuple[str, Callable[[Session], Any]]] = [
+        ("reports.list_reports", lambda s: reports.list_reports(s)),
+        ("reports.report_progress", lambda s: reports.report_progress(s, report)),
+        ("sections.coverage", lambda s: sections.coverage(s, report.id)),
+        (
+            "reviews.open_comment_counts",
+            lambda s: reviews.open_comment_counts(s, report_id=report.id),
+        ),
+        ("reports.progress_over_time", lambda s: reports.progress_over_time(s, report.id)),
+    ]
+    if review_round is not None:
+        with Session(ws.engine) as s:
+            busiest = s.exec(
+                select(ReviewComment.section_id)
+                .where(ReviewComment.round_id == review_round.id)
+                .group_by(ReviewComment.section_id)
+                .order_by(desc(func.count()))
+            ).first()
+        rid = review_round.id
+        calls += [
+            (
+                "reviews.disposition_counts",
+                lambda s: reviews.disposition_counts(s, round_id=rid),
+            ),
+            (
+                "reviews.list_comments, first page, no filter",
+                lambda s: reviews.list_comments(s, round_id=rid, limit=PAGE_ROWS),
+            ),
+            (
+                "reviews.list_comments, first page, open substantive on one section",
+                lambda s: reviews.list_comments(
+                    s,
+                    round_id=rid,
+                    section_id=busiest,
+                    kind=CommentKind.substantive,
+                    open_only=True,
+                    limit=PAGE_ROWS,
+                ),
+            ),
+            (
+                "reviews.list_comments, first page, text 'collective agreements', not signed off",
+                lambda s: reviews.list_comments(
+                    s,
+                    round_id=rid,
+                    text="collective agreements",
+                    signed_off=False,
+                    limit=PAGE_ROWS,
+                ),
+            ),
+        ]
+    calls += [
+        (
+            "sources.search_sources, first page, no filter",
+            lambda s: sources.search_sources(s, report_id=report.id, limit=PAGE_ROWS),
+        ),
+        (
+            "sources.search_sources, first page, text 'wage', peer-reviewed",
+            lambda s: sources.search_sources(
+                s, report_id=report.id, text="wage", kind=SourceKind.peer_reviewed, limit=PAGE_ROWS
+            ),
+        ),
+    ]
+    return calls
+
+
+def measure_calls(ws: Workspace, runs: int) -> dict[str, tuple[float, int]]:
+    """Return call name → (median seconds, SQL statements sent), each call in a fresh session."""
+    counter = StatementCounter(ws.engine)
+    result = {}
+    for name, call in service_calls(ws):
+
+        def once(call=call) -> tuple[float, int]:
+            with Session(ws.engine) as s, counter.counting() as sent:
+                elapsed = timed(lambda: call(s))
+            return elapsed, sent[0]
+
+        once()
+        samples = [once() for _ in range(max(runs, 5))]
+        result[name] = (
+            statistics.median(t for t, _ in samples),
+            max(n for _, n in samples),
+        )
+        say(f"  {ws.label:>6} {name}: {seconds(result[name][0])}, {result[name][1]} SQL")
+    counter.close()
+    return result
+
+
+def service_rows(main: Workspace, other: Workspace, runs: int) -> list[Row]:
+    """Measure the calls on the workspace and on another of another size (for the SQL counts)."""
+    at_main = measure_calls(main, runs)
+    at_other = measure_calls(other, runs)
+    bigger = (other.scale or 0) > (main.scale or 0)
+    size = (
+        f"{max(main.scale, other.scale) / min(main.scale, other.scale):g}×"
+        if main.scale and other.scale
+        else "other"
+    )
+    rows = []
+    for name, (t_main, n_main) in at_main.items():
+        t_other, n_other = at_other.get(name, (float("nan"), -1))
+        growth = t_other / t_main if bigger else t_main / t_other
+        rows.append(
+            Row(
+                f"`{name}` ({main.report.slug})",
+                f"{t_main * 1000:.1f} ms · {n_main} SQL",
+                f"at {other.label}: {t_other * 1000:.1f} ms · {n_other} SQL",
+                f"{growth:.1f}× time for {size} data",
+                f"< {SERVICE_TARGET_MS:g} ms; same SQL count at {other.label}",
+                t_main * 1000 < SERVICE_TARGET_MS and n_main == n_other,
+            )
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- import
+
+
+def comment_table_rows(ws: Workspace, count: int, seed: int) -> list[comment_table.CommentRow]:
+    """Return ``count`` comment-table rows on real lines of the open round's frozen texts."""
+    with Session(ws.engine) as s:
+        frozen = s.exec(
+            select(Section.code, SectionRevision.text)
+            .join(FrozenSection, col(FrozenSection.section_id) == col(Section.id))
+            .join(SectionRevision, col(SectionRevision.id) == col(FrozenSection.revision_id))
+            .where(FrozenSection.round_id == ws.round.id)
+        ).all()
+    rng = random.Random(seed)
+    pick = LinePicker(rng, {code: len(lines_of(text)) for code, text in frozen})
+    rows = []
+    for _ in range(count):
+        code, lines = pick()
+        fields = comment_fields(rng, lines=lines, keys=[], answered=rng.random() < 0.3)
+        rows.append(
+            comment_table.CommentRow(
+                number=None,
+                section=code,
+                reviewer=person_name(rng),
+                affiliation=rng.choice(["Government of Chile", "University of Ghana", "ILO"]),
+                **{
+                    **fields,
+                    "kind": fields["kind"].value,
+                    "disposition": fields["disposition"].value if fields["disposition"] else "",
+                },
+            )
+        )
+    return rows
+
+
+LABELS = {
+    **{k.label.lower(): k.value for k in CommentKind},
+    **{d.label.lower(): d.value for d in Disposition},
+}
+
+
+def pandas_and_one_insert(ws: Workspace, filename: str, content: bytes) -> int:
+    """Read the table with pandas and insert its rows in one bulk insert (the baseline)."""
+    import pandas as pd
+
+    if filename.endswith(".csv"):
+        frame = pd.read_csv(io.BytesIO(content), encoding="utf-8-sig", dtype=str)
+    else:
+        frame = pd.read_excel(io.BytesIO(content), dtype=str)
+    frame = frame.fillna("")
+    with ws.engine.begin() as conn:
+        codes = dict(
+            conn.execute(
+                select(Section.code, Section.id).where(Section.report_id == ws.report.id)
+            ).all()
+        )
+        number = (
+            conn.execute(
+                select(func.max(ReviewComment.number)).where(ReviewComment.round_id == ws.round.id)
+            ).scalar()
+            or 0
+        )
+        now = utcnow()
+        values = []
+        for row in frame.itertuples(index=False, name=None):
+            number += 1
+            (_, section, start, end, reviewer, affiliation, kind, text, change, response, disp) = (
+                row
+            )
+            values.append(
+                {
+                    "round_id": ws.round.id,
+                    "number": number,
+                    "section_id": codes[section],
+                    "from_line": int(start),
+                    "to_line": int(end),
+                    "reviewer_id": None,
+                    "reviewer_name": reviewer,
+                    "affiliation": affiliation,
+                    "kind": LABELS[kind.lower()],
+                    "comment": text,
+                    "suggested_change": change,
+                    "response": response,
+                    "disposition": LABELS[disp.lower()] if disp else None,
+                    "responded_by_id": None,
+                    "responded_at": now if response else None,
+                    "signed_off_by_id": None,
+                    "signed_off_at": None,
+                    "created_at": now,
+                }
+            )
+        conn.execute(insert(ReviewComment), values)
+    return len(values)
+
+
+def import_rows(ws: Workspace, runs: int, seed: int) -> list[Row]:
+    if ws.round is None:
+        return [
+            Row(
+                "Comment import", "skipped: the largest report has no open round", "", "", "", False
+            )
+        ]
+    start = time.perf_counter()
+    table = comment_table_rows(ws, IMPORT_ROWS, seed)
+    files = {
+        "csv": comment_table.write_csv(table),
+        "xlsx": comment_table.write_xlsx(table),
+    }
+    say(
+        f"  built the {IMPORT_ROWS:,}-row table in {time.perf_counter() - start:.1f} s: "
+        + ", ".join(f"{fmt.upper()} {len(data) / 2**20:.1f} MiB" for fmt, data in files.items())
+    )
+    with Session(ws.engine) as s:
+        comments_before = (
+            s.exec(
+                select(func.max(ReviewComment.number)).where(ReviewComment.round_id == ws.round.id)
+            ).one()
+            or 0
+        )
+        audit_before = s.exec(select(func.max(AuditEvent.id))).one() or 0
+
+    def clean_up() -> None:
+        with ws.engine.begin() as conn:
+            conn.execute(
+                delete(ReviewComment).where(
+                    ReviewComment.round_id == ws.round.id, ReviewComment.number > comments_before
+                )
+            )
+            conn.execute(delete(AuditEvent).where(AuditEvent.id > audit_before))
+
+    rows = []
+    for fmt, content in files.items():
+        filename = f"bench-comments.{fmt}"
+
+        def ours(content=content, filename=filename) -> None:
+            try:
+                with Session(ws.engine, expire_on_commit=False) as s:
+                    added = reviews.import_comments(
+                        session=s,
+                        actor=s.get(Person, ws.cla.id),
+                        report=s.get(Report, ws.report.id),
+                        round=s.get(ReviewRound, ws.round.id),
+                        filename=filename,
+                        content=content,
+                    )
+                assert added == IMPORT_ROWS, added
+            finally:
+                clean_up()
+
+        def baseline(content=content, filename=filename) -> None:
+            try:
+                assert pandas_and_one_insert(ws, filename, content) == IMPORT_ROWS
+            finally:
+                clean_up()
+
+        try:
+            value, base = paired_medians(ours, baseline, runs)
+        except Exception as exc:  # a refused import is a result, not a crash
+            rows.append(
+                Row(
+                    f"Import {IMPORT_ROWS:,}-row comment table ({fmt.upper()})",
+                    f"failed: {str(exc)[:160]}",
+                    "",
+                    "",
+                    f"≤ {IMPORT_TARGET:g}×",
+                    False,
+                )
+            )
+            continue
+        ratio = value / base
+        rows.append(
+            Row(
+                f"Import {IMPORT_ROWS:,}-row comment table ({fmt.upper()}, "
+                f"{len(content) / 2**20:.0f} MiB) into {ws.report.slug} {ws.round.name}",
+                seconds(value),
+                f"{seconds(base)} (pandas read + one bulk insert)",
+                f"{ratio:.1f}×",
+                f"≤ {IMPORT_TARGET:g}×",
+                ratio <= IMPORT_TARGET,
+            )
+        )
+        say(f"  import {fmt}: {seconds(value)} vs {seconds(base)} ({ratio:.1f}×)")
+    return rows
+
+
+# --------------------------------------------------------------------------- export
+
+
+def export_rows(ws: Workspace, runs: int) -> list[Row]:
+    """Export the largest report, and the largest with no round open (no comments in margins)."""
+    folder = Path(tempfile.mkdtemp(prefix="workbench-bench-export-"))
+    rows = []
+    with Session(ws.engine, expire_on_commit=False) as s:
+        actor = s.get(Person, ws.secretariat.id)  # reads every report
+        open_rounds = select(ReviewRound.report_id).where(ReviewRound.status == RoundStatus.open)
+        quiet = s.exec(
+            select(Section.report_id)
+            .where(col(Section.report_id).not_in(open_rounds))
+            .group_by(Section.report_id)
+            .order_by(desc(func.sum(Section.words)))
+        ).first()
+        for report_id in dict.fromkeys([ws.report.id, quiet]):
+            if report_id is None:
+                continue
+            report = s.get(Report, report_id)
+            open_comments = s.exec(
+                select(func.count())
+                .select_from(ReviewComment)
+                .join(ReviewRound, col(ReviewRound.id) == col(ReviewComment.round_id))
+                .where(
+                    ReviewRound.report_id == report.id,
+                    ReviewRound.status == RoundStatus.open,
+                    col(ReviewComment.disposition).is_(None),
+                )
+            ).one()
+            times = export_bench.export_times(
+                s, actor, report, runs=runs, folder=folder, markdown=False
+            )
+            margin = (
+                f", {open_comments:,} open comments in the margin"
+                if open_comments
+                else ", no round open"
+            )
+            say(
+                f"  export {report.slug}: {seconds(times.docx)} vs pandoc "
+                f"{seconds(times.pandoc)} ({times.ratio:.2f}×)"
+            )
+            rows.append(
+                Row(
+                    f"Export {report.slug} to DOCX ({times.pages} pages{margin})",
+                    seconds(times.docx),
+                    f"{seconds(times.pandoc)} (pandoc alone, same Markdown)",
+                    f"{times.ratio:.2f}×",
+                    f"≤ {EXPORT_TARGET:g}×",
+                    times.ratio <= EXPORT_TARGET,
+                )
+            )
+    shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+@dataclass
+class Save:
+    section_id: int
+    actor_id: int
+    base: int | None
+    text: str
+
+
+def prepare_pg(url: str, seed: int) -> str | None:
+    """Make sure the scratch PostgreSQL database holds a bench workspace; return why not."""
+    engine = make_engine(url)
+    try:
+        if bench_info(engine) is not None:
+            return None
+        if inspect(engine).has_table("report"):
+            with engine.connect() as conn:
+                if conn.execute(select(func.count()).select_from(Report)).scalar():
+                    return (
+                        f"{safe_url(url)} holds reports that are not a bench workspace; "
+                        "not touching it (give a scratch database)"
+                    )
+    finally:
+        engine.dispose()
+    say(f"  generating a scale-{PG_SCALE:g} workspace into {safe_url(url)} …")
+    generate(url, scale=PG_SCALE, seed=seed, fresh=True, say=say)
+    return None
+
+
+def plan_saves(engine: Engine, tag: str) -> list[list[Save]]:
+    """Return groups of saves: every save of a group on the same section from the same base."""
+    with Session(engine) as s:
+        candidates = s.exec(
+            select(Section, SectionRevision.text, Membership.person_id)
+            .join(Report, col(Report.id) == col(Section.report_id))
+            .join(SectionRevision, col(SectionRevision.id) == col(Section.head_revision_id))
+            .join(
+                Membership,
+                (col(Membership.report_id) == col(Section.report_id))
+                & (col(Membership.role) == Role.cla),
+            )
+            .where(Report.stage != Stage.council_review)
+            .order_by(col(Section.id), col(Membership.person_id))
+        ).all()
+    by_section: dict[int, tuple[Section, str, int]] = {}
+    for section, text, cla in candidates:
+        by_section.setdefault(section.id, (section, text, cla))
+    chosen = list(by_section.values())[: len(CONCURRENT_GROUPS)]
+    if len(chosen) < len(CONCURRENT_GROUPS):
+        raise SystemExit(f"The PostgreSQL workspace needs {len(CONCURRENT_GROUPS)} sections.")
+    groups = []
+    for size, (section, text, cla) in zip(CONCURRENT_GROUPS, chosen, strict=True):
+        groups.append(
+            [
+                Save(
+                    section.id,
+                    cla,
+                    section.head_revision_id,
+                    f"{text}\nA concurrent edit ({tag}, writer {k + 1} of {size}).\n",
+                )
+                for k in range(size)
+            ]
+        )
+    return groups
+
+
+def save_one(engine: Engine, job: Save, barrier: threading.Barrier | None) -> tuple[str, Any]:
+    """Save one text in a session of its own; return ('saved', revision id) or ('conflict', …)."""
+    with Session(engine, expire_on_commit=False) as s:
+        actor = s.get(Person, job.actor_id)
+        section = s.get(Section, job.section_id)
+        if barrier is not None:
+            barrier.wait()
+        try:
+            result = sections.save_revision(
+                session=s,
+                actor=actor,
+                section=section,
+                text=job.text,
+                base_revision_id=job.base,
+                message="Concurrent save (bench)",
+            )
+        except Conflict:
+            return "conflict", None
+        except Exception as exc:
+            return "error", repr(exc)[:200]
+        return "saved", result.revision.id
+
+
+def check_saves(engine: Engine, groups: list[list[Save]], results: list[list[tuple]]) -> list[str]:
+    """Return every inconsistency: a lost update, a conflict missed or a broken head chain."""
+    problems = []
+    with Session(engine) as s:
+        for jobs, outcome in zip(groups, results, strict=True):
+            section = s.get(Section, jobs[0].section_id)
+            saved = [
+                (job, rid)
+                for job, (kind, rid) in zip(jobs, outcome, strict=True)
+                if kind == "saved"
+            ]
+            errors = [rid for kind, rid in outcome if kind == "error"]
+            if errors:
+                problems.append(f"section {section.code}: {errors[0]}")
+            if len(saved) != 1:
+                problems.append(f"section {section.id}: {len(saved)} saves succeeded from one base")
+                continue
+            job, revision_id = saved[0]
+            newer = s.exec(
+                select(SectionRevision).where(
+                    SectionRevision.section_id == section.id, SectionRevision.id > job.base
+                )
+            ).all()
+            base = s.get(SectionRevision, job.base)
+            head = s.get(SectionRevision, section.head_revision_id)
+            if [r.id for r in newer] != [revision_id]:
+                problems.append(f"section {section.id}: new revisions {[r.id for r in newer]}")
+            elif (
+                head.id != revision_id
+                or head.parent_id != base.id
+                or head.number != base.number + 1
+                or head.text != job.text
+                or section.words != head.words
+            ):
+                problems.append(f"section {section.id}: the head chain is broken")
+    return problems
+
+
+def concurrency_rows(pg_url: str | None, runs: int, seed: int) -> list[Row]:
+    label = f"{sum(CONCURRENT_GROUPS)} concurrent section saves on PostgreSQL"
+    if not pg_url:
+        say("  concurrency: skipped, no --pg-url given")
+        return [Row(label, "skipped: no --pg-url given", "", "", "", True)]
+    reason = prepare_pg(pg_url, seed)
+    if reason:
+        say(f"  concurrency: skipped, {reason}")
+        return [Row(label, f"skipped: {reason}", "", "", "", True)]
+    saves = sum(CONCURRENT_GROUPS)
+    provoked = sum(size - 1 for size in CONCURRENT_GROUPS)
+    engine = create_engine(pg_url, pool_size=saves + 2, max_overflow=0, pool_pre_ping=True)
+    concurrent, sequential, problems, detected_runs = [], [], [], []
+    try:
+        for run in range(runs + 1):  # the first run warms up
+            groups = plan_saves(engine, f"sequential {run}")
+            start = time.perf_counter()
+            for jobs in groups:
+                for job in jobs:
+                    fresh = Save(job.section_id, job.actor_id, None, job.text)
+                    with Session(engine) as s:
+                        fresh.base = s.get(Section, job.section_id).head_revision_id
+                    kind, detail = save_one(engine, fresh, None)
+                    if kind != "saved":
+                        problems.append(f"sequential save refused: {kind} {detail}")
+            sequential_time = time.perf_counter() - start
+
+            groups = plan_saves(engine, f"concurrent {run}")
+            jobs = [job for group in groups for job in group]
+            barrier = threading.Barrier(len(jobs) + 1)
+            with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+                futures = [pool.submit(save_one, engine, job, barrier) for job in jobs]
+                barrier.wait()
+                start = time.perf_counter()
+                outcomes = [f.result() for f in futures]
+                concurrent_time = time.perf_counter() - start
+            results, i = [], 0
+            for group in groups:
+                results.append(outcomes[i : i + len(group)])
+                i += len(group)
+            detected = sum(1 for kind, _ in outcomes if kind == "conflict")
+            run_problems = check_saves(engine, groups, results)
+            if detected != provoked:
+                run_problems.append(f"{detected} conflicts detected, {provoked} provoked")
+            problems += run_problems
+            say(
+                f"  concurrency run {run}: {saves / concurrent_time:.1f} saves/s at once, "
+                f"{saves / sequential_time:.1f} one by one, {detected}/{provoked} conflicts"
+                + (f"; {run_problems[0]}" if run_problems else "")
+            )
+            if run:
+                concurrent.append(saves / concurrent_time)
+                sequential.append(saves / sequential_time)
+                detected_runs.append(detected)
+    finally:
+        engine.dispose()
+    value, base = statistics.median(concurrent), statistics.median(sequential)
+    ok = not problems
+    low, high = min(detected_runs), max(detected_runs)
+    detected_text = str(low) if low == high else f"{low}–{high}"
+    verdict = f"{detected_text} of {provoked} provoked conflicts detected in each run; " + (
+        "no lost update, head chains consistent" if ok else problems[0]
+    )
+    return [
+        Row(
+            f"{label} ({len(CONCURRENT_GROUPS)} sections, {provoked} provoked conflicts)",
+            f"{value:.1f} saves/s; {verdict}",
+            f"{base:.1f} saves/s (one after another)",
+            f"{value / base:.1f}×",
+            "conflicts detected = provoked; no lost update",
+            ok,
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- main
+
+
+def hide_password(arg: str) -> str:
+    """Return a command-line argument with the password of any database URL in it hidden."""
+    if "://" not in arg:
+        return arg
+    option, _, url = arg.partition("=") if arg.startswith("--") else ("", "", arg)
+    return f"{option}={safe_url(url)}" if option else safe_url(url)
+
+
+def table(rows: list[Row]) -> str:
+    header = ["measurement", "value", "baseline", "ratio", "target", "met?"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row.cells()) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="the 1× workspace (default: generated bench file)")
+    parser.add_argument("--ten-x-url", help="a 10× workspace to reuse for the SQL counts")
+    parser.add_argument("--pg-url", help="a scratch PostgreSQL database for concurrent saves")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--only", choices=GROUPS, help="run one group of measurements")
+    parser.add_argument("--seed", type=int, default=1, help="seed of generated workspaces")
+    parser.add_argument(
+        "--small-comparison",
+        action="store_true",
+        help="count SQL at 0.1× against 1× instead of 1× against 10× (quicker)",
+    )
+    args = parser.parse_args()
+    wanted = [args.only] if args.only else list(GROUPS)
+    started = time.perf_counter()
+    url = ensure(args.url, 1.0, args.seed)
+    ws = open_workspace(url)
+    say(
+        f"Workspace {ws.label}: largest report {ws.report.slug}"
+        + (f", open round {ws.round.name}" if ws.round else "")
+    )
+    rows: list[Row] = []
+    note = ""
+    if "pages" in wanted:
+        say("Pages …")
+        rows += page_rows(ws, args.runs)
+    if "services" in wanted:
+        say("Service calls …")
+        if args.small_comparison and not args.ten_x_url:
+            other = open_workspace(ensure(None, 0.1, args.seed))
+            note = "SQL counts compare the workspace with one a tenth its size, not ten times."
+        else:
+            other = open_workspace(ensure(args.ten_x_url, 10.0, args.seed))
+        rows += service_rows(ws, other, args.runs)
+        other.engine.dispose()
+    if "import" in wanted:
+        say("Comment import …")
+        rows += import_rows(ws, args.runs, args.seed)
+    if "export" in wanted:
+        say("Export …")
+        rows += export_rows(ws, args.runs)
+    if "concurrency" in wanted:
+        say("Concurrent saves …")
+        rows += concurrency_rows(args.pg_url, args.runs, args.seed)
+    ws.engine.dispose()
+    shown = [hide_password(arg) for arg in sys.argv]
+    command = shlex.join([sys.executable.replace(str(ROOT) + "/", ""), *shown])
+    print(
+        f"Benchmarks at IPCC scale on {ws.label} ({safe_url(url)}), median of {args.runs} "
+        f"runs each, {os.cpu_count()} CPUs, {time.perf_counter() - started:.0f} s in all."
+    )
+    if note:
+        print(note)
+    print()
+    print(table(rows))
+    print()
+    print(f"Command: `{command}`")
+    missed = [row for row in rows if not row.met]
+    if missed:
+        print(f"\n{len(missed)} target(s) missed.")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
