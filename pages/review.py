@@ -512,7 +512,18 @@ def comments_tab(
     """Show the filtered, paged comment table and the actions on its comments."""
     codes = {sec.id: sec.code for sec in section_list}
     filters = comment_filters(ctx, section_list, answerable)
-    _, total = reviews.list_comments(s, round_id=review_round.id, limit=0, **filters)
+    pager_key = f"review_pager_{review_round.id}_{sorted(filters.items())}"
+    # One query for the page and the count: the page wanted is known before the pager is drawn.
+    offset = (int(st.session_state.get(pager_key, 1) or 1) - 1) * PAGE_SIZE
+    page, total = reviews.list_comments(
+        s, round_id=review_round.id, limit=PAGE_SIZE, offset=offset, **filters
+    )
+    if offset and offset >= total:
+        ui.reset_keys(pager_key)
+        offset = 0
+        page, total = reviews.list_comments(
+            s, round_id=review_round.id, limit=PAGE_SIZE, offset=0, **filters
+        )
     filtered = any(v not in (None, False) for v in filters.values())
     if total == 0:
         if filtered:
@@ -527,12 +538,7 @@ def comments_tab(
                 )
             )
         return
-    offset = ui.pager(
-        total, key=f"review_pager_{review_round.id}_{sorted(filters.items())}", page_size=PAGE_SIZE
-    )
-    page, _ = reviews.list_comments(
-        s, round_id=review_round.id, limit=PAGE_SIZE, offset=offset, **filters
-    )
+    ui.pager(total, key=pager_key, page_size=PAGE_SIZE)
     st.caption(
         (f"{total:,} comments match" if total != 1 else "1 comment matches")
         + (f"; showing {offset + 1:,}–{offset + len(page):,}" if total > PAGE_SIZE else "")

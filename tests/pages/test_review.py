@@ -364,3 +364,14 @@ def test_reviewers_see_what_changed_since_the_last_round(open_page, db):
     shown = texts(at)
     assert "as frozen for FOD" in shown and "as frozen for SOD" in shown
     assert "words added" in shown
+
+
+def test_the_comment_table_pages_with_one_query_per_page(open_page, db):
+    fod = db.exec(select(ReviewRound).where(ReviewRound.name == "FOD")).one()
+    at = open_page(PAGE, CLA, report=LIVING_WAGES)
+    at.selectbox(key="review_round").set_value(fod.id).run()
+    pager = next(n for n in at.number_input if n.key.startswith(f"review_pager_{fod.id}_"))
+    pager.set_value(2).run()
+    assert not at.exception
+    shown = texts(at)
+    assert "64 comments match; showing 51–64" in shown
