@@ -657,6 +657,9 @@ def add_finding_form(s: Session, ctx: ui.PageContext, section_codes: dict[int, s
             st.rerun()
 
 
+FINDINGS_PAGE = 25  # findings listed at a time
+
+
 def findings_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
     """Show the findings, the grid their confidence comes from, and the form to add one."""
     report_findings = sorted(
@@ -689,10 +692,23 @@ def findings_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
                 format_func=lambda c: "All findings" if c is None else f"{c.label} confidence",
                 key="ev_f_filter",
             )
-            linked = findings.sources_by_finding(s, [f.id for f in report_findings])
             shown = [f for f in report_findings if wanted is None or f.confidence == wanted]
-            st.caption(f"{len(shown)} of {len(report_findings)} findings")
-            for finding in shown:
+            offset = ui.pager(
+                len(shown),
+                key=f"ev_f_page_{wanted.value if wanted else 'all'}",
+                page_size=FINDINGS_PAGE,
+            )
+            page = shown[offset : offset + FINDINGS_PAGE]
+            linked = findings.sources_by_finding(s, [f.id for f in page])
+            st.caption(
+                f"{len(shown)} of {len(report_findings)} findings"
+                + (
+                    f"; showing {offset + 1}–{offset + len(page)}"
+                    if len(shown) > FINDINGS_PAGE
+                    else ""
+                )
+            )
+            for finding in page:
                 with st.container(border=True):
                     likelihood = (
                         f" · *{finding.likelihood.label.lower()}*" if finding.likelihood else ""

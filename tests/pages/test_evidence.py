@@ -264,3 +264,27 @@ def test_a_finding_with_a_taken_code_is_refused_with_the_services_message(open_p
     assert "already has a finding coded 'F1'" in "\n".join(e.value for e in at.error)
     db.expire_all()
     assert db.exec(select(func.count()).select_from(Finding).where(Finding.code == "F1")).one() == 1
+
+
+def test_many_findings_are_paged(open_page, db):
+    from workbench.models import Agreement, Confidence, Evidence, Finding, Report
+
+    report = db.exec(select(Report).where(Report.slug == "living-wages")).one()
+    for n in range(30):
+        db.add(
+            Finding(
+                report_id=report.id,
+                code=f"G{n}",
+                statement=f"Generated finding {n}",
+                evidence=Evidence.robust,
+                agreement=Agreement.high,
+                confidence=Confidence.very_high,
+            )
+        )
+    db.commit()
+    at = open_page("pages/evidence.py", CLA)
+    assert not at.exception
+    assert "42 of 42 findings; showing 1–25" in texts(at)
+    at.number_input(key="ev_f_page_all").set_value(2).run()
+    assert not at.exception
+    assert "showing 26–42" in texts(at)
