@@ -10,7 +10,6 @@ only, never database objects or sessions.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -186,13 +185,6 @@ def people_names(s: Session, ids: list[int | None]) -> dict[int, str]:
     if not wanted:
         return {}
     return {p.id: p.name for p in s.exec(select(Person).where(col(Person.id).in_(wanted))).all()}
-
-
-def natural(code: str) -> tuple[tuple[int, int | str], ...]:
-    """Return a sort key that puts F2 before F10 (numbers compare as numbers)."""
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", code) if part
-    )
 
 
 def shorten(text: str, length: int = 90) -> str:

@@ -100,7 +100,9 @@ def show_reform(s: Session, decision: CouncilDecision) -> None:
     st.markdown("**The reform put to the Council**")
     with st.container(border=True):
         st.markdown(decision.reform or "_No reform text._")
-    found = sorted(council.decision_findings(s, decision), key=lambda f: ui.natural(f.code))
+    found = sorted(
+        council.decision_findings(s, decision), key=lambda f: sections.code_order(f.code)
+    )
     st.markdown("**The Panel's findings it rests on**")
     if not found:
         st.warning("No finding is linked to this reform.")
@@ -383,7 +385,7 @@ def open_tab(s: Session, ctx: ui.PageContext) -> None:
             f.id: f
             for f in sorted(
                 council.endorsable_findings(s, report_id=report.id),
-                key=lambda f: ui.natural(f.code),
+                key=lambda f: sections.code_order(f.code),
             )
         }
         if not candidates:

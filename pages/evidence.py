@@ -663,7 +663,8 @@ FINDINGS_PAGE = 25  # findings listed at a time
 def findings_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
     """Show the findings, the grid their confidence comes from, and the form to add one."""
     report_findings = sorted(
-        findings.list_findings(s, report_id=ctx.report.id), key=lambda f: ui.natural(f.code)
+        findings.list_findings(s, report_id=ctx.report.id),
+        key=lambda f: sections.code_order(f.code),
     )
     section_codes = {
         sec.id: f"{sec.code} {sec.title}" for sec in sections.list_sections(s, ctx.report.id)

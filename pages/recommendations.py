@@ -73,7 +73,7 @@ def show_recommendation(recommendation: Recommendation, links: recommendations.L
                     "**Rests on these findings**\n\n"
                     + "\n".join(
                         f"- **{f.code}** {confidence_badge(f)} {ui.shorten(f.statement, 130)}"
-                        for f in sorted(links.findings, key=lambda f: ui.natural(f.code))
+                        for f in sorted(links.findings, key=lambda f: sections.code_order(f.code))
                     )
                 )
             else:
@@ -150,7 +150,7 @@ def roadmap_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
         (step, recommendation)
         for step, recs in steps.items()
         if horizon is None or step is horizon
-        for recommendation in sorted(recs, key=lambda r: ui.natural(r.code))
+        for recommendation in sorted(recs, key=lambda r: sections.code_order(r.code))
     ]
     offset = ui.pager(len(ordered), key="rc_page", page_size=PAGE_SIZE)
     page = ordered[offset : offset + PAGE_SIZE]
@@ -288,7 +288,7 @@ def initiatives_tab(s: Session, ctx: ui.PageContext, can_edit: bool, can_review:
                 + (f"  \n{where}" if where else "")
             )
             st.markdown(initiative.what)
-            codes = sorted(used.get(initiative.id, []), key=ui.natural)
+            codes = sorted(used.get(initiative.id, []), key=sections.code_order)
             st.caption(
                 ("In the toolkit of " + ", ".join(codes))
                 if codes
@@ -340,7 +340,8 @@ def add_recommendation_tab(s: Session, ctx: ui.PageContext) -> None:
         "do not share."
     )
     report_findings = sorted(
-        findings.list_findings(s, report_id=ctx.report.id), key=lambda f: ui.natural(f.code)
+        findings.list_findings(s, report_id=ctx.report.id),
+        key=lambda f: sections.code_order(f.code),
     )
     by_finding = {f.id: f for f in report_findings}
     by_initiative = {i.id: i for i in initiatives.list_initiatives(s, report_id=ctx.report.id)}

@@ -203,22 +203,12 @@ def _texts(
     session: Session, report: Report, ordered: list[Section], round: ReviewRound | None
 ) -> dict[int, tuple[str, bool]]:
     """Return section id → (text, frozen?) for the export: frozen text under review, else head."""
-    frozen: dict[int, str] = {}
-    if round is not None:
-        for section in ordered:
-            try:
-                frozen[section.id] = reviews.frozen_text(
-                    session, round_id=round.id, section_id=section.id
-                )
-            except Exception:
-                continue
-    result: dict[int, tuple[str, bool]] = {}
-    for section in ordered:
-        if section.id in frozen:
-            result[section.id] = (frozen[section.id], True)
-        else:
-            result[section.id] = (sections.head_text(session, section), False)
-    return result
+    frozen = reviews.frozen_texts(session, round_id=round.id) if round is not None else {}
+    heads = sections.head_texts(session, report.id)
+    return {
+        s.id: (frozen[s.id], True) if s.id in frozen else (heads.get(s.id, ""), False)
+        for s in ordered
+    }
 
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -498,7 +488,7 @@ def _findings_part(session: Session, report: Report, parts: list[str], heading: 
         "and the agreement among studies and experts.\n"
     )
     codes = {s.id: s.code for s in sections.list_sections(session, report.id)}
-    for finding in sorted(found, key=lambda f: _natural(f.code)):
+    for finding in sorted(found, key=lambda f: sections.code_order(f.code)):
         extra = f"; {finding.likelihood.label}" if finding.likelihood else ""
         where = f" See section {codes[finding.section_id]}." if finding.section_id in codes else ""
         parts.append(
@@ -568,11 +558,11 @@ def _recommendations_part(
         "it stand the conditions under which it holds and the value judgements it rests on.\n"
     )
     links = recommendations.links_by_recommendation(session, [r.id for r in recs])
-    for rec in sorted(recs, key=lambda r: _natural(r.code)):
+    for rec in sorted(recs, key=lambda r: sections.code_order(r.code)):
         addressees = ", ".join(ActorType(a).label for a in rec.addressees) or "—"
         linked = links.get(rec.id)
         rests_on = (
-            ", ".join(sorted((f.code for f in linked.findings), key=_natural))
+            ", ".join(sorted((f.code for f in linked.findings), key=sections.code_order))
             if linked and linked.findings
             else ""
         )
@@ -666,12 +656,6 @@ def _review_summary_part(
 
 def _one_line(text: str) -> str:
     return " ".join((text or "").split())
-
-
-def _natural(code: str) -> tuple[tuple[int, int | str], ...]:
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", code) if part
-    )
 
 
 # --------------------------------------------------------------------------- Markdown

@@ -68,7 +68,7 @@ from workbench.models import (
     utcnow,
 )
 from workbench.permissions import Action, can, require, roles_of
-from workbench.sections import lines_of
+from workbench.sections import code_order, lines_of
 
 REVIEW_STAGES: tuple[Stage, ...] = (Stage.first_order_draft, Stage.second_order_draft)
 MAX_ROUND_NAME = 40
@@ -126,6 +126,16 @@ def frozen_text(session: Session, *, round_id: int, section_id: int) -> str:
     if text is None:
         raise NotFound("That section was not part of this review round (it was added later).")
     return text
+
+
+def frozen_texts(session: Session, *, round_id: int) -> dict[int, str]:
+    """Return section id → text for every section a review round froze, in one query."""
+    rows = session.exec(
+        select(FrozenSection.section_id, SectionRevision.text)
+        .join(SectionRevision, col(SectionRevision.id) == col(FrozenSection.revision_id))
+        .where(FrozenSection.round_id == round_id)
+    ).all()
+    return dict(rows)
 
 
 def _frozen_sections(
@@ -251,7 +261,7 @@ def disposition_counts(session: Session, *, round_id: int) -> list[dict[str, Any
     # Positions count within a synthesis question, so reading order needs the question first.
     rows = sorted(
         rows,
-        key=lambda r: (QUESTION_ORDER[Question(r.question)], r.position, _code_order(r.code)),
+        key=lambda r: (QUESTION_ORDER[Question(r.question)], r.position, code_order(r.code)),
     )
     result: list[dict[str, Any]] = []
     for row in rows:
@@ -853,7 +863,7 @@ def import_comment_rows(
     existing = set(
         session.exec(select(ReviewComment.number).where(ReviewComment.round_id == round.id)).all()
     )
-    all_codes = ", ".join(sorted(codes, key=_code_order))
+    all_codes = ", ".join(sorted(codes, key=code_order))
 
     problems = list(known_problems)
     first_row_of: dict[int, int] = {}
@@ -1019,11 +1029,6 @@ def _bulk_insert(
         session.exec(insert(table), params=values[start : start + _IMPORT_CHUNK])
         if progress is not None:
             progress(min(start + _IMPORT_CHUNK, total), total)
-
-
-def _code_order(code: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort section codes as people read them: 1.2 before 1.10."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in code.split("."))
 
 
 def export_comments(

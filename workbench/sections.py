@@ -84,6 +84,13 @@ def extract_citation_keys(text: str) -> list[str]:
     return keys
 
 
+def code_order(code: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort codes as people read them: 1.2 before 1.10, F2 before F10."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", code) if part
+    )
+
+
 def word_count(text: str) -> int:
     """Return the number of words in a Markdown text, citation keys not counted."""
     return len(_WORD.findall(_CITATION.sub(" ", text)))
