@@ -12,10 +12,11 @@ the limit, in bounded memory.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
-from workbench.errors import ImportFailed
+from workbench.errors import ImportFailed, ValidationError
 
 MiB = 1024 * 1024
 
@@ -119,3 +120,48 @@ def check_zip(
     except ZIP_ERRORS as exc:
         raise ImportFailed(f"{what} is not a readable ZIP-based file ({exc}).") from None
     return sizes
+
+
+# --------------------------------------------------------------------------- text
+
+#: The longest text any long-text column accepts (a comment, a finding, a note…).
+MAX_TEXT_CHARS = 100_000
+#: A section's text (and a translation of it) may be much longer.
+MAX_SECTION_CHARS = 2_000_000
+#: Long-text columns with a limit of their own: (table name, column name) → characters.
+LONG_TEXT_LIMITS: dict[tuple[str, str], int] = {
+    ("sectionrevision", "text"): MAX_SECTION_CHARS,
+    ("translation", "text"): MAX_SECTION_CHARS,
+}
+
+# Control characters other than tab, newline and carriage return: PostgreSQL refuses NUL
+# in text outright, and the others are invisible tricks in a text people read.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def column_limit(table: str, column: str, length: int | None) -> int:
+    """Return how many characters a text column holds (its declared length, or the cap)."""
+    if length:
+        return length
+    return LONG_TEXT_LIMITS.get((table, column), MAX_TEXT_CHARS)
+
+
+def text_problem(value: str, *, max_chars: int) -> str | None:
+    """Return why a text from outside cannot be stored, or None when it can."""
+    bad = _CONTROL.search(value)
+    if bad:
+        return (
+            f"it contains a control character (code {ord(bad.group()):#04x}) at position "
+            f"{bad.start() + 1}; remove it"
+        )
+    if len(value) > max_chars:
+        return f"it is {len(value):,} characters long; at most {max_chars:,} fit"
+    return None
+
+
+def check_text(value: str, *, what: str, max_chars: int) -> str:
+    """Return ``value`` unchanged, or raise ValidationError naming ``what`` and the problem."""
+    problem = text_problem(value, max_chars=max_chars)
+    if problem:
+        raise ValidationError(f"{what}: {problem}.")
+    return value
