@@ -314,6 +314,7 @@ class DecisionStatus(LabelledEnum):
     approved = "approved"
     rejected = "rejected"
     void = "void"
+    withdrawn = "withdrawn"
 
 
 class Vote(LabelledEnum):
@@ -412,6 +413,8 @@ class Report(ReportBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=80, unique=True, index=True)
     stage: Stage = Field(default=Stage.scoping, sa_type=enum_type(Stage))
+    # 1 for the first text; a corrigendum after approval or publication starts the next.
+    edition: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -705,6 +708,16 @@ class CouncilDecision(SQLModel, table=True):
     opened_by_id: int | None = Field(default=None, foreign_key="person.id")
     opened_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
+    closed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    # Why it was withdrawn or voided (empty for a decision closed by its votes).
+    closing_note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class DecisionVoter(SQLModel, table=True):
+    """A member of a decision's voting body, fixed when the decision opened."""
+
+    decision_id: int = Field(foreign_key="councildecision.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
 
 
 class DecisionFinding(SQLModel, table=True):
