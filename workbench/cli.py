@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from workbench import people
+from workbench import people, textguard
 from workbench.db import database_url, make_engine, session_scope
 from workbench.errors import Conflict, ImportFailed, NotFound, ValidationError, WorkbenchError
 from workbench.models import Person, PersonCreate, Role
@@ -80,6 +81,8 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except WorkbenchError as exc:
             fail(exc.message)
+        except PydanticValidationError as exc:  # a *Create model refused an option's value
+            fail(textguard.input_message(exc))
         except SQLAlchemyError as exc:
             fail(
                 f"database problem ({database_url().split('@')[-1]}): {exc.__class__.__name__}: "

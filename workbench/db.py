@@ -18,9 +18,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
+from workbench import textguard
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_URL = f"sqlite:///{DATA_DIR / 'workbench.db'}"
+
+# Every session checks the texts it writes (NUL, control characters, lengths).
+textguard.install()
 
 
 def database_url() -> str:
