@@ -132,7 +132,7 @@ def test_init_then_first_account_then_report_roles(tmp_path):
         "--role",
         "secretariat",
         "--password",
-        "s3cret-pass",
+        "s3cret-passphrase",
     )
     assert ok.exit_code == 0, ok.output
     needs_report = run(url, "users", "add", "la@panel.org", "--name", "LA", "--role", "lead_author")
@@ -140,7 +140,7 @@ def test_init_then_first_account_then_report_roles(tmp_path):
     passwd = run(url, "users", "passwd", "admin@panel.org", "--password", "another-pass")
     assert passwd.exit_code == 0 and "Password set" in passwd.output
     short = run(url, "users", "passwd", "admin@panel.org", "--password", "short")
-    assert short.exit_code == 1 and "at least 8" in short.stderr
+    assert short.exit_code == 1 and "at least 12" in short.stderr
 
 
 def test_sources_export_and_import_roundtrip(demo_db, tmp_path):
@@ -274,3 +274,69 @@ def test_export_fails_in_one_line(demo_db, tmp_path):
     assert "Traceback" not in result.output
     result = run(demo_db, "export", "--report", "living-wages", "--language", "xx")
     assert result.exit_code != 0 and "not one of the report's languages" in result.output
+
+
+def test_users_passwd_says_why_a_password_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    run(url, "init")
+    admin = "admin@panel.org"
+    added = run(url, "users", "add", admin, "--name", "A", "--role", "secretariat")
+    assert added.exit_code == 0, added.output
+    for password, reason in [
+        ("short-pass", "A password needs at least 12 characters; this one has 10."),
+        ("1qaz2wsx3edc4rfv", "one of the most common passwords"),
+        ("passwordpassword", "too easy to guess"),
+        (admin, "cannot be the person's email address"),
+    ]:
+        refused = run(url, "users", "passwd", admin, "--password", password)
+        assert refused.exit_code == 1, password
+        assert refused.stderr.startswith("error: ") and reason in refused.stderr, refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1
+    weak = run(url, "users", "add", "b@panel.org", "--name", "B", "--password", "1q2w3e4r5t6y")
+    assert weak.exit_code == 1 and "common passwords" in weak.stderr
+    assert "b@panel.org" not in run(url, "users", "list").output
+
+
+def test_a_command_line_write_is_audited_as_the_command_line(tmp_path):
+    import os
+    import pwd
+
+    from sqlmodel import Session, select
+
+    from workbench import audit, people
+    from workbench.db import make_engine
+    from workbench.models import AuditEvent
+
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    run(url, "init")
+    run(url, "users", "add", "admin@panel.org", "--name", "Admin", "--role", "secretariat")
+    run(url, "users", "add", "clerk@panel.org", "--name", "Clerk", "--role", "secretariat")
+    result = run(
+        url,
+        "users",
+        "add",
+        "member@panel.org",
+        "--name",
+        "Member",
+        "--role",
+        "council_member",
+        "--as",
+        "clerk@panel.org",
+    )
+    assert result.exit_code == 0, result.output
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    engine = make_engine(url)
+    with Session(engine) as s:
+        clerk = people.get_by_email(s, "clerk@panel.org")
+        events = s.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+        added = events[-1]
+        # Recorded for the person named with --as, and marked as the command line's doing.
+        assert (added.action, added.person_id) == ("create", clerk.id)
+        assert added.detail["via"] == "cli" and added.detail["os_user"] == me
+        assert audit.origin_label(added) == f"command line (os user {me})"
+        assert all(e.detail.get("via") == "cli" for e in events), [e.detail for e in events]
+        # Outside a command (the app), events carry no such mark.
+        assert audit.current_origin() == {}
+        app_event = audit.record(s, clerk, "update", "person", clerk.id)
+        assert "via" not in app_event.detail and audit.origin_label(app_event) == "app"
+    engine.dispose()

@@ -31,14 +31,14 @@ def test_secretariat_adds_people_and_resets_passwords(session, world):
     person = people.create_person(
         session=session,
         actor=world.secretariat,
-        data=PersonCreate(email="new@panel.org", name="New Member", password="longenough"),
+        data=PersonCreate(email="new@panel.org", name="New Member", password="a longer passphrase"),
         roles=[Role.council_member],
     )
-    assert people.authenticate(session, "new@panel.org", "longenough").id == person.id
+    assert people.authenticate(session, "new@panel.org", "a longer passphrase").id == person.id
     people.set_password(
-        session=session, actor=world.secretariat, person=person, password="another1"
+        session=session, actor=world.secretariat, person=person, password="another passphrase"
     )
-    assert people.authenticate(session, "new@panel.org", "another1") is not None
+    assert people.authenticate(session, "new@panel.org", "another passphrase") is not None
     rows = {r["email"]: r for r in people.list_people_with_roles(session)}
     assert rows["new@panel.org"]["roles"] == [{"report": "", "role": "council_member"}]
 
@@ -48,7 +48,7 @@ def test_secretariat_adds_people_and_resets_passwords(session, world):
     [
         ({"email": "not-an-email", "name": "X"}, "not an email address"),
         ({"email": "x@panel.org", "name": " "}, "needs a name"),
-        ({"email": "x@panel.org", "name": "X", "password": "short"}, "at least 8"),
+        ({"email": "x@panel.org", "name": "X", "password": "short"}, "at least 12"),
     ],
 )
 def test_bad_people_are_refused(session, world, data, message):
@@ -85,7 +85,9 @@ def test_only_secretariat_manages_people(session, world):
         )
     with pytest.raises(PermissionDenied):
         people.set_password(session=session, actor=world.cla, person=world.la, password="12345678")
-    people.set_password(session=session, actor=world.la, person=world.la, password="my own pw")
+    people.set_password(
+        session=session, actor=world.la, person=world.la, password="my own passphrase"
+    )
 
 
 def test_people_without_password_cannot_sign_in(session, world):
@@ -113,3 +115,49 @@ def test_search_people_pages_and_filters_in_sql(session, world):
 def test_search_people_treats_wildcards_as_text(session, world):
     assert people.search_people(session, "%") == ([], 0)
     assert people.search_people(session, "_")[1] == 0
+
+
+# --------------------------------------------------------------------------- password policy
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("tulip-sky", "at least 12 characters; this one has 9"),
+        ("1qaz2wsx3edc4rfv", "one of the most common passwords"),
+        ("QWERTY123456", "one of the most common passwords"),
+        ("passwordpassword", "too easy to guess"),
+        ("aaaaaaaaaaaaaaaa", "too easy to guess"),
+        ("amina.diallo@panel.org", "email address"),
+        ("Amina.Diallo", "email address"),
+        ("x" * 1025, "at most 1,024 characters"),
+    ],
+)
+def test_a_weak_password_is_refused_with_the_reason(session, world, password, reason):
+    with pytest.raises(ValidationError, match=reason):
+        people.create_person(
+            session=session,
+            actor=world.secretariat,
+            data=PersonCreate(email="amina.diallo@panel.org", name="Amina", password=password),
+        )
+    session.rollback()
+    assert people.find_by_email(session, "amina.diallo@panel.org") is None
+
+
+def test_a_refused_new_password_leaves_the_old_one(session, world):
+    person = world.la
+    people.set_password(
+        session=session, actor=world.secretariat, person=person, password="harbour lantern"
+    )
+    for weak in ("short", "123456789012", person.email):
+        with pytest.raises(ValidationError) as refused:
+            people.set_password(session=session, actor=person, person=person, password=weak)
+        assert weak not in refused.value.message  # the password is never repeated back
+        session.rollback()
+    assert people.authenticate(session, person.email, "harbour lantern").id == person.id
+
+
+def test_the_demo_password_meets_the_policy():
+    from workbench import demo, passwords
+
+    passwords.check_password(demo.DEMO_PASSWORD, email="amina.diallo@demo.ipsp.example")

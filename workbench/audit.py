@@ -1,16 +1,51 @@
-"""Audit events: who did what to which record, and when.
+"""Audit events: who did what to which record, and when, and through what.
 
 Services call :func:`record` inside their transaction, so an event is stored
 exactly when the change it describes is.
+
+The **origin** says through what a change came. The command line sets it once
+per command (``via: "cli"`` and the operating-system user who ran it), and
+:func:`record` adds it to every event's detail, so a batch action an
+administrator ran ``--as`` someone is never mistaken for that person's own
+action in the app. The app sets none: an event without ``via`` came through the app.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
 from workbench.models import AuditEvent, Person
+
+_origin: ContextVar[dict[str, str] | None] = ContextVar("workbench_audit_origin", default=None)
+
+
+@contextmanager
+def origin(via: str, **detail: str) -> Iterator[None]:
+    """Mark every event recorded inside the block as coming ``via`` this channel."""
+    token = _origin.set({"via": via, **detail})
+    try:
+        yield
+    finally:
+        _origin.reset(token)
+
+
+def current_origin() -> dict[str, str]:
+    """Return the origin :func:`record` adds to events now (empty in the app)."""
+    return dict(_origin.get() or {})
+
+
+def origin_label(event: AuditEvent) -> str:
+    """Return through what an event's change came, in words ("app", "command line (os user …)")."""
+    detail = event.detail or {}
+    if detail.get("via") == "cli":
+        user = detail.get("os_user")
+        return f"command line (os user {user})" if user else "command line"
+    return str(detail.get("via") or "app")
 
 
 def record(
@@ -30,7 +65,8 @@ def record(
         entity=entity,
         entity_id=entity_id,
         report_id=report_id,
-        detail={k: _plain(v) for k, v in detail.items()},
+        # The origin goes in last, so no detail a service passes can override it.
+        detail={**{k: _plain(v) for k, v in detail.items()}, **current_origin()},
     )
     session.add(event)
     return event

@@ -5,12 +5,18 @@ the SQLite file ``data/workbench.db``). Write commands act as the person given
 with ``--as EMAIL`` (default: the first Secretariat account) and are checked
 against the same permissions as the app. On failure a command prints one line,
 ``error: …``, on stderr and exits non-zero; it never prints a traceback.
+
+The command line authenticates nobody: it is for people who already hold the
+database (its file, or its URL and password). ``--as`` only names whom a change
+is recorded for; every audit event a command records also says it came from the
+command line (``via: cli``) and which operating-system user ran it.
 """
 
 from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,7 +30,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from workbench import people, textguard
+from workbench import audit, people, textguard
 from workbench.db import database_url, make_engine, session_scope
 from workbench.errors import Conflict, ImportFailed, NotFound, ValidationError, WorkbenchError
 from workbench.models import Person, PersonCreate, Role
@@ -54,13 +60,38 @@ app.add_typer(history_app, name="history")
 AsOption = Annotated[
     str | None,
     typer.Option(
-        "--as", help="Act as this person (email); default: the first Secretariat account."
+        "--as",
+        help="Record the change for this person (email), checked against their permissions; "
+        "default: the first Secretariat account. Nobody is authenticated: the audit trail "
+        "also records that it came from the command line, and your operating-system user.",
     ),
 ]
 ReportOption = Annotated[
     str, typer.Option("--report", help="The report's slug, e.g. living-wages.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def os_user() -> str:
+    """Return the operating-system user running the command, as the audit trail names them."""
+    try:
+        import pwd
+
+        # The account of the process, not $USER, which anyone can set to anything.
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):
+        try:
+            return getpass.getuser()
+        except (OSError, KeyError):
+            return "unknown"
+
+
+@app.callback()
+def cli_origin(ctx: typer.Context) -> None:
+    """Write, review and approve the Panel's Synthesis Reports from the command line."""
+    # Every event recorded until the command ends says it came from here and from whom;
+    # with_resource leaves the marker when the command ends (CliRunner runs many in one process).
+    ctx.with_resource(audit.origin("cli", os_user=os_user()))
 
 
 def fail(message: str, code: int = 1) -> None:

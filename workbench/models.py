@@ -396,6 +396,20 @@ class EthicsSignature(SQLModel, table=True):
     signed_at: datetime = Field(default_factory=utcnow)
 
 
+class SignInThrottle(SQLModel, table=True):
+    """Failed sign-ins counted for one account or one client, shared by every app server.
+
+    ``key`` is ``account:<email>`` or ``client:<address>``; ``locked_until`` is
+    when attempts are accepted again. One row per key, so the table stays small.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=400, unique=True)
+    failures: int = 0
+    last_failure_at: datetime = Field(index=True)
+    locked_until: datetime | None = None
+
+
 # --------------------------------------------------------------------------- reports
 
 

@@ -3,31 +3,53 @@
 A **Person** is anyone the workbench knows: authors, reviewers, Council members,
 the Secretariat. An account is a person with a password hash; people imported
 only as reviewers' names may have none and cannot sign in.
+
+**Throttling.** Failed sign-ins are counted per account (the email typed) and per
+client (the network address, when the app can tell) in the database, so every
+app server shares the count. After :data:`ACCOUNT_RULE`'s free failures (or the
+client's), attempts are refused for a delay that starts at :data:`FIRST_DELAY`
+and doubles with each further failure, up to :data:`MAX_DELAY`: refused even with
+the right password, and the message says when to try again. A success clears the
+account's count; a count is forgotten after a quiet spell. An email nobody has is
+throttled exactly like a real one and costs the same argon2 verification, so
+neither the answer nor its timing tells whether an account exists.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, col, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, func, or_, select
 
-from workbench import audit
-from workbench.errors import NotFound, ValidationError
-from workbench.models import Membership, Person, PersonCreate, Report, Role
+from workbench import audit, passwords
+from workbench.errors import NotFound, PermissionDenied, ValidationError
+from workbench.models import (
+    Membership,
+    Person,
+    PersonCreate,
+    Report,
+    Role,
+    SignInThrottle,
+    utcnow,
+)
 from workbench.permissions import Action, require
 
 _hasher = PasswordHasher()
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 
 
-def hash_password(password: str) -> str:
-    """Return the argon2 hash of a password, refusing one that is too short."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+def hash_password(password: str, *, email: str = "") -> str:
+    """Return the argon2 hash of a password, refusing one the policy does not allow."""
+    passwords.check_password(password, email=email)
     return _hasher.hash(password)
 
 
@@ -39,22 +61,262 @@ def normalise_email(email: str) -> str:
     return email
 
 
-def authenticate(session: Session, email: str, password: str) -> Person | None:
-    """Return the active person with this email and password, or None."""
-    try:
-        email = normalise_email(email)
-    except ValidationError:
+# --------------------------------------------------------------------------- sign-in
+
+
+@dataclass(frozen=True)
+class ThrottleRule:
+    """How many failures one account or one client gets free, and when they are forgotten."""
+
+    kind: str
+    free_failures: int
+    forget_after: timedelta
+    whose: str
+
+
+FIRST_DELAY = timedelta(seconds=30)
+MAX_DELAY = timedelta(minutes=15)
+ACCOUNT_RULE = ThrottleRule("account", 5, timedelta(hours=24), "for this account")
+# A client may be a whole office behind one address, so it gets more room and
+# forgets sooner; it still stops one machine from trying many accounts.
+CLIENT_RULE = ThrottleRule("client", 20, timedelta(hours=1), "from your network address")
+_KEY_LENGTH = 320
+
+
+class SignInThrottled(PermissionDenied):
+    """Sign-in attempts are refused until ``until`` after too many failures."""
+
+    def __init__(self, message: str, *, until: datetime) -> None:
+        super().__init__(message)
+        self.until = until
+
+
+def lock_delay(failures: int, rule: ThrottleRule = ACCOUNT_RULE) -> timedelta | None:
+    """Return how long attempts are refused after this many failures in a row (None: not)."""
+    if failures < rule.free_failures:
         return None
-    person = session.exec(select(Person).where(Person.email == email)).first()
-    if person is None or not person.active or not person.password_hash:
-        # Hash anyway so a wrong email takes as long as a wrong password.
-        _hasher.hash(password or "x")
+    # The exponent is capped before multiplying: 2**n of a large n would overflow a timedelta.
+    return min(FIRST_DELAY * 2 ** min(failures - rule.free_failures, 16), MAX_DELAY)
+
+
+def _printable(text: str | None) -> str:
+    """Return text without control characters (the database refuses NUL in a key)."""
+    return "".join(ch for ch in (text or "") if unicodedata.category(ch)[0] != "C")
+
+
+def _wait_words(delta: timedelta) -> str:
+    seconds = max(math.ceil(delta.total_seconds()), 1)
+    if seconds < 60:
+        return f"in {seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _throttle_message(rule: ThrottleRule, until: datetime, now: datetime) -> str:
+    # Round up to the second, so the time shown is never before the lock ends.
+    shown = (until + timedelta(seconds=1)).replace(microsecond=0) if until.microsecond else until
+    return (
+        f"Too many failed sign-ins {rule.whose}; try again after {shown:%H:%M:%S} UTC "
+        f"({_wait_words(until - now)})."
+    )
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Return a hash to verify against when the email has no usable account (same cost)."""
+    return _hasher.hash("no account has this password")
+
+
+def _count_failure(session: Session, key: str, rule: ThrottleRule, now: datetime) -> SignInThrottle:
+    """Add one failure to the key's count, under a row lock, and set its lock from the rule."""
+    locked = (
+        select(SignInThrottle)
+        .where(SignInThrottle.key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    row = session.exec(locked).first()
+    if row is None:
+        try:
+            # Two app servers may count the first failure of one key at once: the loser
+            # of the race for the unique key counts on the winner's row instead.
+            with session.begin_nested():
+                row = SignInThrottle(key=key, failures=0, last_failure_at=now)
+                session.add(row)
+        except IntegrityError:
+            row = session.exec(locked).one()
+    if row.last_failure_at <= now - rule.forget_after:
+        row.failures = 0
+    row.failures += 1
+    row.last_failure_at = now
+    delay = lock_delay(row.failures, rule)
+    row.locked_until = now + delay if delay else None
+    session.add(row)
+    return row
+
+
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    client: str | None = None,
+    now: datetime | None = None,
+) -> Person | None:
+    """Return the active person with this email and password, or None; commit the count.
+
+    Raise :class:`SignInThrottled` while the account (or the client) is locked,
+    whatever the password, and on the failure that starts a lock. ``client`` is
+    the network address the attempt came from, when known; ``now`` is for tests.
+    """
+    now = now or utcnow()
+    email_key = _printable(email).strip().lower()[:_KEY_LENGTH]
+    if not email_key:
         return None
+    client_key = _printable(client).strip()[:_KEY_LENGTH]
+    keys = [(ACCOUNT_RULE, f"account:{email_key}")]
+    if client_key:
+        keys.append((CLIENT_RULE, f"client:{client_key}"))
+    rows = {
+        row.key: row
+        for row in session.exec(
+            select(SignInThrottle).where(col(SignInThrottle.key).in_([k for _, k in keys]))
+        ).all()
+    }
+    locks = [
+        (rows[key].locked_until, rule)
+        for rule, key in keys
+        if key in rows and rows[key].locked_until is not None and rows[key].locked_until > now
+    ]
+    if locks:
+        until, rule = max(locks, key=lambda lock: lock[0])
+        raise SignInThrottled(_throttle_message(rule, until, now), until=until)
+
+    person = session.exec(select(Person).where(Person.email == email_key)).first()
+    usable = person is not None and person.active and bool(person.password_hash)
+    # An unknown, deactivated or password-less account is verified against a dummy
+    # hash, so it takes as long as a wrong password for a real account.
     try:
-        _hasher.verify(person.password_hash, password)
+        _hasher.verify(person.password_hash if usable else _dummy_hash(), password or "")
+        matched = usable
     except (VerificationError, InvalidHashError):
-        return None
-    return person
+        matched = False
+
+    if matched:
+        if _hasher.check_needs_rehash(person.password_hash):
+            person.password_hash = _hasher.hash(password)
+            session.add(person)
+        session.exec(delete(SignInThrottle).where(SignInThrottle.key == keys[0][1]))
+        session.commit()
+        return person
+
+    # Forget counts nobody has added to for a day (the longest quiet spell of any rule).
+    session.exec(
+        delete(SignInThrottle).where(
+            col(SignInThrottle.last_failure_at) < now - ACCOUNT_RULE.forget_after
+        )
+    )
+    started: list[tuple[datetime, ThrottleRule]] = []
+    for rule, key in keys:
+        row = _count_failure(session, key, rule, now)
+        if row.locked_until is not None:
+            started.append((row.locked_until, rule))
+    audit.record(
+        session,
+        None,
+        "sign_in_failed",
+        "person",
+        person.id if person else None,
+        email=email_key,
+        client=client_key,
+    )
+    if started:
+        until, rule = max(started, key=lambda lock: lock[0])
+        audit.record(
+            session,
+            None,
+            "sign_in_locked",
+            "person",
+            person.id if person else None,
+            email=email_key,
+            client=client_key,
+            locked=rule.kind,
+            until=until.isoformat(timespec="seconds"),
+        )
+    session.commit()
+    if started:
+        raise SignInThrottled(
+            "That email and password do not match an account. "
+            + _throttle_message(rule, until, now),
+            until=until,
+        )
+    return None
+
+
+def _provider_confirmed(email_verified: object) -> bool:
+    # Providers send a JSON boolean; a few send the string "true".
+    if isinstance(email_verified, str):
+        return email_verified.strip().lower() == "true"
+    return email_verified is True
+
+
+def sign_in_with_provider(
+    session: Session, *, email: str | None, email_verified: object, client: str | None = None
+) -> Person:
+    """Return the active person whose email the identity provider vouches for, or refuse why.
+
+    The provider must say the address is verified (``email_verified``): an
+    unverified address could belong to anyone who typed it into their account there.
+    """
+    email_key = _printable(email).strip().lower()[:_KEY_LENGTH]
+    reason = ""
+    person: Person | None = None
+    if not email_key:
+        reason = "no_email"
+        message = (
+            "Your organisation signed you in but did not give an email address, so the "
+            "workbench cannot tell who you are. Sign out and sign in with your password, or ask "
+            "the Secretariat."
+        )
+    elif not _provider_confirmed(email_verified):
+        reason = "email_not_verified"
+        message = (
+            f"Your organisation signed you in as {email_key} but has not confirmed that this "
+            "address is yours, so the workbench cannot sign you in with it. Confirm the address "
+            "with your organisation, or sign out and sign in with your password."
+        )
+    else:
+        person = session.exec(select(Person).where(Person.email == email_key)).first()
+        if person is None:
+            reason = "unknown"
+            message = (
+                f"Your organisation signed you in as {email_key}, but no person in the "
+                "workspace has that email. Ask the Secretariat to add you."
+            )
+        elif not person.active:
+            reason = "deactivated"
+            message = (
+                f"The account for {email_key} is deactivated, so you cannot sign in. Ask the "
+                "Secretariat if you should still have access."
+            )
+        else:
+            return person
+    audit.record(
+        session,
+        None,
+        "sign_in_refused",
+        "person",
+        person.id if person else None,
+        email=email_key,
+        client=_printable(client).strip()[:_KEY_LENGTH],
+        reason=reason,
+        method="single sign-on",
+    )
+    session.commit()
+    raise PermissionDenied(message)
+
+
+# --------------------------------------------------------------------------- people
 
 
 def find_by_email(session: Session, email: str) -> Person | None:
@@ -89,7 +351,7 @@ def _add_person(session: Session, data: PersonCreate) -> Person:
         **data.model_dump(exclude={"password", "email", "name"}),
         email=email,
         name=data.name.strip(),
-        password_hash=hash_password(data.password) if data.password else "",
+        password_hash=hash_password(data.password, email=email) if data.password else "",
     )
     session.add(person)
     session.flush()
@@ -132,7 +394,7 @@ def set_password(*, session: Session, actor: Person, person: Person, password: s
     """Set a person's password: their own, or anyone's for the Secretariat."""
     if actor.id != person.id:
         require(session, actor, Action.manage_people)
-    person.password_hash = hash_password(password)
+    person.password_hash = hash_password(password, email=person.email)
     session.add(person)
     audit.record(session, actor, "set_password", "person", person.id)
     session.commit()
