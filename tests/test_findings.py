@@ -329,3 +329,33 @@ def test_sources_by_finding_reads_every_findings_sources_in_one_query(session, w
     assert [s.key for s in linked[first.id]] == ["a2019", "b2020"]
     assert linked[second.id] == []
     assert sources_by_finding(session, []) == {}
+
+
+def test_two_authors_adding_the_same_code_at_once_get_a_message_not_a_traceback(
+    session, world, monkeypatch
+):
+    from workbench import findings
+
+    add_finding(session=session, actor=world.la, report=world.report, data=data("F1"))
+    other = add_finding(session=session, actor=world.la, report=world.report, data=data("F2"))
+    real_check = findings._check_code_free
+    checks: list[str] = []
+
+    def check_before_the_other_author_saved(session, report, code, finding_id=None):
+        # The first check runs before the other author's F1 is committed, so it passes.
+        checks.append(code)
+        if len(checks) > 1:
+            real_check(session, report, code, finding_id)
+
+    monkeypatch.setattr(findings, "_check_code_free", check_before_the_other_author_saved)
+    before = row_counts(session)
+    with pytest.raises(ValidationError, match="already has a finding coded 'F1'"):
+        add_finding(session=session, actor=world.cla, report=world.report, data=data("F1"))
+    assert row_counts(session) == before
+
+    checks.clear()
+    with pytest.raises(ValidationError, match="already has a finding coded 'F1'"):
+        update_finding(session=session, actor=world.cla, finding=other, code="F1")
+    session.expire_all()
+    assert session.get(Finding, other.id).code == "F2"
+    assert row_counts(session) == before

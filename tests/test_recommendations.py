@@ -311,3 +311,33 @@ def test_links_by_recommendation_reads_all_links_in_two_queries(session, world):
     assert [i.name for i in links[first.id].initiatives] == ["Kerala boards"]
     assert links[second.id].findings == [] and links[second.id].initiatives == []
     assert links_by_recommendation(session, []) == {}
+
+
+def test_two_authors_adding_the_same_code_at_once_get_a_message_not_a_traceback(
+    session, world, monkeypatch
+):
+    from workbench import recommendations
+
+    add_recommendation(session=session, actor=world.la, report=world.report, data=rec("R1"))
+    other = add_recommendation(session=session, actor=world.la, report=world.report, data=rec("R2"))
+    real_check = recommendations._check_code_free
+    checks: list[str] = []
+
+    def check_before_the_other_author_saved(session, report, code, recommendation_id=None):
+        # The first check runs before the other author's R1 is committed, so it passes.
+        checks.append(code)
+        if len(checks) > 1:
+            real_check(session, report, code, recommendation_id)
+
+    monkeypatch.setattr(recommendations, "_check_code_free", check_before_the_other_author_saved)
+    before = row_counts(session)
+    with pytest.raises(ValidationError, match="already has a recommendation coded 'R1'"):
+        add_recommendation(session=session, actor=world.cla, report=world.report, data=rec("R1"))
+    assert row_counts(session) == before
+
+    checks.clear()
+    with pytest.raises(ValidationError, match="already has a recommendation coded 'R1'"):
+        update_recommendation(session=session, actor=world.cla, recommendation=other, code="R1")
+    session.expire_all()
+    assert session.get(Recommendation, other.id).code == "R2"
+    assert row_counts(session) == before

@@ -11,16 +11,18 @@ from openpyxl import load_workbook
 from sqlmodel import Session, func, select
 
 from tests.factories import World, make_section
-from workbench import audit, reviews
+from workbench import audit, numbering, reviews
 from workbench.comment_table import COLUMNS, CommentRow, read_table, write_csv, write_xlsx
-from workbench.errors import ImportFailed, NotFound, PermissionDenied, ValidationError
+from workbench.errors import Conflict, ImportFailed, NotFound, PermissionDenied, ValidationError
 from workbench.models import (
     CommentKind,
     Disposition,
     FrozenSection,
+    Membership,
     Question,
     ReviewComment,
     ReviewRound,
+    Role,
     RoundStatus,
     Section,
     SectionAuthor,
@@ -919,3 +921,92 @@ def test_disposition_counts_follow_the_reading_order(session: Session, world: Wo
         comment_on(session, world, review_round, index)
     counts = reviews.disposition_counts(session, round_id=review_round.id)
     assert [row["section"] for row in counts] == ["1.1", "2.1", "3.1", "4.1"]
+
+
+def test_a_review_editor_cannot_sign_off_a_response_they_wrote(
+    session: Session, world: World
+) -> None:
+    review_round = open_fod(session, world)
+    theirs = comment_on(session, world, review_round, 0)
+    others = comment_on(session, world, review_round, 1)
+    former_author = world.lead_authors[0]
+    reviews.respond(
+        session=session,
+        actor=former_author,
+        comment=theirs,
+        response="We added the ILO figures.",
+        disposition=Disposition.accepted,
+    )
+    reviews.respond(
+        session=session,
+        actor=world.cla,
+        comment=others,
+        response="Noted: the section cites them already.",
+        disposition=Disposition.noted,
+    )
+    # The Lead Author leaves the team and becomes a Review Editor of the report.
+    membership = session.exec(
+        select(Membership).where(
+            Membership.person_id == former_author.id, Membership.role == Role.lead_author
+        )
+    ).one()
+    session.delete(membership)
+    session.add(
+        Membership(person_id=former_author.id, report_id=world.report.id, role=Role.review_editor)
+    )
+    session.commit()
+
+    with pytest.raises(
+        PermissionDenied,
+        match=r"LA 1 wrote the response to comment\(s\) 1; a Review Editor cannot sign off a "
+        r"response they wrote\. Ask another Review Editor of this report\. Nothing was signed off",
+    ):
+        reviews.sign_off(session=session, actor=former_author, comments=[theirs, others])
+    session.expire_all()
+    assert session.get(ReviewComment, theirs.id).signed_off_at is None
+    assert session.get(ReviewComment, others.id).signed_off_at is None
+
+    assert reviews.sign_off(session=session, actor=world.review_editor, comments=[theirs]) == 1
+    assert session.get(ReviewComment, theirs.id).signed_off_by_id == world.review_editor.id
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def test_an_import_refuses_a_number_a_reviewer_took_while_it_ran(
+    session: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    review_round = open_fod(session, world)
+    comment_on(session, world, review_round)  # takes number 1
+    real_numbers_in = reviews._numbers_in
+    calls: list[int] = []
+
+    def numbers_as_when_the_file_was_checked(session: Session, round_id: int) -> set[int]:
+        # The first look (checking the file) happens before the reviewer's comment.
+        calls.append(round_id)
+        return set() if len(calls) == 1 else real_numbers_in(session, round_id)
+
+    monkeypatch.setattr(reviews, "_numbers_in", numbers_as_when_the_file_was_checked)
+    rows = table_rows(3)
+    rows[1].number = 1
+    with pytest.raises(ImportFailed) as caught:
+        import_(session, world, review_round, "late.csv", write_csv(rows))
+    assert caught.value.problems == [
+        "Row 3 of late.csv: the number 1 was given to a reviewer's comment in FOD while the "
+        "file was being imported; leave 'No' empty to have the next free number given"
+    ]
+    assert count(session, ReviewComment) == 1
+
+
+def test_a_comment_whose_number_collides_gets_a_message_not_a_traceback(
+    session: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    review_round = open_fod(session, world)
+    comment_on(session, world, review_round)  # takes number 1
+    events_before = len(audit.events(session, report_id=world.report.id))
+    # A writer that does not take the round's turn (an older app server, say) took it too.
+    monkeypatch.setattr(numbering, "next_number", lambda *args, **kwargs: 1)
+    with pytest.raises(Conflict, match=r"took the number 1 at the same moment.*submit it again"):
+        comment_on(session, world, review_round, 1)
+    assert count(session, ReviewComment) == 1
+    assert len(audit.events(session, report_id=world.report.id)) == events_before

@@ -16,13 +16,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import pydantic
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
 from workbench import audit
-from workbench.errors import NotFound, ValidationError
+from workbench.errors import Conflict, NotFound, ValidationError
 from workbench.governance import confidence_for
 from workbench.models import (
     Agreement,
@@ -64,6 +65,18 @@ def _check_code_free(
         raise ValidationError(
             f"The report '{report.slug}' already has a finding coded '{code}'; choose another code."
         )
+
+
+def _refuse_race(
+    session: Session, report: Report, code: str, finding_id: int | None = None
+) -> NoReturn:
+    """Explain a write the database refused because another author wrote at the same moment."""
+    # Another author saved this code between our check and our write: say so plainly.
+    _check_code_free(session, report, code, finding_id)
+    raise Conflict(
+        f"Finding '{code}' was not saved: the report changed while it was being saved "
+        "(a section or source it names was removed, say). Nothing was changed; try again."
+    )
 
 
 def _check_section(session: Session, report: Report, section_id: int | None) -> None:
@@ -131,6 +144,9 @@ def add_finding(*, session: Session, actor: Person, report: Report, data: Findin
             sources=source_ids,
         )
         session.commit()
+    except IntegrityError:
+        session.rollback()
+        _refuse_race(session, report, data.code)
     except Exception:
         session.rollback()
         raise
@@ -176,6 +192,9 @@ def update_finding(*, session: Session, actor: Person, finding: Finding, **chang
             confidence=finding.confidence,
         )
         session.commit()
+    except IntegrityError:
+        session.rollback()
+        _refuse_race(session, report, data.code, finding.id)
     except Exception:
         session.rollback()
         raise

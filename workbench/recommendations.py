@@ -17,14 +17,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import pydantic
 from sqlalchemy import String, cast
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from workbench import audit
-from workbench.errors import NotFound, ValidationError
+from workbench.errors import Conflict, NotFound, ValidationError
 from workbench.models import (
     ActorType,
     Finding,
@@ -148,6 +149,18 @@ def _check_code_free(
         )
 
 
+def _refuse_race(
+    session: Session, report: Report, code: str, recommendation_id: int | None = None
+) -> NoReturn:
+    """Explain a write the database refused because another author wrote at the same moment."""
+    # Another author saved this code between our check and our write: say so plainly.
+    _check_code_free(session, report, code, recommendation_id)
+    raise Conflict(
+        f"Recommendation '{code}' was not saved: the report changed while it was being saved "
+        "(a finding or initiative it names was removed, say). Nothing was changed; try again."
+    )
+
+
 def _write_links(
     session: Session, recommendation_id: int, finding_ids: list[int], initiative_ids: list[int]
 ) -> None:
@@ -199,6 +212,9 @@ def add_recommendation(
             initiatives=initiative_ids,
         )
         session.commit()
+    except IntegrityError:
+        session.rollback()
+        _refuse_race(session, report, fields["code"])
     except Exception:
         session.rollback()
         raise
@@ -249,6 +265,9 @@ def update_recommendation(
             fields=sorted(changes),
         )
         session.commit()
+    except IntegrityError:
+        session.rollback()
+        _refuse_race(session, report, fields["code"], recommendation.id)
     except Exception:
         session.rollback()
         raise

@@ -38,7 +38,7 @@ from sqlalchemy import case, insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from workbench import audit, history
+from workbench import audit, history, numbering
 from workbench.comment_table import (
     MAX_AFFILIATION_CHARS,
     MAX_REVIEWER_CHARS,
@@ -47,7 +47,7 @@ from workbench.comment_table import (
     write_csv,
     write_xlsx,
 )
-from workbench.errors import ImportFailed, NotFound, PermissionDenied, ValidationError
+from workbench.errors import Conflict, ImportFailed, NotFound, PermissionDenied, ValidationError
 from workbench.models import (
     QUESTION_ORDER,
     CommentKind,
@@ -75,7 +75,6 @@ MAX_ROUND_NAME = 40
 # Dispositions whose response must say why the comment did not change the text.
 NEEDS_REASON = frozenset({Disposition.rejected, Disposition.noted})
 _IMPORT_CHUNK = 5_000
-_NUMBER_RETRIES = 3
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -578,13 +577,12 @@ def add_comment(
             f"The affiliation has {len(affiliation)} characters; at most "
             f"{MAX_AFFILIATION_CHARS} fit."
         )
-    for attempt in range(_NUMBER_RETRIES):
-        number = (
-            session.exec(
-                select(func.max(ReviewComment.number)).where(ReviewComment.round_id == round.id)
-            ).one()
-            or 0
-        ) + 1
+    try:
+        # Reviewers of one round take their turn for a number (see workbench.numbering).
+        numbering.lock_scope(session, ReviewRound, round.id, what="Your comment")
+        number = numbering.next_number(
+            session, ReviewComment.number, ReviewComment.round_id == round.id
+        )
         row = ReviewComment(
             round_id=round.id,
             number=number,
@@ -598,32 +596,32 @@ def add_comment(
             comment=comment,
             suggested_change=(suggested_change or "").strip(),
         )
-        try:
-            session.add(row)
-            session.flush()
-            audit.record(
-                session,
-                actor,
-                "add_review_comment",
-                "reviewcomment",
-                row.id,
-                report_id=round.report_id,
-                round=round.name,
-                number=number,
-                section=code,
-                lines=f"{from_line}-{to_line}",
-            )
-            session.commit()
-            return row
-        except IntegrityError:
-            # Another reviewer took this number at the same moment: take the next one.
-            session.rollback()
-            if attempt == _NUMBER_RETRIES - 1:
-                raise
-        except Exception:
-            session.rollback()
-            raise
-    raise AssertionError("unreachable")
+        session.add(row)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "add_review_comment",
+            "reviewcomment",
+            row.id,
+            report_id=round.report_id,
+            round=round.name,
+            number=number,
+            section=code,
+            lines=f"{from_line}-{to_line}",
+        )
+        session.commit()
+    except IntegrityError:
+        # Only a writer that skipped the round's lock can collide with a number.
+        session.rollback()
+        raise Conflict(
+            f"Your comment on section {code} was not saved: another write to {round.name} "
+            f"took the number {number} at the same moment. Nothing was lost; submit it again."
+        ) from None
+    except Exception:
+        session.rollback()
+        raise
+    return row
 
 
 def _comment_context(session: Session, comment: ReviewComment) -> tuple[ReviewRound, Section]:
@@ -731,6 +729,16 @@ def _set_sign_off(
             raise ValidationError(
                 f"Only answered comments can be signed off; comment(s) {shown}{more} have no "
                 "response or disposition yet. Nothing was signed off."
+            )
+        # Separation of duties: the sign-off says someone else found the response fair.
+        own = sorted(c.number for c in comments if c.responded_by_id == actor.id)
+        if own:
+            shown = ", ".join(str(n) for n in own[:10])
+            more = f" and {len(own) - 10} more" if len(own) > 10 else ""
+            raise PermissionDenied(
+                f"{actor.name} wrote the response to comment(s) {shown}{more}; a Review Editor "
+                "cannot sign off a response they wrote. Ask another Review Editor of this "
+                "report. Nothing was signed off."
             )
         changing = [c for c in comments if c.signed_off_at is None]
     else:
@@ -860,9 +868,7 @@ def import_comment_rows(
     )
     codes_folded = {code.lower(): section_id for code, section_id in codes.items()}
     frozen = _frozen_sections(session, round.id)
-    existing = set(
-        session.exec(select(ReviewComment.number).where(ReviewComment.round_id == round.id)).all()
-    )
+    existing = _numbers_in(session, round.id)
     all_codes = ", ".join(sorted(codes, key=code_order))
 
     problems = list(known_problems)
@@ -915,7 +921,21 @@ def import_comment_rows(
             f"{name} has {len(problems)} problem(s); nothing was imported.", problems
         )
 
-    next_number = max([0, *existing, *first_row_of]) + 1
+    # Reviewers may be commenting while the file goes in: take the round's turn for
+    # numbers, then look again at the numbers used (see workbench.numbering).
+    numbering.lock_scope(session, ReviewRound, round.id, what=f"The import of {name}")
+    taken = _numbers_in(session, round.id)
+    clashes = [
+        f"{where_of(row)}: the number {row.number} was given to a reviewer's comment in "
+        f"{round.name} while the file was being imported; leave 'No' empty to have the "
+        "next free number given"
+        for row, _ in resolved
+        if row.number is not None and row.number in taken - existing
+    ]
+    if clashes:
+        session.rollback()
+        raise ImportFailed(f"{name} has {len(clashes)} problem(s); nothing was imported.", clashes)
+    next_number = max([0, *taken, *first_row_of]) + 1
     now = utcnow()
     values: list[dict[str, Any]] = []
     for row, section_id in resolved:
@@ -963,6 +983,7 @@ def import_comment_rows(
         )
         session.commit()
     except IntegrityError:
+        # Only a writer that skipped the round's lock can collide with these numbers.
         session.rollback()
         raise ImportFailed(
             f"{name} was not imported: someone added comments to {round.name} at the same "
@@ -972,6 +993,13 @@ def import_comment_rows(
         session.rollback()
         raise
     return total
+
+
+def _numbers_in(session: Session, round_id: int) -> set[int]:
+    """Return the comment numbers used in a round."""
+    return set(
+        session.exec(select(ReviewComment.number).where(ReviewComment.round_id == round_id)).all()
+    )
 
 
 def _row_problems(row: CommentRow) -> list[str]:
