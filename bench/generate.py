@@ -75,6 +75,7 @@ from bench.synthetic import (
     source_row,
 )
 from workbench import people, themes
+from workbench.content import content_hash
 from workbench.db import make_engine
 from workbench.governance import ETHICS_CODE_VERSION, HIGH_CONFIDENCE, confidence_for
 from workbench.migrate import upgrade
@@ -93,6 +94,7 @@ from workbench.models import (
     DecisionKind,
     DecisionRule,
     DecisionStatus,
+    DecisionVoter,
     EthicsSignature,
     Evidence,
     Finding,
@@ -128,7 +130,7 @@ from workbench.models import (
     Vote,
     utcnow,
 )
-from workbench.sections import extract_citation_keys, lines_of, text_digest, word_count
+from workbench.sections import extract_citation_keys, lines_of, word_count
 
 BATCH = 20_000
 MARKER = "generate_bench_workspace"
@@ -732,7 +734,6 @@ class Generator:
             # Council decisions are opened five days ago: the text has not moved since.
             last_edit = self.now - timedelta(days=6 if report.stage is Stage.council_review else 0)
             sections, revisions, citations, coauthors, frozen, events = [], [], [], [], [], []
-            digest_rows = []
             for sid, (question, code, title, position) in zip(section_ids, outline, strict=True):
                 lead = rng.choice(report.authors)
                 report.section_question[sid] = question
@@ -819,7 +820,6 @@ class Generator:
                     {"section_id": sid, "person_id": p}
                     for p in rng.sample(others, rng.choice([0, 1, 1, 2]))
                 ]
-                digest_rows.append((code, title, head))
                 report.words += words
                 sections.append(
                     {
@@ -839,7 +839,6 @@ class Generator:
                         "updated_at": moments[-1] if moments else self.at(report.start),
                     }
                 )
-            report.digest = text_digest(digest_rows)
             self.out.add(Section, sections)
             self.out.add(SectionAuthor, coauthors)
             self.out.add(SectionRevision, revisions)
@@ -1170,7 +1169,15 @@ class Generator:
     def add_council_and_translations(self) -> str:
         rng = self.rng
         decisions, votes, links, translations, events = [], [], [], [], []
+        voters: list[dict[str, int]] = []
         opened = self.now - timedelta(days=5)
+        # Decisions record the hash of the whole content, so everything written so far
+        # must be in the database before it is hashed.
+        self.out.flush()
+        with Session(self.engine) as s:
+            for report in self.reports:
+                if report.stage is Stage.council_review:
+                    report.digest = content_hash(s, report.id)
         for report in self.reports:
             if report.stage is not Stage.council_review:
                 continue
@@ -1194,6 +1201,7 @@ class Generator:
             events.append(
                 self.audit(opened, self.secretariat, "open", "councildecision", approval, report.id)
             )
+            voters += [{"decision_id": approval, "person_id": pid} for pid in self.council]
             for vid, pid in zip(self.out.ids(CouncilVote, 4), self.council[:4], strict=True):
                 vote = rng.choice([Vote.approve, Vote.approve, Vote.approve_with_changes])
                 votes.append(
@@ -1227,6 +1235,7 @@ class Generator:
                 links += [
                     {"decision_id": reform, "finding_id": f} for f in report.high_findings[:2]
                 ]
+                voters += [{"decision_id": reform, "person_id": pid} for pid in self.council]
                 for vid, pid in zip(self.out.ids(CouncilVote, 2), self.council[:2], strict=True):
                     votes.append(
                         {
@@ -1239,6 +1248,7 @@ class Generator:
                         }
                     )
         self.out.add(CouncilDecision, decisions)
+        self.out.add(DecisionVoter, voters)
         self.out.add(DecisionFinding, links)
         self.out.add(CouncilVote, votes)
         # Translations of the most advanced reports, some of them stale.

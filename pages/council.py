@@ -2,8 +2,10 @@
 
 Council members read the report and vote on its approval and on reform
 endorsements; the Secretariat opens and closes decisions; the report's CLAs
-follow the tally. Every decision is bound to the hash of the text it was opened
-on: when the text changes afterwards, the decision is void.
+follow the tally and may withdraw an open decision, on the record, when the text
+must change. A report approval is bound to the hash of the whole content it was
+opened on (nothing of it can change while the vote is open); a reform endorsement
+rests on findings that are checked again when it closes.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import streamlit as st
 from sqlmodel import Session
 
 import ui
-from workbench import council, recommendations, reports, sections
+from workbench import content, council, recommendations, reports, sections
 from workbench.models import (
     Confidence,
     CouncilDecision,
@@ -41,6 +43,11 @@ def status_words(status: DecisionStatus) -> str:
     if status is DecisionStatus.void:
         return f"Void — {VOID_WHY}"
     return status.label
+
+
+def binds_text(decision: CouncilDecision) -> bool:
+    """Return True for a report approval, which the report's content binds."""
+    return DecisionKind(decision.kind) is DecisionKind.report_approval
 
 
 def show_decision_table(
@@ -73,22 +80,40 @@ def show_status(s: Session, decision: CouncilDecision, status: DecisionStatus) -
     """Say where the decision stands and whether the text still matches its hash."""
     opened_on = f"text hash {short(decision.text_hash)}"
     if status is DecisionStatus.void:
-        current = short(sections.report_text_hash(s, decision.report_id))
+        current = short(content.content_hash(s, decision.report_id))
         st.error(
             f"**Void:** {VOID_WHY} (it was opened on {opened_on}; the text now hashes to "
             f"{current}). It takes no votes and approves nothing; the Secretariat can open a new "
             "decision on the current text."
         )
         return
-    matches = council.text_matches(s, decision)
-    text_note = (
-        f"The report's text still matches the text it was opened on ({opened_on})."
-        if matches
-        else f"The report's text has changed since it was opened on {opened_on}."
-    )
+    if status is DecisionStatus.withdrawn:
+        who = ui.people_names(s, [decision.closed_by_id]).get(decision.closed_by_id or -1)
+        when = f" on {decision.closed_at:%d %B %Y}" if decision.closed_at else ""
+        st.warning(
+            f"**Withdrawn**{when}" + (f" by {who}" if who else "") + ": "
+            f"{decision.closing_note or 'no reason recorded'}. It takes no more "
+            "votes; the Secretariat opens a new decision when the text is ready."
+        )
+        return
+    if binds_text(decision):
+        matches = council.text_matches(s, decision)
+        text_note = (
+            f"The report's content still matches the content it was opened on ({opened_on})."
+            if matches
+            else f"The report's content has changed since it was opened on {opened_on}."
+        )
+    else:
+        text_note = (
+            "A reform endorsement does not freeze the report; the findings it rests on are "
+            "checked again when it closes (each must still have high or very high confidence)."
+        )
     closed = f" on {decision.closed_at:%d %B %Y}" if decision.closed_at else ""
     if status is DecisionStatus.open:
-        st.info(f"**Open for votes.** {text_note}")
+        frozen = " Nothing in the report can change while the vote is open."
+        if not binds_text(decision):
+            frozen = ""
+        st.info(f"**Open for votes.** {text_note}{frozen}")
     elif status is DecisionStatus.approved:
         st.success(f"**Approved**{closed}. {text_note}")
     else:
@@ -143,7 +168,8 @@ def show_tally(s: Session, decision: CouncilDecision, status: DecisionStatus) ->
         st.caption(f"Counted for the record only: the decision is void. ({tally.explanation})")
         return
     st.caption(
-        f"Rule: {rule}, among {tally.members} Council members. "
+        f"Rule: {rule}, among the {tally.members} members of its voting body (the Council "
+        "members who are not authors of the report, fixed when the decision opened). "
         f"Outcome under this rule: **{tally.outcome.label.lower()}**. {tally.explanation}"
     )
 
@@ -151,7 +177,7 @@ def show_tally(s: Session, decision: CouncilDecision, status: DecisionStatus) ->
 def show_votes(s: Session, decision: CouncilDecision) -> None:
     """Show who voted what and why, and who has not voted yet."""
     votes = council.votes_of(s, decision)
-    members = council.council_members(s)
+    members = council.voting_body(s, decision) or council.council_members(s)
     names = ui.people_names(s, [v.person_id for v in votes]) | {m.id: m.name for m in members}
     st.markdown("**Votes**")
     if votes:
@@ -233,6 +259,30 @@ def close_control(s: Session, ctx: ui.PageContext, decision: CouncilDecision) ->
             st.rerun()
 
 
+def withdraw_control(s: Session, ctx: ui.PageContext, decision: CouncilDecision) -> None:
+    """Let a CLA or the Secretariat withdraw an open decision, with a reason, on the record."""
+    with st.expander("Withdraw this decision"):
+        st.caption(
+            "Withdrawing ends the vote without an outcome, so that the authors can change the "
+            "text. It is recorded with your name and reason, and the Council sees it. A new "
+            "decision is opened on the changed text."
+        )
+        reason = st.text_area(
+            "Why the decision is withdrawn",
+            key=f"council_withdraw_reason_{decision.id}",
+            placeholder="What must change in the text, and why",
+        )
+        if st.button("Withdraw the decision", key="council_withdraw"):
+            done = ui.run_action(
+                lambda: council.withdraw_decision(
+                    session=s, actor=ctx.person, decision=decision, reason=reason
+                ),
+                success=f"'{decision.title}' was withdrawn; the report can be edited again.",
+            )
+            if done is not None:
+                st.rerun()
+
+
 def open_elsewhere(s: Session, ctx: ui.PageContext) -> list[str]:
     """Return 'decision (report)' for the open decisions on the person's other reports."""
     titles = {r.id: r.title for r in reports.reports_for(s, ctx.person)}
@@ -300,6 +350,8 @@ def decisions_tab(
             vote_form(s, ctx, decision)
         if ui.allowed(ctx, s, Action.open_decision):
             close_control(s, ctx, decision)
+        if ui.allowed(ctx, s, Action.withdraw_decision):
+            withdraw_control(s, ctx, decision)
     elif ctx.has(Role.council_member):
         st.caption("This decision takes no more votes.")
     return decision
@@ -307,7 +359,7 @@ def decisions_tab(
 
 def read_tab(s: Session, ctx: ui.PageContext, decision: CouncilDecision | None) -> None:
     """Show the report's current text, section by section, in reading order."""
-    if decision is not None:
+    if decision is not None and binds_text(decision):
         if council.text_matches(s, decision):
             st.success(
                 f"This is the text '{decision.title}' was opened on: it still matches its hash "

@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from tests.factories import make_person
 from tests.test_reviews import at_stage, open_fod
-from workbench import council, export, people, reports, reviews, sections, translations
+from workbench import content, council, export, people, reports, reviews, sections, translations
 from workbench.db import make_engine
 from workbench.errors import PermissionDenied, ValidationError
 from workbench.models import (
@@ -257,7 +257,7 @@ def test_version_id_is_the_councils_hash_and_approval_lifts_the_stamp(session, w
     out = export.export_report(
         session=session, actor=world.secretariat, report=world.report, fmt="md"
     )
-    text_hash = sections.report_text_hash(session, world.report.id)
+    text_hash = content.content_hash(session, world.report.id)
     assert out.version == text_hash[: export.VERSION_CHARS]
     assert "Draft — not for citation" in out.content.decode()
     assert "{.line-number}" not in out.content.decode()  # no round open: no line numbers

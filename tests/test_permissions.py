@@ -43,6 +43,8 @@ TABLE = {
     Action.open_decision: "S......",
     Action.vote: ".M.....",
     Action.edit_translation: "S.C....",
+    Action.withdraw_decision: "S.C....",
+    Action.start_new_edition: "S......",
     Action.backup: "S......",
 }
 

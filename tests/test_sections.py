@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session, func, select
 
 from tests.factories import make_person, make_report
-from workbench import sections
+from workbench import content, sections
 from workbench.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from workbench.models import (
     Citation,
@@ -257,7 +257,7 @@ def test_coverage_counts_text_and_acceptance(session, world):
 
 
 def test_report_hash_changes_with_any_edit(session, world):
-    before = sections.report_text_hash(session, world.report.id)
+    before = content.content_hash(session, world.report.id)
     section = world.sections[2]
     sections.save_revision(
         session=session,
@@ -266,7 +266,7 @@ def test_report_hash_changes_with_any_edit(session, world):
         text="changed",
         base_revision_id=section.head_revision_id,
     )
-    assert sections.report_text_hash(session, world.report.id) != before
+    assert content.content_hash(session, world.report.id) != before
 
 
 @pytest.mark.parametrize(

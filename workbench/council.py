@@ -8,34 +8,52 @@
   members with no unresolved objection; a reform endorsement always needs
   unanimity and must rest on at least one finding of high or very high
   confidence from the same report.
-- Every decision is bound to the **text hash** of the report when it was
-  opened (sections.report_text_hash). When the text changes afterwards, the
-  decision is **void**: an open one can no longer be voted on or closed, and an
-  approval no longer lets the report be published. A new decision must be
-  opened on the current text.
+- Its **voting body** is fixed when it opens: the active Council members who
+  are not authors of the report (separation of duties). Who joins, leaves or is
+  deactivated later does not change that decision's tally; a member of the body
+  who can no longer vote leaves the decision without their vote, so a decision
+  that needs every vote must then be withdrawn and opened again.
+- Every decision records the **content hash** of the report when it opened
+  (:func:`workbench.content.content_hash`: sections, findings, consensus,
+  recommendations, initiatives, cited references). While a report approval is
+  open, and once the report is approved or published, the report's content
+  cannot change (:func:`workbench.permissions.frozen_reason`); a CLA or the
+  Secretariat may **withdraw** an open decision, on the record, and only then
+  can the authors edit. Should the content change anyway (a write outside the
+  services), an open or approved report approval is **void**: it can no longer
+  be voted on, closed, or used to publish.
+- A reform endorsement does not freeze the report: its linked findings are
+  checked again when it closes, and it cannot close as approved if one of them
+  no longer has high or very high confidence.
 - A **vote** is approve, approve with changes, abstain or object; objecting or
   asking for changes needs a reason. A member may vote again while the
-  decision is open; the new vote replaces the old one.
-- The **tally** (governance.tally) says what the votes mean under the rule;
-  closing a decision records its outcome once the tally is no longer open.
+  decision is open; the new vote replaces the old one (two first votes sent at
+  the same moment leave one ballot).
+- The **tally** (governance.tally) says what the votes of the voting body mean
+  under the rule; closing a decision records its outcome once the tally is no
+  longer open, and never approves while a vote the rule needs is missing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from workbench import audit, governance, history
+from workbench.content import content_hash
 from workbench.errors import NotFound, ValidationError
 from workbench.governance import HIGH_CONFIDENCE, Tally
 from workbench.models import (
+    Confidence,
     CouncilDecision,
     CouncilVote,
     DecisionFinding,
     DecisionKind,
     DecisionRule,
     DecisionStatus,
+    DecisionVoter,
     Finding,
     Membership,
     Person,
@@ -46,8 +64,7 @@ from workbench.models import (
     Vote,
     utcnow,
 )
-from workbench.permissions import Action, require
-from workbench.sections import report_text_hash
+from workbench.permissions import Action, authored_roles, require
 
 TEXT_CHANGED = (
     "The text changed after the decision was opened; the decision is void. "
@@ -69,8 +86,33 @@ def council_members(session: Session) -> list[Person]:
     )
 
 
+def _binds_text(decision: CouncilDecision) -> bool:
+    """Return True for decisions that the report's content binds (report approvals)."""
+    return DecisionKind(decision.kind) is DecisionKind.report_approval
+
+
 def _text_changed(session: Session, decision: CouncilDecision) -> bool:
-    return report_text_hash(session, decision.report_id) != decision.text_hash
+    return _binds_text(decision) and content_hash(session, decision.report_id) != decision.text_hash
+
+
+def voting_body(session: Session, decision: CouncilDecision) -> list[Person]:
+    """Return the members who may vote on a decision (fixed when it opened), by name."""
+    return list(
+        session.exec(
+            select(Person)
+            .join(DecisionVoter, col(DecisionVoter.person_id) == col(Person.id))
+            .where(DecisionVoter.decision_id == decision.id)
+            .order_by(col(Person.name), col(Person.id))
+        ).all()
+    )
+
+
+def _body_ids(session: Session, decision: CouncilDecision) -> set[int]:
+    return set(
+        session.exec(
+            select(DecisionVoter.person_id).where(DecisionVoter.decision_id == decision.id)
+        ).all()
+    )
 
 
 def _void(session: Session, actor: Person | None, decision: CouncilDecision, why: str) -> None:
@@ -139,7 +181,13 @@ def open_decision(
             raise ValidationError(
                 f"The recommendation (id {recommendation_id}) is not in the report '{report.slug}'."
             )
-    current_hash = report_text_hash(session, report.id)
+    current_hash = content_hash(session, report)
+    body = [m for m in council_members(session) if not authored_roles(session, m.id, report.id)]
+    if not body:
+        raise ValidationError(
+            "No Council member can vote on this decision: the Council has no active member "
+            f"who is not an author of '{report.slug}'."
+        )
     stale_open: list[CouncilDecision] = []
     if kind is DecisionKind.reform_endorsement:
         if rule is not DecisionRule.unanimity:
@@ -209,6 +257,8 @@ def open_decision(
         session.flush()
         for finding in findings:
             session.add(DecisionFinding(decision_id=decision.id, finding_id=finding.id))
+        for member in body:
+            session.add(DecisionVoter(decision_id=decision.id, person_id=member.id))
         audit.record(
             session,
             actor,
@@ -220,6 +270,7 @@ def open_decision(
             rule=rule,
             findings=[f.code for f in findings],
             text_hash=current_hash,
+            voting_body=[m.email for m in body],
         )
         session.commit()
     except Exception:
@@ -233,6 +284,11 @@ def _require_open(session: Session, actor: Person, decision: CouncilDecision, do
     if status is DecisionStatus.void:
         raise ValidationError(
             f"The decision '{decision.title}' is void; open a new one on the current text."
+        )
+    if status is DecisionStatus.withdrawn:
+        raise ValidationError(
+            f"The decision '{decision.title}' was withdrawn; it cannot {doing}. "
+            "Open a new one when the text is ready."
         )
     if status is not DecisionStatus.open:
         raise ValidationError(
@@ -254,9 +310,33 @@ def cast_vote(
     except ValueError:
         raise ValidationError(f"'{vote}' is not a vote.") from None
     _require_open(session, actor, decision, "take votes")
+    body = _body_ids(session, decision)
+    if body and actor.id not in body:
+        raise ValidationError(
+            f"{actor.name} is not in the voting body of '{decision.title}': it was fixed when "
+            "the decision opened, among the Council members who are not authors of the report."
+        )
     reason = (reason or "").strip()
     if vote in REASON_NEEDED and not reason:
         raise ValidationError(f"Give a reason to {vote.label.lower()}: the Council reads it.")
+    for attempt in (1, 2):
+        try:
+            return _write_ballot(session, actor, decision, vote, reason)
+        except IntegrityError:
+            # The same member's first vote arrived twice at the same moment (two tabs, a
+            # double click): the other one created the ballot; replace it instead.
+            session.rollback()
+            if attempt == 2:
+                raise ValidationError(
+                    "Your vote could not be recorded because another vote of yours was being "
+                    "saved at the same moment; reload the page and check your ballot."
+                ) from None
+    raise AssertionError("unreachable")
+
+
+def _write_ballot(
+    session: Session, actor: Person, decision: CouncilDecision, vote: Vote, reason: str
+) -> CouncilVote:
     ballot = session.exec(
         select(CouncilVote).where(
             CouncilVote.decision_id == decision.id, CouncilVote.person_id == actor.id
@@ -300,10 +380,31 @@ def votes_of(session: Session, decision: CouncilDecision) -> list[CouncilVote]:
 
 
 def current_tally(session: Session, decision: CouncilDecision) -> Tally:
-    """Return the tally of a decision's votes by the current Council members."""
-    members = {p.id for p in council_members(session)}
-    votes = [v.vote for v in votes_of(session, decision) if v.person_id in members]
-    return governance.tally(decision.rule, votes, len(members))
+    """Return the tally of a decision's votes by its voting body.
+
+    Decisions opened before voting bodies were recorded fall back to the current
+    Council members.
+    """
+    body = _body_ids(session, decision) or {p.id for p in council_members(session)}
+    votes = [v.vote for v in votes_of(session, decision) if v.person_id in body]
+    return governance.tally(decision.rule, votes, len(body))
+
+
+def _weakened_findings(session: Session, decision: CouncilDecision) -> list[str]:
+    """Return the linked findings that no longer support a reform endorsement, as words."""
+    linked = session.exec(
+        select(DecisionFinding.finding_id).where(DecisionFinding.decision_id == decision.id)
+    ).all()
+    found = {f.id: f for f in decision_findings(session, decision)}
+    problems = [
+        f"{found[i].code} now has {Confidence(found[i].confidence).label.lower()} confidence"
+        for i in linked
+        if i in found and Confidence(found[i].confidence) not in HIGH_CONFIDENCE
+    ]
+    gone = len([i for i in linked if i not in found])
+    if gone:
+        problems.append(f"{gone} linked finding(s) no longer exist")
+    return problems
 
 
 def close_decision(
@@ -317,9 +418,25 @@ def close_decision(
         raise ValidationError(
             f"The outcome of '{decision.title}' is still open: {result.explanation}"
         )
+    if result.outcome is DecisionStatus.approved:
+        if result.not_voted:
+            raise ValidationError(
+                f"'{decision.title}' cannot close as approved: {result.not_voted} member(s) "
+                "of its voting body have not voted, and the rule needs every vote."
+            )
+        if DecisionKind(decision.kind) is DecisionKind.reform_endorsement:
+            weakened = _weakened_findings(session, decision)
+            if weakened:
+                raise ValidationError(
+                    f"'{decision.title}' cannot close as approved: an endorsement must rest on "
+                    "findings of high or very high confidence, and "
+                    + "; ".join(weakened)
+                    + ". Withdraw the decision, or restore the findings' confidence."
+                )
     try:
         decision.status = result.outcome
         decision.closed_at = utcnow()
+        decision.closed_by_id = actor.id
         session.add(decision)
         audit.record(
             session,
@@ -338,6 +455,45 @@ def close_decision(
     if decision.status == DecisionStatus.approved:
         # Tag the mirror <slug>/approved-<id>; a mirror problem is logged, never raised.
         history.record_milestone(session, report_id=decision.report_id)
+    return decision
+
+
+def withdraw_decision(
+    *, session: Session, actor: Person, decision: CouncilDecision, reason: str
+) -> CouncilDecision:
+    """Withdraw an open decision on the record (CLA or Secretariat) so the text can change."""
+    require(session, actor, Action.withdraw_decision, decision.report_id)
+    status = DecisionStatus(decision.status)
+    if status is not DecisionStatus.open:
+        raise ValidationError(
+            f"The decision '{decision.title}' is {status.label.lower()}, not open; "
+            "only an open decision can be withdrawn."
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            "Say why the decision is withdrawn: the Council and the authors read it."
+        )
+    try:
+        decision.status = DecisionStatus.withdrawn
+        decision.closed_at = utcnow()
+        decision.closed_by_id = actor.id
+        decision.closing_note = reason
+        session.add(decision)
+        audit.record(
+            session,
+            actor,
+            "withdraw",
+            "council_decision",
+            decision.id,
+            report_id=decision.report_id,
+            reason=reason,
+            votes=len(votes_of(session, decision)),
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
     return decision
 
 
@@ -363,9 +519,9 @@ def decision_statuses(
     result: dict[int, DecisionStatus] = {}
     for decision in decisions:
         status = DecisionStatus(decision.status)
-        if status in (DecisionStatus.open, DecisionStatus.approved):
+        if status in (DecisionStatus.open, DecisionStatus.approved) and _binds_text(decision):
             if decision.report_id not in hashes:
-                hashes[decision.report_id] = report_text_hash(session, decision.report_id)
+                hashes[decision.report_id] = content_hash(session, decision.report_id)
             if hashes[decision.report_id] != decision.text_hash:
                 status = DecisionStatus.void
         result[decision.id] = status
@@ -411,7 +567,7 @@ def decision_findings(session: Session, decision: CouncilDecision) -> list[Findi
 
 def valid_approval(session: Session, report_id: int) -> CouncilDecision | None:
     """Return the Council's approval of the report's current text, or None."""
-    current_hash = report_text_hash(session, report_id)
+    current_hash = content_hash(session, report_id)
     return session.exec(
         select(CouncilDecision)
         .where(

@@ -16,9 +16,12 @@ Decisions:
   review: every section as that round froze it, so that the line numbers in the
   document are the lines reviewers cite. Sections added after the round opened
   carry their current text and a note. Otherwise each section's current text.
-- **Version id.** The first 12 hex digits of the SHA-256 of the exported text,
-  computed exactly as a Council decision records it (:func:`sections.text_hash`),
-  so the id on the cover is the id in the Council's records.
+- **Version id.** The first 12 hex digits of the SHA-256 of the report's content
+  as exported (:func:`workbench.content.content_hash`: sections, findings,
+  consensus, recommendations, initiatives, cited references), the same hash a
+  Council decision records, so the id on the cover is the id in the Council's
+  records. Under an open round the frozen texts are hashed, since they are what
+  is printed.
 - **Line numbers** (draft under review only) mark the start of each line of the
   frozen text: in Word a small grey figure in the character style "Line Number",
   in Markdown a span ``[12]{.line-number}``. Lines are the sentences as the
@@ -67,6 +70,7 @@ from sqlmodel import Session, col, select
 
 from workbench import (
     consensus,
+    content,
     council,
     findings,
     initiatives,
@@ -356,7 +360,9 @@ def gather(
     ordered = sections.list_sections(session, report.id)
     round = _open_round(session, report.id)
     texts = _texts(session, report, ordered, round)
-    digest = sections.text_digest((s.code, s.title, texts[s.id][0]) for s in ordered)
+    digest = content.content_hash(
+        session, report, texts={section_id: text for section_id, (text, _) in texts.items()}
+    )
     approved = (
         round is None
         and (approval := council.valid_approval(session, report.id)) is not None

@@ -6,6 +6,20 @@ Authors (CLA, Lead Author, Contributing Author) must also have signed the
 current Code of Ethics before any action that changes the report's content.
 Finer rules that depend on the record (a Lead Author writes only the sections
 they lead or co-author) live in the service that owns the record.
+
+Two rules apply to every check here, whoever asks:
+
+- **Separation of duties.** One person never holds two sides of the same
+  report's review: an author of a report (CLA, Lead Author, Contributing Author)
+  may not comment on it as a reviewer, sign off responses as its Review Editor,
+  or vote on it as a Council member (:data:`AUTHOR_EXCLUDED`). The team service
+  refuses such a role when it is given; this check refuses the action again
+  when it is taken, in case the roles were combined some other way.
+- **Frozen content.** While the Council votes on a report's approval, and once
+  the report is approved or published, nothing the Council approves may change
+  (:data:`FROZEN_ACTIONS`, :func:`frozen_reason`). An open vote is withdrawn on
+  the record first; an approved or published text changes only through a new
+  edition (a corrigendum) that the Secretariat starts.
 """
 
 from __future__ import annotations
@@ -50,6 +64,8 @@ class Action(enum.StrEnum):
     open_decision = "open_decision"
     vote = "vote"
     edit_translation = "edit_translation"
+    withdraw_decision = "withdraw_decision"
+    start_new_edition = "start_new_edition"
     backup = "backup"
 
 
@@ -75,6 +91,8 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.open_decision: frozenset({S}),
     Action.vote: frozenset({CM}),
     Action.edit_translation: frozenset({S, CLA}),
+    Action.withdraw_decision: frozenset({S, CLA}),
+    Action.start_new_edition: frozenset({S}),
     Action.backup: frozenset({S}),
 }
 
@@ -89,6 +107,73 @@ CONTENT_ACTIONS = frozenset(
         Action.respond_to_comment,
     }
 )
+
+
+# Actions that change what the Council approves (or the review record beside it):
+# refused while an approval vote is open and once the report is approved or published.
+# (A report's title is content too: reports.update_report checks it, since the other
+# report settings, such as its languages, may change after approval.)
+FROZEN_ACTIONS = CONTENT_ACTIONS | frozenset(
+    {
+        Action.review_initiative,
+        Action.manage_review_round,
+        Action.comment,
+        Action.import_comments,
+        Action.sign_off_response,
+    }
+)
+
+# Actions an author of the report may never take on it (separation of duties).
+AUTHOR_EXCLUDED = frozenset({Action.comment, Action.sign_off_response, Action.vote})
+
+
+class Frozen(PermissionDenied):
+    """The report's content cannot change now (a vote is open, or it is approved or published)."""
+
+
+def frozen_reason(session: Session, report_id: int) -> str | None:
+    """Return why the report's content cannot change now, or None when it can."""
+    from workbench.models import CouncilDecision, DecisionKind, DecisionStatus, Report, Stage
+
+    report = session.get(Report, report_id)
+    if report is None:
+        return None
+    stage = Stage(report.stage)
+    if stage is Stage.published:
+        return (
+            f"The report '{report.slug}' is published: its text is final. A correction is a "
+            "new edition (a corrigendum), which the Secretariat starts on the Admin page."
+        )
+    if stage is Stage.approved:
+        return (
+            f"The Council approved this text of '{report.slug}'; it no longer changes. A "
+            "correction is a new edition (a corrigendum), which the Secretariat starts on the "
+            "Admin page."
+        )
+    voting = session.exec(
+        select(CouncilDecision.title).where(
+            CouncilDecision.report_id == report_id,
+            CouncilDecision.kind == DecisionKind.report_approval,
+            CouncilDecision.status == DecisionStatus.open,
+        )
+    ).first()
+    if voting is not None:
+        return (
+            f"The Council is voting on this text of '{report.slug}' ('{voting}'); nothing in "
+            "it can change while the vote is open. To edit, a CLA or the Secretariat first "
+            "withdraws the decision on the Council page (it is recorded)."
+        )
+    return None
+
+
+def authored_roles(session: Session, person_id: int, report_id: int) -> set[Role]:
+    """Return the author roles (CLA, Lead Author, Contributing Author) held in a report."""
+    rows = session.exec(
+        select(Membership.role).where(
+            Membership.person_id == person_id, Membership.report_id == report_id
+        )
+    ).all()
+    return {Role(r) for r in rows} & AUTHOR_ROLES
 
 
 def roles_of(session: Session, person: Person, report_id: int | None = None) -> set[Role]:
@@ -149,4 +234,23 @@ def require(
         raise PermissionDenied(
             f"{person.name} must sign the Code of Ethics before changing anything in a report."
         )
+    if report_id is not None and action in AUTHOR_EXCLUDED:
+        authored = authored_roles(session, person.id, report_id)
+        if authored:
+            held = ", ".join(sorted(r.label for r in authored))
+            raise PermissionDenied(
+                f"{person.name} is an author of this report ({held}) and so may not "
+                f"{_AUTHOR_EXCLUDED_WORDS[action]} (separation of duties)."
+            )
+    if report_id is not None and action in FROZEN_ACTIONS:
+        reason = frozen_reason(session, report_id)
+        if reason:
+            raise Frozen(reason)
     return granting
+
+
+_AUTHOR_EXCLUDED_WORDS = {
+    Action.comment: "review it",
+    Action.sign_off_response: "sign off its review responses",
+    Action.vote: "vote on it in the Council",
+}

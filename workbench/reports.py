@@ -50,7 +50,7 @@ from workbench.models import (
     Theme,
     utcnow,
 )
-from workbench.permissions import Action, require
+from workbench.permissions import Action, Frozen, frozen_reason, require
 from workbench.sections import coverage_gaps
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
@@ -122,6 +122,10 @@ def update_report(*, session: Session, actor: Person, report: Report, **changes)
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} of a report.")
+    if "title" in changes and (changes["title"] or "").strip() != report.title:
+        reason = frozen_reason(session, report.id)
+        if reason:
+            raise Frozen(reason)
     data = ReportCreate(**{**report.model_dump(include=set(ReportCreate.model_fields)), **changes})
     _validate(session, data, report_id=report.id)
     for key, value in changes.items():
@@ -158,8 +162,16 @@ def gate_problems(session: Session, report: Report, to: Stage) -> list[str]:
     if there == here:
         return [f"The report is already at the stage '{to.label}'."]
     if there < here:
-        if current is Stage.published:
-            return ["A published report cannot go back to an earlier stage."]
+        if current in (Stage.published, Stage.approved):
+            return [
+                f"An {current.label.lower()} report does not go back to an earlier stage: a "
+                "correction is a new edition (a corrigendum), which the Secretariat starts."
+            ]
+        if current is Stage.council_review and frozen_reason(session, report.id):
+            return [
+                "The Council is voting on this text: a CLA or the Secretariat withdraws the "
+                "decision first (Council page), on the record."
+            ]
         if there != here - 1:
             return [
                 f"A report steps back one stage at a time (to '{STAGE_ORDER[here - 1].label}')."
@@ -237,6 +249,53 @@ def advance_stage(*, session: Session, actor: Person, report: Report, to: Stage)
     if to is Stage.published:
         # Tag the mirror <slug>/published; a mirror problem is logged, never raised.
         history.record_milestone(session, report_id=report.id)
+    return report
+
+
+def start_new_edition(*, session: Session, actor: Person, report: Report, reason: str) -> Report:
+    """Start a corrigendum: the approved or published report's next edition (Secretariat).
+
+    The report goes back to the final draft stage so its authors can correct it,
+    and its edition number goes up, so the content hash changes and the earlier
+    approval no longer covers it: the new text needs a Council approval of its
+    own. The approved text stays in the record (the decision keeps its hash; the
+    history mirror keeps its tags).
+    """
+    require(session, actor, Action.start_new_edition, report.id)
+    stage = Stage(report.stage)
+    if stage not in (Stage.approved, Stage.published):
+        raise ValidationError(
+            f"'{report.slug}' is at the stage '{stage.label}'; a new edition is started only "
+            "from an approved or published report. Until then, edit the text as usual."
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Say what the new edition corrects: it is kept in the record.")
+    from workbench.content import content_hash
+
+    previous_hash = content_hash(session, report)
+    old_edition = report.edition
+    try:
+        report.edition = old_edition + 1
+        report.stage = Stage.final_draft
+        session.add(report)
+        audit.record(
+            session,
+            actor,
+            "new_edition",
+            "report",
+            report.id,
+            report_id=report.id,
+            edition=report.edition,
+            previous_edition=old_edition,
+            previous_stage=stage.value,
+            previous_hash=previous_hash,
+            reason=reason,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
     return report
 
 

@@ -21,10 +21,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -104,20 +102,6 @@ def head_text(session: Session, section: Section) -> str:
     return rev.text if rev else ""
 
 
-def text_digest(rows: Iterable[tuple[str, str, str]]) -> str:
-    """Return the SHA-256 of a report's text given as (code, title, text) per section.
-
-    Sections are taken in code order (sorted here, not by the database, so that
-    SQLite and PostgreSQL agree whatever their collation).
-    """
-    digest = hashlib.sha256()
-    for row in sorted(rows, key=lambda r: r[0]):
-        for part in row:
-            digest.update(part.encode("utf-8"))
-            digest.update(b"\x00")
-    return digest.hexdigest()
-
-
 def head_texts(session: Session, report_id: int) -> dict[int, str]:
     """Return section id → current text for every section of a report, in one query."""
     rows = session.exec(
@@ -130,20 +114,6 @@ def head_texts(session: Session, report_id: int) -> dict[int, str]:
         .where(Section.report_id == report_id)
     ).all()
     return {section_id: text or "" for section_id, text in rows}
-
-
-def report_text_hash(session: Session, report_id: int) -> str:
-    """Return the SHA-256 of a report's current text: every section's code, title and head text."""
-    rows = session.exec(
-        select(Section.code, Section.title, SectionRevision.text)
-        .join(
-            SectionRevision,
-            col(SectionRevision.id) == col(Section.head_revision_id),
-            isouter=True,
-        )
-        .where(Section.report_id == report_id)
-    ).all()
-    return text_digest((code, title, text or "") for code, title, text in rows)
 
 
 # --------------------------------------------------------------------------- reading

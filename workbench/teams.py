@@ -91,6 +91,61 @@ def members(session: Session, report_id: int) -> list[Member]:
     return sorted(by_id.values(), key=lambda m: (order.index(m.roles[0]), m.person.name))
 
 
+REVIEW_ROLES = frozenset({Role.review_editor, Role.reviewer})
+
+
+def duty_conflict(session: Session, *, person: Person, report: Report, role: Role) -> str | None:
+    """Return why giving ``role`` in ``report`` would break the separation of duties, or None.
+
+    An author (CLA, Lead Author, Contributing Author) of a report is never also its
+    Review Editor or Reviewer, and a Review Editor is not also a Reviewer of it: nobody
+    judges a review they take part in on the other side. A Council member may author a
+    report, but is then left out of the voting body of its decisions, and cannot become
+    an author while they sit on an open one.
+    """
+    from workbench.models import CouncilDecision, DecisionStatus, DecisionVoter
+
+    held = {
+        Role(r)
+        for r in session.exec(
+            select(Membership.role).where(
+                Membership.person_id == person.id, Membership.report_id == report.id
+            )
+        ).all()
+    }
+    role = Role(role)
+    sides = [
+        (AUTHOR_ROLES, REVIEW_ROLES, "an author of the report cannot also review it"),
+        ({Role.review_editor}, {Role.reviewer}, "a Review Editor cannot also be a Reviewer"),
+    ]
+    for one, other, why in sides:
+        for mine, theirs in ((one, other), (other, one)):
+            clash = held & theirs
+            if role in mine and clash:
+                return (
+                    f"{person.name} is already {', '.join(sorted(r.label for r in clash))} of "
+                    f"'{report.slug}' and so cannot be {role.label} of it: {why} "
+                    "(separation of duties)."
+                )
+    if role in AUTHOR_ROLES:
+        sitting = session.exec(
+            select(CouncilDecision.title)
+            .join(DecisionVoter, col(DecisionVoter.decision_id) == col(CouncilDecision.id))
+            .where(
+                CouncilDecision.report_id == report.id,
+                CouncilDecision.status == DecisionStatus.open,
+                DecisionVoter.person_id == person.id,
+            )
+        ).first()
+        if sitting is not None:
+            return (
+                f"{person.name} sits on the Council's open decision '{sitting}' on "
+                f"'{report.slug}' and so cannot become one of its authors while it is open "
+                "(separation of duties)."
+            )
+    return None
+
+
 def add_member(
     *, session: Session, actor: Person, report: Report, person: Person, role: Role
 ) -> Membership:
@@ -110,6 +165,9 @@ def add_member(
         )
     ).first():
         raise ValidationError(f"{person.name} is already {role.label} of this report.")
+    conflict = duty_conflict(session, person=person, report=report, role=role)
+    if conflict:
+        raise ValidationError(conflict)
     membership = Membership(person_id=person.id, report_id=report.id, role=role)
     session.add(membership)
     session.flush()
