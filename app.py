@@ -8,16 +8,21 @@ its address still refuses what the person may not do.
 
 Single sign-on: when an administrator configures OpenID Connect in
 ``.streamlit/secrets.toml`` (an ``[auth]`` section, see Streamlit's ``st.login``),
-the sign-in page also offers "Sign in with your organisation"; the email the
-provider returns must belong to a person in the workspace.
+the sign-in page also offers "Sign in with your organisation"; the provider must
+say the email it returns is verified, and it must belong to an active person in
+the workspace. Password sign-ins are throttled after repeated failures (see
+``workbench.people``).
 """
 
 from __future__ import annotations
+
+import os
 
 import streamlit as st
 
 import ui
 from workbench import demo, people, permissions, reports
+from workbench.errors import WorkbenchError
 from workbench.models import Role
 
 st.set_page_config(
@@ -30,6 +35,13 @@ st.set_page_config(
 DEMO_CLA = "amina.diallo@demo.ipsp.example"
 
 
+# Behind a reverse proxy every browser connects from the proxy's address; name the
+# header in which the proxy passes on the browser's (e.g. X-Forwarded-For) to
+# throttle sign-ins per browser rather than per proxy.
+CLIENT_HEADER_ENV = "WORKBENCH_CLIENT_IP_HEADER"
+PROVIDER_REFUSED_KEY = "_provider_refused"
+
+
 def _oidc_configured() -> bool:
     try:
         return "auth" in st.secrets
@@ -37,8 +49,71 @@ def _oidc_configured() -> bool:
         return False
 
 
+def _client_address() -> str | None:
+    """Return the network address the browser connects from, when the app can tell."""
+    header = os.environ.get(CLIENT_HEADER_ENV, "").strip()
+    if header:
+        try:
+            value = st.context.headers.get(header) or ""
+        except Exception:  # no browser connection (a test run): no header either
+            value = ""
+        # The right-most entry is the one the proxy itself added; the others the browser
+        # could have written.
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        if entries:
+            return entries[-1]
+    try:
+        return st.context.ip_address
+    except Exception:
+        return None
+
+
+def provider_sign_in() -> None:
+    """Sign in the person the identity provider vouches for, or show why not and stop.
+
+    A refusal is a page of its own with a way to sign out of the provider, and the
+    script stops there: rerunning would ask the provider's cookie the same question
+    again and again (a deactivated person once looped here thousands of times a second).
+    """
+    email = st.user.get("email")
+    refused = st.session_state.get(PROVIDER_REFUSED_KEY)
+    # Ask (and audit) once per browser session and address, not on every rerun.
+    if refused is None or refused[0] != email:
+        with ui.session() as s:
+            try:
+                person = people.sign_in_with_provider(
+                    s,
+                    email=email if isinstance(email, str) else None,
+                    email_verified=st.user.get("email_verified"),
+                    client=_client_address(),
+                )
+            except WorkbenchError as exc:
+                refused = (email, exc.message)
+                st.session_state[PROVIDER_REFUSED_KEY] = refused
+            else:
+                ui.sign_in(person)
+                st.rerun()
+    st.title("Synthesis Report Workbench")
+    st.error(refused[1])
+    # A callback runs before the next run, which so starts signed out: the sign-in form.
+    st.button(
+        "Sign out of your organisation's account",
+        key="provider_sign_out",
+        on_click=_provider_sign_out,
+    )
+    st.stop()
+
+
+def _provider_sign_out() -> None:
+    st.session_state.pop(PROVIDER_REFUSED_KEY, None)
+    st.logout()
+
+
 def sign_in_page() -> None:
     """Ask for an email and password (and offer single sign-on when configured)."""
+    oidc = _oidc_configured()
+    if oidc and getattr(st.user, "is_logged_in", False):
+        provider_sign_in()
     st.title("Synthesis Report Workbench")
     st.caption("Write, review and approve the Panel's Synthesis Reports.")
     left, _ = st.columns([1, 1])
@@ -48,28 +123,22 @@ def sign_in_page() -> None:
         password = st.text_input("Password", type="password", key="signin_password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
-        with ui.session() as s:
-            person = people.authenticate(s, email, password)
-        if person is None:
-            left.error("That email and password do not match an account. Check both and try again.")
-        else:
-            ui.sign_in(person)
-            st.rerun()
-    if _oidc_configured():
-        if left.button("Sign in with your organisation"):
-            st.login()
-        if getattr(st.user, "is_logged_in", False):
+        try:
             with ui.session() as s:
-                try:
-                    person = people.get_by_email(s, st.user.get("email", ""))
-                except Exception:
-                    left.error(
-                        "Your organisation signed you in, but no person in the workspace has the "
-                        "email it gave. Ask the Secretariat to add you."
-                    )
-                else:
-                    ui.sign_in(person)
-                    st.rerun()
+                person = people.authenticate(s, email, password, client=_client_address())
+        except WorkbenchError as exc:
+            # Too many failures: the message says until when attempts are refused.
+            left.error(exc.message)
+        else:
+            if person is None:
+                left.error(
+                    "That email and password do not match an account. Check both and try again."
+                )
+            else:
+                ui.sign_in(person)
+                st.rerun()
+    if oidc and left.button("Sign in with your organisation"):
+        st.login()
     if _demo_loaded():
         _demo_hint(left)
 
@@ -105,7 +174,7 @@ with ui.session() as s:
     role_names = ", ".join(r.label for r in sorted(roles, key=list(Role).index)) or "no role yet"
 
 with st.sidebar:
-    st.markdown(f"**{person.name}**  \n{role_names}")
+    st.markdown(f"**{ui.md(person.name)}**  \n{role_names}")
     if available:
         slugs = [r.slug for r in available]
         titles = {r.slug: r.title for r in available}

@@ -426,6 +426,8 @@ def audit_tab(s: Session) -> None:
                     "Who": names.get(event.person_id, "the system")
                     if event.person_id is not None
                     else "the system",
+                    # Through the app or the command line (and by which OS user).
+                    "From": audit.origin_label(event),
                     "Action": event.action.replace("_", " "),
                     "Record": f"{event.entity} #{event.entity_id}"
                     if event.entity_id is not None

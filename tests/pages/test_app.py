@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import CLA, COUNCIL, LA, REVIEWER, ROOT, SECRETARIAT, texts
+from workbench import audit, people
 from workbench.db import create_all, make_engine
 
 
@@ -55,3 +58,111 @@ def test_the_demo_password_hint_shows_only_on_the_demo(open_page, tmp_path, monk
     assert not at.exception
     assert "Sign in" in texts(at)
     assert "Trying the demo?" not in [e.label for e in at.expander]
+
+
+# --------------------------------------------------------------------------- throttling
+
+
+def test_repeated_failures_on_the_sign_in_page_say_when_to_try_again(open_page, monkeypatch):
+    # The clock stands still at 14:30 UTC, so the 30-second lock cannot run out mid-test.
+    monkeypatch.setattr(people, "utcnow", lambda: datetime(2026, 3, 2, 14, 30, tzinfo=UTC))
+    at = open_page("app.py", None)
+    for _ in range(5):
+        at.text_input(key="signin_email").input(LA)
+        at.text_input(key="signin_password").input("wrong password")
+        at.button[0].click().run()
+    assert not at.exception
+    assert "Too many failed sign-ins for this account; try again after 14:30:30 UTC" in texts(at)
+    at.text_input(key="signin_password").input("demo-workbench")
+    at.button[0].click().run()
+    assert (
+        "Too many failed sign-ins for this account; try again after 14:30:30 UTC "
+        "(in 30 seconds)." in [e.value for e in at.error]
+    )
+    assert at.session_state["person_id"] is None if "person_id" in at.session_state else True
+
+
+# --------------------------------------------------------------------------- single sign-on
+
+
+def provider_sign_in(user: dict) -> AppTest:
+    """Run the app as someone an OpenID Connect provider has signed in, with these claims.
+
+    AppTest (Streamlit 1.67) reads ``at.user`` as ``st.user`` for the run, and
+    ``at.secrets`` as ``st.secrets``: an ``[auth]`` section there is what makes the
+    app offer single sign-on. The timeout is short: the old code's rerun loop would
+    otherwise keep the test busy for a minute before failing.
+    """
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "test-cookie-secret",
+        "client_id": "workbench",
+        "client_secret": "test-client-secret",
+        "server_metadata_url": "https://id.panel.example/.well-known/openid-configuration",
+    }
+    at.user = {"is_logged_in": True, **user}
+    return at.run()
+
+
+def assert_refused_page(at: AppTest, message: str) -> None:
+    """Check the page says why, offers to sign out, and signed nobody in."""
+    assert not at.exception
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert at.session_state["person_id"] is None if "person_id" in at.session_state else True
+    assert not at.text_input  # the refusal is a page of its own, not the sign-in form
+    at.button(key="provider_sign_out").click().run()
+    assert not at.exception
+    assert at.user == {"is_logged_in": False}
+    assert not at.error and at.text_input(key="signin_email") is not None
+
+
+def test_single_sign_on_with_a_verified_email_signs_in(demo_url):
+    at = provider_sign_in({"email": LA.upper(), "email_verified": True})
+    assert not at.exception
+    assert at.session_state["person_id"] > 0
+    assert "Dashboard" in texts(at)
+
+
+def test_single_sign_on_refuses_an_unverified_email(demo_url):
+    at = provider_sign_in({"email": LA, "email_verified": False})
+    assert_refused_page(at, "has not confirmed that this address is yours")
+
+
+def test_single_sign_on_refuses_a_deactivated_person_without_looping(demo_url, db):
+    person = people.get_by_email(db, LA)
+    person.active = False
+    db.add(person)
+    db.commit()
+    at = provider_sign_in({"email": LA, "email_verified": True})
+    assert_refused_page(at, f"The account for {LA} is deactivated")
+
+
+def test_single_sign_on_refuses_an_unknown_person(demo_url):
+    at = provider_sign_in({"email": "stranger@elsewhere.example", "email_verified": True})
+    assert_refused_page(at, "no person in the workspace has that email")
+
+
+# --------------------------------------------------------------------------- admin
+
+
+def test_the_admin_page_says_why_a_password_is_refused(open_page, db):
+    at = open_page("pages/admin.py", SECRETARIAT)
+    at.text_input(key="admin_people_search").input("elisabeth").run()
+    reviewer = people.get_by_email(db, REVIEWER)
+    at.text_input(key=f"admin_password_{reviewer.id}").input("1q2w3e4r5t6y")
+    at.button(key="admin_set_password").click().run()
+    assert not at.exception
+    assert any("one of the most common passwords" in e.value for e in at.error)
+    assert "was changed" not in texts(at)
+
+
+def test_the_audit_trail_shows_what_came_from_the_command_line(open_page, db):
+    admin = people.get_by_email(db, SECRETARIAT)
+    with audit.origin("cli", os_user="clerk"):
+        audit.record(db, admin, "update", "person", admin.id, fields=["name"])
+    db.commit()
+    at = open_page("pages/admin.py", SECRETARIAT)
+    trail = at.dataframe[-1].value
+    assert trail["From"].iloc[0] == "command line (os user clerk)"
+    assert trail["From"].iloc[1] == "app"
