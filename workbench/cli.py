@@ -845,7 +845,10 @@ def backup(
     with open_session() as session:
         actor = acting(session, as_)
         counts = write_backup(session=session, actor=actor, path=output)
-    typer.echo(f"Wrote {output}: {sum(counts.values())} rows in {len(counts)} tables.")
+    typer.echo(
+        f"Wrote {output}: {sum(counts.values())} rows in {len(counts)} tables, "
+        "each with its row count and SHA-256 in the manifest."
+    )
 
 
 @app.command()
@@ -853,15 +856,23 @@ def backup(
 def restore(
     file: Annotated[Path, typer.Argument(help="A backup written by `workbench backup`.")],
 ) -> None:
-    """Restore a backup into an empty database (SQLite or PostgreSQL)."""
+    """Verify a backup, then restore it into an empty database (SQLite or PostgreSQL).
+
+    A database that only `workbench init` wrote to counts as empty. A damaged
+    file is refused in one line and the database is left as it was.
+    """
     from workbench.backup import restore as restore_backup
 
     if not file.is_file():
         raise ImportFailed(f"No file at {file}.")
     engine = make_engine()
-    counts = restore_backup(engine, file)
-    engine.dispose()
-    typer.echo(f"Restored {sum(counts.values())} rows in {len(counts)} tables from {file}.")
+    try:
+        counts = restore_backup(engine, file)
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"Verified and restored {sum(counts.values())} rows in {len(counts)} tables from {file}."
+    )
 
 
 def main() -> None:
