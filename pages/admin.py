@@ -24,7 +24,7 @@ from sqlmodel import Session
 import ui
 from workbench import audit, backup, people, reports, themes
 from workbench.governance import add_months
-from workbench.models import Person, PersonCreate, ReportCreate, Role, utcnow
+from workbench.models import Person, PersonCreate, ReportCreate, Role, Stage, utcnow
 from workbench.permissions import Action
 
 PAGE_SIZE = 25
@@ -74,21 +74,23 @@ def people_tab(s: Session, actor: Person) -> None:
     else:
         st.caption(f"Showing {offset + 1}–{offset + len(rows)} of {total} people.")
         st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "Name": row.person.name,
-                        "Email": row.person.email,
-                        "Affiliation": row.person.affiliation,
-                        "Roles": row.roles_text() or "no role yet",
-                        "Account": (
-                            ("active" if row.person.password_hash else "no password")
-                            if row.person.active
-                            else "deactivated"
-                        ),
-                    }
-                    for row in rows
-                ]
+            ui.safe_table(
+                pd.DataFrame(
+                    [
+                        {
+                            "Name": row.person.name,
+                            "Email": row.person.email,
+                            "Affiliation": row.person.affiliation,
+                            "Roles": row.roles_text() or "no role yet",
+                            "Account": (
+                                ("active" if row.person.password_hash else "no password")
+                                if row.person.active
+                                else "deactivated"
+                            ),
+                        }
+                        for row in rows
+                    ]
+                )
             ),
             hide_index=True,
             width="stretch",
@@ -114,7 +116,7 @@ def manage_person(s: Session, actor: Person, shown: dict[int, Person]) -> None:
         left, right = st.columns(2)
         with left:
             password = st.text_input(
-                f"New password for {person.name}",
+                f"New password for {ui.md(person.name)}",
                 type="password",
                 key=f"admin_password_{person_id}",
                 help=f"At least {people.MIN_PASSWORD_LENGTH} characters. Tell the person "
@@ -135,7 +137,7 @@ def manage_person(s: Session, actor: Person, shown: dict[int, Person]) -> None:
                 st.caption(
                     "A deactivated account cannot sign in; its work and history stay in place."
                 )
-                if st.button(f"Deactivate {person.name}", key="admin_deactivate") and (
+                if st.button(f"Deactivate {ui.md(person.name)}", key="admin_deactivate") and (
                     ui.run_action(
                         lambda: people.update_person(
                             session=s, actor=actor, person=person, active=False
@@ -145,8 +147,8 @@ def manage_person(s: Session, actor: Person, shown: dict[int, Person]) -> None:
                 ):
                     st.rerun()
             else:
-                st.caption(f"{person.name}'s account is deactivated.")
-                if st.button(f"Reactivate {person.name}", key="admin_reactivate") and (
+                st.caption(f"{ui.md(person.name)}'s account is deactivated.")
+                if st.button(f"Reactivate {ui.md(person.name)}", key="admin_reactivate") and (
                     ui.run_action(
                         lambda: people.update_person(
                             session=s, actor=actor, person=person, active=True
@@ -215,31 +217,34 @@ def add_person_form(s: Session, actor: Person) -> None:
 def reports_tab(s: Session, actor: Person) -> None:
     """List every report with its progress, and create a new one."""
     for warning in st.session_state.pop(REPORT_WARNINGS, []):
-        st.warning(warning)
+        st.warning(ui.md_message(warning))
     progress = reports.list_reports(s)
     with st.expander("Create a report", expanded=not progress):
         create_report_form(s, actor)
+    new_edition_form(s, actor, progress)
     if not progress:
         st.info("There are no reports yet: create the first one with 'Create a report' above.")
         return
     st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "Report": p.title,
-                    "Stage": p.stage.label,
-                    "Due": p.due_date,
-                    "Accepted": p.accepted_share,
-                    "Sections": p.sections,
-                    "Words": f"{p.words:,} of {p.word_target:,}",
-                    "Overdue": p.overdue,
-                    "Open comments": p.open_comments,
-                    "Authors": p.authors,
-                    "Start": p.start_date,
-                    "Slug": p.slug,
-                }
-                for p in progress
-            ]
+        ui.safe_table(
+            pd.DataFrame(
+                [
+                    {
+                        "Report": p.title,
+                        "Stage": p.stage.label,
+                        "Due": p.due_date,
+                        "Accepted": p.accepted_share,
+                        "Sections": p.sections,
+                        "Words": f"{p.words:,} of {p.word_target:,}",
+                        "Overdue": p.overdue,
+                        "Open comments": p.open_comments,
+                        "Authors": p.authors,
+                        "Start": p.start_date,
+                        "Slug": p.slug,
+                    }
+                    for p in progress
+                ]
+            )
         ),
         hide_index=True,
         width="stretch",
@@ -256,6 +261,40 @@ def reports_tab(s: Session, actor: Person) -> None:
             "Authors": st.column_config.NumberColumn(help="CLAs and Lead Authors."),
         },
     )
+
+
+def new_edition_form(s: Session, actor: Person, progress: list) -> None:
+    """Let the Secretariat start a corrigendum of an approved or published report."""
+    final = [p for p in progress if p.stage in (Stage.approved, Stage.published)]
+    with st.expander("Start a new edition (corrigendum)"):
+        if not final:
+            st.caption("No report is approved or published yet.")
+            return
+        st.caption(
+            "An approved or published text is final. To correct it, start its next edition: "
+            "the report goes back to the final draft stage, its authors make the correction, "
+            "and the Council approves the new text. The approved edition stays on record."
+        )
+        slugs = {p.slug: p.title for p in final}
+        slug = st.selectbox(
+            "Report", list(slugs), format_func=lambda x: slugs[x], key="admin_edition_report"
+        )
+        reason = st.text_area(
+            "What the new edition corrects", key="admin_edition_reason", placeholder="Why"
+        )
+        if st.button("Start the new edition", key="admin_edition_start"):
+            done = ui.run_action(
+                lambda: reports.start_new_edition(
+                    session=s,
+                    actor=actor,
+                    report=reports.get_report(s, slug),
+                    reason=reason,
+                ),
+                success=f"'{slugs[slug]}' is at the final draft stage as its next edition.",
+            )
+            if done is not None:
+                ui.reset_keys("admin_edition_reason")
+                st.rerun()
 
 
 def create_report_form(s: Session, actor: Person) -> None:
@@ -336,9 +375,13 @@ def themes_tab(s: Session) -> None:
     links = themes.theme_links(s)
     st.markdown("**Interlinkages**")
     if links:
+        # st.table renders its cells as Markdown: the texts are escaped.
         st.table(
             pd.DataFrame(
-                [{"Theme": a.name, "Linked theme": b.name, "Why": note} for a, b, note in links]
+                [
+                    {"Theme": ui.md(a.name), "Linked theme": ui.md(b.name), "Why": ui.md(note)}
+                    for a, b, note in links
+                ]
             ),
             hide_index=True,
             border="horizontal",
@@ -350,8 +393,8 @@ def themes_tab(s: Session) -> None:
         for theme in theme_list:
             if theme.cluster != cluster:
                 cluster = theme.cluster
-                st.markdown(f"**{cluster}**")
-            st.markdown(f"- *{theme.name}* — {theme.description}")
+                st.markdown(f"**{ui.md(cluster)}**")
+            st.markdown(f"- *{ui.md(theme.name)}* — {ui.md(theme.description)}")
 
 
 # --------------------------------------------------------------------------- backup
@@ -419,24 +462,28 @@ def audit_tab(s: Session) -> None:
     events = audit.events(s, report_id=report_id, limit=PAGE_SIZE, offset=offset)
     names = ui.people_names(s, [e.person_id for e in events])
     st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "When (UTC)": event.at,
-                    "Who": names.get(event.person_id, "the system")
-                    if event.person_id is not None
-                    else "the system",
-                    # Through the app or the command line (and by which OS user).
-                    "From": audit.origin_label(event),
-                    "Action": event.action.replace("_", " "),
-                    "Record": f"{event.entity} #{event.entity_id}"
-                    if event.entity_id is not None
-                    else event.entity,
-                    "Report": slugs.get(event.report_id, ""),
-                    "Details": json.dumps(event.detail, ensure_ascii=False) if event.detail else "",
-                }
-                for event in events
-            ]
+        ui.safe_table(
+            pd.DataFrame(
+                [
+                    {
+                        "When (UTC)": event.at,
+                        "Who": names.get(event.person_id, "the system")
+                        if event.person_id is not None
+                        else "the system",
+                        # Through the app or the command line (and by which OS user).
+                        "From": audit.origin_label(event),
+                        "Action": event.action.replace("_", " "),
+                        "Record": f"{event.entity} #{event.entity_id}"
+                        if event.entity_id is not None
+                        else event.entity,
+                        "Report": slugs.get(event.report_id, ""),
+                        "Details": json.dumps(event.detail, ensure_ascii=False)
+                        if event.detail
+                        else "",
+                    }
+                    for event in events
+                ]
+            )
         ),
         hide_index=True,
         width="stretch",
