@@ -603,3 +603,42 @@ def test_votes_from_two_threads_at_once_never_raise(session, world, rich):
         ).all()
     )
     assert count == 1
+
+
+# ------------------------------------------------------------------ a new edition, from the CLI
+
+
+def test_the_secretariat_starts_a_new_edition_from_the_command_line(demo_template, tmp_path):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+    from workbench.db import make_engine
+    from workbench.models import AuditEvent, Report
+
+    path = tmp_path / "ws.db"
+    shutil.copy(demo_template, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    with Session(engine) as s:
+        report = s.exec(select(Report).where(Report.slug == "living-wages")).one()
+        report.stage = Stage.published
+        s.add(report)
+        s.commit()
+    runner = CliRunner()
+    env = {"WORKBENCH_DATABASE_URL": url}
+    args = ["reports", "new-edition", "--report", "living-wages", "--reason", "Typo in 2.1"]
+    refused = runner.invoke(app, [*args, "--as", "amina.diallo@demo.ipsp.example"], env=env)
+    assert refused.exit_code != 0
+    assert "may not start new edition" in refused.output
+    done = runner.invoke(app, args, env=env)
+    assert done.exit_code == 0, done.output
+    assert "living-wages is now edition 2" in done.output
+    with Session(engine) as s:
+        report = s.exec(select(Report).where(Report.slug == "living-wages")).one()
+        assert (report.stage, report.edition) == (Stage.final_draft, 2)
+        event = s.exec(select(AuditEvent).where(AuditEvent.action == "new_edition")).one()
+        assert event.detail["reason"] == "Typo in 2.1"
+        assert event.detail.get("via") == "cli"
+    engine.dispose()

@@ -365,6 +365,26 @@ def reports_list(as_json: JsonOption = False) -> None:
     )
 
 
+@reports_app.command("new-edition")
+@guarded
+def reports_new_edition(
+    report: ReportOption,
+    reason: Annotated[str, typer.Option(help="What the new edition corrects (kept on record).")],
+    as_: AsOption = None,
+) -> None:
+    """Start a corrigendum: the next edition of an approved or published report."""
+    from workbench import reports
+
+    with open_session() as session:
+        actor = acting(session, as_)
+        found = reports.get_report(session, report)
+        reports.start_new_edition(session=session, actor=actor, report=found, reason=reason)
+        typer.echo(
+            f"{found.slug} is now edition {found.edition}, back at the final draft stage; "
+            "its text needs a new Council approval."
+        )
+
+
 def report_status(session: Session, slug: str) -> dict[str, Any]:
     """Return a report's status as JSON-ready data (sections, coverage, warnings)."""
     from workbench import reports, reviews, sections, teams
