@@ -236,3 +236,27 @@ def test_sign_on_refuses_deactivated_and_unknown_people(session, account):
 def test_people_never_see_a_traceback():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_simultaneous_failures_on_several_servers_are_all_counted(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("in-memory SQLite has one connection; the race needs several")
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(n: int) -> str:
+        with Session(engine) as s:
+            try:
+                people.authenticate(s, "target@panel.example", "guess", now=T0)
+            except people.SignInThrottled as exc:
+                # A failure that started the lock, or an attempt refused before any check.
+                return "counted" if exc.message.startswith("That email") else "refused"
+            return "counted"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(attempt, range(8)))
+    with Session(engine) as s:
+        row = s.exec(select(SignInThrottle)).one()
+    # Eight first failures at once: one row (no duplicate-key error), every checked
+    # failure counted, and the fifth one locks whatever the order.
+    assert row.failures == outcomes.count("counted") >= 5
+    assert row.locked_until == T0 + timedelta(seconds=30 * 2 ** (row.failures - 5))
