@@ -99,6 +99,18 @@ def test_a_success_resets_the_account_count(session, account):
     assert people.authenticate(session, account.email, PASSWORD, now=T0 + timedelta(seconds=20))
 
 
+def test_a_new_password_lifts_the_lock(session, account, world):
+    for n in range(5):
+        with contextlib.suppress(people.SignInThrottled):
+            fail(session, account.email, T0 + timedelta(seconds=n))
+    people.set_password(
+        session=session, actor=world.secretariat, person=account, password="copper meadow kite"
+    )
+    assert people.authenticate(
+        session, account.email, "copper meadow kite", now=T0 + timedelta(seconds=6)
+    )
+
+
 def test_failures_are_forgotten_after_a_quiet_day(session, account):
     for n in range(4):
         fail(session, account.email, T0 + timedelta(seconds=n))

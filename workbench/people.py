@@ -391,11 +391,14 @@ def bootstrap_secretariat(*, session: Session, data: PersonCreate) -> Person:
 
 
 def set_password(*, session: Session, actor: Person, person: Person, password: str) -> None:
-    """Set a person's password: their own, or anyone's for the Secretariat."""
+    """Set a person's password: their own, or anyone's for the Secretariat; lift a sign-in lock."""
     if actor.id != person.id:
         require(session, actor, Action.manage_people)
     person.password_hash = hash_password(password, email=person.email)
     session.add(person)
+    # The failures were guesses at the old password; a new one starts with a clean count
+    # (this is also how the Secretariat lets someone locked out back in at once).
+    session.exec(delete(SignInThrottle).where(SignInThrottle.key == f"account:{person.email}"))
     audit.record(session, actor, "set_password", "person", person.id)
     session.commit()
 
