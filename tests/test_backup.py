@@ -444,6 +444,23 @@ def test_init_then_restore_gives_the_demo_workspace_back(demo_backup, demo_templ
     source.dispose()
 
 
+def test_failed_sign_ins_on_the_new_database_do_not_block_the_restore(
+    demo_backup, demo_template, init_target
+):
+    from workbench import people
+
+    with session_scope(init_target) as s:
+        assert (
+            people.authenticate(s, "nobody@example.org", "not the password", client="10.0.0.9")
+            is None
+        )
+    counts = backup.restore(init_target, demo_backup)
+    source = make_engine(f"sqlite:///{demo_template}")
+    assert snapshot(init_target) == snapshot(source)
+    assert counts["person"] == len(snapshot(source)["person"])
+    source.dispose()
+
+
 def test_restore_refuses_a_database_with_people_naming_what_it_holds(
     tmp_path, demo_backup, session, world
 ):

@@ -105,8 +105,10 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # References the schema cannot declare (they would make a cycle), checked all the same.
 _LOGICAL_REFERENCES = {("section", "head_revision_id"): ("sectionrevision", "id")}
 # What `workbench init` writes besides the schema: a database holding only these is empty.
-_INIT_TABLES = {"theme", "themelink"}
-_INIT_AUDIT_ACTION = "seed_themes"
+# Failed sign-ins against the new database before the restore (someone trying the empty
+# app) hold no workspace either: their throttle rows and audit events are dropped too.
+_INIT_TABLES = {"theme", "themelink", "signinthrottle"}
+_INIT_AUDIT_ACTIONS = ("seed_themes", "sign_in_failed", "sign_in_locked", "sign_in_refused")
 
 _NOUNS = {
     "person": ("person", "people"),
@@ -771,7 +773,8 @@ def _workspace_rows(conn: Connection) -> dict[str, int]:
             continue
         query = f'SELECT COUNT(*) FROM "{table.name}"'
         if table.name == "auditevent":
-            query += f" WHERE action <> '{_INIT_AUDIT_ACTION}'"
+            listed = ", ".join(f"'{a}'" for a in _INIT_AUDIT_ACTIONS)
+            query += f" WHERE action NOT IN ({listed})"
         n = conn.execute(text(query)).scalar() or 0
         if n:
             held[table.name] = n
