@@ -3,24 +3,38 @@
 Pages are straight-line scripts: they call :func:`page_context` to get the
 signed-in person and the chosen report, read through services inside
 ``with ui.session() as s:``, and wrap every write in :func:`run_action`, which
-turns a domain error into ``st.error`` (never a traceback) and clears cached
-views after a successful write. ``st.session_state`` holds ids and UI choices
-only, never database objects or sessions.
+turns a domain error into ``st.error`` (never a traceback), rolls the action
+back, and clears cached views after a successful write. ``st.session_state``
+holds ids and UI choices only, never database objects or sessions.
+
+Text one person wrote and another reads goes into Markdown through three
+helpers: :func:`md` (names, titles, codes, comments: shown as typed, never as
+links, emphasis or images), :func:`md_text` (the same for several lines) and
+:func:`no_images` (section texts and other Markdown that must render: images
+become links, so reading never fetches from another host). Read-only tables go
+to ``st.dataframe`` through :func:`safe_table`, so its "Download as CSV" never
+carries a spreadsheet formula. ``unsafe_allow_html`` stays off for all of it.
 """
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import pandas as pd
 import streamlit as st
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from streamlit.errors import StreamlitAPIException
 
-from workbench import permissions, reports
+from workbench import permissions, reports, textguard
+from workbench.comment_table import neutralise
 from workbench.db import database_url, make_engine, session_scope
 from workbench.errors import WorkbenchError
 from workbench.models import Person, Question, Report, Role, Stage
@@ -49,11 +63,41 @@ def engine() -> Engine:
     return _engine(database_url())
 
 
+# The sessions open in this script run (Streamlit runs each browser session's script in a
+# thread of its own), so that run_action can roll back what a refused action left behind.
+_open_sessions = threading.local()
+
+
+def _sessions() -> list[Session]:
+    if not hasattr(_open_sessions, "stack"):
+        _open_sessions.stack = []
+    return _open_sessions.stack
+
+
+def _note_flush(s: Session, _context: Any) -> None:
+    s.info[UNSAVED] = True
+
+
+def _forget_flushes(s: Session, *_: Any) -> None:
+    s.info.pop(UNSAVED, None)
+
+
+UNSAVED = "ui_unsaved_writes"
+
+
 @contextmanager
 def session() -> Iterator[Session]:
     """Open a database session for one page run or one action."""
     with session_scope(engine()) as s:
-        yield s
+        # Know whether a refused action left writes in the transaction (see run_action).
+        event.listen(s, "after_flush", _note_flush)
+        event.listen(s, "after_commit", _forget_flushes)
+        event.listen(s, "after_rollback", _forget_flushes)
+        _sessions().append(s)
+        try:
+            yield s
+        finally:
+            _sessions().remove(s)
 
 
 def current_person(s: Session) -> Person | None:
@@ -131,7 +175,7 @@ def require(ctx: PageContext, s: Session, action: permissions.Action) -> None:
     try:
         permissions.require(s, ctx.person, action, ctx.report.id if ctx.report else None)
     except WorkbenchError as exc:
-        st.error(f"Not permitted. {exc.message}")
+        st.error(f"Not permitted. {md_message(exc.message)}")
         st.stop()
 
 
@@ -140,17 +184,40 @@ def allowed(ctx: PageContext, s: Session, action: permissions.Action) -> bool:
     return permissions.can(s, ctx.person, action, ctx.report.id if ctx.report else None)
 
 
+def _roll_back_open_sessions() -> None:
+    """Discard what a refused action left in the page's sessions (nothing of it is kept).
+
+    Only a session holding such leftovers is rolled back: a refused text stays
+    pending (and would be refused again by every later query of the run), rows
+    written before the refusal would be committed by the next write. Others
+    are left alone, so the objects the page shows stay loaded.
+    """
+    for s in _sessions():
+        if s.new or s.dirty or s.deleted or s.info.get(UNSAVED):
+            s.rollback()
+
+
 def run_action(action: Callable[[], T], *, success: str | None = None) -> T | None:
-    """Run a write; show its domain error as ``st.error``; clear cached views on success."""
+    """Run a write; show its domain error as ``st.error``; clear cached views on success.
+
+    A refused action is rolled back in every session the page has open, so a
+    later write in the same run can never commit half of it. ``success`` is
+    shown as typed (see :func:`md_message`).
+    """
     try:
         result = action()
     except WorkbenchError as exc:
-        st.error(exc.message)
+        _roll_back_open_sessions()
+        st.error(md_message(exc.message))
+        return None
+    except PydanticValidationError as exc:  # a *Create model refused a form's value
+        _roll_back_open_sessions()
+        st.error(md_message(textguard.input_message(exc)))
         return None
     st.cache_data.clear()
     if success:
-        st.toast(success, icon="✅")
-        st.session_state["_flash"] = success
+        st.toast(md_message(success), icon="✅")
+        st.session_state["_flash"] = md_message(success)
     return result
 
 
@@ -185,6 +252,111 @@ def people_names(s: Session, ids: list[int | None]) -> dict[int, str]:
     if not wanted:
         return {}
     return {p.id: p.name for p in s.exec(select(Person).where(col(Person.id).in_(wanted))).all()}
+
+
+# --------------------------------------------------------------------------- safe text
+
+# Characters that make Markdown (and Streamlit's additions to it: colours, maths) out of
+# plain text anywhere in a line: links and images need [ ], autolinks and HTML need <.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<~$])")
+# Bare addresses GitHub-flavoured Markdown turns into links by itself.
+_MD_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<=\bwww)(\.)")
+# What starts a heading, quote, list or rule at the beginning of a line.
+_MD_LINE_START = re.compile(r"^(\s*)([#>+=|-]|\d{1,9}[.)](?=\s|$))")
+
+
+def _escape_line(line: str) -> str:
+    line = _MD_INLINE.sub(r"\\\1", line)
+    line = _MD_AUTOLINK.sub(lambda m: "\\" + (m.group(1) or m.group(2)), line)
+    return _MD_LINE_START.sub(lambda m: m.group(1) + _escape_marker(m.group(2)), line)
+
+
+def _escape_marker(marker: str) -> str:
+    return marker[:-1] + "\\" + marker[-1] if marker[-1] in ".)" else "\\" + marker
+
+
+def md(value: Any) -> str:
+    """Return a name, title, code or comment to put inside Markdown, shown exactly as typed.
+
+    On one line: links, images, emphasis, code, HTML, maths and headings in it
+    are shown as their characters, never rendered, so one person's text cannot
+    become a link or an image in another person's page.
+    """
+    text = " ".join(("" if value is None else str(value)).split())
+    return _escape_line(text)
+
+
+def md_text(value: Any) -> str:
+    """Return a text of several lines (a comment, a reason) for Markdown, shown as typed."""
+    lines = ("" if value is None else str(value)).splitlines()
+    return "  \n".join(_escape_line(line.rstrip()) for line in lines)
+
+
+def md_message(message: str) -> str:
+    """Return a message (an error naming records, a success) for Markdown, shown as typed.
+
+    Lines starting with "- " stay list items, as :class:`ImportFailed` writes
+    its problems; everything else is escaped like :func:`md`.
+    """
+    lines = []
+    for line in message.splitlines():
+        if line.startswith("- "):
+            lines.append("- " + _escape_line(line[2:]))
+        else:
+            lines.append(_escape_line(line))
+    return "\n".join(lines)
+
+
+# An image is "![" in Markdown (inline, reference or shortcut form alike): without the "!",
+# it is a link. Raw <img> tags are not rendered (unsafe_allow_html stays off) but are
+# rewritten anyway, so no future setting can make them fetch.
+_MD_IMAGE = re.compile(r"!\[")
+_HTML_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_HTML_ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+
+
+def _image_tag(match: re.Match[str]) -> str:
+    alt = _HTML_ALT.search(match.group())
+    words = next((g for g in alt.groups() if g is not None), "") if alt else ""
+    return f"\\[image{': ' + md(words) if words else ''}\\]"
+
+
+def no_images(markdown: str) -> str:
+    """Return Markdown (a section, a translation, a brief) with every image made a link.
+
+    ``![alt](url)`` becomes the link ``[image: alt](url)``, so the text still
+    says where the picture is, but the app never fetches it: reading a
+    section cannot tell another host who read it, or when.
+    """
+    markdown = _HTML_IMAGE.sub(_image_tag, markdown)
+    return _MD_IMAGE.sub("[image: ", markdown)
+
+
+def _safe_cell(value: Any) -> Any:
+    return neutralise(value) if isinstance(value, str) else value
+
+
+def safe_table(data: Any) -> Any:
+    """Return read-only table data with formula-like texts neutralised (for ``st.dataframe``).
+
+    A text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    gets one leading apostrophe, as in the comment-table export, so the table's
+    "Download as CSV" never runs as a formula in a spreadsheet. Never for
+    ``st.data_editor``: its cells are saved back.
+    """
+    # Column names go into the CSV too (a language code, a person's name can be one).
+    if isinstance(data, pd.DataFrame):
+        return data.map(_safe_cell).rename(columns=_safe_cell)
+    if isinstance(data, dict):
+        return {_safe_cell(key): [_safe_cell(v) for v in column] for key, column in data.items()}
+    if isinstance(data, list):
+        return [
+            {_safe_cell(key): _safe_cell(v) for key, v in row.items()}
+            if isinstance(row, dict)
+            else row
+            for row in data
+        ]
+    return data
 
 
 def shorten(text: str, length: int = 90) -> str:
@@ -286,9 +458,9 @@ def export_panel(s: Session, ctx: PageContext, *, key: str) -> None:
         result = st.session_state.get(f"{key}_file")
         if result is None:
             return
-        st.success(f"Ready: {result.filename} (version {result.version}).")
+        st.success(f"Ready: {md(result.filename)} (version {result.version}).")
         for warning in result.warnings:
-            st.warning(warning)
+            st.warning(md_message(warning))
         mime = (
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
             if result.filename.endswith(".docx")

@@ -84,11 +84,12 @@ def show_item(
 ) -> None:
     """Show one item: its statement, why it is false (if so), a note, and actors' positions."""
     with st.container(border=True):
-        st.markdown(f"**#{number}** {item.statement}")
+        # Statements are report content (Markdown, as the export prints them): no images.
+        st.markdown(f"**#{number}** {ui.no_images(item.statement)}")
         if item.classification is Classification.false_solution:
-            st.markdown(f"**Why it is false:** {item.why_false}")
+            st.markdown(f"**Why it is false:** {ui.no_images(item.why_false)}")
         if item.note:
-            st.caption(item.note)
+            st.caption(ui.md(item.note))
         if not held:
             st.caption("No actor's position recorded yet.")
             return
@@ -103,9 +104,9 @@ def show_item(
             for actor, position in held:
                 source = source_keys.get(position.source_id)
                 cite = f" (source: `{source}`)" if source else ""
-                rationale = f": {position.rationale}" if position.rationale else ""
+                rationale = f": {ui.md(position.rationale)}" if position.rationale else ""
                 lines.append(
-                    f"- **{actor.name}** — :{STANCE_TEXT[position.stance]}-badge["
+                    f"- **{ui.md(actor.name)}** — :{STANCE_TEXT[position.stance]}-badge["
                     f"{STANCE_MARKS[position.stance]} {position.stance.label}]{rationale}{cite}"
                 )
             st.markdown("\n".join(lines))
@@ -275,7 +276,7 @@ def position_form(
     if current:
         st.caption(
             f"Recorded now: {current.stance.label.lower()}"
-            + (f" — {current.rationale}" if current.rationale else "")
+            + (f" — {ui.md(current.rationale)}" if current.rationale else "")
             + ". Saving replaces it."
         )
     else:
@@ -366,7 +367,7 @@ with ui.session() as s:
     ui.require(ctx, s, Action.read_report)
     st.title("Consensus & disagreement")
     st.caption(
-        f"{ctx.report.title} — the statements the report takes a view on, where actors "
+        f"{ui.md(ctx.report.title)} — the statements the report takes a view on, where actors "
         "stand on them, and the false solutions it unmasks."
     )
     ui.flash()
@@ -443,7 +444,7 @@ with ui.session() as s:
             st.markdown("**The items**")
             st.markdown(
                 "\n".join(
-                    f"- **#{numbers[item.id]}** {item.statement} "
+                    f"- **#{numbers[item.id]}** {ui.no_images(item.statement)} "
                     f"*({item.classification.label.lower()})*"
                     for item in items
                 )
@@ -460,10 +461,10 @@ with ui.session() as s:
             )
             for item in false:
                 with st.container(border=True):
-                    st.markdown(f"**#{numbers[item.id]} {item.statement}**")
-                    st.markdown(f"**Why it is false:** {item.why_false}")
+                    st.markdown(f"**#{numbers[item.id]} {ui.no_images(item.statement)}**")
+                    st.markdown(f"**Why it is false:** {ui.no_images(item.why_false)}")
                     if item.note:
-                        st.caption(item.note)
+                        st.caption(ui.md(item.note))
 
     if can_edit:
         with tabs["Add or update"]:

@@ -55,18 +55,20 @@ def show_decision_table(
 ) -> None:
     """Show the report's decisions with kind, rule, status, text hash and dates."""
     st.dataframe(
-        [
-            {
-                "Decision": d.title,
-                "Kind": DecisionKind(d.kind).label,
-                "Rule": DecisionRule(d.rule).label,
-                "Status": status_words(statuses[d.id]),
-                "Text hash": short(d.text_hash),
-                "Opened": d.opened_at.date(),
-                "Closed": d.closed_at.date() if d.closed_at else None,
-            }
-            for d in decisions
-        ],
+        ui.safe_table(
+            [
+                {
+                    "Decision": d.title,
+                    "Kind": DecisionKind(d.kind).label,
+                    "Rule": DecisionRule(d.rule).label,
+                    "Status": status_words(statuses[d.id]),
+                    "Text hash": short(d.text_hash),
+                    "Opened": d.opened_at.date(),
+                    "Closed": d.closed_at.date() if d.closed_at else None,
+                }
+                for d in decisions
+            ]
+        ),
         hide_index=True,
         column_config={
             "Opened": st.column_config.DateColumn(format="D MMM YYYY"),
@@ -91,8 +93,8 @@ def show_status(s: Session, decision: CouncilDecision, status: DecisionStatus) -
         who = ui.people_names(s, [decision.closed_by_id]).get(decision.closed_by_id or -1)
         when = f" on {decision.closed_at:%d %B %Y}" if decision.closed_at else ""
         st.warning(
-            f"**Withdrawn**{when}" + (f" by {who}" if who else "") + ": "
-            f"{decision.closing_note or 'no reason recorded'}. It takes no more "
+            f"**Withdrawn**{when}" + (f" by {ui.md(who)}" if who else "") + ": "
+            f"{ui.md(decision.closing_note or 'no reason recorded')}. It takes no more "
             "votes; the Secretariat opens a new decision when the text is ready."
         )
         return
@@ -124,7 +126,7 @@ def show_reform(s: Session, decision: CouncilDecision) -> None:
     """Show the reform put to the Council and the findings it rests on."""
     st.markdown("**The reform put to the Council**")
     with st.container(border=True):
-        st.markdown(decision.reform or "_No reform text._")
+        st.markdown(ui.no_images(decision.reform) or "_No reform text._")
     found = sorted(
         council.decision_findings(s, decision), key=lambda f: sections.code_order(f.code)
     )
@@ -133,14 +135,16 @@ def show_reform(s: Session, decision: CouncilDecision) -> None:
         st.warning("No finding is linked to this reform.")
         return
     st.dataframe(
-        [
-            {
-                "Finding": f.code,
-                "Statement": f.statement,
-                "Confidence": Confidence(f.confidence).label,
-            }
-            for f in found
-        ],
+        ui.safe_table(
+            [
+                {
+                    "Finding": f.code,
+                    "Statement": f.statement,
+                    "Confidence": Confidence(f.confidence).label,
+                }
+                for f in found
+            ]
+        ),
         hide_index=True,
         column_config={"Statement": st.column_config.TextColumn(width="large")},
     )
@@ -182,15 +186,17 @@ def show_votes(s: Session, decision: CouncilDecision) -> None:
     st.markdown("**Votes**")
     if votes:
         st.dataframe(
-            [
-                {
-                    "Member": names.get(v.person_id, "Former member"),
-                    "Vote": Vote(v.vote).label,
-                    "Reason": v.reason,
-                    "Cast": v.cast_at,
-                }
-                for v in votes
-            ],
+            ui.safe_table(
+                [
+                    {
+                        "Member": names.get(v.person_id, "Former member"),
+                        "Vote": Vote(v.vote).label,
+                        "Reason": v.reason,
+                        "Cast": v.cast_at,
+                    }
+                    for v in votes
+                ]
+            ),
             hide_index=True,
             column_config={
                 "Reason": st.column_config.TextColumn(width="large"),
@@ -202,7 +208,7 @@ def show_votes(s: Session, decision: CouncilDecision) -> None:
     voted = {v.person_id for v in votes}
     waiting = [m.name for m in members if m.id not in voted]
     if waiting:
-        st.caption("Not voted yet: " + ", ".join(waiting) + ".")
+        st.caption("Not voted yet: " + ", ".join(ui.md(name) for name in waiting) + ".")
 
 
 def vote_form(s: Session, ctx: ui.PageContext, decision: CouncilDecision) -> None:
@@ -293,7 +299,7 @@ def open_elsewhere(s: Session, ctx: ui.PageContext) -> list[str]:
     ]
     statuses = council.decision_statuses(s, others)
     return [
-        f"'{d.title}' ({titles[d.report_id]})"
+        f"'{ui.md(d.title)}' ({ui.md(titles[d.report_id])})"
         for d in others
         if statuses[d.id] is DecisionStatus.open
     ]
@@ -333,11 +339,11 @@ def decisions_tab(
     )
     decision = by_id[chosen]
     status = statuses[chosen]
-    st.subheader(decision.title)
+    st.subheader(ui.md(decision.title))
     opener = ui.people_names(s, [decision.opened_by_id]).get(decision.opened_by_id or -1)
     st.caption(
         f"{DecisionKind(decision.kind).label} · opened {decision.opened_at:%d %B %Y}"
-        + (f" by {opener}" if opener else "")
+        + (f" by {ui.md(opener)}" if opener else "")
         + f" · text hash {short(decision.text_hash)}"
     )
     show_status(s, decision, status)
@@ -362,13 +368,13 @@ def read_tab(s: Session, ctx: ui.PageContext, decision: CouncilDecision | None) 
     if decision is not None and binds_text(decision):
         if council.text_matches(s, decision):
             st.success(
-                f"This is the text '{decision.title}' was opened on: it still matches its hash "
-                f"({short(decision.text_hash)})."
+                f"This is the text '{ui.md(decision.title)}' was opened on: it still matches "
+                f"its hash ({short(decision.text_hash)})."
             )
         else:
             st.warning(
-                f"The text has changed since '{decision.title}' was opened: it no longer matches "
-                f"its hash ({short(decision.text_hash)}), so that decision is void."
+                f"The text has changed since '{ui.md(decision.title)}' was opened: it no longer "
+                f"matches its hash ({short(decision.text_hash)}), so that decision is void."
             )
     section_list = sections.list_sections(s, ctx.report.id)
     if not section_list:
@@ -381,10 +387,10 @@ def read_tab(s: Session, ctx: ui.PageContext, decision: CouncilDecision | None) 
         if Question(section.question) is not question:
             question = Question(section.question)
             st.header(question.label, divider="gray")
-        st.subheader(f"{section.code} {section.title}")
+        st.subheader(f"{ui.md(section.code)} {ui.md(section.title)}")
         text = texts.get(section.id, "")
         if text.strip():
-            st.markdown(text)
+            st.markdown(ui.no_images(text))  # reading must not fetch images from other hosts
         else:
             st.caption("No text yet.")
 
@@ -500,7 +506,7 @@ with ui.session() as s:
         st.stop()
     ui.flash()
     report = ctx.report
-    st.caption(f"{report.title} · stage: {Stage(report.stage).label}")
+    st.caption(f"{ui.md(report.title)} · stage: {Stage(report.stage).label}")
     decisions = council.list_decisions(s, report_id=report.id)
     statuses = council.decision_statuses(s, decisions)
     may_open = ui.allowed(ctx, s, Action.open_decision)

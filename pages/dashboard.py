@@ -84,7 +84,7 @@ def my_work(s: Session, ctx: ui.PageContext, outline: list[Section], today: date
         role = "the lead author" if sec.lead_author_id == ctx.person.id else "a co-author"
         with st.container(border=True):
             left, middle, right = st.columns([3, 2, 1.3])
-            left.markdown(f"**{sec.code} {sec.title}**  \nYou are {role}.")
+            left.markdown(f"**{ui.md(sec.code)} {ui.md(sec.title)}**  \nYou are {role}.")
             left.markdown(f"{ui.label(sec.status)} · {due_text(sec, today)}")
             target = sec.word_target or 0
             share = min(sec.words / target, 1.0) if target else 0.0
@@ -168,7 +168,7 @@ def report_progress(s: Session, ctx: ui.PageContext, outline: list[Section], tod
         width="stretch",
     )
     st.dataframe(
-        table,
+        ui.safe_table(table),
         hide_index=True,
         width="stretch",
         column_config={
@@ -206,7 +206,7 @@ def report_progress(s: Session, ctx: ui.PageContext, outline: list[Section], tod
     )
     gaps = sections.coverage_gaps(s, report.id)
     for gap in gaps:
-        st.warning(gap)
+        st.warning(ui.md_message(gap))
     if not gaps:
         st.success("Every synthesis question has at least one section with text.")
 
@@ -219,7 +219,8 @@ def report_progress(s: Session, ctx: ui.PageContext, outline: list[Section], tod
     if overdue:
         for sec in overdue:
             st.markdown(
-                f"- **{sec.code} {sec.title}** ({names.get(sec.lead_author_id, 'unassigned')}, "
+                f"- **{ui.md(sec.code)} {ui.md(sec.title)}** "
+                f"({ui.md(names.get(sec.lead_author_id, 'unassigned'))}, "
                 f"{ui.label(sec.status).lower()}) — {due_text(sec, today)}"
             )
     else:
@@ -291,7 +292,7 @@ def report_progress(s: Session, ctx: ui.PageContext, outline: list[Section], tod
     st.subheader("Team rules")
     warnings = teams.team_warnings(s, report)
     for warning in warnings:
-        st.warning(warning)
+        st.warning(ui.md_message(warning))
     if not warnings:
         st.success("The team meets the Panel's rules.")
 
@@ -304,7 +305,8 @@ def council_work(s: Session) -> None:
     if waiting:
         for progress in waiting:
             st.markdown(
-                f"- **{progress.title}** — in Council review, due {progress.due_date:%d %B %Y}"
+                f"- **{ui.md(progress.title)}** — in Council review, "
+                f"due {progress.due_date:%d %B %Y}"
             )
     else:
         st.info("No report is waiting for the Council.")
@@ -318,8 +320,8 @@ def council_work(s: Session) -> None:
             tally = council.current_tally(s, decision)
             voted = tally.members - tally.not_voted
             st.markdown(
-                f"- **{decision.title}** ({ui.label(decision.kind).lower()}, "
-                f"{titles.get(decision.report_id, 'unknown report')}) — "
+                f"- **{ui.md(decision.title)}** ({ui.label(decision.kind).lower()}, "
+                f"{ui.md(titles.get(decision.report_id, 'unknown report'))}) — "
                 f"{voted} of {tally.members} members have voted; rule: {ui.label(decision.rule)}"
             )
         st.page_link("pages/council.py", label="Go to the Council page", icon="🏛️")
@@ -345,7 +347,7 @@ with ui.session() as s:
         report = ctx.report
         days_left = (report.due_date - today).days
         st.markdown(
-            f"**{report.title}** · stage: **{ui.label(report.stage)}** · "
+            f"**{ui.md(report.title)}** · stage: **{ui.label(report.stage)}** · "
             f"due {report.due_date:%d %B %Y}"
             + (f" ({days_left} days left)" if days_left >= 0 else " (past due)")
         )

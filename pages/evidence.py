@@ -7,8 +7,10 @@ always computed from the evidence × agreement grid, never typed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import altair as alt
 import pandas as pd
@@ -39,6 +41,8 @@ EXPORTS = {
     "bibtex": ("BibTeX (LaTeX, JabRef)", "bib", "application/x-bibtex"),
     "ris": ("RIS (EndNote, Mendeley)", "ris", "application/x-research-info-systems"),
 }
+# What a web address may keep as it is inside a Markdown link (no parentheses, brackets, <, >).
+_URL_SAFE = "/:?#&=%+-._~,;@!$*'"
 #: Confidence levels from lowest to highest, and the colour each has in the grid.
 CONFIDENCE_COLOURS = ["#d7e3f4", "#a9c4e8", "#6f9bd6", "#3a6fb8", "#173f7a"]
 
@@ -50,6 +54,18 @@ def ethics_note(ctx: ui.PageContext, s: Session) -> None:
             "You can read everything here, but you must sign the Code of Ethics (on the "
             "Team page) before you can add or change sources and findings."
         )
+
+
+def web_link(text: str, url: str) -> str:
+    """Return a Markdown link to a web address from a record, or the text alone if it is not one.
+
+    The address is percent-encoded, so nothing in it can end the link early or add
+    Markdown of its own; only http and https addresses become links.
+    """
+    address = str(url).strip()
+    if not re.match(r"(?i)https?://\S+$", address):
+        return ui.md(text)
+    return f"[{ui.md(text)}]({quote(address, safe=_URL_SAFE)})"
 
 
 def source_label(source: Source) -> str:
@@ -143,26 +159,26 @@ def source_details(s: Session, ctx: ui.PageContext, source: Source, can_edit: bo
     """Show one source in full and, for those allowed, let them change or delete it."""
     csl = source.csl or {}
     with st.container(border=True):
-        st.markdown(f"#### {source.title or source.key}")
+        st.markdown(f"#### {ui.md(source.title or source.key)}")
         byline = source.authors or "No authors recorded"
-        st.markdown(f"{byline} ({source.year or 'no year'})")
+        st.markdown(f"{ui.md(byline)} ({source.year or 'no year'})")
         where = csl.get("container-title") or csl.get("publisher")
         if where:
-            st.caption(str(where))
+            st.caption(ui.md(where))
         facts = [
             f"**Key** `{source.key}` (cite it as `[@{source.key}]`)",
             f"**Kind** {source.kind.label}",
-            f"**Language** {source.language or '—'}",
-            f"**Region** {source.region or '—'}",
+            f"**Language** {ui.md(source.language or '—')}",
+            f"**Region** {ui.md(source.region or '—')}",
             f"**Certainty** {source.certainty.label if source.certainty else 'not rated'}",
         ]
         st.markdown(" · ".join(facts))
         if source.certainty_note:
-            st.markdown(f"*Why this certainty:* {source.certainty_note}")
+            st.markdown(f"*Why this certainty:* {ui.md(source.certainty_note)}")
         if source.doi:
-            st.markdown(f"DOI: [{source.doi}](https://doi.org/{source.doi})")
+            st.markdown(f"DOI: {web_link(source.doi, 'https://doi.org/' + source.doi)}")
         elif csl.get("URL"):
-            st.markdown(f"Link: {csl['URL']}")
+            st.markdown(f"Link: {web_link(csl['URL'], csl['URL'])}")
         usage = sources.source_usage(s, source.id)
         used = []
         if usage.sections:
@@ -227,7 +243,8 @@ def source_details(s: Session, ctx: ui.PageContext, source: Source, can_edit: bo
                 "can be deleted."
             )
             sure = st.checkbox(
-                f"Yes, delete '{source.key}' from the library", key=f"ev_delete_ok_{source.id}"
+                f"Yes, delete '{ui.md(source.key)}' from the library",
+                key=f"ev_delete_ok_{source.id}",
             )
             if st.button("Delete", key=f"ev_delete_{source.id}", disabled=not sure):
                 key = source.key
@@ -367,7 +384,7 @@ def sources_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
             ]
         )
         st.dataframe(
-            table,
+            ui.safe_table(table),
             hide_index=True,
             width="stretch",
             column_config={
@@ -410,7 +427,7 @@ def import_tab(s: Session, ctx: ui.PageContext) -> None:
     report = st.session_state.pop("ev_import_report", None)
     if report:
         with st.expander(f"Notes on the last import ({len(report)})"):
-            st.markdown("\n".join(f"- {line}" for line in report))
+            st.markdown("\n".join(f"- {ui.md(line)}" for line in report))
     generation = st.session_state.get("ev_upload_generation", 0)
     upload = st.file_uploader(
         "Bibliography file",
@@ -467,7 +484,9 @@ def import_bibliography(run: Callable[[Callable[[int, int], None]], Any]) -> Any
     if result is None:
         if problems:
             st.markdown(f"**The entries to correct ({len(problems)}):**")
-            st.dataframe(pd.DataFrame({"Problem": problems}), hide_index=True, width="stretch")
+            st.dataframe(
+                ui.safe_table(pd.DataFrame({"Problem": problems})), hide_index=True, width="stretch"
+            )
         return None
     message = f"Imported {result.added} source{'s' if result.added != 1 else ''}"
     if result.skipped:
@@ -715,22 +734,25 @@ def findings_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
                         f" · *{finding.likelihood.label.lower()}*" if finding.likelihood else ""
                     )
                     confidence = f"**{finding.confidence.label} confidence**"
-                    st.markdown(f"**{finding.code}** · {confidence}{likelihood}")
-                    st.markdown(finding.statement)
+                    st.markdown(f"**{ui.md(finding.code)}** · {confidence}{likelihood}")
+                    # A statement is report content (Markdown, as the export prints it).
+                    st.markdown(ui.no_images(finding.statement))
                     where = section_codes.get(finding.section_id)
                     st.caption(
                         f"Evidence: {finding.evidence.label.lower()} · Agreement: "
                         f"{finding.agreement.label.lower()}"
-                        + (f" · Section {where}" if where else "")
+                        + (f" · Section {ui.md(where)}" if where else "")
                     )
                     cited = linked.get(finding.id, [])
                     with st.expander(f"Traceable account and sources ({len(cited)})"):
-                        st.markdown(finding.traceable_account or "*No traceable account yet.*")
+                        st.markdown(
+                            ui.no_images(finding.traceable_account) or "*No traceable account yet.*"
+                        )
                         if cited:
                             st.markdown(
                                 "\n".join(
-                                    f"- `{src.key}` {src.authors} ({src.year or 'n.d.'}), "
-                                    f"*{src.title}*"
+                                    f"- `{src.key}` {ui.md(src.authors)} "
+                                    f"({src.year or 'n.d.'}), *{ui.md(src.title)}*"
                                     for src in cited
                                 )
                             )
@@ -745,7 +767,7 @@ with ui.session() as s:
     ui.require(ctx, s, Action.read_report)
     st.title("Evidence")
     st.caption(
-        f"{ctx.report.title} — the sources the report rests on, and the key findings it "
+        f"{ui.md(ctx.report.title)} — the sources the report rests on, and the key findings it "
         "draws from them."
     )
     ui.flash()

@@ -97,12 +97,12 @@ def section_card(
     """Show one section of the outline with move buttons, its edit form and deletion."""
     sec = group[index]
     text, up, down, edit = st.columns([12, 1, 1, 1])
-    co = ", ".join(labels.get(pid, "?") for pid in coauthors.get(sec.id, []))
+    co = ", ".join(ui.md(labels.get(pid, "?")) for pid in coauthors.get(sec.id, []))
     due = f"due {sec.due_date:%d %b %Y}" if sec.due_date else "no due date"
     target = f" of {sec.word_target:,}" if sec.word_target else ""
     text.markdown(
-        f"**{sec.code} {sec.title}**  \n"
-        f"Lead: {names.get(sec.lead_author_id, UNASSIGNED)}"
+        f"**{ui.md(sec.code)} {ui.md(sec.title)}**  \n"
+        f"Lead: {ui.md(names.get(sec.lead_author_id, UNASSIGNED))}"
         + (f" · co-authors: {co}" if co else "")
         + f" · {ui.label(sec.status)} · {due} · {sec.words:,}{target} words"
     )
@@ -137,7 +137,7 @@ def section_card(
     if not editing:
         return
     with st.container(border=True):
-        st.markdown(f"**Edit {sec.code}: title, brief, part, co-authors**")
+        st.markdown(f"**Edit {ui.md(sec.code)}: title, brief, part, co-authors**")
         edit_form(s, actor, sec, labels, coauthors.get(sec.id, []))
         if sec.head_revision_id is None:
             sure = st.checkbox(
@@ -394,8 +394,8 @@ with ui.session() as s:
     ui.flash()
     report = ctx.report
     st.caption(
-        f"{report.title} · every report answers the four synthesis questions; each section sits "
-        "under one of them, or in the front matter or a cross-cutting part."
+        f"{ui.md(report.title)} · every report answers the four synthesis questions; each "
+        "section sits under one of them, or in the front matter or a cross-cutting part."
     )
     outline = sections.list_sections(s, report.id)
     if not outline:

@@ -67,12 +67,14 @@ def show_recommendation(recommendation: Recommendation, links: recommendations.L
     with st.container(border=True):
         text, context = st.columns([3, 2], gap="large")
         with text:
-            st.markdown(f"**{recommendation.code}** {recommendation.text}")
+            # Recommendations are report content (Markdown, as the export prints them): no images.
+            st.markdown(f"**{ui.md(recommendation.code)}** {ui.no_images(recommendation.text)}")
             if links.findings:
                 st.markdown(
                     "**Rests on these findings**\n\n"
                     + "\n".join(
-                        f"- **{f.code}** {confidence_badge(f)} {ui.shorten(f.statement, 130)}"
+                        f"- **{ui.md(f.code)}** {confidence_badge(f)} "
+                        f"{ui.md(ui.shorten(f.statement, 130))}"
                         for f in sorted(links.findings, key=lambda f: sections.code_order(f.code))
                     )
                 )
@@ -82,8 +84,8 @@ def show_recommendation(recommendation: Recommendation, links: recommendations.L
                 st.markdown(
                     "**Toolkit: initiatives that show it can work**\n\n"
                     + "\n".join(
-                        f"- {i.name}"
-                        + (f" ({i.location})" if i.location else "")
+                        f"- {ui.md(i.name)}"
+                        + (f" ({ui.md(i.location)})" if i.location else "")
                         + f" {status_badge(i.review_status)}"
                         for i in links.initiatives
                     )
@@ -92,12 +94,12 @@ def show_recommendation(recommendation: Recommendation, links: recommendations.L
             addressees = ", ".join(ActorType(a).label for a in recommendation.addressees)
             st.markdown(f"**Addressed to**  \n{addressees}")
             st.markdown(f"**Scale**  \n{recommendation.scale.label}")
-            st.markdown(f"**Holds where**  \n{recommendation.context_conditions}")
+            st.markdown(f"**Holds where**  \n{ui.no_images(recommendation.context_conditions)}")
             assumptions = recommendation.normative_assumptions
             if assumptions == NONE_IDENTIFIED:
                 st.markdown(f"**Normative assumptions**  \n*{NONE_IDENTIFIED}*")
             else:
-                st.markdown(f"**Normative assumptions**  \n{assumptions}")
+                st.markdown(f"**Normative assumptions**  \n{ui.no_images(assumptions)}")
 
 
 def roadmap_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
@@ -284,10 +286,10 @@ def initiatives_tab(s: Session, ctx: ui.PageContext, can_edit: bool, can_review:
         with st.container(border=True):
             where = ", ".join(x for x in (initiative.location, initiative.region) if x)
             st.markdown(
-                f"**{initiative.name}** {status_badge(initiative.review_status)}"
-                + (f"  \n{where}" if where else "")
+                f"**{ui.md(initiative.name)}** {status_badge(initiative.review_status)}"
+                + (f"  \n{ui.md(where)}" if where else "")
             )
-            st.markdown(initiative.what)
+            st.markdown(ui.no_images(initiative.what))
             codes = sorted(used.get(initiative.id, []), key=sections.code_order)
             st.caption(
                 ("In the toolkit of " + ", ".join(codes))
@@ -303,7 +305,7 @@ def initiatives_tab(s: Session, ctx: ui.PageContext, can_edit: bool, can_review:
                     ("Review note", initiative.review_note),
                 ):
                     if value:
-                        st.markdown(f"**{label}:** {value}")
+                        st.markdown(f"**{label}:** {ui.no_images(value)}")
             if can_review:
                 review_control(s, ctx, initiative)
     if can_edit:
@@ -438,7 +440,7 @@ with ui.session() as s:
     ui.require(ctx, s, Action.read_report)
     st.title("Recommendations")
     st.caption(
-        f"{ctx.report.title} — what can be done, and by whom: the roadmap, and the "
+        f"{ui.md(ctx.report.title)} — what can be done, and by whom: the roadmap, and the "
         "initiatives that show it can work."
     )
     ui.flash()

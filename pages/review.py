@@ -143,7 +143,7 @@ def show_rounds(summaries: list[reviews.RoundSummary]) -> None:
         for r in summaries
     ]
     st.dataframe(
-        rows,
+        ui.safe_table(rows),
         hide_index=True,
         column_config={
             "Opens": st.column_config.DateColumn(format="D MMM YYYY"),
@@ -159,16 +159,15 @@ def manage_rounds(s: Session, ctx: ui.PageContext, summaries: list[reviews.Round
     with st.expander("Open or close a review round", expanded=not summaries):
         if still_open:
             current = still_open[0]
-            st.markdown(f"**Close {current.round.name}**")
+            name = ui.md(current.round.name)
+            st.markdown(f"**Close {name}**")
             st.write(
                 "Closing ends commenting and makes the responses final. Every comment needs a "
                 f"response and a disposition first ({current.open} still "
                 f"{'needs one' if current.open == 1 else 'need one'})."
             )
-            sure = st.checkbox(
-                f"I want to close {current.round.name} now", key="review_close_confirm"
-            )
-            if st.button(f"Close {current.round.name}", key="review_close", disabled=not sure):
+            sure = st.checkbox(f"I want to close {name} now", key="review_close_confirm")
+            if st.button(f"Close {name}", key="review_close", disabled=not sure):
                 done = ui.run_action(
                     lambda: reviews.close_round(session=s, actor=ctx.person, round=current.round),
                     success=f"{current.round.name} is closed; sections in review are now "
@@ -300,7 +299,7 @@ def show_table(page: list[ReviewComment], codes: dict[int, str]) -> None:
         for c in page
     ]
     st.dataframe(
-        rows,
+        ui.safe_table(rows),
         hide_index=True,
         column_config={
             "No": st.column_config.NumberColumn(width="small"),
@@ -325,15 +324,16 @@ def show_cited_lines(
             reviews.frozen_text(s, round_id=review_round.id, section_id=comment.section_id)
         )
     except WorkbenchError as exc:
-        st.warning(exc.message)
+        st.warning(ui.md_message(exc.message))
         return
     cited = frozen[comment.from_line - 1 : comment.to_line]
-    st.caption(f"Section {code}, {lines_label(comment)}, as frozen for {review_round.name}")
+    name = ui.md(review_round.name)
+    st.caption(f"Section {ui.md(code)}, {lines_label(comment)}, as frozen for {name}")
     if cited:
         st.code(numbered(cited, comment.from_line), language=None, wrap_lines=True)
     else:
         st.warning("The frozen text has no such lines.")
-    with st.expander(f"Whole section {code} as frozen for {review_round.name}"):
+    with st.expander(f"Whole section {ui.md(code)} as frozen for {name}"):
         st.code("\n".join(frozen), language=None, line_numbers=True, wrap_lines=True)
 
 
@@ -348,7 +348,7 @@ def respond_panel(
     """Let an author answer one comment of the page: response and disposition."""
     st.subheader("Answer a comment")
     if review_round.status != RoundStatus.open:
-        st.caption(f"{review_round.name} is closed; its responses are final.")
+        st.caption(f"{ui.md(review_round.name)} is closed; its responses are final.")
         return
     choices = [c for c in page if c.section_id in answerable]
     if not choices:
@@ -376,11 +376,14 @@ def respond_panel(
     left, right = st.columns([3, 2], gap="large")
     with left:
         who = comment.reviewer_name + (f" ({comment.affiliation})" if comment.affiliation else "")
-        st.markdown(f"**Comment {comment.number}** · {CommentKind(comment.kind).label} · {who}")
-        st.markdown(comment.comment)
+        st.markdown(
+            f"**Comment {comment.number}** · {CommentKind(comment.kind).label} · {ui.md(who)}"
+        )
+        # A comment is shown as the reviewer typed it: never as links, images or formatting.
+        st.markdown(ui.md_text(comment.comment))
         if comment.suggested_change.strip():
             st.markdown("**Suggested change**")
-            st.markdown(comment.suggested_change)
+            st.markdown(ui.md_text(comment.suggested_change))
         show_cited_lines(s, review_round, comment, code)
     with right:
         response = st.text_area(
@@ -426,15 +429,15 @@ def show_answer(comment: ReviewComment) -> None:
     """Show a comment and its response in full, for the Review Editor to judge."""
     with st.container(border=True):
         st.markdown(
-            f"**Comment {comment.number}** · {comment.reviewer_name} · "
+            f"**Comment {comment.number}** · {ui.md(comment.reviewer_name)} · "
             f"{CommentKind(comment.kind).label}"
         )
-        st.markdown(comment.comment)
+        st.markdown(ui.md_text(comment.comment))
         if comment.suggested_change.strip():
-            st.markdown("*Suggested change:* " + comment.suggested_change)
+            st.markdown("*Suggested change:* " + ui.md_text(comment.suggested_change))
         disposition = Disposition(comment.disposition).label if comment.disposition else "—"
         st.markdown(f"**Response** ({disposition})")
-        st.markdown(comment.response)
+        st.markdown(ui.md_text(comment.response))
 
 
 def sign_off_panel(s: Session, ctx: ui.PageContext, page: list[ReviewComment]) -> None:
@@ -530,7 +533,7 @@ def comments_tab(
             st.info("No comment matches these filters. Clear a filter to see more.")
         else:
             st.info(
-                f"{review_round.name} has no comments yet."
+                f"{ui.md(review_round.name)} has no comments yet."
                 + (
                     " Add yours in the 'Add a comment' tab."
                     if ui.allowed(ctx, s, Action.comment)
@@ -567,7 +570,7 @@ def by_section_tab(s: Session, review_round: ReviewRound) -> None:
     """Show the comments of each disposition per section, as a table and a stacked bar chart."""
     counts = section_counts(database_url(), review_round.id, s)
     if not counts:
-        st.info(f"{review_round.name} has no comments yet, so there is nothing to count.")
+        st.info(f"{ui.md(review_round.name)} has no comments yet, so there is nothing to count.")
         return
     table = []
     long: list[dict[str, Any]] = []
@@ -586,7 +589,7 @@ def by_section_tab(s: Session, review_round: ReviewRound) -> None:
                 long.append(
                     {"Section": row["section"], "Disposition": label, "Comments": n, "rank": rank}
                 )
-    st.dataframe(table, hide_index=True)
+    st.dataframe(ui.safe_table(table), hide_index=True)
     order = [row["section"] for row in counts]
     # A plain Vega-Lite spec: building it through Altair validates it against the whole
     # schema on every run, which costs more than the rest of this tab.
@@ -624,22 +627,22 @@ def add_comment_tab(
 ) -> None:
     """Let a reviewer comment on lines of a frozen section while the round is open."""
     if review_round.status != RoundStatus.open:
-        st.info(f"{review_round.name} is closed; it no longer takes comments.")
+        st.info(f"{ui.md(review_round.name)} is closed; it no longer takes comments.")
         return
     today = date.today()
     if not review_round.opens_on <= today <= review_round.closes_on:
         st.info(
-            f"{review_round.name} takes comments from {review_round.opens_on:%d %B %Y} "
+            f"{ui.md(review_round.name)} takes comments from {review_round.opens_on:%d %B %Y} "
             f"to {review_round.closes_on:%d %B %Y}; today it does not."
         )
         return
     frozen_ids = reviews.frozen_section_ids(s, round_id=review_round.id)
     choices = {sec.id: sec for sec in section_list if sec.id in frozen_ids}
     if not choices:
-        st.info(f"{review_round.name} froze no section, so there is nothing to comment on.")
+        st.info(f"{ui.md(review_round.name)} froze no section, so there is nothing to comment on.")
         return
     st.caption(
-        f"Comment on the text as frozen for {review_round.name} (until "
+        f"Comment on the text as frozen for {ui.md(review_round.name)} (until "
         f"{review_round.closes_on:%d %B %Y}). Cite the lines your comment is about by their "
         "numbers."
     )
@@ -730,7 +733,7 @@ def changes_tab(s: Session, review_round: ReviewRound, section_list: list[Sectio
             "compare: its whole text is new to reviewers."
         )
         return
-    st.markdown(f"**{change.before_label} → {change.after_label}**")
+    st.markdown(f"**{ui.md(change.before_label)} → {ui.md(change.after_label)}**")
     ui.diff_view(change.before_text, change.after_text, key="review_changes_diff")
 
 
@@ -740,7 +743,8 @@ def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound
     st.markdown("**Import a comment table**")
     if review_round.status != RoundStatus.open:
         st.caption(
-            f"{review_round.name} is closed: comments can be imported only into an open round."
+            f"{ui.md(review_round.name)} is closed: comments can be imported only into an open "
+            "round."
         )
     else:
         st.caption(
@@ -754,13 +758,13 @@ def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound
         )
         generation = st.session_state.get("review_import_generation", 0)
         upload = st.file_uploader(
-            f"Comment table or commented Word draft for {review_round.name} (.csv, .xlsx or "
+            f"Comment table or commented Word draft for {ui.md(review_round.name)} (.csv, .xlsx or "
             f".docx, up to {MAX_TABLE_BYTES // 2**20} MB)",
             type=["csv", "xlsx", "docx"],
             key=f"review_import_file_{generation}",
         )
         if st.button(
-            f"Import into {review_round.name}", disabled=upload is None, key="review_import"
+            f"Import into {ui.md(review_round.name)}", disabled=upload is None, key="review_import"
         ):
             problems: list[str] = []
             bar = st.progress(0.0, text="Checking the table…")
@@ -793,13 +797,13 @@ def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound
             )
             bar.empty()
             if problems:
-                st.dataframe({"Problem": problems}, hide_index=True)
+                st.dataframe(ui.safe_table({"Problem": problems}), hide_index=True)
             if added is not None:
                 st.session_state["review_import_generation"] = generation + 1
                 st.rerun()
     st.divider()
     st.markdown("**Export the comment table**")
-    st.caption(f"Every comment of {review_round.name}, in the IPCC comment-table columns.")
+    st.caption(f"Every comment of {ui.md(review_round.name)}, in the IPCC comment-table columns.")
     fmt = st.radio(
         "Format", list(FORMATS), format_func=FORMATS.get, horizontal=True, key="review_export_fmt"
     )
@@ -811,12 +815,12 @@ def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound
         )
 
     if st.button("Prepare the file", key="review_export_prepare"):
-        with st.status(f"Preparing the comment table of {review_round.name}…") as status:
+        with st.status(f"Preparing the comment table of {ui.md(review_round.name)}…") as status:
             try:
                 file_data()
             except WorkbenchError as exc:
                 status.update(label="The comment table could not be prepared", state="error")
-                st.error(exc.message)
+                st.error(ui.md_message(exc.message))
             else:
                 status.update(label="The comment table is ready", state="complete")
                 st.session_state["review_export_ready"] = ready_key
@@ -843,7 +847,7 @@ with ui.session() as s:
         st.stop()
     ui.flash()
     report = ctx.report
-    st.caption(f"{report.title} · stage: {Stage(report.stage).label}")
+    st.caption(f"{ui.md(report.title)} · stage: {Stage(report.stage).label}")
 
     summaries = round_summaries(s, report.id)
     if summaries:

@@ -71,23 +71,27 @@ def members_table(team: list[teams.Member]) -> None:
         help="Authors (CLAs, Lead Authors and Contributing Authors) who signed the current code.",
     )
     st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "Name": m.person.name,
-                    "Roles": ", ".join(role.label for role in m.roles),
-                    "Code of Ethics": (
-                        "Signed" if m.signed else ("Not signed" if m.is_author else "not required")
-                    ),
-                    "Affiliation": m.person.affiliation,
-                    "Country": m.person.country,
-                    "Region": m.person.region,
-                    "Sector": m.person.sector,
-                    "Discipline": m.person.discipline,
-                    "Gender": m.person.gender,
-                }
-                for m in team
-            ]
+        ui.safe_table(
+            pd.DataFrame(
+                [
+                    {
+                        "Name": m.person.name,
+                        "Roles": ", ".join(role.label for role in m.roles),
+                        "Code of Ethics": (
+                            "Signed"
+                            if m.signed
+                            else ("Not signed" if m.is_author else "not required")
+                        ),
+                        "Affiliation": m.person.affiliation,
+                        "Country": m.person.country,
+                        "Region": m.person.region,
+                        "Sector": m.person.sector,
+                        "Discipline": m.person.discipline,
+                        "Gender": m.person.gender,
+                    }
+                    for m in team
+                ]
+            )
         ),
         hide_index=True,
         width="stretch",
@@ -188,7 +192,7 @@ def remove_role_panel(s: Session, actor: Person, report: Report, team: list[team
         key="team_remove_pair",
     )
     sure = st.checkbox(
-        f"Yes, remove {names[pair[0]]} as {ui.label(pair[1])}",
+        f"Yes, remove {ui.md(names[pair[0]])} as {ui.label(pair[1])}",
         key=f"team_remove_confirm_{pair[0]}_{pair[1].value}",
     )
     st.caption(
@@ -213,7 +217,7 @@ with ui.session() as s:
     ui.require(ctx, s, Action.read_report)
     ui.flash()
     report = ctx.report
-    st.caption(report.title)
+    st.caption(ui.md(report.title))
     ethics_panel(s, ctx)
     team = teams.members(s, report.id)
     st.subheader("Members")
@@ -224,7 +228,7 @@ with ui.session() as s:
     st.subheader("Panel rules")
     warnings = teams.team_warnings(s, report)
     for warning in warnings:
-        st.warning(warning)
+        st.warning(ui.md_message(warning))
     if not warnings:
         st.success("The team meets the Panel's rules.")
     balance_charts(s, report)

@@ -46,8 +46,8 @@ with ui.session() as s:
     report = ctx.report
     languages = translations.report_languages(report)
     st.caption(
-        f"{report.title} is published in {len(languages)} languages: "
-        + ", ".join(translations.language_name(code) for code in languages)
+        f"{ui.md(report.title)} is published in {len(languages)} languages: "
+        + ", ".join(ui.md(translations.language_name(code)) for code in languages)
         + ". A translation is stale when its section has changed since it was translated."
     )
     listed = sections.list_sections(s, report.id)
@@ -83,7 +83,7 @@ with ui.session() as s:
             row[translations.language_name(language)] = cell_text(cell) if cell else "—"
         rows.append(row)
     st.dataframe(
-        rows,
+        ui.safe_table(rows),
         hide_index=True,
         width="stretch",
         height=min(35 * (len(rows) + 1) + 3, 720),  # every section at once, up to ~20
@@ -103,18 +103,20 @@ with ui.session() as s:
             "changed (the Write page's history compares any two revisions)."
         )
         st.dataframe(
-            [
-                {
-                    "Section": f"{t.section_code} {t.section_title}",
-                    "Language": translations.language_name(t.language),
-                    "Status": t.status.label,
-                    "Translated from": f"revision {t.translated_revision}",
-                    "Section now at": f"revision {t.head_revision}",
-                    "Revisions since": t.revisions_behind,
-                    "Recorded (UTC)": t.updated_at.strftime("%d %b %Y"),
-                }
-                for t in stale
-            ],
+            ui.safe_table(
+                [
+                    {
+                        "Section": f"{t.section_code} {t.section_title}",
+                        "Language": translations.language_name(t.language),
+                        "Status": t.status.label,
+                        "Translated from": f"revision {t.translated_revision}",
+                        "Section now at": f"revision {t.head_revision}",
+                        "Revisions since": t.revisions_behind,
+                        "Recorded (UTC)": t.updated_at.strftime("%d %b %Y"),
+                    }
+                    for t in stale
+                ]
+            ),
             hide_index=True,
             width="stretch",
             key="translations_stale",

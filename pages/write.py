@@ -22,7 +22,7 @@ import streamlit as st
 from sqlmodel import Session
 
 import ui
-from workbench import diffing, docx_import, reviews, sections, sources
+from workbench import docx_import, reviews, sections, sources
 from workbench.errors import Conflict
 from workbench.governance import SECTION_TRANSITIONS
 from workbench.models import Role, Section, SectionStatus
@@ -53,10 +53,11 @@ def _conflict_key(section_id: int) -> str:
 
 
 def _preview(text: str) -> None:
-    """Render an author's Markdown safely: raw HTML is shown as text, amounts are not maths."""
+    """Render an author's Markdown safely: raw HTML is not rendered, images are links only
+    (nothing is fetched from another host), amounts are not maths."""
     if text.strip():
         # "$5 a day and $10" must not turn into a formula.
-        st.markdown(_DOLLAR_AMOUNT.sub(r"\\$", text))
+        st.markdown(ui.no_images(_DOLLAR_AMOUNT.sub(r"\\$", text)))
     else:
         st.caption("Nothing to show yet: the preview of the text appears here as you write.")
 
@@ -134,11 +135,11 @@ def _show_notice(section_id: int) -> None:
     if notice is None:
         return
     message, unknown, notes = notice
-    st.success(message)
+    st.success(ui.md_message(message))
     for note in notes:
-        st.warning(note)
+        st.warning(ui.md_message(note))
     if unknown:
-        keys = ", ".join(f"`{k}`" for k in unknown)
+        keys = ", ".join(ui.md(k) for k in unknown)
         st.warning(
             f"These citation keys match no source in the report's library: {keys}. "
             "Correct the keys, or add the sources on the Evidence page; until then they "
@@ -196,7 +197,7 @@ def _citation_picker(s: Session, report_id: int, section_id: int, text: str) -> 
         if not found:
             if query.strip():
                 st.info(
-                    f"No source matches '{query}'. Try another word, or add the source on "
+                    f"No source matches '{ui.md(query)}'. Try another word, or add the source on "
                     "the Evidence page."
                 )
             else:
@@ -225,8 +226,8 @@ def _citation_picker(s: Session, report_id: int, section_id: int, text: str) -> 
         added = st.session_state.pop("write_cite_added", None)
         if added:
             st.success(
-                f"Added [@{added}] at the end of your text: move it to the sentence it supports. "
-                "(Streamlit's text box cannot insert at the cursor.)"
+                f"Added {ui.md(f'[@{added}]')} at the end of your text: move it to the sentence "
+                "it supports. (Streamlit's text box cannot insert at the cursor.)"
             )
 
 
@@ -239,7 +240,7 @@ def _conflict_panel(s: Session, ctx: ui.PageContext, section: Section) -> None:
     who = ""
     if head is not None and head.author_id is not None:
         who = ui.people_names(s, [head.author_id]).get(head.author_id, "")
-    st.error(conflict["message"])
+    st.error(ui.md_message(conflict["message"]))
     st.markdown(
         "Nothing is lost: **your text** is kept below. Merge what you need from the "
         "**current text** into the box at the bottom and save the merged text."
@@ -250,7 +251,7 @@ def _conflict_panel(s: Session, ctx: ui.PageContext, section: Section) -> None:
         st.code(conflict["mine"] or " ", language="markdown", wrap_lines=True, height=360)
     with head_col:
         label = f"revision {head.number}" if head else "no text"
-        by = f" by {who}" if who else ""
+        by = f" by {ui.md(who)}" if who else ""
         when = f", {head.created_at:%d %b %Y %H:%M} UTC" if head else ""
         st.markdown(f"**Current text** ({label}{by}{when})")
         st.code(head_text or " ", language="markdown", wrap_lines=True, height=360)
@@ -348,7 +349,7 @@ def _editor(s: Session, ctx: ui.PageContext, section: Section) -> None:
         missing = [k for k in keys if k not in known]
         line = f"Cites {len(keys)} source{'s' if len(keys) != 1 else ''}."
         if missing:
-            line += " :orange[Not in the library: " + ", ".join(f"`{k}`" for k in missing) + "]"
+            line += " :orange[Not in the library: " + ", ".join(ui.md(k) for k in missing) + "]"
         st.caption(line)
 
     dirty = text != base_text
@@ -427,15 +428,15 @@ def _upload(s: Session, ctx: ui.PageContext, section: Section) -> None:
                 text = uploaded.getvalue().decode("utf-8-sig")
             except UnicodeDecodeError:
                 st.error(
-                    f"'{uploaded.name}' is not UTF-8 text, so it was not saved. Open it in your "
-                    "editor and save it as UTF-8 (in Word: Save As → Plain Text → Unicode "
+                    f"'{ui.md(uploaded.name)}' is not UTF-8 text, so it was not saved. Open it in "
+                    "your editor and save it as UTF-8 (in Word: Save As → Plain Text → Unicode "
                     "(UTF-8)), or upload the Word document itself."
                 )
                 return
             if "\x00" in text:
-                st.error(f"'{uploaded.name}' is not a text file, so it was not saved.")
+                st.error(f"'{ui.md(uploaded.name)}' is not a text file, so it was not saved.")
                 return
-        with st.spinner(f"Reading {uploaded.name}…"):
+        with st.spinner(f"Reading {ui.md(uploaded.name)}…"):
             result = _save(
                 s,
                 ctx.person,
@@ -464,18 +465,20 @@ def _history(s: Session, ctx: ui.PageContext, section: Section) -> None:
     rows, _ = sections.revision_history(s, section_id=sid, limit=50, offset=offset)
     changes = sections.revision_changes(s, [r.id for r in rows])
     st.dataframe(
-        [
-            {
-                "Revision": r.number,
-                "Author": r.author_name,
-                "Saved (UTC)": r.created_at.strftime("%d %b %Y %H:%M"),
-                "Message": r.message,
-                "Words": r.words,
-                "Added": changes[r.id].words_added,
-                "Removed": changes[r.id].words_deleted,
-            }
-            for r in rows
-        ],
+        ui.safe_table(
+            [
+                {
+                    "Revision": r.number,
+                    "Author": r.author_name,
+                    "Saved (UTC)": r.created_at.strftime("%d %b %Y %H:%M"),
+                    "Message": r.message,
+                    "Words": r.words,
+                    "Added": changes[r.id].words_added,
+                    "Removed": changes[r.id].words_deleted,
+                }
+                for r in rows
+            ]
+        ),
         hide_index=True,
         width="stretch",
         key=f"write_history_table_{sid}",
@@ -518,7 +521,7 @@ def _history(s: Session, ctx: ui.PageContext, section: Section) -> None:
         else:
             old = sections.get_revision_by_number(s, section_id=sid, number=old_no)
             new = sections.get_revision_by_number(s, section_id=sid, number=new_no)
-            st.markdown(f"**{old_label} → {new_label}**")
+            st.markdown(f"**{ui.md(old_label)} → {ui.md(new_label)}**")
             ui.diff_view(old.text, new.text, key=f"write_diff_{sid}")
     _restore(s, ctx, section, total)
 
@@ -586,7 +589,7 @@ def _choose_section(s: Session, ctx: ui.PageContext, listed: list[Section]) -> S
         if wanted.isdigit() and int(wanted) in by_id:
             st.session_state["write_section"] = int(wanted)
         else:
-            st.warning(f"The address names section {wanted}, which is not in this report.")
+            st.warning(f"The address names section {ui.md(wanted)}, which is not in this report.")
     if st.session_state.get("write_section") not in by_id:
         st.session_state.pop("write_section", None)
     chosen = st.selectbox(
@@ -622,17 +625,16 @@ with ui.session() as s:
         st.stop()
     section = _choose_section(s, ctx, listed)
 
-    st.header(f"{section.code} {section.title}")
+    st.header(f"{ui.md(section.code)} {ui.md(section.title)}")
     people = ui.people_names(s, [section.lead_author_id, *sections.coauthor_ids(s, section.id)])
     coauthors = [people[p] for p in sections.coauthor_ids(s, section.id) if p in people]
-    esc = diffing.escape_markdown
     facts = [
-        f"**{esc(ui.label(section.question))}**",
+        f"**{ui.md(ui.label(section.question))}**",
         f"Status: **{section.status.label}**",
-        f"Lead author: {esc(people.get(section.lead_author_id, 'not assigned'))}",
+        f"Lead author: {ui.md(people.get(section.lead_author_id, 'not assigned'))}",
     ]
     if coauthors:
-        facts.append("Co-authors: " + esc(", ".join(coauthors)))
+        facts.append("Co-authors: " + ui.md(", ".join(coauthors)))
     if section.word_target:
         facts.append(f"Target: {section.word_target:,} words")
     if section.due_date:
@@ -640,14 +642,14 @@ with ui.session() as s:
     st.markdown(" · ".join(facts))
     with st.expander("Brief: what this section should do", expanded=not section.head_revision_id):
         if section.brief.strip():
-            st.markdown(section.brief)
+            st.markdown(ui.no_images(section.brief))
         else:
             st.caption("No brief yet. The CLAs write briefs on the Outline & assignments page.")
     _status_control(s, ctx, section)
 
     refusal = sections.write_refusal(s, ctx.person, section)
     if refusal:
-        st.info(f"{refusal} You can read the text and its history here.")
+        st.info(f"{ui.md_message(refusal)} You can read the text and its history here.")
         read_tab, history_tab = st.tabs([":material/article: Text", ":material/history: History"])
         with read_tab:
             _preview(sections.head_text(s, section))
