@@ -196,7 +196,10 @@ def _text_columns(table: Table, keys: Mapping[str, str] | None = None) -> list[T
         if isinstance(base, Enum):
             continue  # enum values come from the code
         if isinstance(base, JSON):
-            found.append(TextColumn(key, column.name, True, MAX_TEXT_CHARS))
+            # Each string inside holds what a long-text column holds.
+            found.append(
+                TextColumn(key, column.name, True, column_limit(table.name, column.name, None))
+            )
         elif isinstance(base, String):
             limit = column_limit(table.name, column.name, getattr(base, "length", None))
             found.append(TextColumn(key, column.name, False, limit))
@@ -260,7 +263,7 @@ def value_problem(column: TextColumn, value: Any) -> str | None:
     if value is None:
         return None
     if column.is_json:
-        return json_problem(value)
+        return json_problem(value, max_chars=column.limit)
     if isinstance(value, str):
         return text_problem(value, max_chars=column.limit)
     return None
