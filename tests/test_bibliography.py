@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlmodel import func, select
 
+from tests.test_limits import run_capped
+from workbench import sources
 from workbench.bibliography import (
     MAX_IMPORT_BYTES,
     citation_key_ok,
@@ -27,6 +31,7 @@ from workbench.bibliography import (
     to_ris,
 )
 from workbench.errors import ImportFailed
+from workbench.models import Source
 
 DATA = Path(__file__).parent / "data" / "bib"
 
@@ -634,3 +639,163 @@ def test_parsers_only_ever_raise_import_failed(text):
         for record in records:
             assert citation_key_ok(record["id"])
             assert record["title"]
+
+
+# --------------------------------------------------------------------------- hostile files
+
+
+def abbreviations(levels: str, width: int = 5) -> str:
+    """Return @strings each made of ``width`` copies of the one before: 10 × width**n characters."""
+    lines = ['@string{a = "xxxxxxxxxx"}']
+    for before, name in itertools.pairwise(levels):
+        lines.append(f"@string{{{name} = {' # '.join([before] * width)}}}")
+    return "\n".join(lines) + "\n"
+
+
+PARSE_BIBTEX = """
+import sys
+from pathlib import Path
+from workbench.bibliography import parse_bibtex
+from workbench.errors import ImportFailed
+try:
+    parse_bibtex(Path(sys.argv[1]).read_text(), "bomb.bib")
+except ImportFailed as exc:
+    print("\\n".join(exc.problems))
+else:
+    print("imported")
+"""
+
+
+def test_abbreviations_that_grow_exponentially_are_refused_in_bounded_memory(tmp_path):
+    """15 @strings in 400 bytes would expand to 61 GB: refused at the first one too long."""
+    text = abbreviations("abcdefghijklmno") + "@article{bomb, title = o, year = 2020}\n"
+    assert len(text) < 500
+    path = tmp_path / "bomb.bib"
+    path.write_text(text)
+    result = run_capped(PARSE_BIBTEX, str(path))
+    assert result.returncode == 0, result.stderr
+    problems = result.stdout.strip().splitlines()
+    assert problems[0] == (
+        "Line 7: the @string 'g' expands to more than 100,000 characters through its @string "
+        "abbreviations, more than any value may hold"
+    )
+    assert (
+        problems[1]
+        == "Line 8: the @string 'h' uses the abbreviation 'g', whose @string was refused"
+    )
+    assert problems[-1] == (
+        "Line 16: in entry 'bomb', the field 'title' uses the abbreviation 'o', whose @string "
+        "was refused"
+    )
+
+
+def test_abbreviations_are_bounded_for_the_whole_file():
+    """31,250 characters used 400 times from a 9 KB file: 12.5 million, past the 10 million."""
+    entries = "".join(f"@misc{{k{i}, title = f}}\n" for i in range(400))
+    assert problems_of(parse_bibtex, abbreviations("abcdef") + entries) == [
+        "Line 325: in entry 'k318', the field 'title': the file's @string abbreviations expand "
+        "to more than 10,000,000 characters in all; reading stopped here"
+    ]
+
+
+def test_a_value_longer_than_any_column_is_refused():
+    text = "@article{long, title = {" + "a" * 100_001 + "}, year = 2020}\n"
+    assert problems_of(parse_bibtex, text) == [
+        "Line 1: in entry 'long', the field 'title' is 100,001 characters long; at most 100,000 fit"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "problem"),
+    [
+        (
+            parse_bibtex,
+            "@article{ok, title = {Fine}}\n@article{nul, title = {Living\x00wages}, year = 2020}\n",
+            "Line 2: entry 'nul': the field 'title' cannot be stored: it contains a control "
+            "character (code 0x00) at position 7; remove it",
+        ),
+        (
+            parse_ris,
+            "TY  - JOUR\nID  - ok\nTI  - Fine\nER  - \nTY  - JOUR\nID  - esc\n"
+            "TI  - Living wages\nAB  - \x1b[2J cleared\nER  - \n",
+            "Line 5: reference 'esc': the field 'abstract' cannot be stored: it contains a "
+            "control character (code 0x1b) at position 1; remove it",
+        ),
+        (
+            parse_csljson,
+            json.dumps(
+                [
+                    {"id": "ok", "type": "book", "title": "Fine"},
+                    {"id": "nul", "type": "book", "title": "T", "author": [{"family": "A\x00"}]},
+                ]
+            ),
+            "Entry 2 ('nul'): the field 'author[0].family' cannot be stored: it contains a "
+            "control character (code 0x00) at position 2; remove it",
+        ),
+        (
+            parse_csljson,
+            json.dumps([{"id": "long", "type": "book", "title": "T", "abstract": "a" * 100_001}]),
+            "Entry 1 ('long'): the field 'abstract' cannot be stored: it is 100,001 characters "
+            "long; at most 100,000 fit",
+        ),
+        (
+            parse_csljson,
+            json.dumps(
+                [
+                    {
+                        "id": "crowd",
+                        "type": "report",
+                        "title": "T",
+                        "author": [{"family": f"Author{i:05d}"} for i in range(10_000)],
+                    }
+                ]
+            ),
+            "Entry 1 ('crowd'): its names, listed together, are 129,998 characters long; at most "
+            "100,000 fit",
+        ),
+    ],
+    ids=["bibtex-nul", "ris-escape", "csljson-nul", "csljson-long", "csljson-names"],
+)
+def test_entries_the_database_cannot_hold_are_refused_by_entry_and_field(parse, text, problem):
+    assert problems_of(parse, text) == [problem]
+
+
+def test_a_deeply_nested_csljson_record_is_refused():
+    record: dict = {"id": "deep", "type": "book", "title": "T"}
+    inner = record
+    for _ in range(50):
+        inner["note"] = {}
+        inner = inner["note"]
+    fine = {"id": "fine", "type": "book", "title": "T", "issued": {"date-parts": [[2020, 5, 1]]}}
+    assert problems_of(parse_csljson, json.dumps([fine, record])) == [
+        "Entry 2 ('deep'): the field 'note' nests more than 8 levels deep; a CSL-JSON record "
+        "needs at most 4"
+    ]
+    # Nested past what the JSON reader itself can follow: refused as unreadable.
+    with pytest.raises(ImportFailed, match="is not JSON that can be read"):
+        parse_csljson("[" * 100_000 + "]" * 100_000, "deep.json")
+
+
+# --------------------------------------------------------------------------- into the database
+
+
+def test_a_nul_in_a_title_refuses_the_whole_import(session, world):
+    """PostgreSQL cannot store NUL at all; SQLite would, and its backups would not restore."""
+    text = (
+        "@article{fine2020, title = {Fine}, year = 2020}\n"
+        "@article{nul2021, title = {Living\x00wages}, year = 2021}\n"
+    )
+    with pytest.raises(ImportFailed) as caught:
+        sources.import_sources(
+            session=session,
+            actor=world.la,
+            report=world.report,
+            filename="refs.bib",
+            content=text.encode(),
+        )
+    assert caught.value.summary.startswith("refs.bib could not be imported (1 problem)")
+    assert caught.value.problems == [
+        "Line 2: entry 'nul2021': the field 'title' cannot be stored: it contains a control "
+        "character (code 0x00) at position 7; remove it"
+    ]
+    assert session.exec(select(func.count()).select_from(Source)).one() == 0

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
+from sqlmodel import Session, select
 
+from tests.factories import World, row_counts
+from tests.test_limits import run_capped, zip_bomb, zip_members
+from workbench import reviews
 from workbench.comment_table import (
     COLUMNS,
     FORMULA_STARTS,
@@ -23,6 +29,7 @@ from workbench.comment_table import (
     write_xlsx,
 )
 from workbench.errors import ImportFailed
+from workbench.models import ReviewComment, ReviewRound, Stage
 
 HEADER = ",".join(COLUMNS)
 
@@ -295,15 +302,17 @@ def test_neutralise_round_trips_and_never_starts_with_a_formula(text: str) -> No
     assert not neutralise(text).startswith(FORMULA_STARTS)
 
 
-# XLSX (XML 1.0) cannot hold most control characters; everything else is fair game.
-XML_TEXT = st.text(
+# Control characters other than tab, newline and carriage return are refused on import
+# (workbench.limits), and XLSX (XML 1.0) cannot hold most of them anyway; everything else
+# is fair game.
+ANY_TEXT = st.text(
     alphabet=st.characters(
         blacklist_categories=("Cs",),
-        blacklist_characters=[chr(c) for c in range(32) if chr(c) not in "\t\n\r"],
+        blacklist_characters=[c for c in map(chr, [*range(32), 127]) if c not in "\t\n\r"],
     ),
     max_size=60,
 )
-ANY_TEXT = st.text(max_size=60)
+XML_TEXT = ANY_TEXT
 # Starts that a spreadsheet would run as a formula, or that look like an added apostrophe.
 TRICKY_STARTS = ["=", "+", "-", "@", "\t", "\r", "'=", "''+", "'", "' -"]
 
@@ -372,3 +381,167 @@ def test_any_text_round_trips_through_xlsx(rows: list[CommentRow]) -> None:
             if isinstance(cell.value, str):
                 assert not cell.value.startswith(FORMULA_STARTS), cell.value
                 assert cell.data_type == "s"
+
+
+# --------------------------------------------------------------------------- hostile tables
+
+
+def with_dimension(content: bytes, ref: str) -> bytes:
+    """Return an XLSX whose first sheet declares ``<dimension ref="…"/>`` whatever it holds."""
+    members = zip_members(content)
+    sheet = members["xl/worksheets/sheet1.xml"]
+    assert b"<dimension " in sheet
+    members["xl/worksheets/sheet1.xml"] = re.sub(
+        rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{ref}"/>'.encode(), sheet
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def five_comments_declared_as_one() -> bytes:
+    rows = [[None, "1.1", 1 + i, 1 + i, f"Reviewer {i}", "", "", f"Comment {i}."] for i in range(5)]
+    content = with_dimension(xlsx_bytes([COLUMNS, *rows]), "A1:K2")
+    assert load_workbook(io.BytesIO(content), read_only=True).worksheets[0].max_row == 2
+    return content
+
+
+def test_every_row_is_read_whatever_size_the_sheet_declares() -> None:
+    rows = read_table("comments.xlsx", five_comments_declared_as_one())
+    assert [r.comment for r in rows] == [f"Comment {i}." for i in range(5)]
+
+
+def test_a_sheet_whose_rows_run_past_a_spreadsheet_is_refused() -> None:
+    members = zip_members(xlsx_bytes([COLUMNS, [None, "1.1", 1, 1, "Ana", "", "", "x"]]))
+    sheet = members["xl/worksheets/sheet1.xml"].decode()
+    # The last row claims to be row 999,999,999; every row before it would be an empty row.
+    members["xl/worksheets/sheet1.xml"] = re.sub(
+        r'<row r="2"(.*?)</row>',
+        lambda m: m.group(0).replace('r="2"', 'r="999999999"').replace('2"', '999999999"'),
+        sheet,
+        flags=re.S,
+    ).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ImportFailed, match=r"^big.xlsx has more than 1,048,576 rows"):
+        read_table("big.xlsx", with_dimension(buffer.getvalue(), "A1:K2"))
+
+
+READ_TABLE = """
+import sys
+from pathlib import Path
+from workbench.comment_table import read_table
+from workbench.errors import ImportFailed
+try:
+    rows = read_table("comments.xlsx", Path(sys.argv[1]).read_bytes())
+except ImportFailed as exc:
+    print(exc.message)
+else:
+    print("imported", len(rows))
+"""
+
+
+def test_a_zip_bomb_table_is_refused_in_bounded_memory(tmp_path) -> None:
+    """A 300 KB table whose picture part says 1,000 bytes and inflates to 288 MiB."""
+    table = xlsx_bytes([COLUMNS, [None, "1.1", 1, 1, "Ana", "", "", "Fine"]])
+    path = tmp_path / "comments.xlsx"
+    path.write_bytes(zip_bomb(zip_members(table), pad="xl/media/image1.png"))
+    result = run_capped(READ_TABLE, str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "comments.xlsx inflates to more than 256 MiB (reached while unpacking "
+        "'xl/media/image1.png'); the file is refused."
+    )
+
+
+def test_control_characters_and_overlong_texts_are_refused_by_row_and_column() -> None:
+    content = csv_bytes(
+        HEADER,
+        ",1.1,1,1,Ana,,,fine,,,",
+        ',1.1,1,1,Ana,,,"a NUL\x00 here",,,',  # row 3
+        ",1.1,1,1," + "N" * 201 + ",,,long name,,,",  # row 4
+        ",1.1,1,1,Ana," + "A" * 301 + ",,long affiliation,,,",  # row 5
+        ",1.1,1,1,Ana,,," + "c" * 100_001 + ",,,",  # row 6
+        ",1.1,1,1,Ana,,,fine,\x1b[31mred,,",  # row 7
+    )
+    assert problems_of("comments.csv", content) == [
+        "Row 3 of comments.csv: 'Comment' cannot be stored: it contains a control character "
+        "(code 0x00) at position 6; remove it",
+        "Row 4 of comments.csv: 'Reviewer' cannot be stored: it is 201 characters long; "
+        "at most 200 fit",
+        "Row 5 of comments.csv: 'Affiliation/Government' cannot be stored: it is 301 characters "
+        "long; at most 300 fit",
+        "Row 6 of comments.csv: 'Comment' cannot be stored: it is 100,001 characters long; "
+        "at most 100,000 fit",
+        "Row 7 of comments.csv: 'Suggested change' cannot be stored: it contains a control "
+        "character (code 0x1b) at position 1; remove it",
+    ]
+
+
+# --------------------------------------------------------------------------- into the database
+
+
+def open_round(session: Session, world: World) -> ReviewRound:
+    world.report.stage = Stage.first_order_draft
+    session.add(world.report)
+    session.commit()
+    return reviews.open_round(
+        session=session,
+        actor=world.cla,
+        report=world.report,
+        name="FOD",
+        opens_on=date.today() - timedelta(days=1),
+        closes_on=date.today() + timedelta(days=30),
+    )
+
+
+def import_table(
+    session: Session, world: World, review_round: ReviewRound, name: str, content: bytes
+) -> int:
+    return reviews.import_comments(
+        session=session,
+        actor=world.cla,
+        report=world.report,
+        round=review_round,
+        filename=name,
+        content=content,
+    )
+
+
+def test_a_sheet_declaring_fewer_rows_imports_all_of_them(session: Session, world: World) -> None:
+    review_round = open_round(session, world)
+    content = five_comments_declared_as_one()
+    assert import_table(session, world, review_round, "comments.xlsx", content) == 5
+    stored = session.exec(select(ReviewComment.comment).order_by(ReviewComment.number)).all()
+    assert stored == [f"Comment {i}." for i in range(5)]
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        (
+            ',1.1,1,1,Ana,,,"NUL\x00",,,',
+            "'Comment' cannot be stored: it contains a control character (code 0x00) at "
+            "position 4; remove it",
+        ),
+        (
+            ",1.1,1,1," + "N" * 1000 + ",,,A long name,,,",
+            "'Reviewer' cannot be stored: it is 1,000 characters long; at most 200 fit",
+        ),
+    ],
+    ids=["nul", "long-reviewer"],
+)
+def test_a_row_the_database_cannot_hold_refuses_the_table(
+    session: Session, world: World, row: str, problem: str
+) -> None:
+    review_round = open_round(session, world)
+    before = row_counts(session)
+    content = csv_bytes(HEADER, ",2.1,1,1,Bo,,,Fine,,,", row)
+    with pytest.raises(ImportFailed) as caught:
+        import_table(session, world, review_round, "comments.csv", content)
+    assert caught.value.problems == [f"Row 3 of comments.csv: {problem}"]
+    assert row_counts(session) == before

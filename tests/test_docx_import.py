@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from tests.factories import World, make_section, make_world, row_counts
+from tests.test_limits import run_capped, zip_bomb, zip_members
 from workbench import audit, docx_import, export, reviews, sections
 from workbench.cli import app
 from workbench.db import make_engine
@@ -446,7 +447,7 @@ def test_oversize_files_are_refused_with_the_limit(
     monkeypatch.undo()
     assert docx_import.MAX_DOCX_BYTES == 50 * 1024 * 1024
     monkeypatch.setattr(docx_import, "MAX_UNZIPPED_BYTES", 1000)
-    with pytest.raises(ImportFailed, match="would expand to"):
+    with pytest.raises(ImportFailed, match="draft.docx inflates to more than"):
         import_draft(session, world, content)
     assert session.get(Section, world.sections[0].id).head_revision_id == (
         world.sections[0].head_revision_id
@@ -902,3 +903,84 @@ def test_cli_word_comments_fail_in_one_line(cli_world, tmp_path) -> None:
     unknown = run(url, *args, "--round", "SOD")
     assert unknown.exit_code == 1
     assert "no review round named 'SOD'" in unknown.stderr
+
+
+# --------------------------------------------------------------------------- hostile documents
+
+
+def docx_bomb(folder: Path) -> bytes:
+    """Return a Word draft with a picture part that says 1,000 bytes and inflates to 288 MiB."""
+    members = zip_members(docx_from_markdown("A short draft.\n", folder))
+    return zip_bomb(members, pad="word/media/image9.png")
+
+
+def test_a_zip_bomb_is_refused_and_changes_nothing(
+    session: Session, world: World, tmp_path
+) -> None:
+    review_round = open_fod(session, world)
+    bomb = docx_bomb(tmp_path)
+    assert len(bomb) < 2 * 1024 * 1024
+    before = row_counts(session)
+    with pytest.raises(ImportFailed) as draft:
+        import_draft(session, world, bomb)
+    with pytest.raises(ImportFailed) as comments:
+        import_comments(session, world, review_round, bomb)
+    for caught, name in ((draft, "draft.docx"), (comments, "review.docx")):
+        assert caught.value.message == (
+            f"{name} inflates to more than 256 MiB (reached while unpacking "
+            "'word/media/image9.png'); the file is refused. If it is a Word document of yours, "
+            "make its pictures smaller (Word: Compress Pictures) and save it again."
+        )
+    assert row_counts(session) == before
+
+
+CLI = "from workbench.cli import app\napp()\n"
+
+
+def test_a_zip_bomb_is_refused_in_bounded_memory(cli_world, tmp_path) -> None:
+    """The command line, in a process capped at 1 GiB, refuses the bomb in one line."""
+    url, world, _, _ = cli_world
+    draft = tmp_path / "draft.docx"
+    draft.write_bytes(docx_bomb(tmp_path))
+    section = world.sections[0]
+    result = run_capped(
+        CLI,
+        *["sections", "import-docx", str(draft), "--report", world.report.slug],
+        *["--section", str(section.id), "--as", world.la.email],
+        env={"WORKBENCH_DATABASE_URL": url},
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith(
+        "error: draft.docx inflates to more than 256 MiB (reached while unpacking "
+        "'word/media/image9.png'); the file is refused."
+    ), result.stderr
+    engine = make_engine(url)
+    with Session(engine) as s:
+        assert s.get(Section, section.id).head_revision_id == section.head_revision_id
+    engine.dispose()
+
+
+def test_word_comments_the_database_cannot_hold_refuse_the_document(
+    session: Session, world: World, tmp_path
+) -> None:
+    review_round = open_fod(session, world)
+    document = review_copy(session, world, review_round, tmp_path)
+    comment(document, "1.1", 1, text="A fine comment.")
+    comment(document, "1.1", 3, text="Hidden\x7fcharacter.", author="Bea Expert")
+    comment(document, "2.1", 1, text="Long author.", author="N" * 300)
+    comment(document, "2.1", 3, text="x" * 100_001, author="Carl Expert")
+    comment(document, "3.1", 1, text="Fine.\nSuggested change: \x7f", author="Dee")
+    before = row_counts(session)
+    with pytest.raises(ImportFailed) as caught:
+        import_comments(session, world, review_round, saved(document))
+    assert caught.value.problems == [
+        "Comment 2 of review.docx (Bea Expert: “Hidden\x7fcharacter.”): the comment cannot be "
+        "stored: it contains a control character (code 0x7f) at position 99; remove it",
+        f"Comment 3 of review.docx ({'N' * 59}…: “Long author.”): the author's name cannot be "
+        "stored: it is 300 characters long; at most 200 fit",
+        f"Comment 4 of review.docx (Carl Expert: “{'x' * 59}…”): the comment cannot be stored: "
+        "it is 100,093 characters long; at most 100,000 fit",
+        "Comment 5 of review.docx (Dee: “Fine. Suggested change: \x7f”): the suggested change "
+        "cannot be stored: it contains a control character (code 0x7f) at position 1; remove it",
+    ]
+    assert row_counts(session) == before

@@ -18,7 +18,17 @@ Terms used here:
 
 Reading is all or nothing: every parser checks the whole file and raises
 :class:`~workbench.errors.ImportFailed` listing each problem with its line or
-position ("Line 12: entry 'smith2020' has no title"). Text values come out as
+position ("Line 12: entry 'smith2020' has no title").
+
+Limits (:mod:`workbench.limits`), so that a hostile file cannot exhaust the
+server: a file of at most :data:`~workbench.limits.MAX_BIBLIOGRAPHY_BYTES`;
+every value at most :data:`~workbench.limits.MAX_TEXT_CHARS` characters (a
+title or DOI at most what its column holds), with no control character other
+than tab and newline; BibTeX ``@string`` abbreviations checked as they expand,
+per value and at most :data:`~workbench.limits.MAX_MACRO_EXPANSION_CHARS` added
+characters per file (abbreviations built from abbreviations grow
+exponentially); a CSL-JSON record nested at most
+:data:`~workbench.limits.MAX_CSL_DEPTH` levels deep. Text values come out as
 plain Unicode with LaTeX decoded, protective braces dropped and runs of
 whitespace collapsed to one space. A family name includes its particles
 ("van der Berg"). Writing is lossy only for fields the target format has no
@@ -60,11 +70,22 @@ from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_la
 from rispy.writer import RisWriter
 
 from workbench.errors import ImportFailed, ValidationError
+from workbench.limits import (
+    MAX_BIBLIOGRAPHY_BYTES,
+    MAX_CSL_DEPTH,
+    MAX_MACRO_EXPANSION_CHARS,
+    MAX_TEXT_CHARS,
+    column_limit,
+    field_limit,
+    text_problem,
+)
+from workbench.models import Source
 
 # The splitter logs a warning for every broken block; read_bibtex reports them itself.
 logging.getLogger("bibtexparser.splitter").setLevel(logging.ERROR)
 
-MAX_IMPORT_BYTES = 10 * 1024 * 1024
+#: The largest bibliography file read (the name pages and tests use).
+MAX_IMPORT_BYTES = MAX_BIBLIOGRAPHY_BYTES
 
 #: File extensions and the format each one means.
 FORMATS_BY_EXTENSION: dict[str, str] = {
@@ -386,6 +407,18 @@ class _BadValue(Exception):
     """A field value that cannot be resolved; the message says why."""
 
 
+class _Expansion:
+    """What ``@string`` abbreviations have added to a file's text, and the ones refused."""
+
+    def __init__(self) -> None:
+        self.added = 0
+        self.refused: set[str] = set()
+
+
+class _ExpansionExhausted(Exception):
+    """The file's abbreviations have expanded past MAX_MACRO_EXPANSION_CHARS in all."""
+
+
 def _split_concatenation(value: str) -> list[str]:
     """Split a raw BibTeX value on the ``#`` outside braces and quotes."""
     parts: list[str] = []
@@ -418,9 +451,16 @@ def _split_concatenation(value: str) -> list[str]:
     return parts
 
 
-def _resolve_value(value: str, macros: dict[str, str]) -> str:
-    """Return the text of a raw BibTeX value: quotes, braces, macros and ``#`` resolved."""
+def _resolve_value(value: str, macros: dict[str, str], expansion: _Expansion) -> str:
+    """Return the text of a raw BibTeX value: quotes, braces, macros and ``#`` resolved.
+
+    The length is checked before each piece is added, so an abbreviation that
+    would make the value longer than any column holds is refused before the
+    text is built; what abbreviations add counts against the file's allowance.
+    """
     pieces = []
+    length = 0
+    added = 0
     for raw_part in _split_concatenation(value):
         part = raw_part.strip()
         if not part:
@@ -428,19 +468,34 @@ def _resolve_value(value: str, macros: dict[str, str]) -> str:
         if (part[0] == "{" and part[-1] == "}") or (part[0] == '"' and part[-1] == '"'):
             if len(part) < 2:
                 raise _BadValue("has an unclosed quote")
-            pieces.append(part[1:-1])
+            piece = part[1:-1]
         elif part.isdecimal() and part.isascii():
-            pieces.append(part)
+            piece = part
         elif _MACRO_NAME.fullmatch(part):
             name = part.lower()
             if name in macros:
-                pieces.append(macros[name])
+                piece = macros[name]
+                added += len(piece)
+            elif name in expansion.refused:
+                raise _BadValue(f"uses the abbreviation '{part}', whose @string was refused")
             elif name in _MONTH_MACROS:
-                pieces.append(_MONTH_MACROS[name])
+                piece = _MONTH_MACROS[name]
             else:
                 raise _BadValue(f"uses the abbreviation '{part}', which no @string defines")
         else:
             raise _BadValue(f"must be in braces or quotes (found: {part[:40]})")
+        length += len(piece)
+        if length > MAX_TEXT_CHARS and added:
+            raise _BadValue(
+                f"expands to more than {MAX_TEXT_CHARS:,} characters through its "
+                "@string abbreviations, more than any value may hold"
+            )
+        pieces.append(piece)
+    if length > MAX_TEXT_CHARS:  # pieces written out in the file: no longer than the file
+        raise _BadValue(f"is {length:,} characters long; at most {MAX_TEXT_CHARS:,} fit")
+    expansion.added += added
+    if expansion.added > MAX_MACRO_EXPANSION_CHARS:
+        raise _ExpansionExhausted
     return "".join(pieces)
 
 
@@ -750,6 +805,17 @@ def read_bibtex(text: str, filename: str = "references.bib") -> list[ParsedEntry
         ) from exc
     problems: list[str] = []
     macros: dict[str, str] = {}
+    expansion = _Expansion()
+
+    def exhausted(where: str) -> ImportFailed:
+        return _failed(
+            filename,
+            [
+                f"{where}: the file's @string abbreviations expand to more than "
+                f"{MAX_MACRO_EXPANSION_CHARS:,} characters in all; reading stopped here"
+            ],
+        )
+
     raw_entries: list[tuple[Entry, int]] = []
     entry_lines: dict[str, int] = {}
     for block in library.blocks:
@@ -774,10 +840,16 @@ def read_bibtex(text: str, filename: str = "references.bib") -> list[ParsedEntry
             problems.append(_abort_problem(block, text))
             continue
         if isinstance(block, String):
+            name = block.key.strip().lower()
             try:
-                macros[block.key.strip().lower()] = _resolve_value(str(block.value), macros)
+                macros[name] = _resolve_value(str(block.value), macros, expansion)
+                expansion.refused.discard(name)
             except _BadValue as exc:
+                macros.pop(name, None)
+                expansion.refused.add(name)
                 problems.append(f"Line {line}: the @string '{block.key}' {exc}")
+            except _ExpansionExhausted:
+                raise exhausted(f"Line {line}: the @string '{block.key}'") from None
             continue
         if isinstance(block, Entry):
             raw_entries.append((block, line))
@@ -801,12 +873,17 @@ def read_bibtex(text: str, filename: str = "references.bib") -> list[ParsedEntry
                 continue
             seen_fields.add(field.key)
             try:
-                field.value = _resolve_value(str(field.value), macros).strip()
+                field.value = _resolve_value(str(field.value), macros, expansion).strip()
             except _BadValue as exc:
                 entry_problems.append(
                     f"Line {(field.start_line or 0) + 1}: in entry '{key}', the field "
                     f"'{field.key}' {exc}"
                 )
+            except _ExpansionExhausted:
+                line_here = (field.start_line or 0) + 1
+                raise exhausted(
+                    f"Line {line_here}: in entry '{key}', the field '{field.key}'"
+                ) from None
         if entry_problems:
             problems.extend(entry_problems)
             continue
@@ -848,7 +925,12 @@ def read_bibtex(text: str, filename: str = "references.bib") -> list[ParsedEntry
         if not entry.fields.get("title"):
             problems.append(f"Line {entry.line}: entry '{entry.key}' has no title")
             continue
-        parsed.append(ParsedEntry(_bibtex_record(entry), position, entry.line))
+        record = _bibtex_record(entry)
+        stored = record_problems(record)
+        if stored:
+            problems.extend(f"Line {entry.line}: entry '{entry.key}': {p}" for p in stored)
+            continue
+        parsed.append(ParsedEntry(record, position, entry.line))
     problems.sort(key=_problem_line)
     if problems:
         raise _failed(filename, problems)
@@ -1123,6 +1205,11 @@ def read_ris(text: str, filename: str = "references.ris") -> list[ParsedEntry]:
             who = f"reference '{ref_id}'" if ref_id else "the reference starting here"
             problems.append(f"Line {line}: {who} has no title (TI  - )")
             continue
+        stored = record_problems(record)
+        if stored:
+            who = f"reference '{ref_id}'" if ref_id else "the reference starting here"
+            problems.extend(f"Line {line}: {who}: {p}" for p in stored)
+            continue
         if not ref_id:
             record["id"] = make_key(record, taken)
             taken.add(record["id"])
@@ -1286,7 +1373,11 @@ def read_csljson(text: str, filename: str = "references.json") -> list[ParsedEnt
             continue
         raw_id = item.get("id")
         key = str(raw_id).strip() if isinstance(raw_id, (str, int)) and raw_id != "" else ""
-        label = f"Entry {position} ('{key}')" if key else f"Entry {position} (no id)"
+        label = f"Entry {position} ('{key[:200]}')" if key else f"Entry {position} (no id)"
+        deep = _too_deep(item)
+        if deep:
+            problems.append(f"{label}: {deep}")
+            continue
         entry_problems = []
         if not key:
             entry_problems.append(f"{label}: has no id (its citation key)")
@@ -1338,6 +1429,8 @@ def read_csljson(text: str, filename: str = "references.json") -> list[ParsedEnt
                 entry_problems.append(f"{label}: '{field}' must be text")
         if isinstance(record.get("DOI"), str):
             record["DOI"] = _clean_doi(record["DOI"])
+        if not entry_problems:
+            entry_problems.extend(f"{label}: {p}" for p in record_problems(record))
         if entry_problems:
             problems.extend(entry_problems)
             continue
@@ -1352,6 +1445,79 @@ def read_csljson(text: str, filename: str = "references.json") -> list[ParsedEnt
 def parse_csljson(text: str, filename: str = "references.json") -> list[dict[str, Any]]:
     """Return the records of a CSL-JSON file; raise ImportFailed listing every problem."""
     return [e.record for e in read_csljson(text, filename)]
+
+
+# --------------------------------------------------------------------------- limits
+
+# CSL variable names are short words; a longer "name" is not a variable.
+_MAX_FIELD_NAME_CHARS = 100
+# Problems reported per record at most: the first few say what is wrong with it.
+_MAX_PROBLEMS_PER_RECORD = 5
+
+
+def _too_deep(item: Any) -> str:
+    """Return why a CSL-JSON item nests too deeply, or '' (stops looking at the limit)."""
+    stack: list[tuple[str, Any, int]] = [("", item, 1)]
+    while stack:
+        path, value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_CSL_DEPTH:
+                return (
+                    f"the field '{path.split('.')[0].split('[')[0]}' nests more than "
+                    f"{MAX_CSL_DEPTH} levels deep; a CSL-JSON record needs at most 4"
+                )
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for name, inner in items:
+                inner_path = (
+                    f"{path}[{name}]" if isinstance(value, list) else f"{path}.{name}".lstrip(".")
+                )
+                stack.append((inner_path, inner, depth + 1))
+    return ""
+
+
+def _value_limit(path: str) -> int:
+    """Return how many characters a record's value holds where the database keeps it."""
+    # The DOI's own column (300) is checked by workbench.sources on the normalised DOI.
+    if path == "title":
+        return field_limit(Source, "title")
+    return column_limit("source", "csl", None)
+
+
+def record_problems(record: dict[str, Any]) -> list[str]:
+    """Return why a record read from a file cannot be stored (control characters, lengths).
+
+    Every text in the record is checked, field names included, at any depth;
+    each problem names the field ("the field 'title' cannot be stored: …").
+    """
+    problems: list[str] = []
+    stack: list[tuple[str, Any]] = [("", record)]
+    while stack and len(problems) < _MAX_PROBLEMS_PER_RECORD:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            inner = []
+            for name, item in value.items():
+                name_text = str(name)
+                problem = text_problem(name_text, max_chars=_MAX_FIELD_NAME_CHARS)
+                if problem:
+                    problems.append(f"a field name cannot be stored: {problem}")
+                    continue
+                inner.append((f"{path}.{name_text}" if path else name_text, item))
+            stack.extend(reversed(inner))
+        elif isinstance(value, list):
+            stack.extend(reversed([(f"{path}[{i}]", item) for i, item in enumerate(value)]))
+        elif isinstance(value, str):
+            problem = text_problem(value, max_chars=_value_limit(path))
+            if problem:
+                problems.append(f"the field '{path}' cannot be stored: {problem}")
+    if not problems:
+        authors = record_summary(record)[1]
+        limit = field_limit(Source, "authors")
+        if len(authors) > limit:
+            problems.append(
+                f"its names, listed together, are {len(authors):,} characters long; "
+                f"at most {limit:,} fit"
+            )
+    return problems
 
 
 # --------------------------------------------------------------------------- files

@@ -9,6 +9,14 @@ Terms:
 - A **CommentRow** is one row as plain values: the section is its code
   (``"2.1"``), the kind and disposition are enum values (``"substantive"``,
   ``"taken_into_account"``) or ``""`` for no disposition.
+- **Limits** (:mod:`workbench.limits`): a file of at most
+  :data:`MAX_TABLE_BYTES`; an XLSX is a ZIP archive, checked by the bytes it
+  really inflates to before openpyxl opens it; every row of the first sheet is
+  read, whatever size the sheet declares, up to
+  :data:`~workbench.limits.MAX_TABLE_ROWS` rows and the first
+  :data:`~workbench.limits.MAX_TABLE_COLUMNS` columns. Every text cell must fit
+  its column in the database and hold no control character other than tab and
+  newline; a problem names the file, the row and the column.
 - **Formula neutralising**: a cell whose text starts with ``=``, ``+``, ``-``,
   ``@``, a tab or a carriage return would be run as a formula by a spreadsheet
   program. Such text is written with one leading apostrophe, which spreadsheet
@@ -33,7 +41,15 @@ from datetime import date, datetime
 from typing import Any
 
 from workbench.errors import ImportFailed
-from workbench.models import CommentKind, Disposition
+from workbench.limits import (
+    MAX_TABLE_BYTES,
+    MAX_TABLE_COLUMNS,
+    MAX_TABLE_ROWS,
+    check_zip,
+    field_limit,
+    text_problem,
+)
+from workbench.models import CommentKind, Disposition, ReviewComment
 
 COLUMNS: list[str] = [
     "No",
@@ -49,12 +65,9 @@ COLUMNS: list[str] = [
     "Disposition",
 ]
 REQUIRED_COLUMNS: list[str] = ["Section", "From line", "To line", "Reviewer", "Comment"]
-MAX_TABLE_BYTES = 50 * 1024 * 1024
-# A 50 MiB XLSX can hold far more once unzipped; refuse archives that would
-# expand beyond this rather than fill the server's memory.
-MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024
-MAX_REVIEWER_CHARS = 200
-MAX_AFFILIATION_CHARS = 300
+# The database's own limits, named here for workbench.reviews's checks of a typed comment.
+MAX_REVIEWER_CHARS = field_limit(ReviewComment, "reviewer_name")
+MAX_AFFILIATION_CHARS = field_limit(ReviewComment, "affiliation")
 # The largest number a database integer column holds everywhere.
 MAX_NUMBER = 2**31 - 1
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -190,6 +203,8 @@ def _numbered_csv(name: str, reader: Iterator[list[str]]) -> Iterator[tuple[int,
     number = 0
     while True:
         number += 1
+        if number > MAX_TABLE_ROWS + 1:
+            raise _too_many_rows(name)
         try:
             values = next(reader)
         except StopIteration:
@@ -213,19 +228,14 @@ def _delimiter(text: str) -> str:
 def _xlsx_rows(name: str, content: bytes) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
 
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, EOFError):
+    if not zipfile.is_zipfile(io.BytesIO(content)):
         raise ImportFailed(
             f"{name} is not an Excel workbook (.xlsx) — it may be damaged, or an older .xls "
             "or a CSV renamed. Open it in a spreadsheet program and save it as .xlsx."
-        ) from None
-    if unzipped > MAX_UNZIPPED_BYTES:
-        raise ImportFailed(
-            f"{name} would expand to {unzipped / 1024 / 1024:.0f} MiB; the limit is "
-            f"{MAX_UNZIPPED_BYTES // 1024 // 1024} MiB. Split it into several files."
         )
+    # What every part really inflates to, before openpyxl unpacks anything: the sizes an
+    # XLSX declares for its parts can lie.
+    check_zip(content, what=name)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
@@ -241,8 +251,15 @@ def _numbered_xlsx(name: str, workbook: Any) -> Iterator[tuple[int, list[Any]]]:
         if not workbook.worksheets:
             raise ImportFailed(f"{name} has no worksheet.")
         sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(values)
+        # The sheet's <dimension> is written by whatever made the file and can say A1:K2
+        # over thousands of rows: forget it and read every row that is there.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(max_col=MAX_TABLE_COLUMNS, values_only=True)
+        for number, values in enumerate(rows, start=1):
+            if number > MAX_TABLE_ROWS + 1:
+                raise _too_many_rows(name)
+            if values.count(None) < len(values):  # empty rows are skipped anyway; quickly here
+                yield number, list(values)
     except ImportFailed:
         raise
     except Exception as exc:
@@ -251,6 +268,13 @@ def _numbered_xlsx(name: str, workbook: Any) -> Iterator[tuple[int, list[Any]]]:
         ) from None
     finally:
         workbook.close()
+
+
+def _too_many_rows(name: str) -> ImportFailed:
+    return ImportFailed(
+        f"{name} has more than {MAX_TABLE_ROWS:,} rows of comments (counting empty rows); "
+        "split it into several files."
+    )
 
 
 def _cell_text(value: Any) -> str:
@@ -357,17 +381,7 @@ def _parse_row(
     reviewer = text("Reviewer")
     if not reviewer.strip():
         problems.append(f"{where}: the reviewer is empty")
-    elif len(reviewer.strip()) > MAX_REVIEWER_CHARS:
-        problems.append(
-            f"{where}: the reviewer's name has {len(reviewer.strip())} characters; "
-            f"at most {MAX_REVIEWER_CHARS} fit"
-        )
     affiliation = text("Affiliation/Government")
-    if len(affiliation.strip()) > MAX_AFFILIATION_CHARS:
-        problems.append(
-            f"{where}: the affiliation has {len(affiliation.strip())} characters; "
-            f"at most {MAX_AFFILIATION_CHARS} fit"
-        )
     comment = text("Comment")
     if not comment.strip():
         problems.append(f"{where}: the comment is empty")
@@ -386,6 +400,12 @@ def _parse_row(
             + ", ".join(d.label for d in Disposition)
             + " (or leave it empty)"
         )
+    problems.extend(
+        f"{where}: {problem}"
+        for problem in text_problems(
+            {column: text(column) for column in _TEXT_COLUMNS if column in index}
+        )
+    )
     if problems:
         return None, problems
     assert from_line is not None and to_line is not None and kind is not None
@@ -406,6 +426,32 @@ def _parse_row(
         ),
         [],
     )
+
+
+#: The text columns of the table and the database column each one is stored in.
+_TEXT_COLUMNS: dict[str, tuple[type[Any], str]] = {
+    "Reviewer": (ReviewComment, "reviewer_name"),
+    "Affiliation/Government": (ReviewComment, "affiliation"),
+    "Comment": (ReviewComment, "comment"),
+    "Suggested change": (ReviewComment, "suggested_change"),
+    "Response": (ReviewComment, "response"),
+}
+
+
+def text_problems(texts: dict[str, str]) -> list[str]:
+    """Return why texts of a row (by column heading) cannot be stored: control characters, length.
+
+    Each problem names the column ("'Comment' cannot be stored: it contains a
+    control character…"); the caller puts the file and row in front. The texts
+    are measured as they will be stored (without surrounding blanks).
+    """
+    problems = []
+    for column, value in texts.items():
+        model, field_name = _TEXT_COLUMNS[column]
+        problem = text_problem(value.strip(), max_chars=field_limit(model, field_name))
+        if problem:
+            problems.append(f"'{column}' cannot be stored: {problem}")
+    return problems
 
 
 # --------------------------------------------------------------------------- writing

@@ -45,9 +45,12 @@ Decisions for drafts:
   export are rendered text, so a warning says when the imported text no
   longer cites what the current text cites.
 - Word comments in a draft are not text: they are left out, with a warning.
-- Files: at most :data:`MAX_DOCX_BYTES` (pictures make Word files large; only
-  the text is kept) and :data:`MAX_UNZIPPED_BYTES` once unzipped (the
-  comment-table importer's guard against archives that explode).
+- Files: at most :data:`~workbench.limits.MAX_DOCX_BYTES` (pictures make Word
+  files large; only the text is kept) and
+  :data:`~workbench.limits.MAX_UNZIPPED_BYTES` once unzipped, counted by the
+  bytes every part really inflates to (:func:`workbench.limits.check_zip`)
+  before lxml or pandoc read anything: a document's table of contents can lie
+  about its parts' sizes.
 
 Decisions for comments:
 
@@ -75,6 +78,9 @@ Decisions for comments:
   ``Reply from NAME: …`` rather than imported as comments of their own.
 - Reviewer: the comment's author as Word recorded it; affiliation empty (Word
   records names only). Numbers: the round's next free ones, in document order.
+- The author's name, the comment (with its anchor and replies) and the
+  suggested change must fit their columns in the database and hold no control
+  characters other than tab and newline, as in a comment table.
 - The text must still be there: the section frozen in that round, the lines
   within its frozen text, and at least :data:`MIN_WORDS_FOUND` of the anchored
   words among the words of those lines. Words are compared in lower case with
@@ -101,6 +107,14 @@ from sqlmodel import Session, select
 
 from workbench.comment_table import CommentRow
 from workbench.errors import ImportFailed, PermissionDenied
+from workbench.limits import (
+    MAX_DOCX_BYTES,
+    MAX_UNZIPPED_BYTES,
+    check_zip,
+    field_limit,
+    read_member,
+    text_problem,
+)
 from workbench.models import CommentKind, Person, Report, ReviewComment, ReviewRound, Section
 from workbench.reviews import (
     ProgressCallback,
@@ -117,8 +131,8 @@ from workbench.sections import (
     write_refusal,
 )
 
-MAX_DOCX_BYTES = 50 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+# How much of a comment's author and first words a message shows.
+_LABEL_CHARS = 60
 #: Share of a comment's anchored words that must appear in the lines it is on.
 MIN_WORDS_FOUND = 0.6
 LINE_NUMBER_STYLE = "Line Number"
@@ -173,17 +187,11 @@ class _Docx:
         return _parse(self.name, _read(self.name, self.archive, path), path)
 
 
-_ZIP_ERRORS = (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError, RuntimeError)
-
-
 def _read(name: str, archive: zipfile.ZipFile, path: str) -> bytes:
     try:
-        return archive.read(path)
-    except _ZIP_ERRORS as exc:
-        raise ImportFailed(
-            f"{name} is a damaged Word document ({path} cannot be unpacked: {exc}). "
-            "Open it in Word and save it again as .docx."
-        ) from None
+        return read_member(archive, path, cap=MAX_UNZIPPED_BYTES, what=name)
+    except ImportFailed as exc:
+        raise ImportFailed(f"{exc.message} Open it in Word and save it again as .docx.") from None
 
 
 def _display_name(filename: str) -> str:
@@ -235,8 +243,9 @@ def _relations(archive: zipfile.ZipFile, rels_path: str, base: str) -> dict[str,
     if rels_path not in archive.namelist():
         return {}
     try:
-        root = etree.fromstring(archive.read(rels_path), _PARSER)
-    except (etree.XMLSyntaxError, *_ZIP_ERRORS):
+        data = read_member(archive, rels_path, cap=MAX_UNZIPPED_BYTES, what="the file")
+        root = etree.fromstring(data, _PARSER)
+    except (etree.XMLSyntaxError, ImportFailed):
         return {}
     found: dict[str, str] = {}
     for rel in root.iter(f"{{{_REL}}}Relationship"):
@@ -262,14 +271,17 @@ def _open_docx(filename: str, content: bytes) -> _Docx:
         raise ImportFailed(f"{name} is empty; nothing was imported.")
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-        unzipped = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError, EOFError):
         raise _not_docx(name, content) from None
-    if unzipped > MAX_UNZIPPED_BYTES:
+    # Every part inflated once, in chunks, counting the bytes it really holds: the sizes
+    # the archive declares can lie, and pandoc reads the whole archive.
+    try:
+        check_zip(content, what=name, max_total=MAX_UNZIPPED_BYTES)
+    except ImportFailed as exc:
         raise ImportFailed(
-            f"{name} would expand to {unzipped / 1024 / 1024:.0f} MiB; the limit is "
-            f"{MAX_UNZIPPED_BYTES // 1024 // 1024} MiB. Make its pictures smaller or remove them."
-        )
+            f"{exc.message} If it is a Word document of yours, make its pictures smaller "
+            "(Word: Compress Pictures) and save it again."
+        ) from None
     package = _relations(archive, "_rels/.rels", "")
     document_path = package.get(_OFFICE_DOCUMENT, "word/document.xml")
     save_as = "Open it in Word and save it as 'Word Document (.docx)'."
@@ -802,7 +814,10 @@ class _WordComment:
     def label(self, name: str) -> str:
         words = " ".join(self.text.split()[:6])
         more = "…" if len(self.text.split()) > 6 else ""
-        who = self.author.strip() or "no author"
+        # A label stays short whatever a hostile document holds (one 100,000-letter word).
+        if len(words) > _LABEL_CHARS:
+            words, more = _quote(words, _LABEL_CHARS), ""
+        who = _quote(self.author.strip(), _LABEL_CHARS) or "no author"
         return f"Comment {self.number} of {name} ({who}: “{words}{more}”)"
 
 
@@ -1078,6 +1093,21 @@ def import_comments_docx(
         anchor_text = comment.anchor.text if comment.anchor else ""
         if anchor_text and text:
             text = f"On “{_quote(anchor_text)}”: {text}"
+        texts = {
+            "the author's name": ("reviewer_name", comment.author),
+            "the comment": ("comment", text),
+            "the suggested change": ("suggested_change", suggested),
+        }
+        bad = [
+            f"{where}: {what} cannot be stored: {problem}"
+            for what, (column, value) in texts.items()
+            if (
+                problem := text_problem(value.strip(), max_chars=field_limit(ReviewComment, column))
+            )
+        ]
+        if bad:
+            problems.extend(bad)
+            continue
         rows.append(
             CommentRow(
                 number=None,
