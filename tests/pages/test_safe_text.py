@@ -173,3 +173,23 @@ def test_the_table_keeps_numbers_dates_and_ordinary_text():
     assert "datetime64" in str(table["When"].dtype)
     assert list(table["Words"]) == [-3, 0, 5]
     assert list(table["Text"]) == ["'-1 is a formula in a spreadsheet", "plain", "'@someone"]
+
+
+def test_a_refused_title_leaves_the_outline_working_and_unchanged(open_page, db):
+    """The refused edit is rolled back: the page goes on drawing, the old title stays."""
+    section = section_3_1(db)
+    old_title = section.title
+    at = open_page("pages/outline.py", CLA, report=LIVING_WAGES)
+    at.button(key=f"edit_toggle_{section.id}").click().run()
+    at.text_input(key=f"title_{section.id}").input("Wages\x07 and power")
+    next(
+        b for b in at.button if b.label == "Save changes" and b.form_id == f"edit_{section.id}"
+    ).click().run()
+    assert not at.exception
+    errors = "\n".join(e.value for e in at.error)
+    assert "The title of the section '3.1': it contains a control character (code 0x07)" in errors
+    assert f"**3.1 {ui.md(old_title)}**" in texts(at), "the outline shows the title still stored"
+    editor = next(d.value for d in at.dataframe if "Lead author" in d.value.columns)
+    assert list(editor.loc[editor["Code"] == "3.1", "Title"]) == [old_title]
+    db.expire_all()
+    assert sections.get_section(db, section.id).title == old_title
