@@ -642,3 +642,27 @@ def test_the_secretariat_starts_a_new_edition_from_the_command_line(demo_templat
         assert event.detail["reason"] == "Typo in 2.1"
         assert event.detail.get("via") == "cli"
     engine.dispose()
+
+
+def test_the_command_line_refuses_an_oversized_file_before_reading_it(tmp_path, monkeypatch):
+    """A sparse 20 GB 'bibliography' is refused by its size; it is never read into memory."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    huge = tmp_path / "huge.bib"
+    with huge.open("wb") as handle:
+        handle.truncate(20 * 1024**3)
+    read = []
+    original = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self) or original(self))
+    result = CliRunner().invoke(
+        app,
+        ["sources", "import", str(huge), "--report", "living-wages"],
+        env={"WORKBENCH_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"},
+    )
+    assert result.exit_code != 0
+    assert "huge.bib is 20480.0 MiB; at most 10 MiB is accepted here." in result.output
+    assert read == []

@@ -30,7 +30,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from workbench import audit, people, textguard
+from workbench import audit, limits, people, textguard
 from workbench.db import database_url, make_engine, session_scope
 from workbench.errors import Conflict, ImportFailed, NotFound, ValidationError, WorkbenchError
 from workbench.models import Person, PersonCreate, Role
@@ -488,10 +488,22 @@ def status(report: ReportOption, as_json: JsonOption = False) -> None:
 # --------------------------------------------------------------------------- sources
 
 
-def _read_upload(path: Path) -> bytes:
+def _read_upload(path: Path, limit: int) -> bytes:
+    """Read a file to import, refusing it by its size before a byte of it is read."""
     if not path.is_file():
         raise NotFound(f"No file at {path}.")
-    return path.read_bytes()
+    size = path.stat().st_size
+    if size > limit:
+        raise ValidationError(
+            f"{path.name} is {size / 1024 / 1024:.1f} MiB; at most {limit // 1024 // 1024} MiB "
+            "is accepted here."
+        )
+    with path.open("rb") as handle:
+        # Read one byte past the limit: a file that grew since stat() is refused too.
+        content = handle.read(limit + 1)
+    if len(content) > limit:
+        raise ValidationError(f"{path.name} is larger than {limit // 1024 // 1024} MiB.")
+    return content
 
 
 @sources_app.command("import")
@@ -507,7 +519,7 @@ def sources_import(
     """Import a bibliography into a report's library: every entry, or none."""
     from workbench import reports, sources
 
-    content = _read_upload(file)
+    content = _read_upload(file, limits.MAX_BIBLIOGRAPHY_BYTES)
     with open_session() as session:
         actor = acting(session, as_)
         target = reports.get_report(session, report)
@@ -625,7 +637,7 @@ def sections_import_docx(
     from workbench import docx_import, reports, sections
     from workbench.models import Section, SectionRevision
 
-    content = _read_upload(file)
+    content = _read_upload(file, limits.MAX_DOCX_BYTES)
     with open_session() as session:
         actor = acting(session, as_)
         target = reports.get_report(session, report)
@@ -692,7 +704,7 @@ def comments_import(
     """Import a comment table into an open review round: every row, or none."""
     from workbench import reports, reviews
 
-    content = _read_upload(file)
+    content = _read_upload(file, limits.MAX_TABLE_BYTES)
     with open_session() as session:
         actor = acting(session, as_)
         target = reports.get_report(session, report)
@@ -721,7 +733,7 @@ def comments_import_docx(
     """Import the comments reviewers left in Word on a review copy: every comment, or none."""
     from workbench import docx_import, reports, reviews
 
-    content = _read_upload(file)
+    content = _read_upload(file, limits.MAX_DOCX_BYTES)
     with open_session() as session:
         actor = acting(session, as_)
         target = reports.get_report(session, report)
