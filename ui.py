@@ -37,7 +37,7 @@ from workbench import permissions, reports, textguard
 from workbench.comment_table import neutralise
 from workbench.db import database_url, make_engine, session_scope
 from workbench.errors import WorkbenchError
-from workbench.models import Person, Question, Report, Role, Stage
+from workbench.models import AUTHOR_ROLES, Person, Question, Report, Role, Stage
 
 T = TypeVar("T")
 # How a section's part of the report is named in tables.
@@ -177,6 +177,15 @@ def require(ctx: PageContext, s: Session, action: permissions.Action) -> None:
     except WorkbenchError as exc:
         st.error(f"Not permitted. {md_message(exc.message)}")
         st.stop()
+
+
+def frozen_notice(ctx: PageContext, s: Session) -> None:
+    """Tell the report's authors, CLAs and the Secretariat when its content cannot change now."""
+    if ctx.report is None or not ctx.roles & (AUTHOR_ROLES | {Role.secretariat}):
+        return
+    reason = permissions.frozen_reason(s, ctx.report.id)
+    if reason:
+        st.info(md_message(reason), icon=":material/lock:")
 
 
 def allowed(ctx: PageContext, s: Session, action: permissions.Action) -> bool:

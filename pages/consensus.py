@@ -366,6 +366,7 @@ with ui.session() as s:
     ctx = ui.page_context(s)
     ui.require(ctx, s, Action.read_report)
     st.title("Consensus & disagreement")
+    ui.frozen_notice(ctx, s)
     st.caption(
         f"{ui.md(ctx.report.title)} — the statements the report takes a view on, where actors "
         "stand on them, and the false solutions it unmasks."

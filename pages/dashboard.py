@@ -332,6 +332,7 @@ def council_work(s: Session) -> None:
 with ui.session() as s:
     ctx = ui.page_context(s, need_report=False)
     st.title("Dashboard")
+    ui.frozen_notice(ctx, s)
     ui.flash()
     today = utcnow().date()
     if ctx.report is None:

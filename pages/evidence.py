@@ -766,6 +766,7 @@ with ui.session() as s:
     ctx = ui.page_context(s)
     ui.require(ctx, s, Action.read_report)
     st.title("Evidence")
+    ui.frozen_notice(ctx, s)
     st.caption(
         f"{ui.md(ctx.report.title)} — the sources the report rests on, and the key findings it "
         "draws from them."

@@ -383,6 +383,7 @@ def add_section_form(s: Session, actor: Person, report: Report, labels: dict[int
 with ui.session() as s:
     ctx = ui.page_context(s)
     st.title("Outline & assignments")
+    ui.frozen_notice(ctx, s)
     if ctx.has(Role.cla) and not permissions.has_signed_current_code(s, ctx.person):
         st.warning(
             "Sign the Code of Ethics first: CLAs sign it before they can change the outline or "

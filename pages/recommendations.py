@@ -439,6 +439,7 @@ with ui.session() as s:
     ctx = ui.page_context(s)
     ui.require(ctx, s, Action.read_report)
     st.title("Recommendations")
+    ui.frozen_notice(ctx, s)
     st.caption(
         f"{ui.md(ctx.report.title)} — what can be done, and by whom: the roadmap, and the "
         "initiatives that show it can work."

@@ -838,6 +838,7 @@ def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound
 with ui.session() as s:
     ctx = ui.page_context(s)
     st.title("Review")
+    ui.frozen_notice(ctx, s)
     ui.require(ctx, s, Action.read_report)
     if not ctx.has(*REVIEW_ROLES):
         st.error(
