@@ -452,6 +452,23 @@ def test_approval_and_publication_are_tagged(session, world, mirror):
     assert history.verify(session, mirror).drift == []
 
 
+def test_a_corrected_edition_is_published_under_a_tag_of_its_own(session, world, mirror):
+    publish(session, world)
+    reports.start_new_edition(
+        session=session, actor=world.secretariat, report=world.report, reason="Typo in 3.1"
+    )
+    corrected = save(session, world, 3, "The corrected text.\n").revision
+    second = publish(session, world)
+    with repo_at(mirror) as repo:
+        tags = {t.name: t for t in repo.tags}
+        first, again = tags["test-report/published"], tags["test-report/published-edition-2"]
+        assert first.commit != again.commit
+        assert tags[f"test-report/approved-{second}"].commit.message.endswith(
+            f"{history.TRAILER}: {corrected.id}\n"
+        )
+    assert history.verify(session, mirror).drift == []
+
+
 # --------------------------------------------------------------------------- rebuild and verify
 
 

@@ -41,8 +41,8 @@ Terms and the decisions behind them:
   round froze; a Council decision that ends approved is
   ``<slug>/approved-<decision id>`` at the commit of the report's newest
   revision at or before the decision was opened (the text it was bound to);
-  publication is ``<slug>/published``. Tags are created when missing and never
-  moved.
+  publication is ``<slug>/published`` (``<slug>/published-edition-<n>`` for a
+  later edition, a corrigendum). Tags are created when missing and never moved.
 - **A save never fails because of the mirror**: the hooks
   (:func:`record_revision`, :func:`record_milestone`) run after the database
   commit, log and remember any problem (:func:`last_problem`) and return a
@@ -509,9 +509,9 @@ def approval_tag(slug: str, decision_id: int) -> str:
     return f"{slug}/approved-{decision_id}"
 
 
-def published_tag(slug: str) -> str:
-    """Return the tag a published report gets."""
-    return f"{slug}/published"
+def published_tag(slug: str, edition: int = 1) -> str:
+    """Return the tag a published report gets (a later edition, a corrigendum, its own)."""
+    return f"{slug}/published" if edition <= 1 else f"{slug}/published-edition-{edition}"
 
 
 # =========================================================================== configuration
@@ -1061,7 +1061,7 @@ def _expected_tags(session: Session, report_ids: set[int] | None) -> list[_Expec
         )
     for report in reports.values():
         if Stage(report.stage) is Stage.published:
-            tags.append(_ExpectedTag(published_tag(report.slug), report.id, None))
+            tags.append(_ExpectedTag(published_tag(report.slug, report.edition), report.id, None))
     return tags
 
 
