@@ -92,10 +92,10 @@ def show_status(s: Session, decision: CouncilDecision, status: DecisionStatus) -
     if status is DecisionStatus.withdrawn:
         who = ui.people_names(s, [decision.closed_by_id]).get(decision.closed_by_id or -1)
         when = f" on {decision.closed_at:%d %B %Y}" if decision.closed_at else ""
+        why = (decision.closing_note or "no reason recorded").rstrip(".")
         st.warning(
-            f"**Withdrawn**{when}" + (f" by {ui.md(who)}" if who else "") + ": "
-            f"{ui.md(decision.closing_note or 'no reason recorded')}. It takes no more "
-            "votes; the Secretariat opens a new decision when the text is ready."
+            f"**Withdrawn**{when}" + (f" by {ui.md(who)}" if who else "") + f": {ui.md(why)}. "
+            "It takes no more votes; the Secretariat opens a new decision when the text is ready."
         )
         return
     if binds_text(decision):
