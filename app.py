@@ -204,35 +204,35 @@ def can_see(*wanted: Role) -> bool:
 AUTHORS = (Role.cla, Role.lead_author, Role.contributing_author)
 EVERYONE = tuple(Role)
 sections: dict[str, list[st.Page]] = {
-    "Your work": [page("pages/dashboard.py", "Dashboard", ":material/home:")]
+    "Your work": [page("views/dashboard.py", "Dashboard", ":material/home:")]
 }
 writing = []
 if can_see(Role.cla):
-    writing.append(page("pages/outline.py", "Outline & assignments", ":material/account_tree:"))
+    writing.append(page("views/outline.py", "Outline & assignments", ":material/account_tree:"))
 if can_see(*AUTHORS):
-    writing.append(page("pages/write.py", "Write", ":material/edit_note:"))
+    writing.append(page("views/write.py", "Write", ":material/edit_note:"))
 if can_see(*EVERYONE):
     writing += [
-        page("pages/evidence.py", "Evidence", ":material/library_books:"),
-        page("pages/consensus.py", "Consensus & disagreement", ":material/balance:"),
-        page("pages/recommendations.py", "Recommendations", ":material/route:"),
+        page("views/evidence.py", "Evidence", ":material/library_books:"),
+        page("views/consensus.py", "Consensus & disagreement", ":material/balance:"),
+        page("views/recommendations.py", "Recommendations", ":material/route:"),
     ]
 if writing:
     sections["Report"] = writing
 approval = []
 if can_see(*AUTHORS, Role.review_editor, Role.reviewer, Role.secretariat):
-    approval.append(page("pages/review.py", "Review", ":material/rate_review:"))
+    approval.append(page("views/review.py", "Review", ":material/rate_review:"))
 if can_see(Role.council_member, Role.secretariat, Role.cla):
-    approval.append(page("pages/council.py", "Council", ":material/account_balance:"))
+    approval.append(page("views/council.py", "Council", ":material/account_balance:"))
 if approval:
     sections["Review & approval"] = approval
 team = []
 if can_see(*EVERYONE):
-    team.append(page("pages/team.py", "Team", ":material/groups:"))
+    team.append(page("views/team.py", "Team", ":material/groups:"))
 if can_see(Role.secretariat, Role.cla, Role.lead_author):
-    team.append(page("pages/translations.py", "Translations", ":material/translate:"))
+    team.append(page("views/translations.py", "Translations", ":material/translate:"))
 if can_see(Role.secretariat):
-    team.append(page("pages/admin.py", "Admin", ":material/admin_panel_settings:"))
+    team.append(page("views/admin.py", "Admin", ":material/admin_panel_settings:"))
 if team:
     sections["People & languages"] = team
 

@@ -7,7 +7,7 @@ Measures, on the workspace ``bench/generate.py`` builds (generated on the way
 when the default files are missing), each value beside a baseline measured in
 the same run (the two take turns; medians of ``--runs`` runs after a warm-up):
 
-- ``pages``: every page of ``pages/`` opened through the app as the page tests
+- ``pages``: every page of ``views/`` opened through the app as the page tests
   do it (``app.py``, person and report in the session, run, switch page, run;
   the second run is timed, with Streamlit's data caches cleared first), signed in
   as a CLA of the largest report (a Council member on the Council page, the
@@ -239,7 +239,7 @@ def page_rows(ws: Workspace, runs: int) -> list[Row]:
     empty.write_text(EMPTY_PAGE, encoding="utf-8")
     counter = StatementCounter(EngineClass)  # every engine, including the app's own
     rows = []
-    for path in sorted((ROOT / "pages").glob("*.py")):
+    for path in sorted((ROOT / "views").glob("*.py")):
         role = PAGE_ROLES.get(path.name, Role.cla)
         person = {
             Role.cla: ws.cla,
@@ -248,7 +248,7 @@ def page_rows(ws: Workspace, runs: int) -> list[Row]:
         }[role]
         report = ws.council_report if role is Role.council_member and ws.council_report else None
         report = report or ws.report
-        page = f"pages/{path.name}"
+        page = f"views/{path.name}"
         label = f"Page {page} ({role.label}, {report.slug})"
         if person is None:
             rows.append(Row(label, "no such person in the workspace", "", "", "", False))

@@ -11,7 +11,7 @@ from tests.pages.conftest import ROLES, SECRETARIAT, texts
 from workbench import audit, people, permissions, reports
 from workbench.models import Role
 
-PAGE = "pages/admin.py"
+PAGE = "views/admin.py"
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -8,7 +8,7 @@ from tests.pages.conftest import SECRETARIAT, texts
 from workbench import audit
 from workbench.models import Report, Stage
 
-PAGE = "pages/admin.py"
+PAGE = "views/admin.py"
 
 
 def test_a_published_report_gets_a_new_edition_on_the_record(open_page, db):

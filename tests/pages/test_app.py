@@ -147,7 +147,7 @@ def test_single_sign_on_refuses_an_unknown_person(demo_url):
 
 
 def test_the_admin_page_says_why_a_password_is_refused(open_page, db):
-    at = open_page("pages/admin.py", SECRETARIAT)
+    at = open_page("views/admin.py", SECRETARIAT)
     at.text_input(key="admin_people_search").input("elisabeth").run()
     reviewer = people.get_by_email(db, REVIEWER)
     at.text_input(key=f"admin_password_{reviewer.id}").input("1q2w3e4r5t6y")
@@ -162,7 +162,7 @@ def test_the_audit_trail_shows_what_came_from_the_command_line(open_page, db):
     with audit.origin("cli", os_user="clerk"):
         audit.record(db, admin, "update", "person", admin.id, fields=["name"])
     db.commit()
-    at = open_page("pages/admin.py", SECRETARIAT)
+    at = open_page("views/admin.py", SECRETARIAT)
     trail = at.dataframe[-1].value
     assert trail["From"].iloc[0] == "command line (os user clerk)"
     assert trail["From"].iloc[1] == "app"

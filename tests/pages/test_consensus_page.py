@@ -18,7 +18,7 @@ from workbench.models import (
     Stance,
 )
 
-PAGE = "pages/consensus.py"
+PAGE = "views/consensus.py"
 REPORT = "living-wages"
 EDIT_CONTENT = {"cla", "lead_author"}
 

@@ -23,7 +23,7 @@ from workbench.models import (
     Vote,
 )
 
-PAGE = "pages/council.py"
+PAGE = "views/council.py"
 ROOT = Path(__file__).resolve().parents[2]
 LIVING_WAGES = "living-wages"
 ALLOWED = ("cla", "council_member", "secretariat")

@@ -9,7 +9,7 @@ import pytest
 from tests.pages.conftest import CLA, COUNCIL, LA, REVIEWER, ROLES, SECRETARIAT, texts
 from workbench import reports, sections
 
-PAGE = "pages/dashboard.py"
+PAGE = "views/dashboard.py"
 
 
 @pytest.mark.parametrize("role", list(ROLES))

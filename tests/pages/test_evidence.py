@@ -19,7 +19,7 @@ from workbench.models import (
     SourceKind,
 )
 
-PAGE = "pages/evidence.py"
+PAGE = "views/evidence.py"
 REPORT = "living-wages"
 #: Who may change the library (Action.edit_sources) and who may record findings (edit_content).
 EDIT_SOURCES = {"cla", "lead_author", "contributing_author", "secretariat"}
@@ -282,7 +282,7 @@ def test_many_findings_are_paged(open_page, db):
             )
         )
     db.commit()
-    at = open_page("pages/evidence.py", CLA)
+    at = open_page("views/evidence.py", CLA)
     assert not at.exception
     assert "42 of 42 findings; showing 1–25" in texts(at)
     at.number_input(key="ev_f_page_all").set_value(2).run()

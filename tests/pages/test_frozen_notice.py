@@ -31,7 +31,7 @@ def voting(db):
 
 
 @pytest.mark.parametrize(
-    "page", ["pages/evidence.py", "pages/consensus.py", "pages/recommendations.py"]
+    "page", ["views/evidence.py", "views/consensus.py", "views/recommendations.py"]
 )
 def test_authors_are_told_the_text_is_frozen_and_see_no_edit_forms(open_page, voting, page):
     at = open_page(page, CLA, report=LIVING_WAGES)
@@ -42,12 +42,12 @@ def test_authors_are_told_the_text_is_frozen_and_see_no_edit_forms(open_page, vo
 
 
 def test_the_write_page_shows_why_the_section_cannot_be_saved(open_page, voting, db):
-    at = open_page("pages/write.py", CLA, report=LIVING_WAGES)
+    at = open_page("views/write.py", CLA, report=LIVING_WAGES)
     assert not at.exception
     assert "The Council is voting on this text" in texts(at)
     assert not [b.key for b in at.button if str(b.key).startswith("write_save")]
 
 
 def test_council_members_get_no_edit_notice(open_page, voting):
-    at = open_page("pages/evidence.py", COUNCIL, report=LIVING_WAGES)
+    at = open_page("views/evidence.py", COUNCIL, report=LIVING_WAGES)
     assert "The Council is voting on this text" not in texts(at)

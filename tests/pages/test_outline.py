@@ -13,7 +13,7 @@ from tests.pages.conftest import CLA, ROLES, texts
 from workbench import people, reports, sections, teams
 from workbench.models import EthicsSignature, ReportCreate, Role
 
-PAGE = "pages/outline.py"
+PAGE = "views/outline.py"
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -20,7 +20,7 @@ from workbench.models import (
 )
 from workbench.recommendations import NEEDS_CONTEXT, NONE_IDENTIFIED
 
-PAGE = "pages/recommendations.py"
+PAGE = "views/recommendations.py"
 REPORT = "living-wages"
 EDIT_CONTENT = {"cla", "lead_author"}
 REVIEW_INITIATIVES = {"cla", "review_editor"}

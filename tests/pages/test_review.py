@@ -25,7 +25,7 @@ from workbench import export, people, reviews, sections
 from workbench.comment_table import CommentRow, write_csv
 from workbench.models import Disposition, Report, ReviewComment, ReviewRound, Section
 
-PAGE = "pages/review.py"
+PAGE = "views/review.py"
 ROOT = Path(__file__).resolve().parents[2]
 LIVING_WAGES = "living-wages"
 

@@ -59,7 +59,7 @@ def test_a_name_written_as_a_link_is_shown_as_text_on_the_outline(open_page, db)
     lead.name = EVIL_NAME
     db.add(lead)
     db.commit()
-    at = open_page("pages/outline.py", CLA, report=LIVING_WAGES)
+    at = open_page("views/outline.py", CLA, report=LIVING_WAGES)
     assert not at.exception
     shown = texts(at)
     assert EVIL_NAME not in shown, "the name must not reach Markdown as a link"
@@ -74,7 +74,7 @@ def test_an_image_in_a_section_is_only_a_link_in_the_write_preview(open_page, db
         f"Wages fell.\n\n![t]({TRACKER})\n\n![chart][fig]\n\n[fig]: {TRACKER}\n\n"
         f'<img src="{TRACKER}" alt="tracking pixel">\n',
     )
-    at = open_page("pages/write.py", LA)
+    at = open_page("views/write.py", LA)
     at.selectbox(key="write_section").set_value(section.id).run()
     assert not at.exception
     previews = [m for m in markdown_of(at) if "Wages fell." in m]
@@ -88,7 +88,7 @@ def test_an_image_in_a_section_is_only_a_link_in_the_write_preview(open_page, db
 
 def test_an_image_in_a_section_is_not_fetched_when_the_council_reads_it(open_page, db):
     put_text(db, section_3_1(db), f"Wages fell.\n\n![t]({TRACKER})\n")
-    at = open_page("pages/council.py", COUNCIL, report=LIVING_WAGES)
+    at = open_page("views/council.py", COUNCIL, report=LIVING_WAGES)
     assert not at.exception
     bodies = [m for m in markdown_of(at) if TRACKER in m]
     assert bodies and all("![" not in m for m in bodies)
@@ -103,7 +103,7 @@ def test_a_formula_in_a_comment_reaches_the_table_neutralised(open_page, db):
     comment.reviewer_name = "@evil"
     db.add(comment)
     db.commit()
-    at = open_page("pages/review.py", CLA, report=LIVING_WAGES)
+    at = open_page("views/review.py", CLA, report=LIVING_WAGES)
     assert not at.exception
     table = next(d.value for d in at.dataframe if "Comment" in d.value.columns)
     row = table[table["No"] == 1].iloc[0]
@@ -123,7 +123,7 @@ def test_a_nul_typed_into_a_form_is_refused_with_a_message(open_page, db):
     before = db.exec(
         select(func.count()).select_from(ReviewComment).where(ReviewComment.round_id == sod(db).id)
     ).one()
-    at = open_page("pages/review.py", REVIEWER)
+    at = open_page("views/review.py", REVIEWER)
     at.text_area(key="review_new_comment").input("Name the year\x00 here.")
     at.button(key="review_new_add").click().run()
     assert not at.exception
@@ -179,7 +179,7 @@ def test_a_refused_title_leaves_the_outline_working_and_unchanged(open_page, db)
     """The refused edit is rolled back: the page goes on drawing, the old title stays."""
     section = section_3_1(db)
     old_title = section.title
-    at = open_page("pages/outline.py", CLA, report=LIVING_WAGES)
+    at = open_page("views/outline.py", CLA, report=LIVING_WAGES)
     at.button(key=f"edit_toggle_{section.id}").click().run()
     at.text_input(key=f"title_{section.id}").input("Wages\x07 and power")
     next(

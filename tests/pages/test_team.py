@@ -9,7 +9,7 @@ from tests.pages.conftest import CLA, LA, ROLES, SECRETARIAT, texts
 from workbench import people, permissions, reports, teams
 from workbench.models import EthicsSignature, Role
 
-PAGE = "pages/team.py"
+PAGE = "views/team.py"
 UNSIGNED_LA = "daniel.mwangi@demo.ipsp.example"
 
 

@@ -9,7 +9,7 @@ from tests.pages.conftest import CLA, LA, ROLES, SECRETARIAT, texts
 from workbench import sections
 from workbench.models import Report, Translation, TranslationStatus
 
-PAGE = "pages/translations.py"
+PAGE = "views/translations.py"
 MAY_SEE = {"cla", "lead_author", "secretariat"}
 
 
@@ -69,7 +69,7 @@ def test_stale_translations_say_what_changed_since(open_page):
 def test_a_lead_author_reads_but_cannot_record(open_page):
     at = open_page(PAGE, LA, report="living-wages")
     assert "CLAs and the Secretariat record translation statuses" in texts(at)
-    assert not at.button
+    assert [b.key for b in at.button] == ["sign_out"]
 
 
 def test_a_cla_records_a_translation_status(open_page, db):

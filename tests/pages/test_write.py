@@ -13,7 +13,7 @@ from tests.pages.conftest import CLA, CONTRIBUTOR, LA, ROLES, texts
 from workbench import people, sections
 from workbench.models import Report, Section, SectionRevision, SectionStatus
 
-PAGE = "pages/write.py"
+PAGE = "views/write.py"
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 )

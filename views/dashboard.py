@@ -61,7 +61,7 @@ def my_work(s: Session, ctx: ui.PageContext, outline: list[Section], today: date
             "You have not signed the Code of Ethics yet: authors sign it before they can change "
             "anything in the report. Read and sign it on the Team page."
         )
-        st.page_link("pages/team.py", label="Sign the Code of Ethics", icon="👥")
+        st.page_link("views/team.py", label="Sign the Code of Ethics", icon="👥")
     coauthors = sections.coauthors_by_section(s, ctx.report.id)
     mine = [
         sec
@@ -76,7 +76,7 @@ def my_work(s: Session, ctx: ui.PageContext, outline: list[Section], today: date
             )
         else:
             st.info("You write no sections here. Review comments are on the Review page.")
-            st.page_link("pages/review.py", label="Go to the Review page", icon="💬")
+            st.page_link("views/review.py", label="Go to the Review page", icon="💬")
         return
     open_comments = reviews.open_comment_counts(s, report_id=ctx.report.id)
     may_write = ctx.has(*AUTHOR_ROLES)
@@ -98,7 +98,7 @@ def my_work(s: Session, ctx: ui.PageContext, outline: list[Section], today: date
             if may_write:
                 with right:
                     st.page_link(
-                        "pages/write.py",
+                        "views/write.py",
                         label="Write",
                         icon="✍️",
                         query_params={"section": str(sec.id)},
@@ -324,7 +324,7 @@ def council_work(s: Session) -> None:
                 f"{ui.md(titles.get(decision.report_id, 'unknown report'))}) — "
                 f"{voted} of {tally.members} members have voted; rule: {ui.label(decision.rule)}"
             )
-        st.page_link("pages/council.py", label="Go to the Council page", icon="🏛️")
+        st.page_link("views/council.py", label="Go to the Council page", icon="🏛️")
     else:
         st.caption("No Council decision is open.")
 

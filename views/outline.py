@@ -389,7 +389,7 @@ with ui.session() as s:
             "Sign the Code of Ethics first: CLAs sign it before they can change the outline or "
             "assignments. It takes a minute on the Team page."
         )
-        st.page_link("pages/team.py", label="Read and sign the Code of Ethics", icon="👥")
+        st.page_link("views/team.py", label="Read and sign the Code of Ethics", icon="👥")
         st.stop()
     ui.require(ctx, s, Action.edit_outline)
     ui.flash()
