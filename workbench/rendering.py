@@ -1,0 +1,96 @@
+"""Citations rendered for reading in the app, as the export renders them.
+
+A section's text cites sources in pandoc's syntax (``[@key]``). People should
+never have to read those keys: the Write preview and the Council's reading view
+show the text with its citations rendered by pandoc's citeproc from the report's
+CSL-JSON, in the same style as the exported document (author–date, or
+``templates/citation-style.csl`` when it exists), with a reference list.
+
+- The result is **Markdown** (GitHub-flavoured), not HTML, so the app shows it
+  with ``st.markdown`` and no HTML is ever passed through: raw HTML and TeX in the
+  author's text are read as plain text.
+- A key that matches no source is rendered **bold with a question mark**
+  (``**smith2020?**``), as citeproc marks it, and listed in ``unknown``.
+- Results are cached by the SHA-256 of the text and of the cited records, so
+  re-running a page costs nothing until the text or a cited source changes.
+- Images stay Markdown images here; the pages turn them into links before
+  showing them (``ui.no_images``), so reading never fetches from another host.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tempfile
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pypandoc
+
+from workbench.sections import extract_citation_keys
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+CITATION_STYLE = TEMPLATES / "citation-style.csl"
+# Raw HTML and TeX are read as text; implicit figures would turn a lone image into HTML.
+READER = "markdown-raw_html-raw_tex-implicit_figures"
+_CACHE_SIZE = 256
+_cache: OrderedDict[str, Rendered] = OrderedDict()
+_DIV = re.compile(r"^\s*</?div\b[^>]*>\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A text with its citations rendered, and the references it cites."""
+
+    body: str
+    references: tuple[str, ...]
+    unknown: tuple[str, ...]
+
+
+def cited_records(text: str, records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Return the CSL-JSON records of the sources ``text`` cites, by key."""
+    keys = set(extract_citation_keys(text))
+    return sorted((dict(r) for r in records if r.get("id") in keys), key=lambda r: r["id"])
+
+
+def render_citations(text: str, records: Iterable[Mapping[str, Any]]) -> Rendered:
+    """Return ``text`` with its citations rendered and its reference list (cached)."""
+    if not text.strip():
+        return Rendered(body="", references=(), unknown=())
+    cited = cited_records(text, records)
+    known = {r["id"] for r in cited}
+    unknown = tuple(sorted(set(extract_citation_keys(text)) - known))
+    if not extract_citation_keys(text):
+        return Rendered(body=text, references=(), unknown=())
+    key = hashlib.sha256(
+        text.encode("utf-8") + b"\0" + json.dumps(cited, sort_keys=True).encode("utf-8")
+    ).hexdigest()
+    if key in _cache:
+        _cache.move_to_end(key)
+        return _cache[key]
+    rendered = _run_pandoc(text, cited, unknown)
+    _cache[key] = rendered
+    while len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
+    return rendered
+
+
+def _run_pandoc(text: str, cited: list[dict[str, Any]], unknown: tuple[str, ...]) -> Rendered:
+    with tempfile.TemporaryDirectory(prefix="workbench-render-") as folder:
+        bibliography = Path(folder) / "references.json"
+        bibliography.write_text(json.dumps(cited, ensure_ascii=False), encoding="utf-8")
+        args = ["--citeproc", f"--bibliography={bibliography}", "--wrap=none", "--quiet"]
+        if CITATION_STYLE.exists():
+            args.append(f"--csl={CITATION_STYLE}")
+        output = pypandoc.convert_text(text, "gfm", format=READER, extra_args=args)
+    body, _, refs = output.partition('<div id="refs"')
+    references = tuple(
+        part.strip()
+        for part in _DIV.sub("\n", refs.split(">", 1)[1] if ">" in refs else "").split("\n\n")
+        if part.strip()
+    )
+    return Rendered(body=body.rstrip() + "\n", references=references, unknown=unknown)
