@@ -410,6 +410,32 @@ class SignInThrottle(SQLModel, table=True):
     locked_until: datetime | None = None
 
 
+class SignInSession(SQLModel, table=True):
+    """A browser's signed-in session: what its cookie's token stands for, until it ends.
+
+    Only the SHA-256 of the token is stored (the cookie holds the token itself), so
+    a copy of the database signs nobody in. A session ends when the person signs
+    out (every tab of that browser), when it has been idle past its lifetime, or
+    when the Secretariat deactivates the person.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None
+
+
+class ReportVisit(SQLModel, table=True):
+    """When a person last opened a report's pages (for "new since your last visit")."""
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    report_id: int = Field(foreign_key="report.id", primary_key=True)
+    previous_at: datetime | None = None
+    seen_at: datetime = Field(default_factory=utcnow)
+
+
 # --------------------------------------------------------------------------- reports
 
 
