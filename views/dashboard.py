@@ -1,23 +1,27 @@
-"""Dashboard: my work first, then the report's progress, then what awaits the Council.
+"""Dashboard: what to do next first, then my work, the report's progress and the Council.
 
-Everyone sees the sections they lead or co-author in the chosen report. CLAs and
+It opens with the person's next steps (:mod:`workbench.next_steps`), most urgent
+first, each one click from the page where it is done; opening it records a visit
+to the chosen report, so "new since your last visit" means something. Then
+everyone sees the sections they lead or co-author in the chosen report. CLAs and
 the Secretariat also see the report's progress: sections by status, the four
 synthesis questions' coverage, overdue sections, words against targets, progress
-over time and the team's rule warnings. Council members and the Secretariat see
-the reports and decisions waiting for the Council.
+over time and the team's rule warnings. The Secretariat sees every report in one
+table; Council members and the Secretariat see what is before the Council.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 from sqlmodel import Session
+from streamlit.errors import StreamlitAPIException
 
 import ui
-from workbench import council, permissions, reports, reviews, sections, teams
+from workbench import council, next_steps, reports, reviews, sections, teams
 from workbench.models import (
     AUTHOR_ROLES,
     DecisionStatus,
@@ -28,9 +32,28 @@ from workbench.models import (
     Stage,
     utcnow,
 )
+from workbench.next_steps import NextStep, Page, Urgency
 from workbench.permissions import Action
 
 STATUS_ORDER = [status.label for status in SectionStatus]
+# How each urgency looks: a coloured badge with a Material icon (no emoji font needed).
+BADGES = {
+    Urgency.blocking: ":red-badge[:material/block: First]",
+    Urgency.overdue: ":red-badge[:material/alarm: Overdue]",
+    Urgency.due_soon: ":orange-badge[:material/schedule: Due soon]",
+    Urgency.waiting: ":blue-badge[:material/hourglass_top: Waiting for you]",
+    Urgency.new: ":violet-badge[:material/fiber_new: New]",
+    Urgency.to_do: ":gray-badge[:material/checklist: To do]",
+}
+PAGE_ICONS = {
+    Page.dashboard: ":material/home:",
+    Page.write: ":material/edit_note:",
+    Page.outline: ":material/account_tree:",
+    Page.review: ":material/rate_review:",
+    Page.council: ":material/account_balance:",
+    Page.team: ":material/groups:",
+    Page.admin: ":material/admin_panel_settings:",
+}
 
 
 def due_text(section: Section, today: date) -> str:
@@ -56,12 +79,7 @@ def my_work(s: Session, ctx: ui.PageContext, outline: list[Section], today: date
     if not ctx.has(*AUTHOR_ROLES, Role.reviewer, Role.review_editor):
         return  # the Council and the Secretariat have no sections: their work follows
     st.header("My work")
-    if ctx.has(*AUTHOR_ROLES) and not permissions.has_signed_current_code(s, ctx.person):
-        st.warning(
-            "You have not signed the Code of Ethics yet: authors sign it before they can change "
-            "anything in the report. Read and sign it on the Team page."
-        )
-        st.page_link("views/team.py", label="Sign the Code of Ethics", icon="👥")
+    # An unsigned Code of Ethics is the first of the next steps (see what_next).
     coauthors = sections.coauthors_by_section(s, ctx.report.id)
     mine = [
         sec
@@ -76,7 +94,9 @@ def my_work(s: Session, ctx: ui.PageContext, outline: list[Section], today: date
             )
         else:
             st.info("You write no sections here. Review comments are on the Review page.")
-            st.page_link("views/review.py", label="Go to the Review page", icon="💬")
+            st.page_link(
+                "views/review.py", label="Go to the Review page", icon=":material/rate_review:"
+            )
         return
     open_comments = reviews.open_comment_counts(s, report_id=ctx.report.id)
     may_write = ctx.has(*AUTHOR_ROLES)
@@ -100,8 +120,8 @@ def my_work(s: Session, ctx: ui.PageContext, outline: list[Section], today: date
                     st.page_link(
                         "views/write.py",
                         label="Write",
-                        icon="✍️",
-                        query_params={"section": str(sec.id)},
+                        icon=":material/edit_note:",
+                        query_params={"report": ctx.report.slug, "section": str(sec.id)},
                     )
 
 
@@ -297,22 +317,100 @@ def report_progress(s: Session, ctx: ui.PageContext, outline: list[Section], tod
         st.success("The team meets the Panel's rules.")
 
 
-def council_work(s: Session) -> None:
-    """Show the reports and decisions waiting for the Council."""
-    st.header("Awaiting the Council")
-    every_report = reports.list_reports(s)
-    waiting = [p for p in every_report if p.stage is Stage.council_review]
-    if waiting:
-        for progress in waiting:
-            st.markdown(
-                f"- **{ui.md(progress.title)}** — in Council review, "
-                f"due {progress.due_date:%d %B %Y}"
+def show_step(step: NextStep) -> None:
+    """Show one next step: how urgent, what, and a link to the page where it is done."""
+    with st.container(border=True):
+        left, right = st.columns([5, 1.3], vertical_alignment="center")
+        left.markdown(f"{BADGES[step.urgency]} **{ui.md(step.title)}**")
+        if step.detail:
+            left.caption(ui.md(step.detail))
+        with right:
+            try:
+                st.page_link(
+                    f"views/{step.page.value}.py",
+                    label=step.link,
+                    icon=PAGE_ICONS[step.page],
+                    query_params=step.params,
+                )
+            except StreamlitAPIException:
+                # The page is not in this person's navigation (their roles changed meanwhile).
+                st.caption(f"On the {step.page.value.capitalize()} page")
+
+
+def what_next(s: Session, ctx: ui.PageContext, today: date, since: datetime | None) -> None:
+    """Show what the person should do now, most urgent first (or say kindly that nothing is)."""
+    st.header("What next")
+    steps = next_steps.next_steps(s, person=ctx.person, report=ctx.report, today=today, since=since)
+    if not steps:
+        st.success(
+            "Nothing needs you right now. Due dates, review comments and Council votes that "
+            "concern you will appear here.",
+            icon=":material/task_alt:",
+        )
+        return
+    for step in steps:
+        show_step(step)
+
+
+def every_report(s: Session, today: date) -> None:
+    """Show the Secretariat every report in one table: stage, progress, rounds, decisions."""
+    st.header("Every report")
+    rows = next_steps.report_overview(s, today=today)
+    if not rows:
+        st.info("There are no reports yet. Create the first one on the Admin page.")
+        return
+    st.dataframe(
+        ui.safe_table(
+            pd.DataFrame(
+                [
+                    {
+                        "Report": row.title,
+                        "Stage": row.stage.label,
+                        "Sections accepted": f"{row.accepted} of {row.sections}",
+                        "Words": f"{row.words:,} of {row.word_target:,}"
+                        if row.word_target
+                        else f"{row.words:,}",
+                        "Overdue sections": row.overdue,
+                        "Open comments": row.open_comments,
+                        "Review rounds": row.rounds,
+                        "Council decisions": row.decisions,
+                        "Due": row.due_date,
+                    }
+                    for row in rows
+                ]
             )
-    else:
-        st.info("No report is waiting for the Council.")
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Report": st.column_config.TextColumn(width="large"),
+            "Review rounds": st.column_config.TextColumn(width="medium"),
+            "Due": st.column_config.DateColumn(format="D MMM YYYY"),
+        },
+        key="dash_every_report",
+    )
+    st.caption("Choose a report in the sidebar to see its progress below.")
+
+
+def council_work(s: Session, ctx: ui.PageContext) -> None:
+    """Show what is before the Council: reports at council review and the open decisions."""
+    st.header("Before the Council")
+    every_report = reports.list_reports(s)
+    at_review = [p for p in every_report if p.stage is Stage.council_review]
     every_decision = council.list_decisions(s)
     statuses = council.decision_statuses(s, every_decision)
     open_decisions = [d for d in every_decision if statuses[d.id] is DecisionStatus.open]
+    if not at_review and not open_decisions:
+        st.info("The Council has no open decision, and no report is at the council review stage.")
+        return
+    for progress in at_review:
+        st.markdown(
+            f"- **{ui.md(progress.title)}** is at the council review stage, "
+            f"due {progress.due_date:%d %B %Y}"
+        )
+    if not at_review:
+        st.caption("No report is at the council review stage.")
+    mine = {d.id for d in next_steps.awaiting_vote(s, person=ctx.person)}
     titles = {p.id: p.title for p in every_report}
     if open_decisions:
         st.markdown("**Open decisions**")
@@ -321,12 +419,14 @@ def council_work(s: Session) -> None:
             voted = tally.members - tally.not_voted
             st.markdown(
                 f"- **{ui.md(decision.title)}** ({ui.label(decision.kind).lower()}, "
-                f"{ui.md(titles.get(decision.report_id, 'unknown report'))}) — "
+                f"{ui.md(titles.get(decision.report_id, 'unknown report'))}, "
+                f"{next_steps.version_text(decision.text_hash)}) — "
                 f"{voted} of {tally.members} members have voted; rule: {ui.label(decision.rule)}"
+                + (" — **awaiting your vote**" if decision.id in mine else "")
             )
-        st.page_link("views/council.py", label="Go to the Council page", icon="🏛️")
-    else:
-        st.caption("No Council decision is open.")
+        st.page_link(
+            "views/council.py", label="Go to the Council page", icon=":material/account_balance:"
+        )
 
 
 with ui.session() as s:
@@ -343,19 +443,26 @@ with ui.session() as s:
                 "You are not part of any report yet. The Secretariat or a report's CLAs can "
                 "add you to a team."
             )
+        if ctx.has(Role.council_member, Role.secretariat):
+            what_next(s, ctx, today, None)
     else:
         ui.require(ctx, s, Action.read_report)
         report = ctx.report
+        # What is new since the last visit stays new for the whole of this visit.
+        since = next_steps.record_visit(s, person=ctx.person, report=report)
         days_left = (report.due_date - today).days
         st.markdown(
             f"**{ui.md(report.title)}** · stage: **{ui.label(report.stage)}** · "
             f"due {report.due_date:%d %B %Y}"
             + (f" ({days_left} days left)" if days_left >= 0 else " (past due)")
         )
+        what_next(s, ctx, today, since)
+        if ctx.has(Role.secretariat):
+            every_report(s, today)
         ui.export_panel(s, ctx, key="dash_export")
         outline = sections.list_sections(s, report.id)
         my_work(s, ctx, outline, today)
         if ctx.has(Role.cla, Role.secretariat):
             report_progress(s, ctx, outline, today)
     if ctx.has(Role.council_member, Role.secretariat):
-        council_work(s)
+        council_work(s, ctx)
