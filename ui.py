@@ -411,25 +411,29 @@ def apply_resets() -> None:
             st.session_state[key] = value
 
 
-def export_panel(s: Session, ctx: PageContext, *, key: str) -> None:
-    """Offer the report as a Word or Markdown document, with progress and a download."""
+def export_panel(s: Session, ctx: PageContext, *, key: str, version: str | None = None) -> None:
+    """Offer the report as a Word, PDF or Markdown document, with progress and a download.
+
+    With ``version`` (the version id the page shows), a file prepared earlier for
+    another version is not offered: the content has changed since.
+    """
     from workbench import export, translations
 
+    formats = {"docx": "Word (.docx)", "pdf": "PDF", "md": "Markdown (.md)"}
     report = ctx.report
-    with st.expander(
-        "Export the report as a Word or Markdown document", icon=":material/download:"
-    ):
+    with st.expander("Download the report as Word, PDF or Markdown", icon=":material/download:"):
         st.caption(
             "One document: cover, contents, the sections in the order of the four questions, "
             "findings, consensus, false solutions, recommendations, references and annexes. "
             "While a review round is open it is the draft under review, with line numbers and "
-            "the open comments (in Word, as comments in the margin)."
+            "the open comments (in Word, as comments in the margin). The PDF is the Word "
+            "document as printed."
         )
         left, middle = st.columns(2)
         fmt = left.radio(
             "Format",
-            ["docx", "md"],
-            format_func=lambda f: "Word (.docx)" if f == "docx" else "Markdown (.md)",
+            list(formats),
+            format_func=formats.get,
             horizontal=True,
             key=f"{key}_format",
         )
@@ -467,19 +471,23 @@ def export_panel(s: Session, ctx: PageContext, *, key: str) -> None:
         result = st.session_state.get(f"{key}_file")
         if result is None:
             return
+        if version is not None and result.version != version:
+            # Never hand out a file of another version than the one on the page.
+            del st.session_state[f"{key}_file"]
+            st.info(
+                f"The report has changed since {md(result.filename)} was prepared (version "
+                f"{result.version}; it is now version {version}). Prepare the document again."
+            )
+            return
         st.success(f"Ready: {md(result.filename)} (version {result.version}).")
         for warning in result.warnings:
             st.warning(md_message(warning))
-        mime = (
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-            if result.filename.endswith(".docx")
-            else "text/markdown"
-        )
         st.download_button(
             f"Download {result.filename}",
             result.content,
             file_name=result.filename,
-            mime=mime,
+            mime=export.MIME_TYPES.get(result.filename.rsplit(".", 1)[-1], "text/markdown"),
+            icon=":material/download:",
             key=f"{key}_download",
         )
         if result.csl_json:

@@ -213,30 +213,152 @@ def test_keep_citations_leaves_keys_and_writes_the_csl_json(demo, living_wages, 
         )
 
 
-@pytest.mark.skipif(
-    not REQUIRE_OFFICE and shutil.which("soffice") is None,
+needs_office = pytest.mark.skipif(
+    not REQUIRE_OFFICE and export.libreoffice() is None,
     reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui)",
 )
-def test_libreoffice_renders_the_docx_to_pdf_pages(docx_export, tmp_path, living_wages):
-    path = tmp_path / "report.docx"
-    path.write_bytes(docx_export.content)
-    subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to",
-         "pdf", "--outdir", str(tmp_path), str(path)],
-        check=True, capture_output=True, timeout=300,
-    )  # fmt: skip
-    pdf = tmp_path / "report.pdf"
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
-    pages = int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))
+
+
+def pdf_text(content: bytes, tmp_path: Path, first: int, last: int) -> str:
+    """Return the text of these pages of a PDF, as pdftotext reads it."""
+    path = tmp_path / "report.pdf"
+    path.write_bytes(content)
+    return subprocess.run(
+        ["pdftotext", "-f", str(first), "-l", str(last), str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def pdf_pages(content: bytes, tmp_path: Path) -> int:
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(content)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    return int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))
+
+
+@needs_office
+def test_the_pdf_is_the_word_document_printed_with_its_version_on_every_page(
+    demo, living_wages, secretariat, docx_export, tmp_path
+):
+    steps: list[float] = []
+    out = export.export_report(
+        session=demo,
+        actor=secretariat,
+        report=living_wages,
+        fmt="pdf",
+        progress=lambda fraction, message: steps.append(fraction),
+    )
+    assert steps == sorted(steps) and steps[-1] == 1.0
+    assert out.content.startswith(b"%PDF-")
+    assert out.filename == docx_export.filename.replace(".docx", ".pdf")
+    assert out.version == docx_export.version
+    assert out.version == content.content_hash(demo, living_wages.id)[: export.VERSION_CHARS]
+    pages = pdf_pages(out.content, tmp_path)
     assert 20 <= pages <= 80
-    first = subprocess.run(
-        ["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True
-    ).stdout
+    first = pdf_text(out.content, tmp_path, 1, 1)
     assert "DRAFT — NOT FOR CITATION" in first and "Living Wages for All" in first
-    later = subprocess.run(
-        ["pdftotext", "-f", "5", "-l", "5", str(pdf), "-"], capture_output=True, text=True
-    ).stdout
-    assert f"Page 5 of {pages}" in later and docx_export.version in later
+    assert f"Version: {out.version}" in first
+    later = pdf_text(out.content, tmp_path, 5, 5)
+    assert f"Page 5 of {pages}" in later and out.version in later
+
+
+@needs_office
+def test_the_command_line_writes_the_pdf(demo_template, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_template, copy)
+    target = tmp_path / "council.pdf"
+    result = CliRunner().invoke(
+        app,
+        ["export", "--report", "living-wages", "--format", "pdf", "-o", str(target)],
+        env={"WORKBENCH_DATABASE_URL": f"sqlite:///{copy}"},
+    )
+    assert result.exit_code == 0, result.output
+    engine = make_engine(f"sqlite:///{copy}")
+    with Session(engine) as s:
+        version = content.content_hash(s, reports.get_report(s, "living-wages").id)[:12]
+    engine.dispose()
+    assert f"Wrote {target} (version {version})." in result.output
+    assert f"Version: {version}" in pdf_text(target.read_bytes(), tmp_path, 1, 1)
+
+
+def fake_soffice(tmp_path: Path, body: str) -> str:
+    """Write a stand-in for soffice (a shell script) and return its path."""
+    script = tmp_path / "soffice"
+    script.write_text("#!/bin/sh\n" + body + "\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_a_pdf_without_libreoffice_is_refused_saying_what_to_install(
+    demo, living_wages, secretariat, monkeypatch
+):
+    monkeypatch.setattr(export, "libreoffice", lambda: None)
+    with pytest.raises(ValidationError, match="needs LibreOffice") as refused:
+        export.export_report(session=demo, actor=secretariat, report=living_wages, fmt="pdf")
+    assert "libreoffice-writer-nogui" in refused.value.message
+    assert "The Word document has the same content and version." in refused.value.message
+
+
+def test_libreoffice_failing_or_hanging_is_one_clear_message(tmp_path, monkeypatch, docx_export):
+    failing = fake_soffice(tmp_path, 'echo "Error: source file could not be loaded" >&2; exit 1')
+    monkeypatch.setattr(export, "libreoffice", lambda: failing)
+    with pytest.raises(ValidationError, match=r"could not make the PDF \(Error: source file"):
+        export.docx_to_pdf(docx_export.content)
+    pid_file = tmp_path / "pid"
+    # A hanging converter and the child it started are both ended at the time limit.
+    hanging = fake_soffice(tmp_path, f"sleep 300 & echo $! > {pid_file}; wait")
+    monkeypatch.setattr(export, "libreoffice", lambda: hanging)
+    with pytest.raises(ValidationError, match="did not finish the PDF within 1 seconds"):
+        export.docx_to_pdf(docx_export.content, timeout=1)
+    child = int(pid_file.read_text())
+    for _ in range(100):  # the kill is sent at once; the process table may lag a moment
+        if not running(child):
+            break
+        subprocess.run(["sleep", "0.1"], check=True)
+    assert not running(child)
+
+
+def running(pid: int) -> bool:
+    """Return True while a process exists and is not a zombie waiting to be reaped."""
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+# --------------------------------------------------------------------------- the reading copy
+
+
+def test_the_reading_copy_is_the_exported_document_for_the_screen(
+    demo, living_wages, secretariat, md_export
+):
+    reading = export.reading_copy(demo, secretariat, living_wages)
+    assert reading.draft.version == md_export.version
+    body = "".join(p.markdown for p in reading.parts)
+    assert "[@" not in body
+    assert "International Labour Organization 2024" in body
+    anchors = [entry.anchor for entry in reading.toc]
+    ordered = sections.list_sections(demo, living_wages.id)
+    assert [a for a in anchors if a.startswith("sec-")] == [f"sec-{s.id}" for s in ordered]
+    assert (
+        anchors.index("key-findings")
+        < anchors.index("consensus")
+        < anchors.index("recommendations")
+        < anchors.index("references")
+        < anchors.index("initiatives")
+    )
+    # The reviewers' apparatus stays in the exported draft only.
+    assert "open-comments" not in anchors and "{.line-number}" not in body
+    summary = next(p for p in reading.parts if p.anchor == f"sec-{ordered[0].id}").markdown
+    assert summary.startswith("*Draft for the second-order review.")
+    assert "<div" not in body and "<span" not in body
 
 
 # --------------------------------------------------------------------------- small reports
@@ -289,6 +411,31 @@ def test_version_id_is_the_councils_hash_and_approval_lifts_the_stamp(session, w
     assert "DRAFT — NOT FOR CITATION" in first
 
 
+@needs_office
+def test_the_pdf_of_an_approved_report_carries_the_approved_version(session, world, tmp_path):
+    at_stage(session, world, Stage.council_review)
+    decision = council.open_decision(
+        session=session,
+        actor=world.secretariat,
+        report=world.report,
+        kind=DecisionKind.report_approval,
+        title="Approve the report",
+    )
+    for member in world.council:
+        council.cast_vote(
+            session=session, actor=member, decision=decision, vote=Vote.approve, reason="Sound."
+        )
+    council.close_decision(session=session, actor=world.secretariat, decision=decision)
+    out = export.export_report(
+        session=session, actor=world.secretariat, report=world.report, fmt="pdf"
+    )
+    first = pdf_text(out.content, tmp_path, 1, 1)
+    assert out.version == decision.text_hash[: export.VERSION_CHARS]
+    assert f"Version: {decision.text_hash[:12]}" in first
+    assert "DRAFT" not in first
+    assert "Approved by the Coordination Council for this version of the text." in first
+
+
 def test_a_language_uses_translations_and_marks_the_rest(session, world):
     section = world.sections[0]
     translations.set_translation(
@@ -324,9 +471,9 @@ def test_refusals(session, world):
     stranger = make_person(session, "Nobody Here")
     with pytest.raises(PermissionDenied):
         export.export_report(session=session, actor=stranger, report=world.report, fmt="docx")
-    with pytest.raises(ValidationError, match="not an export format"):
+    with pytest.raises(ValidationError, match="not an export format: choose md, docx or pdf"):
         export.export_report(
-            session=session, actor=world.secretariat, report=world.report, fmt="pdf"
+            session=session, actor=world.secretariat, report=world.report, fmt="odt"
         )
 
 

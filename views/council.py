@@ -3,9 +3,16 @@
 Council members read the report and vote on its approval and on reform
 endorsements; the Secretariat opens and closes decisions; the report's CLAs
 follow the tally and may withdraw an open decision, on the record, when the text
-must change. A report approval is bound to the hash of the whole content it was
-opened on (nothing of it can change while the vote is open); a reform endorsement
-rests on findings that are checked again when it closes.
+must change. A report approval is bound to the whole content it was opened on,
+quoted as its **version** (the first 12 hex digits of the content's SHA-256, as the
+exported document prints it); nothing of it can change while the vote is open. A
+reform endorsement rests on findings that are checked again when it closes.
+
+"Read the report" shows the report as the export prints it (the same document and
+version id): a contents list that jumps to each part, the sections in question
+order with citations rendered, the findings, consensus and false solutions as
+tables, the recommendations, references and annexes; the Word or PDF file of that
+very version is one click away.
 """
 
 from __future__ import annotations
@@ -14,14 +21,13 @@ import streamlit as st
 from sqlmodel import Session
 
 import ui
-from workbench import content, council, recommendations, reports, sections
+from workbench import content, council, export, recommendations, reports, sections
 from workbench.models import (
     Confidence,
     CouncilDecision,
     DecisionKind,
     DecisionRule,
     DecisionStatus,
-    Question,
     Role,
     Stage,
     Vote,
@@ -29,13 +35,12 @@ from workbench.models import (
 from workbench.permissions import Action
 
 COUNCIL_ROLES = (Role.council_member, Role.secretariat, Role.cla)
-HASH_CHARS = 12
-VOID_WHY = "the report's text changed after it was opened"
+VOID_WHY = "the report's content changed after it was opened"
 
 
 def short(text_hash: str) -> str:
-    """Return the first characters of a text hash, as people quote it."""
-    return text_hash[:HASH_CHARS]
+    """Return the version id of a content hash (its first 12 hex digits, as the export)."""
+    return text_hash[: export.VERSION_CHARS]
 
 
 def status_words(status: DecisionStatus) -> str:
@@ -53,7 +58,7 @@ def binds_text(decision: CouncilDecision) -> bool:
 def show_decision_table(
     decisions: list[CouncilDecision], statuses: dict[int, DecisionStatus]
 ) -> None:
-    """Show the report's decisions with kind, rule, status, text hash and dates."""
+    """Show the report's decisions with kind, rule, status, version and dates."""
     st.dataframe(
         ui.safe_table(
             [
@@ -62,7 +67,7 @@ def show_decision_table(
                     "Kind": DecisionKind(d.kind).label,
                     "Rule": DecisionRule(d.rule).label,
                     "Status": status_words(statuses[d.id]),
-                    "Text hash": short(d.text_hash),
+                    "Version": short(d.text_hash),
                     "Opened": d.opened_at.date(),
                     "Closed": d.closed_at.date() if d.closed_at else None,
                 }
@@ -79,14 +84,14 @@ def show_decision_table(
 
 
 def show_status(s: Session, decision: CouncilDecision, status: DecisionStatus) -> None:
-    """Say where the decision stands and whether the text still matches its hash."""
-    opened_on = f"text hash {short(decision.text_hash)}"
+    """Say where the decision stands and whether the content is still the version it binds."""
+    opened_on = f"version {short(decision.text_hash)}"
     if status is DecisionStatus.void:
         current = short(content.content_hash(s, decision.report_id))
         st.error(
-            f"**Void:** {VOID_WHY} (it was opened on {opened_on}; the text now hashes to "
+            f"**Void:** {VOID_WHY} (it was opened on {opened_on}; the content is now version "
             f"{current}). It takes no votes and approves nothing; the Secretariat can open a new "
-            "decision on the current text."
+            "decision on the current content."
         )
         return
     if status is DecisionStatus.withdrawn:
@@ -344,7 +349,7 @@ def decisions_tab(
     st.caption(
         f"{DecisionKind(decision.kind).label} · opened {decision.opened_at:%d %B %Y}"
         + (f" by {ui.md(opener)}" if opener else "")
-        + f" · text hash {short(decision.text_hash)}"
+        + f" · version {short(decision.text_hash)}"
     )
     show_status(s, decision, status)
     if DecisionKind(decision.kind) is DecisionKind.reform_endorsement:
@@ -363,36 +368,116 @@ def decisions_tab(
     return decision
 
 
-def read_tab(s: Session, ctx: ui.PageContext, decision: CouncilDecision | None) -> None:
-    """Show the report's current text, section by section, in reading order."""
-    if decision is not None and binds_text(decision):
-        if council.text_matches(s, decision):
-            st.success(
-                f"This is the text '{ui.md(decision.title)}' was opened on: it still matches "
-                f"its hash ({short(decision.text_hash)})."
-            )
-        else:
-            st.warning(
-                f"The text has changed since '{ui.md(decision.title)}' was opened: it no longer "
-                f"matches its hash ({short(decision.text_hash)}), so that decision is void."
-            )
-    section_list = sections.list_sections(s, ctx.report.id)
-    if not section_list:
-        st.info("This report has no sections yet.")
+LIVE = (DecisionStatus.open, DecisionStatus.approved, DecisionStatus.void)
+
+
+def approval_in_question(
+    decisions: list[CouncilDecision],
+    statuses: dict[int, DecisionStatus],
+    chosen: CouncilDecision | None,
+) -> CouncilDecision | None:
+    """Return the report approval the reader should measure the text against, if any.
+
+    The decision chosen on the Decisions tab when it is a report approval; otherwise
+    the newest approval that is open, approved or void (a void one above all must be
+    said), so choosing a reform endorsement does not hide it.
+    """
+    if chosen is not None and binds_text(chosen):
+        return chosen
+    return next((d for d in decisions if binds_text(d) and statuses[d.id] in LIVE), None)
+
+
+def version_notice(
+    decision: CouncilDecision | None, status: DecisionStatus | None, reading: export.Reading
+) -> None:
+    """Say whether what is shown is the version a report approval was opened on."""
+    if decision is None:
         return
-    st.caption("The report's current text, section by section, in reading order.")
-    texts = sections.head_texts(s, ctx.report.id)
-    question: Question | None = None
-    for section in section_list:
-        if Question(section.question) is not question:
-            question = Question(section.question)
-            st.header(question.label, divider="gray")
-        st.subheader(f"{ui.md(section.code)} {ui.md(section.title)}")
-        text = texts.get(section.id, "")
-        if text.strip():
-            st.markdown(ui.no_images(text))  # reading must not fetch images from other hosts
-        else:
-            st.caption("No text yet.")
+    title = ui.md(decision.title)
+    opened, now = short(decision.text_hash), reading.draft.version
+    if decision.text_hash == reading.draft.text_hash:
+        st.success(f"This is the content '{title}' was opened on: version {opened}.")
+    elif status is DecisionStatus.void:
+        st.error(
+            f"**This is not the content the Council is asked to approve.** '{title}' was "
+            f"opened on version {opened}; the report's content has changed since, so that "
+            f"decision is void: it takes no votes and approves nothing. What follows is the "
+            f"current content, version {now}."
+        )
+    else:
+        st.warning(
+            f"The report's content has changed since '{title}' was opened on version "
+            f"{opened}. What follows is the current content, version {now}."
+        )
+
+
+def show_cover(reading: export.Reading) -> None:
+    """Show the cover's facts: title, theme, stage, date, version, standing and team."""
+    draft = reading.draft
+    with st.container(border=True):
+        st.caption("Synthesis Report")
+        st.markdown(f"**{ui.md(draft.title)}**")
+        facts = [f"Theme: {ui.md(draft.theme)}"] if draft.theme else []
+        facts += [f"Stage: {ui.md(draft.stage_line)}", f"{draft.date:%-d %B %Y}"]
+        st.caption(" · ".join(facts))
+        standing = (
+            f":red[{draft.stamp}]"
+            if draft.stamp
+            else ":green[Approved by the Coordination Council]"
+        )
+        st.markdown(f"**Version {draft.version}** · {standing}")
+        team = "  \n".join(
+            f"{export.TEAM_TITLES[role]}: {', '.join(ui.md(name) for name in names)}"
+            for role, names in draft.team.items()
+        )
+        if team:
+            st.caption(team)
+
+
+def show_contents(reading: export.Reading) -> None:
+    """Show the contents, each entry a link to its part below."""
+    st.subheader("Contents", anchor="contents")
+    lines = [
+        f"{'    ' * (entry.level - 1)}- [{ui.md(entry.title)}](#{entry.anchor})"
+        for entry in reading.toc
+    ]
+    with st.container(border=True):
+        st.markdown("\n".join(lines))
+
+
+def read_tab(
+    s: Session,
+    ctx: ui.PageContext,
+    decision: CouncilDecision | None,
+    status: DecisionStatus | None,
+) -> None:
+    """Show the report as the export prints it, with contents, and its Word and PDF files."""
+    reading = ui.run_action(
+        lambda: export.reading_copy(session=s, actor=ctx.person, report=ctx.report)
+    )
+    if reading is None:
+        return
+    version_notice(decision, status, reading)
+    show_cover(reading)
+    ui.export_panel(s, ctx, key="council_export", version=reading.draft.version)
+    for warning in reading.draft.warnings:
+        st.warning(ui.md_message(warning))
+    show_contents(reading)
+    first = True
+    for part in reading.parts:
+        if part.level == 1:
+            if not first:
+                st.markdown("[Back to the contents](#contents)")
+            first = False
+            st.header(ui.md(part.title), anchor=part.anchor, divider="gray")
+        elif part.level == 2:
+            st.subheader(ui.md(part.title), anchor=part.anchor)
+        if part.markdown.strip():
+            # Rendered without HTML; images become links, so reading fetches nothing elsewhere.
+            st.markdown(ui.no_images(part.markdown))
+        elif part.anchor == "references":
+            st.caption("The sections cite no sources yet.")
+    st.markdown("[Back to the contents](#contents)")
 
 
 def open_tab(s: Session, ctx: ui.PageContext) -> None:
@@ -515,8 +600,8 @@ with ui.session() as s:
     with tabs["Decisions"]:
         chosen = decisions_tab(s, ctx, decisions, statuses)
     with tabs["Read the report"]:
-        ui.export_panel(s, ctx, key="council_export")
-        read_tab(s, ctx, chosen)
+        approval = approval_in_question(decisions, statuses, chosen)
+        read_tab(s, ctx, approval, statuses.get(approval.id) if approval else None)
     if may_open:
         with tabs["Open a decision"]:
             open_tab(s, ctx)

@@ -567,11 +567,13 @@ def sources_export(
 @guarded
 def export_report(
     report: ReportOption,
-    fmt: Annotated[str, typer.Option("--format", help="md or docx.")] = "docx",
+    fmt: Annotated[
+        str, typer.Option("--format", help="docx, pdf (needs LibreOffice) or md.")
+    ] = "docx",
     output: Annotated[
         Path | None,
         typer.Option(
-            "-o", "--output", help="The file to write (default: SLUG-VERSION.md or .docx here)."
+            "-o", "--output", help="The file to write (default: SLUG-VERSION.docx, .pdf or .md)."
         ),
     ] = None,
     language: Annotated[
@@ -587,7 +589,7 @@ def export_report(
     ] = False,
     as_: AsOption = None,
 ) -> None:
-    """Export a whole report as a Word document or pandoc Markdown, ready for the Council."""
+    """Export a whole report as a Word document, a PDF or pandoc Markdown, for the Council."""
     from workbench import export, reports
 
     with open_session() as session:

@@ -1,4 +1,4 @@
-"""Export a whole report as pandoc Markdown or as a Word document for the Council.
+"""Export a whole report as pandoc Markdown, a Word document or a PDF, and read it on screen.
 
 One document per report. Its parts, in order: a cover (title, theme, stage, date,
 version id, the author team by role, and "Draft — not for citation" until the
@@ -42,15 +42,32 @@ Decisions:
   cover, a table of contents whose entries are filled in (Word refreshes its page
   numbers when the document is opened), headers and footers with the stage and
   version id and page numbers, and the review comments.
+- **PDF** is the Word document printed by LibreOffice (``soffice --headless
+  --convert-to pdf``, with a profile of its own per run and a time limit), so it
+  has the same pages, contents and version id. Without LibreOffice a PDF is
+  refused with a message saying so; Word and Markdown still work.
+- **The reading copy** (:func:`reading_copy`) is the same document for the screen:
+  the body rendered once by pandoc (citeproc, then GitHub Markdown without raw
+  HTML) and cut at the headings of the contents, each part keeping its anchor,
+  cached by the SHA-256 of the body and its references. The cover's facts and
+  version id come with it. Line numbers and the open review comments, the
+  reviewers' apparatus, are left out.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import io
 import json
+import os
 import re
+import secrets
+import shutil
+import signal
+import subprocess
 import tempfile
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -97,12 +114,23 @@ from workbench.models import (
     Translation,
 )
 from workbench.permissions import Action, require
+from workbench.words import blank
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
 REFERENCE_DOCX = TEMPLATES / "reference.docx"
 CITATION_STYLE = TEMPLATES / "citation-style.csl"
-FORMATS = ("md", "docx")
+FORMATS = ("md", "docx", "pdf")
+MIME_TYPES = {
+    "md": "text/markdown",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+PDF_TIMEOUT = 300.0  # seconds; LibreOffice prints the demo report (36 pages) in a few
+NO_OFFICE = (
+    "A PDF needs LibreOffice, which is not installed on this server (on Debian: apt-get "
+    "install libreoffice-writer-nogui). The Word document has the same content and version."
+)
 VERSION_CHARS = 12
 DRAFT_STAMP = "Draft — not for citation"
 LINE_STYLE = "Line Number"
@@ -353,8 +381,14 @@ def gather(
     language: str | None = None,
     docx: bool = False,
     today: date | None = None,
+    line_numbers: bool = True,
+    open_comments: bool = True,
 ) -> Draft:
-    """Read everything the export of ``report`` needs and write its Markdown body."""
+    """Read everything the export of ``report`` needs and write its Markdown body.
+
+    ``line_numbers`` and ``open_comments`` (the draft under review's apparatus for
+    reviewers) can be left out, as the reading copy does.
+    """
     require(session, actor, Action.read_report, report.id)
     language = _check_language(report, language)
     ordered = sections.list_sections(session, report.id)
@@ -413,7 +447,12 @@ def gather(
         for note in notes:
             parts.append(f'::: {{.note custom-style="Block Text"}}\n*{note}*\n:::\n')
         if text.strip():
-            numbered = frozen and round is not None and not (language and section.id in translated)
+            numbered = (
+                line_numbers
+                and frozen
+                and round is not None
+                and not (language and section.id in translated)
+            )
             parts.append(prepare_text(text, numbered=numbered, docx=docx) + "\n")
         else:
             parts.append("*No text yet.*\n")
@@ -424,7 +463,7 @@ def gather(
     heading(1, "References", "references")
     parts.append("::: {#refs}\n:::\n")
     _initiatives_part(session, report, parts, heading)
-    comments = _open_comments(session, round)
+    comments = _open_comments(session, round) if open_comments else []
     if comments and not docx:
         heading(1, f"Annex: open review comments ({round.name})", "open-comments")
         parts.append(
@@ -494,15 +533,27 @@ def _findings_part(session: Session, report: Report, parts: list[str], heading: 
         "and the agreement among studies and experts.\n"
     )
     codes = {s.id: s.code for s in sections.list_sections(session, report.id)}
+    rows = []
     for finding in sorted(found, key=lambda f: sections.code_order(f.code)):
-        extra = f"; {finding.likelihood.label}" if finding.likelihood else ""
-        where = f" See section {codes[finding.section_id]}." if finding.section_id in codes else ""
-        parts.append(
-            f"**{finding.code}.** {_one_line(finding.statement)} "
-            f"*({finding.confidence.label} confidence{extra})*  \n"
-            f"Evidence: {finding.evidence.label.lower()}; agreement: "
-            f"{finding.agreement.label.lower()}.{where}\n"
+        confidence = finding.confidence.label
+        if finding.likelihood:
+            confidence += f"; {finding.likelihood.label.lower()}"
+        rows.append(
+            [
+                finding.code,
+                finding.statement,
+                confidence,
+                f"{finding.evidence.label} evidence, {finding.agreement.label.lower()} agreement",
+                codes.get(finding.section_id, "—"),
+            ]
         )
+    parts.append(
+        pipe_table(
+            ["No.", "Finding", "Confidence", "Evidence and agreement", "Section"],
+            rows,
+            [6, 54, 14, 16, 10],
+        )
+    )
 
 
 def _consensus_part(session: Session, report: Report, parts: list[str], heading: Heading) -> None:
@@ -754,6 +805,113 @@ def to_markdown(draft: Draft, *, keep_citations: bool = False) -> tuple[str, str
         )
     # pandoc records the temporary bibliography file in the metadata: it means nothing later.
     return _BIBLIOGRAPHY_LINE.sub("", rendered, count=1), None
+
+
+# --------------------------------------------------------------------------- the reading copy
+
+# GitHub Markdown without raw HTML (nothing an author typed is ever shown as HTML), with
+# ``$`` escaped so that a screen that knows TeX does not take "$15 … $20" for mathematics.
+READING_WRITER = "gfm-raw_html+tex_math_dollars"
+# A lone image stays an image (made a link by the page), not a figure with its caption twice.
+READING_READER = READER + "-implicit_figures"
+_READING_CACHE_SIZE = 16
+_reading_cache: OrderedDict[str, tuple[ReadingPart, ...]] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class ReadingPart:
+    """A part of the reading copy: a heading of the contents and the text under it."""
+
+    level: int  # 1 or 2 as in the contents; 0 for text before the first heading
+    title: str
+    anchor: str
+    markdown: str  # GitHub Markdown, citations rendered, no raw HTML
+
+
+@dataclass
+class Reading:
+    """The report as it is read on screen: the export's document, part by part."""
+
+    draft: Draft
+    parts: tuple[ReadingPart, ...]
+
+    @property
+    def toc(self) -> list[TocEntry]:
+        """Return the contents: the headings of the parts shown."""
+        return [TocEntry(p.level, p.title, p.anchor) for p in self.parts if p.level]
+
+
+def reading_copy(
+    session: Session, actor: Person, report: Report, *, language: str | None = None
+) -> Reading:
+    """Return the report as the export prints it, rendered for reading on screen.
+
+    The same document as :func:`export_report` (same texts, same version id),
+    with its citations rendered and its parts split at the headings of the
+    contents. Left out: the line numbers and the table of open review comments,
+    which are the reviewers' apparatus (the exported draft keeps them).
+    """
+    draft = gather(
+        session, actor, report, language=language, line_numbers=False, open_comments=False
+    )
+    return Reading(draft=draft, parts=reading_parts(draft.body, draft.records, draft.toc))
+
+
+def reading_parts(
+    body: str, records: list[dict[str, Any]], toc: list[TocEntry]
+) -> tuple[ReadingPart, ...]:
+    """Return the export body as parts of GitHub Markdown, citations rendered (cached)."""
+    key = hashlib.sha256(
+        body.encode("utf-8") + b"\0" + json.dumps(records, sort_keys=True).encode("utf-8")
+    ).hexdigest()
+    if key in _reading_cache:
+        _reading_cache.move_to_end(key)
+        return _reading_cache[key]
+    parts = _render_parts(body, records, toc)
+    _reading_cache[key] = parts
+    while len(_reading_cache) > _READING_CACHE_SIZE:
+        _reading_cache.popitem(last=False)
+    return parts
+
+
+def _render_parts(
+    body: str, records: list[dict[str, Any]], toc: list[TocEntry]
+) -> tuple[ReadingPart, ...]:
+    with tempfile.TemporaryDirectory(prefix="workbench-reading-") as folder:
+        bibliography = _write_bibliography(Path(folder), records)
+        args = ["--citeproc", f"--bibliography={bibliography}"]
+        if CITATION_STYLE.exists():
+            args.append(f"--csl={CITATION_STYLE}")
+        tree = json.loads(
+            pypandoc.convert_text(body, "json", format=READING_READER, extra_args=args)
+        )
+    # Each heading of the contents becomes a marker paragraph, so that one pass of the
+    # writer gives the whole text and the parts are cut at the markers. The marker is
+    # random, so no author's text can fake one.
+    token = "WB" + secrets.token_hex(8)
+    heads: list[tuple[int, str]] = []
+    blocks = []
+    for block in tree["blocks"]:
+        if block.get("t") == "Header" and block["c"][0] <= 2:
+            blocks.append({"t": "Para", "c": [{"t": "Str", "c": f"{token}{len(heads):05d}"}]})
+            heads.append((block["c"][0], block["c"][1][0]))
+        else:
+            blocks.append(block)
+    tree["blocks"] = blocks
+    text = pypandoc.convert_text(
+        json.dumps(tree), READING_WRITER, format="json", extra_args=["--wrap=none"]
+    )
+    titles = {entry.anchor: entry.title for entry in toc}
+    pieces = re.split(rf"^{token}(\d{{5}})\s*$", text, flags=re.MULTILINE)
+    parts: list[ReadingPart] = []
+    if pieces[0].strip():
+        parts.append(ReadingPart(0, "", "", pieces[0].strip() + "\n"))
+    for index, markdown in zip(pieces[1::2], pieces[2::2], strict=True):
+        level, anchor = heads[int(index)]
+        parts.append(
+            ReadingPart(level, titles.get(anchor, anchor), anchor, markdown.strip() + "\n")
+        )
+    return tuple(parts)
 
 
 # --------------------------------------------------------------------------- Word
@@ -1106,6 +1264,63 @@ def _initials(name: str) -> str:
     return "".join(part[0] for part in name.split() if part[:1].isalpha())[:3].upper()
 
 
+# --------------------------------------------------------------------------- PDF
+
+
+def libreoffice() -> str | None:
+    """Return the path of LibreOffice's ``soffice``, or None when it is not installed."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def docx_to_pdf(content: bytes, *, timeout: float = PDF_TIMEOUT) -> bytes:
+    """Return the PDF LibreOffice makes of a Word document (headless, private profile)."""
+    program = libreoffice()
+    if program is None:
+        raise ValidationError(NO_OFFICE)
+    with tempfile.TemporaryDirectory(prefix="workbench-pdf-") as folder:
+        work = Path(folder)
+        source = work / "report.docx"
+        source.write_bytes(content)
+        # A profile of its own: two conversions at once would otherwise share (and lock) one.
+        profile = (work / "profile").as_uri()
+        process = subprocess.Popen(
+            [
+                program,
+                "--headless",
+                "--norestore",
+                f"-env:UserInstallation={profile}",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(work),
+                str(source),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "HOME": folder},
+            start_new_session=True,  # so a timeout ends soffice.bin too, not only its launcher
+        )
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise ValidationError(
+                f"LibreOffice did not finish the PDF within {timeout:g} seconds. Try again, or "
+                "download the Word document (same content, same version)."
+            ) from None
+        target = work / "report.pdf"
+        if process.returncode != 0 or not target.exists():
+            said = [line for line in (err + out).splitlines() if "javaldx" not in line]
+            raise ValidationError(
+                "LibreOffice could not make the PDF"
+                + (f" ({said[-1].strip()})" if said else "")
+                + ". Download the Word document instead (same content, same version)."
+            )
+        return target.read_bytes()
+
+
 # --------------------------------------------------------------------------- the entry point
 
 
@@ -1120,14 +1335,22 @@ def export_report(
     progress: Progress | None = None,
     today: date | None = None,
 ) -> Exported:
-    """Export a report as ``md`` or ``docx``; return the file, its name and any warnings."""
+    """Export a report as ``md``, ``docx`` or ``pdf``; return the file, its name and any warnings.
+
+    A PDF is the Word document as LibreOffice prints it, so the two carry the same
+    version id and pages.
+    """
+    if blank(fmt):
+        raise ValidationError("Choose an export format: md, docx or pdf.")
     if fmt not in FORMATS:
-        raise ValidationError(f"'{fmt}' is not an export format: choose md or docx.")
+        raise ValidationError(f"'{fmt}' is not an export format: choose md, docx or pdf.")
     if keep_citations and fmt != "md":
         raise ValidationError("Citations can be kept as [@key] only in the Markdown export.")
     step = progress or (lambda fraction, message: None)
+    if fmt == "pdf" and libreoffice() is None:
+        raise ValidationError(NO_OFFICE)  # before the work, not after it
     step(0.02, "Reading the report")
-    draft = gather(session, actor, report, language=language, docx=fmt == "docx", today=today)
+    draft = gather(session, actor, report, language=language, docx=fmt != "md", today=today)
     suffix = f"-{draft.language}" if draft.language else ""
     name = f"{report.slug}-{draft.version[:8]}{suffix}.{fmt}"
     if fmt == "md":
@@ -1141,5 +1364,11 @@ def export_report(
             version=draft.version,
             csl_json=csl.encode("utf-8") if csl else None,
         )
-    content = to_docx(draft, progress=step)
+    if fmt == "docx":
+        content = to_docx(draft, progress=step)
+    else:
+        word = to_docx(draft, progress=lambda fraction, message: step(fraction * 0.6, message))
+        step(0.65, "Printing the Word document to PDF with LibreOffice")
+        content = docx_to_pdf(word)
+        step(1.0, "Done")
     return Exported(filename=name, content=content, warnings=draft.warnings, version=draft.version)

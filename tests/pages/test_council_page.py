@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 
+import docx
 import pytest
 from sqlmodel import Session, col, select
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import CLA, COUNCIL, ROLES, SECRETARIAT, texts
-from workbench import people
+from workbench import content, council, people, sections
 from workbench.models import (
     CouncilDecision,
     CouncilVote,
@@ -94,7 +97,7 @@ def test_every_role(open_page, open_file, role):
     assert decisions["Kind"].tolist() == ["Reform endorsement"]
     assert decisions["Rule"].tolist() == ["Unanimity of members"]
     assert decisions["Status"].tolist() == ["Open"]
-    assert len(decisions["Text hash"][0]) == 12
+    assert len(decisions["Version"][0]) == 12
     assert "Endorse living-wage clauses in public procurement" in shown
     assert "The reform put to the Council" in shown
     assert "findings it rests on are checked again when it closes" in shown
@@ -108,7 +111,7 @@ def test_every_role(open_page, open_file, role):
         "Object": "0",
         "Not voted": "3",
     }
-    assert "3 member(s) have not voted yet" in shown
+    assert "3 members have not voted yet" in shown
     votes = table(at, "Reason")
     assert sorted(votes["Vote"]) == ["Approve", "Approve with changes"]
     tabs = [t.label for t in at.tabs]
@@ -119,22 +122,153 @@ def test_every_role(open_page, open_file, role):
     assert ("Open a decision" in tabs) == (role == "secretariat")
 
 
-def test_the_report_is_read_in_reading_order(open_page, db):
+def open_approval(db: Session) -> CouncilDecision:
+    """Bring living-wages to council review and open its approval; return the decision."""
+    report = living_wages(db)
+    report.stage = Stage.council_review
+    db.add(report)
+    db.commit()
+    return council.open_decision(
+        session=db,
+        actor=people.get_by_email(db, SECRETARIAT),
+        report=report,
+        kind=DecisionKind.report_approval,
+        title="Approve Living Wages for All",
+    )
+
+
+def reading_markdown(at: AppTest) -> list[str]:
+    """Return the Markdown blocks of the page, as they are sent to the browser."""
+    return [str(m.value) for m in at.markdown]
+
+
+def part_after(at: AppTest, anchor: str) -> str:
+    """Return the Markdown shown right after the heading with this anchor."""
+    blocks = [e for e in at.main if getattr(e, "type", "") in ("header", "subheader", "markdown")]
+    for index, element in enumerate(blocks):
+        if element.type != "markdown" and element.proto.anchor == anchor:
+            return str(blocks[index + 1].value)
+    raise AssertionError(f"no heading with the anchor {anchor}")
+
+
+def test_the_report_reads_like_the_export_with_contents_tables_and_no_citation_keys(open_page, db):
     at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
-    subheaders = [str(h.value) for h in at.subheader]
-    codes = [h.split(" ", 1)[0] for h in subheaders if h[:1].isdigit() or h[:1] == "X"]
+    assert not at.exception
+    # The contents: one link per part, each landing on a heading with that anchor.
+    contents = next(m for m in reading_markdown(at) if "](#key-findings)" in m)
+    targets = re.findall(r"\]\(#([\w-]+)\)", contents)
+    anchors = {h.proto.anchor for h in [*at.header, *at.subheader]}
+    assert targets and set(targets) <= anchors
+    ordered = sections.list_sections(db, living_wages(db).id)
+    assert [t for t in targets if t.startswith("sec-")] == [f"sec-{s.id}" for s in ordered]
+    for part in ("key-findings", "consensus", "false-solutions", "recommendations", "references"):
+        assert part in targets
+    assert "initiatives" in targets and "open-comments" not in targets
+    # The sections in question order, headed by their code and title.
+    codes = [
+        str(h.value).split(" ", 1)[0] for h in at.subheader if h.proto.anchor.startswith("sec-")
+    ]
     assert codes[0] == "0.1" and codes[-1] == "X.1" and len(codes) == 14
     assert codes.index("1.1") < codes.index("2.1") < codes.index("4.4")
-    headers = [str(h.value) for h in at.header]
-    assert "1. What is known?" in headers
-    assert "[@ilo2024experts]" in texts(at)
+    # Citations rendered as the export renders them; no key anywhere a person reads.
+    shown = texts(at)
+    assert "[@" not in shown and "[@" not in "".join(reading_markdown(at))
+    assert "International Labour Organization 2024" in shown
+    assert "International Labour Organization. 2024." in part_after(at, "references")
+    # Findings, consensus and false solutions are tables.
+    findings = part_after(at, "key-findings")
+    assert "| No. | Finding | Confidence | Evidence and agreement | Section |" in findings
+    assert re.search(
+        r"^\| F2 \| Employers have substantial power .* \| Very high \|", findings, re.M
+    )
+    assert "| No. | Statement | Classification | Positions |" in part_after(at, "consensus")
+    assert "| Proposal | Why it is a false solution |" in part_after(at, "false-solutions")
+    assert "| Context conditions | Normative assumptions |" in part_after(at, "recommendations")
+    # Line numbers are the reviewers' business: not in the reading copy.
+    assert not re.search(r"^1 \*Draft for the second-order review", part_after(at, "sec-1"))
 
 
-def test_raw_html_in_a_section_is_never_rendered(open_page, db):
-    change_summary(db, "\n\n<script>alert('x')</script><b>bold</b>")
+def test_the_version_shown_is_the_decisions_and_never_called_a_text_hash(open_page, db):
+    decision = open_approval(db)
+    at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
+    assert not at.exception
+    version = decision.text_hash[:12]
+    shown = texts(at)
+    assert f"**Version {version}**" in shown
+    assert (
+        f"This is the content 'Approve Living Wages for All' was opened on: version {version}."
+        in shown
+    )
+    assert table(at, "Decision")["Version"].tolist()[0] == version
+    columns = " ".join(str(c) for d in at.dataframe for c in d.value.columns)
+    assert "hash" not in (shown + columns).lower()
+
+
+def test_the_downloaded_word_file_carries_the_version_read(open_page, db):
+    decision = open_approval(db)
+    at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
+    assert at.radio(key="council_export_format").options == [
+        "Word (.docx)",
+        "PDF",
+        "Markdown (.md)",
+    ]
+    at.button(key="council_export_go").click().run()
+    assert not at.exception
+    prepared = at.session_state["council_export_file"]
+    assert prepared.filename.endswith(".docx")
+    assert prepared.version == decision.text_hash[:12]
+    document = docx.Document(io.BytesIO(prepared.content))
+    assert f"Version: {decision.text_hash[:12]}" in [p.text for p in document.paragraphs[:20]]
+    assert f"Ready: {prepared.filename} (version {prepared.version})." in texts(at)
+
+
+def test_a_file_prepared_before_the_content_changed_is_not_offered(open_page, db):
+    at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
+    at.button(key="council_export_go").click().run()
+    before = at.session_state["council_export_file"].version
+    change_summary(db, "\nOne more sentence.")
+    at.run()
+    assert not at.exception
+    assert "council_export_file" not in at.session_state
+    assert f"The report has changed since living-wages-{before[:8]}.docx was prepared" in texts(at)
+
+
+def test_a_void_approval_is_said_plainly_above_the_text(open_page, db):
+    decision = open_approval(db)
+    change_summary(db, "\nA sentence written outside the services.")
+    at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
+    assert not at.exception
+    void = [
+        e for e in at.error if "This is not the content the Council is asked to approve" in e.value
+    ]
+    assert len(void) == 1
+    assert f"was opened on version {decision.text_hash[:12]}" in void[0].value
+    now = content.content_hash(db, living_wages(db).id)[:12]
+    assert f"What follows is the current content, version {now}." in void[0].value
+    assert f"**Version {now}**" in texts(at)
+    # Above the text: the notice comes before the contents and the sections.
+    order = [
+        "void" if e.type == "error" and e in void else e.proto.anchor
+        for e in at.main
+        if getattr(e, "type", "") in ("error", "subheader")
+    ]
+    assert order.index("void") < order.index("contents") < order.index("sec-1")
+
+
+def test_raw_html_in_a_section_is_never_rendered_and_images_are_links(open_page, db):
+    change_summary(
+        db,
+        "\n\n<script>alert('x')</script><b>bold</b>\n\n![A chart](https://example.org/chart.png)",
+    )
     at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
     assert not at.exception
     assert all(not m.allow_html for m in at.markdown)
+    summary = part_after(at, "sec-1")
+    assert "<script>" not in summary and "<b>" not in summary
+    # Shown as the characters the author typed (escaped), not run or rendered.
+    assert "\\<script\\>alert(" in summary and "\\<b\\>bold" in summary
+    assert "![" not in "".join(reading_markdown(at))
+    assert "[image: A chart](https://example.org/chart.png)" in summary
 
 
 # --------------------------------------------------------------------------- voting
@@ -215,7 +349,7 @@ def test_closing_while_the_outcome_is_open_is_refused(open_page, db):
     at = open_page(PAGE, SECRETARIAT, report=LIVING_WAGES)
     at.button(key="council_close").click().run()
     assert not at.exception
-    assert "is still open: 3 member(s) have not voted yet" in texts(at)
+    assert "is still open: 3 members have not voted yet" in texts(at)
     assert reform(db).status == DecisionStatus.open
 
 
