@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from workbench.rendering import render_citations
+import pytest
+
+from workbench.rendering import insert_citation, render_citations
 
 RECORDS = [
     {
@@ -41,3 +43,20 @@ def test_raw_html_is_text_and_no_html_comes_out():
 def test_a_text_without_citations_is_returned_as_it_is():
     assert render_citations("Plain *text*.", RECORDS).body == "Plain *text*."
     assert render_citations("   ", RECORDS).body == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "expected", "caret_after"),
+    [
+        ("Wages fell.", 10, 10, "Wages fell [@smith2020].", "Wages fell [@smith2020]"),
+        ("Wages fell.", 0, 0, "[@smith2020] Wages fell.", "[@smith2020]"),
+        ("", 0, 0, "[@smith2020]", "[@smith2020]"),
+        ("A vague claim here.", 2, 7, "A [@smith2020] claim here.", "A [@smith2020]"),
+        ("Wages fell [@jones2019].", 23, 23, "Wages fell [@jones2019; @smith2020].", None),
+        ("Wages fell.", 99, 99, "Wages fell. [@smith2020]", "Wages fell. [@smith2020]"),
+    ],
+)
+def test_a_citation_goes_where_the_cursor_is(text, start, end, expected, caret_after):
+    new, caret = insert_citation(text, start, end, "smith2020")
+    assert new == expected
+    assert new[:caret] == (caret_after or "Wages fell [@jones2019; @smith2020]")

@@ -15,6 +15,9 @@ CSL-JSON, in the same style as the exported document (author–date, or
   re-running a page costs nothing until the text or a cited source changes.
 - Images stay Markdown images here; the pages turn them into links before
   showing them (``ui.no_images``), so reading never fetches from another host.
+- :func:`insert_citation` writes a citation into a text where the author's cursor
+  is, spaced as pandoc expects (``wages fell [@key].``), joining a citation that
+  directly follows another into one group (``[@a; @b]``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import hashlib
 import json
 import re
 import tempfile
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -39,7 +43,10 @@ CITATION_STYLE = TEMPLATES / "citation-style.csl"
 READER = "markdown-raw_html-raw_tex-implicit_figures"
 _CACHE_SIZE = 256
 _cache: OrderedDict[str, Rendered] = OrderedDict()
+_cache_lock = threading.Lock()  # every browser session runs in a thread of one server
 _DIV = re.compile(r"^\s*</?div\b[^>]*>\s*$", re.MULTILINE)
+# A citation group that ends the text before the cursor: ``[@a, p. 3]``.
+_GROUP_BEFORE = re.compile(r"\[([^\[\]]*@[^\[\]]*)\]( ?)$")
 
 
 @dataclass(frozen=True)
@@ -69,14 +76,37 @@ def render_citations(text: str, records: Iterable[Mapping[str, Any]]) -> Rendere
     key = hashlib.sha256(
         text.encode("utf-8") + b"\0" + json.dumps(cited, sort_keys=True).encode("utf-8")
     ).hexdigest()
-    if key in _cache:
-        _cache.move_to_end(key)
-        return _cache[key]
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
     rendered = _run_pandoc(text, cited, unknown)
-    _cache[key] = rendered
-    while len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
+    with _cache_lock:
+        _cache[key] = rendered
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
     return rendered
+
+
+def insert_citation(text: str, start: int, end: int, key: str) -> tuple[str, int]:
+    """Return ``text`` with a citation of ``key`` in place of ``text[start:end]``, and the
+    position just after it (where the cursor goes next)."""
+    start = max(0, min(start, len(text)))
+    end = max(start, min(end, len(text)))
+    before, after = text[:start], text[end:]
+    group = _GROUP_BEFORE.search(before)
+    if group:
+        # Right after another citation: one group, as pandoc and every style expect.
+        before = before[: group.start()] + f"[{group.group(1)}; @{key}]"
+        cited = ""
+    else:
+        cited = f"[@{key}]"
+        if before and not before[-1].isspace() and before[-1] not in "([{":
+            cited = " " + cited
+    caret = len(before) + len(cited)
+    if after and (after[0].isalnum() or after[0] in "[("):
+        cited += " "
+    return before + cited + after, caret
 
 
 def _run_pandoc(text: str, cited: list[dict[str, Any]], unknown: tuple[str, ...]) -> Rendered:
