@@ -67,6 +67,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -551,7 +552,7 @@ def _findings_part(session: Session, report: Report, parts: list[str], heading: 
         pipe_table(
             ["No.", "Finding", "Confidence", "Evidence and agreement", "Section"],
             rows,
-            [6, 54, 14, 16, 10],
+            [7, 43, 15, 23, 12],
         )
     )
 
@@ -816,6 +817,7 @@ READING_WRITER = "gfm-raw_html+tex_math_dollars"
 READING_READER = READER + "-implicit_figures"
 _READING_CACHE_SIZE = 16
 _reading_cache: OrderedDict[str, tuple[ReadingPart, ...]] = OrderedDict()
+_reading_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -864,13 +866,15 @@ def reading_parts(
     key = hashlib.sha256(
         body.encode("utf-8") + b"\0" + json.dumps(records, sort_keys=True).encode("utf-8")
     ).hexdigest()
-    if key in _reading_cache:
-        _reading_cache.move_to_end(key)
-        return _reading_cache[key]
+    with _reading_lock:  # the app's sessions run in threads of one process
+        if key in _reading_cache:
+            _reading_cache.move_to_end(key)
+            return _reading_cache[key]
     parts = _render_parts(body, records, toc)
-    _reading_cache[key] = parts
-    while len(_reading_cache) > _READING_CACHE_SIZE:
-        _reading_cache.popitem(last=False)
+    with _reading_lock:
+        _reading_cache[key] = parts
+        while len(_reading_cache) > _READING_CACHE_SIZE:
+            _reading_cache.popitem(last=False)
     return parts
 
 
@@ -1352,7 +1356,7 @@ def export_report(
     step(0.02, "Reading the report")
     draft = gather(session, actor, report, language=language, docx=fmt != "md", today=today)
     suffix = f"-{draft.language}" if draft.language else ""
-    name = f"{report.slug}-{draft.version[:8]}{suffix}.{fmt}"
+    name = f"{report.slug}-{draft.version}{suffix}.{fmt}"  # the version id, as on the cover
     if fmt == "md":
         step(0.3, "Rendering citations with pandoc")
         text, csl = to_markdown(draft, keep_citations=keep_citations)
