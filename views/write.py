@@ -1,13 +1,34 @@
-"""Write: draft a section in Markdown beside a live preview, cite sources, and save revisions.
+"""Write: draft a section in Markdown beside a preview that reads like the export, and save.
 
 For the report's authors (CLAs, Lead Authors, Contributing Authors). Pick a section (yours
 first; CLAs may write any), read its brief and word target, write, cite a source from the
-report's library, and save with a short message. Saving names the revision the editor was
-based on: when a co-author saved in the meantime, nothing is lost; the page shows both texts
-side by side and saves the merged one. The history lists every revision and shows, word by
-word, what changed between any two. A Markdown file can be uploaded as a new revision, and the
-lead author or a CLA moves the section along its statuses. Open a section directly with
+report's library, and save with a short message. Open a section directly with
 ``?section=<id>`` in the address.
+
+- **The preview** shows the text as the exported report will: citations rendered by pandoc's
+  citeproc from the report's CSL-JSON (:func:`workbench.rendering.render_citations`, cached
+  by text), a short reference list under it, and keys that match no source marked in orange.
+  Images are links (nothing is fetched from another host); raw HTML shows as typed.
+- **Citing at the cursor.** The text box stays Streamlit's own (it keeps unsaved text
+  across pages and reruns, and every page test can type into it). The picker's "Insert at
+  the cursor" button is a small component built with Streamlit's own Components v2 API
+  (``st.components.v2``: JavaScript shipped with this file, no package, no network): when
+  clicked it reads the text box's current text and cursor (or selection) in the browser and
+  sends both with the source it shows, so what is inserted is always what the picker shows,
+  exactly where the cursor was, even text typed but not yet sent to the server. The cursor
+  then stands after the citation. We chose this over an editor component (streamlit-ace,
+  streamlit-code-editor): those replace the text box with a code editor in an iframe, were
+  last released years ago, and only report the cursor on their own events.
+- **Saving** names the revision the editor was based on. An empty text, or one that lost
+  more than half of its words, is saved only after the author confirms it.
+- **When a co-author saved meanwhile**, the two texts are merged against the revision both
+  started from (:mod:`workbench.merging`). Changes in different places merge by themselves:
+  the page shows the merged text and saves it with one click, based on the new revision.
+  Only places both changed need a choice: each is shown side by side, with what each author
+  added and removed marked as theirs.
+- The history lists every revision and shows, word by word, what changed in the Markdown
+  source between any two. A file can be uploaded as a new revision, and the lead author or
+  a CLA moves the section along its statuses.
 
 What the author types is kept in ``st.session_state`` (by section id) until it is saved, so
 switching sections or pages never loses it.
@@ -15,14 +36,17 @@ switching sections or pages never loses it.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import uuid
 from typing import Any
 
 import streamlit as st
 from sqlmodel import Session
 
 import ui
-from workbench import docx_import, reviews, sections, sources
+from workbench import docx_import, merging, rendering, reviews, sections, sources
+from workbench.diffing import diff_markdown, word_diff
 from workbench.errors import Conflict
 from workbench.governance import SECTION_TRANSITIONS
 from workbench.models import Role, Section, SectionStatus
@@ -37,8 +61,84 @@ RESET = "write_reset_keys"  # widget keys to clear at the start of the next run
 # stays on the page would leave the old text in the browser, which sends it back.
 EMPTY = "write_empty_keys"
 NOTICE = "write_notice"  # section id → (kind, message) to show once after a save
+CONFIRM = "write_confirm"  # confirmation name → the text waiting for "save anyway"
+CARET = "write_caret"  # section id → (position, id) where the cursor goes after an insertion
+INSERTED = "write_cite_inserted"  # section id → how the citation just inserted reads
 EDITOR_HEIGHT = 560
-_DOLLAR_AMOUNT = re.compile(r"\$(?=\d)")
+# "$5 a day and $10" must not turn into a formula (pandoc escapes amounts already).
+_DOLLAR_AMOUNT = re.compile(r"(?<!\\)\$(?=\d)")
+CHOICE_LABELS = {
+    "theirs": "Keep their words",
+    "mine": "Keep my words",
+    "both": "Keep both (theirs first)",
+}
+
+# The "Insert at the cursor" button. It reads the cursor of the text box it is given (by its
+# widget key's CSS class, st-key-<key>) when clicked, and after an insertion puts the cursor
+# after the citation. Positions travel as code points (Python's) not UTF-16 units (the DOM's).
+_CITE_JS = """
+export default function ({ parentElement, data, setTriggerValue }) {
+  const button = parentElement.querySelector("button");
+  button.textContent = data.label;
+  const area = () => document.querySelector(`.${CSS.escape(data.target)} textarea`);
+  const points = (text) => Array.from(text).length;
+  button.onclick = () => {
+    const box = area();
+    if (!box) return;
+    setTriggerValue("insert", {
+      key: data.key,
+      text: box.value,
+      start: points(box.value.slice(0, box.selectionStart)),
+      end: points(box.value.slice(0, box.selectionEnd)),
+    });
+  };
+  if (data.caret !== null && data.caret_id && window.__workbenchCaret !== data.caret_id) {
+    window.__workbenchCaret = data.caret_id;
+    let tries = 0;
+    const place = () => {
+      const box = area();
+      if (box && points(box.value) === data.length) {
+        const units = Array.from(box.value).slice(0, data.caret).join("").length;
+        // Cursor first, then focus: focusing scrolls the box to where its cursor is.
+        box.setSelectionRange(units, units);
+        box.blur();
+        box.focus();
+      } else if (tries++ < 30) {
+        setTimeout(place, 100);
+      }
+    };
+    setTimeout(place, 50);
+  }
+}
+"""
+_CITE_CSS = """
+button {
+  font-family: inherit;
+  font-size: 1rem;
+  line-height: 1.6;
+  padding: 0.25rem 0.75rem;
+  min-height: 2.5rem;
+  border-radius: 0.5rem;
+  border: 1px solid rgba(49, 51, 63, 0.2);
+  background: var(--st-background-color, #ffffff);
+  color: var(--st-text-color, #31333f);
+  cursor: pointer;
+}
+button:hover {
+  border-color: var(--st-primary-color, #1f4e79);
+  color: var(--st-primary-color, #1f4e79);
+}
+button:focus-visible {
+  outline: 2px solid var(--st-primary-color, #1f4e79);
+  outline-offset: 1px;
+}
+"""
+_cite_at_cursor = st.components.v2.component(
+    "workbench_cite_at_cursor",
+    html='<button type="button">Insert at the cursor</button>',
+    css=_CITE_CSS,
+    js=_CITE_JS,
+)
 
 
 def _state(name: str, default: Any) -> Any:
@@ -52,12 +152,48 @@ def _conflict_key(section_id: int) -> str:
     return f"write_conflict_{section_id}"
 
 
-def _preview(text: str) -> None:
-    """Render an author's Markdown safely: raw HTML is not rendered, images are links only
-    (nothing is fetched from another host), amounts are not maths."""
+def _records(s: Session, report_id: int, text: str) -> list[dict[str, Any]]:
+    """Return the CSL-JSON records of the sources a text cites (as sources.csl_records does,
+    but only the cited ones: a library of thousands is not read at every keystroke)."""
+    found = sources.sources_by_keys(s, report_id, sections.extract_citation_keys(text))
+    return [{**(src.csl or {}), "id": key} for key, src in found.items()]
+
+
+def _rendered(s: Session, report_id: int, text: str) -> rendering.Rendered:
+    """Return the text with its citations rendered as the export renders them."""
+    try:
+        return rendering.render_citations(text, _records(s, report_id, text))
+    except (OSError, RuntimeError):
+        # pandoc missing or failing: show the text itself rather than nothing.
+        st.caption(":orange[Citations could not be rendered here; the text is shown as typed.]")
+        keys = tuple(sections.extract_citation_keys(text))
+        return rendering.Rendered(body=text, references=(), unknown=keys)
+
+
+def _show_rendered(rendered: rendering.Rendered) -> None:
+    """Show a rendered text safely, its unknown keys marked, and its references under it."""
+    body = rendered.body
+    for key in rendered.unknown:
+        # citeproc marks a key no source answers to as **key?**: make it stand out.
+        body = body.replace(f"**{key}?**", f":orange-background[**{key}?**]")
+    st.markdown(ui.no_images(_DOLLAR_AMOUNT.sub(r"\\$", body)))
+    if rendered.references:
+        st.divider()
+        st.markdown("**References**")
+        st.markdown(ui.no_images(_DOLLAR_AMOUNT.sub(r"\\$", "\n\n".join(rendered.references))))
+    if rendered.unknown:
+        st.caption(
+            ":orange[Not in the report's library (marked above): "
+            + ", ".join(ui.md(k) for k in rendered.unknown)
+            + ". Correct the key or add the source on the Evidence page.]"
+        )
+
+
+def _preview(s: Session, report_id: int, text: str) -> None:
+    """Render an author's Markdown as the export reads: citations rendered, images as links,
+    raw HTML as typed, amounts not maths."""
     if text.strip():
-        # "$5 a day and $10" must not turn into a formula.
-        st.markdown(ui.no_images(_DOLLAR_AMOUNT.sub(r"\\$", text)))
+        _show_rendered(_rendered(s, report_id, text))
     else:
         st.caption("Nothing to show yet: the preview of the text appears here as you write.")
 
@@ -111,8 +247,8 @@ def _save(
         except Conflict as exc:
             st.session_state[_conflict_key(section.id)] = {
                 "head_revision_id": exc.head_revision_id,
+                "base_revision_id": exc.base_revision_id,
                 "mine": exc.mine,
-                "merged": exc.mine,
                 "message": exc.message,
             }
             raise
@@ -122,7 +258,6 @@ def _save(
         if result.mirror_note:
             notes.append(result.mirror_note)
         notice = f"Saved revision {result.revision.number} of section {section.code}."
-        st.toast(notice, icon="✅")
         _state(NOTICE, {})[section.id] = (notice, result.unknown_keys, notes)
         st.session_state.pop(_conflict_key(section.id), None)
         _follow(section.id, result.revision.id, result.revision.text)
@@ -145,6 +280,51 @@ def _show_notice(section_id: int) -> None:
             "Correct the keys, or add the sources on the Evidence page; until then they "
             "will not appear in the bibliography."
         )
+
+
+def _shrink_warning(section: Section, base_text: str, base_label: str, text: str) -> str | None:
+    """Say why a save needs confirming (an empty text, or half the words gone), or None."""
+    before, after = sections.word_count(base_text), sections.word_count(text)
+    where = base_label or "the saved text"
+    if not text.strip() and base_text.strip():
+        return (
+            f"The text is empty: saving it leaves section {section.code} with no text "
+            f"({where} has {before:,} word{'s' if before != 1 else ''}). Every earlier "
+            "revision stays in the history and can be restored."
+        )
+    if before and after * 2 < before:
+        return (
+            f"This removes more than half of the words: your text has {after:,} "
+            f"word{'s' if after != 1 else ''}, {where} has {before:,}. Every earlier revision "
+            "stays in the history and can be restored."
+        )
+    return None
+
+
+def _confirmed(name: str, text: str, warning: str | None, *, asked: bool, label: str) -> bool:
+    """Return True when ``text`` may be saved now: asked for with nothing to warn about, or
+    asked for, warned about, and confirmed (the warning and buttons show until then)."""
+    pending = _state(CONFIRM, {})
+    if asked:
+        if warning is None:
+            pending.pop(name, None)
+            return True
+        pending[name] = text
+    if name not in pending:
+        return False
+    if pending[name] != text or warning is None:
+        pending.pop(name)  # the text changed since: the question no longer stands
+        return False
+    with st.container(border=True, key=f"{name}_box"):
+        st.warning(ui.md_message(warning), icon=":material/warning:")
+        row = st.container(horizontal=True)
+        if row.button(label, type="primary", key=f"{name}_yes"):
+            pending.pop(name)
+            return True
+        if row.button("Keep editing", key=f"{name}_no"):
+            pending.pop(name)
+            st.rerun()
+    return False
 
 
 def _status_control(s: Session, ctx: ui.PageContext, section: Section) -> None:
@@ -185,9 +365,18 @@ def _status_control(s: Session, ctx: ui.PageContext, section: Section) -> None:
                 st.rerun()
 
 
-def _citation_picker(s: Session, report_id: int, section_id: int, text: str) -> None:
-    """Find a source in the report's library and add its citation to the text."""
+def _reads_as(s: Session, report_id: int, key: str) -> str:
+    """Return how a citation of ``key`` reads in the text, e.g. '(Taufa and Morgan 2023)'."""
+    rendered = _rendered(s, report_id, f"[@{key}]")
+    return rendered.body.strip()
+
+
+def _citation_picker(s: Session, report_id: int, section_id: int, text_key: str) -> None:
+    """Find a source in the report's library and insert its citation where the cursor is."""
     with st.expander("Cite a source from the report's library", icon=":material/format_quote:"):
+        inserted = _state(INSERTED, {}).pop(section_id, None)
+        if inserted:
+            st.success(f"Inserted {ui.md(inserted)} where the cursor was.")
         query = st.text_input(
             "Search by author, title or citation key",
             key="write_cite_query",
@@ -204,99 +393,222 @@ def _citation_picker(s: Session, report_id: int, section_id: int, text: str) -> 
                 st.info("The report's library has no sources yet. Add them on the Evidence page.")
             return
         labels = {
-            src.key: f"{src.key} — {src.authors or 'no author'} ({src.year or 'n.d.'}). "
-            f"{(src.title or '')[:90]}"
+            src.key: f"{src.authors or 'No author'} ({src.year or 'n.d.'}). "
+            f"{ui.shorten(src.title or '', 80)} · key {src.key}"
             for src in found
         }
-        if st.session_state.get("write_cite_choice") not in labels:
-            st.session_state.pop("write_cite_choice", None)
+        # A new box for every search: a box kept across searches showed the previous
+        # search's source while the page went on with the new search's first match.
+        digest = hashlib.sha256(query.strip().lower().encode("utf-8")).hexdigest()[:12]
         key = st.selectbox(
-            "Source", list(labels), format_func=labels.__getitem__, key="write_cite_choice"
+            "Source",
+            list(labels),
+            format_func=labels.__getitem__,
+            key=f"write_cite_choice_{section_id}_{digest}",
         )
         if total > len(found):
             st.caption(f"Showing {len(found)} of {total} matching sources: type more to narrow.")
-        st.caption("Copy the citation into your text where it belongs:")
-        st.code(f"[@{key}]", language=None)
-        if st.button("Add it at the end of my text", key=f"write_cite_add_{section_id}"):
-            body = text.rstrip()
-            _state(DRAFTS, {})[section_id] = f"{body} [@{key}]\n" if body else f"[@{key}]\n"
-            _state(RELOAD, set()).add(section_id)
-            st.session_state["write_cite_added"] = key
-            st.rerun()
-        added = st.session_state.pop("write_cite_added", None)
-        if added:
-            st.success(
-                f"Added {ui.md(f'[@{added}]')} at the end of your text: move it to the sentence "
-                "it supports. (Streamlit's text box cannot insert at the cursor.)"
-            )
+        reads_as = _reads_as(s, report_id, key)
+        st.caption(
+            f"Reads in the text as {ui.md(reads_as)}. Click in your text where it belongs "
+            "(or select words to replace), then insert it."
+        )
+        caret = _state(CARET, {}).pop(section_id, None)
+        result = _cite_at_cursor(
+            key=f"write_cite_insert_{section_id}",
+            data={
+                "target": f"st-key-{text_key}",
+                "key": key,
+                "label": "Insert at the cursor",
+                "caret": caret[0] if caret else None,
+                "length": caret[1] if caret else None,
+                "caret_id": caret[2] if caret else None,
+            },
+            on_insert_change=lambda: None,
+        )
+        _insert(s, report_id, section_id, result.insert if result is not None else None)
+
+
+def _insert(s: Session, report_id: int, section_id: int, payload: Any) -> None:
+    """Insert the citation the button sent, into the text it sent, where its cursor was."""
+    if not isinstance(payload, dict):
+        return
+    key, text = payload.get("key"), payload.get("text")
+    start, end = payload.get("start"), payload.get("end")
+    if not (isinstance(key, str) and isinstance(text, str)):
+        return
+    if not (isinstance(start, int) and isinstance(end, int)):
+        start = end = len(text)
+    if key not in sources.sources_by_keys(s, report_id, [key]):
+        st.error("That source is no longer in the report's library: search again.")
+        return
+    new_text, caret = rendering.insert_citation(text, start, end, key)
+    _state(DRAFTS, {})[section_id] = new_text
+    _state(RELOAD, set()).add(section_id)
+    _state(CARET, {})[section_id] = (caret, len(new_text), uuid.uuid4().hex)
+    _state(INSERTED, {})[section_id] = _reads_as(s, report_id, key)
+    st.rerun()
+
+
+def _marked_changes(old: str, new: str, who: str, *, key: str, height: int | None = None) -> None:
+    """Show, in the Markdown source, what one author added and removed, marked as theirs."""
+    changes = word_diff(old, new)
+    if all(c.op == "equal" for c in changes):
+        st.caption(f"No change by {ui.md(who)} here.")
+        return
+    st.caption(
+        f":green-background[**Bold on green**]: added by {ui.md(who)}. "
+        f":red-background[~~Struck through~~]: removed by {ui.md(who)}. Markdown source."
+    )
+    box = st.container(height=height, border=True, key=key) if height else st.container(key=key)
+    with box:
+        st.markdown(diff_markdown(changes) or " ")
 
 
 def _conflict_panel(s: Session, ctx: ui.PageContext, section: Section) -> None:
-    """Show both texts side by side and save a merge based on the current head."""
-    conflict = st.session_state[_conflict_key(section.id)]
+    """Merge the author's text with a co-author's save: by itself where nothing overlaps."""
+    sid = section.id
+    conflict = st.session_state[_conflict_key(sid)]
     head_id = conflict["head_revision_id"]
     head = sections.get_revision(s, head_id) if head_id is not None else None
     head_text = head.text if head else ""
+    base_text = _revision_text(s, conflict.get("base_revision_id"))
+    mine = conflict["mine"]
     who = ""
     if head is not None and head.author_id is not None:
         who = ui.people_names(s, [head.author_id]).get(head.author_id, "")
-    st.error(ui.md_message(conflict["message"]))
-    st.markdown(
-        "Nothing is lost: **your text** is kept below. Merge what you need from the "
-        "**current text** into the box at the bottom and save the merged text."
-    )
-    mine_col, head_col = st.columns(2, gap="medium")
-    with mine_col:
-        st.markdown("**Your text** (not saved)")
-        st.code(conflict["mine"] or " ", language="markdown", wrap_lines=True, height=360)
-    with head_col:
-        label = f"revision {head.number}" if head else "no text"
-        by = f" by {ui.md(who)}" if who else ""
-        when = f", {head.created_at:%d %b %Y %H:%M} UTC" if head else ""
-        st.markdown(f"**Current text** ({label}{by}{when})")
-        st.code(head_text or " ", language="markdown", wrap_lines=True, height=360)
-    with st.expander("What your text changes in the current text, word by word", expanded=True):
-        ui.diff_view(
-            head_text, conflict["mine"], key=f"write_conflict_diff_{section.id}", height=360
+    them = who or "your co-author"
+    label = f"revision {head.number}" if head else "the current text"
+    merged = merging.merge(base_text, mine, head_text)
+    if merged.clean and merged.text == head_text:
+        # Everything the author changed is in the saved text already: nothing to merge.
+        st.session_state.pop(_conflict_key(sid), None)
+        _state(NOTICE, {})[sid] = (
+            f"Your changes are already in {label} of section {section.code} (saved by "
+            f"{them}): nothing more to save.",
+            [],
+            [],
         )
-    merge_key = f"write_merge_{section.id}"
-    if merge_key not in st.session_state:
-        st.session_state[merge_key] = conflict.get("merged", conflict["mine"])
-    merged = st.text_area(
-        "Merged text (starts as yours; bring in the changes from the current text)",
-        key=merge_key,
-        height=EDITOR_HEIGHT // 2,
-    )
-    conflict["merged"] = merged
+        _follow(sid, head_id, head_text)
+        st.rerun()
+    message_key = f"write_merge_message_{sid}"
+    if merged.clean:
+        st.info(
+            f"{ui.md(them)} saved {label} of section {ui.md(section.code)} while you were "
+            "writing. Your changes and theirs are in different places, so both are kept in "
+            "the merged text below. Read it and save it.",
+            icon=":material/merge:",
+        )
+        with st.container(height=EDITOR_HEIGHT // 2 + 80, border=True, key=f"write_merged_{sid}"):
+            _preview(s, section.report_id, merged.text)
+        theirs_col, mine_col = st.columns(2, gap="medium")
+        with theirs_col, st.expander(f"What {them} changed", expanded=False):
+            _marked_changes(base_text, head_text, them, key=f"write_theirs_{sid}", height=300)
+        with mine_col, st.expander("What you changed", expanded=False):
+            _marked_changes(base_text, mine, "you", key=f"write_mine_{sid}", height=300)
+        merged_text = merged.text
+    else:
+        overlaps = merged.overlaps
+        count = len(overlaps)
+        st.warning(
+            f"{ui.md(them)} saved {label} of section {ui.md(section.code)} while you were "
+            f"writing, and you both changed the same "
+            f"{'place' if count == 1 else f'{count} places'}. Everything else is merged "
+            f"already. Choose what {'it' if count == 1 else 'each'} should say; nothing is "
+            "saved until you save the merged text.",
+            icon=":material/call_split:",
+        )
+        choices: list[str | None] = []
+        for i, overlap in enumerate(overlaps):
+            with st.container(border=True, key=f"write_overlap_box_{sid}_{i}"):
+                st.markdown(
+                    f"**Place {i + 1} of {count}**"
+                    if count > 1
+                    else "**The place you both changed**"
+                )
+                context = merged.context_before(i)
+                if context:
+                    st.caption(f"After: {ui.md(context)}")
+                mine_col, theirs_col = st.columns(2, gap="medium")
+                with mine_col:
+                    st.markdown("**Your words**")
+                    _marked_changes(overlap.base, overlap.mine, "you", key=f"write_ov_m_{sid}_{i}")
+                with theirs_col:
+                    st.markdown(f"**{ui.md(them)}'s words** ({label})")
+                    _marked_changes(overlap.base, overlap.theirs, them, key=f"write_ov_t_{sid}_{i}")
+                choices.append(
+                    st.radio(
+                        "Keep",
+                        merging.CHOICES,
+                        index=None,
+                        format_func=CHOICE_LABELS.__getitem__,
+                        horizontal=True,
+                        key=f"write_overlap_{sid}_{head_id}_{i}",
+                    )
+                )
+        if any(c is None for c in choices):
+            st.caption("Choose for every place; then the merged text appears here to save.")
+            merged_text = None
+        else:
+            resolved = merged.resolve(choices)  # type: ignore[arg-type]
+            signature = hashlib.sha256(repr(choices).encode()).hexdigest()[:8]
+            merge_key = f"write_merge_{sid}_{head_id}_{signature}"
+            if merge_key not in st.session_state:
+                st.session_state[merge_key] = resolved
+            merged_text = st.text_area(
+                "Merged text (Markdown; polish it before saving if you like — changing a "
+                "choice above starts it again)",
+                key=merge_key,
+                height=EDITOR_HEIGHT // 2,
+            )
     message = st.text_input(
         "What did you change?",
-        key=f"write_merge_message_{section.id}",
-        placeholder=f"e.g. Merged with {who}'s revision" if who else "e.g. Merged",
+        key=message_key,
+        placeholder=f"e.g. Merged with {who}'s {label}" if who else "e.g. Merged",
     )
     buttons = st.container(horizontal=True)
-    if buttons.button("Save merged text", type="primary", key=f"write_merge_save_{section.id}"):
+    if buttons.button(
+        "Save the merged text",
+        type="primary",
+        key=f"write_merge_save_{sid}",
+        disabled=merged_text is None,
+    ):
         result = _save(
             s,
             ctx.person,
             section,
-            text=merged,
+            text=merged_text or "",
             base_revision_id=head_id,
-            message=message or "Merged with the current text",
+            message=message or f"Merged with {label}" + (f" by {who}" if who else ""),
         )
-        _state(RESET, []).append(merge_key)
-        _state(EMPTY, []).append(f"write_merge_message_{section.id}")
-        if result is not None or _conflict_key(section.id) in st.session_state:
+        _state(EMPTY, []).append(message_key)
+        if result is not None or _conflict_key(sid) in st.session_state:
             st.rerun()
-    if buttons.button(
-        "Drop my text and continue from the current one",
-        key=f"write_merge_drop_{section.id}",
-        help="Your text is discarded; the editor shows the current text.",
+    if merged_text is not None and buttons.button(
+        "Edit it before saving",
+        key=f"write_merge_edit_{sid}",
+        help="The merged text goes into the editor, based on the current revision; "
+        "save it from there.",
     ):
-        st.session_state.pop(_conflict_key(section.id), None)
-        _state(RESET, []).append(merge_key)
-        _state(EMPTY, []).append(f"write_merge_message_{section.id}")
-        _follow(section.id, head_id, head_text)
+        st.session_state.pop(_conflict_key(sid), None)
+        _state(EMPTY, []).append(message_key)
+        _follow(sid, head_id, merged_text)
         st.rerun()
+    if buttons.button(
+        "Drop my changes and continue from theirs",
+        key=f"write_merge_drop_{sid}",
+        help="Your changes are discarded; the editor shows the current text.",
+    ):
+        st.session_state.pop(_conflict_key(sid), None)
+        _state(EMPTY, []).append(message_key)
+        _follow(sid, head_id, head_text)
+        st.rerun()
+    with st.expander("Both full texts (Markdown source)"):
+        mine_col, head_col = st.columns(2, gap="medium")
+        mine_col.markdown("**Your text** (not saved)")
+        mine_col.code(mine or " ", language="markdown", wrap_lines=True, height=360)
+        head_col.markdown(f"**Current text** ({label}" + (f" by {ui.md(who)}" if who else "") + ")")
+        head_col.code(head_text or " ", language="markdown", wrap_lines=True, height=360)
 
 
 def _editor(s: Session, ctx: ui.PageContext, section: Section) -> None:
@@ -322,15 +634,17 @@ def _editor(s: Session, ctx: ui.PageContext, section: Section) -> None:
             key=text_key,
             height=EDITOR_HEIGHT,
             placeholder="Start writing. One sentence per line keeps line numbers meaningful "
-            "for reviewers; cite sources as [@key].",
-            help="Markdown: # Heading, **bold**, *italic*, - list item, [@key] for a citation. "
+            "for reviewers; cite a source with the picker below.",
+            help="Markdown: # Heading, **bold**, *italic*, - list item; a citation is the "
+            "source's key in brackets after an @ (the picker below writes it for you). "
             "Press Ctrl+Enter or click outside the box to update the preview and word count.",
         )
-    drafts[sid] = text
+        drafts[sid] = text
+        _citation_picker(s, section.report_id, sid, text_key)
     with preview_col:
-        st.markdown("**Preview**")
+        st.markdown("**Preview** (as the exported report reads)")
         with st.container(height=EDITOR_HEIGHT, border=True, key=f"write_preview_{sid}"):
-            _preview(text)
+            _preview(s, section.report_id, text)
 
     words = sections.word_count(text)
     if section.word_target:
@@ -345,12 +659,7 @@ def _editor(s: Session, ctx: ui.PageContext, section: Section) -> None:
         st.caption(f"{words:,} words · no word target set for this section")
     keys = sections.extract_citation_keys(text)
     if keys:
-        known = sources.sources_by_keys(s, section.report_id, keys)
-        missing = [k for k in keys if k not in known]
-        line = f"Cites {len(keys)} source{'s' if len(keys) != 1 else ''}."
-        if missing:
-            line += " :orange[Not in the library: " + ", ".join(ui.md(k) for k in missing) + "]"
-        st.caption(line)
+        st.caption(f"Cites {len(keys)} source{'s' if len(keys) != 1 else ''}.")
 
     dirty = text != base_text
     head_no = _revision_number(s, base_id)
@@ -358,27 +667,37 @@ def _editor(s: Session, ctx: ui.PageContext, section: Section) -> None:
         st.caption(f"● Unsaved changes, based on {head_no}." if head_no else "● Unsaved new text.")
     else:
         st.caption(f"All changes saved ({head_no})." if head_no else "No text yet.")
+    message_key = f"write_message_{sid}"
     message = st.text_input(
         "What did you change? (optional, shown in the history)",
-        key=f"write_message_{sid}",
+        key=message_key,
         placeholder="e.g. Answered FOD comments 12–15; added ILO 2024 figures",
     )
     buttons = st.container(horizontal=True)
-    if buttons.button("Save", type="primary", key=f"write_save_{sid}", disabled=not dirty):
-        result = _save(s, ctx.person, section, text=text, base_revision_id=base_id, message=message)
-        if result is not None:
-            _state(EMPTY, []).append(f"write_message_{sid}")
-            st.rerun()
-        if _conflict_key(sid) in st.session_state:
-            st.rerun()
+    asked = buttons.button("Save", type="primary", key=f"write_save_{sid}", disabled=not dirty)
     if dirty and buttons.button(
         "Discard unsaved changes",
         key=f"write_discard_{sid}",
         help="Go back to the last saved text. What you typed since is thrown away.",
     ):
+        _state(CONFIRM, {}).pop(f"write_confirm_{sid}", None)
         _follow(sid, section.head_revision_id, sections.head_text(s, section))
         st.rerun()
-    _citation_picker(s, section.report_id, sid, text)
+    warning = _shrink_warning(section, base_text, head_no, text) if dirty else None
+    go = _confirmed(
+        f"write_confirm_{sid}",
+        text,
+        warning,
+        asked=asked,
+        label="Save the empty text" if not text.strip() else "Save anyway",
+    )
+    if go and dirty:
+        result = _save(s, ctx.person, section, text=text, base_revision_id=base_id, message=message)
+        if result is not None:
+            _state(EMPTY, []).append(message_key)
+            st.rerun()
+        if _conflict_key(sid) in st.session_state:
+            st.rerun()
 
 
 def _revision_number(s: Session, revision_id: int | None) -> str:
@@ -413,45 +732,63 @@ def _upload(s: Session, ctx: ui.PageContext, section: Section) -> None:
             "You have unsaved changes in the editor. Save or discard them on the Write tab "
             "first: an upload would otherwise replace them."
         )
-    if st.button(
+    asked = st.button(
         "Save the file as a new revision",
         type="primary",
         key=f"write_upload_save_{sid}",
         disabled=uploaded is None or dirty,
-    ):
-        word_file = None
-        text = ""
-        if uploaded.name.lower().endswith(".docx"):
-            word_file = (uploaded.name, uploaded.getvalue())
-        else:
-            try:
-                text = uploaded.getvalue().decode("utf-8-sig")
-            except UnicodeDecodeError:
+    )
+    if uploaded is None or dirty:
+        return
+    word_file = None
+    text = ""
+    if uploaded.name.lower().endswith(".docx"):
+        word_file = (uploaded.name, uploaded.getvalue())
+        go = asked
+    else:
+        try:
+            text = uploaded.getvalue().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            if asked:
                 st.error(
                     f"'{ui.md(uploaded.name)}' is not UTF-8 text, so it was not saved. Open it in "
                     "your editor and save it as UTF-8 (in Word: Save As → Plain Text → Unicode "
                     "(UTF-8)), or upload the Word document itself."
                 )
-                return
-            if "\x00" in text:
+            return
+        if "\x00" in text:
+            if asked:
                 st.error(f"'{ui.md(uploaded.name)}' is not a text file, so it was not saved.")
-                return
-        with st.spinner(f"Reading {ui.md(uploaded.name)}…"):
-            result = _save(
-                s,
-                ctx.person,
-                section,
-                text=text,
-                base_revision_id=_state(BASES, {}).get(sid),
-                message=message or f"Uploaded {uploaded.name}",
-                word_file=word_file,
-            )
-        if result is not None:
-            st.session_state["write_upload_round"] = upload_round + 1
-            _state(EMPTY, []).append(f"write_upload_message_{sid}")
-            st.rerun()
-        if _conflict_key(sid) in st.session_state:
-            st.rerun()
+            return
+        base_id = _state(BASES, {}).get(sid)
+        warning = _shrink_warning(
+            section, _revision_text(s, base_id), _revision_number(s, base_id), text
+        )
+        go = _confirmed(
+            f"write_confirm_upload_{sid}",
+            text,
+            warning,
+            asked=asked,
+            label="Save the empty file" if not text.strip() else "Save anyway",
+        )
+    if not go:
+        return
+    with st.spinner(f"Reading {ui.md(uploaded.name)}…"):
+        result = _save(
+            s,
+            ctx.person,
+            section,
+            text=text,
+            base_revision_id=_state(BASES, {}).get(sid),
+            message=message or f"Uploaded {uploaded.name}",
+            word_file=word_file,
+        )
+    if result is not None:
+        st.session_state["write_upload_round"] = upload_round + 1
+        _state(EMPTY, []).append(f"write_upload_message_{sid}")
+        st.rerun()
+    if _conflict_key(sid) in st.session_state:
+        st.rerun()
 
 
 def _history(s: Session, ctx: ui.PageContext, section: Section) -> None:
@@ -522,6 +859,10 @@ def _history(s: Session, ctx: ui.PageContext, section: Section) -> None:
             old = sections.get_revision_by_number(s, section_id=sid, number=old_no)
             new = sections.get_revision_by_number(s, section_id=sid, number=new_no)
             st.markdown(f"**{ui.md(old_label)} → {ui.md(new_label)}**")
+            st.caption(
+                "Changes in the Markdown source: citations show as their keys and formatting "
+                "signs as typed. The Write tab's preview shows the text as readers see it."
+            )
             ui.diff_view(old.text, new.text, key=f"write_diff_{sid}")
     _restore(s, ctx, section, total)
 
@@ -652,7 +993,7 @@ with ui.session() as s:
         st.info(f"{ui.md_message(refusal)} You can read the text and its history here.")
         read_tab, history_tab = st.tabs([":material/article: Text", ":material/history: History"])
         with read_tab:
-            _preview(sections.head_text(s, section))
+            _preview(s, section.report_id, sections.head_text(s, section))
         with history_tab:
             _history(s, ctx, section)
         st.stop()

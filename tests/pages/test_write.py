@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pypandoc
 import pytest
@@ -37,8 +38,21 @@ def choose(at: AppTest, section: Section) -> AppTest:
     return at
 
 
-def preview_bodies(at: AppTest) -> list:
-    return [m for m in at.markdown if "<" in m.value]
+def block(at: AppTest, key: str):
+    """Return the container the page made with this key."""
+    todo = list(at._tree.children.values())
+    while todo:
+        node = todo.pop()
+        if str(getattr(node.proto, "id", "") or "").endswith(f"-{key}"):
+            return node
+        todo += list(getattr(node, "children", {}).values())
+    raise AssertionError(f"no container {key!r} on the page")
+
+
+def preview(at: AppTest) -> str:
+    """Return what the Write tab's preview shows (its Markdown), as one string."""
+    section_id = at.selectbox(key="write_section").value
+    return "\n".join(m.value for m in block(at, f"write_preview_{section_id}").markdown)
 
 
 @pytest.mark.parametrize("role", list(ROLES))
@@ -63,7 +77,9 @@ def test_a_lead_author_saves_a_revision_of_the_section_they_lead(open_page, db):
     at = choose(open_page(PAGE, LA), section)
     assert "3.1" in at.header[0].value
     assert "you lead it" in at.selectbox(key="write_section").format_func(section.id)
-    new_text = "Employers with market power hold wages down [@lindqvist2022monopsony].\n"
+    new_text = (
+        before.text + "Employers with market power hold wages down [@lindqvist2022monopsony].\n"
+    )
     at.text_area(key=f"write_text_{section.id}").input(new_text)
     at.text_input(key=f"write_message_{section.id}").input("Tighter opening")
     at.run()
@@ -81,54 +97,17 @@ def test_a_lead_author_saves_a_revision_of_the_section_they_lead(open_page, db):
     assert at.button(key=f"write_save_{section.id}").disabled
 
 
-def test_unknown_citation_keys_are_shown_as_a_warning(open_page, db):
+def test_unknown_citation_keys_are_marked_in_the_preview_and_warned_on_save(open_page, db):
     section = section_by_code(db, "3.1")
+    typed = head(db, section.id).text + "A claim [@nosuchkey2099].\n"
     at = choose(open_page(PAGE, LA), section)
-    at.text_area(key=f"write_text_{section.id}").input("A claim [@nosuchkey2099].").run()
-    assert "Not in the library" in texts(at)
+    at.text_area(key=f"write_text_{section.id}").input(typed).run()
+    assert ":orange-background[**nosuchkey2099?**]" in preview(at)
+    assert "Not in the report's library (marked above): nosuchkey2099" in texts(at)
     at.button(key=f"write_save_{section.id}").click().run()
     warnings = " ".join(w.value for w in at.warning)
     assert "nosuchkey2099" in warnings and "match no source" in warnings
-    assert head(db, section.id).text == "A claim [@nosuchkey2099]."
-
-
-def test_a_conflict_shows_both_texts_and_the_merge_is_saved(open_page, db):
-    section = section_by_code(db, "3.1")
-    at = choose(open_page(PAGE, LA), section)
-    mine = "My version of the opening.\n"
-    at.text_area(key=f"write_text_{section.id}").input(mine).run()
-
-    # Meanwhile a CLA saves the section from elsewhere.
-    cla = people.get_by_email(db, CLA)
-    theirs = sections.save_revision(
-        session=db,
-        actor=cla,
-        section=db.get(Section, section.id),
-        text="The CLA's version of the opening.\n",
-        base_revision_id=section.head_revision_id,
-        message="CLA edit",
-    ).revision
-
-    at.button(key=f"write_save_{section.id}").click().run()
-    assert not at.exception
-    shown = texts(at)
-    assert "was changed by Amina Diallo" in shown
-    assert "Your text" in shown and "Current text" in shown
-    codes = [c.value.strip() for c in at.code]
-    assert mine.strip() in codes and theirs.text.strip() in codes
-    merge = at.text_area(key=f"write_merge_{section.id}")
-    assert merge.value == mine, "the merge starts from the author's text"
-    assert head(db, section.id).id == theirs.id, "nothing was saved over the CLA's text"
-
-    merged = "The CLA's version of the opening.\nMy addition to it.\n"
-    merge.input(merged)
-    at.button(key=f"write_merge_save_{section.id}").click().run()
-    assert not at.exception
-    saved = head(db, section.id)
-    assert saved.text == merged
-    assert saved.parent_id == theirs.id
-    assert "Saved revision" in texts(at)
-    assert at.text_area(key=f"write_text_{section.id}").value == merged
+    assert head(db, section.id).text == typed
 
 
 def test_typed_text_survives_switching_sections(open_page, db):
@@ -163,6 +142,10 @@ def test_uploading_a_markdown_file_creates_a_revision(open_page, db):
     )
     at.run()
     at.button(key=f"write_upload_save_{section.id}").click().run()
+    assert not at.exception
+    assert "removes more than half of the words" in texts(at)
+    assert head(db, section.id).id == before.id, "nothing is saved before the author confirms"
+    at.button(key=f"write_confirm_upload_{section.id}_yes").click().run()
     assert not at.exception
     saved = head(db, section.id)
     assert saved.text == content
@@ -287,16 +270,25 @@ def test_a_lead_author_moves_their_section_on(open_page, db):
     assert "Status: **Revising**" in texts(at)
 
 
-def test_the_citation_picker_adds_a_citation(open_page, db):
+def cite_box(at: AppTest):
+    return next(b for b in at.selectbox if str(b.key).startswith("write_cite_choice_"))
+
+
+def test_the_citation_picker_shows_the_source_of_each_search_and_how_it_reads(open_page, db):
     section = section_by_code(db, "3.1")
     at = choose(open_page(PAGE, LA), section)
     at.text_input(key="write_cite_query").input("monopsony").run()
-    assert at.selectbox(key="write_cite_choice").value == "lindqvist2022monopsony"
-    assert "[@lindqvist2022monopsony]" in [c.value for c in at.code]
-    at.button(key=f"write_cite_add_{section.id}").click().run()
-    text = at.text_area(key=f"write_text_{section.id}").value
-    assert text.rstrip().endswith("[@lindqvist2022monopsony]")
-    assert "move it to the sentence it supports" in texts(at)
+    first = cite_box(at)
+    assert first.value == "lindqvist2022monopsony"
+    assert "Reads in the text as (Lindqvist and Barros 2022)" in texts(at)
+    at.text_input(key="write_cite_query").input("taufa").run()
+    box = cite_box(at)
+    # A new box for the new search: it shows the source the button inserts.
+    assert box.key != first.key
+    assert box.value == "taufa2023pacific"
+    assert box.format_func(box.value).startswith("Taufa")
+    assert "Reads in the text as (Taufa and Morgan 2023)" in texts(at)
+    assert "Reads in the text as (Lindqvist" not in texts(at)
 
 
 def test_a_section_someone_else_writes_is_read_only(open_page, db):
@@ -331,4 +323,162 @@ def test_an_untouched_editor_follows_a_co_authors_save(open_page, db):
     at.run()
     assert not at.exception
     assert at.text_area(key=f"write_text_{section.id}").value == theirs.text
+    assert f"All changes saved (revision {theirs.number})" in texts(at)
+
+
+def save_meanwhile(db: Session, section: Section, text: str, email: str = CLA) -> SectionRevision:
+    """Save a revision as a co-author would from another browser."""
+    db.expire_all()
+    fresh = db.get(Section, section.id)
+    return sections.save_revision(
+        session=db,
+        actor=people.get_by_email(db, email),
+        section=fresh,
+        text=text,
+        base_revision_id=fresh.head_revision_id,
+        message="Saved meanwhile",
+    ).revision
+
+
+def test_the_preview_renders_citations_as_the_export_with_references(open_page, db):
+    section = section_by_code(db, "3.1")  # cites Lindqvist and Barros 2022, p. 17, and others
+    at = choose(open_page(PAGE, LA), section)
+    shown = preview(at)
+    assert "(Lindqvist and Barros 2022, 17)" in shown
+    assert "**References**" in shown
+    assert "Lindqvist, Erik, and Paula Barros. 2022." in shown
+    assert "[@" not in shown
+    assert "[@" not in texts(at), "no raw citation key anywhere a person reads text"
+
+
+def test_saving_an_empty_text_asks_first(open_page, db):
+    section = section_by_code(db, "3.1")
+    before = head(db, section.id)
+    at = choose(open_page(PAGE, LA), section)
+    at.text_area(key=f"write_text_{section.id}").input("").run()
+    at.button(key=f"write_save_{section.id}").click().run()
+    assert not at.exception
+    assert "The text is empty: saving it leaves section 3.1 with no text" in texts(at)
+    assert head(db, section.id).id == before.id, "nothing is saved before the author confirms"
+
+    at.button(key=f"write_confirm_{section.id}_no").click().run()  # Keep editing
+    assert "The text is empty" not in texts(at)
+    assert head(db, section.id).id == before.id
+
+    at.button(key=f"write_save_{section.id}").click().run()
+    confirm = at.button(key=f"write_confirm_{section.id}_yes")
+    assert confirm.label == "Save the empty text"
+    confirm.click().run()
+    assert not at.exception
+    saved = head(db, section.id)
+    assert saved.number == before.number + 1 and saved.text == ""
+    assert f"Saved revision {saved.number} of section 3.1" in texts(at)
+
+
+def test_a_save_that_loses_more_than_half_the_words_says_so_first(open_page, db):
+    section = section_by_code(db, "3.1")
+    before = head(db, section.id)
+    shorter = before.text.splitlines()[0] + "\n"
+    at = choose(open_page(PAGE, LA), section)
+    at.text_area(key=f"write_text_{section.id}").input(shorter).run()
+    at.button(key=f"write_save_{section.id}").click().run()
+    shown = texts(at)
+    words_now, words_before = sections.word_count(shorter), sections.word_count(before.text)
+    assert (
+        f"This removes more than half of the words: your text has {words_now:,} words, "
+        f"revision {before.number} has {words_before:,}."
+    ) in shown
+    assert head(db, section.id).id == before.id
+    at.button(key=f"write_confirm_{section.id}_yes").click().run()
+    assert head(db, section.id).text == shorter
+
+
+def test_a_save_that_keeps_most_words_is_not_questioned(open_page, db):
+    section = section_by_code(db, "3.1")
+    before = head(db, section.id)
+    lines = before.text.splitlines(keepends=True)
+    trimmed = "".join(lines[:-1])  # the last sentence gone: far less than half
+    at = choose(open_page(PAGE, LA), section)
+    at.text_area(key=f"write_text_{section.id}").input(trimmed).run()
+    at.button(key=f"write_save_{section.id}").click().run()
+    assert "more than half" not in texts(at)
+    assert head(db, section.id).text == trimmed
+
+
+def test_edits_in_different_places_merge_and_save_with_one_click(open_page, db):
+    section = section_by_code(db, "3.1")
+    base = head(db, section.id)
+    lines = base.text.splitlines(keepends=True)
+    mine = "".join(
+        ["In a textbook labour market, an underpaying employer loses its staff.\n", *lines[1:]]
+    )
+    at = choose(open_page(PAGE, LA), section)
+    at.text_area(key=f"write_text_{section.id}").input(mine).run()
+
+    theirs = save_meanwhile(db, section, "".join(lines[:-1]) + "A new closing line by the CLA.\n")
+    at.button(key=f"write_save_{section.id}").click().run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Amina Diallo saved revision" in shown and "in different places" in shown
+    merged_preview = "\n".join(m.value for m in block(at, f"write_merged_{section.id}").markdown)
+    assert "an underpaying employer loses its staff" in merged_preview
+    assert "A new closing line by the CLA." in merged_preview
+    assert head(db, section.id).id == theirs.id, "nothing saved over the co-author's text yet"
+
+    at.button(key=f"write_merge_save_{section.id}").click().run()
+    assert not at.exception
+    saved = head(db, section.id)
+    assert saved.parent_id == theirs.id, "the merge is saved on top of the co-author's revision"
+    assert saved.author_id == people.get_by_email(db, LA).id
+    assert saved.text.startswith("In a textbook labour market, an underpaying employer")
+    assert saved.text.endswith("A new closing line by the CLA.\n")
+    assert saved.text.count("\n") == len(lines)
+    assert f"Saved revision {saved.number} of section 3.1" in texts(at)
+    assert at.text_area(key=f"write_text_{section.id}").value == saved.text
+
+
+def test_overlapping_edits_are_shown_side_by_side_with_their_words_as_added(open_page, db):
+    section = section_by_code(db, "3.1")
+    base = head(db, section.id)
+    lines = base.text.splitlines(keepends=True)
+    mine_line = "In a textbook labour market, an underpaying employer loses its staff.\n"
+    their_line = "Textbook models say a low-paying employer would see its workers leave.\n"
+    at = choose(open_page(PAGE, LA), section)
+    at.text_area(key=f"write_text_{section.id}").input(mine_line + "".join(lines[1:])).run()
+    theirs = save_meanwhile(db, section, their_line + "".join(lines[1:]))
+    at.button(key=f"write_save_{section.id}").click().run()
+    assert not at.exception
+    shown = texts(at)
+    assert "you both changed the same place" in shown
+    assert "**Your words**" in shown and "**Amina Diallo's words**" in shown
+    # Their words are marked as added by them, not as removed.
+    assert "added by Amina Diallo" in shown
+    assert ":green-background[**Textbook models say**]" in shown
+    assert ":green-background[**low\\-paying**]" in shown
+    removed = " ".join(re.findall(r":red-background\[~~(.*?)~~\]", shown))
+    assert "Textbook models" not in removed and "low\\-paying" not in removed
+    save = at.button(key=f"write_merge_save_{section.id}")
+    assert save.disabled, "a place both changed needs a choice first"
+
+    at.radio(key=f"write_overlap_{section.id}_{theirs.id}_0").set_value("both").run()
+    merged = next(a for a in at.text_area if str(a.key).startswith(f"write_merge_{section.id}_"))
+    assert merged.value == their_line + mine_line + "".join(lines[1:])
+    at.button(key=f"write_merge_save_{section.id}").click().run()
+    assert not at.exception
+    saved = head(db, section.id)
+    assert saved.parent_id == theirs.id
+    assert saved.text == their_line + mine_line + "".join(lines[1:])
+
+
+def test_the_same_edit_by_both_needs_no_merge(open_page, db):
+    section = section_by_code(db, "3.1")
+    base = head(db, section.id)
+    same = base.text + "A sentence both authors added.\n"
+    at = choose(open_page(PAGE, LA), section)
+    at.text_area(key=f"write_text_{section.id}").input(same).run()
+    theirs = save_meanwhile(db, section, same)
+    at.button(key=f"write_save_{section.id}").click().run()
+    assert not at.exception
+    assert f"Your changes are already in revision {theirs.number}" in texts(at)
+    assert head(db, section.id).id == theirs.id, "no second, identical revision"
     assert f"All changes saved (revision {theirs.number})" in texts(at)
