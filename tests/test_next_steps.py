@@ -262,7 +262,7 @@ def test_a_reviewer_sees_the_open_round_and_the_responses_to_their_comments(sess
     # Without anything new, their comments are still listed with how many are answered.
     later = steps_of(session, world.reviewer, world.report, since=utcnow())
     assert next(s for s in later if s.kind == "own_comments").title == (
-        "Your 3 comments in FOD: 1 answered"
+        "Your 3 comments in FOD: 1 answered so far"
     )
 
 
@@ -393,7 +393,7 @@ def test_the_report_overview_has_every_report_with_rounds_and_decisions(session,
     assert mine.stage is Stage.first_order_draft
     assert (mine.sections, mine.accepted, mine.overdue, mine.open_comments) == (4, 0, 1, 1)
     closes = next_steps.day_text(TODAY + timedelta(days=5))
-    assert mine.rounds == f"FOD open until {closes} (1 of 1 to answer)"
+    assert mine.rounds == f"FOD open until {closes}"
     assert mine.decisions == "none"
     assert rows["cities"].rounds == "none yet"
     _approval(session, world)

@@ -44,6 +44,7 @@ BADGES = {
     Urgency.waiting: ":blue-badge[:material/hourglass_top: Waiting for you]",
     Urgency.new: ":violet-badge[:material/fiber_new: New]",
     Urgency.to_do: ":gray-badge[:material/checklist: To do]",
+    Urgency.update: ":green-badge[:material/info: Update]",
 }
 PAGE_ICONS = {
     Page.dashboard: ":material/home:",
@@ -364,17 +365,15 @@ def every_report(s: Session, today: date) -> None:
             pd.DataFrame(
                 [
                     {
-                        "Report": row.title,
+                        # The title before its colon: the subtitle would hide the other columns.
+                        "Report": ui.shorten(row.title.split(":")[0], 48),
                         "Stage": row.stage.label,
-                        "Sections accepted": f"{row.accepted} of {row.sections}",
-                        "Words": f"{row.words:,} of {row.word_target:,}"
-                        if row.word_target
-                        else f"{row.words:,}",
-                        "Overdue sections": row.overdue,
-                        "Open comments": row.open_comments,
-                        "Review rounds": row.rounds,
-                        "Council decisions": row.decisions,
                         "Due": row.due_date,
+                        "Accepted": f"{row.accepted} of {row.sections}",
+                        "Overdue": row.overdue,
+                        "Open comments": row.open_comments,
+                        "Council": row.decisions,
+                        "Review rounds": row.rounds,
                     }
                     for row in rows
                 ]
@@ -383,9 +382,17 @@ def every_report(s: Session, today: date) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "Report": st.column_config.TextColumn(width="large"),
-            "Review rounds": st.column_config.TextColumn(width="medium"),
-            "Due": st.column_config.DateColumn(format="D MMM YYYY"),
+            "Report": st.column_config.TextColumn(width="medium", help="The report's title"),
+            "Accepted": st.column_config.TextColumn(help="Sections accepted, of all sections"),
+            "Overdue": st.column_config.NumberColumn(help="Sections past their due date"),
+            "Open comments": st.column_config.NumberColumn(
+                help="Review comments without a disposition yet"
+            ),
+            "Council": st.column_config.TextColumn(help="The report's Council decisions"),
+            "Review rounds": st.column_config.TextColumn(
+                width="large", help="The open round first, with its closing date"
+            ),
+            "Due": st.column_config.DateColumn(format="D MMM YYYY", help="The report's due date"),
         },
         key="dash_every_report",
     )

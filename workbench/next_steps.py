@@ -10,8 +10,9 @@ Terms:
 - **Urgency** orders the list: what blocks everything else (an unsigned Code of
   Ethics), then what is overdue, then what falls due within
   :data:`DUE_SOON_DAYS` days, then what others wait on, then what is new since
-  the last visit, then work with no date. Within one urgency the earliest date
-  comes first.
+  the last visit, then work with no date, then updates on what is under way
+  (a Council vote, the responses to a reviewer's comments). Within one urgency
+  the earliest date comes first.
 - A **visit** (:class:`~workbench.models.ReportVisit`) is a run of page views of
   one report with no pause longer than :data:`VISIT_GAP`. "New since your last
   visit" means newer than the end of the previous visit, and stays the same for
@@ -97,6 +98,7 @@ class Urgency(enum.IntEnum):
     waiting = 3
     new = 4
     to_do = 5
+    update = 6  # nothing to do: news of something under way
 
     @property
     def label(self) -> str:
@@ -108,6 +110,7 @@ class Urgency(enum.IntEnum):
             Urgency.waiting: "Waiting for you",
             Urgency.new: "New",
             Urgency.to_do: "To do",
+            Urgency.update: "Update",
         }[self]
 
 
@@ -534,7 +537,7 @@ def _cla_steps(session: Session, report: Report, today: date) -> list[NextStep]:
         freezes = DecisionKind(decision.kind) is DecisionKind.report_approval
         steps.append(
             NextStep(
-                Urgency.to_do,
+                Urgency.update,
                 f"The Council is voting on '{decision.title}'",
                 f"{voted} of {tally.members} members have voted. "
                 + (
@@ -650,12 +653,21 @@ def _reviewer_steps(
         else:
             steps.append(
                 NextStep(
-                    Urgency.to_do,
-                    f"Your {_plural(total, 'comment')} in {review_round.name}: "
-                    f"{answered:,} answered",
+                    Urgency.update,
+                    (
+                        f"Your {_plural(total, 'comment')} in {review_round.name}: "
+                        f"{answered:,} answered so far"
+                    )
+                    if answered < total
+                    else (
+                        f"Your comment in {review_round.name} has a response"
+                        if total == 1
+                        else f"Every one of your {total:,} comments in {review_round.name} "
+                        "has a response"
+                    ),
                     "The authors answer each comment with a response and a disposition."
                     if answered < total
-                    else "Every one of them has a response.",
+                    else "Read the authors' responses and dispositions.",
                     Page.review,
                     params,
                     link="Read the responses",
@@ -907,26 +919,23 @@ def report_overview(session: Session, *, today: date | None = None) -> list[Repo
     today = today or utcnow().date()
     progress = reports.list_reports(session, today=today)
     by_report: dict[int, list[str]] = defaultdict(list)
-    counts = {
-        round_id: (int(total), int(still_open or 0))
-        for round_id, total, still_open in session.exec(
-            select(
-                ReviewComment.round_id,
-                func.count(),
-                func.sum(case((_open_comment(), 1), else_=0)),
-            ).group_by(col(ReviewComment.round_id))
+    counts = dict(
+        session.exec(
+            select(ReviewComment.round_id, func.count()).group_by(col(ReviewComment.round_id))
         ).all()
-    }
+    )
     for review_round in session.exec(
         select(ReviewRound).order_by(col(ReviewRound.opened_at), col(ReviewRound.id))
     ).all():
-        total, still_open = counts.get(review_round.id, (0, 0))
+        total = counts.get(review_round.id, 0)
         if review_round.status == RoundStatus.open:
+            # How many comments await an answer is the table's column of its own.
             words = f"{review_round.name} open until {day_text(review_round.closes_on)}"
-            words += f" ({still_open:,} of {total:,} to answer)" if total else " (no comments yet)"
+            words += "" if total else " (no comments yet)"
+            # The open round is the one people ask about: it comes first.
+            by_report[review_round.report_id].insert(0, words)
         else:
-            words = f"{review_round.name} closed"
-        by_report[review_round.report_id].append(words)
+            by_report[review_round.report_id].append(f"{review_round.name} closed")
     decisions: dict[int, dict[str, int]] = defaultdict(dict)
     for report_id, status, n in session.exec(
         select(CouncilDecision.report_id, CouncilDecision.status, func.count()).group_by(
@@ -955,7 +964,3 @@ def report_overview(session: Session, *, today: date | None = None) -> list[Repo
         )
         for p in progress
     ]
-
-
-def _open_comment():
-    return or_(col(ReviewComment.disposition).is_(None), col(ReviewComment.response) == "")

@@ -119,7 +119,7 @@ def test_a_reviewer_sees_the_open_round_and_its_closing_date(open_page, db):
     shown = texts(at)
     closes = f"{sod.closes_on.day} {sod.closes_on:%b %Y}"
     assert f"SOD is open for your comments until {closes} (in 10 days)" in shown
-    assert "Your 18 comments in FOD: 18 answered" in shown
+    assert "Every one of your 18 comments in FOD has a response" in shown
     assert dict(links(at))["Comment"] == "review?report=living-wages&round=SOD"
 
 
@@ -165,14 +165,12 @@ def test_the_secretariat_sees_every_report_and_unsigned_authors(open_page):
     )
     assert "Daniel Mwangi" in shown
     table = next(d.value for d in at.dataframe if "Review rounds" in d.value.columns)
-    assert list(table["Report"]) == [
-        "Cities as Commons: Urban Institutions for Shared Prosperity",
-        "Living Wages for All: Shared Responsibilities of States and Firms",
-    ]
+    assert list(table["Report"]) == ["Cities as Commons", "Living Wages for All"]
     living = table.iloc[1]
     assert living["Stage"] == "Second order draft"
-    assert living["Review rounds"].startswith("FOD closed · SOD open until ")
-    assert living["Council decisions"] == "1 open"
+    assert living["Review rounds"].startswith("SOD open until ")
+    assert living["Review rounds"].endswith(" · FOD closed")
+    assert living["Council"] == "1 open"
     assert dict(links(at))["See the team"] == "team?report=cities-commons"
 
 
@@ -216,8 +214,8 @@ def test_a_cla_sees_the_progress_of_the_report(open_page, db):
     assert len(table) == 14 and "In review" in set(table["Status"])
     coverage = at.dataframe[1].value
     assert list(coverage["Answered"]) == ["Yes"] * 4
-    assert len(at.get("vega_lite_chart")) == 2  # status, words vs targets
-    assert "revisions so far were saved on" in shown
+    # Status, words vs targets, and progress over time (the demo's history spans months).
+    assert len(at.get("vega_lite_chart")) == 3
     assert "The team meets the Panel's rules." in shown
     assert "Summary for policymakers" in shown  # the CLA's own section, under My work
 
@@ -241,7 +239,8 @@ def test_progress_over_time_is_charted_once_work_spans_days(open_page, db):
     db.commit()
     at = open_page(PAGE, CLA, report="living-wages")
     assert len(at.get("vega_lite_chart")) == 3
-    assert "revisions saved over 2 days" in texts(at)
+    days = reports.progress_over_time(db, reports.get_report(db, "living-wages").id)
+    assert len(days) > 2 and f"revisions saved over {len(days)} days" in texts(at)
 
 
 def test_an_unsigned_author_is_asked_to_sign_the_code_first(open_page):
