@@ -335,6 +335,10 @@ def decisions_tab(
     by_id = {d.id: d for d in decisions}
     ids = list(by_id)
     default = next((i for i in ids if statuses[i] is DecisionStatus.open), ids[0])
+    # A link names the decision (the dashboard's "Read and vote": ?decision=<id>).
+    wanted = str(st.query_params.get("decision", ""))
+    if wanted.isdigit() and int(wanted) in by_id:
+        default = int(wanted)
     chosen = st.selectbox(
         "Decision",
         ids,

@@ -16,10 +16,17 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from tests.browser.conftest import db_session, shot, sign_in, wait_idle
-from workbench import people, reports, sections
-from workbench.models import CouncilDecision, ReportVisit, ReviewComment, ReviewRound
+from workbench import council, people, reports, sections
+from workbench.models import (
+    CouncilDecision,
+    DecisionKind,
+    ReportVisit,
+    ReviewComment,
+    ReviewRound,
+)
 
 DECISION = "Endorse living-wage clauses in public procurement of labour-intensive services"
+SECOND = "Endorse regional living-wage benchmarks"
 
 # role → (account, what its "What next" list must say, the label of that step's link)
 ROLES = {
@@ -106,17 +113,33 @@ def test_each_role_sees_what_to_do_next(page, app_url, role):
 
 
 def test_a_council_member_goes_from_the_step_to_the_vote(page, app_url, app_db_url):
+    # A second reform is put to the Council: the Council page would show the newest open
+    # decision by default, so landing on the older one shows that the link names it.
     with db_session(app_db_url) as s:
         decision = s.exec(select(CouncilDecision).where(CouncilDecision.title == DECISION)).one()
         version = decision.text_hash[:12]
+        living = reports.get_report(s, "living-wages")
+        council.open_decision(
+            session=s,
+            actor=people.get_by_email(s, ROLES["secretariat"][0]),
+            report=living,
+            kind=DecisionKind.reform_endorsement,
+            title=SECOND,
+            reform="Publish a living-wage benchmark for every region.",
+            finding_ids=[f.id for f in council.endorsable_findings(s, report_id=living.id)][:1],
+        )
     sign_in(page, app_url, ROLES["council-member"][0])
     main = what_next(page)
+    expect(main.get_by_text(f"Your vote on '{SECOND}'")).to_be_visible()
     expect(main.get_by_text(f"Version {version}").first).to_be_visible()
-    main.get_by_role("link", name="Read and vote").click()
+    shot(page, "what-next-council-member-two-votes")
+    # The oldest decision comes first: it has waited longest.
+    main.get_by_role("link", name="Read and vote").first.click()
     page.get_by_role("heading", name="Council", exact=True).wait_for()
     wait_idle(page)
     assert "/council" in page.url and "report=living-wages" in page.url
-    page.get_by_role("heading", name=DECISION).wait_for()
+    expect(page.get_by_role("heading", name=DECISION)).to_be_visible()
+    expect(page.get_by_role("heading", name=SECOND)).to_have_count(0)
     shot(page, "what-next-council-member-followed")
 
 
