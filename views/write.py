@@ -528,7 +528,7 @@ def _conflict_panel(s: Session, ctx: ui.PageContext, section: Section) -> None:
                 )
                 context = merged.context_before(i)
                 if context:
-                    st.caption(f"After: {ui.md(context)}")
+                    st.caption(f"After the line (Markdown source): {ui.md(context)}")
                 mine_col, theirs_col = st.columns(2, gap="medium")
                 with mine_col:
                     st.markdown("**Your words**")

@@ -378,31 +378,27 @@ def test_saving_an_empty_text_asks_first(open_page, db):
 def test_a_save_that_loses_more_than_half_the_words_says_so_first(open_page, db):
     section = section_by_code(db, "3.1")
     before = head(db, section.id)
-    shorter = before.text.splitlines()[0] + "\n"
-    at = choose(open_page(PAGE, LA), section)
-    at.text_area(key=f"write_text_{section.id}").input(shorter).run()
-    at.button(key=f"write_save_{section.id}").click().run()
-    shown = texts(at)
-    words_now, words_before = sections.word_count(shorter), sections.word_count(before.text)
-    assert (
-        f"This removes more than half of the words: your text has {words_now:,} words, "
-        f"revision {before.number} has {words_before:,}."
-    ) in shown
-    assert head(db, section.id).id == before.id
-    at.button(key=f"write_confirm_{section.id}_yes").click().run()
-    assert head(db, section.id).text == shorter
-
-
-def test_a_save_that_keeps_most_words_is_not_questioned(open_page, db):
-    section = section_by_code(db, "3.1")
-    before = head(db, section.id)
     lines = before.text.splitlines(keepends=True)
-    trimmed = "".join(lines[:-1])  # the last sentence gone: far less than half
     at = choose(open_page(PAGE, LA), section)
+    # Cutting the last sentence is ordinary editing: saved at once, no question.
+    trimmed = "".join(lines[:-1])
     at.text_area(key=f"write_text_{section.id}").input(trimmed).run()
     at.button(key=f"write_save_{section.id}").click().run()
     assert "more than half" not in texts(at)
-    assert head(db, section.id).text == trimmed
+    trimmed_revision = head(db, section.id)
+    assert trimmed_revision.text == trimmed
+
+    shorter = lines[0]
+    at.text_area(key=f"write_text_{section.id}").input(shorter).run()
+    at.button(key=f"write_save_{section.id}").click().run()
+    words_now, words_before = sections.word_count(shorter), sections.word_count(trimmed)
+    assert (
+        f"This removes more than half of the words: your text has {words_now:,} words, "
+        f"revision {trimmed_revision.number} has {words_before:,}."
+    ) in texts(at)
+    assert head(db, section.id).id == trimmed_revision.id, "nothing saved before confirming"
+    at.button(key=f"write_confirm_{section.id}_yes").click().run()
+    assert head(db, section.id).text == shorter
 
 
 def test_edits_in_different_places_merge_and_save_with_one_click(open_page, db):
