@@ -2,9 +2,16 @@
 
 Run with ``streamlit run app.py`` (``bash scripts/demo.sh`` does it on the demo
 workspace). This file only routes: it sets the page, signs people in, lets them
-pick a report, and builds a navigation holding the pages their roles can use.
-Each page checks permissions again through the services, so a page reached by
-its address still refuses what the person may not do.
+pick a report, and builds a navigation holding every page: the sidebar lists the
+pages their roles can use; the others are registered too (hidden), so a link to
+one opens the page itself, whose own gate says "Not permitted" and who may use it.
+Each page checks permissions again through the services.
+
+Signed out, every page's address shows the sign-in form (never "Page not found"),
+and signing in lands on the page and query the address named. Signed in, a reload,
+a bookmark or a second tab stays signed in through a session cookie (see
+``workbench.sessions``) until the person signs out or the session is idle for
+``WORKBENCH_SESSION_HOURS`` (12 by default).
 
 Single sign-on: when an administrator configures OpenID Connect in
 ``.streamlit/secrets.toml`` (an ``[auth]`` section, see Streamlit's ``st.login``),
@@ -21,7 +28,7 @@ import os
 import streamlit as st
 
 import ui
-from workbench import demo, people, permissions, reports
+from workbench import demo, people, permissions, reports, sessions
 from workbench.errors import WorkbenchError
 from workbench.models import Role
 
@@ -40,6 +47,8 @@ DEMO_CLA = "amina.diallo@demo.ipsp.example"
 # throttle sign-ins per browser rather than per proxy.
 CLIENT_HEADER_ENV = "WORKBENCH_CLIENT_IP_HEADER"
 PROVIDER_REFUSED_KEY = "_provider_refused"
+# The page and query a signed-out person asked for, opened once they have signed in.
+WANTED_KEY = "_wanted_page"
 
 
 def _oidc_configured() -> bool:
@@ -91,8 +100,8 @@ def provider_sign_in() -> None:
                 refused = (email, exc.message)
                 st.session_state[PROVIDER_REFUSED_KEY] = refused
             else:
-                ui.sign_in(person)
-                st.rerun()
+                ui.sign_in(s, person)
+                go_to_wanted_page()
     st.title("Synthesis Report Workbench")
     st.error(refused[1])
     # A callback runs before the next run, which so starts signed out: the sign-in form.
@@ -112,10 +121,19 @@ def _provider_sign_out() -> None:
 def sign_in_page() -> None:
     """Ask for an email and password (and offer single sign-on when configured)."""
     oidc = _oidc_configured()
-    if oidc and getattr(st.user, "is_logged_in", False):
+    # A tab signed out by another tab or by the Secretariat still holds the provider's old
+    # answer (st.user is read once per tab): it signs in again only when asked to.
+    if (
+        oidc
+        and getattr(st.user, "is_logged_in", False)
+        and ui.SIGNED_OUT_KEY not in st.session_state
+    ):
         provider_sign_in()
     st.title("Synthesis Report Workbench")
     st.caption("Write, review and approve the Panel's Synthesis Reports.")
+    reason = ui.signed_out_reason()
+    if reason:
+        st.info(ui.md_message(reason), icon=":material/logout:")
     left, _ = st.columns([1, 1])
     with left, st.form("sign-in"):
         st.subheader("Sign in")
@@ -135,12 +153,36 @@ def sign_in_page() -> None:
                     "That email and password do not match an account. Check both and try again."
                 )
             else:
-                ui.sign_in(person)
-                st.rerun()
+                with ui.session() as s:
+                    ui.sign_in(s, person)
+                go_to_wanted_page()
     if oidc and left.button("Sign in with your organisation"):
         st.login()
+    left.caption(
+        "You stay signed in on this browser, in every tab, until you sign out or after "
+        f"{sessions.hours_text(sessions.idle_lifetime())} without using the workbench."
+    )
     if _demo_loaded():
         _demo_hint(left)
+
+
+def go_to_wanted_page() -> None:
+    """Open the page and query the person asked for before signing in (else this page)."""
+    wanted = st.session_state.pop(WANTED_KEY, None)
+    page = SIGNED_OUT_PAGES.get(wanted[0]) if wanted else None
+    if page is None:
+        st.rerun()
+    st.switch_page(page, query_params=wanted[1])
+
+
+def sign_in_gate(url_path: str):
+    """Return the sign-in page as served at a page's address, remembering what was asked for."""
+
+    def gate() -> None:
+        st.session_state[WANTED_KEY] = (url_path, st.query_params.to_dict())
+        sign_in_page()
+
+    return gate
 
 
 def _demo_loaded() -> bool:
@@ -158,15 +200,79 @@ def _demo_hint(left) -> None:
         )
 
 
-def page(path: str, title: str, icon: str) -> st.Page:
-    """Return a page of the navigation."""
-    return st.Page(path, title=title, icon=icon)
+AUTHORS = (Role.cla, Role.lead_author, Role.contributing_author)
+EVERYONE = tuple(Role)
+# Every page: its navigation group, file, title, icon, and the roles whose sidebar lists it
+# (None: everyone signed in). Each page's own gate refuses the others, saying who may.
+PAGES = [
+    ("Your work", "views/dashboard.py", "Dashboard", ":material/home:", None),
+    ("Report", "views/outline.py", "Outline & assignments", ":material/account_tree:", (Role.cla,)),
+    ("Report", "views/write.py", "Write", ":material/edit_note:", AUTHORS),
+    ("Report", "views/evidence.py", "Evidence", ":material/library_books:", EVERYONE),
+    ("Report", "views/consensus.py", "Consensus & disagreement", ":material/balance:", EVERYONE),
+    ("Report", "views/recommendations.py", "Recommendations", ":material/route:", EVERYONE),
+    (
+        "Review & approval",
+        "views/review.py",
+        "Review",
+        ":material/rate_review:",
+        (*AUTHORS, Role.review_editor, Role.reviewer, Role.secretariat),
+    ),
+    (
+        "Review & approval",
+        "views/council.py",
+        "Council",
+        ":material/account_balance:",
+        (Role.council_member, Role.secretariat, Role.cla),
+    ),
+    ("People & languages", "views/team.py", "Team", ":material/groups:", EVERYONE),
+    (
+        "People & languages",
+        "views/translations.py",
+        "Translations",
+        ":material/translate:",
+        (Role.secretariat, Role.cla, Role.lead_author),
+    ),
+    (
+        "People & languages",
+        "views/admin.py",
+        "Admin",
+        ":material/admin_panel_settings:",
+        (Role.secretariat,),
+    ),
+]
 
+
+def url_path(path: str) -> str:
+    """Return a page's address, e.g. 'write' for views/write.py (as Streamlit names it)."""
+    return path.rsplit("/", 1)[-1].removesuffix(".py")
+
+
+try:
+    sessions.idle_lifetime()
+except WorkbenchError as exc:  # a mistyped WORKBENCH_SESSION_HOURS: say so, sign nobody in
+    st.error(exc.message)
+    st.stop()
 
 with ui.session() as s:
     person = ui.current_person(s)
     if person is None:
-        st.navigation([st.Page(sign_in_page, title="Sign in", icon=":material/login:")]).run()
+        # Every page's address shows the sign-in form: a link or a bookmark to a page is
+        # kept (and opened after signing in), never answered with "Page not found".
+        SIGNED_OUT_PAGES = {
+            url_path(path): st.Page(
+                sign_in_gate(url_path(path)),
+                title="Sign in",
+                icon=":material/login:",
+                url_path=url_path(path),
+                default=path == "views/dashboard.py",
+            )
+            for _, path, _, _, _ in PAGES
+        }
+        current = st.navigation(list(SIGNED_OUT_PAGES.values()), position="hidden")
+        current.run()
+        # Below the form: an element above it would push the page down.
+        ui.write_session_cookie()
         st.stop()
     available = reports.reports_for(s, person)
     report = ui.choose_report(s, person)
@@ -189,51 +295,26 @@ with st.sidebar:
             st.session_state[ui.REPORT_KEY] = chosen
             st.query_params["report"] = chosen
             st.rerun()
-    if st.button("Sign out", key="sign_out"):
-        ui.sign_out()
+    if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+        with ui.session() as s:
+            ui.sign_out(s)
         if getattr(st.user, "is_logged_in", False):
             st.logout()
         st.rerun()
+    ui.write_session_cookie()
 
 
-def can_see(*wanted: Role) -> bool:
-    """Return True when the person holds one of these roles here or workspace-wide."""
-    return bool(roles & set(wanted))
+def may_use(wanted: tuple[Role, ...] | None) -> bool:
+    """Return True when the sidebar lists a page for the person (any of its roles here)."""
+    return wanted is None or bool(roles & set(wanted))
 
 
-AUTHORS = (Role.cla, Role.lead_author, Role.contributing_author)
-EVERYONE = tuple(Role)
-sections: dict[str, list[st.Page]] = {
-    "Your work": [page("views/dashboard.py", "Dashboard", ":material/home:")]
-}
-writing = []
-if can_see(Role.cla):
-    writing.append(page("views/outline.py", "Outline & assignments", ":material/account_tree:"))
-if can_see(*AUTHORS):
-    writing.append(page("views/write.py", "Write", ":material/edit_note:"))
-if can_see(*EVERYONE):
-    writing += [
-        page("views/evidence.py", "Evidence", ":material/library_books:"),
-        page("views/consensus.py", "Consensus & disagreement", ":material/balance:"),
-        page("views/recommendations.py", "Recommendations", ":material/route:"),
-    ]
-if writing:
-    sections["Report"] = writing
-approval = []
-if can_see(*AUTHORS, Role.review_editor, Role.reviewer, Role.secretariat):
-    approval.append(page("views/review.py", "Review", ":material/rate_review:"))
-if can_see(Role.council_member, Role.secretariat, Role.cla):
-    approval.append(page("views/council.py", "Council", ":material/account_balance:"))
-if approval:
-    sections["Review & approval"] = approval
-team = []
-if can_see(*EVERYONE):
-    team.append(page("views/team.py", "Team", ":material/groups:"))
-if can_see(Role.secretariat, Role.cla, Role.lead_author):
-    team.append(page("views/translations.py", "Translations", ":material/translate:"))
-if can_see(Role.secretariat):
-    team.append(page("views/admin.py", "Admin", ":material/admin_panel_settings:"))
-if team:
-    sections["People & languages"] = team
+sections: dict[str, list[st.Page]] = {}
+for group, path, title, icon, wanted in PAGES:
+    # A page the person may not use is still registered, hidden: its address opens the
+    # page's own "Not permitted", not Streamlit's "Page not found".
+    sections.setdefault(group, []).append(
+        st.Page(path, title=title, icon=icon, visibility="visible" if may_use(wanted) else "hidden")
+    )
 
 st.navigation(sections).run()

@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from streamlit.errors import StreamlitAPIException
 
-from workbench import permissions, reports, textguard
+from workbench import permissions, reports, sessions, textguard
 from workbench.comment_table import neutralise
 from workbench.db import database_url, make_engine, session_scope
 from workbench.errors import WorkbenchError
@@ -51,6 +51,15 @@ SHORT_PART = {
 }
 PERSON_KEY = "person_id"
 REPORT_KEY = "report_slug"
+# The sign-in session (workbench.sessions) this tab belongs to, checked on every run.
+SIGN_IN_KEY = "sign_in_session_id"
+# Set when this tab signed out or was signed out (the value says why, "" for nothing to
+# say): it is not signed in again from the cookie it opened with.
+SIGNED_OUT_KEY = "_signed_out"
+# Set once this tab has tried the cookie it opened with.
+COOKIE_TRIED_KEY = "_session_cookie_tried"
+# The session cookie to write in the browser in this run: a value, or "" to delete it.
+COOKIE_KEY = "_session_cookie"
 
 
 @st.cache_resource(show_spinner=False)
@@ -101,27 +110,113 @@ def session() -> Iterator[Session]:
 
 
 def current_person(s: Session) -> Person | None:
-    """Return the signed-in person, or None."""
+    """Return the signed-in person, or None.
+
+    A new tab (a reload, a bookmark, a link) is signed in from the browser's
+    session cookie. Every run checks the tab's sign-in session, so signing out
+    in another tab, a session idle too long and a deactivated account sign this
+    tab out at its next action (the sign-in form says why).
+    """
     person_id = st.session_state.get(PERSON_KEY)
     if person_id is None:
-        return None
+        return _resume_from_cookie(s)
+    session_id = st.session_state.get(SIGN_IN_KEY)
+    # Only the page tests' harness sets a person without a sign-in session.
+    if session_id is not None:
+        try:
+            sessions.check(session=s, session_id=session_id, person_id=person_id)
+        except WorkbenchError as exc:
+            _signed_out_here(exc.message)
+            return None
     person = s.get(Person, person_id)
     if person is None or not person.active:
-        st.session_state.pop(PERSON_KEY, None)
+        _signed_out_here("You have been signed out: your account has been deactivated.")
         return None
     return person
 
 
-def sign_in(person: Person) -> None:
-    """Remember the signed-in person for this browser session."""
+def _session_cookie() -> str | None:
+    try:
+        value = st.context.cookies.get(sessions.COOKIE_NAME)
+    except Exception:  # no browser connection (a test run): no cookies either
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _resume_from_cookie(s: Session) -> Person | None:
+    # The cookie a tab opened with never changes during its life, so it is tried once:
+    # trying it again could delete a cookie another tab has written since.
+    if st.session_state.get(COOKIE_TRIED_KEY) or SIGNED_OUT_KEY in st.session_state:
+        return None
+    st.session_state[COOKIE_TRIED_KEY] = True
+    cookie = _session_cookie()
+    if not cookie:
+        return None
+    row = sessions.resume(session=s, cookie=cookie)
+    person = s.get(Person, row.person_id) if row is not None else None
+    if person is None:
+        st.session_state[COOKIE_KEY] = ""  # forged, tampered or ended: delete it
+        return None
     st.session_state[PERSON_KEY] = person.id
+    st.session_state[SIGN_IN_KEY] = row.id
+    return person
 
 
-def sign_out() -> None:
-    """Forget the signed-in person and their choices."""
+def _signed_out_here(message: str) -> None:
+    sign_out()
+    st.session_state[SIGNED_OUT_KEY] = message
+
+
+def sign_in(s: Session, person: Person) -> None:
+    """Start a sign-in session for the person: this tab, then the browser's other tabs."""
+    new = sessions.start(session=s, person=person)
+    for key in (SIGNED_OUT_KEY, COOKIE_TRIED_KEY):
+        st.session_state.pop(key, None)
+    st.session_state[PERSON_KEY] = person.id
+    st.session_state[SIGN_IN_KEY] = new.id
+    st.session_state[COOKIE_KEY] = sessions.cookie_value(new.token)
+
+
+def sign_out(s: Session | None = None) -> None:
+    """End this tab's sign-in session (every tab of the browser), forget the person and choices."""
+    session_id = st.session_state.get(SIGN_IN_KEY)
+    if s is not None and session_id is not None:
+        sessions.end(session=s, session_id=session_id)
     for key in list(st.session_state.keys()):
         st.session_state.pop(key, None)
     st.session_state[PERSON_KEY] = None
+    st.session_state[SIGNED_OUT_KEY] = ""
+    st.session_state[COOKIE_KEY] = ""
+
+
+def signed_out_reason() -> str:
+    """Return why this tab was signed out without asking ('' when it signed out itself)."""
+    return st.session_state.get(SIGNED_OUT_KEY) or ""
+
+
+def write_session_cookie() -> None:
+    """Set (or delete) the browser's session cookie when this run has one to write.
+
+    Streamlit reads cookies (``st.context.cookies``) but cannot set them, so a
+    short script does it. It cannot be HttpOnly for that reason; it is
+    SameSite=Lax, Secure when the app is served over HTTPS, and holds only a
+    signed, revocable token.
+    """
+    value = st.session_state.pop(COOKIE_KEY, None)
+    if value is None:
+        return
+    if value and not sessions.COOKIE_VALUE.match(value):
+        return  # never put anything but a signed token into the script
+    age = int(sessions.MAX_AGE.total_seconds()) if value else 0
+    st.html(
+        "<script>(() => {"
+        'const secure = window.location.protocol === "https:" ? "; Secure" : "";'
+        f'document.cookie = "{sessions.COOKIE_NAME}={value}; Path=/; Max-Age={age}; '
+        'SameSite=Lax" + secure;'
+        "})();</script>",
+        unsafe_allow_javascript=True,
+        width="content",
+    )
 
 
 @dataclass
@@ -149,6 +244,9 @@ def choose_report(s: Session, person: Person) -> Report | None:
         stages = list(Stage)
         wanted = max(options, key=lambda r: (stages.index(Stage(r.stage)), r.slug)).slug
     st.session_state[REPORT_KEY] = wanted
+    # In the address too, so a link or a bookmark opens the same report.
+    if st.query_params.get("report") != wanted:
+        st.query_params["report"] = wanted
     return next(r for r in options if r.slug == wanted)
 
 

@@ -45,6 +45,11 @@ REVIEW_ROLES = (
     Role.reviewer,
     Role.secretariat,
 )
+# The round and the filters live in the address, so a link shares the view, and are kept
+# while the person visits other pages (Streamlit forgets a widget's value otherwise).
+KEEP: dict[str, Any] = {"bind": "query-params"}
+# "Any" in a filter: not None, which a page shown again from the address draws as no choice.
+ANY = ""
 # Widget keys to forget at the start of the next run (after a successful write).
 AWAITING = "Awaiting a response"
 CHART_COLOURS = {
@@ -223,59 +228,65 @@ def comment_filters(
     top = st.columns(4)
     section_id = top[0].selectbox(
         "Section",
-        [None, *codes],
-        format_func=lambda i: "All sections" if i is None else codes[i],
+        [ANY, *codes],
+        format_func=lambda i: "All sections" if i == ANY else codes[i],
         key="review_filter_section",
+        **KEEP,
     )
     kind = top[1].selectbox(
         "Kind",
-        [None, *CommentKind],
-        format_func=lambda k: "Any kind" if k is None else k.label,
+        [ANY, *CommentKind],
+        format_func=lambda k: "Any kind" if k == ANY else k.label,
         key="review_filter_kind",
+        **KEEP,
     )
     disposition = top[2].selectbox(
         "Disposition",
-        [None, *Disposition],
-        format_func=lambda d: "Any disposition" if d is None else d.label,
+        [ANY, *Disposition],
+        format_func=lambda d: "Any disposition" if d == ANY else d.label,
         key="review_filter_disposition",
+        **KEEP,
     )
     signed = top[3].selectbox(
         "Review Editor sign-off",
-        [None, True, False],
-        format_func=lambda v: {None: "Any", True: "Signed off", False: "Not signed off yet"}[v],
+        [ANY, True, False],
+        format_func=lambda v: {ANY: "Any", True: "Signed off", False: "Not signed off yet"}[v],
         key="review_filter_signed",
+        **KEEP,
     )
     bottom = st.columns([2, 2, 1.4])
     text = bottom[0].text_input(
-        "Search comments, suggestions and responses", key="review_filter_text"
+        "Search comments, suggestions and responses", key="review_filter_text", **KEEP
     )
     reviewer: int | str | None = bottom[1].text_input(
-        "Reviewer's name contains", key="review_filter_reviewer"
+        "Reviewer's name contains", key="review_filter_reviewer", **KEEP
     )
     open_only = bottom[2].checkbox(
         "Awaiting a response only",
         key="review_filter_open",
+        **KEEP,
         help="Comments without a response or a disposition.",
     )
     section_ids = None
     if ctx.has(Role.reviewer):
-        if bottom[2].checkbox("My comments only", key="review_filter_mine"):
+        if bottom[2].checkbox("My comments only", key="review_filter_mine", **KEEP):
             reviewer = ctx.person.id
     elif answerable and len(answerable) < len(codes):
         mine = bottom[2].checkbox(
             "My sections only",
             key="review_filter_mine_sections",
+            **KEEP,
             help="Comments on the sections you lead or co-author.",
         )
         section_ids = sorted(answerable) if mine else None
     return {
-        "section_id": section_id,
+        "section_id": None if section_id == ANY else section_id,
         "section_ids": section_ids,
         "reviewer": reviewer or None,
-        "kind": kind,
-        "disposition": disposition,
+        "kind": None if kind == ANY else kind,
+        "disposition": None if disposition == ANY else disposition,
         "open_only": open_only,
-        "signed_off": signed,
+        "signed_off": None if signed == ANY else signed,
         "text": text or None,
     }
 
@@ -872,6 +883,7 @@ with ui.session() as s:
         index=round_ids.index(default),
         format_func=lambda i: f"{by_id[i].name} ({RoundStatus(by_id[i].status).label.lower()})",
         key="review_round",
+        **KEEP,
     )
     review_round = by_id[round_id]
     section_list = sections.list_sections(s, report.id)

@@ -29,7 +29,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, or_, select
 
-from workbench import audit, passwords
+from workbench import audit, passwords, sessions
 from workbench.errors import NotFound, PermissionDenied, ValidationError
 from workbench.models import (
     Membership,
@@ -418,6 +418,9 @@ def update_person(*, session: Session, actor: Person, person: Person, **changes:
     if not person.name.strip():
         raise ValidationError("A person needs a name.")
     session.add(person)
+    if "active" in changes and not person.active:
+        # Signed out everywhere, in the same transaction: each open tab at its next action.
+        sessions.end_all(session=session, person_id=person.id)
     audit.record(session, actor, "update", "person", person.id, fields=sorted(changes))
     session.commit()
     return person

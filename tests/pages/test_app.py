@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
+import ui
 from tests.pages.conftest import CLA, COUNCIL, LA, REVIEWER, ROOT, SECRETARIAT, texts
-from workbench import audit, people
+from workbench import audit, people, reports, sections, sessions
 from workbench.db import create_all, make_engine
+from workbench.models import SignInSession
 
 
 def test_sign_in_page_for_strangers(open_page):
@@ -166,3 +170,149 @@ def test_the_audit_trail_shows_what_came_from_the_command_line(open_page, db):
     trail = at.dataframe[-1].value
     assert trail["From"].iloc[0] == "command line (os user clerk)"
     assert trail["From"].iloc[1] == "app"
+
+
+# --------------------------------------------------------------------------- staying signed in
+
+
+@pytest.fixture
+def browser_cookie(monkeypatch, demo_url):
+    """Stand in for the browser's cookie jar (on a copy of the demo): each new AppTest is a tab.
+
+    AppTest has no browser, so ``st.context.cookies`` is empty there; the app reads the
+    session cookie through ``ui._session_cookie``, which this replaces.
+    """
+    monkeypatch.setenv(sessions.SECRET_ENV, "a key for the page tests, long enough to sign")
+    jar: dict[str, str | None] = {"value": None}
+    monkeypatch.setattr(ui, "_session_cookie", lambda: jar["value"])
+    return jar
+
+
+def sign_in_through_the_form(email: str, *, query: dict[str, str] | None = None, page=None):
+    """Open the app signed out (at a page and query, if given) and sign in with the form."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    if page is not None:
+        # Before the first run a page is known by its file name: the address /write.
+        at.switch_page(page)
+    at.run()
+    assert shows_sign_in(at)
+    at.text_input(key="signin_email").input(email)
+    at.text_input(key="signin_password").input("demo-workbench")
+    at.button[0].click().run()
+    assert not at.exception
+    return at
+
+
+def written_cookie(at: AppTest) -> str:
+    """Return the session cookie the page's script writes into the browser."""
+    scripts = [e.proto.body for e in at.get("html") if "document.cookie" in e.proto.body]
+    assert len(scripts) == 1, scripts
+    body = scripts[0]
+    assert f"{sessions.COOKIE_NAME}=" in body and "SameSite=Lax" in body
+    return body.split(f"{sessions.COOKIE_NAME}=", 1)[1].split(";", 1)[0]
+
+
+def shows_sign_in(at: AppTest) -> bool:
+    """Return True when the page is the sign-in form."""
+    return "signin_email" in [w.key for w in at.text_input]
+
+
+def new_tab() -> AppTest:
+    """Open the app in another tab of the same browser (or reload this one)."""
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+
+
+def test_signing_in_gives_the_browser_a_signed_session_cookie(browser_cookie, db):
+    at = sign_in_through_the_form(LA)
+    cookie = written_cookie(at)
+    row = db.exec(select(SignInSession)).one()
+    assert row.person_id == people.get_by_email(db, LA).id and row.ended_at is None
+    assert sessions.resume(session=db, cookie=cookie).id == row.id
+
+
+def test_a_reload_or_a_second_tab_stays_signed_in(browser_cookie, db):
+    first = sign_in_through_the_form(LA)
+    browser_cookie["value"] = written_cookie(first)
+    for _ in range(2):  # a reload, then another tab
+        tab = new_tab()
+        assert not tab.exception
+        assert "Dashboard" in texts(tab) and not shows_sign_in(tab)
+        assert "Zhang Wei" in "\n".join(str(m.value) for m in tab.sidebar.markdown)
+
+
+def test_a_tampered_cookie_shows_the_sign_in_form(browser_cookie):
+    first = sign_in_through_the_form(LA)
+    cookie = written_cookie(first)
+    browser_cookie["value"] = cookie[:-3] + ("xyz" if not cookie.endswith("xyz") else "abc")
+    tab = new_tab()
+    assert not tab.exception
+    assert shows_sign_in(tab) and "Dashboard" not in texts(tab)
+
+
+def test_signing_out_signs_out_the_other_tabs_at_their_next_action(browser_cookie, db):
+    first = sign_in_through_the_form(LA)
+    browser_cookie["value"] = written_cookie(first)
+    other = new_tab()
+    assert "Dashboard" in texts(other)
+    first.button(key="sign_out").click().run()
+    assert shows_sign_in(first)
+    # The other tab is still drawn as it was; its next action finds the session ended.
+    other.run()
+    assert not other.exception
+    assert shows_sign_in(other)
+    assert "you signed out in another tab or window" in texts(other)
+    assert db.exec(select(SignInSession)).one().ended_at is not None
+    # And a reload with the old cookie asks to sign in.
+    assert shows_sign_in(new_tab())
+
+
+def test_a_deactivated_person_is_signed_out_at_their_next_action(browser_cookie, db):
+    tab = sign_in_through_the_form(LA)
+    assert "Dashboard" in texts(tab)
+    admin = people.get_by_email(db, SECRETARIAT)
+    people.update_person(session=db, actor=admin, person=people.get_by_email(db, LA), active=False)
+    tab.run()
+    assert not tab.exception
+    assert shows_sign_in(tab)
+    assert "your account has been deactivated" in texts(tab)
+
+
+# --------------------------------------------------------------------------- links
+
+
+def test_a_link_to_a_page_opened_signed_out_lands_there_after_signing_in(browser_cookie, db):
+    report = reports.get_report(db, "living-wages")
+    section = next(x for x in sections.list_sections(db, report.id) if x.code == "1.2")
+    at = sign_in_through_the_form(LA, query={"section": str(section.id)}, page="views/write.py")
+    assert not at.exception
+    assert [t.value for t in at.title][:1] == ["Write"]
+    assert at.selectbox(key="write_section").value == section.id
+    assert at.query_params["section"] == str(section.id)
+
+
+def test_a_page_the_roles_cannot_use_says_not_permitted_and_who_may(open_page):
+    at = open_page("app.py", LA)
+    at.switch_page("views/admin.py").run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any(
+        e.startswith("Not permitted.") and "this needs the role of Secretariat" in e for e in errors
+    ), errors
+    assert not shows_sign_in(at)
+
+
+def test_the_report_is_in_the_address_and_a_link_opens_it(open_page, demo_url):
+    at = open_page("app.py", SECRETARIAT)
+    assert at.query_params["report"] == "living-wages"
+    link = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    engine = make_engine(demo_url)
+    with Session(engine) as s:
+        link.session_state["person_id"] = people.get_by_email(s, SECRETARIAT).id
+    engine.dispose()
+    link.query_params["report"] = "cities-commons"
+    link.run()
+    assert not link.exception
+    assert link.selectbox(key="report_choice").value == "cities-commons"
+    assert link.query_params["report"] == "cities-commons"
