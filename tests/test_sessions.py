@@ -140,6 +140,19 @@ def test_signing_out_ends_the_session_for_every_tab(session):
     assert sessions.resume(session=session, cookie=cookie, now=T0 + timedelta(minutes=4)) is None
 
 
+def test_sessions_unused_for_longer_than_any_can_last_are_forgotten(session):
+    person, other = make_person(session), make_person(session)
+    signed_in(session, person)
+    signed_in(session, other)
+    week_later = T0 + sessions.MAX_AGE + timedelta(minutes=1)
+    signed_in(session, person, now=week_later)
+    rows = session.exec(select(SignInSession)).all()
+    # The person's dead session is gone; the new one and the other person's stay.
+    assert sorted((r.person_id, r.created_at) for r in rows) == sorted(
+        [(person.id, week_later), (other.id, T0)]
+    )
+
+
 def test_a_session_belongs_to_its_person_only(session):
     ada, bob = make_person(session), make_person(session)
     new, _ = signed_in(session, ada)

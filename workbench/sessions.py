@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlmodel import Session, col, func, select, update
+from sqlmodel import Session, col, delete, func, select, update
 
 from workbench.db import DATA_DIR, database_url
 from workbench.errors import PermissionDenied, ValidationError
@@ -171,6 +171,14 @@ def token_from_cookie(
 def start(*, session: Session, person: Person, now: datetime | None = None) -> NewSession:
     """Start a sign-in session for a person; return its id and the token (stored hashed)."""
     now = now or utcnow()
+    # The person's sessions unused for longer than any can last are dead: forget them, so
+    # the table holds about one row per browser in use.
+    session.exec(
+        delete(SignInSession).where(
+            col(SignInSession.person_id) == person.id,
+            col(SignInSession.last_seen_at) < now - MAX_AGE,
+        )
+    )
     token = secrets.token_urlsafe(32)
     row = SignInSession(
         token_hash=token_hash(token), person_id=person.id, created_at=now, last_seen_at=now

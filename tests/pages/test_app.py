@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -277,6 +277,18 @@ def test_a_deactivated_person_is_signed_out_at_their_next_action(browser_cookie,
     assert not tab.exception
     assert shows_sign_in(tab)
     assert "your account has been deactivated" in texts(tab)
+
+
+def test_a_session_idle_for_twelve_hours_signs_the_tab_out_saying_so(browser_cookie, monkeypatch):
+    tab = sign_in_through_the_form(LA)
+    browser_cookie["value"] = written_cookie(tab)
+    later = datetime.now(UTC) + timedelta(hours=12, minutes=1)
+    monkeypatch.setattr(sessions, "utcnow", lambda: later)
+    tab.run()  # the person comes back to the open tab
+    assert not tab.exception
+    assert shows_sign_in(tab)
+    assert "after 12 hours without using the workbench" in texts(tab)
+    assert shows_sign_in(new_tab())  # nor does the cookie sign a new tab in
 
 
 # --------------------------------------------------------------------------- links
