@@ -309,7 +309,8 @@ def run_action(action: Callable[[], T], *, success: str | None = None) -> T | No
 
     A refused action is rolled back in every session the page has open, so a
     later write in the same run can never commit half of it. ``success`` is
-    shown as typed (see :func:`md_message`).
+    shown once, as typed (see :func:`md_message`): as a banner at the top of
+    the page by :func:`flash`, after the ``st.rerun()`` that shows the new state.
     """
     try:
         result = action()
@@ -323,16 +324,20 @@ def run_action(action: Callable[[], T], *, success: str | None = None) -> T | No
         return None
     st.cache_data.clear()
     if success:
-        st.toast(md_message(success), icon="✅")
-        st.session_state["_flash"] = md_message(success)
+        # One confirmation, not a toast and a banner: the banner survives the page's
+        # st.rerun() and stays on screen until the page runs again (a toast fades away).
+        st.session_state[FLASH] = md_message(success)
     return result
+
+
+FLASH = "_flash"
 
 
 def flash() -> None:
     """Show the success message of the action that caused this rerun, once."""
-    message = st.session_state.pop("_flash", None)
+    message = st.session_state.pop(FLASH, None)
     if message:
-        st.success(message)
+        st.success(message, icon=":material/check_circle:")
 
 
 def pager(total: int, *, key: str, page_size: int = 50) -> int:

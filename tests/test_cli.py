@@ -171,7 +171,7 @@ def test_sources_export_and_import_roundtrip(demo_db, tmp_path):
         "living-wages",
         "--skip-duplicates",
     )
-    assert skipped.exit_code == 0 and "Imported 0 source(s)" in skipped.output
+    assert skipped.exit_code == 0 and "Imported 0 sources" in skipped.output
     into_other = run(
         demo_db,
         "sources",

@@ -708,7 +708,7 @@ def test_comments_on_text_that_is_not_there_refuse_the_whole_file(
     events = audit.count_events(session, report_id=world.report.id)
     with pytest.raises(ImportFailed) as caught:
         import_comments(session, world, review_round, saved(document))
-    assert caught.value.summary == "review.docx has 4 problem(s); nothing was imported."
+    assert caught.value.summary == "review.docx has 4 problems; nothing was imported."
     assert caught.value.problems == [
         "Comment 1 of review.docx (Dee: “On the title.”): it is not on a section's text (it is "
         "on the title page, a question's heading or the material after the sections)",
@@ -819,7 +819,7 @@ def test_cli_imports_a_word_draft(cli_world, tmp_path) -> None:
     lines = result.output.splitlines()
     assert lines[0].startswith("Saved revision 2 of section 1.1 (Section 1.1) from draft.docx:")
     assert lines[1].startswith("warning: The document holds 1 image (“A map of wage gaps”)")
-    assert lines[2] == "warning: no source in the report has the key(s) anker2017, ilo2020."
+    assert lines[2] == "warning: no source in the report has the keys anker2017, ilo2020."
     # A draft based on revision 1, when the section is now at revision 2: refused, one line.
     stale = run(
         url, *args, "--section", str(section.id), "--base-revision", "1", "--as", world.la.email
@@ -880,7 +880,7 @@ def test_cli_imports_word_comments(cli_world, tmp_path) -> None:
     args = ["comments", "import-docx", str(copy), "--report", world.report.slug]
     result = run(url, *args, "--round", "FOD")
     assert result.exit_code == 0, result.output
-    assert result.output == "Imported 2 comment(s) from review.docx into test-report FOD.\n"
+    assert result.output == "Imported 2 comments from review.docx into test-report FOD.\n"
     missing = run(url, *args[:2], str(tmp_path / "missing.docx"), *args[3:], "--round", "FOD")
     assert missing.exit_code == 1 and missing.stderr.startswith("error: No file at")
     refused = run(url, *args, "--round", "FOD", "--as", world.reviewer.email)
@@ -897,7 +897,7 @@ def test_cli_word_comments_fail_in_one_line(cli_world, tmp_path) -> None:
     result = run(url, *args, "--round", "FOD")
     assert result.exit_code == 1
     assert result.stderr.startswith(
-        "error: review.docx has 1 problem(s); nothing was imported. - Comment 1 of review.docx"
+        "error: review.docx has 1 problem; nothing was imported. - Comment 1 of review.docx"
     )
     assert len(result.stderr.strip().splitlines()) == 1
     unknown = run(url, *args, "--round", "SOD")

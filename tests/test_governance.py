@@ -248,9 +248,9 @@ def test_tally_counts_each_kind_of_vote_and_explains_itself():
     )
     assert result.in_favour == 3
     assert result.not_voted == 2
-    assert "1 objection(s) unresolved" in result.explanation
+    assert "1 objection unresolved" in result.explanation
     assert tally(MAJ, [AP, AP], 5).explanation == "2 of 5 approved so far; 3 needed."
-    assert tally(UNA, [AP], 5).explanation == "4 member(s) have not voted yet."
+    assert tally(UNA, [AP], 5).explanation == "4 members have not voted yet."
 
 
 def test_tally_accepts_stored_strings():

@@ -453,7 +453,7 @@ def test_sign_off_needs_answers_and_the_review_editor(session: Session, world: W
     )
     with pytest.raises(PermissionDenied):
         reviews.sign_off(session=session, actor=world.cla, comments=[answered])
-    with pytest.raises(ValidationError, match=r"comment\(s\) 2 have no response"):
+    with pytest.raises(ValidationError, match=r"comment 2 has no response"):
         reviews.sign_off(
             session=session, actor=world.review_editor, comments=[answered, unanswered]
         )
@@ -958,7 +958,7 @@ def test_a_review_editor_cannot_sign_off_a_response_they_wrote(
 
     with pytest.raises(
         PermissionDenied,
-        match=r"LA 1 wrote the response to comment\(s\) 1; a Review Editor cannot sign off a "
+        match=r"LA 1 wrote the response to comment 1; a Review Editor cannot sign off a "
         r"response they wrote\. Ask another Review Editor of this report\. Nothing was signed off",
     ):
         reviews.sign_off(session=session, actor=former_author, comments=[theirs, others])

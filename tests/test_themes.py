@@ -148,7 +148,7 @@ def test_every_problem_is_listed_at_once(tmp_path: Path, theme_data: dict) -> No
     theme_data["links"][0]["b"] = "ghost"
     with pytest.raises(ValidationError) as info:
         themes.load_theme_data(write(tmp_path, theme_data))
-    assert "2 problem(s)" in info.value.message
+    assert "2 problems" in info.value.message
     assert "'ghost'" in info.value.message
     assert "has no name" in info.value.message
 

@@ -25,6 +25,7 @@ from workbench.translations import (
     set_translation,
     stale_translation_summaries,
     stale_translations,
+    target_languages,
     translation_grid,
 )
 
@@ -175,12 +176,14 @@ def test_translation_grid_covers_every_cell_in_a_fixed_number_of_queries(session
     new_revision(session, second, "Moved on.")
     with count_queries(session) as small:
         grid = translation_grid(session, report_id=world.report.id)
-    # Every section × (the report's languages, then any other language translated into).
-    assert len(grid) == 4 * 3
-    assert list(grid)[:3] == [(first.id, "en"), (first.id, "fr"), (first.id, "ar")]
+    # Every section × (the report's languages, then any other language translated into),
+    # never English: the report is written in it, not translated into it.
+    assert len(grid) == 4 * 2
+    assert list(grid)[:2] == [(first.id, "fr"), (first.id, "ar")]
     assert grid[(first.id, "fr")].status is T.translated and not grid[(first.id, "fr")].stale
     assert grid[(second.id, "ar")].status is T.reviewed and grid[(second.id, "ar")].stale
-    assert grid[(first.id, "en")].status is T.not_started and not grid[(first.id, "en")].stale
+    assert grid[(first.id, "ar")].status is T.not_started and not grid[(first.id, "ar")].stale
+    assert (first.id, "en") not in grid
 
     for section in world.sections:
         for language in ("fr", "es", "ru"):
@@ -193,7 +196,7 @@ def test_translation_grid_covers_every_cell_in_a_fixed_number_of_queries(session
             )
     with count_queries(session) as large:
         grid = translation_grid(session, report_id=world.report.id)
-    assert len(grid) == 4 * 5
+    assert len(grid) == 4 * 4
     assert len(large) == len(small) <= 3
 
 
@@ -218,3 +221,39 @@ def test_stale_translations_say_which_revision_they_translate(session, world):
     assert (stale[0].translated_revision, stale[0].head_revision) == (1, 3)
     assert stale[0].revisions_behind == 2
     assert stale[0].section_title == "Section 1.1"
+
+
+def test_the_source_language_is_not_a_translation_target(session, world):
+    assert report_languages(world.report) == ["en", "fr"]
+    assert target_languages(world.report) == ["fr"]
+    before = row_counts(session)
+    for spelling in ("en", "EN", "en-GB"):
+        with pytest.raises(ValidationError, match="written in English"):
+            set_translation(
+                session=session,
+                actor=world.cla,
+                section=world.sections[0],
+                language=spelling,
+                status=T.in_progress,
+            )
+    assert row_counts(session) == before
+
+
+def test_blank_choices_are_asked_for_not_quoted(session, world):
+    with pytest.raises(ValidationError) as no_language:
+        set_translation(
+            session=session,
+            actor=world.cla,
+            section=world.sections[0],
+            language="  ",
+            status=T.in_progress,
+        )
+    assert no_language.value.message == (
+        "Choose a language to translate into: the report's are fr."
+    )
+    with pytest.raises(ValidationError) as no_status:
+        set_translation(
+            session=session, actor=world.cla, section=world.sections[0], language="fr", status=""
+        )
+    assert no_status.value.message == "Choose a translation status."
+    assert "''" not in no_language.value.message + no_status.value.message

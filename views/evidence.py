@@ -34,6 +34,7 @@ from workbench.models import (
     SourceKind,
 )
 from workbench.permissions import Action
+from workbench.words import listing, noun, plural
 
 PAGE_SIZE = 50
 EXPORTS = {
@@ -182,11 +183,15 @@ def source_details(s: Session, ctx: ui.PageContext, source: Source, can_edit: bo
         usage = sources.source_usage(s, source.id)
         used = []
         if usage.sections:
-            used.append("cited in section " + ", ".join(usage.sections))
+            used.append(
+                f"cited in {noun(len(usage.sections), 'section')} {listing(usage.sections)}"
+            )
         if usage.findings:
-            used.append("supports finding " + ", ".join(usage.findings))
+            used.append(
+                f"supports {noun(len(usage.findings), 'finding')} {listing(usage.findings)}"
+            )
         if usage.positions:
-            used.append(f"documents {usage.positions} actor position(s)")
+            used.append(f"documents {plural(usage.positions, 'actor position')}")
         st.caption(("This source is " + "; ".join(used) + ".") if used else "Not used yet.")
         if not can_edit:
             return

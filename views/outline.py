@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import date, datetime
+from itertools import pairwise
 from typing import Any
 
 import pandas as pd
@@ -32,6 +33,7 @@ from workbench.models import (
     SectionStatus,
 )
 from workbench.permissions import Action
+from workbench.words import listing, plural
 
 UNASSIGNED = "— unassigned —"
 # The section whose edit form is open (one at a time: a form per section would make a
@@ -71,11 +73,25 @@ def author_labels(authors: list[tuple[int, str, str]]) -> dict[int, str]:
 
 
 def transitions_help() -> str:
-    """Return the legal status moves as one line of text."""
-    return "; ".join(
-        f"{status.label} → {', '.join(n.label for n in SectionStatus if n in nexts)}"
-        for status, nexts in SECTION_TRANSITIONS.items()
+    """Return the legal status moves in words: the way forward, then the ways back."""
+    order = list(SectionStatus)
+    moves = [(a, b) for a in order for b in order if b in SECTION_TRANSITIONS[a]]
+    forward = list(pairwise(order))
+    if not set(forward) <= set(moves):  # no straight way through: list every move
+        return "A status moves " + listing(f"from {a.label} to {b.label}" for a, b in moves) + "."
+    back = [f"from {a.label} to {b.label}" for a, b in moves if (a, b) not in forward]
+    return (
+        f"A status moves one step at a time: {' → '.join(s.label for s in order)}"
+        + (f"; or back, {listing(back)}" if back else "")
+        + "."
     )
+
+
+def column_width(texts: list[str], *, least: int = 60) -> int:
+    """Return a width in pixels for a grid column that shows the longest of these texts whole."""
+    longest = max((len(text) for text in texts), default=0)
+    # About 6 pixels a character in the grid's font, plus the cell's padding.
+    return min(max(round(longest * 6) + 28, least), 1800)
 
 
 def act(action: Callable[[], object], *, success: str) -> None:
@@ -107,7 +123,10 @@ def section_card(
         + f" · {ui.label(sec.status)} · {due} · {sec.words:,}{target} words"
     )
     order = [g.id for g in group]
-    for column, step, arrow, word in ((up, -1, "↑", "up"), (down, 1, "↓", "down")):
+    for column, step, arrow, word in (
+        (up, -1, ":material/arrow_upward:", "up"),
+        (down, 1, ":material/arrow_downward:", "down"),
+    ):
         other = index + step
         if column.button(
             arrow,
@@ -128,7 +147,7 @@ def section_card(
             )
     editing = st.session_state.get(EDITING) == sec.id
     if edit.button(
-        "✕" if editing else "✎",
+        ":material/close:" if editing else ":material/edit:",
         key=f"edit_toggle_{sec.id}",
         help=f"Close the editor of {sec.code}" if editing else f"Edit {sec.code}",
     ):
@@ -269,22 +288,22 @@ def bulk_editor(
     """Show the editor of leads, due dates, word targets and statuses, saved all at once."""
     st.markdown(
         "Edit the cells, then **Save all changes**: every change is saved together, or none "
-        "is if one of them is refused."
+        "is if one of them is refused. On a narrow screen the grid scrolls sideways."
     )
-    st.caption(f"A status moves one step at a time: {transitions_help()}.")
+    st.caption(transitions_help())
     if not labels:
         st.info("The team has no authors yet: add them on the Team page to assign sections.")
     original = pd.DataFrame(
         [
             {
                 "Code": sec.code,
+                "Part": ui.SHORT_PART[Question(sec.question)],
                 "Title": sec.title,
                 "Lead author": labels.get(sec.lead_author_id, UNASSIGNED),
                 "Status": ui.label(sec.status),
                 "Due date": sec.due_date,
                 "Word target": sec.word_target,
                 "Words": sec.words,
-                "Part": ui.SHORT_PART[Question(sec.question)],
             }
             for sec in outline
         ],
@@ -298,11 +317,16 @@ def bulk_editor(
         width="stretch",
         height=35 * (len(outline) + 1) + 3,
         disabled=["Code", "Title", "Part", "Words"],
+        # No title or part is cut: the grid sizes other columns by the first rows it draws
+        # and stops at 500 pixels, but the last part may be the longest (Cross-cutting) and
+        # titles run to 300 characters, so these two are sized here. A grid wider than the
+        # page scrolls sideways.
         column_config={
-            "Code": st.column_config.TextColumn(width="small"),
-            "Title": st.column_config.TextColumn(width="medium"),
+            "Title": st.column_config.TextColumn(
+                width=column_width([sec.title for sec in outline], least=160)
+            ),
             "Lead author": st.column_config.SelectboxColumn(
-                options=[UNASSIGNED, *labels.values()], required=True, width="medium"
+                options=[UNASSIGNED, *labels.values()], required=True
             ),
             "Status": st.column_config.SelectboxColumn(
                 options=[status.label for status in SectionStatus],
@@ -313,7 +337,7 @@ def bulk_editor(
             "Word target": st.column_config.NumberColumn(min_value=1, step=1, format="%d"),
             "Words": st.column_config.NumberColumn("Words written", format="%d"),
             "Part": st.column_config.TextColumn(
-                width="small",
+                width=column_width(list(original["Part"])),
                 help="Q1 What is known? · Q2 What is desirable? · Q3 What are the major "
                 "obstacles and opportunities? · Q4 What can be done, and by whom?",
             ),
@@ -328,7 +352,7 @@ def bulk_editor(
             return
         count = ui.run_action(
             lambda: sections.bulk_update(session=s, actor=actor, report=report, changes=changes),
-            success=f"Saved changes to {len(changes)} section(s).",
+            success=f"Saved changes to {plural(len(changes), 'section')}.",
         )
         if count is not None:
             st.session_state[EDITOR_VERSION] = version + 1
@@ -389,7 +413,9 @@ with ui.session() as s:
             "Sign the Code of Ethics first: CLAs sign it before they can change the outline or "
             "assignments. It takes a minute on the Team page."
         )
-        st.page_link("views/team.py", label="Read and sign the Code of Ethics", icon="👥")
+        st.page_link(
+            "views/team.py", label="Read and sign the Code of Ethics", icon=":material/group:"
+        )
         st.stop()
     ui.require(ctx, s, Action.edit_outline)
     ui.flash()

@@ -32,6 +32,7 @@ from workbench.models import (
     Stage,
 )
 from workbench.permissions import Action
+from workbench.words import listing, noun
 
 PAGE_SIZE = 50
 # Counting 100,000 comments takes a moment: counts are cached this many seconds (and cleared
@@ -485,7 +486,7 @@ def sign_off_panel(s: Session, ctx: ui.PageContext, page: list[ReviewComment]) -
                     lambda: reviews.sign_off(
                         session=s, actor=ctx.person, comments=[waiting[n] for n in chosen]
                     ),
-                    success=f"Signed off comment(s) {', '.join(str(n) for n in chosen)}.",
+                    success=f"Signed off {noun(len(chosen), 'comment')} {listing(chosen)}.",
                 )
                 if done is not None:
                     ui.reset_keys("review_signoff_pick")
@@ -508,8 +509,8 @@ def sign_off_panel(s: Session, ctx: ui.PageContext, page: list[ReviewComment]) -
                     lambda: reviews.withdraw_sign_off(
                         session=s, actor=ctx.person, comments=[signed[n] for n in withdraw]
                     ),
-                    success=f"Sign-off withdrawn from comment(s) "
-                    f"{', '.join(str(n) for n in withdraw)}.",
+                    success=f"Sign-off withdrawn from {noun(len(withdraw), 'comment')} "
+                    f"{listing(withdraw)}.",
                 )
                 if done is not None:
                     ui.reset_keys("review_withdraw_pick")

@@ -15,6 +15,7 @@ import ui
 from workbench import sections, translations
 from workbench.models import Role, TranslationStatus
 from workbench.permissions import Action
+from workbench.words import listing, plural
 
 CAN_SEE = (Role.cla, Role.lead_author, Role.secretariat)
 CELL = {
@@ -44,10 +45,16 @@ with ui.session() as s:
         st.stop()
     ui.flash()
     report = ctx.report
-    languages = translations.report_languages(report)
+    targets = translations.target_languages(report)
+    source = translations.language_name(translations.SOURCE_LANGUAGE)
     st.caption(
-        f"{ui.md(report.title)} is published in {len(languages)} languages: "
-        + ", ".join(ui.md(translations.language_name(code)) for code in languages)
+        f"{ui.md(report.title)} is written in {source}"
+        + (
+            f" and translated into {plural(len(targets), 'language')}: "
+            + listing(ui.md(translations.language_name(code)) for code in targets)
+            if targets
+            else "; it names no language to translate it into yet (the Secretariat sets them)"
+        )
         + ". A translation is stale when its section has changed since it was translated."
     )
     listed = sections.list_sections(s, report.id)
@@ -60,6 +67,12 @@ with ui.session() as s:
     grid = translations.translation_grid(s, report_id=report.id)
     stale = translations.stale_translation_summaries(s, report_id=report.id)
     columns = list(dict.fromkeys(language for _, language in grid))
+    if not columns:
+        st.info(
+            "There is nothing to translate yet: the report names no language besides "
+            f"{source}. The Secretariat chooses a report's languages when it creates the report."
+        )
+        st.stop()
     can_edit = ui.allowed(ctx, s, Action.edit_translation)
 
     done = sum(1 for c in grid.values() if c.status in translations.PINS_REVISION and not c.stale)
@@ -67,7 +80,8 @@ with ui.session() as s:
     first.metric(
         "Up to date",
         f"{done} of {len(grid)}",
-        help="Section × language cells translated or reviewed against the current text.",
+        help=f"Sections × languages to translate into (not {source}, the language the report "
+        "is written in), translated or reviewed against the current text.",
     )
     second.metric(
         "In progress", sum(c.status == TranslationStatus.in_progress for c in grid.values())
@@ -137,7 +151,6 @@ with ui.session() as s:
     language = middle.selectbox(
         "Language",
         list(language_labels),
-        index=1 if len(language_labels) > 1 else 0,
         format_func=language_labels.__getitem__,
         key="tr_language",
     )

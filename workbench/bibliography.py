@@ -80,6 +80,7 @@ from workbench.limits import (
     text_problem,
 )
 from workbench.models import Source
+from workbench.words import blank
 
 # The splitter logs a warning for every broken block; read_bibtex reports them itself.
 logging.getLogger("bibtexparser.splitter").setLevel(logging.ERROR)
@@ -1857,6 +1858,8 @@ def to_csljson(records: Iterable[dict[str, Any]]) -> str:
 def write_records(records: Iterable[dict[str, Any]], fmt: str) -> str:
     """Return records in a format: csljson, bibtex or ris."""
     writers = {"csljson": to_csljson, "bibtex": to_bibtex, "ris": to_ris}
+    if blank(fmt):
+        raise ValidationError(f"Choose a bibliography format: {', '.join(EXPORT_FORMATS)}.")
     if fmt not in writers:
         raise ValidationError(
             f"'{fmt}' is not a bibliography format: choose one of {', '.join(EXPORT_FORMATS)}."

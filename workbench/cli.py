@@ -34,6 +34,7 @@ from workbench import audit, limits, people, textguard
 from workbench.db import database_url, make_engine, session_scope
 from workbench.errors import Conflict, ImportFailed, NotFound, ValidationError, WorkbenchError
 from workbench.models import Person, PersonCreate, Role
+from workbench.words import noun, plural
 
 app = typer.Typer(
     help="Write, review and approve the Panel's Synthesis Reports from the command line.",
@@ -209,8 +210,8 @@ def demo() -> None:
     typer.echo(summary.describe())
     if mirrored is not None:
         typer.echo(
-            f"History mirror: {mirrored.path} ({mirrored.revisions} revisions, "
-            f"{mirrored.commits} new commit(s))."
+            f"History mirror: {mirrored.path} ({plural(mirrored.revisions, 'revision')}, "
+            f"{plural(mirrored.commits, 'new commit')})."
         )
         if mirrored.push_problem:
             typer.echo(f"warning: {mirrored.push_problem}", err=True)
@@ -477,7 +478,8 @@ def status(report: ReportOption, as_json: JsonOption = False) -> None:
     for cov in data["coverage"]:
         mark = "covered" if cov["covered"] else "GAP"
         typer.echo(
-            f"  [{mark}] {cov['label']} — {cov['sections']} section(s), {cov['words']} words"
+            f"  [{mark}] {cov['label']} — {plural(cov['sections'], 'section')}, "
+            f"{plural(cov['words'], 'word')}"
         )
     if data["warnings"]:
         typer.echo("")
@@ -531,7 +533,7 @@ def sources_import(
             content=content,
             on_duplicate="skip" if skip_duplicates else "error",
         )
-    typer.echo(f"Imported {result.added} source(s) into {report}.")
+    typer.echo(f"Imported {plural(result.added, 'source')} into {report}.")
     if result.skipped:
         typer.echo(
             f"Skipped {len(result.skipped)} already in the library: {', '.join(result.skipped)}"
@@ -686,7 +688,7 @@ def sections_import_docx(
         typer.echo(f"warning: {warning}")
     if result.unknown_keys:
         typer.echo(
-            "warning: no source in the report has the key(s) "
+            f"warning: no source in the report has the {noun(len(result.unknown_keys), 'key')} "
             + ", ".join(result.unknown_keys)
             + "."
         )
@@ -719,7 +721,7 @@ def comments_import(
             filename=file.name,
             content=content,
         )
-    typer.echo(f"Imported {count} comment(s) into {report} {round_name}.")
+    typer.echo(f"Imported {plural(count, 'comment')} into {report} {round_name}.")
 
 
 @comments_app.command("import-docx")
@@ -748,7 +750,7 @@ def comments_import_docx(
             filename=file.name,
             content=content,
         )
-    typer.echo(f"Imported {count} comment(s) from {file.name} into {report} {round_name}.")
+    typer.echo(f"Imported {plural(count, 'comment')} from {file.name} into {report} {round_name}.")
 
 
 @comments_app.command("export")
@@ -814,8 +816,9 @@ def history_rebuild(path: MirrorPathOption = None) -> None:
         target = _mirror_path(session, path)
         result = history.rebuild(session, target)
     typer.echo(
-        f"Rebuilt the history mirror at {target}: {result.revisions} revision(s) in "
-        f"{result.commits} commit(s), {len(result.tags)} tag(s); HEAD tree {result.tree}."
+        f"Rebuilt the history mirror at {target}: {plural(result.revisions, 'revision')} in "
+        f"{plural(result.commits, 'commit')}, {plural(len(result.tags), 'tag')}; "
+        f"HEAD tree {result.tree}."
     )
     if result.pushed:
         typer.echo("Pushed the branch and the tags to WORKBENCH_MIRROR_REMOTE.")
@@ -833,8 +836,9 @@ def history_sync(path: MirrorPathOption = None) -> None:
         target = _mirror_path(session, path)
         result = history.sync(session, target)
     typer.echo(
-        f"The history mirror at {target} is up to date: {result.revisions} revision(s), "
-        f"{result.commits} new commit(s), {len(result.tags)} new tag(s)."
+        f"The history mirror at {target} is up to date: "
+        f"{plural(result.revisions, 'revision')}, {plural(result.commits, 'new commit')}, "
+        f"{plural(len(result.tags), 'new tag')}."
     )
     if result.push_problem:
         typer.echo(f"warning: {result.push_problem}", err=True)
@@ -854,11 +858,11 @@ def history_verify(path: MirrorPathOption = None) -> None:
             typer.echo(f"drift: {problem}")
         fail(
             f"the history mirror at {target} differs from the database "
-            f"({len(result.drift)} problem(s)); `workbench history rebuild` recreates it."
+            f"({plural(len(result.drift), 'problem')}); `workbench history rebuild` recreates it."
         )
     typer.echo(
         f"The history mirror at {target} matches the database: "
-        f"{result.revisions} revision(s), {result.tags} tag(s)."
+        f"{plural(result.revisions, 'revision')}, {plural(result.tags, 'tag')}."
     )
 
 

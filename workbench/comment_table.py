@@ -50,6 +50,7 @@ from workbench.limits import (
     text_problem,
 )
 from workbench.models import CommentKind, Disposition, ReviewComment
+from workbench.words import listing, noun, plural
 
 COLUMNS: list[str] = [
     "No",
@@ -304,8 +305,8 @@ def _header_index(name: str, number: int, values: list[Any]) -> dict[str, int]:
     if missing:
         found = ", ".join(f"'{_cell_text(v).strip()}'" for v in values if _cell_text(v).strip())
         raise ImportFailed(
-            f"Row {number} of {name} (the header) lacks the column(s) "
-            + ", ".join(f"'{m}'" for m in missing)
+            f"Row {number} of {name} (the header) lacks the {noun(len(missing), 'column')} "
+            + listing(f"'{m}'" for m in missing)
             + f". It has {found or 'no headings'}; the comment table's columns are "
             + ", ".join(COLUMNS)
             + "."
@@ -335,7 +336,7 @@ def _parse(name: str, rows: Iterable[tuple[int, list[Any]]]) -> list[CommentRow]
         )
     if problems:
         raise ImportFailed(
-            f"{name} has {len(problems)} problem(s); nothing was imported.", problems
+            f"{name} has {plural(len(problems), 'problem')}; nothing was imported.", problems
         )
     return parsed
 

@@ -35,6 +35,7 @@ from workbench.models import (
     Stance,
 )
 from workbench.permissions import Action, require
+from workbench.words import blank
 
 FALSE_SOLUTION_NEEDS_WHY = "A false solution must say why it is false"
 UPDATABLE_FIELDS = frozenset({"statement", "classification", "why_false", "note", "section_id"})
@@ -64,6 +65,8 @@ def add_actor(
     try:
         actor_type = ActorType(actor_type)
     except ValueError:
+        if blank(actor_type):
+            raise ValidationError(f"Choose what kind of actor {name} is.") from None
         raise ValidationError(f"'{actor_type}' is not a kind of actor.") from None
     existing = _find_actor_by_name(session, name)
     if existing is not None:
@@ -248,6 +251,8 @@ def set_position(
     try:
         stance = Stance(stance)
     except ValueError:
+        if blank(stance):
+            raise ValidationError(f"Choose the stance of {stakeholder.name}.") from None
         raise ValidationError(
             f"'{stance}' is not a stance; use one of {', '.join(s.value for s in Stance)}."
         ) from None

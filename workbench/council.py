@@ -65,6 +65,7 @@ from workbench.models import (
     utcnow,
 )
 from workbench.permissions import Action, authored_roles, require
+from workbench.words import blank, noun, plural
 
 TEXT_CHANGED = (
     "The text changed after the decision was opened; the decision is void. "
@@ -308,6 +309,8 @@ def cast_vote(
     try:
         vote = Vote(vote)
     except ValueError:
+        if blank(vote):
+            raise ValidationError("Choose a vote.") from None
         raise ValidationError(f"'{vote}' is not a vote.") from None
     _require_open(session, actor, decision, "take votes")
     body = _body_ids(session, decision)
@@ -403,7 +406,9 @@ def _weakened_findings(session: Session, decision: CouncilDecision) -> list[str]
     ]
     gone = len([i for i in linked if i not in found])
     if gone:
-        problems.append(f"{gone} linked finding(s) no longer exist")
+        problems.append(
+            f"{plural(gone, 'linked finding')} no longer {noun(gone, 'exists', 'exist')}"
+        )
     return problems
 
 
@@ -421,8 +426,9 @@ def close_decision(
     if result.outcome is DecisionStatus.approved:
         if result.not_voted:
             raise ValidationError(
-                f"'{decision.title}' cannot close as approved: {result.not_voted} member(s) "
-                "of its voting body have not voted, and the rule needs every vote."
+                f"'{decision.title}' cannot close as approved: "
+                f"{plural(result.not_voted, 'member')} of its voting body "
+                f"{noun(result.not_voted, 'has')} not voted, and the rule needs every vote."
             )
         if DecisionKind(decision.kind) is DecisionKind.reform_endorsement:
             weakened = _weakened_findings(session, decision)

@@ -33,6 +33,7 @@ from workbench.models import (
     SectionStatus,
     Vote,
 )
+from workbench.words import noun, plural
 
 ETHICS_CODE_VERSION = "2026.1"
 
@@ -217,19 +218,23 @@ def tally(rule: DecisionRule, votes: Iterable[Vote], members: int) -> Tally:
         elif in_favour == members and members > 0:
             outcome, why = DecisionStatus.approved, "Every member approved."
         else:
-            outcome, why = DecisionStatus.open, f"{not_voted} member(s) have not voted yet."
+            outcome, why = (
+                DecisionStatus.open,
+                f"{plural(not_voted, 'member')} {noun(not_voted, 'has')} not voted yet.",
+            )
     else:
         if objections:
             outcome, why = (
                 DecisionStatus.open if not_voted else DecisionStatus.rejected,
-                f"{objections} objection(s) unresolved; approval needs none.",
+                f"{plural(objections, 'objection')} unresolved; approval needs none.",
             )
         elif in_favour >= majority and not_voted:
             # Everyone keeps the right to object until they have voted.
             outcome, why = (
                 DecisionStatus.open,
                 f"{in_favour} of {members} approved (majority {majority}); "
-                f"{not_voted} member(s) have not voted and could still object.",
+                f"{plural(not_voted, 'member')} {noun(not_voted, 'has')} not voted and could "
+                "still object.",
             )
         elif in_favour >= majority:
             outcome, why = (

@@ -105,6 +105,7 @@ from workbench.models import (
     Theme,
     utcnow,
 )
+from workbench.words import noun, plural
 
 if TYPE_CHECKING:
     from git import Repo
@@ -1410,17 +1411,21 @@ def _verify(session: Session, path: Path) -> Verification:
         missing = sorted(in_db - set(logged))
         if missing:
             drift.append(
-                f"{len(missing)} revision(s) are not in the mirror: ids {_id_list(missing)}."
+                f"{plural(len(missing), 'revision')} {noun(len(missing), 'is')} not in the "
+                f"mirror: {noun(len(missing), 'id')} {_id_list(missing)}."
             )
         unknown = sorted(set(logged) - in_db)
         if unknown:
             drift.append(
-                f"The mirror holds {len(unknown)} revision(s) the database does not: "
-                f"ids {_id_list(unknown)}."
+                f"The mirror holds {plural(len(unknown), 'revision')} the database does not: "
+                f"{noun(len(unknown), 'id')} {_id_list(unknown)}."
             )
         twice = sorted(rid for rid, shas in logged.items() if len(shas) > 1)
         if twice:
-            drift.append(f"Revision(s) {_id_list(twice)} are in the mirror more than once.")
+            drift.append(
+                f"{noun(len(twice), 'Revision')} {_id_list(twice)} {noun(len(twice), 'is')} in the "
+                "mirror more than once."
+            )
         authored = {
             rid: ((email or WORKBENCH_EMAIL), int(_git_date(created_at).split()[0]))
             for rid, created_at, email in session.exec(
@@ -1436,8 +1441,9 @@ def _verify(session: Session, path: Path) -> Verification:
         )
         if other:
             drift.append(
-                f"{len(other)} revision(s) in the mirror have another author or time than in "
-                f"the database (was the mirror made from another database?): ids {_id_list(other)}."
+                f"{plural(len(other), 'revision')} in the mirror {noun(len(other), 'has')} another "
+                "author or time than in the database (was the mirror made from another "
+                f"database?): {noun(len(other), 'id')} {_id_list(other)}."
             )
 
         expected = _expected_tree(session)

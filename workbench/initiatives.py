@@ -27,6 +27,7 @@ from workbench.models import (
     Report,
 )
 from workbench.permissions import Action, require
+from workbench.words import blank
 
 REVIEW_TRANSITIONS: dict[InitiativeStatus, frozenset[InitiativeStatus]] = {
     InitiativeStatus.proposed: frozenset({InitiativeStatus.under_review}),
@@ -139,6 +140,8 @@ def set_review_status(
     try:
         status = InitiativeStatus(status)
     except ValueError:
+        if blank(status):
+            raise ValidationError("Choose a review status.") from None
         raise ValidationError(f"'{status}' is not a review status.") from None
     current = InitiativeStatus(initiative.review_status)
     if not can_move(current, status):

@@ -56,6 +56,8 @@ def hash_password(password: str, *, email: str = "") -> str:
 def normalise_email(email: str) -> str:
     """Return the email trimmed and lower-cased, or raise if it is not an address."""
     email = (email or "").strip().lower()
+    if not email:
+        raise ValidationError("Enter an email address.")
     if not EMAIL_PATTERN.match(email):
         raise ValidationError(f"'{email}' is not an email address.")
     return email

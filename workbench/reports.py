@@ -74,6 +74,11 @@ def get_report_by_id(session: Session, report_id: int) -> Report:
 
 
 def _validate(session: Session, data: ReportCreate, *, report_id: int | None = None) -> None:
+    if not (data.slug or "").strip():
+        raise ValidationError(
+            "Enter a slug for the report (its short name in addresses and file names): "
+            "lower-case letters, digits and hyphens, like 'living-wages'."
+        )
     if not SLUG_PATTERN.match(data.slug or ""):
         raise ValidationError(
             f"'{data.slug}' is not a valid slug: use lower-case letters, digits and hyphens, "
@@ -91,6 +96,8 @@ def _validate(session: Session, data: ReportCreate, *, report_id: int | None = N
     if clash is not None and clash.id != report_id:
         raise ValidationError(f"A report with the slug '{data.slug}' already exists.")
     for language in data.languages:
+        if not (language or "").strip():
+            raise ValidationError("Enter each language as a code, e.g. 'en' or 'fr'.")
         if not re.match(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", language):
             raise ValidationError(f"'{language}' is not a language code (use e.g. 'en', 'fr').")
 

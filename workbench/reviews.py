@@ -69,6 +69,7 @@ from workbench.models import (
 )
 from workbench.permissions import Action, can, require, roles_of
 from workbench.sections import code_order, lines_of
+from workbench.words import blank, noun, plural
 
 REVIEW_STAGES: tuple[Stage, ...] = (Stage.first_order_draft, Stage.second_order_draft)
 MAX_ROUND_NAME = 40
@@ -485,10 +486,10 @@ def close_round(*, session: Session, actor: Person, round: ReviewRound) -> Revie
             .limit(10)
         ).all()
         shown = ", ".join(str(n) for n in first) + (" …" if open_count > len(first) else "")
-        noun = "comment still needs" if open_count == 1 else "comments still need"
         raise ValidationError(
-            f"The review round '{round.name}' cannot close: {open_count} {noun} a response "
-            f"and a disposition (number{'s' if open_count > 1 else ''} {shown})."
+            f"The review round '{round.name}' cannot close: {plural(open_count, 'comment')} "
+            f"still {noun(open_count, 'needs', 'need')} a response and a disposition "
+            f"({noun(open_count, 'number')} {shown})."
         )
     try:
         in_review = session.exec(
@@ -566,6 +567,8 @@ def add_comment(
     try:
         kind = CommentKind(kind)
     except ValueError:
+        if blank(kind):
+            raise ValidationError("Choose the kind of comment.") from None
         raise ValidationError(
             f"'{kind}' is not a kind of comment; use one of "
             + ", ".join(k.label for k in CommentKind)
@@ -661,6 +664,10 @@ def respond(
     try:
         disposition = Disposition(disposition)
     except ValueError:
+        if blank(disposition):
+            raise ValidationError(
+                "Choose a disposition: " + ", ".join(d.label for d in Disposition) + "."
+            ) from None
         raise ValidationError(
             f"'{disposition}' is not a disposition; use one of "
             + ", ".join(d.label for d in Disposition)
@@ -727,8 +734,10 @@ def _set_sign_off(
             shown = ", ".join(str(n) for n in unanswered[:10])
             more = f" and {len(unanswered) - 10} more" if len(unanswered) > 10 else ""
             raise ValidationError(
-                f"Only answered comments can be signed off; comment(s) {shown}{more} have no "
-                "response or disposition yet. Nothing was signed off."
+                "Only answered comments can be signed off; "
+                f"{noun(len(unanswered), 'comment')} {shown}{more} "
+                f"{noun(len(unanswered), 'has')} no response or disposition yet. "
+                "Nothing was signed off."
             )
         # Separation of duties: the sign-off says someone else found the response fair.
         own = sorted(c.number for c in comments if c.responded_by_id == actor.id)
@@ -736,7 +745,8 @@ def _set_sign_off(
             shown = ", ".join(str(n) for n in own[:10])
             more = f" and {len(own) - 10} more" if len(own) > 10 else ""
             raise PermissionDenied(
-                f"{actor.name} wrote the response to comment(s) {shown}{more}; a Review Editor "
+                f"{actor.name} wrote the response to {noun(len(own), 'comment')} {shown}{more}; "
+                "a Review Editor "
                 "cannot sign off a response they wrote. Ask another Review Editor of this "
                 "report. Nothing was signed off."
             )
@@ -918,7 +928,7 @@ def import_comment_rows(
                 )
     if problems:
         raise ImportFailed(
-            f"{name} has {len(problems)} problem(s); nothing was imported.", problems
+            f"{name} has {plural(len(problems), 'problem')}; nothing was imported.", problems
         )
 
     # Reviewers may be commenting while the file goes in: take the round's turn for
@@ -934,7 +944,9 @@ def import_comment_rows(
     ]
     if clashes:
         session.rollback()
-        raise ImportFailed(f"{name} has {len(clashes)} problem(s); nothing was imported.", clashes)
+        raise ImportFailed(
+            f"{name} has {plural(len(clashes), 'problem')}; nothing was imported.", clashes
+        )
     next_number = max([0, *taken, *first_row_of]) + 1
     now = utcnow()
     values: list[dict[str, Any]] = []

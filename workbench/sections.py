@@ -54,6 +54,7 @@ from workbench.models import (
     utcnow,
 )
 from workbench.permissions import Action, require
+from workbench.words import listing, noun, plural
 
 OUTLINE_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "outline.json"
 MAX_TEXT_CHARS = 2_000_000
@@ -384,6 +385,10 @@ def _require_write(session: Session, actor: Person, section: Section) -> None:
 
 def _validate_code(code: str) -> str:
     code = (code or "").strip()
+    if not code:
+        raise ValidationError(
+            "Enter a section code: up to 20 letters, digits, dots or hyphens, like '2.3'."
+        )
     if not _CODE_PATTERN.match(code):
         raise ValidationError(
             f"'{code}' is not a section code: use up to 20 letters, digits, dots or hyphens, "
@@ -555,9 +560,11 @@ def _apply_section_changes(
     if "status" in changes and SectionStatus(changes["status"]) != section.status:
         new = SectionStatus(changes["status"])
         if not can_transition(section.status, new):
+            nexts = [f"'{s.label}'" for s in SectionStatus if can_transition(section.status, s)]
             raise ValidationError(
-                f"{prefix}section {section.code} cannot go from '{section.status.label}' "
-                f"to '{new.label}'."
+                f"{where or 'Section ' + section.code} cannot go from '{section.status.label}' "
+                f"to '{new.label}'; from '{section.status.label}' it can go to "
+                f"{listing(nexts, conjunction='or')}."
             )
         section.status = new
         changed.append("status")
@@ -583,7 +590,9 @@ def _check_authors(
     if missing:
         names = [p.name for p in session.exec(select(Person).where(col(Person.id).in_(missing)))]
         unknown = len(missing) - len(names)
-        who = ", ".join(names + ([f"{unknown} unknown person(s)"] if unknown else []))
+        if unknown:
+            names.append(plural(unknown, "unknown person", "unknown people"))
+        who = listing(names)
         raise ValidationError(
             f"{prefix}{who} {'is' if len(missing) == 1 else 'are'} not an author of this report; "
             "add them to the team first."
@@ -642,7 +651,10 @@ def bulk_update(
     }
     missing = [sid for sid in changes if sid not in sections]
     if missing:
-        raise NotFound(f"Sections {missing} are not in the report '{report.slug}'.")
+        raise NotFound(
+            f"The {noun(len(missing), 'section')} with {noun(len(missing), 'id')} "
+            f"{listing(missing)} {noun(len(missing), 'is')} not in the report '{report.slug}'."
+        )
     count = 0
     try:
         for section_id, fields in changes.items():

@@ -57,6 +57,7 @@ from workbench.models import (
     utcnow,
 )
 from workbench.permissions import Action, require
+from workbench.words import blank, noun, plural
 
 #: How a CSL type maps to the kind of evidence a source is; any other type is a report.
 KIND_BY_CSL_TYPE: dict[str, SourceKind] = {
@@ -112,6 +113,8 @@ def _enum(enum_cls: type, value: Any, what: str) -> Any:
         return enum_cls(str(value))
     except ValueError:
         choices = ", ".join(m.value for m in enum_cls)
+        if blank(value):
+            raise ValidationError(f"Choose a {what}: one of {choices}.") from None
         raise ValidationError(f"'{value}' is not a {what}: choose one of {choices}.") from None
 
 
@@ -268,10 +271,9 @@ def update_source(*, session: Session, actor: Person, source: Source, **changes:
             )
         citing = _citing_sections(session, source.id)
         if citing:
-            plural = "s" if len(citing) > 1 else ""
             raise ValidationError(
-                f"'{source.key}' is cited in section{plural} {_listing(citing)}: change "
-                f"[@{source.key}] to [@{key}] in their text first, then rename the source."
+                f"'{source.key}' is cited in {noun(len(citing), 'section')} {_listing(citing)}: "
+                f"change [@{source.key}] to [@{key}] in their text first, then rename the source."
             )
     owner = _doi_owner(session, source.report_id, doi, other_than=source.id)
     if owner:
@@ -310,9 +312,8 @@ def delete_source(*, session: Session, actor: Person, source: Source) -> None:
     require(session, actor, Action.edit_sources, source.report_id)
     citing = _citing_sections(session, source.id)
     if citing:
-        plural = "s" if len(citing) > 1 else ""
         raise ValidationError(
-            f"'{source.key}' is cited in section{plural} {_listing(citing)}: "
+            f"'{source.key}' is cited in {noun(len(citing), 'section')} {_listing(citing)}: "
             f"remove [@{source.key}] from their text before deleting the source."
         )
     findings = list(
@@ -325,7 +326,7 @@ def delete_source(*, session: Session, actor: Person, source: Source) -> None:
     )
     if findings:
         raise ValidationError(
-            f"'{source.key}' supports finding{'s' if len(findings) > 1 else ''} "
+            f"'{source.key}' supports {noun(len(findings), 'finding')} "
             f"{_listing(findings)}: unlink it from them before deleting the source."
         )
     positions = session.exec(
@@ -333,8 +334,8 @@ def delete_source(*, session: Session, actor: Person, source: Source) -> None:
     ).one()
     if positions:
         raise ValidationError(
-            f"'{source.key}' is the evidence for {positions} actor position(s) on consensus "
-            "items: change their source before deleting it."
+            f"'{source.key}' is the evidence for {plural(positions, 'actor position')} on "
+            "consensus items: change their source before deleting it."
         )
     try:
         audit.record(
@@ -578,6 +579,8 @@ def csl_records(session: Session, report_id: int) -> list[dict[str, Any]]:
 def export_sources(*, session: Session, actor: Person, report: Report, fmt: str) -> str:
     """Return a report's library as a csljson, bibtex or ris file."""
     require(session, actor, Action.read_report, report.id)
+    if blank(fmt):
+        raise ValidationError(f"Choose an export format: {', '.join(EXPORT_FORMATS)}.")
     if fmt not in EXPORT_FORMATS:
         raise ValidationError(
             f"'{fmt}' is not an export format: choose one of {', '.join(EXPORT_FORMATS)}."

@@ -36,6 +36,7 @@ from workbench.models import (
     SectionAuthor,
 )
 from workbench.permissions import Action, require
+from workbench.words import listing, noun, plural
 
 ETHICS_CODE_PATH = Path(__file__).resolve().parent.parent / "templates" / "code_of_ethics.md"
 
@@ -275,9 +276,8 @@ def team_warnings(session: Session, report: Report) -> list[str]:
     unsigned = sorted(m.person.name for m in team if m.is_author and not m.signed)
     if unsigned:
         warnings.append(
-            f"{len(unsigned)} author(s) have not signed the Code of Ethics and cannot edit: "
-            + ", ".join(unsigned)
-            + "."
+            f"{plural(len(unsigned), 'author')} {noun(len(unsigned), 'has')} not signed the Code "
+            f"of Ethics and cannot edit: {listing(unsigned)}."
         )
     return warnings
 

@@ -28,6 +28,7 @@ from workbench import audit
 from workbench.db import DATA_DIR
 from workbench.errors import NotFound, ValidationError
 from workbench.models import Theme, ThemeLink
+from workbench.words import plural
 
 THEMES_FILE = DATA_DIR / "themes.json"
 THEME_COUNT = 14
@@ -55,7 +56,7 @@ def load_theme_data(path: str | Path | None = None) -> dict[str, Any]:
     problems = _problems(data)
     if problems:
         listed = "\n".join(f"- {p}" for p in problems)
-        raise ValidationError(f"{name} has {len(problems)} problem(s):\n{listed}")
+        raise ValidationError(f"{name} has {plural(len(problems), 'problem')}:\n{listed}")
     return data
 
 

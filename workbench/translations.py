@@ -7,9 +7,12 @@
   **revision** it translates. It is **stale** once the section's head revision
   has moved on: the original changed and the translation must catch up.
 - A report is published in its own **languages**; the Panel's default set is
-  the ten most spoken languages, :data:`DEFAULT_LANGUAGES`.
-- The **grid** gives every section × language cell of a report its status and
-  stale flag, for the translation dashboard.
+  the ten most spoken languages, :data:`DEFAULT_LANGUAGES`. One of them is the
+  **source language** the report is written in, :data:`SOURCE_LANGUAGE` (the
+  Panel's working language); the others are its **target languages**, the ones
+  it is translated into.
+- The **grid** gives every section × target language cell of a report its
+  status and stale flag, for the translation dashboard.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from workbench.models import (
     utcnow,
 )
 from workbench.permissions import Action, require
+from workbench.words import blank
 
 DEFAULT_LANGUAGES: list[str] = ["en", "zh", "hi", "es", "ar", "fr", "bn", "pt", "ru", "ur"]
 LANGUAGE_NAMES: dict[str, str] = {
@@ -46,6 +50,8 @@ LANGUAGE_NAMES: dict[str, str] = {
     "ru": "Russian",
     "ur": "Urdu",
 }
+# The Panel's working language: every report is written in it, and translated from it.
+SOURCE_LANGUAGE = "en"
 PINS_REVISION = frozenset({TranslationStatus.translated, TranslationStatus.reviewed})
 
 
@@ -73,8 +79,26 @@ def report_languages(report: Report) -> list[str]:
     return list(dict.fromkeys(report.languages or DEFAULT_LANGUAGES))
 
 
+def is_source_language(code: str) -> bool:
+    """Return True for the language reports are written in (any spelling of 'en')."""
+    return code.split("-", 1)[0].strip().lower() == SOURCE_LANGUAGE
+
+
+def target_languages(report: Report) -> list[str]:
+    """Return the languages a report is translated into: its languages but the source."""
+    return [code for code in report_languages(report) if not is_source_language(code)]
+
+
 def _canonical_language(report: Report, language: str) -> str:
     wanted = (language or "").strip()
+    targets = ", ".join(target_languages(report)) or "none yet"
+    if not wanted:
+        raise ValidationError(f"Choose a language to translate into: the report's are {targets}.")
+    if is_source_language(wanted):
+        raise ValidationError(
+            f"The report is written in {language_name(SOURCE_LANGUAGE)}: its sections are "
+            f"translated from it, not into it. Choose one of {targets}."
+        )
     for code in [*report_languages(report), *DEFAULT_LANGUAGES]:
         if code.lower() == wanted.lower():
             return code
@@ -104,6 +128,8 @@ def set_translation(
     try:
         status = TranslationStatus(status)
     except ValueError:
+        if blank(status):
+            raise ValidationError("Choose a translation status.") from None
         raise ValidationError(f"'{status}' is not a translation status.") from None
     if translator_id is not None and session.get(Person, translator_id) is None:
         raise NotFound(f"No person with id {translator_id} to name as translator.")
@@ -160,10 +186,11 @@ def is_stale(session: Session, translation: Translation) -> bool:
 
 
 def translation_grid(session: Session, *, report_id: int) -> dict[tuple[int, str], TranslationCell]:
-    """Return every section × language cell of a report, sections in outline order.
+    """Return every section × target language cell of a report, sections in outline order.
 
     Three queries, however many sections and languages. The languages are the
-    report's own, then any other language a translation exists in.
+    report's own, then any other language a translation exists in; never the
+    source language the report is written in (it is not translated into).
     """
     report = session.get(Report, report_id)
     if report is None:
@@ -179,9 +206,11 @@ def translation_grid(session: Session, *, report_id: int) -> dict[tuple[int, str
         .where(Section.report_id == report_id)
     ).all()
     by_cell = {(t.section_id, t.language): t for t in rows}
-    languages = list(
-        dict.fromkeys([*report_languages(report), *sorted({t.language for t in rows})])
-    )
+    languages = [
+        code
+        for code in dict.fromkeys([*report_languages(report), *sorted({t.language for t in rows})])
+        if not is_source_language(code)
+    ]
     grid: dict[tuple[int, str], TranslationCell] = {}
     for section_id, head_id in sections:
         for language in languages:

@@ -16,7 +16,7 @@ TITLE = "Opportunities: an agreed definition"
 OLD_LEAD = "Tomás Ferreira Lima"
 NEW_LEAD = "Sarah O'Connell"
 NEW_LEAD_EMAIL = "sarah.oconnell@demo.ipsp.example"
-LEAD_COLUMN = 2  # Code, Title, Lead author, ...
+LEAD_COLUMN = 3  # Code, Part, Title, Lead author, ...
 ROW_HEIGHT = 35  # glide-data-grid's default row (and header) height in Streamlit
 
 
@@ -83,7 +83,7 @@ def test_cla_reassigns_a_lead_author(page, app_url, app_db_url):
     page.get_by_role("button", name="Save all changes").click()
     wait_idle(page)
     expect(
-        page.get_by_test_id("stAlert").filter(has_text="Saved changes to 1 section(s).")
+        page.get_by_test_id("stAlert").filter(has_text="Saved changes to 1 section.")
     ).to_be_visible()
     # The CLA stays on the tab they saved from; its grid is rebuilt from the database.
     expect(assignments).to_have_attribute("aria-selected", "true")

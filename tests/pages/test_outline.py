@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -56,7 +57,9 @@ def test_bulk_edit_saves_every_change_together(open_page, db):
     )
     at.button(key="save_bulk").click().run()
     assert not at.exception
-    assert "Saved changes to 2 section(s)." in texts(at)
+    # One confirmation, in words: a banner, no second toast, no "section(s)".
+    assert [m.value for m in at.success] == ["Saved changes to 2 sections."]
+    assert not at.toast
     by_code = {sec.code: sec for sec in sections.list_sections(db, 1)}
     assert by_code["1.1"].word_target == 900
     assert str(by_code["1.1"].due_date) == "2027-02-14"
@@ -160,3 +163,40 @@ def test_a_cla_who_has_not_signed_is_sent_to_sign_the_code(open_page, db):
     assert "Sign the Code of Ethics first" in texts(at)
     assert not at.tabs
     assert "team" in {p.proto.page for p in at.get("page_link")}
+
+
+def test_the_status_help_says_the_moves_in_the_words_of_the_page(open_page):
+    at = open_page(PAGE, CLA, report="living-wages")
+    help_text = next(c.value for c in at.caption if c.value.startswith("A status moves"))
+    assert help_text.startswith(
+        "A status moves one step at a time: Not started → Drafting → Ready for review → "
+        "In review → Revising → Accepted; or back, from Drafting to Not started,"
+    )
+    assert "_" not in help_text and "not_started" not in help_text
+
+
+def test_the_assignments_grid_shows_whole_titles_and_parts(open_page, db):
+    at = open_page(PAGE, CLA, report="living-wages")
+    grid = at.dataframe[0]
+    assert list(grid.value.columns) == [
+        "Code",
+        "Part",
+        "Title",
+        "Lead author",
+        "Status",
+        "Due date",
+        "Word target",
+        "Words",
+    ]
+    config = json.loads(grid.proto.columns)
+    longest = max(len(s.title) for s in sections.list_sections(db, 1))
+    # Wide enough for the longest title and for "Cross-cutting" (about 6 pixels a letter).
+    assert config["Title"]["width"] >= 6 * longest
+    assert config["Part"]["width"] >= 6 * len("Cross-cutting")
+    assert "Cross-cutting" in set(grid.value["Part"])
+
+
+def test_the_outline_buttons_are_material_icons_not_emoji(open_page):
+    at = open_page(PAGE, CLA, report="living-wages")
+    icons = {b.label for b in at.button if b.key.startswith(("up_", "down_", "edit_toggle_"))}
+    assert icons == {":material/arrow_upward:", ":material/arrow_downward:", ":material/edit:"}

@@ -209,7 +209,7 @@ def test_a_review_editor_signs_off_and_withdraws(open_page, db):
     pick.set_value([number]).run()
     at.button(key="review_signoff").click().run()
     assert not at.exception
-    assert f"Signed off comment(s) {number}" in texts(at)
+    assert f"Signed off comment {number}" in texts(at)
     editor = people.get_by_email(db, REVIEW_EDITOR)
     signed = comment(db, number)
     assert signed.signed_off_at is not None and signed.signed_off_by_id == editor.id
@@ -296,7 +296,7 @@ def test_a_bad_comment_table_lists_every_problem(open_page, db):
     upload(at, rows)
     at.button(key="review_import").click().run()
     assert not at.exception
-    assert "2 problem(s); nothing was imported" in texts(at)
+    assert "2 problems; nothing was imported" in texts(at)
     problems = table(at, "Problem")["Problem"].tolist()
     assert any("'9.9' does not exist" in p for p in problems)
     assert any("9999" in p for p in problems)

@@ -35,9 +35,9 @@ def test_every_role_runs_the_page_and_only_some_see_it(role, open_page, open_fil
 def test_the_grid_shows_status_and_stale_flags_per_language(open_page):
     at = open_page(PAGE, LA, report="living-wages")
     grid = at.dataframe[0].value
+    # English is the language the report is written in: not a column to translate into.
     assert list(grid.columns) == [
         "Section",
-        "English (en)",
         "French (fr)",
         "Spanish (es)",
         "Arabic (ar)",
@@ -88,7 +88,9 @@ def test_a_cla_records_a_translation_status(open_page, db):
     ).one()
     assert stored.status == TranslationStatus.translated
     assert stored.revision_id == section.head_revision_id
-    assert "Section 2.1 in Arabic (ar): translated." in texts(at)
+    # Said once, in a banner that survives the page's rerun; no second toast.
+    assert [m.value for m in at.success] == ["Section 2.1 in Arabic (ar): translated."]
+    assert not at.toast
     grid = at.dataframe[0].value.set_index("Section")
     row = next(i for i in grid.index if i.startswith("2.1 "))
     assert grid.loc[row, "Arabic (ar)"] == "✓ translated"
@@ -106,3 +108,17 @@ def test_re_translating_a_stale_section_brings_it_up_to_date(open_page, db):
     assert not at.exception
     stale = at.dataframe[1].value
     assert len(stale) == 1 and not stale["Section"].str.startswith("0.1 ").any()
+
+
+def test_up_to_date_counts_only_languages_to_translate_into(open_page, db):
+    report = living_wages(db)
+    at = open_page(PAGE, CLA, report="living-wages")
+    count = len(sections.list_sections(db, report.id))
+    # Four languages besides English (French, Spanish, Arabic, Chinese), not five.
+    assert at.metric[0].value == f"1 of {count * 4}"
+    assert count * 4 == 56
+    caption = texts(at)
+    assert "is written in English (en) and translated into 4 languages: French (fr)" in caption
+    # The language to record starts at the first one translated into, never English.
+    assert at.selectbox(key="tr_language").value == "fr"
+    assert "English (en)" not in at.selectbox(key="tr_language").options
