@@ -7,12 +7,12 @@
   6–18 month horizon is checked and warned about, never blocked).
 - **Themes**: the 14 transversal themes by cluster and their interlinkages.
 - **Backup**: write every table to one file and download it.
-- **Audit**: who did what, newest first.
+- **Audit**: who did what, newest first, one sentence per event naming people, sections
+  and reports; filtered by person, report and kind of event; downloadable as CSV.
 """
 
 from __future__ import annotations
 
-import json
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -23,9 +23,11 @@ from sqlmodel import Session
 
 import ui
 from workbench import audit, backup, people, reports, themes
+from workbench.db import session_scope
 from workbench.governance import add_months
 from workbench.models import Person, PersonCreate, ReportCreate, Role, Stage, utcnow
 from workbench.permissions import Action
+from workbench.words import plural
 
 PAGE_SIZE = 25
 WORKSPACE_ROLES = [role for role in Role if role.workspace_wide]
@@ -441,55 +443,102 @@ def backup_tab(s: Session, actor: Person) -> None:
 # --------------------------------------------------------------------------- audit
 
 
-def audit_tab(s: Session) -> None:
-    """Show the audit trail, newest first, a page at a time, optionally for one report."""
+def audit_tab(s: Session, actor: Person) -> None:
+    """Show the audit trail: one sentence per event, filtered and paged in SQL, and as CSV."""
     progress = reports.list_reports(s)
     titles = {p.id: p.title for p in progress}
-    slugs = {p.id: p.slug for p in progress}
-    left, right = st.columns([3, 1])
-    report_id = left.selectbox(
-        "Events of",
+    names = dict(audit.people_in_trail(s))
+    kinds = {audit.kind_label(kind): kind for kind in audit.kinds(s)}
+    who, which, what = st.columns(3)
+    person_id = who.selectbox(
+        "Who",
+        [None, audit.SYSTEM, *names],
+        format_func=lambda pid: (
+            "Everyone"
+            if pid is None
+            else "The system (no one signed in)"
+            if pid == audit.SYSTEM
+            else names[pid]
+        ),
+        key="admin_audit_person",
+    )
+    report_id = which.selectbox(
+        "Report",
         [None, *titles],
-        format_func=lambda rid: "the whole workspace" if rid is None else titles[rid],
+        format_func=lambda rid: "Every report and the workspace" if rid is None else titles[rid],
         key="admin_audit_report",
     )
-    total = audit.count_events(s, report_id=report_id)
+    kind_name = what.selectbox(
+        "Kind of event",
+        [None, *kinds],
+        format_func=lambda k: k or "Every kind",
+        key="admin_audit_kind",
+    )
+    filters = {"report_id": report_id, "person_id": person_id, "kind": kinds.get(kind_name or "")}
+    total = audit.count_events(s, **filters)
     if not total:
-        st.info("No audit events yet: every change made in the workbench will be listed here.")
+        if any(value is not None for value in filters.values()):
+            st.info("No event matches these filters.")
+        else:
+            st.info("No audit events yet: every change made in the workbench will be listed here.")
         return
-    with right:
-        offset = ui.pager(total, key=f"admin_audit_page_{report_id}", page_size=PAGE_SIZE)
-    events = audit.events(s, report_id=report_id, limit=PAGE_SIZE, offset=offset)
-    names = ui.people_names(s, [e.person_id for e in events])
+    # A page number per set of filters: changing a filter starts again at the newest events.
+    counted, paging = st.columns([3, 1], vertical_alignment="bottom")
+    with paging:
+        page_key = f"admin_audit_page_{report_id}_{person_id}_{kind_name}"
+        offset = ui.pager(total, key=page_key, page_size=PAGE_SIZE)
+    entries = audit.describe(s, audit.events(s, **filters, limit=PAGE_SIZE, offset=offset))
+    counted.caption(f"Events {offset + 1:,}–{offset + len(entries):,} of {total:,}, newest first.")
+    # A grid, not st.table: st.table renders Markdown, and Streamlit turns any address in
+    # a cell into a link however it is escaped, so a name could become one. The sentence
+    # column is as wide as the page's longest sentence, so none is cut (a grid wider than
+    # the page scrolls sideways).
+    longest = max((len(entry.what) for entry in entries), default=0)
     st.dataframe(
         ui.safe_table(
             pd.DataFrame(
                 [
                     {
-                        "When (UTC)": event.at,
-                        "Who": names.get(event.person_id, "the system")
-                        if event.person_id is not None
-                        else "the system",
+                        "When (UTC)": entry.at,
+                        "What happened": entry.what,
+                        "Report": entry.report,
+                        "Kind": entry.kind,
                         # Through the app or the command line (and by which OS user).
-                        "From": audit.origin_label(event),
-                        "Action": event.action.replace("_", " "),
-                        "Record": f"{event.entity} #{event.entity_id}"
-                        if event.entity_id is not None
-                        else event.entity,
-                        "Report": slugs.get(event.report_id, ""),
-                        "Details": json.dumps(event.detail, ensure_ascii=False)
-                        if event.detail
-                        else "",
+                        "From": entry.origin,
                     }
-                    for event in events
+                    for entry in entries
                 ]
             )
         ),
         hide_index=True,
         width="stretch",
-        column_config={"When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")},
+        height=35 * (len(entries) + 1) + 3,  # the whole page of events, no inner scrolling
+        column_config={
+            "When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+            # About 6 pixels a character in the grid's font, plus the cell's padding.
+            "What happened": st.column_config.TextColumn(width=min(longest * 6 + 28, 1800)),
+        },
+        key="admin_audit_table",
     )
-    st.caption(f"Events {offset + 1:,}–{offset + len(events):,} of {total:,}, newest first.")
+    engine, actor_id = ui.engine(), actor.id
+
+    def audit_csv() -> bytes:
+        # Runs when the button is pressed, in a thread of its own: a session of its own.
+        with session_scope(engine) as session:
+            return audit.export_csv(session, actor=people.get(session, actor_id), **filters)
+
+    slug = next((p.slug for p in progress if p.id == report_id), None)
+    st.download_button(
+        f"Download {plural(total, 'event')} as CSV",
+        audit_csv,
+        file_name=f"audit-trail-{slug + '-' if slug else ''}{utcnow():%Y-%m-%d}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+        key="admin_audit_csv",
+        help="Every event these filters keep, not only this page, with the details of each "
+        "as JSON. Cells that a spreadsheet would run as a formula start with an apostrophe.",
+    )
 
 
 with ui.session() as s:
@@ -510,4 +559,4 @@ with ui.session() as s:
     with tab_backup:
         backup_tab(s, ctx.person)
     with tab_audit:
-        audit_tab(s)
+        audit_tab(s, ctx.person)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -117,7 +118,7 @@ def test_backup_offers_a_download_with_row_counts(open_page, db):
     table = next(d.value for d in at.dataframe if "Table" in d.value.columns)
     counts = table.set_index("Table")["Rows"]
     assert counts["person"] == 36 and counts["section"] == 20
-    assert len(at.get("download_button")) == 1
+    assert "admin_backup_download" in {b.key for b in at.get("download_button")}
 
 
 def test_the_audit_trail_pages_newest_first(open_page, db):
@@ -126,8 +127,45 @@ def test_the_audit_trail_pages_newest_first(open_page, db):
     assert len(audit_table) == 25
     total = audit.count_events(db)
     assert f"Events 1–25 of {total:,}, newest first." in texts(at)
-    newest = audit.events(db, limit=1)[0]
-    assert audit_table["Action"].iloc[0] == newest.action.replace("_", " ")
-    at.number_input(key="admin_audit_page_None").set_value(2).run()
+    newest = audit.describe(db, audit.events(db, limit=1))[0]
+    assert audit_table["What happened"].iloc[0] == newest.what
+    at.number_input(key="admin_audit_page_None_None_None").set_value(2).run()
     assert f"Events 26–50 of {total:,}, newest first." in texts(at)
     assert not at.exception
+
+
+def test_the_audit_trail_reads_as_sentences_with_names_not_ids(open_page, db):
+    at = open_page(PAGE, SECRETARIAT)
+    table = at.dataframe[-1].value
+    assert list(table.columns) == ["When (UTC)", "What happened", "Report", "Kind", "From"]
+    shown = "\n".join(table["What happened"])
+    # Names, codes and titles, never "section #13" or raw JSON.
+    assert "#" not in shown and "{" not in shown and "_" not in shown
+    assert "saved section 1.1 'Urban inequality, housing and access to services" in shown
+    assert set(table["Report"]) <= {"living-wages", "cities-commons", ""}
+    # Whole: the sentence column is as wide as the longest sentence (about 6 pixels a letter).
+    width = json.loads(at.dataframe[-1].proto.columns)["What happened"]["width"]
+    assert width >= 6 * max(len(sentence) for sentence in table["What happened"])
+
+
+def test_the_audit_trail_filters_by_person_report_and_kind(open_page, db):
+    cla = people.get_by_email(db, ROLES["cla"])
+    living = reports.get_report(db, "living-wages")
+    at = open_page(PAGE, SECRETARIAT)
+    at.selectbox(key="admin_audit_person").set_value(cla.id).run()
+    at.selectbox(key="admin_audit_report").set_value(living.id).run()
+    at.selectbox(key="admin_audit_kind").set_value("Section status changed").run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    expected = audit.count_events(
+        db, person_id=cla.id, report_id=living.id, kind=("section", "set_status")
+    )
+    assert 0 < len(table) == min(expected, 25)
+    assert set(table["Kind"]) == {"Section status changed"}
+    assert set(table["Report"]) == {"living-wages"}
+    assert all(w.startswith("Amina Diallo moved section ") for w in table["What happened"])
+    assert f"of {expected:,}, newest first." in texts(at)
+    button = at.get("download_button")[-1]
+    assert button.proto.label == f"Download {expected:,} events as CSV"
+    at.selectbox(key="admin_audit_person").set_value(audit.SYSTEM).run()
+    assert "No event matches these filters." in texts(at)
