@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from sqlmodel import Session, func, select
 
 from tests.factories import row_counts
 from workbench import demo, reports, reviews, sections, teams
+from workbench.db import make_engine
 from workbench.governance import HIGH_CONFIDENCE
 from workbench.models import (
     Classification,
@@ -16,10 +19,13 @@ from workbench.models import (
     Membership,
     Person,
     Recommendation,
+    Report,
     ReviewComment,
     ReviewRound,
     Role,
     RoundStatus,
+    Section,
+    SectionRevision,
     Source,
     Stage,
     Theme,
@@ -93,3 +99,45 @@ def test_demo_loads_a_complete_report_and_is_idempotent(session):
     assert count(session, Person) == before["person"]
     assert "demo-workbench" in again.describe()
     assert "secretariat@demo.ipsp.example" in again.describe()
+
+
+def _revision_dates(session: Session) -> dict[tuple[str, str, int], datetime]:
+    rows = session.exec(
+        select(Report.slug, Section.code, SectionRevision.number, SectionRevision.created_at)
+        .join(Section, Section.id == SectionRevision.section_id)
+        .join(Report, Report.id == Section.report_id)
+    ).all()
+    return {(slug, code, number): _utc(at) for slug, code, number, at in rows}
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive times
+
+
+def test_the_demo_history_spreads_over_the_past_months(session, demo_template):
+    demo.load_demo(session)
+    report = reports.get_report(session, "living-wages")
+    days = reports.progress_over_time(session, report.id)
+    # Enough days for "Progress over time" to draw a line, from spring to autumn.
+    assert len(days) >= 20
+    assert days[0].day >= report.start_date and days[0].day.month == 3
+    assert (days[-1].day - days[0].day).days > 180
+    assert days[-1].total_words == sum(s.words for s in sections.list_sections(session, report.id))
+    dates = _revision_dates(session)
+    assert max(dates.values()) < datetime.now(UTC)  # nothing from the future
+    assert all(at.weekday() < 5 and 9 <= at.hour < 17 for at in dates.values())
+    # First drafts before the first-order review opened, answers after it closed.
+    fod = reviews.get_round(session, report_id=report.id, name="FOD")
+    assert fod is not None
+    for (slug, _code, number), at in dates.items():
+        if slug == "living-wages":
+            assert (at.date() < date(2026, 7, 1)) == (number == 1)
+    for (slug, code, number), at in dates.items():
+        if number > 1:
+            assert at > dates[(slug, code, number - 1)]
+
+    # Deterministic: the same dates as the demo loaded for the other tests, elsewhere.
+    engine = make_engine(f"sqlite:///{demo_template}")
+    with Session(engine) as other:
+        assert _revision_dates(other) == dates
+    engine.dispose()

@@ -10,6 +10,13 @@ the second-order review (open) — so every Panel rule is exercised on the way.
 Loading is idempotent: a report whose slug already exists is left untouched,
 and people who already exist are reused. Every demo account gets the password
 :data:`DEMO_PASSWORD`.
+
+The replay takes seconds, but the history it tells took months: each revision is
+dated back into the report's own calendar (:func:`_date_revisions`), first drafts
+between the report's start and the first-order review, later revisions between
+that review's close and the next round, so "Progress over time" draws a line.
+The dates come from the demo data alone (never from the clock, unless they would
+lie in the future), so loading the demo twice gives the same history.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import json
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +35,7 @@ from workbench import (
     consensus,
     council,
     findings,
+    history,
     initiatives,
     people,
     recommendations,
@@ -57,6 +65,7 @@ from workbench.models import (
     ReviewComment,
     Role,
     SectionCreate,
+    SectionRevision,
     SectionStatus,
     SourceCreate,
     Stage,
@@ -107,6 +116,9 @@ class _Loader:
         self.dir = directory
         self.say = progress
         self.by_email: dict[str, Person] = {}
+        # The revisions saved so far, each with the stretch of the report's life it belongs
+        # to ("drafting" before the first review, "revising" after it).
+        self.saved: list[tuple[int, str]] = []
 
     # ----------------------------------------------------------------- people
 
@@ -214,8 +226,8 @@ class _Loader:
             by_code[entry["code"]] = section
         return by_code
 
-    def save(self, section: Any, revision: dict) -> None:
-        sections.save_revision(
+    def save(self, section: Any, revision: dict, stretch: str = "drafting") -> None:
+        result = sections.save_revision(
             session=self.session,
             actor=self.person(revision["author"]),
             section=section,
@@ -223,6 +235,7 @@ class _Loader:
             base_revision_id=section.head_revision_id,
             message=revision.get("message", ""),
         )
+        self.saved.append((result.revision.id, stretch))
 
     def move_status(self, cla: Person, section: Any, target: SectionStatus) -> None:
         path = _status_path(SectionStatus(section.status), target)
@@ -338,7 +351,12 @@ def load_demo(
             pass
         say(f"report {slug}")
         try:
-            _load_report(loader, admin, entry, people_entries, directory / slug)
+            # The revisions are dated back once saved (see _date_revisions): the mirror of
+            # the history must not copy them before, so it is left to catch up afterwards
+            # (at the next save, or at once with `workbench history sync`, as `workbench demo`
+            # does).
+            with history.paused():
+                _load_report(loader, admin, entry, people_entries, directory / slug)
         except WorkbenchError as exc:
             raise ValidationError(
                 f"The demo report '{slug}' could not be loaded: {exc.message}"
@@ -365,6 +383,7 @@ def _load_report(
     say = loader.say
     report = loader.create_report(admin, entry, people_entries)
     cla = loader.cla(report)
+    loader.saved = []
     target_stage = Stage(entry.get("stage", "scoping"))
 
     source_entries = _read(folder / "sources.json") or []
@@ -428,7 +447,7 @@ def _load_report(
     # Later revisions, written in answer to the first-order review.
     for section_entry in section_entries:
         for revision in section_entry.get("revisions", [])[1:]:
-            loader.save(by_code[section_entry["code"]], revision)
+            loader.save(by_code[section_entry["code"]], revision, "revising")
 
     for code in ("2.1",):
         if code in by_code and "es" in report.languages and by_code[code].head_revision_id:
@@ -453,6 +472,7 @@ def _load_report(
         loader.move_status(cla, section, wanted)
 
     _load_content(loader, report, cla, folder, by_code)
+    _date_revisions(session, report, loader.saved, list(rounds.values()))
 
 
 def _load_content(
@@ -612,3 +632,71 @@ def _load_council(
                 vote=Vote(vote["vote"]),
                 reason=vote.get("reason", ""),
             )
+
+
+def _working_day(day: date) -> date:
+    """Return the day, or the nearest weekday when it falls on a weekend (authors rest)."""
+    if day.weekday() == 5:  # Saturday: the Friday before
+        return day - timedelta(days=1)
+    if day.weekday() == 6:  # Sunday: the Monday after
+        return day + timedelta(days=1)
+    return day
+
+
+def _spread(count: int, first: date, last: date) -> list[date]:
+    """Return ``count`` working days spread evenly from ``first`` to ``last``, in order."""
+    if count == 0:
+        return []
+    span = max((last - first).days, 0)
+    days = [_working_day(first + timedelta(days=span * (i + 0.5) / count)) for i in range(count)]
+    # A weekend moved one day back can pass the one before it: keep the order of saving.
+    for i in range(1, count):
+        days[i] = max(days[i], days[i - 1])
+    return days
+
+
+def _date_revisions(
+    session: Session, report: Report, saved: list[tuple[int, str]], rounds: list[dict]
+) -> None:
+    """Date a demo report's revisions back over the months its history covers.
+
+    First drafts fall between two weeks after the report's start and ten days
+    before its first-order review opens; later revisions between a week after
+    that review closes and five days before the next round opens (or today).
+    Within each stretch the revisions keep the order they were saved in, on
+    working days at working hours. Nothing is dated in the future.
+    """
+    now = datetime.now(UTC)
+    today = now.date()
+    by_stage = {r.get("stage"): r for r in rounds}
+    first_round = by_stage.get("first_order_draft")
+    second_round = by_stage.get("second_order_draft")
+    start = report.start_date + timedelta(days=14)
+    if first_round is not None:
+        drafting_end = date.fromisoformat(first_round["opens_on"]) - timedelta(days=10)
+        revising_start = date.fromisoformat(first_round["closes_on"]) + timedelta(days=7)
+    else:
+        drafting_end = start + timedelta(days=120)
+        revising_start = drafting_end + timedelta(days=14)
+    revising_end = (
+        date.fromisoformat(second_round["opens_on"]) - timedelta(days=5)
+        if second_round is not None
+        else revising_start + timedelta(days=90)
+    )
+    stretches = {
+        "drafting": (start, drafting_end),
+        "revising": (revising_start, revising_end),
+    }
+    for stretch, (first, last) in stretches.items():
+        ids = [rid for rid, where in saved if where == stretch]
+        last = min(last, today - timedelta(days=1))
+        first = min(first, last)
+        for n, (rid, day) in enumerate(zip(ids, _spread(len(ids), first, last), strict=True)):
+            revision = session.get(SectionRevision, rid)
+            if revision is None:  # pragma: no cover - saved a moment ago
+                continue
+            # Between 09:00 and 17:00 UTC, a different minute for each save.
+            at = datetime.combine(day, time(9), tzinfo=UTC) + timedelta(minutes=(n * 47) % 480)
+            revision.created_at = min(at, now)
+            session.add(revision)
+    session.commit()
