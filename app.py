@@ -24,6 +24,7 @@ the workspace. Password sign-ins are throttled after repeated failures (see
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -175,7 +176,7 @@ def go_to_wanted_page() -> None:
     st.switch_page(page, query_params=wanted[1])
 
 
-def sign_in_gate(url_path: str):
+def sign_in_gate(url_path: str) -> Callable[[], None]:
     """Return the sign-in page as served at a page's address, remembering what was asked for."""
 
     def gate() -> None:
