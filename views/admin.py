@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 import ui
 from workbench import audit, backup, people, reports, themes
-from workbench.db import session_scope
+from workbench.db import database_url, session_scope
 from workbench.governance import add_months
 from workbench.models import Person, PersonCreate, ReportCreate, Role, Stage, utcnow
 from workbench.permissions import Action
@@ -443,12 +443,24 @@ def backup_tab(s: Session, actor: Person) -> None:
 # --------------------------------------------------------------------------- audit
 
 
+@st.cache_data(ttl=300, show_spinner=False)
+def trail_choices(_database: str) -> tuple[list[tuple[int, str]], list[audit.Kind]]:
+    """Return the people and the kinds of event the trail's filters offer.
+
+    Finding the kinds reads the whole trail (a third of a second at 200,000 events),
+    so the answer is kept five minutes, or until this app server makes a change.
+    """
+    with ui.session() as s:
+        return audit.people_in_trail(s), audit.kinds(s)
+
+
 def audit_tab(s: Session, actor: Person) -> None:
     """Show the audit trail: one sentence per event, filtered and paged in SQL, and as CSV."""
     progress = reports.list_reports(s)
     titles = {p.id: p.title for p in progress}
-    names = dict(audit.people_in_trail(s))
-    kinds = {audit.kind_label(kind): kind for kind in audit.kinds(s)}
+    people_in_trail, kinds_in_trail = trail_choices(database_url())
+    names = dict(people_in_trail)
+    kinds = {audit.kind_label(kind): kind for kind in kinds_in_trail}
     who, which, what = st.columns(3)
     person_id = who.selectbox(
         "Who",
