@@ -372,6 +372,7 @@ def people_names(s: Session, ids: list[int | None]) -> dict[int, str]:
 # plain text anywhere in a line: links and images need [ ], autolinks and HTML need <.
 _MD_INLINE = re.compile(r"([\\`*_\[\]<~$])")
 # Bare addresses GitHub-flavoured Markdown turns into links by itself.
+WORD_JOINER = "\u2060"
 _MD_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<=\bwww)(\.)")
 # What starts a heading, quote, list or rule at the beginning of a line.
 _MD_LINE_START = re.compile(r"^(\s*)([#>+=|-]|\d{1,9}[.)](?=\s|$))")
@@ -379,7 +380,9 @@ _MD_LINE_START = re.compile(r"^(\s*)([#>+=|-]|\d{1,9}[.)](?=\s|$))")
 
 def _escape_line(line: str) -> str:
     line = _MD_INLINE.sub(r"\\\1", line)
-    line = _MD_AUTOLINK.sub(lambda m: "\\" + (m.group(1) or m.group(2)), line)
+    # Streamlit's Markdown turns bare addresses into links after escapes are read, so a
+    # backslash does not stop it: an invisible word joiner inside "://" and "www." does.
+    line = _MD_AUTOLINK.sub(lambda m: (m.group(1) or m.group(2)) + WORD_JOINER, line)
     return _MD_LINE_START.sub(lambda m: m.group(1) + _escape_marker(m.group(2)), line)
 
 

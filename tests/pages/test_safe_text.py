@@ -63,7 +63,7 @@ def test_a_name_written_as_a_link_is_shown_as_text_on_the_outline(open_page, db)
     assert not at.exception
     shown = texts(at)
     assert EVIL_NAME not in shown, "the name must not reach Markdown as a link"
-    assert r"Lead: \[x\](https\://evil.example)" in shown
+    assert "Lead: \\[x\\](https:\u2060//evil.example)" in shown
 
 
 def test_an_image_in_a_section_is_only_a_link_in_the_write_preview(open_page, db):
@@ -87,7 +87,18 @@ def test_an_image_in_a_section_is_only_a_link_in_the_write_preview(open_page, db
 
 
 def test_an_image_in_a_section_is_not_fetched_when_the_council_reads_it(open_page, db):
-    put_text(db, section_3_1(db), f"Wages fell.\n\n![t]({TRACKER})\n")
+    from workbench.models import FrozenSection
+
+    # The Council reads what the export prints: under the demo's open round, the text the
+    # round froze; put the image there.
+    section = section_3_1(db)
+    frozen = db.exec(select(FrozenSection).where(FrozenSection.section_id == section.id)).all()
+    for link in frozen:
+        revision = db.get(SectionRevision, link.revision_id)
+        revision.text = f"Wages fell.\n\n![t]({TRACKER})\n"
+        db.add(revision)
+    db.commit()
+    put_text(db, section, f"Wages fell.\n\n![t]({TRACKER})\n")
     at = open_page("views/council.py", COUNCIL, report=LIVING_WAGES)
     assert not at.exception
     bodies = [m for m in markdown_of(at) if TRACKER in m]
@@ -149,7 +160,7 @@ def test_a_nul_typed_into_a_form_is_refused_with_a_message(open_page, db):
         ("<b>not html</b>", r"\<b>not html\</b>"),
         (
             "www.evil.example and https://evil.example",
-            r"www\.evil.example and https\://evil.example",
+            "www.\u2060evil.example and https:\u2060//evil.example",
         ),
         ("line one\nline two", "line one line two"),
         # Ordinary names and titles keep their look in the page's source.
