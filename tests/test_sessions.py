@@ -222,3 +222,30 @@ def test_a_damaged_secret_file_is_refused_with_what_to_do(tmp_path, monkeypatch)
     (tmp_path / sessions.SECRET_FILE).write_text("short\n")
     with pytest.raises(ValidationError, match="delete the file"):
         sessions.secret_key()
+
+
+def test_a_password_reset_by_the_secretariat_signs_the_person_out_everywhere(session, world):
+    person = world.la
+    _, cookie = signed_in(session, person)
+    people.set_password(
+        session=session,
+        actor=world.secretariat,
+        person=person,
+        password="a new and long passphrase for wages",
+    )
+    assert sessions.live_sessions(session=session, person_id=person.id) == 0
+    assert sessions.resume(session=session, cookie=cookie, now=T0) is None
+
+
+def test_a_restored_workspace_starts_with_nobody_signed_in(session, world, tmp_path, empty_engine):
+    from sqlmodel import Session as DbSession
+
+    from workbench import backup
+
+    sessions.start(session=session, person=world.la)
+    session.commit()
+    path = tmp_path / "backup.zip"
+    backup.dump(session.get_bind(), path)
+    backup.restore(empty_engine, path)
+    with DbSession(empty_engine) as restored:
+        assert sessions.live_sessions(session=restored, person_id=world.la.id) == 0

@@ -221,6 +221,22 @@ def manage_rounds(s: Session, ctx: ui.PageContext, summaries: list[reviews.Round
                 st.rerun()
 
 
+def follow_link(by_id: dict[int, ReviewRound], section_list: list[Section]) -> None:
+    """Open the round and section a link names (``?round=SOD&section=12``), then forget them.
+
+    Links from the Dashboard name a round by its name and a section by its id; the
+    page's own widgets keep their state in the address under their keys.
+    """
+    wanted_round = st.query_params.pop("round", None)
+    wanted_section = st.query_params.pop("section", None)
+    by_name = {r.name.lower(): r.id for r in by_id.values()}
+    if wanted_round and wanted_round.lower() in by_name:
+        st.session_state["review_round"] = by_name[wanted_round.lower()]
+    ids = {str(sec.id): sec.id for sec in section_list}
+    if wanted_section in ids:
+        st.session_state["review_filter_section"] = ids[wanted_section]
+
+
 def comment_filters(
     ctx: ui.PageContext, section_list: list[Section], answerable: set[int]
 ) -> dict[str, Any]:
@@ -878,6 +894,7 @@ with ui.session() as s:
     open_ids = [r.round.id for r in summaries if r.round.status == RoundStatus.open]
     default = open_ids[0] if open_ids else summaries[-1].round.id
     round_ids = list(by_id)
+    follow_link(by_id, sections.list_sections(s, report.id))
     round_id = st.selectbox(
         "Review round",
         round_ids,

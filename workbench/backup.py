@@ -63,6 +63,7 @@ from sqlalchemy import (
     inspect,
     select,
     text,
+    update,
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Connection, Engine
@@ -79,7 +80,7 @@ from workbench.limits import (
     text_problem,
 )
 from workbench.migrate import alembic_config, current_revision, head_revision
-from workbench.models import Person
+from workbench.models import Person, SignInSession, utcnow
 from workbench.permissions import Action, require
 
 FORMAT = "synthesis-workbench-backup"
@@ -850,6 +851,13 @@ def restore(engine: Engine, path: Path) -> dict[str, int]:
                     conn.execute(table.delete())  # only what `init` wrote
                 counts = opened.insert(conn)
                 _move_sequences(conn)
+                # A restored database starts with nobody signed in: a browser cookie from
+                # before the backup must not open the restored workspace.
+                conn.execute(
+                    update(SignInSession)
+                    .where(SignInSession.ended_at.is_(None))
+                    .values(ended_at=utcnow())
+                )
     except ImportFailed as exc:
         raise ImportFailed(f"{exc.message} Nothing was restored.") from None
     return counts

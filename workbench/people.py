@@ -401,7 +401,12 @@ def set_password(*, session: Session, actor: Person, person: Person, password: s
     # The failures were guesses at the old password; a new one starts with a clean count
     # (this is also how the Secretariat lets someone locked out back in at once).
     session.exec(delete(SignInThrottle).where(SignInThrottle.key == f"account:{person.email}"))
-    audit.record(session, actor, "set_password", "person", person.id)
+    ended = 0
+    if actor.id != person.id:
+        # A reset by the Secretariat (a lost or leaked password) signs the person out
+        # everywhere: whoever held the old password holds no session either.
+        ended = sessions.end_all(session=session, person_id=person.id)
+    audit.record(session, actor, "set_password", "person", person.id, sessions_ended=ended)
     session.commit()
 
 
