@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 
@@ -35,7 +36,9 @@ from workbench.models import Role
 
 st.set_page_config(
     page_title="Synthesis Report Workbench",
-    page_icon=":material/menu_book:",
+    # A file, not a Material icon: Streamlit fetches those favicons from Google Fonts,
+    # which a workspace without internet access cannot reach.
+    page_icon=str(Path(__file__).resolve().parent / "assets" / "favicon.png"),
     layout="wide",
     initial_sidebar_state="expanded",
 )
