@@ -558,6 +558,21 @@ def export_panel(s: Session, ctx: PageContext, *, key: str, version: str | None 
             key=f"{key}_keep",
             disabled=fmt != "md",
         )
+        text = "review"
+        under_review = export.round_under_review(s, report.id)
+        if under_review is not None:
+            # CLAs circulate work in progress while reviewers read the frozen copy.
+            text = st.radio(
+                "Text",
+                list(export.TEXTS),
+                format_func={
+                    "review": f"Review copy of the {under_review.name} draft (line numbers, "
+                    "open comments)",
+                    "current": "Current drafts (work in progress)",
+                }.get,
+                horizontal=True,
+                key=f"{key}_text",
+            )
         if st.button("Prepare the document", type="primary", key=f"{key}_go"):
             bar = st.progress(0.0, text="Starting…")
             result = run_action(
@@ -569,6 +584,7 @@ def export_panel(s: Session, ctx: PageContext, *, key: str, version: str | None 
                     language=language,
                     keep_citations=keep and fmt == "md",
                     progress=lambda fraction, message: bar.progress(fraction, text=message),
+                    text=text,
                 )
             )
             bar.empty()
@@ -577,7 +593,7 @@ def export_panel(s: Session, ctx: PageContext, *, key: str, version: str | None 
         result = st.session_state.get(f"{key}_file")
         if result is None:
             return
-        if version is not None and result.version != version:
+        if version is not None and result.text == "review" and result.version != version:
             # Never hand out a file of another version than the one on the page.
             del st.session_state[f"{key}_file"]
             st.info(

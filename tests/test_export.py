@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import docx
@@ -109,15 +110,15 @@ def test_pandoc_reads_back_every_section_the_references_and_the_tables(
 def test_the_cover_the_contents_and_the_headers(docx_export, living_wages):
     document = docx.Document(io.BytesIO(docx_export.content))
     first_texts = [p.text for p in document.paragraphs[:20]]
-    assert "DRAFT — NOT FOR CITATION" in first_texts
+    assert "DRAFT — DO NOT CITE, QUOTE OR DISTRIBUTE" in first_texts
     assert living_wages.title in first_texts
     assert any(t.startswith("Version: ") and docx_export.version in t for t in first_texts)
     assert any(t.startswith("Coordinating Lead Authors: Amina Diallo") for t in first_texts)
     toc = [p.text for p in document.paragraphs if p.style.name.startswith("TOC")]
     assert "1. What is known?" in toc and "Key findings" in toc
     section = document.sections[0]
-    assert docx_export.version in section.header.paragraphs[0].text
-    assert "Draft — not for citation" in section.footer.paragraphs[0].text
+    assert docx_export.version in section.footer.paragraphs[1].text
+    assert "Do Not Cite, Quote or Distribute" in section.footer.paragraphs[0].text
     assert document.core_properties.title == living_wages.title
 
 
@@ -258,10 +259,10 @@ def test_the_pdf_is_the_word_document_printed_with_its_version_on_every_page(
     pages = pdf_pages(out.content, tmp_path)
     assert 20 <= pages <= 80
     first = pdf_text(out.content, tmp_path, 1, 1)
-    assert "DRAFT — NOT FOR CITATION" in first and "Living Wages for All" in first
+    assert "DRAFT — DO NOT CITE, QUOTE OR DISTRIBUTE" in first and "Living Wages for All" in first
     assert f"Version: {out.version}" in first
     later = pdf_text(out.content, tmp_path, 5, 5)
-    assert f"Page 5 of {pages}" in later and out.version in later
+    assert "Page 5" in later and f"Total pages: {pages}" in later and out.version in later
 
 
 @needs_office
@@ -381,7 +382,7 @@ def test_version_id_is_the_councils_hash_and_approval_lifts_the_stamp(session, w
     )
     text_hash = content.content_hash(session, world.report.id)
     assert out.version == text_hash[: export.VERSION_CHARS]
-    assert "Draft — not for citation" in out.content.decode()
+    assert "Draft — do not cite, quote or distribute" in out.content.decode()
     assert "{.line-number}" not in out.content.decode()  # no round open: no line numbers
     at_stage(session, world, Stage.council_review)
     decision = council.open_decision(
@@ -400,7 +401,7 @@ def test_version_id_is_the_councils_hash_and_approval_lifts_the_stamp(session, w
         session=session, actor=world.secretariat, report=world.report, fmt="docx"
     )
     first = [p.text for p in docx.Document(io.BytesIO(approved.content)).paragraphs[:12]]
-    assert "DRAFT — NOT FOR CITATION" not in first
+    assert "DRAFT — DO NOT CITE, QUOTE OR DISTRIBUTE" not in first
     assert decision.text_hash.startswith(approved.version)
     session.refresh(world.sections[0])
     _write(session, world, world.sections[0], "Changed after the vote.")
@@ -408,7 +409,7 @@ def test_version_id_is_the_councils_hash_and_approval_lifts_the_stamp(session, w
         session=session, actor=world.secretariat, report=world.report, fmt="docx"
     )
     first = [p.text for p in docx.Document(io.BytesIO(again.content)).paragraphs[:12]]
-    assert "DRAFT — NOT FOR CITATION" in first
+    assert "DRAFT — DO NOT CITE, QUOTE OR DISTRIBUTE" in first
 
 
 @needs_office
@@ -495,3 +496,164 @@ def test_under_review_the_frozen_text_is_exported_with_line_numbers(session, wor
     assert f"{round.name} under review" in text
     assert Role.cla  # the team is listed on the cover
     assert "Coordinating Lead Authors" in text
+
+
+# --------------------------------------------------------------------------- which text, slips
+
+
+def test_during_an_open_round_the_current_drafts_can_be_exported_and_the_cover_says_so(
+    session, world
+):
+    section = world.sections[0]
+    _write(session, world, section, "First sentence.\nSecond sentence.")
+    session.refresh(section)
+    open_fod(session, world)
+    session.refresh(section)
+    _write(session, world, section, "Rewritten after the round opened.")
+    review = export.export_report(
+        session=session, actor=world.secretariat, report=world.report, fmt="md"
+    )
+    assert review.text == "review"
+    assert "*Review copy of the FOD draft*" in review.content.decode()
+    current = export.export_report(
+        session=session, actor=world.secretariat, report=world.report, fmt="md", text="current"
+    )
+    text = current.content.decode()
+    assert "Rewritten after the round opened." in text and "First sentence." not in text
+    assert "{.line-number}" not in text and "Review copy" not in text
+    assert re.search(r"\*Current drafts, \d{1,2} \w+ \d{4} — work in progress\*", text)
+    # The version of the current drafts is the hash of the current content.
+    assert current.version == content.content_hash(session, world.report)[:12]
+    assert current.version != review.version and current.text == "current"
+    word = export.export_report(
+        session=session, actor=world.secretariat, report=world.report, fmt="docx", text="current"
+    )
+    cover = [p.text for p in docx.Document(io.BytesIO(word.content)).paragraphs[:12]]
+    assert any(t.startswith("Current drafts, ") and "work in progress" in t for t in cover)
+    with pytest.raises(ValidationError, match="'latest' is not a choice of text"):
+        export.export_report(
+            session=session, actor=world.secretariat, report=world.report, fmt="md", text="latest"
+        )
+
+
+def test_the_command_line_exports_the_current_drafts(demo_template, tmp_path):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+    from workbench.models import Person
+
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_template, copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    with Session(engine, expire_on_commit=False) as s:
+        report = reports.get_report(s, "living-wages")
+        section = sections.list_sections(s, report.id)[1]
+        text = sections.head_texts(s, report.id)[section.id]
+        sections.save_revision(
+            session=s,
+            actor=s.get(Person, section.lead_author_id),
+            section=section,
+            text=text + "\n\nA sentence written while the SOD is under review.",
+            base_revision_id=section.head_revision_id,
+        )
+        version = content.content_hash(s, report.id)[:12]
+    engine.dispose()
+    runner, env = CliRunner(), {"WORKBENCH_DATABASE_URL": f"sqlite:///{copy}"}
+    target = tmp_path / "wip.md"
+    args = ["export", "--report", "living-wages", "--format", "md", "-o", str(target)]
+    result = runner.invoke(app, [*args, "--text", "current"], env=env)
+    assert result.exit_code == 0, result.output
+    assert f"(version {version})" in result.output
+    written = target.read_text()
+    assert "A sentence written while the SOD is under review." in written
+    assert "— work in progress*" in written and "{.line-number}" not in written
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    review = target.read_text()
+    assert "A sentence written while the SOD is under review." not in review
+    assert "*Review copy of the SOD draft*" in review and "{.line-number}" in review
+    refused = runner.invoke(app, [*args, "--text", "newest"], env=env)
+    assert refused.exit_code != 0 and "'newest' is not a choice of text" in refused.output
+
+
+def test_the_slips_are_fixed(md_export):
+    from workbench.models import ActorType
+
+    text = md_export.content.decode()
+    assert ActorType.employers_organisation.label == "Employers' organisation"
+    assert "Employers’ organisation" in text and "Employers organisation" not in text
+    # The initiatives annex says the review status once.
+    assert "Review: Reviewed" not in text and "**Review:**" not in text
+    assert "**Panel review:** Reviewed in August 2026: the strongest evidence" in text
+    assert "**Panel review:** Under review" in text
+    # Front matter opens the document without a chapter called "Front matter".
+    assert "Front matter" not in text
+    contents = text[text.index("**Contents**") :]
+    assert contents.split("\n")[2] == "- [0.1 Summary for policymakers](#sec-1)"
+
+
+def test_findings_in_the_ipcc_calibrated_language(md_export):
+    text = md_export.content.decode()
+    f1 = next(line for line in text.splitlines() if line.strip().startswith("F1 "))
+    # Likelihood and confidence in italics in parentheses, then the traceability braces:
+    # the finding's section first, then the chapters citing its sources.
+    assert "within a range of 35 to 45 per cent (*likely*; *high confidence*). {1.2, 1.1," in f1
+    assert "{1.2, 0.1" not in f1  # the summary for policymakers is not a source of findings
+    assert "*robust evidence, medium agreement*. Independent benchmark series" in f1
+    f2 = next(line for line in text.splitlines() if line.strip().startswith("F2 "))
+    assert "(*very high confidence*). {3.1}" in f2
+    assert "High confidence" not in text and "Robust evidence" not in text
+
+
+def test_a_likelihood_term_in_the_sentence_is_put_in_italics():
+    from types import SimpleNamespace
+
+    from workbench.models import Confidence, Likelihood
+
+    finding = SimpleNamespace(
+        statement="It is very likely that wages rose.",
+        likelihood=Likelihood.very_likely,
+        confidence=Confidence.high,
+    )
+    assert export.calibrated_statement(finding) == (
+        "It is *very likely* that wages rose (*high confidence*)."
+    )
+
+
+def test_exported_word_comments_carry_their_number_and_date(session, world):
+    review_round = open_fod(session, world)
+    dated = reviews.add_comment(
+        session=session,
+        actor=world.reviewer,
+        round=review_round,
+        section_id=world.sections[0].id,
+        from_line=1,
+        to_line=3,
+        comment="Cite the ILO estimates here.",
+    )
+    later = reviews.add_comment(
+        session=session,
+        actor=world.reviewer,
+        round=review_round,
+        section_id=world.sections[1].id,
+        from_line=3,
+        to_line=3,
+        comment="Which year?",
+    )
+    # A comment imported from a reviewer's Word file keeps the day the reviewer wrote it.
+    dated.created_at = datetime(2026, 3, 5, 10, 20, 30, tzinfo=UTC)
+    session.add(dated)
+    session.commit()
+    out = export.export_report(
+        session=session, actor=world.secretariat, report=world.report, fmt="docx"
+    )
+    document = docx.Document(io.BytesIO(out.content))
+    comments = {c.text.split(" ", 2)[1]: c for c in document.comments}
+    assert set(comments) == {str(dated.number), str(later.number)}
+    first = comments[str(dated.number)]
+    assert first.text.startswith(f"No. {dated.number} (Substantive, lines 1–3): Cite the ILO")
+    assert first._comment_elm.get(qn("w:date")) == "2026-03-05T10:20:30Z"
+    assert first.timestamp == datetime(2026, 3, 5, 10, 20, 30, tzinfo=UTC)
+    written = later.created_at
+    written = written.replace(tzinfo=UTC) if written.tzinfo is None else written
+    assert comments[str(later.number)].timestamp == written.replace(microsecond=0)

@@ -589,6 +589,15 @@ def export_report(
             help="Markdown only: leave [@key] citations and write the CSL-JSON beside the file.",
         ),
     ] = False,
+    text: Annotated[
+        str,
+        typer.Option(
+            "--text",
+            help="review (default): during an open round, the draft as the round froze it, "
+            "with line numbers and the open comments; current: the current drafts, work in "
+            "progress.",
+        ),
+    ] = "review",
     as_: AsOption = None,
 ) -> None:
     """Export a whole report as a Word document, a PDF or pandoc Markdown, for the Council."""
@@ -604,6 +613,7 @@ def export_report(
             fmt=fmt,
             language=language,
             keep_citations=keep_citations,
+            text=text,
         )
     path = output or Path(result.filename)
     path.write_bytes(result.content)
@@ -742,7 +752,7 @@ def comments_import_docx(
         actor = acting(session, as_)
         target = reports.get_report(session, report)
         review_round = reviews.get_round(session, report_id=target.id, name=round_name)
-        count = docx_import.import_comments_docx(
+        result = docx_import.import_comments_docx(
             session=session,
             actor=actor,
             report=target,
@@ -750,7 +760,7 @@ def comments_import_docx(
             filename=file.name,
             content=content,
         )
-    typer.echo(f"Imported {plural(count, 'comment')} from {file.name} into {report} {round_name}.")
+    typer.echo(result.summary(f"{report} {round_name}"))
 
 
 @comments_app.command("export")

@@ -71,7 +71,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
@@ -122,6 +122,7 @@ TEMPLATES = ROOT / "templates"
 REFERENCE_DOCX = TEMPLATES / "reference.docx"
 CITATION_STYLE = TEMPLATES / "citation-style.csl"
 FORMATS = ("md", "docx", "pdf")
+TEXTS = ("review", "current")  # the frozen review copy (default) or the current drafts
 MIME_TYPES = {
     "md": "text/markdown",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -133,7 +134,13 @@ NO_OFFICE = (
     "install libreoffice-writer-nogui). The Word document has the same content and version."
 )
 VERSION_CHARS = 12
-DRAFT_STAMP = "Draft — not for citation"
+DRAFT_STAMP = "Draft — do not cite, quote or distribute"
+DRAFT_MARKING = "Do Not Cite, Quote or Distribute"  # IPCC's words, on every page of a draft
+LINE_STYLE_ID = "LineNumber"
+NUMBER = re.compile(r"[-−+]?[\d.,\u00a0\u202f ]*\d[\d.,\u00a0\u202f ]*(%|‰)?")
+CAPTION = re.compile(r"Table\s+(\d+(?:\.\d+)*)\.?\s")
+STAMP_RED = RGBColor(0xC0, 0x00, 0x00)
+HEADER_TITLE_CHARS = 60  # keeps the running header (title and chapter) on one line
 LINE_STYLE = "Line Number"
 # The Markdown authors write: pandoc's, without raw HTML or TeX and without $…$ maths.
 READER = "markdown-raw_html-raw_tex-raw_attribute-tex_math_dollars"
@@ -165,6 +172,7 @@ class OpenComment:
     kind: str
     comment: str
     suggested_change: str
+    created_at: datetime | None = None  # when the reviewer wrote it: the Word comment's date
 
     def lines(self) -> str:
         if self.from_line == self.to_line:
@@ -201,10 +209,22 @@ class Draft:
     comments: list[OpenComment]
     toc: list[TocEntry]
     warnings: list[str] = field(default_factory=list)
+    countries: dict[str, str] = field(default_factory=dict)  # team member's name → country
+    work_in_progress: bool = False  # the current drafts, asked for while a round is open
 
     @property
     def stamp(self) -> str:
         return "" if self.approved else DRAFT_STAMP
+
+    @property
+    def text_line(self) -> str:
+        """Return which text the document holds, as the cover says it ("" once approved)."""
+        if self.under_review is not None:
+            return f"Review copy of the {self.under_review.name} draft"
+        if self.approved:
+            return ""
+        when = f"Current drafts, {self.date.strftime('%-d %B %Y')}"
+        return f"{when} — work in progress" if self.work_in_progress else when
 
     @property
     def stage_line(self) -> str:
@@ -222,6 +242,7 @@ class Exported:
     warnings: list[str]
     version: str
     csl_json: bytes | None = None  # beside a Markdown export that keeps its citations
+    text: str = "review"  # which text: the review copy or the current drafts (TEXTS)
 
 
 def _open_round(session: Session, report_id: int) -> ReviewRound | None:
@@ -230,6 +251,11 @@ def _open_round(session: Session, report_id: int) -> ReviewRound | None:
         .where(ReviewRound.report_id == report_id, ReviewRound.status == RoundStatus.open)
         .order_by(col(ReviewRound.id).desc())
     ).first()
+
+
+def round_under_review(session: Session, report_id: int) -> ReviewRound | None:
+    """Return the report's open review round, whose frozen text the review copy prints."""
+    return _open_round(session, report_id)
 
 
 def _texts(
@@ -347,6 +373,7 @@ def _open_comments(session: Session, round: ReviewRound | None) -> list[OpenComm
             kind=c.kind.label,
             comment=c.comment,
             suggested_change=c.suggested_change,
+            created_at=c.created_at,
         )
         for c, code in rows
     ]
@@ -359,6 +386,17 @@ def _translations(session: Session, report: Report, language: str) -> dict[int, 
         .where(Section.report_id == report.id, Translation.language == language)
     ).all()
     return {t.section_id: t for t in rows if t.text.strip()}
+
+
+def _check_text(text: str | None) -> str:
+    """Return ``review`` or ``current``, the texts an export can hold."""
+    which = (text or "review").strip().lower()
+    if which not in TEXTS:
+        raise ValidationError(
+            f"'{text}' is not a choice of text: choose review (the draft as the open review "
+            "round froze it) or current (the current drafts, work in progress)."
+        )
+    return which
 
 
 def _check_language(report: Report, language: str | None) -> str | None:
@@ -384,22 +422,32 @@ def gather(
     today: date | None = None,
     line_numbers: bool = True,
     open_comments: bool = True,
+    text: str = "review",
 ) -> Draft:
     """Read everything the export of ``report`` needs and write its Markdown body.
 
     ``line_numbers`` and ``open_comments`` (the draft under review's apparatus for
-    reviewers) can be left out, as the reading copy does.
+    reviewers) can be left out, as the reading copy does. ``text`` is ``review`` (the
+    texts an open round froze, else the current ones) or ``current`` (the current
+    drafts even while a round is open: work in progress, without the apparatus).
     """
     require(session, actor, Action.read_report, report.id)
     language = _check_language(report, language)
+    which = _check_text(text)
     ordered = sections.list_sections(session, report.id)
-    round = _open_round(session, report.id)
+    open_round = _open_round(session, report.id)
+    round = open_round if which == "review" else None
     texts = _texts(session, report, ordered, round)
+    # The current drafts' version is the hash of the current content, as the Council's is.
     digest = content.content_hash(
-        session, report, texts={section_id: text for section_id, (text, _) in texts.items()}
+        session,
+        report,
+        texts={section_id: text for section_id, (text, _) in texts.items()}
+        if round is not None
+        else None,
     )
     approved = (
-        round is None
+        open_round is None
         and (approval := council.valid_approval(session, report.id)) is not None
         and approval.text_hash == digest
     )
@@ -420,10 +468,17 @@ def gather(
     current_question: Question | None = None
     for section in ordered:
         question = Question(section.question)
-        if question != current_question:
+        if question != current_question and question != Question.front:
             current_question = question
             heading(1, QUESTION_LABELS[question], f"q-{question.value}")
-        heading(2, f"{section.code} {section.title}", f"sec-{section.id}")
+        if question == Question.front and current_question is None:
+            # Front matter (a summary, a foreword) stands on its own: no "Front matter"
+            # chapter above it; it stays a level-2 heading, as every section is (the
+            # import finds sections there), but opens the contents at the first level.
+            toc.append(TocEntry(1, f"{section.code} {section.title}", f"sec-{section.id}"))
+            parts.append(f"## {section.code} {section.title} {{#sec-{section.id}}}\n")
+        else:
+            heading(2, f"{section.code} {section.title}", f"sec-{section.id}")
         text, frozen = texts[section.id]
         notes: list[str] = []
         if round is not None and not frozen:
@@ -458,7 +513,9 @@ def gather(
         else:
             parts.append("*No text yet.*\n")
 
-    _findings_part(session, report, parts, heading)
+    _findings_part(
+        session, report, parts, heading, {section_id: t for section_id, (t, _) in texts.items()}
+    )
     _consensus_part(session, report, parts, heading)
     _recommendations_part(session, report, parts, heading)
     heading(1, "References", "references")
@@ -510,7 +567,9 @@ def gather(
         text_hash=digest,
         approved=approved,
         under_review=round,
+        work_in_progress=open_round is not None and round is None,
         team=_names_by_role(session, report.id),
+        countries={m.person.name: m.person.country for m in teams.members(session, report.id)},
         language=language,
         body="\n".join(parts),
         records=records,
@@ -523,7 +582,23 @@ def gather(
 Heading = Callable[[int, str, str], None]
 
 
-def _findings_part(session: Session, report: Report, parts: list[str], heading: Heading) -> None:
+def _findings_part(
+    session: Session,
+    report: Report,
+    parts: list[str],
+    heading: Heading,
+    texts: dict[int, str] | None = None,
+) -> None:
+    """Add the key findings in the IPCC's calibrated language.
+
+    Each finding reads as the IPCC prints one: the likelihood term in italics in the
+    sentence, the confidence in italics in parentheses ("(*high confidence*)"), then
+    the traceability reference in braces, "{1.2, 3.1}": the finding's own section
+    first, then every other section of this text (front matter aside, which
+    summarises) citing a source the finding rests on. Beside it, the traceable
+    account opens with the evidence and agreement ("*robust evidence, medium
+    agreement*").
+    """
     found = findings.list_findings(session, report_id=report.id)
     heading(1, "Key findings", "key-findings")
     if not found:
@@ -531,30 +606,61 @@ def _findings_part(session: Session, report: Report, parts: list[str], heading: 
         return
     parts.append(
         "Each finding carries the Panel's calibrated confidence, from the evidence behind it "
-        "and the agreement among studies and experts.\n"
+        "and the agreement among studies and experts; likelihood terms are in italics. The "
+        "reference in braces after a finding names the section it comes from and the "
+        "sections citing the sources it rests on.\n"
     )
-    codes = {s.id: s.code for s in sections.list_sections(session, report.id)}
+    ordered = sections.list_sections(session, report.id)
+    codes = {s.id: s.code for s in ordered}
+    citing: dict[str, set[str]] = {}
+    for section in ordered:
+        if section.question == Question.front:
+            continue  # a summary cites everything; the braces point to the assessment itself
+        for key in sections.extract_citation_keys((texts or {}).get(section.id, "")):
+            citing.setdefault(key, set()).add(section.code)
+    linked = findings.sources_by_finding(session, [f.id for f in found])
     rows = []
     for finding in sorted(found, key=lambda f: sections.code_order(f.code)):
-        confidence = finding.confidence.label
-        if finding.likelihood:
-            confidence += f"; {finding.likelihood.label.lower()}"
+        own = codes.get(finding.section_id)
+        cited = {
+            code for source in linked.get(finding.id, []) for code in citing.get(source.key, ())
+        }
+        trace = ([own] if own else []) + sorted(cited - {own}, key=sections.code_order)
         rows.append(
             [
                 finding.code,
-                finding.statement,
-                confidence,
-                f"{finding.evidence.label} evidence, {finding.agreement.label.lower()} agreement",
-                codes.get(finding.section_id, "—"),
+                calibrated_statement(finding) + (f" {{{', '.join(trace)}}}" if trace else ""),
+                f"*{finding.evidence.label.lower()} evidence, "
+                f"{finding.agreement.label.lower()} agreement*"
+                + (
+                    f". {_one_line(finding.traceable_account)}"
+                    if finding.traceable_account.strip()
+                    else ""
+                ),
             ]
         )
-    parts.append(
-        pipe_table(
-            ["No.", "Finding", "Confidence", "Evidence and agreement", "Section"],
-            rows,
-            [7, 43, 15, 23, 12],
-        )
-    )
+    parts.append(pipe_table(["No.", "Finding", "Traceable account"], rows, [7, 55, 38]))
+
+
+def calibrated_statement(finding: Any) -> str:
+    """Return a finding's statement in calibrated language (Markdown).
+
+    The likelihood term is put in italics where the sentence uses it, and in the
+    parentheses beside the confidence where it does not: "(*likely*; *high confidence*)".
+    """
+    statement = _one_line(finding.statement).rstrip()
+    said: list[str] = []
+    if finding.likelihood:
+        term = finding.likelihood.label.lower()
+        pattern = re.compile(rf"(?<![*\w]){re.escape(term)}(?![*\w])", re.IGNORECASE)
+        statement, found = pattern.subn(lambda m: f"*{m.group(0)}*", statement, count=1)
+        if not found:
+            said.append(f"*{term}*")
+    said.append(f"*{finding.confidence.label.lower()} confidence*")
+    # The parenthesis sits before the sentence's full stop, as the IPCC prints it.
+    stop = "." if statement.endswith(".") else ""
+    body = statement[:-1] if stop else statement
+    return f"{body} ({'; '.join(said)}){stop}"
 
 
 def _consensus_part(session: Session, report: Report, parts: list[str], heading: Heading) -> None:
@@ -660,14 +766,25 @@ def _initiatives_part(session: Session, report: Report, parts: list[str], headin
             ("Outcomes", item.outcomes),
             ("Evidence", item.evidence),
             ("Replicability", item.replicability),
-            (
-                "Review",
-                item.review_status.label + (f": {item.review_note}" if item.review_note else ""),
-            ),
+            ("Panel review", _review_line(item.review_status.label, item.review_note)),
         ]
         for label, value in fields:
             if value.strip():
                 parts.append(f"**{label}:** {_one_line(value)}\n")
+
+
+def _review_line(status: str, note: str) -> str:
+    """Return an initiative's review status and note, the status said once.
+
+    Notes often open with the status ("Reviewed in August 2026: …"); then the note
+    alone says it, rather than "Reviewed: Reviewed in August 2026".
+    """
+    note = _one_line(note)
+    if not note:
+        return status
+    if note.lower().startswith(status.lower()):
+        return note
+    return f"{status}. {note}"
 
 
 def _review_summary_part(
@@ -749,6 +866,8 @@ def cover_markdown(draft: Draft) -> str:
     out = []
     if draft.stamp:
         out.append(f"**{draft.stamp}**\n")
+    if draft.text_line:
+        out.append(f"*{draft.text_line}*\n")
     facts = [
         ("Theme", draft.theme or "—"),
         ("Stage", draft.stage_line),
@@ -989,11 +1108,21 @@ def finish_docx(doc: Any, draft: Draft) -> None:
         return paragraph
 
     if draft.stamp:
-        para(draft.stamp.upper(), size=11, bold=True, colour=RGBColor(0xC0, 0x00, 0x00))
+        _cover_stamp(
+            para(
+                draft.stamp.upper(),
+                size=20,
+                bold=True,
+                colour=STAMP_RED,
+                align=WD_ALIGN_PARAGRAPH.CENTER,
+            )
+        )
     para("Synthesis Report", "Subtitle")
     para(draft.title, "Title")
     if draft.theme:
         para(f"Theme: {draft.theme}", "Subtitle")
+    if draft.text_line:
+        para(draft.text_line, "Subtitle")
     para()
     facts = [
         ("Stage", draft.stage_line),
@@ -1011,7 +1140,7 @@ def finish_docx(doc: Any, draft: Draft) -> None:
     for role, names in draft.team.items():
         paragraph = para()
         paragraph.add_run(f"{TEAM_TITLES[role]}: ").bold = True
-        paragraph.add_run(", ".join(names))
+        paragraph.add_run(", ".join(_with_country(name, draft.countries) for name in names))
     para()
     note = (
         "This is a draft of the Panel. It is circulated for review and for the Coordination "
@@ -1036,8 +1165,106 @@ def finish_docx(doc: Any, draft: Draft) -> None:
     for element in cover:
         first.addprevious(element)
     _headers_and_footers(doc, draft)
+    _finish_tables(doc)
     _add_comments(doc, draft)
     _update_fields_on_open(doc)
+
+
+def _cell_text(element: Any) -> str:
+    """Return an element's text without its line-number runs."""
+    texts = []
+    for run in element.iter(qn("w:r")):
+        style = run.find(f"{qn('w:rPr')}/{qn('w:rStyle')}")
+        if style is not None and style.get(qn("w:val")) == LINE_STYLE_ID:
+            continue
+        texts.extend(t.text or "" for t in run.iter(qn("w:t")))
+    return "".join(texts).strip()
+
+
+def _finish_tables(doc: Any) -> None:
+    """Keep rows whole across pages, repeat headers, right-align numbers, caption tables."""
+    for table in list(doc.element.body.iter(qn("w:tbl"))):
+        rows = table.findall(qn("w:tr"))
+        for index, row in enumerate(rows):
+            props = row.find(qn("w:trPr"))
+            if props is None:
+                props = OxmlElement("w:trPr")
+                row.insert(0, props)
+            props.append(OxmlElement("w:cantSplit"))
+            if index == 0:
+                props.append(OxmlElement("w:tblHeader"))  # the header row repeats on each page
+        cells = [row.findall(qn("w:tc")) for row in rows]
+        for column in range(max((len(r) for r in cells), default=0)):
+            body = [r[column] for r in cells[1:] if column < len(r)]
+            texts = [_cell_text(cell) for cell in body]
+            if not any(texts) or not all(NUMBER.fullmatch(t) for t in texts if t):
+                continue
+            for row in cells:
+                if column < len(row):
+                    for p in row[column].findall(qn("w:p")):
+                        Paragraph(p, None).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        _caption_above(table)
+
+
+def _caption_above(table: Any) -> None:
+    """Turn "Table 1.2. Text" under a table into the caption "Table 1.2 | Text" above it."""
+    caption = table.getnext()
+    if caption is None or caption.tag != qn("w:p"):
+        return
+    match = CAPTION.match(_cell_text(caption))
+    if match is None:
+        return
+    numbered = any(
+        style.get(qn("w:val")) == LINE_STYLE_ID for style in caption.iter(qn("w:rStyle"))
+    )
+    for t in caption.iter(qn("w:t")):
+        if t.text and t.text.lstrip().startswith(match.group(0).strip()):
+            rest = t.text.lstrip()[len(match.group(0).strip()) :].lstrip()
+            t.text = rest
+            run = t.getparent()
+            label = OxmlElement("w:r")
+            bold = OxmlElement("w:rPr")
+            bold.append(OxmlElement("w:b"))
+            label.append(bold)
+            text = OxmlElement("w:t")
+            text.set(qn("xml:space"), "preserve")
+            text.text = f"Table {match.group(1)} | "
+            label.append(text)
+            run.addprevious(label)
+            break
+    for run in caption.iter(qn("w:r")):
+        italic = run.find(f"{qn('w:rPr')}/{qn('w:i')}")
+        if italic is not None:
+            italic.getparent().remove(italic)
+    props = caption.get_or_add_pPr()
+    style = props.find(qn("w:pStyle"))
+    if style is None:
+        style = OxmlElement("w:pStyle")
+        props.insert(0, style)
+    style.set(qn("w:val"), "TableCaption")
+    # A caption carrying a line number stays below: moving it would put line numbers out of order.
+    if not numbered:
+        table.addprevious(caption)
+
+
+def _cover_stamp(paragraph: Paragraph) -> None:
+    """Frame the cover's draft stamp in red, like a rubber stamp, so no reader misses it."""
+    borders = OxmlElement("w:pBdr")
+    for side in ("top", "left", "bottom", "right"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:val"), "single")
+        edge.set(qn("w:sz"), "18")  # eighths of a point
+        edge.set(qn("w:space"), "6")
+        edge.set(qn("w:color"), str(STAMP_RED))
+        borders.append(edge)
+    paragraph._p.get_or_add_pPr().append(borders)
+    paragraph.paragraph_format.space_after = Pt(24)
+
+
+def _with_country(name: str, countries: dict[str, str]) -> str:
+    """Return "Name (Country)" when the workspace knows the person's country, else the name."""
+    country = countries.get(name, "").strip()
+    return f"{name} ({country})" if country else name
 
 
 def _toc_elements(doc: Any, entries: list[TocEntry]) -> list[Any]:
@@ -1097,27 +1324,46 @@ def _simple_field(paragraph: Paragraph, instruction: str, placeholder: str) -> N
 
 
 def _headers_and_footers(doc: Any, draft: Draft) -> None:
-    grey = RGBColor(0x59, 0x59, 0x59)
+    """Write the running header (report and chapter) and the footer (marking and pages)."""
+    title = (
+        draft.title
+        if len(draft.title) <= HEADER_TITLE_CHARS
+        else (draft.title[: HEADER_TITLE_CHARS - 1].rstrip() + "…")
+    )
     for section in doc.sections:
+        # The cover has no running header, but a draft's marking is on every page, cover too.
         section.different_first_page_header_footer = True
         header = section.header.paragraphs[0]
         header.text = ""
-        run = header.add_run(f"{draft.title} — {draft.stage_line} — version {draft.version}")
-        run.font.size = Pt(8)
-        run.font.color.rgb = grey
-        header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        footer = section.footer.paragraphs[0]
-        footer.text = ""
-        lead = footer.add_run((draft.stamp + " · ") if draft.stamp else "")
-        lead.font.size = Pt(8)
-        lead.bold = bool(draft.stamp)
-        page = footer.add_run("Page ")
-        page.font.size = Pt(8)
-        _simple_field(footer, "PAGE", "1")
-        of = footer.add_run(" of ")
-        of.font.size = Pt(8)
-        _simple_field(footer, "NUMPAGES", "1")
-        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        header.style = doc.styles["Header"]
+        header.add_run(title + "\t\t")
+        # STYLEREF shows the chapter (Heading 1) the page is in. Word fills it in as it lays
+        # out the pages; LibreOffice 7 does not read STYLEREF and leaves the place blank.
+        _field_char(header._p, "begin")
+        _instr(header._p, 'STYLEREF "heading 1"')
+        _field_char(header._p, "separate")
+        _field_char(header._p, "end")
+        for footer in (section.footer, section.first_page_footer):
+            footer.is_linked_to_previous = False
+            _footer(doc, footer, draft)
+
+
+def _footer(doc: Any, footer: Any, draft: Draft) -> None:
+    """Write one footer: IPCC marking, page, total pages; then the stage and version."""
+    line = footer.paragraphs[0]
+    line.text = ""
+    line.style = doc.styles["Footer"]
+    marking = line.add_run(DRAFT_MARKING if draft.stamp else "Approved by the Coordination Council")
+    marking.bold = bool(draft.stamp)
+    line.add_run("\tPage ")
+    _simple_field(line, "PAGE", "1")
+    line.add_run("\tTotal pages: ")
+    _simple_field(line, "NUMPAGES", "1")
+    facts = footer.add_paragraph(f"{draft.stage_line} · version {draft.version}")
+    facts.style = line.style
+    facts.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for run in facts.runs:
+        run.font.size = Pt(7)
 
 
 def _update_fields_on_open(doc: Any) -> None:
@@ -1174,7 +1420,9 @@ def line_runs(doc: Any) -> dict[int, dict[int, tuple[Any, Any]]]:
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _comment_xml(comment_id: int, author: str, text: str, suggested: str) -> str:
+def _comment_xml(
+    comment_id: int, author: str, text: str, suggested: str, written: datetime | None = None
+) -> str:
     """Return one ``w:comment`` as XML text (the first paragraph carries the annotation mark)."""
 
     def paragraph(body: str, mark: bool) -> str:
@@ -1191,10 +1439,19 @@ def _comment_xml(comment_id: int, author: str, text: str, suggested: str) -> str
     body = paragraph(text, True)
     if suggested.strip():
         body += paragraph(f"Suggested change: {suggested}", False)
+    # Word shows the date beside the author in the margin; it reads w:date as UTC.
+    dated = f' w:date="{_word_date(written)}"' if written is not None else ""
     return (
-        f'<w:comment w:id="{comment_id}" w:author="{_xml_text(author, attribute=True)}" '
+        f'<w:comment w:id="{comment_id}" w:author="{_xml_text(author, attribute=True)}"{dated} '
         f'w:initials="{_xml_text(_initials(author), attribute=True)}">{body}</w:comment>'
     )
+
+
+def _word_date(moment: datetime) -> str:
+    """Return a time as Word's comment dates write it, in UTC (a naive time is UTC already)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _xml_text(text: str, *, attribute: bool = False) -> str:
@@ -1236,7 +1493,7 @@ def _add_comments(doc: Any, draft: Draft) -> None:
             continue
         comment_id = str(next_id)
         text = f"No. {c.number} ({c.kind}, lines {c.lines()}): {c.comment}"
-        pieces.append(_comment_xml(next_id, c.reviewer, text, c.suggested_change))
+        pieces.append(_comment_xml(next_id, c.reviewer, text, c.suggested_change, c.created_at))
         next_id += 1
         first, last = start[0], end[1]
         first.addprevious(first.makeelement(start_tag, {w_id: comment_id}))
@@ -1338,11 +1595,13 @@ def export_report(
     keep_citations: bool = False,
     progress: Progress | None = None,
     today: date | None = None,
+    text: str = "review",
 ) -> Exported:
     """Export a report as ``md``, ``docx`` or ``pdf``; return the file, its name and any warnings.
 
     A PDF is the Word document as LibreOffice prints it, so the two carry the same
-    version id and pages.
+    version id and pages. ``text="current"`` exports the current drafts while a
+    review round is open (see :func:`gather`).
     """
     if blank(fmt):
         raise ValidationError("Choose an export format: md, docx or pdf.")
@@ -1350,11 +1609,14 @@ def export_report(
         raise ValidationError(f"'{fmt}' is not an export format: choose md, docx or pdf.")
     if keep_citations and fmt != "md":
         raise ValidationError("Citations can be kept as [@key] only in the Markdown export.")
+    which = _check_text(text)
     step = progress or (lambda fraction, message: None)
     if fmt == "pdf" and libreoffice() is None:
         raise ValidationError(NO_OFFICE)  # before the work, not after it
     step(0.02, "Reading the report")
-    draft = gather(session, actor, report, language=language, docx=fmt != "md", today=today)
+    draft = gather(
+        session, actor, report, language=language, docx=fmt != "md", today=today, text=which
+    )
     suffix = f"-{draft.language}" if draft.language else ""
     name = f"{report.slug}-{draft.version}{suffix}.{fmt}"  # the version id, as on the cover
     if fmt == "md":
@@ -1367,6 +1629,7 @@ def export_report(
             warnings=draft.warnings,
             version=draft.version,
             csl_json=csl.encode("utf-8") if csl else None,
+            text=which,
         )
     if fmt == "docx":
         content = to_docx(draft, progress=step)
@@ -1375,4 +1638,10 @@ def export_report(
         step(0.65, "Printing the Word document to PDF with LibreOffice")
         content = docx_to_pdf(word)
         step(1.0, "Done")
-    return Exported(filename=name, content=content, warnings=draft.warnings, version=draft.version)
+    return Exported(
+        filename=name,
+        content=content,
+        warnings=draft.warnings,
+        version=draft.version,
+        text=which,
+    )

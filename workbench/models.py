@@ -231,6 +231,13 @@ class ActorType(LabelledEnum):
     researchers = "researchers"
     citizens = "citizens"
 
+    @property
+    def label(self) -> str:
+        """Return the member's human label (the organisation of employers takes an apostrophe)."""
+        if self is ActorType.employers_organisation:
+            return "Employers' organisation"
+        return super().label
+
 
 class Scale(LabelledEnum):
     local = "local"
