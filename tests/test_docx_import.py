@@ -6,7 +6,7 @@ import io
 import struct
 import zipfile
 import zlib
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pypandoc
@@ -16,7 +16,7 @@ from lxml import etree
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from tests.factories import World, make_section, make_world, row_counts
+from tests.factories import World, make_person, make_section, make_world, row_counts
 from tests.test_limits import run_capped, zip_bomb, zip_members
 from workbench import audit, docx_import, export, reviews, sections
 from workbench.cli import app
@@ -33,6 +33,7 @@ from workbench.models import (
 )
 
 TODAY = date.today()
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 DRAFT = """\
 # Section 1.1
@@ -486,7 +487,7 @@ def test_comments_land_on_their_sections_and_lines(
     document.add_comment(
         heading(document, "4.1").runs[0], text="General: a whole section?", author="Dee"
     )
-    assert import_comments(session, world, review_round, saved(document)) == 4
+    assert import_comments(session, world, review_round, saved(document)).imported == 4
 
     stored = stored_comments(session)
     assert [c.number for c in stored] == [1, 2, 3, 4, 5]
@@ -533,7 +534,7 @@ def test_a_comment_on_part_of_a_line(session: Session, world: World, tmp_path) -
     citation = paragraph.add_run("(Anker and Anker 2017)")
     paragraph.add_run(".")
     document.add_comment(citation, text="Which edition?", author="Bea Expert")
-    assert import_comments(session, world, review_round, saved(document)) == 1
+    assert import_comments(session, world, review_round, saved(document)).imported == 1
     (stored,) = stored_comments(session)
     assert (stored.from_line, stored.to_line) == (3, 3)
     assert stored.comment == "On “(Anker and Anker 2017)”: Which edition?"
@@ -545,7 +546,7 @@ def test_replies_join_the_comment_they_answer(session: Session, world: World, tm
     comment(document, "1.1", 1, text="Too strong a claim.", author="Bea Expert")
     comment(document, "1.1", 1, text="Agreed, soften it.", author="Carl Expert")
     content = thread(saved(document), parent="0", reply="1")
-    assert import_comments(session, world, review_round, content) == 1
+    assert import_comments(session, world, review_round, content).imported == 1
     (stored,) = stored_comments(session)
     assert stored.comment.endswith(
         "Too strong a claim.\n\nReply from Carl Expert: Agreed, soften it."
@@ -603,7 +604,7 @@ def test_comments_the_workbench_exported_are_not_imported_again(
     comment(document, "1.1", 1, 3, "The ILO has no such estimate.", "Bea Expert")
     comment(document, "1.1", 5, text="Which countries?", author="Carl Expert")
     content = thread(saved(document), parent="0", reply="1")
-    assert import_comments(session, world, review_round, content) == 2
+    assert import_comments(session, world, review_round, content).imported == 2
     stored = stored_comments(session)
     assert [(c.number, c.reviewer_name, c.from_line) for c in stored] == [
         (1, "Reviewer", 1),
@@ -630,7 +631,7 @@ def test_word_comments_on_the_real_review_copy(session: Session, world: World) -
     document = Document(io.BytesIO(exported.content))
     line = line_paragraph(document, "2.1", 3)
     document.add_comment(line.runs[1:], text="Needs data.", author="Bea Expert")
-    assert import_comments(session, world, review_round, saved(document)) == 1
+    assert import_comments(session, world, review_round, saved(document)).imported == 1
     new = stored_comments(session)[-1]
     assert (new.number, new.section_id, new.from_line, new.to_line) == (
         2,
@@ -650,6 +651,104 @@ def test_word_comments_on_the_real_review_copy(session: Session, world: World) -
         "Comment 2 of review.docx (Bea Expert: “Add findings.”): it is not on a section's text "
         "(it is on the title page, a question's heading or the material after the sections)"
     ]
+
+
+def test_the_same_file_imported_twice_adds_nothing_the_second_time(
+    session: Session, world: World, tmp_path
+) -> None:
+    review_round = open_fod(session, world)
+    document = review_copy(session, world, review_round, tmp_path)
+    comment(document, "1.1", 1, 3, text="Cite the ILO estimates here.", author="Bea Expert")
+    note = comment(document, "2.1", 3, text="Editorial: say which year.", author="Carl Expert")
+    note.add_paragraph("Suggested change: 2020.")
+    first = import_comments(session, world, review_round, saved(document))
+    assert (first.imported, first.skipped) == (2, 0)
+    assert first.summary("FOD") == "Imported 2 comments from review.docx into FOD."
+    before = row_counts(session)
+    events = len(audit.events(session, report_id=world.report.id))
+
+    again = import_comments(session, world, review_round, saved(document))
+    assert (again.imported, again.skipped) == (0, 2)
+    assert again.summary("FOD") == (
+        "Imported 0 comments from review.docx into FOD; skipped 2 already there (imported before)."
+    )
+    assert row_counts(session) == before
+    assert len(audit.events(session, report_id=world.report.id)) == events
+
+    # The reviewer adds a comment, and another reviewer says the same thing at the same
+    # place: both are new, the two imported before are not.
+    comment(document, "3.1", 5, text="Which countries?", author="Bea Expert")
+    comment(document, "1.1", 1, 3, text="Cite the ILO estimates here.", author="Dee Expert")
+    third = import_comments(session, world, review_round, saved(document))
+    assert (third.imported, third.skipped) == (2, 2)
+    stored = [(c.number, c.reviewer_name, c.section_id) for c in stored_comments(session)]
+    assert stored == [
+        (1, "Bea Expert", world.sections[0].id),
+        (2, "Carl Expert", world.sections[1].id),
+        (3, "Dee Expert", world.sections[0].id),
+        (4, "Bea Expert", world.sections[2].id),
+    ]
+
+
+def with_people(content: bytes, people: dict[str, str]) -> bytes:
+    """Add Word's list of comment authors (author → userId), as Word signed in writes it."""
+    w15 = "http://schemas.microsoft.com/office/word/2012/wordml"
+    source = zipfile.ZipFile(io.BytesIO(content))
+    files = {name: source.read(name) for name in source.namelist()}
+    entries = "".join(
+        f'<w15:person w15:author="{author}"><w15:presenceInfo w15:providerId="AD" '
+        f'w15:userId="{user}"/></w15:person>'
+        for author, user in people.items()
+    )
+    files["word/people.xml"] = f'<w15:people xmlns:w15="{w15}">{entries}</w15:people>'.encode()
+    rels = files["word/_rels/document.xml.rels"].decode()
+    files["word/_rels/document.xml.rels"] = rels.replace(
+        "</Relationships>",
+        '<Relationship Id="rId98" Type="http://schemas.microsoft.com/office/2011/relationships/'
+        'people" Target="people.xml"/></Relationships>',
+    ).encode()
+    return _zip(files)
+
+
+def utc(moment):
+    """Return a stored time as aware UTC (SQLite gives it back without its zone)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def test_word_authors_get_their_affiliation_and_comments_keep_their_date(
+    session: Session, world: World, tmp_path
+) -> None:
+    review_round = open_fod(session, world)
+    make_person(session, "Bea Expert", affiliation="Universidad de Chile", email="bea@uchile.cl")
+    make_person(session, "Sam Same", affiliation="Ghent University")
+    make_person(session, "Sam Same", affiliation="University of Lagos")
+    document = review_copy(session, world, review_round, tmp_path)
+    by_name = comment(document, "1.1", 1, text="By name.", author="bea  EXPERT")
+    by_name._comment_elm.set(f"{{{W}}}date", "2026-03-05T10:20:00Z")
+    by_email = comment(document, "1.1", 3, text="By email.", author="B. Expert")
+    by_email._comment_elm.attrib.pop(f"{{{W}}}date")
+    comment(document, "2.1", 3, text="By reviewer.", author="Reviewer")
+    comment(document, "3.1", 5, text="Two people.", author="Sam Same")
+    later = comment(document, "3.1", 5, text="A government.", author="Government of Chile")
+    later._comment_elm.set(f"{{{W}}}date", "2999-01-01T00:00:00Z")
+    content = with_people(saved(document), {"B. Expert": "S::bea@uchile.cl::4f2a"})
+    started = datetime.now(UTC).replace(microsecond=0)
+    assert import_comments(session, world, review_round, content).imported == 5
+    finished = datetime.now(UTC)
+
+    stored = {c.comment.rsplit(": ", 1)[-1]: c for c in stored_comments(session)}
+    assert {text: c.affiliation for text, c in stored.items()} == {
+        "By name.": "Universidad de Chile",
+        "By email.": "Universidad de Chile",
+        "By reviewer.": "University of Ghana",
+        "Two people.": "",
+        "A government.": "",
+    }
+    assert stored["By name."].reviewer_name == "bea  EXPERT"
+    assert utc(stored["By name."].created_at) == datetime(2026, 3, 5, 10, 20, tzinfo=UTC)
+    # No date in Word, or one no clock could have: the time of the import.
+    for text in ("By email.", "A government."):
+        assert started <= utc(stored[text].created_at) <= finished
 
 
 def test_a_document_not_exported_for_review_is_refused(
@@ -886,6 +985,26 @@ def test_cli_imports_word_comments(cli_world, tmp_path) -> None:
     refused = run(url, *args, "--round", "FOD", "--as", world.reviewer.email)
     assert refused.exit_code == 1 and len(refused.stderr.strip().splitlines()) == 1
     assert refused.stderr.startswith("error: ")
+
+
+def test_cli_says_how_many_comments_it_skipped_as_imported_before(cli_world, tmp_path) -> None:
+    url, world, document, _ = cli_world
+    comment(document, "1.1", 1)
+    comment(document, "2.1", 3, text="Editorial: typo.")
+    copy = tmp_path / "review.docx"
+    copy.write_bytes(saved(document))
+    args = ["comments", "import-docx", str(copy), "--report", world.report.slug, "--round", "FOD"]
+    assert run(url, *args).exit_code == 0
+    again = run(url, *args)
+    assert again.exit_code == 0, again.output
+    assert again.output == (
+        "Imported 0 comments from review.docx into test-report FOD; skipped 2 already there "
+        "(imported before).\n"
+    )
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert len(stored_comments(session)) == 2
+    engine.dispose()
 
 
 def test_cli_word_comments_fail_in_one_line(cli_world, tmp_path) -> None:

@@ -800,7 +800,7 @@ def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound
             def progress(done: int, total: int) -> None:
                 bar.progress(done / total if total else 1.0, text=f"{done:,} of {total:,} written")
 
-            def run_import() -> int:
+            def run_import() -> int | docx_import.CommentImport:
                 importer = (
                     docx_import.import_comments_docx
                     if upload.name.lower().endswith(".docx")
@@ -823,6 +823,8 @@ def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound
             added = ui.run_action(
                 run_import, success=f"Imported {upload.name} into {review_round.name}."
             )
+            if isinstance(added, docx_import.CommentImport) and added.skipped:
+                st.session_state[ui.FLASH] = ui.md_message(added.summary(review_round.name))
             bar.empty()
             if problems:
                 st.dataframe(ui.safe_table({"Problem": problems}), hide_index=True)

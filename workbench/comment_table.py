@@ -120,6 +120,8 @@ class CommentRow:
     response: str = ""
     disposition: str = ""
     row: int = field(default=0, compare=False)
+    # When the reviewer wrote it, if the source says (a Word comment's date); else the import's.
+    created_at: datetime | None = field(default=None, compare=False)
 
 
 # --------------------------------------------------------------------------- neutralising

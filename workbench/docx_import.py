@@ -76,8 +76,18 @@ Decisions for comments:
   the reviewer said, and line numbers alone lose it.
 - Replies (Word's comment threads) are added to the comment they answer as
   ``Reply from NAME: …`` rather than imported as comments of their own.
-- Reviewer: the comment's author as Word recorded it; affiliation empty (Word
-  records names only). Numbers: the round's next free ones, in document order.
+- Reviewer: the comment's author as Word recorded it. Affiliation: that of the
+  workspace's person the author is, matched by email address (Word's list of
+  people, ``people.xml``, carries it when Word is signed in to an
+  organisation's account) or else by name, ignoring case and spacing; empty
+  when no one, or two people of different affiliations, match. Date: the
+  comment's ``w:date`` (read as UTC when it names no zone), or the import's
+  time when Word left it out or it lies in the future. Numbers: the round's
+  next free ones, in document order.
+- Importing the same file again adds nothing: a comment already in the round
+  with the same reviewer, section, lines, text (anchor, replies and kind label
+  as imported) and suggested change is skipped, and the result counts it. A
+  reviewer's later edit of a comment makes it a new one.
 - The author's name, the comment (with its anchor and replies) and the
   suggested change must fit their columns in the database and hold no control
   characters other than tab and newline, as in a comment table.
@@ -98,12 +108,14 @@ import posixpath
 import re
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workbench.comment_table import CommentRow
 from workbench.errors import ImportFailed, PermissionDenied
@@ -115,7 +127,15 @@ from workbench.limits import (
     read_member,
     text_problem,
 )
-from workbench.models import CommentKind, Person, Report, ReviewComment, ReviewRound, Section
+from workbench.models import (
+    CommentKind,
+    Person,
+    Report,
+    ReviewComment,
+    ReviewRound,
+    Section,
+    utcnow,
+)
 from workbench.reviews import (
     ProgressCallback,
     frozen_text,
@@ -146,6 +166,8 @@ _OFFICE_DOCUMENT = "/officeDocument"
 _COMMENTS = "/comments"
 _STYLES = "/styles"
 _COMMENTS_EXTENDED = "/commentsExtended"
+_PEOPLE = "/people"
+_EMAIL = re.compile(r"[^\s:@<>]+@[^\s:@<>]+\.[^\s:@<>]+")
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 _WORDS = re.compile(r"[^\W\d_]+|\d+")
@@ -806,6 +828,7 @@ class _WordComment:
     anchor: _Anchor | None = None
     replies: list[_WordComment] = field(default_factory=list)
     number: int = 0
+    date: datetime | None = None
 
     @property
     def text(self) -> str:
@@ -841,9 +864,47 @@ def _word_comments(docx: _Docx) -> list[_WordComment]:
                 author=element.get(_w("author")) or "",
                 paragraphs=[_paragraph_text(p) for p in paragraphs],
                 para_ids=[p.get(f"{{{_W14}}}paraId") or "" for p in paragraphs],
+                date=_comment_date(element.get(_w("date")) or ""),
             )
         )
     return comments
+
+
+def _comment_date(value: str) -> datetime | None:
+    """Return when Word says a comment was written, in UTC, or None when it does not say.
+
+    Word writes ``2024-03-05T10:20:00Z``; other editors leave out the zone (read
+    as UTC) or write a date no clock could have (after the import: not kept).
+    """
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    return moment if moment <= utcnow() else None
+
+
+def _author_emails(docx: _Docx) -> dict[str, str]:
+    """Return comment author → email address, as Word's list of people records it.
+
+    Word signed in to an organisation's account writes ``people.xml`` with a
+    ``userId`` such as ``S::ada@panel.org::…``; an author named by an address
+    is that address.
+    """
+    found: dict[str, str] = {}
+    people = docx.part(_PEOPLE)
+    if people is None:
+        return found
+    for person in people.iter(f"{{{_W15}}}person"):
+        author = person.get(f"{{{_W15}}}author") or ""
+        info = person.find(f"{{{_W15}}}presenceInfo")
+        user = info.get(f"{{{_W15}}}userId") or "" if info is not None else ""
+        match = _EMAIL.search(user)
+        if author and match:
+            found[author] = match.group(0)
+    return found
 
 
 def _thread_replies(
@@ -1002,6 +1063,22 @@ def _quote(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+@dataclass(frozen=True)
+class CommentImport:
+    """What a Word comment import did: comments added, and those already in the round skipped."""
+
+    source: str
+    imported: int
+    skipped: int = 0
+
+    def summary(self, into: str) -> str:
+        """Return the sentence that tells the user what went in (``into``: the round's name)."""
+        said = f"Imported {_plural(self.imported, 'comment')} from {self.source} into {into}"
+        if self.skipped:
+            said += f"; skipped {self.skipped} already there (imported before)"
+        return said + "."
+
+
 @dataclass
 class _Located:
     """A Word comment with the section and lines it is on."""
@@ -1022,11 +1099,13 @@ def import_comments_docx(
     filename: str,
     content: bytes,
     progress: ProgressCallback | None = None,
-) -> int:
-    """Import a review copy's Word comments into an open round, all or nothing; return how many.
+) -> CommentImport:
+    """Import a review copy's Word comments into an open round, all or nothing; say how many.
 
     Every comment must sit on text the round froze and that is still there; any
     problem refuses the whole document with a list naming each faulty comment.
+    A comment already in the round (same reviewer, section, lines and text: the
+    file was imported before) is skipped and counted.
     """
     require_comment_import(session=session, actor=actor, report=report, round=round)
     docx = _open_docx(filename, content)
@@ -1080,6 +1159,9 @@ def import_comments_docx(
     problems: list[str] = []
     rows: list[CommentRow] = []
     located: dict[int, _Located] = {}
+    already = _imported_before(session, round, {c.author.strip() for c in comments})
+    affiliations = _affiliations(session, _author_emails(docx))
+    skipped = 0
     for comment in [*anchored, *unanchored]:
         where = comment.label(name)
         spot = _locate(comment, codes)
@@ -1108,6 +1190,10 @@ def import_comments_docx(
         if bad:
             problems.extend(bad)
             continue
+        key = (comment.author.strip(), spot.section_id, spot.from_line, spot.to_line)
+        if (*key, text.strip(), suggested.strip()) in already:
+            skipped += 1
+            continue
         rows.append(
             CommentRow(
                 number=None,
@@ -1115,10 +1201,12 @@ def import_comments_docx(
                 from_line=spot.from_line,
                 to_line=spot.to_line,
                 reviewer=comment.author,
+                affiliation=affiliations(comment.author),
                 kind=kind,
                 comment=text,
                 suggested_change=suggested,
                 row=comment.number,
+                created_at=comment.date,
             )
         )
     labels = {c.number: c.label(name) for c in comments}
@@ -1154,7 +1242,10 @@ def import_comments_docx(
             "found); the document may come from another round, or the text was edited in Word"
         )
 
-    return import_comment_rows(
+    if not rows and not problems:
+        # Every comment is in the round already: a second import of the same file.
+        return CommentImport(source=name, imported=0, skipped=skipped)
+    imported = import_comment_rows(
         session=session,
         actor=actor,
         report=report,
@@ -1166,6 +1257,53 @@ def import_comments_docx(
         check=still_there,
         known_problems=problems,
     )
+    return CommentImport(source=name, imported=imported, skipped=skipped)
+
+
+def _imported_before(
+    session: Session, round: ReviewRound, authors: set[str]
+) -> set[tuple[str, int, int, int, str, str]]:
+    """Return what identifies the round's comments by these reviewers: who, where, what."""
+    if not authors:
+        return set()
+    rows = session.exec(
+        select(
+            ReviewComment.reviewer_name,
+            ReviewComment.section_id,
+            ReviewComment.from_line,
+            ReviewComment.to_line,
+            ReviewComment.comment,
+            ReviewComment.suggested_change,
+        ).where(ReviewComment.round_id == round.id, col(ReviewComment.reviewer_name).in_(authors))
+    ).all()
+    return {(r, s, f, t, c.strip(), g.strip()) for r, s, f, t, c, g in rows}
+
+
+def _folded(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _affiliations(session: Session, emails: dict[str, str]) -> Callable[[str], str]:
+    """Return a lookup of a Word author's affiliation among the workspace's people.
+
+    An author matches a person by email address (Word's list of people, or an
+    author named by an address) or else by name, ignoring case and spacing; a
+    name two people share with different affiliations gives none.
+    """
+    people = session.exec(select(Person.name, Person.email, Person.affiliation)).all()
+    by_email = {email.casefold(): affiliation for _, email, affiliation in people}
+    by_name: dict[str, set[str]] = {}
+    for person_name, _, affiliation in people:
+        by_name.setdefault(_folded(person_name), set()).add(affiliation)
+
+    def affiliation(author: str) -> str:
+        email = emails.get(author) or author.strip()
+        if email.casefold() in by_email:
+            return by_email[email.casefold()]
+        found = by_name.get(_folded(author), set())
+        return next(iter(found)) if len(found) == 1 else ""
+
+    return affiliation
 
 
 def _locate(comment: _WordComment, codes: dict[int, str]) -> _Located | str:

@@ -976,7 +976,7 @@ def import_comment_rows(
                 "responded_at": now if response else None,
                 "signed_off_by_id": None,
                 "signed_off_at": None,
-                "created_at": now,
+                "created_at": row.created_at or now,
             }
         )
     total = len(values)
