@@ -1111,7 +1111,7 @@ def finish_docx(doc: Any, draft: Draft) -> None:
         _cover_stamp(
             para(
                 draft.stamp.upper(),
-                size=20,
+                size=16,  # the largest that keeps the stamp on one line of A4
                 bold=True,
                 colour=STAMP_RED,
                 align=WD_ALIGN_PARAGRAPH.CENTER,

@@ -1,0 +1,133 @@
+"""Typography of the Word and PDF exports: faces, running header, footer marking, cover.
+
+The styles come from ``templates/reference.docx`` (made by
+``scripts/make_reference_docx.py``); the header, footer, tables and cover are
+written by ``workbench.export.finish_docx``. The PDF checks print the demo's
+review copy with LibreOffice, as a reader would receive it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from sqlmodel import Session
+
+from workbench import export, people, reports
+from workbench.db import make_engine
+
+REQUIRE_OFFICE = os.environ.get("WORKBENCH_REQUIRE_OFFICE") == "1"
+MARKING = "Do Not Cite, Quote or Distribute"
+needs_office = pytest.mark.skipif(
+    not REQUIRE_OFFICE and export.libreoffice() is None,
+    reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui)",
+)
+
+
+@pytest.fixture(scope="module")
+def review_copy(demo_template) -> export.Exported:
+    engine = make_engine(f"sqlite:///{demo_template}")
+    with Session(engine, expire_on_commit=False) as s:
+        out = export.export_report(
+            session=s,
+            actor=people.get_by_email(s, "secretariat@demo.ipsp.example"),
+            report=reports.get_report(s, "living-wages"),
+            fmt="docx",
+        )
+    engine.dispose()
+    return out
+
+
+@pytest.fixture(scope="module")
+def review_pdf(review_copy, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("pdf") / "review.pdf"
+    path.write_bytes(export.docx_to_pdf(review_copy.content))
+    return path
+
+
+def test_the_reference_styles_name_arial_and_fonts_for_east_asian_and_arabic_text():
+    styles = docx.Document(str(export.REFERENCE_DOCX)).styles
+    for name in ("Normal", "Body Text", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3"):
+        fonts = styles[name].element.find(f"{qn('w:rPr')}/{qn('w:rFonts')}")
+        assert fonts is not None, name
+        # A theme font (asciiTheme…) would win over the named one: Word would show Aptos.
+        assert not [a for a in fonts.attrib if a.lower().endswith("theme")], name
+        assert fonts.get(qn("w:ascii")) == fonts.get(qn("w:hAnsi")) == "Arial", name
+        assert fonts.get(qn("w:eastAsia")) == "Noto Sans CJK SC", name
+        assert fonts.get(qn("w:cs")) == "DejaVu Sans", name
+        size = styles[name].element.find(f"{qn('w:rPr')}/{qn('w:sz')}")
+        size_cs = styles[name].element.find(f"{qn('w:rPr')}/{qn('w:szCs')}")
+        if size is not None:  # Arabic is set the size of the Latin text around it
+            assert size_cs.get(qn("w:val")) == size.get(qn("w:val")), name
+    references = styles["Bibliography"].paragraph_format
+    assert (
+        references.first_line_indent < 0 and references.left_indent == -references.first_line_indent
+    )
+
+
+def test_every_page_has_the_marking_page_and_total_pages_in_one_footer_size(review_copy):
+    doc = docx.Document(io.BytesIO(review_copy.content))
+    for section in doc.sections:
+        for footer in (section.footer, section.first_page_footer):
+            xml = footer._element.xml
+            assert MARKING in xml and "NUMPAGES" in xml and "Total pages: " in xml
+            assert footer.paragraphs[0].style.name == "Footer"
+            # Page numbers are field runs without a size of their own: the footer's 8 pt.
+            assert "<w:sz " not in footer.paragraphs[0]._p.xml
+        assert doc.styles["Footer"].font.size == Pt(8)
+        header = section.header
+        assert len(header.paragraphs) == 1
+        assert header.paragraphs[0].text.startswith("Living Wages for All")
+        instructions = [i.text for i in header._element.iter(qn("w:instrText"))]
+        assert any("STYLEREF" in i and "heading 1" in i for i in instructions)
+
+
+def test_the_cover_stamp_is_large_and_authors_carry_their_country(review_copy):
+    doc = docx.Document(io.BytesIO(review_copy.content))
+    stamp = next(p for p in doc.paragraphs if p.text == "DRAFT — DO NOT CITE, QUOTE OR DISTRIBUTE")
+    assert stamp.runs[0].font.size >= Pt(16)  # the text is 10.5 pt
+    assert stamp._p.find(f"{qn('w:pPr')}/{qn('w:pBdr')}") is not None
+    team = next(p.text for p in doc.paragraphs if p.text.startswith("Coordinating Lead Authors"))
+    assert re.search(r"\w+ \([A-Z][\w ]+\)", team), team
+
+
+def test_tables_keep_rows_whole_and_caption_as_table_number_bar(review_copy):
+    doc = docx.Document(io.BytesIO(review_copy.content))
+    table = doc.tables[0]
+    for row in table.rows:
+        assert row._tr.find(f"{qn('w:trPr')}/{qn('w:cantSplit')}") is not None
+    # The share column holds numbers: right-aligned, header included.
+    assert all(row.cells[1].paragraphs[0].alignment == 2 for row in table.rows)
+    captions = [p for p in doc.paragraphs if p.style.name == "Table Caption"]
+    assert any("Table 1.2.1 | Living-wage gaps" in p.text for p in captions)
+
+
+def pdf_page_texts(path: Path) -> list[str]:
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")[:-1]
+
+
+@needs_office
+def test_the_pdf_shows_marking_and_total_pages_on_every_page_in_arial(review_pdf):
+    pages = pdf_page_texts(review_pdf)
+    assert len(pages) > 20
+    for number, page in enumerate(pages, start=1):
+        assert MARKING in page, number
+        assert f"Total pages: {len(pages)}" in page, number
+        assert re.search(rf"Page {number}\b", page), number
+    fonts = subprocess.run(
+        ["pdffonts", str(review_pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    # Arial itself, or Liberation Sans (its metric twin, which LibreOffice uses for Arial).
+    assert re.search(r"\+(Arial|LiberationSans)-Bold\b", fonts)
+    # Headings used to fall back to DejaVu Sans Bold (the theme's Aptos Display is not installed).
+    assert "DejaVuSans-Bold" not in fonts
