@@ -82,11 +82,19 @@ def test_every_page_has_the_marking_page_and_total_pages_in_one_footer_size(revi
             # Page numbers are field runs without a size of their own: the footer's 8 pt.
             assert "<w:sz " not in footer.paragraphs[0]._p.xml
         assert doc.styles["Footer"].font.size == Pt(8)
-        header = section.header
-        assert len(header.paragraphs) == 1
-        assert header.paragraphs[0].text.startswith("Living Wages for All")
-        instructions = [i.text for i in header._element.iter(qn("w:instrText"))]
-        assert any("STYLEREF" in i and "heading 1" in i for i in instructions)
+
+
+def test_the_running_header_is_one_line_naming_the_report_and_the_chapter(review_copy):
+    doc = docx.Document(io.BytesIO(review_copy.content))
+    headers = [section.header.paragraphs for section in doc.sections]
+    assert all(len(lines) == 1 for lines in headers)
+    texts = [lines[0].text for lines in headers]
+    assert all(t.startswith("Living Wages for All") for t in texts)
+    chapters = [t.split("\t\t")[1] for t in texts[1:]]
+    assert chapters[:2] == ["1. What is known?", "2. What is desirable?"]
+    assert "Key findings" in chapters and "References" in chapters
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert chapters == headings
 
 
 def test_the_cover_stamp_is_large_and_authors_carry_their_country(review_copy):
@@ -124,6 +132,10 @@ def test_the_pdf_shows_marking_and_total_pages_on_every_page_in_arial(review_pdf
         assert MARKING in page, number
         assert f"Total pages: {len(pages)}" in page, number
         assert re.search(rf"Page {number}\b", page), number
+    # The running header names the chapter in the PDF too (a section per chapter, not STYLEREF).
+    first_lines = [page.strip().splitlines()[0] for page in pages]
+    assert any(line.endswith("1. What is known?") for line in first_lines)
+    assert any(line.endswith("References") for line in first_lines)
     fonts = subprocess.run(
         ["pdffonts", str(review_pdf)], capture_output=True, text=True, check=True
     ).stdout

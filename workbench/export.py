@@ -70,6 +70,7 @@ import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -1330,22 +1331,48 @@ def _headers_and_footers(doc: Any, draft: Draft) -> None:
         if len(draft.title) <= HEADER_TITLE_CHARS
         else (draft.title[: HEADER_TITLE_CHARS - 1].rstrip() + "…")
     )
-    for section in doc.sections:
-        # The cover has no running header, but a draft's marking is on every page, cover too.
-        section.different_first_page_header_footer = True
-        header = section.header.paragraphs[0]
-        header.text = ""
-        header.style = doc.styles["Header"]
-        header.add_run(title + "\t\t")
-        # STYLEREF shows the chapter (Heading 1) the page is in. Word fills it in as it lays
-        # out the pages; LibreOffice 7 does not read STYLEREF and leaves the place blank.
-        _field_char(header._p, "begin")
-        _instr(header._p, 'STYLEREF "heading 1"')
-        _field_char(header._p, "separate")
-        _field_char(header._p, "end")
-        for footer in (section.footer, section.first_page_footer):
-            footer.is_linked_to_previous = False
-            _footer(doc, footer, draft)
+    chapters = ["", *_chapter_sections(doc)]
+    for index, (section, chapter) in enumerate(zip(doc.sections, chapters, strict=True)):
+        header = section.header
+        header.is_linked_to_previous = False
+        line = header.paragraphs[0]
+        line.text = ""
+        line.style = doc.styles["Header"]
+        line.add_run(title + ("\t\t" + chapter if chapter else ""))
+        if index == 0:
+            # The cover has no running header, but a draft's marking is on every page, cover too.
+            section.different_first_page_header_footer = True
+            for footer in (section.footer, section.first_page_footer):
+                footer.is_linked_to_previous = False
+                _footer(doc, footer, draft)
+        # Later sections keep the first section's footer (linked), so page numbers run on.
+
+
+def _chapter_sections(doc: Any) -> list[str]:
+    """Start a section at each chapter (Heading 1) and return the chapters' titles.
+
+    A section of its own gives each chapter a running header that names it, in Word and in
+    LibreOffice alike (LibreOffice 7 does not fill Word's STYLEREF field).
+    """
+    body = doc.element.body
+    final = body.find(qn("w:sectPr"))
+    titles = []
+    for heading in list(body.iterchildren(qn("w:p"))):
+        style = heading.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+        if style is None or style.get(qn("w:val")) != "Heading1":
+            continue
+        titles.append(_cell_text(heading))
+        # A section's properties close it: this paragraph ends the section before the chapter.
+        closing = deepcopy(final)
+        for child in list(closing):
+            if child.tag in (qn("w:headerReference"), qn("w:footerReference"), qn("w:titlePg")):
+                closing.remove(child)
+        end = OxmlElement("w:p")
+        props = OxmlElement("w:pPr")
+        props.append(closing)
+        end.append(props)
+        heading.addprevious(end)
+    return titles
 
 
 def _footer(doc: Any, footer: Any, draft: Draft) -> None:
