@@ -728,12 +728,13 @@ def test_word_authors_get_their_affiliation_and_comments_keep_their_date(
     by_email = comment(document, "1.1", 3, text="By email.", author="B. Expert")
     by_email._comment_elm.attrib.pop(f"{{{W}}}date")
     comment(document, "2.1", 3, text="By reviewer.", author="Reviewer")
+    comment(document, "2.1", 3, text="By address.", author="Bea@UChile.cl")
     comment(document, "3.1", 5, text="Two people.", author="Sam Same")
     later = comment(document, "3.1", 5, text="A government.", author="Government of Chile")
     later._comment_elm.set(f"{{{W}}}date", "2999-01-01T00:00:00Z")
     content = with_people(saved(document), {"B. Expert": "S::bea@uchile.cl::4f2a"})
     started = datetime.now(UTC).replace(microsecond=0)
-    assert import_comments(session, world, review_round, content).imported == 5
+    assert import_comments(session, world, review_round, content).imported == 6
     finished = datetime.now(UTC)
 
     stored = {c.comment.rsplit(": ", 1)[-1]: c for c in stored_comments(session)}
@@ -741,6 +742,7 @@ def test_word_authors_get_their_affiliation_and_comments_keep_their_date(
         "By name.": "Universidad de Chile",
         "By email.": "Universidad de Chile",
         "By reviewer.": "University of Ghana",
+        "By address.": "Universidad de Chile",
         "Two people.": "",
         "A government.": "",
     }

@@ -900,7 +900,7 @@ def _author_emails(docx: _Docx) -> dict[str, str]:
     for person in people.iter(f"{{{_W15}}}person"):
         author = person.get(f"{{{_W15}}}author") or ""
         info = person.find(f"{{{_W15}}}presenceInfo")
-        user = info.get(f"{{{_W15}}}userId") or "" if info is not None else ""
+        user = (info.get(f"{{{_W15}}}userId") or "") if info is not None else ""
         match = _EMAIL.search(user)
         if author and match:
             found[author] = match.group(0)
