@@ -143,3 +143,16 @@ def test_the_pdf_shows_marking_and_total_pages_on_every_page_in_arial(review_pdf
     assert re.search(r"\+(Arial|LiberationSans)-Bold\b", fonts)
     # Headings used to fall back to DejaVu Sans Bold (the theme's Aptos Display is not installed).
     assert "DejaVuSans-Bold" not in fonts
+
+
+def test_arabic_references_read_right_to_left_and_others_left_to_right(review_copy):
+    doc = docx.Document(io.BytesIO(review_copy.content))
+    references = [p for p in doc.paragraphs if p.style.name == "Bibliography"]
+    arabic = [p for p in references if re.match(r"[\u0600-\u06ff]", p.text)]
+    assert len(arabic) == 2
+    for paragraph in references:
+        bidi = paragraph._p.find(f"{qn('w:pPr')}/{qn('w:bidi')}") is not None
+        assert bidi == (paragraph in arabic), paragraph.text
+    runs = arabic[0]._p.findall(qn("w:r"))
+    assert runs[0].find(f"{qn('w:rPr')}/{qn('w:rtl')}") is not None  # المرصد العربي للأجور
+    assert runs[-1].find(f"{qn('w:rPr')}/{qn('w:rtl')}") is None  # … (Arab Wage Observatory).

@@ -138,6 +138,30 @@ VERSION_CHARS = 12
 DRAFT_STAMP = "Draft — do not cite, quote or distribute"
 DRAFT_MARKING = "Do Not Cite, Quote or Distribute"  # IPCC's words, on every page of a draft
 LINE_STYLE_ID = "LineNumber"
+RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew, Arabic…
+BIDI_FOLLOWERS = {
+    qn(f"w:{name}")
+    for name in [
+        "adjustRightInd",
+        "snapToGrid",
+        "spacing",
+        "ind",
+        "contextualSpacing",
+        "mirrorIndents",
+        "suppressOverlap",
+        "jc",
+        "textDirection",
+        "textAlignment",
+        "textboxTightWrap",
+        "outlineLvl",
+        "divId",
+        "cnfStyle",
+        "rPr",
+        "sectPr",
+        "pPrChange",
+    ]
+}
+STRONG = re.compile(r"[^\W\d_]")  # a letter: what decides a paragraph's direction
 NUMBER = re.compile(r"[-−+]?[\d.,\u00a0\u202f ]*\d[\d.,\u00a0\u202f ]*(%|‰)?")
 CAPTION = re.compile(r"Table\s+(\d+(?:\.\d+)*)\.?\s")
 STAMP_RED = RGBColor(0xC0, 0x00, 0x00)
@@ -1167,6 +1191,7 @@ def finish_docx(doc: Any, draft: Draft) -> None:
         first.addprevious(element)
     _headers_and_footers(doc, draft)
     _finish_tables(doc)
+    _right_to_left_references(doc)
     _add_comments(doc, draft)
     _update_fields_on_open(doc)
 
@@ -1180,6 +1205,32 @@ def _cell_text(element: Any) -> str:
             continue
         texts.extend(t.text or "" for t in run.iter(qn("w:t")))
     return "".join(texts).strip()
+
+
+def _right_to_left_references(doc: Any) -> None:
+    """Set references written in Arabic or Hebrew right to left, as their readers read them."""
+    for paragraph in doc.element.body.iter(qn("w:p")):
+        style = paragraph.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+        if style is None or style.get(qn("w:val")) != "Bibliography":
+            continue
+        first = STRONG.search(_cell_text(paragraph))
+        if first is None or not RIGHT_TO_LEFT.match(first.group(0)):
+            continue
+        props = paragraph.find(qn("w:pPr"))
+        bidi = OxmlElement("w:bidi")
+        following = [c for c in props if c.tag in BIDI_FOLLOWERS]  # the schema's order
+        if following:
+            following[0].addprevious(bidi)
+        else:
+            props.append(bidi)
+        for run in paragraph.iter(qn("w:r")):
+            letters = STRONG.findall("".join(t.text or "" for t in run.iter(qn("w:t"))))
+            if letters and all(RIGHT_TO_LEFT.match(c) for c in letters):
+                run_props = run.find(qn("w:rPr"))
+                if run_props is None:
+                    run_props = OxmlElement("w:rPr")
+                    run.insert(0, run_props)
+                run_props.append(OxmlElement("w:rtl"))
 
 
 def _finish_tables(doc: Any) -> None:
