@@ -902,7 +902,8 @@ def cover_markdown(draft: Draft) -> str:
     out.append("  \n".join(f"**{label}:** {value}" for label, value in facts) + "\n")
     out.append("**The author team**\n")
     for role, names in draft.team.items():
-        out.append(f"- *{TEAM_TITLES[role]}:* {', '.join(names)}")
+        named = ", ".join(_with_country(name, draft.countries) for name in names)
+        out.append(f"- *{TEAM_TITLES[role]}:* {named}")
     out.append("\n**Contents**\n")
     for entry in draft.toc:
         indent = "  " * (min(entry.level, 2) - 1)
