@@ -114,7 +114,7 @@ def test_the_cover_the_contents_and_the_headers(docx_export, living_wages):
     assert living_wages.title in first_texts
     assert any(t.startswith("Version: ") and docx_export.version in t for t in first_texts)
     assert any(t.startswith("Coordinating Lead Authors: Amina Diallo") for t in first_texts)
-    toc = [p.text for p in document.paragraphs if p.style.name.startswith("TOC")]
+    toc = [p.text.split("\t")[0] for p in document.paragraphs if p.style.name.startswith("TOC")]
     assert "1. What is known?" in toc and "Key findings" in toc
     section = document.sections[0]
     assert docx_export.version in section.footer.paragraphs[1].text
@@ -657,3 +657,74 @@ def test_exported_word_comments_carry_their_number_and_date(session, world):
     written = later.created_at
     written = written.replace(tzinfo=UTC) if written.tzinfo is None else written
     assert comments[str(later.number)].timestamp == written.replace(microsecond=0)
+
+
+# --------------------------------------------------------------------------- contents with pages
+
+
+def contents_lines(pdf: bytes, tmp_path: Path) -> tuple[list[tuple[str, int]], list[str]]:
+    """Return the contents' (title, page) pairs as pdftotext reads them, and each page's text."""
+    path = tmp_path / "contents.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = text.split("\f")
+    entries = [
+        (match.group(1).strip(), int(match.group(2)))
+        for page in pages[:4]
+        for match in re.finditer(r"^\s*(\S.*?)\s*\.{4,}\s*(\d+)\s*$", page, re.MULTILINE)
+    ]
+    return entries, pages
+
+
+@needs_office
+def test_the_pdf_contents_show_the_page_of_every_part(demo, living_wages, secretariat, tmp_path):
+    out = export.export_report(session=demo, actor=secretariat, report=living_wages, fmt="pdf")
+    entries, pages = contents_lines(out.content, tmp_path)
+    titles = [title.replace("’", "'") for title, _ in entries]
+    expected = [
+        e.title.replace("’", "'") for e in export.gather(demo, secretariat, living_wages).toc
+    ]
+    # Every entry of the contents ends with its page number (the Word export has no annex
+    # of open comments: they are Word comments there).
+    assert titles == [t for t in expected if not t.startswith("Annex: open review comments")]
+    numbers = [number for _, number in entries]
+    assert numbers == sorted(numbers) and numbers[0] >= 2
+    # Each number is the page where that heading stands.
+    for title, number in entries:
+        head = title.replace("’", "'")
+        lines = [
+            " ".join(line.split()).replace("’", "'") for line in pages[number - 1].splitlines()
+        ]
+        # A long heading wraps: its first line begins the title.
+        assert any(
+            line.startswith(head) or (len(line) > 20 and head.startswith(line)) for line in lines
+        ), (title, number)
+
+
+@needs_office
+def test_the_word_contents_carry_page_numbers_word_can_update(docx_export, tmp_path):
+    document = docx.Document(io.BytesIO(docx_export.content))
+    toc = [p for p in document.paragraphs if p.style.name.startswith("TOC")]
+    assert len(toc) > 20
+    for paragraph in toc:
+        _, _, page = paragraph.text.partition("\t")
+        assert page.isdigit() and int(page) >= 2, paragraph.text
+    first = toc[1]._p  # "1. What is known?"
+    assert "PAGEREF q-known" in "".join(t.text for t in first.iter(qn("w:instrText")))
+    tab = first.find(f"{qn('w:pPr')}/{qn('w:tabs')}/{qn('w:tab')}")
+    assert tab.get(qn("w:val")) == "right" and tab.get(qn("w:leader")) == "dot"
+
+
+def test_without_libreoffice_the_word_contents_have_titles_only(session, world, monkeypatch):
+    monkeypatch.setattr(export, "libreoffice", lambda: None)
+    out = export.export_report(
+        session=session, actor=world.secretariat, report=world.report, fmt="docx"
+    )
+    toc = [
+        p.text
+        for p in docx.Document(io.BytesIO(out.content)).paragraphs
+        if p.style.name.startswith("TOC")
+    ]
+    assert "Key findings" in toc and not any("\t" in t for t in toc)

@@ -16,6 +16,11 @@ Decisions:
   review: every section as that round froze it, so that the line numbers in the
   document are the lines reviewers cite. Sections added after the round opened
   carry their current text and a note. Otherwise each section's current text.
+  ``text="current"`` (``workbench export --text current``) prints the current
+  drafts even while a round is open, without line numbers or comments, for CLAs
+  to circulate work in progress. The cover says which: "Review copy of the SOD
+  draft" or "Current drafts, 30 November 2026 — work in progress"; the version id
+  of the current drafts is the hash of the current content.
 - **Version id.** The first 12 hex digits of the SHA-256 of the report's content
   as exported (:func:`workbench.content.content_hash`: sections, findings,
   consensus, recommendations, initiatives, cited references), the same hash a
@@ -42,6 +47,20 @@ Decisions:
   cover, a table of contents whose entries are filled in (Word refreshes its page
   numbers when the document is opened), headers and footers with the stage and
   version id and page numbers, and the review comments.
+- **Contents with page numbers.** Each entry of the contents ends with a dotted
+  tab and a ``PAGEREF`` field to its heading's bookmark, whose shown result is the
+  page: LibreOffice prints the document once with placeholders, pdftotext reads
+  the print, and each heading's page (the first line after the contents that
+  begins with its title) is written in. Word can update the fields; the PDF is
+  printed from the numbered document (a second print). Without LibreOffice or
+  pdftotext the Word contents list the titles only and Word fills in the pages
+  when it updates the fields on opening.
+- **Calibrated language** as the IPCC prints it: the confidence in italics in
+  parentheses, "(*high confidence*)", a likelihood term in italics in the sentence,
+  the traceable account opening with "*robust evidence, medium agreement*", and
+  after each finding a traceability reference in braces, "{1.2, 3.1}": the
+  finding's own section, then the other sections of the printed text (front
+  matter aside) that cite a source the finding rests on.
 - **PDF** is the Word document printed by LibreOffice (``soffice --headless
   --convert-to pdf``, with a profile of its own per run and a time limit), so it
   has the same pages, contents and version id. Without LibreOffice a PDF is
@@ -1078,8 +1097,12 @@ def pandoc_docx(markdown: str, records: list[dict[str, Any]], target: Path) -> N
         )
 
 
-def to_docx(draft: Draft, progress: Progress | None = None) -> bytes:
-    """Return the finished Word document."""
+def to_docx(draft: Draft, progress: Progress | None = None, *, page_numbers: bool = False) -> bytes:
+    """Return the finished Word document.
+
+    With ``page_numbers`` (and LibreOffice and pdftotext installed) the contents
+    carry each part's page, found in a first print of the document by LibreOffice.
+    """
     step = progress or (lambda fraction, message: None)
     step(0.1, "Rendering the text and citations with pandoc")
     with tempfile.TemporaryDirectory() as folder:
@@ -1092,11 +1115,170 @@ def to_docx(draft: Draft, progress: Progress | None = None) -> bytes:
         step(0.7, "Adding the cover, contents, headers and comments")
         doc = open_docx(str(target))
     finish_docx(doc, draft)
+    if page_numbers and libreoffice() is not None and shutil.which("pdftotext"):
+        step(0.75, "Finding the page of each part of the contents with LibreOffice")
+        _number_contents(doc, draft)
     step(0.95, "Saving the document")
     out = io.BytesIO()
     doc.save(out)
     step(1.0, "Done")
     return out.getvalue()
+
+
+# The first print has this in place of every page number, so that the contents take
+# the room they will take with the numbers and no part moves to another page.
+_PAGE_PLACEHOLDER = "000"
+
+
+def _number_contents(doc: Any, draft: Draft) -> None:
+    """Give each entry of the contents its page number, as a PAGEREF field Word can update.
+
+    The document is printed once by LibreOffice with placeholders; each part's
+    page is where its heading first stands after the contents (pdftotext reads
+    the pages in order); then the placeholders are replaced by the numbers.
+    """
+    results = _contents_page_fields(doc)
+    if not results:
+        return
+    out = io.BytesIO()
+    doc.save(out)
+    pages = contents_pages(docx_to_pdf(out.getvalue()), draft.toc)
+    missing = [entry.title for entry in draft.toc if entry.anchor not in pages]
+    for anchor, text in results.items():
+        text.text = str(pages[anchor]) if anchor in pages else ""
+    if missing:
+        draft.warnings.append(
+            "The contents give no page for "
+            + ", ".join(f"“{title}”" for title in missing[:5])
+            + ": its heading was not found in LibreOffice's print. Word fills it in when "
+            "the fields are updated."
+        )
+
+
+def _contents_page_fields(doc: Any) -> dict[str, Any]:
+    """Add a dotted right tab and a PAGEREF field to each contents entry; return its result text.
+
+    Returns anchor → the ``w:t`` holding the field's shown result (a placeholder).
+    """
+    section = doc.sections[0]
+    width = int((section.page_width - section.left_margin - section.right_margin) / 635)
+    results: dict[str, Any] = {}
+    hyperlink, end_char = qn("w:hyperlink"), qn("w:fldChar")
+    for p in doc.element.body.iter(qn("w:p")):
+        style = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+        if style is None or not (style.get(qn("w:val")) or "").replace(" ", "").startswith("TOC"):
+            continue
+        link = p.find(hyperlink)
+        anchor = link.get(qn("w:anchor")) if link is not None else None
+        if not anchor or anchor in results:
+            continue
+        props = p.get_or_add_pPr()
+        tabs = OxmlElement("w:tabs")
+        tab = OxmlElement("w:tab")
+        tab.set(qn("w:val"), "right")
+        tab.set(qn("w:leader"), "dot")
+        tab.set(qn("w:pos"), str(width))
+        tabs.append(tab)
+        props.append(tabs)
+        pieces = [OxmlElement("w:r")]
+        pieces[0].append(OxmlElement("w:tab"))
+        for kind in ("begin", "instr", "separate", "result", "end"):
+            run = OxmlElement("w:r")
+            if kind == "instr":
+                instr = OxmlElement("w:instrText")
+                instr.set(qn("xml:space"), "preserve")
+                instr.text = f" PAGEREF {anchor} \\h "
+                run.append(instr)
+            elif kind == "result":
+                text = OxmlElement("w:t")
+                text.text = _PAGE_PLACEHOLDER
+                run.append(text)
+                results[anchor] = text
+            else:
+                char = OxmlElement("w:fldChar")
+                char.set(qn("w:fldCharType"), kind)
+                run.append(char)
+            pieces.append(run)
+        # The last entry ends the TOC field: the page goes before that end.
+        closing = next(
+            (
+                r
+                for r in p.findall(qn("w:r"))
+                if (c := r.find(end_char)) is not None and c.get(qn("w:fldCharType")) == "end"
+            ),
+            None,
+        )
+        for piece in pieces:
+            if closing is not None:
+                closing.addprevious(piece)
+            else:
+                p.append(piece)
+    return results
+
+
+_MARGIN_NUMBER = re.compile(r"^\d+ ")
+_QUOTES = str.maketrans("‘’“”", "''\"\"")
+
+
+def _squeezed(text: str) -> str:
+    text = text.translate(_QUOTES)  # the print has typographic quotes, a title may not
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def contents_pages(pdf: bytes, toc: list[TocEntry]) -> dict[str, int]:
+    """Return anchor → page of each contents entry's heading in a PDF of the document.
+
+    The contents themselves list every title, so the search starts after the
+    line holding the last entry of the contents, and goes on in reading order
+    (each heading after the one before), as pdftotext reads the pages.
+    """
+    if not toc:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="workbench-pages-") as folder:
+        path = Path(folder) / "report.pdf"
+        path.write_bytes(pdf)
+        text = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(path), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=PDF_TIMEOUT,
+        ).stdout
+    # Every line with its page, in reading order.
+    lines = [
+        (number, variant)
+        for number, page in enumerate(text.split("\f"), start=1)
+        for raw in page.splitlines()
+        if raw.strip()
+        # A line number in the margin may come first.
+        for variant in {_squeezed(raw), _MARGIN_NUMBER.sub("", _squeezed(raw))}
+    ]
+
+    def heading_at(start: int, title: str) -> int | None:
+        # A heading may wrap: its first line begins the title, or the title is all of it.
+        head = _squeezed(title)
+        return next(
+            (
+                i
+                for i in range(start, len(lines))
+                if (line := lines[i][1]) == head
+                or line.startswith(head)
+                or (len(line) >= 12 and head.startswith(line))
+            ),
+            None,
+        )
+
+    at = heading_at(0, toc[-1].title)  # the last line of the contents
+    if at is None:
+        return {}
+    found: dict[str, int] = {}
+    for entry in toc:
+        where = heading_at(at + 1, entry.title)
+        if where is None:
+            continue
+        found[entry.anchor] = lines[where][0]
+        at = where
+    return found
 
 
 def finish_docx(doc: Any, draft: Draft) -> None:
@@ -1675,12 +1857,15 @@ def export_report(
     progress: Progress | None = None,
     today: date | None = None,
     text: str = "review",
+    page_numbers: bool = True,
 ) -> Exported:
     """Export a report as ``md``, ``docx`` or ``pdf``; return the file, its name and any warnings.
 
     A PDF is the Word document as LibreOffice prints it, so the two carry the same
     version id and pages. ``text="current"`` exports the current drafts while a
-    review round is open (see :func:`gather`).
+    review round is open (see :func:`gather`). ``page_numbers`` puts the pages in
+    the Word contents (one print by LibreOffice, when it is installed); a PDF
+    always has them.
     """
     if blank(fmt):
         raise ValidationError("Choose an export format: md, docx or pdf.")
@@ -1711,9 +1896,13 @@ def export_report(
             text=which,
         )
     if fmt == "docx":
-        content = to_docx(draft, progress=step)
+        content = to_docx(draft, progress=step, page_numbers=page_numbers)
     else:
-        word = to_docx(draft, progress=lambda fraction, message: step(fraction * 0.6, message))
+        word = to_docx(
+            draft,
+            progress=lambda fraction, message: step(fraction * 0.6, message),
+            page_numbers=True,
+        )
         step(0.65, "Printing the Word document to PDF with LibreOffice")
         content = docx_to_pdf(word)
         step(1.0, "Done")
