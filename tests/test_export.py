@@ -728,3 +728,36 @@ def test_without_libreoffice_the_word_contents_have_titles_only(session, world, 
         if p.style.name.startswith("TOC")
     ]
     assert "Key findings" in toc and not any("\t" in t for t in toc)
+
+
+def test_the_export_panel_offers_the_current_drafts_during_an_open_round(
+    demo_template, tmp_path, monkeypatch
+):
+    from streamlit.testing.v1 import AppTest
+
+    copy = tmp_path / "workbench.db"
+    shutil.copy(demo_template, copy)
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", f"sqlite:///{copy}")
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    engine = make_engine(f"sqlite:///{copy}")
+    with Session(engine) as s:
+        at.session_state["person_id"] = people.get_by_email(s, "amina.diallo@demo.ipsp.example").id
+        current = content.content_hash(s, reports.get_report(s, "living-wages").id)[:12]
+    engine.dispose()
+    at.session_state["report_slug"] = "living-wages"
+    at.run()
+    at.switch_page("views/dashboard.py")
+    at.run()
+    choice = at.radio(key="dash_export_text")
+    assert choice.options[0].startswith("Review copy of the SOD draft")
+    choice.set_value("current").run()
+    at.radio(key="dash_export_format").set_value("md").run()
+    at.button(key="dash_export_go").click().run()
+    assert not at.exception
+    assert any(f"living-wages-{current}" in m.value for m in at.success)
+    download = at.get("download_button")[0]
+    assert download.proto.label == f"Download living-wages-{current}.md"
+    prepared = at.session_state["dash_export_file"]
+    assert prepared.text == "current"
+    text = prepared.content.decode()
+    assert "— work in progress*" in text and "{.line-number}" not in text
