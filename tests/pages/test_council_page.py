@@ -177,9 +177,11 @@ def test_the_report_reads_like_the_export_with_contents_tables_and_no_citation_k
     assert "International Labour Organization. 2024." in part_after(at, "references")
     # Findings, consensus and false solutions are tables.
     findings = part_after(at, "key-findings")
-    assert "| No. | Finding | Confidence | Evidence and agreement | Section |" in findings
+    assert "| No. | Finding | Traceable account |" in findings
     assert re.search(
-        r"^\| F2 \| Employers have substantial power .* \| Very high \|", findings, re.M
+        r"^\| F2 \| Employers have substantial power .* \(\*very high confidence\*\)\. \{3\.1\} \|",
+        findings,
+        re.M,
     )
     assert "| No. | Statement | Classification | Positions |" in part_after(at, "consensus")
     assert "| Proposal | Why it is a false solution |" in part_after(at, "false-solutions")
