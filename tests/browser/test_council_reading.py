@@ -71,7 +71,7 @@ def test_council_member_reads_jumps_through_the_contents_and_downloads_word(
     expect(findings).to_be_in_viewport()
     assert page.url.endswith("#key-findings")
     # The findings are a table, not paragraphs with keys.
-    expect(page.locator("table").filter(has_text="Evidence and agreement")).to_be_visible()
+    expect(page.locator("table").filter(has_text="Traceable account")).to_be_visible()
     page.screenshot(path=str(shot_path("council-reading-2-key-findings")))
 
     section = page.get_by_role("heading", name=re.compile(r"^3\.2 Purchasing practices"))

@@ -72,7 +72,7 @@ def test_a_recommendation_shows_its_context_beside_its_text(open_page):
     at = open_page(PAGE, REVIEWER, report=REPORT)
     shown = texts(at)
     assert "**R1** Give living-wage estimates a formal place in minimum wage setting" in shown
-    assert "**Addressed to**  \nNational government, Employers organisation, Trade union" in shown
+    assert "**Addressed to**  \nNational government, Employers' organisation, Trade union" in shown
     assert "**F1** :green-badge[High confidence]" in shown
     assert f"**Normative assumptions**  \n*{NONE_IDENTIFIED}*" in shown
 
