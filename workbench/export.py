@@ -1502,6 +1502,9 @@ def _with_country(name: str, countries: dict[str, str]) -> str:
     return f"{name} ({country})" if country else name
 
 
+_IN_WORD_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+
+
 def _toc_elements(doc: Any, entries: list[TocEntry]) -> list[Any]:
     """Return the paragraphs of a TOC field whose entries are already filled in."""
     elements = []
@@ -1517,7 +1520,8 @@ def _toc_elements(doc: Any, entries: list[TocEntry]) -> list[Any]:
         link.set(qn("w:history"), "1")
         run = OxmlElement("w:r")
         text = OxmlElement("w:t")
-        text.text = entry.title
+        # The heading is typeset by pandoc (council’s): the contents say it the same way.
+        text.text = _IN_WORD_APOSTROPHE.sub("’", entry.title)
         text.set(qn("xml:space"), "preserve")
         run.append(text)
         link.append(run)
