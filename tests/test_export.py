@@ -70,6 +70,7 @@ def docx_export(demo, living_wages, secretariat) -> export.Exported:
         report=living_wages,
         fmt="docx",
         progress=lambda fraction, message: steps.append(fraction),
+        page_numbers=True,
     )
     assert steps == sorted(steps) and steps[-1] == 1.0
     return out
@@ -574,6 +575,30 @@ def test_the_command_line_exports_the_current_drafts(demo_template, tmp_path):
     assert "*Review copy of the SOD draft*" in review and "{.line-number}" in review
     refused = runner.invoke(app, [*args, "--text", "newest"], env=env)
     assert refused.exit_code != 0 and "'newest' is not a choice of text" in refused.output
+
+
+@needs_office
+def test_word_contents_get_their_page_numbers_on_request_only(demo_template, tmp_path):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_template, copy)
+    runner, env = CliRunner(), {"WORKBENCH_DATABASE_URL": f"sqlite:///{copy}"}
+
+    def contents(*extra: str) -> list[str]:
+        target = tmp_path / "report.docx"
+        args = ["export", "--report", "living-wages", "-o", str(target), *extra]
+        result = runner.invoke(app, args, env=env)
+        assert result.exit_code == 0, result.output
+        document = docx.Document(str(target))
+        return [p.text for p in document.paragraphs if p.style.name.startswith("TOC")]
+
+    # By default Word fills the numbers in when it opens the file (fast to export).
+    assert all("\t" not in line for line in contents())
+    numbered = contents("--page-numbers")
+    assert numbered and all(line.rpartition("\t")[2].isdigit() for line in numbered)
 
 
 def test_the_slips_are_fixed(md_export):

@@ -598,6 +598,14 @@ def export_report(
             "progress.",
         ),
     ] = "review",
+    page_numbers: Annotated[
+        bool,
+        typer.Option(
+            "--page-numbers",
+            help="Word: have LibreOffice write the page numbers into the contents (slower; "
+            "Word also fills them in when it opens the file). A PDF always has them.",
+        ),
+    ] = False,
     as_: AsOption = None,
 ) -> None:
     """Export a whole report as a Word document, a PDF or pandoc Markdown, for the Council."""
@@ -614,6 +622,7 @@ def export_report(
             language=language,
             keep_citations=keep_citations,
             text=text,
+            page_numbers=page_numbers,
         )
     path = output or Path(result.filename)
     path.write_bytes(result.content)
