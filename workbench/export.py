@@ -76,7 +76,6 @@ Decisions:
 from __future__ import annotations
 
 import bisect
-import hashlib
 import io
 import json
 import os
@@ -86,8 +85,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -113,6 +110,7 @@ from workbench import (
     findings,
     initiatives,
     recommendations,
+    rendering,
     reviews,
     sections,
     sources,
@@ -979,9 +977,7 @@ def to_markdown(draft: Draft, *, keep_citations: bool = False) -> tuple[str, str
 READING_WRITER = "gfm-raw_html+tex_math_dollars"
 # A lone image stays an image (made a link by the page), not a figure with its caption twice.
 READING_READER = READER + "-implicit_figures"
-_READING_CACHE_SIZE = 16
-_reading_cache: OrderedDict[str, tuple[ReadingPart, ...]] = OrderedDict()
-_reading_lock = threading.Lock()
+_reading_cache: rendering.RenderCache[tuple[ReadingPart, ...]] = rendering.RenderCache(16)
 
 
 @dataclass(frozen=True)
@@ -1027,19 +1023,9 @@ def reading_parts(
     body: str, records: list[dict[str, Any]], toc: list[TocEntry]
 ) -> tuple[ReadingPart, ...]:
     """Return the export body as parts of GitHub Markdown, citations rendered (cached)."""
-    key = hashlib.sha256(
-        body.encode("utf-8") + b"\0" + json.dumps(records, sort_keys=True).encode("utf-8")
-    ).hexdigest()
-    with _reading_lock:  # the app's sessions run in threads of one process
-        if key in _reading_cache:
-            _reading_cache.move_to_end(key)
-            return _reading_cache[key]
-    parts = _render_parts(body, records, toc)
-    with _reading_lock:
-        _reading_cache[key] = parts
-        while len(_reading_cache) > _READING_CACHE_SIZE:
-            _reading_cache.popitem(last=False)
-    return parts
+    return _reading_cache.get_or_make(
+        rendering.cache_key(body, records), lambda: _render_parts(body, records, toc)
+    )
 
 
 def _render_parts(

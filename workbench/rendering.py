@@ -28,10 +28,10 @@ import re
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import pypandoc
 
@@ -41,9 +41,46 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 CITATION_STYLE = TEMPLATES / "citation-style.csl"
 # Raw HTML and TeX are read as text; implicit figures would turn a lone image into HTML.
 READER = "markdown-raw_html-raw_tex-implicit_figures"
-_CACHE_SIZE = 256
-_cache: OrderedDict[str, Rendered] = OrderedDict()
-_cache_lock = threading.Lock()  # every browser session runs in a thread of one server
+
+
+T = TypeVar("T")
+
+
+class RenderCache(Generic[T]):
+    """A small least-recently-used cache of renderings, shared by the app's sessions.
+
+    Every browser session runs in a thread of one server process, hence the lock.
+    A rendering is made outside the lock: two sessions asking for the same new
+    text at once may both render it, which is harmless.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key: str, make: Callable[[], T]) -> T:
+        """Return the rendering stored under ``key``, making and storing it when missing."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+
+def cache_key(text: str, records: Iterable[Mapping[str, Any]]) -> str:
+    """Return the key of a rendering: the SHA-256 of the text and of the records it uses."""
+    return hashlib.sha256(
+        text.encode("utf-8") + b"\0" + json.dumps(list(records), sort_keys=True).encode("utf-8")
+    ).hexdigest()
+
+
+_cache: RenderCache[Rendered] = RenderCache(256)
 _DIV = re.compile(r"^\s*</?div\b[^>]*>\s*$", re.MULTILINE)
 # A citation group that ends the text before the cursor: ``[@a, p. 3]``.
 _GROUP_BEFORE = re.compile(r"\[([^\[\]]*@[^\[\]]*)\]( ?)$")
@@ -73,19 +110,7 @@ def render_citations(text: str, records: Iterable[Mapping[str, Any]]) -> Rendere
     unknown = tuple(sorted(set(extract_citation_keys(text)) - known))
     if not extract_citation_keys(text):
         return Rendered(body=text, references=(), unknown=())
-    key = hashlib.sha256(
-        text.encode("utf-8") + b"\0" + json.dumps(cited, sort_keys=True).encode("utf-8")
-    ).hexdigest()
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    rendered = _run_pandoc(text, cited, unknown)
-    with _cache_lock:
-        _cache[key] = rendered
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return rendered
+    return _cache.get_or_make(cache_key(text, cited), lambda: _run_pandoc(text, cited, unknown))
 
 
 def insert_citation(text: str, start: int, end: int, key: str) -> tuple[str, int]:
