@@ -96,8 +96,6 @@ MAX_ROW_BYTES = 64 * MiB
 MAX_INFLATED_BYTES = 64 * 1024 * MiB
 
 _CHUNK = 64 * 1024
-# zlib.error is what a damaged deflate stream raises: named here whatever ZIP_ERRORS holds.
-_READ_ERRORS = (*ZIP_ERRORS, zlib.error)
 # Neither database takes a NUL, and no driver can encode a lone surrogate. (Texts
 # also obey the workbench's own rule, limits.text_problem; JSON values hold what
 # the workbench itself wrote, so only what would break a database is refused there.)
@@ -547,7 +545,7 @@ class _Backup:
                         )
         except ImportFailed:
             raise
-        except _READ_ERRORS as exc:
+        except ZIP_ERRORS as exc:
             raise ImportFailed(
                 f"{self.name} is damaged: {member} cannot be unpacked ({exc})."
             ) from None
@@ -711,7 +709,7 @@ def open_backup(path: Path) -> Iterator[_Backup]:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise ImportFailed(f"No file at {path}.") from None
-    except _READ_ERRORS as exc:
+    except ZIP_ERRORS as exc:
         raise _open_error(name, exc) from None
     with archive:
         infos = archive.infolist()

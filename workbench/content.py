@@ -31,10 +31,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from workbench import consensus, findings, initiatives, recommendations, sections, sources
-from workbench.models import ActorType, Report, Source
+from workbench.models import ActorType, Report
 
 FORMAT = "synthesis-report-content/1"
 
@@ -148,19 +148,8 @@ def canonical(
     ]
 
     cited = {key for doc in section_docs for key in sections.extract_citation_keys(doc["text"])}
-    references = (
-        [
-            {**(csl or {}), "id": key}
-            for key, csl in session.exec(
-                select(Source.key, Source.csl).where(
-                    Source.report_id == report.id, col(Source.key).in_(sorted(cited))
-                )
-            ).all()
-        ]
-        if cited
-        else []
-    )
-    references.sort(key=lambda r: r["id"])
+    # Sorted by key in Python too, so SQLite and PostgreSQL agree whatever their collation.
+    references = sorted(sources.csl_records(session, report.id, keys=cited), key=lambda r: r["id"])
 
     return {
         "format": FORMAT,

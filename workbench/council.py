@@ -573,14 +573,18 @@ def decision_findings(session: Session, decision: CouncilDecision) -> list[Findi
 
 def valid_approval(session: Session, report_id: int) -> CouncilDecision | None:
     """Return the Council's approval of the report's current text, or None."""
-    current_hash = content_hash(session, report_id)
+    return approval_of(session, report_id, content_hash(session, report_id))
+
+
+def approval_of(session: Session, report_id: int, text_hash: str) -> CouncilDecision | None:
+    """Return the Council's approval of the report's content with this hash, or None."""
     return session.exec(
         select(CouncilDecision)
         .where(
             CouncilDecision.report_id == report_id,
             CouncilDecision.kind == DecisionKind.report_approval,
             CouncilDecision.status == DecisionStatus.approved,
-            CouncilDecision.text_hash == current_hash,
+            CouncilDecision.text_hash == text_hash,
         )
         .order_by(col(CouncilDecision.id).desc())
     ).first()

@@ -488,11 +488,8 @@ def gather(
         if round is not None
         else None,
     )
-    approved = (
-        open_round is None
-        and (approval := council.valid_approval(session, report.id)) is not None
-        and approval.text_hash == digest
-    )
+    # Without an open round the digest is the current content's hash: no need to hash twice.
+    approved = open_round is None and council.approval_of(session, report.id, digest) is not None
     theme = session.get(Theme, report.theme_id) if report.theme_id else None
     translated = _translations(session, report, language) if language else {}
     warnings: list[str] = []

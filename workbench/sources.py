@@ -563,13 +563,20 @@ def record_from_fields(
     return record
 
 
-def csl_records(session: Session, report_id: int) -> list[dict[str, Any]]:
-    """Return the CSL-JSON records of a report's library, by key, each record's id its key."""
-    rows = session.exec(
-        select(Source.key, Source.csl)
-        .where(Source.report_id == report_id)
-        .order_by(col(Source.key))
-    ).all()
+def csl_records(
+    session: Session, report_id: int, *, keys: Iterable[str] | None = None
+) -> list[dict[str, Any]]:
+    """Return the CSL-JSON records of a report's library (or of these keys), by key.
+
+    Each record's id is its key.
+    """
+    query = select(Source.key, Source.csl).where(Source.report_id == report_id)
+    if keys is not None:
+        wanted = sorted(set(keys))
+        if not wanted:
+            return []
+        query = query.where(col(Source.key).in_(wanted))
+    rows = session.exec(query.order_by(col(Source.key))).all()
     return [{**(csl or {}), "id": key} for key, csl in rows]
 
 
