@@ -399,6 +399,7 @@ def _load_report(
                 region=record.get("region", ""),
                 certainty=record.get("certainty"),
                 certainty_note=record.get("certainty_note", ""),
+                short_label=record.get("short_label", ""),
                 csl=record["csl"],
             ),
         )
@@ -413,6 +414,9 @@ def _load_report(
             loader.save(by_code[section_entry["code"]], section_entry["revisions"][0])
     say(f"  {len(section_entries)} sections")
 
+    # Findings, registers, recommendations and initiatives before the first round, which
+    # freezes them with the sections (reviewers comment on them too).
+    _load_content(loader, report, cla, folder, by_code)
     review_data = _read(folder / "reviews.json") or {"rounds": []}
     rounds = {r["name"]: r for r in review_data.get("rounds", [])}
     stages_before_review = [Stage.zero_order_draft, Stage.first_order_draft]
@@ -471,7 +475,6 @@ def _load_report(
             continue
         loader.move_status(cla, section, wanted)
 
-    _load_content(loader, report, cla, folder, by_code)
     _date_revisions(session, report, loader.saved, list(rounds.values()))
 
 

@@ -136,6 +136,7 @@ from workbench.models import (
     Section,
     utcnow,
 )
+from workbench.parts import Target
 from workbench.reviews import (
     ProgressCallback,
     frozen_text,
@@ -1212,9 +1213,10 @@ def import_comments_docx(
     labels = {c.number: c.label(name) for c in comments}
     frozen: dict[int, list[str]] = {}
 
-    def still_there(row: CommentRow, section_id: int) -> str:
+    def still_there(row: CommentRow, target: Target) -> str:
         spot = located[row.row]
-        if spot.comment.anchor is None:
+        section_id = target.section_id
+        if spot.comment.anchor is None or section_id is None:
             return ""
         marked = _words(spot.comment.anchor.text)
         if not marked:

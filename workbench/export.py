@@ -206,7 +206,7 @@ class OpenComment:
 
     number: int
     round_name: str
-    section_id: int
+    section_id: int | None  # None for a comment on a part (see section_code)
     section_code: str
     from_line: int
     to_line: int
@@ -399,7 +399,7 @@ def _open_comments(session: Session, round: ReviewRound | None) -> list[OpenComm
         return []
     rows = session.exec(
         select(ReviewComment, Section.code)
-        .join(Section, col(Section.id) == col(ReviewComment.section_id))
+        .join(Section, col(Section.id) == col(ReviewComment.section_id), isouter=True)
         .where(ReviewComment.round_id == round.id, col(ReviewComment.disposition).is_(None))
         .order_by(col(ReviewComment.number))
     ).all()
@@ -408,7 +408,7 @@ def _open_comments(session: Session, round: ReviewRound | None) -> list[OpenComm
             number=c.number,
             round_name=round.name,
             section_id=c.section_id,
-            section_code=code,
+            section_code=code or c.part,
             from_line=c.from_line,
             to_line=c.to_line,
             reviewer=c.reviewer_name,

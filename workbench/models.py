@@ -533,6 +533,8 @@ class SourceBase(SQLModel):
     region: str = Field(default="", max_length=80)
     certainty: Certainty | None = Field(default=None, sa_type=enum_type(Certainty))
     certainty_note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # A short in-text form for a legal or corporate source ("EU 2024"); "" = the usual one.
+    short_label: str = Field(default="", max_length=60)
 
 
 class Source(SourceBase, table=True):
@@ -712,7 +714,34 @@ class FrozenSection(SQLModel, table=True):
     revision_id: int = Field(foreign_key="sectionrevision.id")
 
 
+class FrozenPart(SQLModel, table=True):
+    """A part of the report other than a section, as a review round froze it.
+
+    ``code`` is the part's code (``KF`` key findings, ``CR`` consensus register,
+    ``FS`` false solutions, ``REC`` recommendations, ``IN`` initiatives; see
+    :mod:`workbench.parts`); ``text`` is its Markdown as the review copy prints
+    it, one numbered line per line; ``items`` maps the code of each thing in it
+    (a finding ``F3``, a recommendation ``R3``, a register row ``CR2``…) to its
+    first and last line and the section whose authors answer for it.
+    """
+
+    round_id: int = Field(foreign_key="reviewround.id", primary_key=True)
+    code: str = Field(primary_key=True, max_length=20)
+    position: int = 0
+    title: str = Field(max_length=300)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    items: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
 class ReviewComment(SQLModel, table=True):
+    """A reviewer's comment on lines of a section or of another part of the report.
+
+    Exactly one of ``section_id`` (a section, its lines those of the frozen
+    revision) and ``part`` (a :class:`FrozenPart`'s code or the code of an item
+    in it, e.g. ``KF``, ``F3``, ``R3``, ``CR2``; its lines those of the frozen
+    part) says what the comment is on.
+    """
+
     __table_args__ = (
         UniqueConstraint("round_id", "number"),
         Index("ix_reviewcomment_round_section", "round_id", "section_id"),
@@ -721,7 +750,8 @@ class ReviewComment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="reviewround.id", index=True)
     number: int
-    section_id: int = Field(foreign_key="section.id", index=True)
+    section_id: int | None = Field(default=None, foreign_key="section.id", index=True)
+    part: str = Field(default="", max_length=20)
     from_line: int
     to_line: int
     reviewer_id: int | None = Field(default=None, foreign_key="person.id")

@@ -9,9 +9,14 @@ Terms:
   that frozen text, whatever the authors write afterwards.
 - A **line** is one line of the frozen text as :func:`workbench.sections.lines_of`
   splits it, numbered from 1.
+- The round also freezes the report's other **parts** (key findings, the
+  consensus and false-solutions registers, recommendations, initiatives; see
+  :mod:`workbench.parts`), each numbered from 1, so that a comment can be on any
+  line of the review copy.
 - A **review comment** (``ReviewComment``) has a number unique in its round,
-  the section and line range it is about, the reviewer, a kind, the comment and
-  a suggested change. Authors answer it with a **response** and a
+  what it is about (a section, a part or an item of a part, named by its code:
+  ``2.1``, ``KF``, ``F3``, ``R3``…) and a line range in it, the reviewer, a
+  kind, the comment and a suggested change. Authors answer it with a **response** and a
   **disposition** (accepted, taken into account, noted, rejected); a Review
   Editor then **signs off** the response as fair.
 - An **open comment** lacks a response or a disposition. A round cannot close
@@ -38,7 +43,7 @@ from sqlalchemy import case, insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from workbench import audit, history, numbering
+from workbench import audit, history, numbering, parts
 from workbench.comment_table import (
     MAX_AFFILIATION_CHARS,
     MAX_REVIEWER_CHARS,
@@ -67,8 +72,9 @@ from workbench.models import (
     Stage,
     utcnow,
 )
+from workbench.parts import Target
 from workbench.permissions import Action, can, require, roles_of
-from workbench.sections import code_order, lines_of
+from workbench.sections import code_order
 from workbench.words import blank, noun, plural
 
 REVIEW_STAGES: tuple[Stage, ...] = (Stage.first_order_draft, Stage.second_order_draft)
@@ -138,38 +144,6 @@ def frozen_texts(session: Session, *, round_id: int) -> dict[int, str]:
     return dict(rows)
 
 
-def _frozen_sections(
-    session: Session, round_id: int, section_id: int | None = None
-) -> dict[int, tuple[str, int]]:
-    """Return section id → (code, number of lines) for the sections a round froze."""
-    query = (
-        select(FrozenSection.section_id, Section.code, SectionRevision.text)
-        .join(Section, col(Section.id) == col(FrozenSection.section_id))
-        .join(SectionRevision, col(SectionRevision.id) == col(FrozenSection.revision_id))
-        .where(FrozenSection.round_id == round_id)
-    )
-    if section_id is not None:
-        query = query.where(FrozenSection.section_id == section_id)
-    rows = session.exec(query).all()
-    return {frozen_id: (code, len(lines_of(text))) for frozen_id, code, text in rows}
-
-
-def _line_problem(code: str, round_name: str, count: int, from_line: int, to_line: int) -> str:
-    """Return why a line range is wrong for a frozen section, or '' when it is right."""
-    if from_line < 1:
-        return f"lines are numbered from 1, not {from_line}"
-    if to_line < from_line:
-        return f"'To line' ({to_line}) is before 'From line' ({from_line})"
-    if to_line > count:
-        lines = f"line {from_line}" if from_line == to_line else f"lines {from_line}–{to_line}"
-        verb = "does" if from_line == to_line else "do"
-        return (
-            f"Section {code} as frozen for {round_name} has {count} line"
-            f"{'' if count == 1 else 's'}; {lines} {verb} not exist"
-        )
-    return ""
-
-
 def _open_clause() -> Any:
     return or_(col(ReviewComment.disposition).is_(None), col(ReviewComment.response) == "")
 
@@ -180,6 +154,7 @@ def list_comments(
     round_id: int,
     section_id: int | None = None,
     section_ids: Collection[int] | None = None,
+    part_codes: Collection[str] | None = None,
     reviewer: int | str | None = None,
     kind: CommentKind | None = None,
     disposition: Disposition | None = None,
@@ -192,15 +167,22 @@ def list_comments(
     """Return one page of a round's comments in number order, and how many match in all.
 
     ``section_ids`` keeps the comments on any of these sections (an empty
-    collection keeps none); ``reviewer`` is a person id or part of a reviewer's
+    collection keeps none); ``part_codes`` the comments on any of these parts or
+    items (codes as stored, e.g. ``KF``, ``F3``); given both, a comment on either
+    is kept. ``reviewer`` is a person id or part of a reviewer's
     name; ``text`` searches the comment, suggested change and response
     (case-insensitive).
     """
     conditions: list[Any] = [ReviewComment.round_id == round_id]
     if section_id is not None:
         conditions.append(ReviewComment.section_id == section_id)
+    on: list[Any] = []
     if section_ids is not None:
-        conditions.append(col(ReviewComment.section_id).in_(list(section_ids)))
+        on.append(col(ReviewComment.section_id).in_(list(section_ids)))
+    if part_codes is not None:
+        on.append(col(ReviewComment.part).in_(list(part_codes)))
+    if on:
+        conditions.append(or_(*on))
     if isinstance(reviewer, int):
         conditions.append(ReviewComment.reviewer_id == reviewer)
     elif reviewer:
@@ -236,17 +218,21 @@ def list_comments(
 
 
 def disposition_counts(session: Session, *, round_id: int) -> list[dict[str, Any]]:
-    """Return per section, in reading order, its comments by disposition, open and signed off."""
+    """Return its comments by disposition, open and signed off: per section, then per part.
+
+    Sections come in reading order, then the parts in print order (a comment on
+    an item, such as finding F3, counts in its part, KF). Each entry has
+    ``section`` (the section's or the part's code) and ``section_id`` (None for
+    a part).
+    """
     columns = [
         func.sum(case((col(ReviewComment.disposition) == d, 1), else_=0)).label(d.value)
         for d in Disposition
     ]
     rows = session.exec(
         select(
-            Section.id,
-            Section.code,
-            Section.question,
-            Section.position,
+            ReviewComment.section_id,
+            ReviewComment.part,
             func.count(col(ReviewComment.id)).label("total"),
             *columns,
             func.sum(case((_open_clause(), 1), else_=0)).label("open"),
@@ -254,37 +240,56 @@ def disposition_counts(session: Session, *, round_id: int) -> list[dict[str, Any
                 "signed_off"
             ),
         )
-        .join(Section, col(Section.id) == col(ReviewComment.section_id))
         .where(ReviewComment.round_id == round_id)
-        .group_by(col(Section.id), col(Section.code), col(Section.question), col(Section.position))
+        .group_by(col(ReviewComment.section_id), col(ReviewComment.part))
     ).all()
-    # Positions count within a synthesis question, so reading order needs the question first.
-    rows = sorted(
-        rows,
-        key=lambda r: (QUESTION_ORDER[Question(r.question)], r.position, code_order(r.code)),
-    )
-    result: list[dict[str, Any]] = []
+    keys = ["total", *(d.value for d in Disposition), "open", "signed_off"]
+    section_ids = {r.section_id for r in rows if r.section_id is not None}
+    facts = {
+        section.id: section
+        for section in session.exec(select(Section).where(col(Section.id).in_(section_ids)))
+    }
+    found = parts.targets(session, round_id) if any(r.part for r in rows) else {}
+    order = {spec.code: n for n, spec in enumerate(parts.SPECS)}
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
         mapping = row._mapping
-        entry: dict[str, Any] = {
-            "section_id": mapping["id"],
-            "section": mapping["code"],
-            "total": int(mapping["total"]),
-        }
-        for d in Disposition:
-            entry[d.value] = int(mapping[d.value] or 0)
-        entry["open"] = int(mapping["open"] or 0)
-        entry["signed_off"] = int(mapping["signed_off"] or 0)
-        result.append(entry)
-    return result
+        if row.section_id is not None:
+            section = facts[row.section_id]
+            # Positions count within a synthesis question: reading order needs it first.
+            sort = (
+                0,
+                QUESTION_ORDER[Question(section.question)],
+                section.position,
+                code_order(section.code),
+            )
+            entry_key: tuple[Any, ...] = (sort, section.code, section.id)
+        else:
+            target = parts.resolve(found, row.part)
+            code = target.part if target is not None else row.part
+            entry_key = ((1, order.get(code, len(order)), 0, code_order(code)), code, None)
+        entry = merged.setdefault(
+            entry_key,
+            {"section_id": entry_key[2], "section": entry_key[1], **dict.fromkeys(keys, 0)},
+        )
+        for key in keys:
+            entry[key] += int(mapping[key] or 0)
+    return [merged[k] for k in sorted(merged, key=lambda k: k[0])]
 
 
 def open_comment_counts(session: Session, *, report_id: int) -> dict[int, int]:
-    """Return section id → number of comments without a disposition, across the report's rounds."""
+    """Return section id → number of comments without a disposition, across the report's rounds.
+
+    Comments on the other parts of the report (findings, registers…) are not counted here.
+    """
     rows = session.exec(
         select(ReviewComment.section_id, func.count(col(ReviewComment.id)))
         .join(ReviewRound, col(ReviewRound.id) == col(ReviewComment.round_id))
-        .where(ReviewRound.report_id == report_id, col(ReviewComment.disposition).is_(None))
+        .where(
+            ReviewRound.report_id == report_id,
+            col(ReviewComment.disposition).is_(None),
+            col(ReviewComment.section_id).is_not(None),
+        )
         .group_by(col(ReviewComment.section_id))
     ).all()
     return {section_id: int(count) for section_id, count in rows}
@@ -370,7 +375,7 @@ def open_round(
     opens_on: date,
     closes_on: date,
 ) -> ReviewRound:
-    """Open a review round, freezing the current text of every section for reviewers."""
+    """Open a review round, freezing every section's current text and the other parts."""
     require(session, actor, Action.manage_review_round, report.id)
     stage = Stage(report.stage)
     if stage not in REVIEW_STAGES:
@@ -447,6 +452,8 @@ def open_round(
                 section.updated_at = utcnow()
                 session.add(section)
                 moved.append(section.code)
+        session.flush()
+        parts.freeze(session, review_round, report)
         audit.record(
             session,
             actor,
@@ -530,15 +537,20 @@ def add_comment(
     session: Session,
     actor: Person,
     round: ReviewRound,
-    section_id: int,
     from_line: int,
     to_line: int,
     comment: str,
+    section_id: int | None = None,
+    part: str = "",
     kind: CommentKind = CommentKind.substantive,
     suggested_change: str = "",
     affiliation: str | None = None,
 ) -> ReviewComment:
-    """Add a reviewer's comment on lines of a section as the round froze it."""
+    """Add a reviewer's comment on lines of a section or a part as the round froze it.
+
+    Give ``section_id`` for a section, or ``part`` for a part or an item of one
+    (``KF``, ``F3``, ``R3``, ``CR2``…; see :mod:`workbench.parts`).
+    """
     require(session, actor, Action.comment, round.report_id)
     if round.status != RoundStatus.open:
         raise ValidationError(
@@ -551,14 +563,9 @@ def add_comment(
             f"The review round '{round.name}' takes comments from {round.opens_on.isoformat()} "
             f"to {round.closes_on.isoformat()}; it {when} (today is {today.isoformat()})."
         )
-    frozen = _frozen_sections(session, round.id, section_id)
-    if section_id not in frozen:
-        raise ValidationError(
-            f"That section was not frozen for {round.name}, so it cannot be commented on "
-            "in this round."
-        )
-    code, count = frozen[section_id]
-    problem = _line_problem(code, round.name, count, from_line, to_line)
+    target = _target(session, round, section_id=section_id, part=part)
+    code = target.code
+    problem = target.line_problem(round.name, from_line, to_line)
     if problem:
         raise ValidationError(problem[0].upper() + problem[1:] + ".")
     comment = (comment or "").strip()
@@ -589,7 +596,8 @@ def add_comment(
         row = ReviewComment(
             round_id=round.id,
             number=number,
-            section_id=section_id,
+            section_id=target.section_id,
+            part=target.stored_part,
             from_line=from_line,
             to_line=to_line,
             reviewer_id=actor.id,
@@ -618,7 +626,7 @@ def add_comment(
         # Only a writer that skipped the round's lock can collide with a number.
         session.rollback()
         raise Conflict(
-            f"Your comment on section {code} was not saved: another write to {round.name} "
+            f"Your comment on {code} was not saved: another write to {round.name} "
             f"took the number {number} at the same moment. Nothing was lost; submit it again."
         ) from None
     except Exception:
@@ -627,18 +635,95 @@ def add_comment(
     return row
 
 
-def _comment_context(session: Session, comment: ReviewComment) -> tuple[ReviewRound, Section]:
+def _target(session: Session, round: ReviewRound, *, section_id: int | None, part: str) -> Target:
+    """Return what a new comment is on, or refuse with what can be commented on."""
+    found = parts.targets(session, round.id)
+    if section_id is not None and part:
+        raise ValidationError("A comment is on a section or on a part of the report, not both.")
+    if section_id is not None:
+        target = next(
+            (t for t in found.values() if t.kind == "section" and t.section_id == section_id),
+            None,
+        )
+        if target is None:
+            raise ValidationError(
+                f"That section was not frozen for {round.name}, so it cannot be commented on "
+                "in this round."
+            )
+        return target
+    if blank(part):
+        raise ValidationError("Choose the section or part of the report the comment is on.")
+    target = parts.resolve(found, part)
+    if target is None:
+        raise ValidationError(
+            f"'{part.strip()}' is not a section or part of the report frozen for {round.name}; "
+            f"{_known_targets(found)}."
+        )
+    return target
+
+
+def _known_targets(found: dict[str, Target]) -> str:
+    """Return the codes a comment can name, said briefly for an error message."""
+    sections_ = [t.code for t in found.values() if t.kind == "section"]
+    parts_ = [t.code for t in found.values() if t.kind == "part"]
+    said = f"its sections are {', '.join(sections_)}" if sections_ else "no section was frozen"
+    if parts_:
+        said += (
+            f"; its parts are {', '.join(parts_)} (or an item of one: a finding's or a "
+            "recommendation's code, CR1, FS1, IN1…)"
+        )
+    return said
+
+
+def _comment_context(session: Session, comment: ReviewComment) -> tuple[ReviewRound, Target]:
     review_round = session.get(ReviewRound, comment.round_id)
-    section = session.get(Section, comment.section_id)
-    if review_round is None or section is None:
+    if review_round is None:
         raise NotFound(f"Comment {comment.number} no longer exists.")
-    return review_round, section
+    found = parts.targets(session, review_round.id)
+    if comment.section_id is not None:
+        section = session.get(Section, comment.section_id)
+        if section is None:
+            raise NotFound(f"Comment {comment.number} no longer exists.")
+        target = parts.resolve(found, section.code) or Target(
+            code=section.code,
+            kind="section",
+            title=f"Section {section.code} {section.title}",
+            line_count=0,
+            section_id=section.id,
+            answer_section_id=section.id,
+        )
+        return review_round, target
+    target = parts.resolve(found, comment.part) or Target(
+        code=comment.part, kind="part", title=comment.part, line_count=0, part=comment.part
+    )
+    return review_round, target
 
 
-def _may_answer(session: Session, actor: Person, section: Section) -> bool:
+def _authors(session: Session, actor: Person, section_id: int | None) -> bool:
+    """Return whether the person leads or co-authors this section (False for None)."""
+    if section_id is None:
+        return False
+    section = session.get(Section, section_id)
+    if section is None:
+        return False
     if section.lead_author_id == actor.id:
         return True
     return session.get(SectionAuthor, {"section_id": section.id, "person_id": actor.id}) is not None
+
+
+def may_answer(session: Session, actor: Person, comment: ReviewComment) -> bool:
+    """Return whether this person may respond to this comment.
+
+    CLAs answer every comment; lead authors and co-authors the comments on their
+    sections and on the items of a part that belong to their sections (a finding,
+    a register row, a recommendation); nobody else.
+    """
+    review_round, target = _comment_context(session, comment)
+    if not can(session, actor, Action.respond_to_comment, review_round.report_id):
+        return False
+    if Role.cla in roles_of(session, actor, review_round.report_id):
+        return True
+    return _authors(session, actor, target.answer_section_id)
 
 
 def respond(
@@ -650,12 +735,18 @@ def respond(
     disposition: Disposition,
 ) -> ReviewComment:
     """Record the authors' response and disposition for a comment."""
-    review_round, section = _comment_context(session, comment)
+    review_round, target = _comment_context(session, comment)
     granting = require(session, actor, Action.respond_to_comment, review_round.report_id)
-    if Role.cla not in granting and not _may_answer(session, actor, section):
+    if Role.cla not in granting and not _authors(session, actor, target.answer_section_id):
+        if target.kind == "section":
+            raise PermissionDenied(
+                f"{actor.name} may respond only to comments on sections they lead or co-author; "
+                f"section {target.code} is not one of them. Ask its lead author or a CLA."
+            )
         raise PermissionDenied(
-            f"{actor.name} may respond only to comments on sections they lead or co-author; "
-            f"section {section.code} is not one of them. Ask its lead author or a CLA."
+            f"{actor.name} may not respond to comment {comment.number} on {target.title}: "
+            "the CLAs answer comments on the report's parts (and the authors of the section "
+            "an item belongs to). Ask a CLA."
         )
     if review_round.status != RoundStatus.open:
         raise ValidationError(
@@ -851,16 +942,18 @@ def import_comment_rows(
     rows: Sequence[CommentRow],
     progress: ProgressCallback | None = None,
     locate: Callable[[CommentRow], str] | None = None,
-    check: Callable[[CommentRow, int], str] | None = None,
+    check: Callable[[CommentRow, Target], str] | None = None,
     known_problems: Sequence[str] = (),
 ) -> int:
     """Add comment rows read from ``source`` to an open round, all or nothing; return how many.
 
     This is the one path every import takes (comment tables, Word comments):
-    permission, the open round, sections and lines in the frozen text,
-    numbering, the audit event and one transaction. ``locate(row)`` names a
-    row in messages (default: "Row N of source"); ``check(row, section_id)``
-    returns a further problem with a row whose lines exist, or ''; ``known_problems``
+    permission, the open round, sections or parts and lines in the frozen text,
+    numbering, the audit event and one transaction. A row's "Section" is a
+    section's code or a part's or an item's (``KF``, ``F3``, ``R3``, ``CR2``…).
+    ``locate(row)`` names a row in messages (default: "Row N of source");
+    ``check(row, target)`` returns a further problem with a row whose lines
+    exist, or ''; ``known_problems``
     the caller already found in the source are reported with the rows' own.
     """
     require_comment_import(session=session, actor=actor, report=report, round=round)
@@ -873,39 +966,38 @@ def import_comment_rows(
     if not rows and not known_problems:
         raise ImportFailed(f"{name} has no comments; nothing was imported.")
 
-    codes = dict(
-        session.exec(select(Section.code, Section.id).where(Section.report_id == report.id)).all()
-    )
-    codes_folded = {code.lower(): section_id for code, section_id in codes.items()}
-    frozen = _frozen_sections(session, round.id)
+    codes = {
+        code.lower()
+        for code in session.exec(select(Section.code).where(Section.report_id == report.id))
+    }
+    found = parts.targets(session, round.id)
     existing = _numbers_in(session, round.id)
-    all_codes = ", ".join(sorted(codes, key=code_order))
 
     problems = list(known_problems)
     first_row_of: dict[int, int] = {}
-    resolved: list[tuple[CommentRow, int]] = []
+    resolved: list[tuple[CommentRow, Target]] = []
     for row in rows:
         where = where_of(row)
-        section_id = codes.get(row.section) or codes_folded.get(row.section.lower())
-        if section_id is None:
-            problems.append(
-                f"{where}: the section '{row.section}' does not exist in this report; "
-                f"its sections are {all_codes}"
-            )
-        elif section_id not in frozen:
-            problems.append(
-                f"{where}: the section '{row.section}' was added after {round.name} was "
-                "opened, so it has no frozen text to comment on"
-            )
+        target = parts.resolve(found, row.section)
+        if target is None:
+            if row.section.strip().lower() in codes:
+                problems.append(
+                    f"{where}: the section '{row.section}' was added after {round.name} was "
+                    "opened, so it has no frozen text to comment on"
+                )
+            else:
+                problems.append(
+                    f"{where}: '{row.section}' is not a section or part of this report; "
+                    f"{_known_targets(found)}"
+                )
         else:
-            code, count = frozen[section_id]
-            problem = _line_problem(code, round.name, count, row.from_line, row.to_line)
+            problem = target.line_problem(round.name, row.from_line, row.to_line)
             if not problem and check is not None:
-                problem = check(row, section_id)
+                problem = check(row, target)
             if problem:
                 problems.append(f"{where}: {problem}")
             else:
-                resolved.append((row, section_id))
+                resolved.append((row, target))
         problems.extend(f"{where}: {p}" for p in _row_problems(row))
         if row.disposition and not row.response.strip():
             problems.append(
@@ -950,7 +1042,7 @@ def import_comment_rows(
     next_number = max([0, *taken, *first_row_of]) + 1
     now = utcnow()
     values: list[dict[str, Any]] = []
-    for row, section_id in resolved:
+    for row, target in resolved:
         if row.number is None:
             number = next_number
             next_number += 1
@@ -961,7 +1053,8 @@ def import_comment_rows(
             {
                 "round_id": round.id,
                 "number": number,
-                "section_id": section_id,
+                "section_id": target.section_id,
+                "part": target.stored_part,
                 "from_line": row.from_line,
                 "to_line": row.to_line,
                 "reviewer_id": None,
@@ -1104,7 +1197,7 @@ def comment_rows(session: Session, *, round_id: int) -> Iterator[CommentRow]:
     result = session.exec(
         select(
             ReviewComment.number,
-            Section.code,
+            func.coalesce(Section.code, ReviewComment.part),
             ReviewComment.from_line,
             ReviewComment.to_line,
             ReviewComment.reviewer_name,
@@ -1115,7 +1208,7 @@ def comment_rows(session: Session, *, round_id: int) -> Iterator[CommentRow]:
             ReviewComment.response,
             ReviewComment.disposition,
         )
-        .join(Section, col(Section.id) == col(ReviewComment.section_id))
+        .join(Section, col(Section.id) == col(ReviewComment.section_id), isouter=True)
         .where(ReviewComment.round_id == round_id)
         .order_by(col(ReviewComment.number))
     )

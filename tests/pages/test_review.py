@@ -298,7 +298,7 @@ def test_a_bad_comment_table_lists_every_problem(open_page, db):
     assert not at.exception
     assert "2 problems; nothing was imported" in texts(at)
     problems = table(at, "Problem")["Problem"].tolist()
-    assert any("'9.9' does not exist" in p for p in problems)
+    assert any("'9.9' is not a section or part of this report" in p for p in problems)
     assert any("9999" in p for p in problems)
 
 
