@@ -169,3 +169,55 @@ def test_arabic_references_read_right_to_left_and_others_left_to_right(review_co
     runs = arabic[0]._p.findall(qn("w:r"))
     assert runs[0].find(f"{qn('w:rPr')}/{qn('w:rtl')}") is not None  # المرصد العربي للأجور
     assert runs[-1].find(f"{qn('w:rPr')}/{qn('w:rtl')}") is None  # … (Arab Wage Observatory).
+
+
+def _run_text(run) -> str:
+    return "".join(t.text or "" for t in run.iter(qn("w:t")))
+
+
+def test_an_arabic_citation_is_a_right_to_left_run_at_the_text_size(review_copy):
+    doc = docx.Document(io.BytesIO(review_copy.content))
+    citing = [p for p in doc.paragraphs if "(Singh and Qureshi 2022; صالح\u200e 2023)" in p.text]
+    assert citing, "the demo cites Saleh (2023) after Singh and Qureshi"
+    paragraph = citing[0]
+    # The sentence stays left to right; only the name is set right to left.
+    assert paragraph._p.find(f"{qn('w:pPr')}/{qn('w:bidi')}") is None
+    runs = paragraph._p.findall(qn("w:r"))
+    name = next(i for i, run in enumerate(runs) if _run_text(run) == "صالح")
+    props = runs[name].find(qn("w:rPr"))
+    assert props.find(qn("w:rtl")) is not None
+    assert props.find(qn("w:rFonts")).get(qn("w:cs")) == "DejaVu Sans"
+    body_size = paragraph.style.font.size  # Body Text or First Paragraph: 10.5 pt
+    assert body_size == Pt(10.5)
+    assert props.find(qn("w:szCs")).get(qn("w:val")) == str(int(body_size.pt * 2))
+    # A left-to-right mark keeps the year with the English sentence, after the name.
+    assert _run_text(runs[name + 1]) == "\u200e 2023)"
+    assert runs[name - 1].find(f"{qn('w:rPr')}/{qn('w:rtl')}") is None
+    assert runs[name + 1].find(f"{qn('w:rPr')}/{qn('w:rtl')}") is None
+
+
+def _pdf_lines(path: Path) -> list[list[tuple[float, str]]]:
+    """Return the words of each printed line as (left edge, text), in the order they print."""
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    lines: dict[tuple[int, float], list[tuple[float, str]]] = {}
+    for page, chunk in enumerate(html.split("<page ")):
+        for x, y, word in re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)<', chunk):
+            lines.setdefault((page, round(float(y))), []).append((float(x), word))
+    return [sorted(words) for words in lines.values()]
+
+
+@needs_office
+def test_the_pdf_prints_an_arabic_citation_name_then_year(review_pdf):
+    arabic = re.compile("[\u0600-\u06ff]")
+    for words in _pdf_lines(review_pdf):
+        texts = [w for _, w in words]
+        if "Qureshi" in texts and any(arabic.search(w) for w in texts):
+            at = texts.index("Qureshi")
+            # "(Singh and Qureshi 2022; صالح 2023)": the name, then the year, left to right.
+            assert texts[at + 1] == "2022;"
+            assert arabic.search(texts[at + 2]) and texts[at + 3] == "2023).", texts
+            break
+    else:
+        raise AssertionError("the citation of Saleh (2023) is not in the PDF")

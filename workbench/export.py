@@ -1374,7 +1374,17 @@ def _cell_text(element: Any) -> str:
 
 
 def _right_to_left_references(doc: Any) -> None:
-    """Set references written in Arabic or Hebrew right to left, as their readers read them."""
+    """Set references written in Arabic or Hebrew right to left, as their readers read them.
+
+    Their right-to-left runs take the complex-script font at the text's size. In
+    the other paragraphs the Arabic or Hebrew words, such as the author of a
+    citation "(صالح 2023)", are set right to left and in order
+    (:func:`workbench.citation_forms.isolate_right_to_left`).
+    """
+    # Imported where it is used: only the Word finish needs it.
+    from workbench import citation_forms
+
+    styles = citation_forms.InheritedStyles(doc)
     for paragraph in doc.element.body.iter(qn("w:p")):
         style = paragraph.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
         if style is None or style.get(qn("w:val")) != "Bibliography":
@@ -1392,11 +1402,8 @@ def _right_to_left_references(doc: Any) -> None:
         for run in paragraph.iter(qn("w:r")):
             letters = STRONG.findall("".join(t.text or "" for t in run.iter(qn("w:t"))))
             if letters and all(RIGHT_TO_LEFT.match(c) for c in letters):
-                run_props = run.find(qn("w:rPr"))
-                if run_props is None:
-                    run_props = OxmlElement("w:rPr")
-                    run.insert(0, run_props)
-                run_props.append(OxmlElement("w:rtl"))
+                citation_forms.mark_right_to_left(run, styles, "Bibliography")
+    citation_forms.isolate_right_to_left(doc)
 
 
 def _finish_tables(doc: Any) -> None:

@@ -1,0 +1,211 @@
+"""How citations read in other scripts: Arabic and Hebrew names in the Word export.
+
+Terms used here:
+
+- A **right-to-left segment** is a stretch of Arabic or Hebrew text (letters
+  with the spaces between them) inside a left-to-right paragraph, such as the
+  author of "(صالح 2023)". In Word it is a run of its own marked right to left
+  (``w:rtl``) with the complex-script font and size of its paragraph; when a
+  number follows it, as the year of a citation does, a left-to-right mark
+  (U+200E) after it keeps the number with the left-to-right sentence, where
+  the Unicode bidirectional algorithm would otherwise read "2023" as an
+  Arabic number and print "(2023 صالح)".
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from copy import deepcopy
+from typing import Any
+
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+LEFT_TO_RIGHT_MARK = "\u200e"
+RIGHT_TO_LEFT = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe"  # Hebrew, Arabic, Syriac, Thaana…
+_RIGHT_TO_LEFT_CHAR = re.compile(f"[{RIGHT_TO_LEFT}]")
+# Letters with the spaces (and joiners, hyphens) between them; digits end a segment.
+_BETWEEN_WORDS = " \u00a0\u2009\u202f\u200c\u200d-"
+_SEGMENT = re.compile(f"[{RIGHT_TO_LEFT}]+(?:[{_BETWEEN_WORDS}]+[{RIGHT_TO_LEFT}]+)*")
+_DIGIT_NEXT = re.compile(r"(?:[^\w]|_)*\d")  # a number before any letter
+_STRONG = re.compile(r"[^\W\d_]")  # a letter: what decides a paragraph's direction
+
+
+# --------------------------------------------------------------------------- Word: right to left
+
+# The order of a run's properties in the WordprocessingML schema (CT_RPr).
+_RPR_ORDER = [
+    qn(f"w:{name}")
+    for name in [
+        *("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike"),
+        *("dstrike", "outline", "shadow", "emboss", "imprint", "noProof", "snapToGrid"),
+        *("vanish", "webHidden", "color", "spacing", "w", "kern", "position", "sz", "szCs"),
+        *("highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs"),
+        *("em", "lang", "eastAsianLayout", "specVanish", "oMath"),
+    ]
+]
+
+
+def _property(run_props: Any, tag: str) -> Any:
+    """Return the run property ``tag``, added in the schema's order if it is missing."""
+    found = run_props.find(qn(tag))
+    if found is not None:
+        return found
+    element = OxmlElement(tag)
+    rank = _RPR_ORDER.index(qn(tag))
+    for child in run_props:
+        if child.tag in _RPR_ORDER and _RPR_ORDER.index(child.tag) > rank:
+            child.addprevious(element)
+            return element
+    run_props.append(element)
+    return element
+
+
+class InheritedStyles:
+    """The document's paragraph styles, to find the size and fonts a run inherits."""
+
+    def __init__(self, doc: Any) -> None:
+        root = doc.styles.element
+        self.by_id = {s.get(qn("w:styleId")): s for s in root.findall(qn("w:style"))}
+        self.default_paragraph = next(
+            (
+                s.get(qn("w:styleId"))
+                for s in root.findall(qn("w:style"))
+                if s.get(qn("w:type")) == "paragraph" and s.get(qn("w:default")) in ("1", "true")
+            ),
+            None,
+        )
+        self.defaults = root.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
+
+    def inherited(self, style_id: str | None, tag: str, attribute: str) -> str | None:
+        """Return a run property's value as the paragraph style (or the defaults) sets it."""
+        seen: set[str] = set()
+        current = style_id or self.default_paragraph
+        while current and current not in seen:
+            seen.add(current)
+            style = self.by_id.get(current)
+            if style is None:
+                break
+            found = style.find(f"{qn('w:rPr')}/{qn(tag)}")
+            if found is not None and found.get(qn(attribute)):
+                return found.get(qn(attribute))
+            based = style.find(qn("w:basedOn"))
+            current = based.get(qn("w:val")) if based is not None else None
+        if self.defaults is not None:
+            found = self.defaults.find(qn(tag))
+            if found is not None and found.get(qn(attribute)):
+                return found.get(qn(attribute))
+        return None
+
+
+def _paragraph_style(paragraph: Any) -> str | None:
+    style = paragraph.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+    return style.get(qn("w:val")) if style is not None else None
+
+
+def mark_right_to_left(run: Any, styles: InheritedStyles, style_id: str | None) -> None:
+    """Mark a run right to left, in the complex-script font at the size of its text."""
+    run_props = run.find(qn("w:rPr"))
+    if run_props is None:
+        run_props = OxmlElement("w:rPr")
+        run.insert(0, run_props)
+    fonts = _property(run_props, "w:rFonts")
+    font = fonts.get(qn("w:cs")) or styles.inherited(style_id, "w:rFonts", "w:cs")
+    if font:
+        fonts.set(qn("w:cs"), font)
+    fonts.set(qn("w:hint"), "cs")
+    own_size = run_props.find(qn("w:sz"))
+    size = (
+        own_size.get(qn("w:val"))
+        if own_size is not None
+        else styles.inherited(style_id, "w:sz", "w:val")
+    )
+    if size:
+        _property(run_props, "w:szCs").set(qn("w:val"), size)
+    _property(run_props, "w:rtl")
+    if run_props.find(qn("w:i")) is not None:
+        _property(run_props, "w:iCs")
+    if run_props.find(qn("w:b")) is not None:
+        _property(run_props, "w:bCs")
+
+
+def _simple(run: Any) -> bool:
+    """Return whether a run holds one piece of text and nothing else (pandoc's runs)."""
+    children = [c for c in run if c.tag != qn("w:rPr")]
+    return len(children) == 1 and children[0].tag == qn("w:t")
+
+
+def _run_text(run: Any) -> str:
+    return "".join(t.text or "" for t in run.findall(qn("w:t")))
+
+
+def _direction_is_right_to_left(paragraph: Any, text: str) -> bool:
+    if paragraph.find(f"{qn('w:pPr')}/{qn('w:bidi')}") is not None:
+        return True
+    first = _STRONG.search(text)
+    return first is not None and _RIGHT_TO_LEFT_CHAR.match(first.group(0)) is not None
+
+
+def isolate_right_to_left(doc: Any) -> None:
+    """Set the Arabic and Hebrew words of left-to-right paragraphs right to left, in order.
+
+    Each right-to-left segment becomes a run of its own marked ``w:rtl``, in
+    its paragraph's complex-script font and size; a left-to-right mark after it
+    keeps a following number (a citation's year) in the left-to-right sentence,
+    so "(صالح 2023)" reads name, then year. Right-to-left paragraphs are left
+    as they are.
+    """
+    styles = InheritedStyles(doc)
+    for paragraph in doc.element.body.iter(qn("w:p")):
+        runs = list(paragraph.iter(qn("w:r")))
+        texts = [_run_text(run) for run in runs]
+        text = "".join(texts)
+        if not _RIGHT_TO_LEFT_CHAR.search(text) or _direction_is_right_to_left(paragraph, text):
+            continue
+        segments = [m.span() for m in _SEGMENT.finditer(text)]
+        marks = {end for _, end in segments if _DIGIT_NEXT.match(text, end)}
+        style_id = _paragraph_style(paragraph)
+        start = 0
+        for run, run_text in zip(runs, texts, strict=True):
+            end = start + len(run_text)
+            if run_text and _simple(run):
+                _split_run(run, start, end, text, segments, marks, styles, style_id)
+            start = end
+
+
+def _split_run(
+    run: Any,
+    start: int,
+    end: int,
+    text: str,
+    segments: list[tuple[int, int]],
+    marks: set[int],
+    styles: InheritedStyles,
+    style_id: str | None,
+) -> None:
+    """Cut a run at the ends of right-to-left segments; mark those, add the marks after them."""
+    cuts = {start, end}
+    for a, b in segments:
+        cuts.update(c for c in (a, b) if start < c < end)
+    bounds = sorted(cuts)
+    pieces = []
+    for a, b in itertools.pairwise(bounds):
+        inside = any(sa <= a and b <= sb for sa, sb in segments)
+        mark = a in marks and not inside
+        if mark:
+            marks.discard(a)
+        pieces.append((text[a:b], inside, mark))
+    if len(pieces) == 1 and not pieces[0][1] and not pieces[0][2]:
+        return
+    anchor = run
+    for piece, inside, mark in pieces:
+        new = deepcopy(run)
+        t = new.find(qn("w:t"))
+        t.text = (LEFT_TO_RIGHT_MARK if mark else "") + piece
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        if inside:
+            mark_right_to_left(new, styles, style_id)
+        anchor.addnext(new)
+        anchor = new
+    run.getparent().remove(run)
