@@ -173,6 +173,8 @@ def source_details(s: Session, ctx: ui.PageContext, source: Source, can_edit: bo
             f"**Region** {ui.md(source.region or '—')}",
             f"**Certainty** {source.certainty.label if source.certainty else 'not rated'}",
         ]
+        if source.short_label:
+            facts.append(f"**Cited as** {ui.md(source.short_label)} {source.year or ''}".strip())
         st.markdown(" · ".join(facts))
         if source.certainty_note:
             st.markdown(f"*Why this certainty:* {ui.md(source.certainty_note)}")
@@ -220,6 +222,14 @@ def source_details(s: Session, ctx: ui.PageContext, source: Source, can_edit: bo
             region = right.text_input(
                 "Region", value=source.region, key=f"ev_edit_region_{source.id}"
             )
+            label = left.text_input(
+                "Short label for citations",
+                value=source.short_label,
+                max_chars=sources.MAX_SHORT_LABEL,
+                key=f"ev_edit_short_label_{source.id}",
+                placeholder="e.g. EU, ILO",
+                help=SHORT_LABEL_HELP,
+            )
             note = st.text_area(
                 "Why this certainty",
                 value=source.certainty_note,
@@ -237,6 +247,7 @@ def source_details(s: Session, ctx: ui.PageContext, source: Source, can_edit: bo
                         language=language,
                         region=region,
                         certainty_note=note,
+                        short_label=label,
                     ),
                     success=f"Saved the changes to '{source.key}'.",
                 )
@@ -264,8 +275,14 @@ def source_details(s: Session, ctx: ui.PageContext, source: Source, can_edit: bo
                     st.rerun()
 
 
+SHORT_LABEL_HELP = (
+    "For a legal or corporate source: the short form citations use instead of the author, "
+    "without the year, e.g. 'EU' to cite a directive as (EU 2024). The references keep "
+    "the full entry. Leave empty to cite the author."
+)
 ADD_KEYS = (
     "ev_add_key",
+    "ev_add_short_label",
     "ev_add_title",
     "ev_add_authors",
     "ev_add_year",
@@ -305,6 +322,13 @@ def add_source_form(s: Session, ctx: ui.PageContext) -> None:
         url = right.text_input("Web address", key="ev_add_url")
         language = left.text_input("Language", value="en", key="ev_add_language")
         region = right.text_input("Region", key="ev_add_region", placeholder="e.g. Africa")
+        label = right.text_input(
+            "Short label for citations",
+            key="ev_add_short_label",
+            max_chars=sources.MAX_SHORT_LABEL,
+            placeholder="e.g. EU, ILO",
+            help=SHORT_LABEL_HELP,
+        )
         certainty = left.selectbox(
             "Certainty (GRADE)",
             [None, *Certainty],
@@ -335,6 +359,7 @@ def add_source_form(s: Session, ctx: ui.PageContext) -> None:
                         region=region,
                         certainty=certainty,
                         certainty_note=note,
+                        short_label=label,
                         csl=record,
                     ),
                 )

@@ -8,7 +8,9 @@ Terms used here:
   for a person, ``{"literal": …}`` for an organisation), ``issued``
   (``{"date-parts": [[year, month, day]]}``), ``container-title``,
   ``publisher``, ``DOI``, ``URL``, ``language``, ``volume``, ``issue``,
-  ``page``, …
+  ``page``, ``citation-label`` (the source's short label for in-text
+  citations, "EU"; BibTeX's ``shorthand``, which also holds the year,
+  "EU 2024"), …
 - A **citation key** is the name a text cites a record by, as in ``[@anker2017]``:
   letters, digits and ``_``, with the punctuation ``:.#$%&-+?<>~/`` allowed
   inside (pandoc's rule).
@@ -766,6 +768,8 @@ def _bibtex_record(entry: _BibEntry) -> dict[str, Any]:
         record["language"] = language_code(language) or language
     if f.get("type"):
         record["genre"] = f["type"]
+    if f.get("shorthand"):
+        record["citation-label"] = f["shorthand"]  # workbench.sources takes the year off
     for source, target in (("abstract", "abstract"), ("keywords", "keyword"), ("note", "note")):
         if f.get(source):
             record[target] = f[source]
@@ -1424,7 +1428,7 @@ def read_csljson(text: str, filename: str = "references.json") -> list[ParsedEnt
             value = item.get(field)
             if isinstance(value, int) and not isinstance(value, bool):
                 record[field] = str(value)
-        for field in ("DOI", "URL", "language", "container-title", "publisher"):
+        for field in ("DOI", "URL", "language", "container-title", "publisher", "citation-label"):
             value = item.get(field)
             if value is not None and not isinstance(value, str):
                 entry_problems.append(f"{label}: '{field}' must be text")
@@ -1760,6 +1764,11 @@ def _bibtex_entry(record: dict[str, Any]) -> str:
     add("keywords", record.get("keyword"))
     add("abstract", record.get("abstract"))
     add("note", record.get("note"))
+    label = normalise_space(str(record.get("citation-label") or ""))
+    if label:
+        # biblatex prints a shorthand in place of the whole label, year included.
+        year = record_year(record)
+        add("shorthand", f"{label} {year}" if year else label)
     body = "".join(f"  {name} = {{{value}}},\n" for name, value in fields)
     return f"@{entry_type}{{{record.get('id', '')},\n{body}}}\n"
 

@@ -1,7 +1,14 @@
-"""How citations read in other scripts: Arabic and Hebrew names in the Word export.
+"""How citations read in other scripts, and the short labels of legal and corporate sources.
 
 Terms used here:
 
+- A **short label** is the form a legal or corporate source takes in in-text
+  citations instead of its author or title: "EU" for a directive of the
+  European Parliament and Council, so that it is cited "(EU 2024)" while the
+  reference list keeps the full entry. It is the source's ``short_label``,
+  kept in its CSL-JSON record as ``citation-label`` (CSL's variable for an
+  item's in-text label; BibTeX's ``shorthand``). The year is never part of it:
+  citations add the year (and a, b… when two works share a label and year).
 - A **right-to-left segment** is a stretch of Arabic or Hebrew text (letters
   with the spaces between them) inside a left-to-right paragraph, such as the
   author of "(صالح 2023)". In Word it is a run of its own marked right to left
@@ -30,6 +37,15 @@ _BETWEEN_WORDS = " \u00a0\u2009\u202f\u200c\u200d-"
 _SEGMENT = re.compile(f"[{RIGHT_TO_LEFT}]+(?:[{_BETWEEN_WORDS}]+[{RIGHT_TO_LEFT}]+)*")
 _DIGIT_NEXT = re.compile(r"(?:[^\w]|_)*\d")  # a number before any letter
 _STRONG = re.compile(r"[^\W\d_]")  # a letter: what decides a paragraph's direction
+
+
+# --------------------------------------------------------------------------- short labels
+
+
+def short_label(record: dict[str, Any]) -> str:
+    """Return a record's short label (its ``citation-label``), or "" when it has none."""
+    label = record.get("citation-label")
+    return " ".join(str(label).split()) if isinstance(label, (str, int)) else ""
 
 
 # --------------------------------------------------------------------------- Word: right to left

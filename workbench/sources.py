@@ -9,6 +9,12 @@ Terms used here:
   a region, and a GRADE-style **certainty** with a note. ``title``,
   ``authors``, ``year`` and ``doi`` are copies of the record kept for search;
   ``doi`` is normalised (lower case, no ``https://doi.org/``).
+- A **short label** is the form a legal or corporate source takes in in-text
+  citations instead of its author, "EU" for a directive cited "(EU 2024)"
+  (see :mod:`workbench.citation_forms`): at most 60 characters, without the
+  year, which citations add. The record keeps it as ``citation-label``, so it
+  travels with the record into the export, exports and imports (BibTeX's
+  ``shorthand``), and the report's content.
 - A **duplicate** is an entry of an imported file whose key is already in the
   library, or whose DOI is the DOI of a source already there under another key
   (or of an earlier entry of the same file).
@@ -22,6 +28,7 @@ citing it, so no text ever points at a key that has gone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +36,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_
 from sqlmodel import Session, col, select
 
-from workbench import audit
+from workbench import audit, citation_forms
 from workbench.bibliography import (
     EXPORT_FORMATS,
     ParsedEntry,
@@ -83,10 +90,11 @@ CSL_TYPE_BY_KIND: dict[SourceKind, str] = {
     SourceKind.initiative_case: "report",
 }
 EDITABLE_FIELDS = frozenset(
-    {"key", "kind", "language", "region", "certainty", "certainty_note", "csl"}
+    {"key", "kind", "language", "region", "certainty", "certainty_note", "csl", "short_label"}
 )
 ON_DUPLICATE = ("error", "skip")
 MAX_DOI_LENGTH = 300
+MAX_SHORT_LABEL = 60  # the column's length
 
 
 @dataclass
@@ -158,6 +166,49 @@ def _check_record(csl: Any, key: str, kind: SourceKind) -> dict[str, Any]:
     return record
 
 
+def _label_problem(label: str) -> str | None:
+    """Return why a short label cannot be stored, or None when it can."""
+    if len(label) > MAX_SHORT_LABEL:
+        return (
+            f"the short label '{label[:MAX_SHORT_LABEL]}…' is {len(label)} characters long; "
+            f"at most {MAX_SHORT_LABEL} fit"
+        )
+    if any(ord(c) < 32 for c in label):
+        return f"the short label '{label}' contains a control character"
+    return None
+
+
+def _without_year(label: str, year: int | None) -> str:
+    """Return a short label without the source's year at its end ("EU 2024" → "EU")."""
+    if year is None:
+        return label
+    return re.sub(rf"[\s,]*\(?{year}[a-z]?\)?$", "", label).strip()
+
+
+def _check_short_label(label: Any, year: int | None) -> str:
+    text = normalise_space(str(label or ""))
+    problem = _label_problem(text)
+    if problem:
+        raise ValidationError(f"{problem[0].upper()}{problem[1:]}.")
+    bare = _without_year(text, year)
+    if bare != text:
+        raise ValidationError(
+            f"Give the short label without the year: citations add it, so '{bare}' is "
+            f"cited as '{bare} {year}'."
+            if bare
+            else "A short label names the author, as 'EU' or 'ILO': citations add the year."
+        )
+    return text
+
+
+def _labelled(record: dict[str, Any], label: str) -> dict[str, Any]:
+    """Return the record with its short label as ``citation-label`` (or none when "")."""
+    record = {k: v for k, v in record.items() if k != "citation-label"}
+    if label:
+        record["citation-label"] = label
+    return record
+
+
 def _key_taken(session: Session, report_id: int, key: str, *, other_than: int | None) -> bool:
     query = select(Source.id).where(Source.report_id == report_id, Source.key == key)
     if other_than is not None:
@@ -211,6 +262,8 @@ def add_source(*, session: Session, actor: Person, report: Report, data: SourceC
     certainty = _enum(Certainty, data.certainty, "certainty rating")
     record = _check_record(data.csl, key, kind)
     title, authors, year, doi = record_summary(record)
+    label = _check_short_label(data.short_label or citation_forms.short_label(record), year)
+    record = _labelled(record, label)
     if _key_taken(session, report.id, key, other_than=None):
         raise ValidationError(
             f"The key '{key}' is already in this report's library: choose another key."
@@ -226,6 +279,7 @@ def add_source(*, session: Session, actor: Person, report: Report, data: SourceC
         region=_check_region(data.region),
         certainty=certainty,
         certainty_note=(data.certainty_note or "").strip(),
+        short_label=label,
         csl=record,
         title=title,
         authors=authors,
@@ -247,7 +301,11 @@ def add_source(*, session: Session, actor: Person, report: Report, data: SourceC
 
 
 def update_source(*, session: Session, actor: Person, source: Source, **changes: Any) -> Source:
-    """Change a source's key, kind, language, region, certainty, certainty note or record."""
+    """Change a source's key, kind, language, region, certainty, note, short label or record.
+
+    A new record that carries a ``citation-label`` brings its short label with
+    it; one without keeps the source's label (clear it with ``short_label=""``).
+    """
     require(session, actor, Action.edit_sources, source.report_id)
     unknown = sorted(set(changes) - EDITABLE_FIELDS)
     if unknown:
@@ -263,6 +321,13 @@ def update_source(*, session: Session, actor: Person, source: Source, **changes:
     note = str(changes.get("certainty_note", source.certainty_note) or "").strip()
     record = _check_record(changes.get("csl", source.csl), key, kind)
     title, authors, year, doi = record_summary(record)
+    if "short_label" in changes:
+        wanted = changes["short_label"]
+    else:
+        wanted = citation_forms.short_label(record) if "csl" in changes else ""
+        wanted = wanted or source.short_label
+    label = _check_short_label(wanted, year)
+    record = _labelled(record, label)
     renamed = key != source.key
     if renamed:
         if _key_taken(session, source.report_id, key, other_than=source.id):
@@ -281,7 +346,7 @@ def update_source(*, session: Session, actor: Person, source: Source, **changes:
     old_key = source.key
     source.key, source.kind, source.certainty = key, kind, certainty
     source.language, source.region, source.certainty_note = language, region, note
-    source.csl = record
+    source.short_label, source.csl = label, record
     source.title, source.authors, source.year, source.doi = title, authors, year, doi
     source.updated_at = utcnow()
     try:
@@ -653,10 +718,20 @@ def import_sources(
             result.skipped.append(key)
         elif doi and len(doi) > MAX_DOI_LENGTH:
             problems.append(f"{entry.label}: the DOI is longer than {MAX_DOI_LENGTH} characters")
+        elif _label_problem(citation_forms.short_label(record)):
+            problems.append(f"{entry.label}: {_label_problem(citation_forms.short_label(record))}")
         else:
             if doi:
                 doi_in_file[doi] = key
             result.warnings.extend(_entry_warnings(entry, doi, year))
+            label = citation_forms.short_label(record)
+            if _without_year(label, year) != label:
+                result.warnings.append(
+                    f"{entry.label}: the short label '{label}' is kept as "
+                    f"'{_without_year(label, year)}': citations add the year"
+                )
+                label = _without_year(label, year)
+            record = _labelled(record, label)
             record["id"] = key
             rows.append(
                 {
@@ -667,6 +742,7 @@ def import_sources(
                     "region": "",
                     "certainty": None,
                     "certainty_note": "",
+                    "short_label": label,
                     "csl": record,
                     "title": title,
                     "authors": authors,
