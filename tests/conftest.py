@@ -62,13 +62,39 @@ def no_history_mirror() -> Iterator[None]:
             os.environ[name] = value
 
 
+_worker_url: str | None = None
+
+
 def require_postgres_url() -> str:
-    """Return the PostgreSQL test URL, or skip (fail in CI) when there is none."""
+    """Return the PostgreSQL test URL, or skip (fail in CI) when there is none.
+
+    Under pytest-xdist each worker gets a database of its own beside the one
+    named (``<name>_gw0``, ``<name>_gw1``…), created when missing, so that
+    workers never truncate each other's tables; the role needs CREATEDB.
+    """
+    global _worker_url
     if not PG_URL:
         if REQUIRE_PG:
             pytest.fail("WORKBENCH_REQUIRE_POSTGRES=1 but WORKBENCH_TEST_DATABASE_URL is unset")
         pytest.skip("PostgreSQL run: set WORKBENCH_TEST_DATABASE_URL to include it")
-    return PG_URL
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return PG_URL
+    if _worker_url is None:
+        from sqlalchemy.engine import make_url
+
+        base = make_url(PG_URL)
+        name = f"{base.database}_{worker}"
+        admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if exists is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        _worker_url = base.set(database=name).render_as_string(hide_password=False)
+    return _worker_url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
