@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import shutil
 import struct
+import threading
 import zipfile
 import zlib
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -13,19 +16,22 @@ import pypandoc
 import pytest
 from docx import Document
 from lxml import etree
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
+from tests.conftest import _postgres_engine, _truncate
 from tests.factories import World, make_person, make_section, make_world, row_counts
 from tests.test_limits import run_capped, zip_bomb, zip_members
-from workbench import audit, docx_import, export, reviews, sections
+from workbench import audit, docx_import, export, numbering, parts, people, reviews, sections
 from workbench.cli import app
-from workbench.db import make_engine
+from workbench.db import create_all, make_engine
 from workbench.errors import Conflict, ImportFailed, PermissionDenied, ValidationError
 from workbench.migrate import upgrade
 from workbench.models import (
     CommentKind,
     Question,
+    Report,
     ReviewComment,
     ReviewRound,
     Section,
@@ -640,16 +646,30 @@ def test_word_comments_on_the_real_review_copy(session: Session, world: World) -
         3,
     )
     assert new.comment.startswith("On “In many countries, a full-time worker cannot meet")
-    # A comment on what follows the sections (a level-1 heading ends the last section).
-    annex = next(
-        p for p in document.paragraphs if p.style.name == "Heading 1" and (p.text == "Key findings")
+    # The key findings are a part of their own: a comment on their heading is on the part.
+    findings_heading = next(
+        p for p in document.paragraphs if p.style.name == "Heading 1" and p.text == "Key findings"
     )
-    document.add_comment(annex.runs[0], text="Add findings.", author="Bea Expert")
+    document.add_comment(findings_heading.runs, text="Add findings.", author="Bea Expert")
+    assert import_comments(session, world, review_round, saved(document)).imported == 1
+    on_part = stored_comments(session)[-1]
+    assert (on_part.section_id, on_part.part, on_part.from_line, on_part.to_line) == (
+        None,
+        "KF",
+        1,
+        1,
+    )
+    # The references end the parts before them and take no comment.
+    references = next(
+        p for p in document.paragraphs if p.style.name == "Heading 1" and p.text == "References"
+    )
+    document.add_comment(references.runs, text="Add the ILO.", author="Bea Expert")
     with pytest.raises(ImportFailed) as caught:
         import_comments(session, world, review_round, saved(document))
     assert caught.value.problems == [
-        "Comment 2 of review.docx (Bea Expert: “Add findings.”): it is not on a section's text "
-        "(it is on the title page, a question's heading or the material after the sections)"
+        "Comment 3 of review.docx (Bea Expert: “Add the ILO.”): it is on “References”, which "
+        "is not open to comment: only the sections, the key findings, the consensus and "
+        "false-solutions registers, the recommendations and the initiatives take comments"
     ]
 
 
@@ -811,10 +831,11 @@ def test_comments_on_text_that_is_not_there_refuse_the_whole_file(
         import_comments(session, world, review_round, saved(document))
     assert caught.value.summary == "review.docx has 4 problems; nothing was imported."
     assert caught.value.problems == [
-        "Comment 1 of review.docx (Dee: “On the title.”): it is not on a section's text (it is "
-        "on the title page, a question's heading or the material after the sections)",
+        f"Comment 1 of review.docx (Dee: “On the title.”): it is on “{world.report.title}”, "
+        "which is not open to comment: only the sections, the key findings, the consensus and "
+        "false-solutions registers, the recommendations and the initiatives take comments",
         "Comment 3 of review.docx (Ada Reviewer: “Across sections.”): it starts in section 1.1 "
-        "and ends in section 2.1; a comment is about one section, so split it in two",
+        "and ends in section 2.1; a comment is about one section or part, so split it in two",
         "Comment 4 of review.docx (Bea Expert: “This line is new.”): Section 1.1 as frozen for "
         "FOD has 5 lines; line 7 does not exist",
         "Comment 5 of review.docx (Carl Expert: “Nobody says that.”): the text it marks "
@@ -1105,3 +1126,248 @@ def test_word_comments_the_database_cannot_hold_refuse_the_document(
         "cannot be stored: it contains a control character (code 0x7f) at position 1; remove it",
     ]
     assert row_counts(session) == before
+
+
+# --------------------------------------------------------------------------- comments on parts
+
+DEMO_SECRETARIAT = "secretariat@demo.ipsp.example"
+
+
+@pytest.fixture
+def demo(demo_template, tmp_path) -> Iterator[Session]:
+    """Yield a session on a copy of the demo workspace (its SOD round is open)."""
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_template, copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+    engine.dispose()
+
+
+def demo_review_copy(db: Session):
+    """Return the demo's report, its open SOD round, the Secretariat and its review copy."""
+    report = db.exec(select(Report).where(Report.slug == "living-wages")).one()
+    review_round = db.exec(select(ReviewRound).where(ReviewRound.name == "SOD")).one()
+    secretariat = people.get_by_email(db, DEMO_SECRETARIAT)
+    exported = export.export_report(session=db, actor=secretariat, report=report, fmt="docx")
+    return report, review_round, secretariat, Document(io.BytesIO(exported.content))
+
+
+def table_row(document, code: str):
+    """Return the table row of a review copy whose 'No.' cell holds this code (F6, CR8…)."""
+    for table in document.tables:
+        for row in table.rows:
+            if any(cell.text.strip() == code for cell in row.cells[:2]):
+                return row
+    raise AssertionError(f"no table row {code}")
+
+
+def text_runs(cell_or_paragraph) -> list:
+    """Return the runs of text of a cell or a paragraph, without its line number."""
+    paragraphs = getattr(cell_or_paragraph, "paragraphs", [cell_or_paragraph])
+    return [
+        run
+        for paragraph in paragraphs
+        for run in paragraph.runs
+        if run.style.name != "Line Number" and run.text.strip()
+    ]
+
+
+def import_demo(db: Session, report, review_round, actor, document):
+    return docx_import.import_comments_docx(
+        session=db,
+        actor=actor,
+        report=report,
+        round=review_round,
+        filename="sod-reviewed.docx",
+        content=saved(document),
+    )
+
+
+def new_comments(db: Session, review_round: ReviewRound, after: int) -> list[ReviewComment]:
+    db.expire_all()
+    return list(
+        db.exec(
+            select(ReviewComment)
+            .where(ReviewComment.round_id == review_round.id, ReviewComment.number > after)
+            .order_by(col(ReviewComment.number))
+        ).all()
+    )
+
+
+def test_word_comments_on_a_finding_a_register_row_and_a_recommendation_come_back_on_them(
+    demo: Session,
+) -> None:
+    report, review_round, secretariat, document = demo_review_copy(demo)
+    found = parts.targets(demo, review_round.id)
+    finding = table_row(document, "F6").cells
+    # The statement cell of the finding's row, the register row's statement, the
+    # recommendation's first line; then a stretch over two findings, and a part's heading.
+    document.add_comment(text_runs(finding[-2]), text="Which methods?", author="Ana Reviewer")
+    register = table_row(document, "CR8").cells
+    document.add_comment(text_runs(register[-3]), text="Employers missing.", author="Ana Reviewer")
+    recommendation = next(p for p in document.paragraphs if "R4. " in p.text)
+    document.add_comment(text_runs(recommendation), text="Give a date.", author="Ana Reviewer")
+    next_row = table_row(document, "F7").cells
+    document.add_comment(
+        [text_runs(finding[-2])[0], text_runs(next_row[-2])[-1]],
+        text="Both overstate.",
+        author="Bo Expert",
+    )
+    heading = next(
+        p
+        for p in document.paragraphs
+        if p.style.name == "Heading 1" and p.text == "Recommendations"
+    )
+    document.add_comment(heading.runs, text="General: too many.", author="Bo Expert")
+
+    result = import_demo(demo, report, review_round, secretariat, document)
+    assert (result.imported, result.skipped) == (5, 0)
+    added = new_comments(demo, review_round, 17)
+    got = [(c.section_id, c.part, c.from_line, c.to_line, c.reviewer_name) for c in added]
+    f6, cr8, r4 = (found[code.lower()].lines for code in ("F6", "CR8", "R4"))
+    # The demo's own comments cite these lines: F6 line 10, CR8 line 12, R4 line 27.
+    assert (f6[0], cr8[0], r4[0]) == (10, 12, 27)
+    assert got == [
+        (None, "F6", 10, 10, "Ana Reviewer"),
+        (None, "KF", 10, 11, "Bo Expert"),
+        (None, "CR8", 12, 12, "Ana Reviewer"),
+        (None, "REC", 1, 1, "Bo Expert"),
+        (None, "R4", 27, 27, "Ana Reviewer"),
+    ]
+    by_text = {c.comment.rsplit(": ", 1)[-1]: c for c in added}
+    assert by_text["Which methods?"].comment.startswith(
+        "On “Living-wage estimates for the same place can differ by up to a quarter"
+    )
+    assert by_text["Give a date."].comment.startswith("On “R4. Adopt credible living-wage")
+    assert by_text["too many."].kind == CommentKind.general
+    # The CLAs answer them, and they count in their parts.
+    counts = {
+        row["section"]: row["total"]
+        for row in reviews.disposition_counts(demo, round_id=review_round.id)
+    }
+    assert (counts["KF"], counts["CR"], counts["REC"]) == (3, 2, 3)
+
+    # The same file again adds nothing and says so.
+    before = row_counts(demo)
+    again = import_demo(demo, report, review_round, secretariat, document)
+    assert (again.imported, again.skipped) == (0, 5)
+    assert again.summary("SOD") == (
+        "Imported 0 comments from sod-reviewed.docx into SOD; skipped 5 already there "
+        "(imported before)."
+    )
+    assert row_counts(demo) == before
+
+
+def test_word_comments_on_the_references_or_the_review_annex_are_refused_one_by_one(
+    demo: Session,
+) -> None:
+    report, review_round, secretariat, document = demo_review_copy(demo)
+    document.add_comment(
+        text_runs(table_row(document, "F6").cells[-2]), text="Fine here.", author="Ana Reviewer"
+    )
+    for title in ("References", "Annex: review summary"):
+        heading = next(
+            p for p in document.paragraphs if p.style.name == "Heading 1" and p.text == title
+        )
+        document.add_comment(heading.runs, text=f"On {title}.", author="Bo Expert")
+    before = row_counts(demo)
+    with pytest.raises(ImportFailed) as caught:
+        import_demo(demo, report, review_round, secretariat, document)
+    # All or nothing, as for every import: the good comment waits for the file to be fixed.
+    assert caught.value.summary == "sod-reviewed.docx has 2 problems; nothing was imported."
+    assert caught.value.problems == [
+        f"Comment {n} of sod-reviewed.docx (Bo Expert: “On {title}.”): it is on “{title}”, "
+        "which is not open to comment: only the sections, the key findings, the consensus and "
+        "false-solutions registers, the recommendations and the initiatives take comments"
+        for n, title in ((2, "References"), (3, "Annex: review summary"))
+    ]
+    assert row_counts(demo) == before
+
+
+def test_a_word_comment_on_a_changed_register_row_is_refused(demo: Session) -> None:
+    report, review_round, secretariat, document = demo_review_copy(demo)
+    statement = text_runs(table_row(document, "CR8").cells[-3])
+    statement[0].text = "Nothing of what the register said."
+    for run in statement[1:]:
+        run.text = ""
+    document.add_comment(statement[0], text="Really?", author="Ana Reviewer")
+    with pytest.raises(ImportFailed) as caught:
+        import_demo(demo, report, review_round, secretariat, document)
+    (problem,) = caught.value.problems
+    assert "is not in line 12 of Consensus and disagreement (CR) as frozen for SOD" in problem
+
+
+# --------------------------------------------------------------------------- two imports at once
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
+    """Yield an engine on a database that two sessions can use at once (a file for SQLite)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'shared.db'}")
+        create_all(engine)
+        yield engine
+        engine.dispose()
+        return
+    engine = _postgres_engine()
+    _truncate(engine)
+    yield engine
+
+
+def test_two_imports_of_one_file_at_the_same_moment_add_its_comments_once(
+    shared_engine: Engine, tmp_path, monkeypatch
+) -> None:
+    """The second import waits for the round's lock, then sees the first one's comments.
+
+    The first import has written its comments and not yet committed when the second
+    starts; the second reaches the lock and waits while the first commits. Checking
+    for comments imported before ahead of the lock would find none and add them again.
+    """
+    with Session(shared_engine, expire_on_commit=False) as session:
+        world = make_world(session)
+        review_round = open_fod(session, world)
+        document = review_copy(session, world, review_round, tmp_path)
+        comment(document, "1.1", 1, 3, text="Cite the ILO estimates here.", author="Bea Expert")
+        comment(document, "2.1", 3, text="Say which year.", author="Carl Expert")
+        content = saved(document)
+    written, waiting = threading.Event(), threading.Event()
+    record, lock_scope = audit.record, numbering.lock_scope
+
+    def record_then_hold(*args, **kwargs):
+        # The first import has inserted its rows: hold its transaction open.
+        record(*args, **kwargs)
+        if threading.current_thread().name == "first":
+            written.set()
+            assert waiting.wait(30)
+
+    def lock_after_the_first(*args, **kwargs):
+        if threading.current_thread().name == "second":
+            waiting.set()  # let the first commit while this one waits for the lock
+        lock_scope(*args, **kwargs)
+
+    monkeypatch.setattr(audit, "record", record_then_hold)
+    monkeypatch.setattr(numbering, "lock_scope", lock_after_the_first)
+    results: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            with Session(shared_engine, expire_on_commit=False) as s:
+                results[threading.current_thread().name] = import_comments(
+                    s, world, s.get(ReviewRound, review_round.id), content
+                )
+        except Exception as exc:  # reported below, in the test's thread
+            results[threading.current_thread().name] = exc
+
+    first = threading.Thread(target=run, name="first")
+    first.start()
+    assert written.wait(30)
+    second = threading.Thread(target=run, name="second")
+    second.start()
+    for thread in (first, second):
+        thread.join(60)
+    assert (results["first"].imported, results["first"].skipped) == (2, 0), results
+    assert (results["second"].imported, results["second"].skipped) == (0, 2), results
+    with Session(shared_engine) as session:
+        stored = session.exec(select(ReviewComment.number, ReviewComment.reviewer_name)).all()
+    assert sorted(stored) == [(1, "Bea Expert"), (2, "Carl Expert")]

@@ -9,9 +9,12 @@ Terms:
   revision it was based on) are those of every other save.
 - A **review copy** is the ``.docx`` the workbench exports of a draft under
   review. Its contract: each section's heading carries a bookmark named
-  ``sec-<section id>``, and each line of the section's frozen text begins with
-  a run in the character style "Line Number" holding the line's number (lines
-  as :func:`workbench.sections.lines_of` counts them, from 1).
+  ``sec-<section id>``, each part's heading (:mod:`workbench.parts`: key
+  findings, the registers, recommendations, initiatives) the bookmark named by
+  its anchor (``key-findings``, ``consensus``…), and each numbered line of the
+  frozen text begins with a run in the character style "Line Number" holding
+  the line's number (lines as :func:`workbench.sections.lines_of` counts them,
+  from 1 in each section and part), in a paragraph or in a table's cell.
 - A **Word comment** is a comment a reviewer left in a review copy; its
   **anchor** is the stretch of text it is attached to.
   :func:`import_comments_docx` turns every Word comment into a review comment
@@ -54,9 +57,15 @@ Decisions for drafts:
 
 Decisions for comments:
 
-- Section: the nearest ``sec-<id>`` bookmark before the anchor; a level-1
-  heading (a synthesis question, the findings, an annex) ends a section, as
-  sections are level-2 headings. Lines: the line number in effect at the
+- Section or part: the nearest ``sec-<id>`` or part bookmark before the
+  anchor; a level-1 heading (a synthesis question, the references, an annex)
+  ends a section or a part, except the heading of the part whose bookmark
+  stands just before it. A comment on the title page, the contents, a
+  question's heading, the references or the review annexes is refused, saying
+  where it is. On a part, a comment within one item's lines (a finding's row,
+  a register row, a recommendation's lines, an initiative) is on that item
+  (``F6``, ``CR8``, ``R4``, ``IN1``), a wider one on the part (``KF``…).
+  Lines: the line number in effect at the
   anchor's first character of text (Word puts the anchor's start before a
   line's number when a selection begins at a paragraph's start) and at its
   last one. A comment with no anchored text is on the line where it stands. A
@@ -85,14 +94,17 @@ Decisions for comments:
   time when Word left it out or it lies in the future. Numbers: the round's
   next free ones, in document order.
 - Importing the same file again adds nothing: a comment already in the round
-  with the same reviewer, section, lines, text (anchor, replies and kind label
-  as imported) and suggested change is skipped, and the result counts it. A
-  reviewer's later edit of a comment makes it a new one.
+  with the same reviewer, section or part, lines, text (anchor, replies and
+  kind label as imported) and suggested change is skipped, and the result
+  counts it. A reviewer's later edit of a comment makes it a new one. The
+  check runs under the round's numbering lock
+  (:func:`workbench.reviews.import_comment_rows`'s ``skip``), so two imports
+  of one file at the same moment add its comments once.
 - The author's name, the comment (with its anchor and replies) and the
   suggested change must fit their columns in the database and hold no control
   characters other than tab and newline, as in a comment table.
-- The text must still be there: the section frozen in that round, the lines
-  within its frozen text, and at least :data:`MIN_WORDS_FOUND` of the anchored
+- The text must still be there: the section or part frozen in that round,
+  the lines within its frozen text, and at least :data:`MIN_WORDS_FOUND` of the anchored
   words among the words of those lines. Words are compared in lower case with
   letters and digits apart, so a citation shown as "(Anker 2017)" in Word
   matches ``[@anker2017]``. Any problem refuses the whole document, naming the
@@ -117,6 +129,7 @@ from typing import Any
 from lxml import etree
 from sqlmodel import Session, col, select
 
+from workbench import parts
 from workbench.comment_table import CommentRow
 from workbench.errors import ImportFailed, PermissionDenied
 from workbench.limits import (
@@ -795,18 +808,36 @@ def import_section_docx(
 # --------------------------------------------------------------------------- comments
 
 
+@dataclass(frozen=True)
+class _Outside:
+    """A stretch of a review copy open to no comment, named by the level-1 heading it is under.
+
+    The title page and the contents have no heading ("").
+    """
+
+    heading: str = ""
+
+
+#: Where a review copy's text stands: a section (its id), a part (its code) or outside both.
+_Place = int | str | _Outside
+#: A place and the line number in effect there (None before the place's first number).
+_Where = tuple[_Place, int | None]
+#: Part code by the bookmark its heading carries in a review copy.
+PART_BOOKMARKS: dict[str, str] = {spec.anchor: spec.code for spec in parts.SPECS}
+
+
 @dataclass
 class _Anchor:
     """Where a Word comment's anchor starts and ends, and the text it covers."""
 
-    start: tuple[int | None, int | None]
-    end: tuple[int | None, int | None] | None = None
-    first: tuple[int | None, int | None] | None = None
-    last: tuple[int | None, int | None] | None = None
+    start: _Where
+    end: _Where | None = None
+    first: _Where | None = None
+    last: _Where | None = None
     parts: list[str] = field(default_factory=list)
     order: int = 0
 
-    def add(self, text: str, where: tuple[int | None, int | None]) -> None:
+    def add(self, text: str, where: _Where) -> None:
         self.parts.append(text)
         if text.strip():
             if self.first is None:
@@ -951,23 +982,33 @@ class _Marks:
     anchors: dict[str, _Anchor]
     section_ids: set[int]
     line_numbers: int
+    part_codes: set[str] = field(default_factory=set)
 
 
 def _walk(docx: _Docx) -> _Marks:
-    """Follow the document in reading order, noting each comment anchor's section and lines."""
+    """Follow the document in reading order, noting each comment anchor's section or part and lines.
+
+    A bookmark ``sec-<id>`` starts a section, a part's bookmark (``key-findings``…)
+    starts that part; the bookmark stands just before its heading. A level-1
+    heading (a question, the references, an annex) ends a section or a part,
+    unless it is the heading of the part whose bookmark came just before it.
+    """
     line_styles = _style_ids(docx, LINE_NUMBER_STYLE, "LineNumber")
-    # Sections are level-2 headings; a level-1 heading (a question, an annex) ends one.
     top_headings = _style_ids(docx, "heading 1", "Heading1")
-    section: int | None = None
+    place: _Place = _Outside()
     line: int | None = None
+    # A part's bookmark was passed and its heading (maybe after an empty page-break
+    # paragraph) is still to come: that level-1 heading opens the part, not ends it.
+    heading_due = False
     section_ids: set[int] = set()
+    part_codes: set[str] = set()
     line_numbers = 0
     opened: dict[str, _Anchor] = {}
     anchors: dict[str, _Anchor] = {}
     order = 0
     body = docx.document.find(_w("body"))
     if body is None:
-        return _Marks(anchors, section_ids, line_numbers)
+        return _Marks(anchors, section_ids, line_numbers, part_codes)
     tags = {
         _w(t)
         for t in (
@@ -986,16 +1027,24 @@ def _walk(docx: _Docx) -> _Marks:
         tag = element.tag
         if tag not in tags:
             continue
-        where = (section, line)
+        where: _Where = (place, line)
         if tag == _w("bookmarkStart"):
-            match = SECTION_BOOKMARK.fullmatch(element.get(_w("name")) or "")
+            name = element.get(_w("name")) or ""
+            match = SECTION_BOOKMARK.fullmatch(name)
             if match:
-                section, line = int(match.group(1)), None
-                section_ids.add(section)
+                place, line, heading_due = int(match.group(1)), None, False
+                section_ids.add(place)
+            elif name in PART_BOOKMARKS:
+                place, line, heading_due = PART_BOOKMARKS[name], None, True
+                part_codes.add(place)
         elif tag == _w("p"):
             style = element.find(f"{_w('pPr')}/{_w('pStyle')}")
             if style is not None and style.get(_w("val")) in top_headings:
-                section, line = None, None
+                if not heading_due:
+                    place, line = _Outside(" ".join(_paragraph_text(element).split())), None
+                heading_due = False
+            elif heading_due and _paragraph_text(element).strip():
+                heading_due = False
             for anchor in opened.values():
                 anchor.add(" ", where)
         elif tag == _w("t"):
@@ -1029,7 +1078,7 @@ def _walk(docx: _Docx) -> _Marks:
     for comment_id, anchor in opened.items():
         anchor.end = anchor.last or anchor.start
         anchors.setdefault(comment_id, anchor)
-    return _Marks(anchors, section_ids, line_numbers)
+    return _Marks(anchors, section_ids, line_numbers, part_codes)
 
 
 def _kind_and_text(text: str) -> tuple[str, str, str]:
@@ -1082,10 +1131,10 @@ class CommentImport:
 
 @dataclass
 class _Located:
-    """A Word comment with the section and lines it is on."""
+    """A Word comment with the section or part and the lines it is on."""
 
     comment: _WordComment
-    section_id: int
+    place: int | str  # a section's id or a part's code
     from_line: int
     to_line: int
     on_heading: bool
@@ -1160,14 +1209,17 @@ def import_comments_docx(
     problems: list[str] = []
     rows: list[CommentRow] = []
     located: dict[int, _Located] = {}
-    already = _imported_before(session, round, {c.author.strip() for c in comments})
+    frozen_parts = {part.code: part for part in parts.frozen(session, round.id)}
     affiliations = _affiliations(session, _author_emails(docx))
-    skipped = 0
     for comment in [*anchored, *unanchored]:
         where = comment.label(name)
         spot = _locate(comment, codes)
         if isinstance(spot, str):
             problems.append(f"{where}: {spot}")
+            continue
+        code, problem = _target_code(spot, codes, frozen_parts, round)
+        if problem:
+            problems.append(f"{where}: {problem}")
             continue
         located[comment.number] = spot
         kind, text, suggested = _kind_and_text(comment.text)
@@ -1191,14 +1243,10 @@ def import_comments_docx(
         if bad:
             problems.extend(bad)
             continue
-        key = (comment.author.strip(), spot.section_id, spot.from_line, spot.to_line)
-        if (*key, text.strip(), suggested.strip()) in already:
-            skipped += 1
-            continue
         rows.append(
             CommentRow(
                 number=None,
-                section=codes[spot.section_id],
+                section=code,
                 from_line=spot.from_line,
                 to_line=spot.to_line,
                 reviewer=comment.author,
@@ -1215,21 +1263,28 @@ def import_comments_docx(
 
     def still_there(row: CommentRow, target: Target) -> str:
         spot = located[row.row]
-        section_id = target.section_id
-        if spot.comment.anchor is None or section_id is None:
+        if spot.comment.anchor is None:
             return ""
         marked = _words(spot.comment.anchor.text)
         if not marked:
             return ""
-        if section_id not in frozen:
-            frozen[section_id] = lines_of(
-                frozen_text(session, round_id=round.id, section_id=section_id)
-            )
-        lines = frozen[section_id][row.from_line - 1 : row.to_line]
-        known = set(_words(" ".join(lines)))
-        section = session.get(Section, section_id)
-        if spot.on_heading and section is not None:
-            known |= set(_words(f"{section.code} {section.title}"))
+        if target.kind == "section" and target.section_id is not None:
+            if target.section_id not in frozen:
+                frozen[target.section_id] = lines_of(
+                    frozen_text(session, round_id=round.id, section_id=target.section_id)
+                )
+            lines = frozen[target.section_id]
+            section = session.get(Section, target.section_id)
+            heading = f"{section.code} {section.title}" if section is not None else ""
+            what = f"section {row.section}"
+        else:
+            part = frozen_parts[target.part]
+            lines = lines_of(part.markdown)
+            heading = part.spec.title
+            what = f"{part.spec.title} ({part.code})"
+        known = set(_words(" ".join(lines[row.from_line - 1 : row.to_line])))
+        if spot.on_heading:
+            known |= set(_words(heading))
         found = sum(1 for word in marked if word in known)
         if found >= math.ceil(MIN_WORDS_FOUND * len(marked)):
             return ""
@@ -1240,13 +1295,33 @@ def import_comments_docx(
         )
         return (
             f"the text it marks (“{_quote(spot.comment.anchor.text, 60)}”) is not in {span} of "
-            f"section {row.section} as frozen for {round.name} ({found} of {len(marked)} words "
+            f"{what} as frozen for {round.name} ({found} of {len(marked)} words "
             "found); the document may come from another round, or the text was edited in Word"
         )
 
-    if not rows and not problems:
-        # Every comment is in the round already: a second import of the same file.
-        return CommentImport(source=name, imported=0, skipped=skipped)
+    skipped = 0
+    already: set[tuple[Any, ...]] | None = None
+
+    def imported_before(row: CommentRow, target: Target) -> bool:
+        # Asked under the round's lock: the comments read here include those another
+        # import of the same file committed a moment ago.
+        nonlocal already, skipped
+        if already is None:
+            already = _imported_before(session, round, {c.author.strip() for c in comments})
+        key = (
+            row.reviewer.strip(),
+            target.section_id,
+            target.stored_part,
+            row.from_line,
+            row.to_line,
+            row.comment.strip(),
+            row.suggested_change.strip(),
+        )
+        if key in already:
+            skipped += 1
+            return True
+        return False
+
     imported = import_comment_rows(
         session=session,
         actor=actor,
@@ -1258,27 +1333,32 @@ def import_comments_docx(
         locate=lambda row: labels[row.row],
         check=still_there,
         known_problems=problems,
+        skip=imported_before,
     )
     return CommentImport(source=name, imported=imported, skipped=skipped)
 
 
 def _imported_before(
     session: Session, round: ReviewRound, authors: set[str]
-) -> set[tuple[str, int, int, int, str, str]]:
-    """Return what identifies the round's comments by these reviewers: who, where, what."""
+) -> set[tuple[Any, ...]]:
+    """Return what identifies the round's comments by these reviewers: who, where, what.
+
+    Where is the section's id and the part's (or item's) code, one of them empty.
+    """
     if not authors:
         return set()
     rows = session.exec(
         select(
             ReviewComment.reviewer_name,
             ReviewComment.section_id,
+            ReviewComment.part,
             ReviewComment.from_line,
             ReviewComment.to_line,
             ReviewComment.comment,
             ReviewComment.suggested_change,
         ).where(ReviewComment.round_id == round.id, col(ReviewComment.reviewer_name).in_(authors))
     ).all()
-    return {(r, s, f, t, c.strip(), g.strip()) for r, s, f, t, c, g in rows}
+    return {(r, s, p or "", f, t, c.strip(), g.strip()) for r, s, p, f, t, c, g in rows}
 
 
 def _folded(name: str) -> str:
@@ -1308,32 +1388,76 @@ def _affiliations(session: Session, emails: dict[str, str]) -> Callable[[str], s
     return affiliation
 
 
+_OPEN_TO_COMMENT = (
+    "only the sections, the key findings, the consensus and false-solutions registers, the "
+    "recommendations and the initiatives take comments"
+)
+
+
+def _place_name(place: _Place | None, codes: dict[int, str]) -> str:
+    """Return a place of a review copy in words: 'section 2.1', 'Key findings (KF)'…"""
+    if isinstance(place, _Outside):
+        return f"“{place.heading}”" if place.heading else "the title page or the contents"
+    if isinstance(place, str):
+        return f"{parts.SPEC_BY_CODE[place].title} ({place})"
+    if place is None:
+        return "?"
+    return f"section {codes.get(place, f'sec-{place}')}"
+
+
 def _locate(comment: _WordComment, codes: dict[int, str]) -> _Located | str:
-    """Return the section and lines a comment is on, or what is wrong with its place."""
+    """Return the section or part and the lines a comment is on, or what is wrong with its place."""
     anchor = comment.anchor
     if anchor is None:
         return "it is not attached to the document's text (it may sit in a footnote or header)"
     start = anchor.first or anchor.start
     end = anchor.last or anchor.end or start
-    section_id, from_line = start
-    end_section, to_line = end
-    if section_id is None:
-        return (
-            "it is not on a section's text (it is on the title page, a question's heading or "
-            "the material after the sections)"
+    place, from_line = start
+    end_place, to_line = end
+    if isinstance(place, _Outside):
+        return f"it is on {_place_name(place, codes)}, which is not open to comment: " + (
+            _OPEN_TO_COMMENT
         )
-    if section_id not in codes:
+    if isinstance(place, int) and place not in codes:
         return (
-            f"it is on a section (marker sec-{section_id}) that is not in this report; "
+            f"it is on a section (marker sec-{place}) that is not in this report; "
             "the document may come from another report"
         )
-    if end_section != section_id:
-        other = codes.get(end_section, f"sec-{end_section}") if end_section is not None else "?"
+    if end_place != place:
         return (
-            f"it starts in section {codes[section_id]} and ends in section {other}; "
-            "a comment is about one section, so split it in two"
+            f"it starts in {_place_name(place, codes)} and ends in "
+            f"{_place_name(end_place, codes)}; a comment is about one section or part, so split "
+            "it in two"
         )
     on_heading = from_line is None
     from_line = from_line or 1
     to_line = max(to_line or 1, from_line)
-    return _Located(comment, section_id, from_line, to_line, on_heading)
+    return _Located(comment, place, from_line, to_line, on_heading)
+
+
+def _target_code(
+    spot: _Located,
+    codes: dict[int, str],
+    frozen_parts: dict[str, parts.PartText],
+    round: ReviewRound,
+) -> tuple[str, str]:
+    """Return the code a located comment is on (a section's, an item's or a part's), or a problem.
+
+    A comment within the lines of one item of a part (a finding's row, a
+    recommendation's lines) is on that item; a wider one, or one on the part's
+    heading, is on the part. Returns (code, '') or ('', what is wrong).
+    """
+    if isinstance(spot.place, int):
+        return codes[spot.place], ""
+    part = frozen_parts.get(spot.place)
+    if part is None:
+        return "", (
+            f"it is on {_place_name(spot.place, codes)}, which {round.name} did not freeze "
+            "for review (the round opened before the report's parts took comments)"
+        )
+    if not spot.on_heading:
+        for code, item in part.items.items():
+            first, last = item["lines"]
+            if first <= spot.from_line and spot.to_line <= last:
+                return code, ""
+    return part.code, ""

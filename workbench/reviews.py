@@ -944,6 +944,7 @@ def import_comment_rows(
     locate: Callable[[CommentRow], str] | None = None,
     check: Callable[[CommentRow, Target], str] | None = None,
     known_problems: Sequence[str] = (),
+    skip: Callable[[CommentRow, Target], bool] | None = None,
 ) -> int:
     """Add comment rows read from ``source`` to an open round, all or nothing; return how many.
 
@@ -955,6 +956,11 @@ def import_comment_rows(
     ``check(row, target)`` returns a further problem with a row whose lines
     exist, or ''; ``known_problems``
     the caller already found in the source are reported with the rows' own.
+    ``skip(row, target)`` is asked once the round's numbering lock is held, in
+    the import's transaction: a row it returns True for is left out (a Word
+    comment imported before). Asked under the lock, two imports of one file at
+    the same moment cannot both find a comment missing and both add it. When
+    every row is left out nothing is written and 0 is returned.
     """
     require_comment_import(session=session, actor=actor, report=report, round=round)
     name = source
@@ -1027,6 +1033,11 @@ def import_comment_rows(
     # numbers, then look again at the numbers used (see workbench.numbering).
     numbering.lock_scope(session, ReviewRound, round.id, what=f"The import of {name}")
     taken = _numbers_in(session, round.id)
+    if skip is not None:
+        resolved = [(row, target) for row, target in resolved if not skip(row, target)]
+        if not resolved:
+            session.rollback()  # nothing to write: let the next writer of the round in
+            return 0
     clashes = [
         f"{where_of(row)}: the number {row.number} was given to a reviewer's comment in "
         f"{round.name} while the file was being imported; leave 'No' empty to have the "
