@@ -25,7 +25,17 @@ from sqlmodel import Session, select
 
 from tests.factories import make_person
 from tests.test_reviews import at_stage, open_fod
-from workbench import content, council, export, people, reports, reviews, sections, translations
+from workbench import (
+    content,
+    council,
+    export,
+    parts,
+    people,
+    reports,
+    reviews,
+    sections,
+    translations,
+)
 from workbench.db import make_engine
 from workbench.errors import PermissionDenied, ValidationError
 from workbench.models import (
@@ -145,6 +155,11 @@ def _anchored_lines(document) -> dict[int, tuple[int, str]]:
     return result
 
 
+def _words(line: str) -> list[str]:
+    """Return a Markdown line's first words as a reader sees them (no marks, no table bars)."""
+    return re.sub(r"[*_`\[\]@|]", " ", line).replace("’", "'").split()[:3]
+
+
 def test_open_comments_are_word_comments_at_their_lines(docx_export, demo, living_wages):
     document = docx.Document(io.BytesIO(docx_export.content))
     sod = reviews.get_round(demo, report_id=living_wages.id, name="SOD")
@@ -153,24 +168,45 @@ def test_open_comments_are_word_comments_at_their_lines(docx_export, demo, livin
             ReviewComment.round_id == sod.id, ReviewComment.disposition.is_(None)
         )
     ).all()
-    assert still_open
+    # The demo's SOD round has open comments on sections and on parts (F6, R4).
+    assert {"F6", "R4"} <= {c.part for c in still_open}
     comments = list(document.comments)
     assert len(comments) == len(still_open)
     anchored = _anchored_lines(document)
     by_number = {c.number: c for c in still_open}
+    frozen_parts = {part.code: part for part in parts.frozen(demo, sod.id)}
+    targets = parts.targets(demo, sod.id)
     for comment in comments:
         number = int(re.match(r"No\. (\d+)", comment.text).group(1))
         expected = by_number[number]
         assert comment.author == expected.reviewer_name
         line, quoted = anchored[comment.comment_id]
-        frozen = sections.lines_of(
-            reviews.frozen_text(demo, round_id=sod.id, section_id=expected.section_id)
-        )
+        if expected.section_id is not None:
+            frozen = sections.lines_of(
+                reviews.frozen_text(demo, round_id=sod.id, section_id=expected.section_id)
+            )
+        else:
+            part = parts.resolve(targets, expected.part).part
+            frozen = sections.lines_of(frozen_parts[part].markdown)
+            # The comment says what it is on, and in which part its lines count.
+            assert comment.text.startswith(
+                f"No. {number} (Substantive, {expected.part} in {part}, lines "
+            ), comment.text
         # The range starts at the comment's first line (or the nearest numbered line before it).
         assert line <= expected.from_line
-        first_words = re.sub(r"[*_`\[\]@|]", "", frozen[line - 1]).split()[:3]
-        assert " ".join(first_words)[:12].strip() in quoted.replace("’", "'")
+        said = quoted.replace("’", "'")
+        assert all(word in said for word in _words(frozen[line - 1])), (frozen[line - 1], said)
     assert not docx_export.warnings
+
+
+def test_a_comment_on_a_finding_is_anchored_on_its_row(docx_export, demo, living_wages):
+    document = docx.Document(io.BytesIO(docx_export.content))
+    on_f6 = next(c for c in document.comments if " F6 in KF, " in c.text)
+    line, quoted = _anchored_lines(document)[on_f6.comment_id]
+    # KF line 10 is the row of F6: its number, code, statement and traceable account.
+    assert line == 10
+    assert quoted.startswith("10F6Living-wage estimates for the same place")
+    assert "medium evidence, medium agreement" in quoted
 
 
 def test_markdown_keeps_line_numbers_comments_and_goes_through_pandoc_unchanged(md_export, demo):
@@ -618,7 +654,7 @@ def test_the_slips_are_fixed(md_export):
 
 
 def test_findings_in_the_ipcc_calibrated_language(md_export):
-    text = md_export.content.decode()
+    text = re.sub(r"\[\d+\]\{\.line-number\} ", "", md_export.content.decode())
     f1 = next(line for line in text.splitlines() if line.strip().startswith("F1 "))
     # Likelihood and confidence in italics in parentheses, then the traceability braces:
     # the finding's section first, then the chapters citing its sources.
@@ -640,7 +676,7 @@ def test_a_likelihood_term_in_the_sentence_is_put_in_italics():
         likelihood=Likelihood.very_likely,
         confidence=Confidence.high,
     )
-    assert export.calibrated_statement(finding) == (
+    assert parts.calibrated_statement(finding) == (
         "It is *very likely* that wages rose (*high confidence*)."
     )
 
@@ -720,7 +756,9 @@ def test_the_pdf_contents_show_the_page_of_every_part(demo, living_wages, secret
     for title, number in entries:
         head = title.replace("’", "'")
         lines = [
-            " ".join(line.split()).replace("’", "'") for line in pages[number - 1].splitlines()
+            # An initiative's heading is a numbered line: its number stands in the margin.
+            re.sub(r"^\d+ ", "", " ".join(line.split()).replace("’", "'"))
+            for line in pages[number - 1].splitlines()
         ]
         # A long heading wraps: its first line begins the title.
         assert any(

@@ -124,10 +124,23 @@ def test_tables_keep_rows_whole_and_caption_as_table_number_bar(review_copy):
     table = doc.tables[0]
     for row in table.rows:
         assert row._tr.find(f"{qn('w:trPr')}/{qn('w:cantSplit')}") is not None
-    # The share column holds numbers: right-aligned, header included.
-    assert all(row.cells[1].paragraphs[0].alignment == 2 for row in table.rows)
-    captions = [p for p in doc.paragraphs if p.style.name == "Table Caption"]
-    assert any("Table 1.2.1 | Living-wage gaps" in p.text for p in captions)
+    # The first column is the margin's line numbers; the share column holds numbers:
+    # right-aligned, header included.
+    assert [row.cells[0].text for row in table.rows][:3] == ["", "9", "10"]
+    assert all(row.cells[2].paragraphs[0].alignment == 2 for row in table.rows)
+    # The caption stands above its table, in the review copy too (with its line number).
+    caption = table._tbl.getprevious()
+    assert caption.find(f"{qn('w:pPr')}/{qn('w:pStyle')}").get(qn("w:val")) == "TableCaption"
+    text = "".join(t.text or "" for t in caption.iter(qn("w:t")))
+    assert text.startswith("18Table 1.2.1 | Living-wage gaps"), text
+
+
+def test_numbers_in_the_review_summary_are_right_aligned(review_copy):
+    doc = docx.Document(io.BytesIO(review_copy.content))
+    summary = next(t for t in doc.tables if t.rows[0].cells[0].text == "Section")
+    for row in summary.rows:
+        assert [c.paragraphs[0].alignment for c in row.cells[1:]] == [2] * 6, row.cells[0].text
+        assert row.cells[0].paragraphs[0].alignment != 2
 
 
 def pdf_page_texts(path: Path) -> list[str]:

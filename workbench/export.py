@@ -27,13 +27,29 @@ Decisions:
   Council decision records, so the id on the cover is the id in the Council's
   records. Under an open round the frozen texts are hashed, since they are what
   is printed.
-- **Line numbers** (draft under review only) mark the start of each line of the
-  frozen text: in Word a small grey figure in the character style "Line Number",
-  in Markdown a span ``[12]{.line-number}``. Lines are the sentences as the
-  authors keep them, one per line; the review comment table cites them.
+- **Parts.** Besides the sections the document prints the report's parts
+  (:mod:`workbench.parts`): key findings (``KF``), the consensus register
+  (``CR``) and the register of false solutions (``FS``), the recommendations
+  (``REC``) and, after the references, the initiatives (``IN``). Under an open
+  round they are the parts the round froze, numbered as the sections are; a round
+  opened before parts were frozen gets the current parts, unnumbered, with a note
+  that they are not part of its review. Otherwise the current parts, unnumbered.
+- **Line numbers** (draft under review only) mark each line of the frozen text
+  of every section and part, counted from 1 in each (blank lines count but carry
+  no number; nor do table rules and a table's header row). In Markdown a span
+  ``[12]{.line-number}`` opens the line. In Word the number is a run in the
+  character style "Line Number" standing in the left margin: each line is a
+  paragraph of its own (list items become paragraphs with a literal bullet)
+  with a hanging indent that puts the number in a gutter left of the text, then
+  a tab; a table's numbers are in a narrow first column set into the margin.
+  Lines are the sentences as the authors keep them, one per line; the review
+  comment table cites them, by the section's or the part's code. The cover
+  explains the scheme.
 - **Anchors.** Each section heading has the identifier ``sec-<id>`` (a bookmark in
-  Word), which is how comments made in Word find their section on the way back
-  (:mod:`workbench.docx_import`).
+  Word), each part's heading its anchor (``key-findings``, ``consensus``,
+  ``false-solutions``, ``recommendations``, ``initiatives``), which is how
+  comments made in Word find their section or part on the way back
+  (:mod:`workbench.docx_import`); a level-1 heading ends a section or a part.
 - **Headings** inside a section's text move down two levels (a section is a
   level-2 heading under its question). Raw HTML and TeX in authors' text are not
   passed through, and ``$`` before a figure is an amount, not mathematics.
@@ -89,6 +105,7 @@ from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
@@ -104,12 +121,8 @@ from lxml import etree
 from sqlmodel import Session, col, select
 
 from workbench import (
-    consensus,
     content,
     council,
-    findings,
-    initiatives,
-    recommendations,
     rendering,
     reviews,
     sections,
@@ -117,10 +130,10 @@ from workbench import (
     teams,
     translations,
 )
+from workbench import parts as report_parts
 from workbench.errors import ValidationError
 from workbench.models import (
     QUESTION_LABELS,
-    ActorType,
     Person,
     Question,
     Report,
@@ -132,6 +145,7 @@ from workbench.models import (
     Theme,
     Translation,
 )
+from workbench.parts import pipe_table
 from workbench.permissions import Action, require
 from workbench.words import blank
 
@@ -215,6 +229,14 @@ class OpenComment:
     comment: str
     suggested_change: str
     created_at: datetime | None = None  # when the reviewer wrote it: the Word comment's date
+    part: str = ""  # the part whose lines it cites (KF for a comment on F3), "" for a section
+
+    @property
+    def where(self) -> str:
+        """Return what it is on, as a reviewer cites it: "2.1", "KF", "F3 (KF)"."""
+        if self.part and self.part != self.section_code:
+            return f"{self.section_code} ({self.part})"
+        return self.section_code
 
     def lines(self) -> str:
         if self.from_line == self.to_line:
@@ -253,6 +275,7 @@ class Draft:
     warnings: list[str] = field(default_factory=list)
     countries: dict[str, str] = field(default_factory=dict)  # team member's name → country
     work_in_progress: bool = False  # the current drafts, asked for while a round is open
+    parts_frozen: bool = False  # the parts printed are those the open round froze
 
     @property
     def stamp(self) -> str:
@@ -323,15 +346,22 @@ _BIBLIOGRAPHY_LINE = re.compile(r"^bibliography: .*\n", re.MULTILINE)
 _AMOUNT = re.compile(r"(?<!\\)\$(?=\d)")
 
 
-def prepare_text(text: str, *, numbered: bool, docx: bool) -> str:
-    """Return a section's Markdown ready to sit in the report.
+def prepare_text(text: str, *, numbered: bool, docx: bool, shift: int = 2) -> str:
+    """Return a section's (or a part's) Markdown ready to sit in the report.
 
-    Headings move down two levels, ``$`` before a figure is escaped, and with
-    ``numbered`` each line of text starts with its line number.
+    Headings move down ``shift`` levels (a section's two, under its question and
+    its own heading), ``$`` before a figure is escaped, and with ``numbered``
+    each line of text starts with its line number; blank lines, table rules and
+    a table's header row carry none. For Word (``docx``) each numbered line
+    becomes a paragraph of its own, so that its number can stand in the margin:
+    list items become plain paragraphs with a literal bullet (or their number),
+    and table rows and fenced code stay together.
     """
+    lines = sections.lines_of(text)
     out: list[str] = []
-    fenced = False
-    for number, line in enumerate(sections.lines_of(text), start=1):
+    fenced = grid = False
+    for index, line in enumerate(lines):
+        number = index + 1
         if _FENCE.match(line):
             fenced = not fenced
             out.append(line)
@@ -339,22 +369,81 @@ def prepare_text(text: str, *, numbered: bool, docx: bool) -> str:
         if fenced:
             out.append(line)
             continue
+        # A grid table's cells are aligned by their widths: a number would break them.
+        grid = bool(_GRID_RULE.match(line)) or (grid and line.lstrip()[:1] in ("|", "+"))
+        if grid:
+            out.append(line)
+            continue
         line = _AMOUNT.sub(r"\\$", line)
         heading = _HEADING.match(line)
-        if heading:
-            level = min(len(heading.group(2)) + 2, 6)
+        if heading and shift:
+            level = min(len(heading.group(2)) + shift, 6)
             line = heading.group(1) + "#" * level + line[heading.end(2) :]
+        table = _is_table_line(line)
         if numbered and line.strip():
             marker = line_marker(number, docx=docx)
             if _PIPE_ROW.match(line):
-                # A table row: the number goes in its first cell.
-                cut = line.index("|") + 1
-                line = f"{line[:cut]} {marker}{line[cut:]}"
+                following = lines[index + 1] if index + 1 < len(lines) else ""
+                if not _TABLE_RULE.match(following):  # the header row carries no number
+                    # A table row: the number goes in its first cell.
+                    cut = line.index("|") + 1
+                    line = f"{line[:cut]} {marker}{line[cut:]}"
             elif not _TABLE_RULE.match(line):
                 prefix = _PREFIX.match(line).group(1)
-                line = f"{prefix}{marker} {line[len(prefix) :]}"
+                rest = line[len(prefix) :]
+                if rest.strip():
+                    if docx:
+                        lead, label = _literal_prefix(prefix)
+                        line = f"{lead}{marker} {label}{rest}"
+                    else:
+                        line = f"{prefix}{marker} {rest}"
         out.append(line)
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if (
+            numbered
+            and docx
+            and line.strip()
+            and following.strip()
+            and not (table and _is_table_line(following))
+            and not _FENCE.match(following)
+        ):
+            out.append("")  # the next line is a paragraph of its own
     return "\n".join(out).strip("\n")
+
+
+_GRID_RULE = re.compile(r"^\s*\+[-=:+]+\+\s*$")
+_PREFIX_PIECE = re.compile(
+    r"(\s*)(#{1,6}\s+|>\s?|\[\^[^\]\s]+\]:\s*|(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?)"
+)
+_TASK = re.compile(r"\[([ xX])\]\s*$")
+
+
+def _is_table_line(line: str) -> bool:
+    return bool(_PIPE_ROW.match(line) or _TABLE_RULE.match(line))
+
+
+def _literal_prefix(prefix: str) -> tuple[str, str]:
+    """Split a line's Markdown prefix into what stays before its number and a literal label.
+
+    Headings, block quotes and footnotes keep their marks before the number; a list
+    item's mark becomes text after it ("• ", "◦ " nested, "3. ", "☐ "), as a numbered
+    line is a paragraph of its own and no longer part of a list.
+    """
+    lead, label = "", ""
+    for match in _PREFIX_PIECE.finditer(prefix):
+        indent, piece = match.groups()
+        mark = piece.split()[0]
+        if mark.startswith(("#", ">", "[^")):
+            lead += piece if mark != ">" else "> "
+            continue
+        task = _TASK.search(piece)
+        if mark[0].isdigit():
+            label += f"{mark} "
+        else:
+            label += "◦ " if len(indent.expandtabs(4)) >= 2 else "• "
+        if task:
+            label += "☒ " if task.group(1) in "xX" else "☐ "
+    return lead, label
 
 
 def line_marker(number: int, *, docx: bool) -> str:
@@ -362,23 +451,6 @@ def line_marker(number: int, *, docx: bool) -> str:
     if docx:
         return f'[{number}]{{custom-style="{LINE_STYLE}"}}'
     return f"[{number}]{{.line-number}}"
-
-
-def _cell(text: str) -> str:
-    """Return text fit for one cell of a pipe table."""
-    return " ".join((text or "").split()).replace("|", "\\|") or "—"
-
-
-def pipe_table(headers: list[str], rows: list[list[str]], widths: list[int]) -> str:
-    """Return a pandoc pipe table; ``widths`` are the columns' relative widths."""
-    lines = [
-        "| " + " | ".join(_cell(h) for h in headers) + " |",
-        "|" + "|".join("-" * max(w, 3) for w in widths) + "|",
-    ]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
-    # Long cells make pandoc wrap the table to the page, with the widths above.
-    lines.append("")
-    return "\n".join(lines)
 
 
 def _names_by_role(session: Session, report_id: int) -> dict[Role, list[str]]:
@@ -403,12 +475,19 @@ def _open_comments(session: Session, round: ReviewRound | None) -> list[OpenComm
         .where(ReviewComment.round_id == round.id, col(ReviewComment.disposition).is_(None))
         .order_by(col(ReviewComment.number))
     ).all()
+    targets = report_parts.targets(session, round.id) if any(c.part for c, _ in rows) else {}
+
+    def part_of(code: str) -> str:
+        target = report_parts.resolve(targets, code)
+        return target.part if target is not None else code.upper()
+
     return [
         OpenComment(
             number=c.number,
             round_name=round.name,
             section_id=c.section_id,
             section_code=code or c.part,
+            part=part_of(c.part) if c.section_id is None and c.part else "",
             from_line=c.from_line,
             to_line=c.to_line,
             reviewer=c.reviewer_name,
@@ -552,20 +631,31 @@ def gather(
         else:
             parts.append("*No text yet.*\n")
 
-    _findings_part(
-        session, report, parts, heading, {section_id: t for section_id, (t, _) in texts.items()}
+    printed, frozen_parts = _parts_to_print(
+        session, report, round, {section_id: t for section_id, (t, _) in texts.items()}
     )
-    _consensus_part(session, report, parts, heading)
-    _recommendations_part(session, report, parts, heading)
+    parts_numbered = line_numbers and frozen_parts
+    note = (
+        f"This part was not frozen when the {round.name} round opened: it is printed as it "
+        "stands now, is not part of that review and carries no line numbers."
+        if round is not None and not frozen_parts
+        else ""
+    )
+    # The references stand between the recommendations and the annexes (the initiatives).
+    annexed = [p for p in printed if p.spec is report_parts.INITIATIVES]
+    for part in [p for p in printed if p not in annexed]:
+        _print_part(part, parts, heading, toc, numbered=parts_numbered, docx=docx, note=note)
     heading(1, "References", "references")
     parts.append("::: {#refs}\n:::\n")
-    _initiatives_part(session, report, parts, heading)
+    for part in annexed:
+        _print_part(part, parts, heading, toc, numbered=parts_numbered, docx=docx, note=note)
     comments = _open_comments(session, round) if open_comments else []
     if comments and not docx:
         heading(1, f"Annex: open review comments ({round.name})", "open-comments")
         parts.append(
             f"Comments of the {round.name} round still awaiting a response. Lines are those "
-            "of each section's text in this draft.\n"
+            "of each section's or part's text in this draft; a comment on an item (F3, CR2, "
+            "R3…) counts its lines in its part, named in brackets.\n"
         )
         parts.append(
             pipe_table(
@@ -573,7 +663,7 @@ def gather(
                 [
                     [
                         str(c.number),
-                        c.section_code,
+                        c.where,
                         c.lines(),
                         c.reviewer,
                         c.kind,
@@ -607,6 +697,7 @@ def gather(
         approved=approved,
         under_review=round,
         work_in_progress=open_round is not None and round is None,
+        parts_frozen=frozen_parts,
         team=_names_by_role(session, report.id),
         countries={m.person.name: m.person.country for m in teams.members(session, report.id)},
         language=language,
@@ -621,209 +712,43 @@ def gather(
 Heading = Callable[[int, str, str], None]
 
 
-def _findings_part(
-    session: Session,
-    report: Report,
-    parts: list[str],
+def _parts_to_print(
+    session: Session, report: Report, round: ReviewRound | None, texts: dict[int, str]
+) -> tuple[list[report_parts.PartText], bool]:
+    """Return the parts the document prints and whether they are the round's frozen ones.
+
+    Under an open round, the parts it froze; a round opened before parts were frozen
+    has none, and then (as without a round) the parts as they stand.
+    """
+    if round is not None:
+        frozen = report_parts.frozen(session, round.id)
+        if frozen:
+            return frozen, True
+    return report_parts.build(session, report, texts), False
+
+
+def _print_part(
+    part: report_parts.PartText,
+    blocks: list[str],
     heading: Heading,
-    texts: dict[int, str] | None = None,
+    toc: list[TocEntry],
+    *,
+    numbered: bool,
+    docx: bool,
+    note: str = "",
 ) -> None:
-    """Add the key findings in the IPCC's calibrated language.
-
-    Each finding reads as the IPCC prints one: the likelihood term in italics in the
-    sentence, the confidence in italics in parentheses ("(*high confidence*)"), then
-    the traceability reference in braces, "{1.2, 3.1}": the finding's own section
-    first, then every other section of this text (front matter aside, which
-    summarises) citing a source the finding rests on. Beside it, the traceable
-    account opens with the evidence and agreement ("*robust evidence, medium
-    agreement*").
-    """
-    found = findings.list_findings(session, report_id=report.id)
-    heading(1, "Key findings", "key-findings")
-    if not found:
-        parts.append("*No findings have been recorded yet.*\n")
-        return
-    parts.append(
-        "Each finding carries the Panel's calibrated confidence, from the evidence behind it "
-        "and the agreement among studies and experts; likelihood terms are in italics. The "
-        "reference in braces after a finding names the section it comes from and the "
-        "sections citing the sources it rests on.\n"
+    """Add a part under its heading: its Markdown, numbered or not, its subheadings in the toc."""
+    spec = part.spec
+    heading(spec.level, spec.title, spec.anchor)
+    if note:
+        blocks.append(f'::: {{.note custom-style="Block Text"}}\n*{note}*\n:::\n')
+    text = prepare_text(part.markdown, numbered=numbered, docx=docx, shift=0)
+    # Word gives each actor's position a line of its own in the cell (finish_docx).
+    text = text.replace(report_parts.POSITION_BREAK, report_parts.POSITION_BREAK if docx else "; ")
+    blocks.append(text + "\n")
+    toc.extend(
+        TocEntry(2, title, anchor) for title, anchor in report_parts.subheadings(part.markdown)
     )
-    ordered = sections.list_sections(session, report.id)
-    codes = {s.id: s.code for s in ordered}
-    citing: dict[str, set[str]] = {}
-    for section in ordered:
-        if section.question == Question.front:
-            continue  # a summary cites everything; the braces point to the assessment itself
-        for key in sections.extract_citation_keys((texts or {}).get(section.id, "")):
-            citing.setdefault(key, set()).add(section.code)
-    linked = findings.sources_by_finding(session, [f.id for f in found])
-    rows = []
-    for finding in sorted(found, key=lambda f: sections.code_order(f.code)):
-        own = codes.get(finding.section_id)
-        cited = {
-            code for source in linked.get(finding.id, []) for code in citing.get(source.key, ())
-        }
-        trace = ([own] if own else []) + sorted(cited - {own}, key=sections.code_order)
-        rows.append(
-            [
-                finding.code,
-                calibrated_statement(finding) + (f" {{{', '.join(trace)}}}" if trace else ""),
-                f"*{finding.evidence.label.lower()} evidence, "
-                f"{finding.agreement.label.lower()} agreement*"
-                + (
-                    f". {_one_line(finding.traceable_account)}"
-                    if finding.traceable_account.strip()
-                    else ""
-                ),
-            ]
-        )
-    parts.append(pipe_table(["No.", "Finding", "Traceable account"], rows, [7, 55, 38]))
-
-
-def calibrated_statement(finding: Any) -> str:
-    """Return a finding's statement in calibrated language (Markdown).
-
-    The likelihood term is put in italics where the sentence uses it, and in the
-    parentheses beside the confidence where it does not: "(*likely*; *high confidence*)".
-    """
-    statement = _one_line(finding.statement).rstrip()
-    said: list[str] = []
-    if finding.likelihood:
-        term = finding.likelihood.label.lower()
-        pattern = re.compile(rf"(?<![*\w]){re.escape(term)}(?![*\w])", re.IGNORECASE)
-        statement, found = pattern.subn(lambda m: f"*{m.group(0)}*", statement, count=1)
-        if not found:
-            said.append(f"*{term}*")
-    said.append(f"*{finding.confidence.label.lower()} confidence*")
-    # The parenthesis sits before the sentence's full stop, as the IPCC prints it.
-    stop = "." if statement.endswith(".") else ""
-    body = statement[:-1] if stop else statement
-    return f"{body} ({'; '.join(said)}){stop}"
-
-
-def _consensus_part(session: Session, report: Report, parts: list[str], heading: Heading) -> None:
-    actors, items, cells = consensus.positions_matrix(session, report_id=report.id)
-    heading(1, "Consensus and disagreement", "consensus")
-    if not items:
-        parts.append("*No consensus items have been recorded yet.*\n")
-    else:
-        parts.append(
-            "Where the evidence and the actors agree, where they are divided, and on what "
-            "grounds. Positions are those the actors have stated publicly.\n"
-        )
-        rows = []
-        for number, item in enumerate(items, start=1):
-            stated = [
-                f"{a.name}: {cells[(item.id, a.id)].stance.label.lower()}"
-                for a in actors
-                if (item.id, a.id) in cells
-            ]
-            rows.append(
-                [
-                    str(number),
-                    item.statement,
-                    item.classification.label,
-                    "; ".join(stated) or "—",
-                ]
-            )
-        parts.append(
-            pipe_table(["No.", "Statement", "Classification", "Positions"], rows, [7, 34, 17, 42])
-        )
-    false = consensus.false_solutions(session, report_id=report.id)
-    heading(2, "Register of false solutions", "false-solutions")
-    if not false:
-        parts.append("*No proposal has been classified as a false solution.*\n")
-        return
-    parts.append(
-        "Proposals often put forward that the evidence shows will not deliver what they "
-        "promise, and why.\n"
-    )
-    parts.append(
-        pipe_table(
-            ["Proposal", "Why it is a false solution"],
-            [[item.statement, item.why_false] for item in false],
-            [40, 60],
-        )
-    )
-
-
-def _recommendations_part(
-    session: Session, report: Report, parts: list[str], heading: Heading
-) -> None:
-    recs = recommendations.list_recommendations(session, report_id=report.id)
-    heading(1, "Recommendations", "recommendations")
-    if not recs:
-        parts.append("*No recommendations have been recorded yet.*\n")
-        return
-    parts.append(
-        "Each recommendation names who should act, at what scale and on what horizon; beside "
-        "it stand the conditions under which it holds and the value judgements it rests on.\n"
-    )
-    links = recommendations.links_by_recommendation(session, [r.id for r in recs])
-    for rec in sorted(recs, key=lambda r: sections.code_order(r.code)):
-        addressees = ", ".join(ActorType(a).label for a in rec.addressees) or "—"
-        linked = links.get(rec.id)
-        rests_on = (
-            ", ".join(sorted((f.code for f in linked.findings), key=sections.code_order))
-            if linked and linked.findings
-            else ""
-        )
-        parts.append(f"**{rec.code}.** {_one_line(rec.text)}\n")
-        detail = (
-            f"*Addressed to:* {addressees} · *Scale:* {rec.scale.label} · "
-            f"*Horizon:* {rec.horizon.label}"
-        )
-        if rests_on:
-            detail += f" · *Rests on findings:* {rests_on}"
-        parts.append(detail + "\n")
-        parts.append(
-            pipe_table(
-                ["Context conditions", "Normative assumptions"],
-                [[rec.context_conditions, rec.normative_assumptions]],
-                [50, 50],
-            )
-        )
-
-
-def _initiatives_part(session: Session, report: Report, parts: list[str], heading: Heading) -> None:
-    found = initiatives.list_initiatives(session, report_id=report.id)
-    heading(1, "Annex: initiatives", "initiatives")
-    if not found:
-        parts.append("*No initiatives have been documented yet.*\n")
-        return
-    parts.append(
-        "Initiatives already under way that show what can be done, with the Panel's review "
-        "of their evidence.\n"
-    )
-    for item in found:
-        heading(2, item.name, f"initiative-{item.id}")
-        fields = [
-            ("Where", ", ".join(x for x in (item.location, item.region) if x)),
-            ("Who", item.who),
-            ("What", item.what),
-            ("Outcomes", item.outcomes),
-            ("Evidence", item.evidence),
-            ("Replicability", item.replicability),
-            ("Panel review", _review_line(item.review_status.label, item.review_note)),
-        ]
-        for label, value in fields:
-            if value.strip():
-                parts.append(f"**{label}:** {_one_line(value)}\n")
-
-
-def _review_line(status: str, note: str) -> str:
-    """Return an initiative's review status and note, the status said once.
-
-    Notes often open with the status ("Reviewed in August 2026: …"); then the note
-    alone says it, rather than "Reviewed: Reviewed in August 2026".
-    """
-    note = _one_line(note)
-    if not note:
-        return status
-    if note.lower().startswith(status.lower()):
-        return note
-    return f"{status}. {note}"
 
 
 def _review_summary_part(
@@ -868,10 +793,6 @@ def _review_summary_part(
         )
 
 
-def _one_line(text: str) -> str:
-    return " ".join((text or "").split())
-
-
 # --------------------------------------------------------------------------- Markdown
 
 
@@ -900,6 +821,35 @@ def metadata_block(draft: Draft, *, bibliography: str | None = None) -> str:
     return "\n".join(line for line in lines if line) + "\n"
 
 
+def numbering_note(draft: Draft) -> list[str]:
+    """Return the cover's explanation of the line numbers, for reviewers (review copy only)."""
+    if draft.under_review is None:
+        return []
+    name = draft.under_review.name
+    note = [
+        f"Line numbers. Each line of this {name} draft that a reviewer can comment on carries "
+        "a number in the left margin. Lines are numbered from 1 in each section and in each "
+        "part of the report; blank lines count but carry no number, nor does a table's "
+        "header row. Cite the section's code, or the part's, with the line numbers (as the "
+        "comment table's Section, From line and To line): “2.1, lines 12–14”, “KF, line 7”."
+    ]
+    if draft.parts_frozen:
+        note.append(
+            "The parts: KF key findings, CR consensus and disagreement, FS register of false "
+            "solutions, REC recommendations, IN annex of initiatives. An item can be named by "
+            "its own code, its lines counted in its part: a finding (F3), a row of the "
+            "consensus register (CR2) or of the false solutions (FS1), a recommendation (R3), "
+            "an initiative (IN1)."
+        )
+    else:
+        note.append(
+            f"The key findings, registers, recommendations and initiatives were not frozen "
+            f"when the {name} round opened: they are printed as they stand now, without line "
+            "numbers, and are not part of this review."
+        )
+    return note
+
+
 def cover_markdown(draft: Draft) -> str:
     """Return the cover as Markdown (the Word cover is built from the same facts)."""
     out = []
@@ -918,6 +868,9 @@ def cover_markdown(draft: Draft) -> str:
     for role, names in draft.team.items():
         named = ", ".join(_with_country(name, draft.countries) for name in names)
         out.append(f"- *{TEAM_TITLES[role]}:* {named}")
+    if draft.under_review is not None:
+        out.append("")
+        out.extend(f"{line}\n" for line in numbering_note(draft))
     out.append("\n**Contents**\n")
     for entry in draft.toc:
         indent = "  " * (min(entry.level, 2) - 1)
@@ -1340,10 +1293,12 @@ def finish_docx(doc: Any, draft: Draft) -> None:
         else "Approved by the Coordination Council for this version of the text."
     )
     para(note, size=9, colour=RGBColor(0x59, 0x59, 0x59))
-    if draft.under_review is not None:
+    for line in numbering_note(draft):
+        para(line, size=9, colour=RGBColor(0x59, 0x59, 0x59))
+    if draft.under_review is not None and draft.comments:
         para(
-            f"Reviewers: cite the small grey line numbers of each section (round "
-            f"{draft.under_review.name}). Open comments appear in the margin.",
+            f"The {draft.under_review.name} round's open comments stand in the margin, each "
+            "with its number and date.",
             size=9,
             colour=RGBColor(0x59, 0x59, 0x59),
         )
@@ -1357,6 +1312,9 @@ def finish_docx(doc: Any, draft: Draft) -> None:
         first.addprevious(element)
     _headers_and_footers(doc, draft)
     _finish_tables(doc)
+    _position_breaks(doc)
+    _margin_numbers(doc)
+    _keep_recommendations_together(doc)
     _right_to_left_references(doc)
     _add_comments(doc, draft)
     _update_fields_on_open(doc)
@@ -1429,6 +1387,7 @@ def _finish_tables(doc: Any) -> None:
                     for p in row[column].findall(qn("w:p")):
                         Paragraph(p, None).alignment = WD_ALIGN_PARAGRAPH.RIGHT
         _caption_above(table)
+        _margin_column(doc, table)
 
 
 def _caption_above(table: Any) -> None:
@@ -1439,9 +1398,6 @@ def _caption_above(table: Any) -> None:
     match = CAPTION.match(_cell_text(caption))
     if match is None:
         return
-    numbered = any(
-        style.get(qn("w:val")) == LINE_STYLE_ID for style in caption.iter(qn("w:rStyle"))
-    )
     for t in caption.iter(qn("w:t")):
         if t.text and t.text.lstrip().startswith(match.group(0).strip()):
             rest = t.text.lstrip()[len(match.group(0).strip()) :].lstrip()
@@ -1467,9 +1423,293 @@ def _caption_above(table: Any) -> None:
         style = OxmlElement("w:pStyle")
         props.insert(0, style)
     style.set(qn("w:val"), "TableCaption")
-    # A caption carrying a line number stays below: moving it would put line numbers out of order.
-    if not numbered:
-        table.addprevious(caption)
+    # Above its table even in the review copy, where its line number then stands before the
+    # rows' (smaller) ones: each line keeps its own number, which is what a reviewer cites.
+    table.addprevious(caption)
+
+
+# The gutter left of the text where line numbers stand, in twentieths of a point (0.9 cm).
+GUTTER = 510
+# A table's cells start this far left of their text (Word's default cell margin), so a
+# number in a table's margin column stands where a paragraph's does.
+_CELL_MARGIN = 108
+
+
+def _first_run(paragraph: Any) -> Any | None:
+    """Return a paragraph's first run (bookmarks and properties aside), or None."""
+    for child in paragraph:
+        if child.tag == qn("w:r"):
+            return child
+        if child.tag not in (qn("w:pPr"), qn("w:bookmarkStart"), qn("w:bookmarkEnd")):
+            return None
+    return None
+
+
+def _opens_with_marker(paragraph: Any) -> Any | None:
+    """Return the line-number run a paragraph begins with, or None."""
+    run = _first_run(paragraph)
+    return run if run is not None and _marker_number(run) is not None else None
+
+
+def _tab_after(marker: Any) -> None:
+    """Put a tab after a line number in place of the space pandoc wrote there."""
+    following = marker.getnext()
+    if following is not None and following.tag == qn("w:r"):
+        texts = following.findall(qn("w:t"))
+        if texts and (texts[0].text or "").startswith(" "):
+            texts[0].text = texts[0].text[1:]
+            if not texts[0].text and len(following) == len(texts) + (
+                following.find(qn("w:rPr")) is not None
+            ):
+                following.getparent().remove(following)
+    tab = OxmlElement("w:r")
+    tab.append(OxmlElement("w:tab"))
+    marker.addnext(tab)
+
+
+def _style_indents(doc: Any) -> Callable[[str], int]:
+    """Return a function giving a paragraph style's left indent (twips), following basedOn."""
+    styles = {s.get(qn("w:styleId")): s for s in doc.styles.element.iterchildren(qn("w:style"))}
+    known: dict[str, int] = {}
+
+    def indent(style_id: str, depth: int = 0) -> int:
+        if style_id in known:
+            return known[style_id]
+        style = styles.get(style_id)
+        value = 0
+        if style is not None and depth < 10:
+            ind = style.find(f"{qn('w:pPr')}/{qn('w:ind')}")
+            left = None if ind is None else ind.get(qn("w:left")) or ind.get(qn("w:start"))
+            if left is not None:
+                value = int(left)
+            else:
+                based = style.find(qn("w:basedOn"))
+                if based is not None:
+                    value = indent(based.get(qn("w:val")), depth + 1)
+        known[style_id] = value
+        return value
+
+    return indent
+
+
+def _margin_numbers(doc: Any) -> None:
+    """Set each numbered line's number in the left margin, the text where the style puts it.
+
+    The paragraph gets a hanging indent: its first line starts a gutter left of the
+    text block, where the number stands, then a tab to the style's own left indent.
+    A line followed by the next line of the same paragraph of the source (numbers
+    one apart: a blank line would take a number) keeps no space after it, so that
+    the sentences of a paragraph read as one.
+    """
+    indent_of = _style_indents(doc)
+    body = doc.element.body
+    marked: list[tuple[Any, int]] = []
+    for paragraph in body.iter(qn("w:p")):
+        marker = _opens_with_marker(paragraph)
+        if marker is None or paragraph.getparent().tag == qn("w:tc"):
+            continue
+        props = paragraph.get_or_add_pPr()
+        style = props.find(qn("w:pStyle"))
+        style_id = style.get(qn("w:val")) if style is not None else "Normal"
+        left = indent_of(style_id)
+        ind = props.find(qn("w:ind"))
+        if ind is None:
+            ind = OxmlElement("w:ind")
+            props.append(ind)
+        elif ind.get(qn("w:left")) is not None:
+            left = int(ind.get(qn("w:left")))
+        for name in ("firstLine", "hanging", "start", "end"):
+            ind.attrib.pop(qn(f"w:{name}"), None)
+        ind.set(qn("w:left"), str(left))
+        ind.set(qn("w:hanging"), str(left + GUTTER))
+        tabs = props.find(qn("w:tabs"))
+        if tabs is None:
+            tabs = OxmlElement("w:tabs")
+            props.append(tabs)
+        stop = OxmlElement("w:tab")
+        stop.set(qn("w:val"), "left")
+        stop.set(qn("w:pos"), str(left))
+        tabs.insert(0, stop)
+        _order_paragraph_properties(props)
+        _tab_after(marker)
+        marked.append((paragraph, _marker_number(marker) or 0))
+    for (paragraph, number), (following, next_number) in pairwise(marked):
+        if paragraph.getnext() is following and next_number == number + 1:
+            same = _style_of(paragraph) == _style_of(following) or {
+                _style_of(paragraph),
+                _style_of(following),
+            } <= {"FirstParagraph", "BodyText"}
+            if same:
+                Paragraph(paragraph, None).paragraph_format.space_after = Pt(0)
+                Paragraph(following, None).paragraph_format.space_before = Pt(0)
+
+
+def _style_of(paragraph: Any) -> str:
+    style = paragraph.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+    return style.get(qn("w:val")) if style is not None else ""
+
+
+# The order w:pPr's children must keep (the schema's sequence), as far as these steps touch it.
+_PPR_ORDER = [
+    qn(f"w:{name}")
+    for name in (
+        "pStyle",
+        "keepNext",
+        "keepLines",
+        "pageBreakBefore",
+        "framePr",
+        "widowControl",
+        "numPr",
+        "suppressLineNumbers",
+        "pBdr",
+        "shd",
+        "tabs",
+        "suppressAutoHyphens",
+        "kinsoku",
+        "wordWrap",
+        "overflowPunct",
+        "topLinePunct",
+        "autoSpaceDE",
+        "autoSpaceDN",
+        "bidi",
+        "adjustRightInd",
+        "snapToGrid",
+        "spacing",
+        "ind",
+        "contextualSpacing",
+        "mirrorIndents",
+        "suppressOverlap",
+        "jc",
+        "textDirection",
+        "textAlignment",
+        "textboxTightWrap",
+        "outlineLvl",
+        "divId",
+        "cnfStyle",
+        "rPr",
+        "sectPr",
+        "pPrChange",
+    )
+]
+
+
+def _order_paragraph_properties(props: Any) -> None:
+    rank = {tag: index for index, tag in enumerate(_PPR_ORDER)}
+    children = sorted(props, key=lambda child: rank.get(child.tag, len(rank)))
+    for child in children:
+        props.append(child)
+
+
+def _margin_column(doc: Any, table: Any) -> None:
+    """Move a table's line numbers into a narrow first column set into the left margin.
+
+    The numbers were written at the start of each row's first cell; the new column
+    is a gutter wide and the table is indented by minus that, so the numbers stand
+    where a paragraph's do and the table keeps the text's width.
+    """
+    rows = table.findall(qn("w:tr"))
+    markers = []
+    for row in rows:
+        cell = row.find(qn("w:tc"))
+        paragraph = cell.find(qn("w:p")) if cell is not None else None
+        markers.append(_opens_with_marker(paragraph) if paragraph is not None else None)
+    if all(marker is None for marker in markers):
+        return
+    section = doc.sections[0]
+    width = int((section.page_width - section.left_margin - section.right_margin) / 635)
+    props = table.find(qn("w:tblPr"))
+    table_width = props.find(qn("w:tblW"))
+    if table_width is None:
+        table_width = OxmlElement("w:tblW")
+        props.append(table_width)
+    table_width.set(qn("w:type"), "dxa")
+    table_width.set(qn("w:w"), str(width + GUTTER))
+    indent = props.find(qn("w:tblInd"))
+    if indent is None:
+        indent = OxmlElement("w:tblInd")
+        layout = props.find(qn("w:tblLayout"))
+        (layout if layout is not None else table_width).addnext(indent)
+    indent.set(qn("w:w"), str(-GUTTER))
+    indent.set(qn("w:type"), "dxa")
+    grid = table.find(qn("w:tblGrid"))
+    columns = grid.findall(qn("w:gridCol"))
+    total = sum(int(c.get(qn("w:w")) or 0) for c in columns) or 1
+    for column in columns:
+        column.set(qn("w:w"), str(int(int(column.get(qn("w:w")) or 0) * width / total)))
+    gutter = OxmlElement("w:gridCol")
+    gutter.set(qn("w:w"), str(GUTTER))
+    grid.insert(0, gutter)
+    for row, marker in zip(rows, markers, strict=True):
+        cell = parse_xml(
+            f"<w:tc {nsdecls('w')}><w:tcPr>"
+            f'<w:tcW w:w="{GUTTER}" w:type="dxa"/>'
+            "<w:tcBorders>"
+            + "".join(
+                f'<w:{side} w:val="nil"/>'
+                for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+            )
+            + "</w:tcBorders>"
+            f'<w:tcMar><w:left w:w="{_CELL_MARGIN}" w:type="dxa"/>'
+            '<w:right w:w="0" w:type="dxa"/></w:tcMar>'
+            '</w:tcPr><w:p><w:pPr><w:pStyle w:val="Compact"/></w:pPr></w:p></w:tc>'
+        )
+        if marker is not None:
+            following = marker.getnext()
+            if following is not None and following.tag == qn("w:r"):
+                texts = following.findall(qn("w:t"))
+                if texts and (texts[0].text or "").startswith(" "):
+                    texts[0].text = texts[0].text[1:]
+            cell.find(qn("w:p")).append(marker)
+        first = row.find(qn("w:tc"))
+        first.addprevious(cell)
+
+
+def _position_breaks(doc: Any) -> None:
+    """Put each actor's position in the consensus register on a line of its own (a w:br)."""
+    mark = report_parts.POSITION_BREAK
+    for text in list(doc.element.body.iter(qn("w:t"))):
+        if not text.text or mark not in text.text:
+            continue
+        pieces = text.text.split(mark)
+        text.text = pieces[0]
+        text.set(qn("xml:space"), "preserve")
+        at = text
+        for piece in pieces[1:]:
+            line_break = OxmlElement("w:br")
+            at.addnext(line_break)
+            following = OxmlElement("w:t")
+            following.set(qn("xml:space"), "preserve")
+            following.text = piece.lstrip()
+            line_break.addnext(following)
+            at = following
+
+
+def _keep_recommendations_together(doc: Any) -> None:
+    """Keep each recommendation on the page of its context table, and the table whole.
+
+    In the recommendations (up to the next level-1 heading) every paragraph keeps
+    with the next, in the tables too, except those of a table's last row: a page
+    may break between two recommendations, not inside one.
+    """
+    body = doc.element.body
+    anchor = report_parts.RECOMMENDATIONS.anchor
+    inside = starting = False
+    for element in body.iterchildren(qn("w:p"), qn("w:tbl"), qn("w:bookmarkStart")):
+        if element.tag == qn("w:bookmarkStart"):
+            # pandoc may put a heading's bookmark just before its paragraph.
+            starting = starting or element.get(qn("w:name")) == anchor
+        elif element.tag == qn("w:p"):
+            if _style_of(element) == "Heading1":
+                names = {b.get(qn("w:name")) for b in element.iter(qn("w:bookmarkStart"))}
+                inside, starting = starting or anchor in names, False
+                continue
+            if inside and _cell_text(element):
+                Paragraph(element, None).paragraph_format.keep_with_next = True
+        elif inside:
+            rows = element.findall(qn("w:tr"))
+            for row in rows[:-1]:
+                for paragraph in row.iter(qn("w:p")):
+                    Paragraph(paragraph, None).paragraph_format.keep_with_next = True
 
 
 def _cover_stamp(paragraph: Paragraph) -> None:
@@ -1640,26 +1880,50 @@ def _marker_number(run: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def line_runs(doc: Any) -> dict[int, dict[int, tuple[Any, Any]]]:
-    """Return section id → line → (marker run, last run of that line) in an exported DOCX.
+_PART_BY_ANCHOR = {spec.anchor: spec.code for spec in report_parts.SPECS}
 
-    pandoc puts a section's bookmark (``sec-<id>``) just before its heading; a
-    level-1 heading (a question, the findings, an annex) ends the section.
+
+def line_runs(doc: Any) -> dict[int | str, dict[int, tuple[Any, Any]]]:
+    """Return where each line is in an exported DOCX: key → line → (marker run, last run).
+
+    The key is a section's id or a part's code (``KF``…). pandoc puts a section's
+    bookmark (``sec-<id>``) or a part's (its anchor, ``key-findings``…) in its
+    heading; a level-1 heading (a question, an annex) ends a section or part. A
+    line runs from its number to the last run of its paragraph or, in a table, of
+    its row.
     """
-    result: dict[int, dict[int, tuple[Any, Any]]] = {}
+    result: dict[int | str, dict[int, tuple[Any, Any]]] = {}
     current: dict[int, tuple[Any, Any]] | None = None
     line: int | None = None
+    scope: Any = None  # the paragraph or table row the current line lives in
+    # pandoc may put a heading's bookmark just before it (a section break can come between):
+    # a bookmark seen since the last paragraph with text belongs to the next heading.
+    fresh = False
     bookmark, paragraph, run_tag = qn("w:bookmarkStart"), qn("w:p"), qn("w:r")
+    cell, row = qn("w:tc"), qn("w:tr")
     for element in doc.element.body.iter(bookmark, paragraph, run_tag):
         if element.tag == bookmark:
             name = element.get(qn("w:name")) or ""
+            key: int | str | None = None
             if name.startswith("sec-") and name[4:].isdigit():
-                current = result.setdefault(int(name[4:]), {})
-                line = None
+                key = int(name[4:])
+            elif name in _PART_BY_ANCHOR:
+                key = _PART_BY_ANCHOR[name]
+            if key is not None:
+                current = result.setdefault(key, {})
+                line, fresh = None, True
         elif element.tag == paragraph:
             style = element.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
-            if style is not None and style.get(qn("w:val")) == "Heading1":
+            if style is not None and style.get(qn("w:val")) == "Heading1" and not fresh:
                 current, line = None, None
+            if fresh and any((t.text or "").strip() for t in element.iter(qn("w:t"))):
+                fresh = False
+            parent = element.getparent()
+            container = parent.getparent() if parent.tag == cell else element
+            if container is not None and container.tag != row:
+                container = element
+            if container is not scope:
+                line, scope = None, container  # a paragraph or row without a number
         elif current is not None:
             number = _marker_number(element)
             if number is not None:
@@ -1723,7 +1987,7 @@ def _add_comments(doc: Any, draft: Draft) -> None:
     """
     if not draft.comments:
         return
-    anchors = {section: (sorted(lines), lines) for section, lines in line_runs(doc).items()}
+    anchors = {key: (sorted(lines), lines) for key, lines in line_runs(doc).items()}
     store = doc.comments._comments_elm  # creates the comments part when missing
     next_id = 1 + max((int(i) for i in store.xpath("./w:comment/@w:id")), default=-1)
     w_id, r_tag, rpr_tag, rstyle_tag, val = (
@@ -1741,13 +2005,20 @@ def _add_comments(doc: Any, draft: Draft) -> None:
     pieces: list[str] = []
     unplaced = []
     for c in draft.comments:
-        numbers, lines = anchors.get(c.section_id, ([], {}))
+        key = c.section_id if c.section_id is not None else c.part
+        numbers, lines = anchors.get(key, ([], {}))
         start, end = _nearest(numbers, lines, c.from_line), _nearest(numbers, lines, c.to_line)
         if start is None or end is None:
             unplaced.append(c)
             continue
         comment_id = str(next_id)
-        text = f"No. {c.number} ({c.kind}, lines {c.lines()}): {c.comment}"
+        # A comment on a part names what it is on: "No. 15 (Substantive, F6 in KF, lines 10)"
+        # (no brackets inside: docx_import recognises the comments it wrote by this form).
+        on = ""
+        if c.section_id is None:
+            inside = "" if c.part in ("", c.section_code) else f" in {c.part}"
+            on = f"{c.section_code}{inside}, "
+        text = f"No. {c.number} ({c.kind}, {on}lines {c.lines()}): {c.comment}"
         pieces.append(_comment_xml(next_id, c.reviewer, text, c.suggested_change, c.created_at))
         next_id += 1
         first, last = start[0], end[1]

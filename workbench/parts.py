@@ -278,7 +278,7 @@ def _consensus(session: Session, report: Report) -> PartText:
         "grounds. Positions are those the actors have stated publicly.",
         "",
     )
-    out.table_head(["No.", "Statement", "Classification", "Positions"], [7, 34, 17, 42])
+    out.table_head(["No.", "Statement", "Classification", "Positions"], [9, 33, 17, 41])
     for number, item in enumerate(items, start=1):
         stated = [
             f"{a.name}: {cells[(item.id, a.id)].stance.label.lower()}"
@@ -317,7 +317,7 @@ def _false_solutions(session: Session, report: Report) -> PartText:
         "promise, and why.",
         "",
     )
-    out.table_head(["No.", "Proposal", "Why it is a false solution"], [7, 37, 56])
+    out.table_head(["No.", "Proposal", "Why it is a false solution"], [9, 36, 55])
     for number, item in enumerate(false, start=1):
         code = f"{FALSE_SOLUTIONS.code}{number}"
         out.item(
