@@ -2,6 +2,12 @@
 
 Terms used here:
 
+- A **CJK name** is a name written in Chinese, Japanese or Korean characters
+  (Han, kana, hangul), such as ``{"family": "陈", "given": "晓明"}``. Its
+  readers write it family name first, without a comma or a space: 陈晓明. A
+  list of CJK names is joined by the ideographic comma, 陈晓明、刘芳 (Korean:
+  ", "), with no English "and"; after three names comes 等 (Korean 외), "et
+  al.", as the Chinese national standard GB/T 7714 has it.
 - A **short label** is the form a legal or corporate source takes in in-text
   citations instead of its author or title: "EU" for a directive of the
   European Parliament and Council, so that it is cited "(EU 2024)" while the
@@ -9,6 +15,16 @@ Terms used here:
   kept in its CSL-JSON record as ``citation-label`` (CSL's variable for an
   item's in-text label; BibTeX's ``shorthand``). The year is never part of it:
   citations add the year (and a, b… when two works share a label and year).
+- **Citeproc records** (:func:`for_citeproc`) are the report's CSL-JSON records
+  as pandoc's citeproc is given them for rendering: CJK names as one literal
+  name (what CSL can say about them: citeproc itself writes 陈晓明 in the
+  reference list but "陈 and 刘" in text and "陈晓明, and 刘芳" in the list),
+  and the short label in the variable ``short-label``, which the Panel's
+  citation style (:data:`STYLE_FILE`, ``templates/citation-forms.csl``, made
+  by :func:`citation_style`: Chicago author-date as pandoc ships it, one macro
+  changed) prints in place of the author in citations. CSL's own
+  ``citation-label`` cannot serve: citeproc gives every cited item one (a
+  trigraph such as "OkLe23") when a style uses it.
 - A **right-to-left segment** is a stretch of Arabic or Hebrew text (letters
   with the spaces between them) inside a left-to-right paragraph, such as the
   author of "(صالح 2023)". In Word it is a run of its own marked right to left
@@ -24,11 +40,15 @@ from __future__ import annotations
 import itertools
 import re
 from copy import deepcopy
+from pathlib import Path
 from typing import Any
 
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
+#: The Panel's citation style; scripts/make_citation_style.py writes it.
+STYLE_FILE = Path(__file__).resolve().parents[1] / "templates" / "citation-forms.csl"
+SHORT_LABEL_VARIABLE = "short-label"
 LEFT_TO_RIGHT_MARK = "\u200e"
 RIGHT_TO_LEFT = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe"  # Hebrew, Arabic, Syriac, Thaana…
 _RIGHT_TO_LEFT_CHAR = re.compile(f"[{RIGHT_TO_LEFT}]")
@@ -37,15 +57,153 @@ _BETWEEN_WORDS = " \u00a0\u2009\u202f\u200c\u200d-"
 _SEGMENT = re.compile(f"[{RIGHT_TO_LEFT}]+(?:[{_BETWEEN_WORDS}]+[{RIGHT_TO_LEFT}]+)*")
 _DIGIT_NEXT = re.compile(r"(?:[^\w]|_)*\d")  # a number before any letter
 _STRONG = re.compile(r"[^\W\d_]")  # a letter: what decides a paragraph's direction
+_HAN_KANA = (
+    "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3040-\u30ff\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+)
+_HANGUL = "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff"
+_CJK = re.compile(f"[{_HAN_KANA}{_HANGUL}]")
+_HANGUL_CHAR = re.compile(f"[{_HANGUL}]")
+CJK_NAMES_SHOWN = 3  # GB/T 7714: three names, then 等
+
+#: Every CSL name variable: any of them can hold a list of CJK names.
+NAME_VARIABLES = (
+    "author",
+    "chair",
+    "collection-editor",
+    "compiler",
+    "composer",
+    "container-author",
+    "contributor",
+    "curator",
+    "director",
+    "editor",
+    "editor-translator",
+    "editorial-director",
+    "executive-producer",
+    "guest",
+    "host",
+    "illustrator",
+    "interviewer",
+    "narrator",
+    "organizer",
+    "original-author",
+    "performer",
+    "producer",
+    "recipient",
+    "reviewed-author",
+    "script-writer",
+    "series-creator",
+    "translator",
+)
 
 
-# --------------------------------------------------------------------------- short labels
+# --------------------------------------------------------------------------- citeproc records
+
+
+def _name_text(name: dict[str, Any]) -> str:
+    literal = name.get("literal")
+    if isinstance(literal, str) and literal.strip():
+        return literal.strip()
+    parts = (name.get(part) for part in ("family", "given"))
+    return "".join(str(part).strip() for part in parts if isinstance(part, str))
+
+
+def is_cjk_name(name: Any) -> bool:
+    """Return whether a CSL name is written in Chinese, Japanese or Korean characters."""
+    if not isinstance(name, dict):
+        return False
+    letters = _STRONG.findall(_name_text(name))
+    return bool(letters) and all(_CJK.match(letter) for letter in letters)
+
+
+def cjk_names(names: list[Any]) -> list[Any]:
+    """Return a CSL name list with its CJK names written as their readers write them.
+
+    A list of CJK names only becomes one literal name, 陈晓明、刘芳 (three names
+    and 等 when there are more), so that no English "and" comes between them; in
+    a mixed list each CJK name becomes a literal 陈晓明 and the others stay.
+    """
+    if not names or not any(is_cjk_name(n) for n in names):
+        return names
+    if all(is_cjk_name(n) for n in names):
+        texts = [_name_text(n) for n in names]
+        korean = any(_HANGUL_CHAR.search(text) for text in texts)
+        joiner, others = (", ", " 외") if korean else ("、", "等")
+        joined = joiner.join(texts[:CJK_NAMES_SHOWN])
+        if len(texts) > CJK_NAMES_SHOWN:
+            joined += others
+        return [{"literal": joined}]
+    return [{"literal": _name_text(n)} if is_cjk_name(n) else n for n in names]
 
 
 def short_label(record: dict[str, Any]) -> str:
     """Return a record's short label (its ``citation-label``), or "" when it has none."""
     label = record.get("citation-label")
     return " ".join(str(label).split()) if isinstance(label, (str, int)) else ""
+
+
+def for_citeproc(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return CSL-JSON records as citeproc should be given them (the records are not changed).
+
+    CJK names are written family name first without a comma, a list of them
+    without "and" (:func:`cjk_names`); a record's short label is put where the
+    Panel's citation style prints it in citations (``short-label``).
+    """
+    prepared = []
+    for record in records:
+        ready = dict(record)
+        for variable in NAME_VARIABLES:
+            names = ready.get(variable)
+            if isinstance(names, list):
+                ready[variable] = cjk_names(names)
+        label = short_label(ready)
+        if label:
+            ready[SHORT_LABEL_VARIABLE] = label
+        prepared.append(ready)
+    return prepared
+
+
+# --------------------------------------------------------------------------- the citation style
+
+_AUTHOR_INLINE = '<macro name="author-inline">'
+# A names element on a variable no record has, so that the label is printed as a name:
+# pandoc's "@key says" keeps it ("EU (2024) says") and "[-@key]" leaves it out.
+_LABEL_FIRST = f"""{_AUTHOR_INLINE}
+    <!-- Workbench: a source's short label stands for its author (or title) in citations -->
+    <choose>
+      <if variable="{SHORT_LABEL_VARIABLE}">
+        <names variable="{SHORT_LABEL_VARIABLE}-name">
+          <substitute>
+            <text variable="{SHORT_LABEL_VARIABLE}"/>
+          </substitute>
+        </names>
+      </if>
+      <else>"""
+STYLE_TITLE = "Chicago Manual of Style 18th edition (author-date), with short labels"
+STYLE_ID = "urn:workbench:chicago-author-date-short-labels"
+
+
+def citation_style(default_csl: str) -> str:
+    """Return the Panel's citation style made from pandoc's default (Chicago author-date).
+
+    The one change: in the ``author-inline`` macro, which writes the author of
+    an in-text citation, a source with a short label gets the label instead.
+    Title and id are the variant's own, as CSL asks of a changed style.
+    """
+    start = default_csl.index(_AUTHOR_INLINE)
+    end = default_csl.index("</macro>", start)
+    # Pandoc's macro is kept as it is, not re-indented, so that a diff shows only the change.
+    body = default_csl[start + len(_AUTHOR_INLINE) : end].rstrip()
+    style = (
+        default_csl[:start]
+        + _LABEL_FIRST
+        + body
+        + "\n      </else>\n    </choose>\n  "
+        + default_csl[end:]
+    )
+    style = re.sub(r"<title>[^<]*</title>", f"<title>{STYLE_TITLE}</title>", style, count=1)
+    return re.sub(r"<id>[^<]*</id>", f"<id>{STYLE_ID}</id>", style, count=1)
 
 
 # --------------------------------------------------------------------------- Word: right to left
