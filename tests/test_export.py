@@ -397,6 +397,10 @@ def test_the_reading_copy_is_the_exported_document_for_the_screen(
     summary = next(p for p in reading.parts if p.anchor == f"sec-{ordered[0].id}").markdown
     assert summary.startswith("*Draft for the second-order review.")
     assert "<div" not in body and "<span" not in body
+    # One actor's position after another in the consensus register, without line breaks.
+    register = next(p for p in reading.parts if p.anchor == "consensus").markdown
+    assert "Global Employers’ Forum: support; International Confederation" in register
+    assert "\ue000" not in body
 
 
 # --------------------------------------------------------------------------- small reports
@@ -825,3 +829,200 @@ def test_the_export_panel_offers_the_current_drafts_during_an_open_round(
     assert prepared.text == "current"
     text = prepared.content.decode()
     assert "— work in progress*" in text and "{.line-number}" not in text
+
+
+# --------------------------------------------------------------------------- every line numbered
+
+
+def region(text: str, heading: str) -> str:
+    """Return the Markdown from a level-1 heading to the next one."""
+    start = text.index(f"\n# {heading}")
+    end = text.find("\n# ", start + 1)
+    return text[start : end if end > 0 else None]
+
+
+def test_the_parts_are_numbered_from_1_each_as_the_round_froze_them(md_export):
+    text = md_export.content.decode()
+    findings = region(text, "Key findings")
+    # The demo's SOD comment on F6 cites KF line 10: the line of F6's row.
+    assert re.search(r"\[10\]\{\.line-number\} F6 ", findings)
+    assert findings.count("[1]{.line-number} Each finding carries") == 1
+    header = next(line for line in findings.splitlines() if line.split()[:2] == ["No.", "Finding"])
+    assert "line-number" not in header  # a table's header row carries no number
+    register = region(text, "Consensus and disagreement")
+    assert re.search(r"\[5\]\{\.line-number\} CR1 ", register)
+    # The false solutions count from 1 again under their own heading.
+    false = register[register.index("## Register of false solutions") :]
+    assert "[1]{.line-number} Proposals often put forward" in false
+    recommendations = region(text, "Recommendations")
+    assert "[27]{.line-number} **R4.** Adopt credible living-wage commitments" in recommendations
+    assert "[29]{.line-number} *Addressed to:* Business" in recommendations
+    assert "[3]{.line-number} ## Accredited" not in text  # headings keep their marks first
+    assert re.search(r"\n#+ \[3\]\{\.line-number\} Accredited living-wage employers", text)
+
+
+def test_the_open_comments_annex_names_the_part_of_a_comment_on_an_item(md_export):
+    annex = region(md_export.content.decode(), "Annex: open review comments (SOD)")
+    rows = {line.split()[0]: line for line in annex.splitlines() if line.strip()[:1].isdigit()}
+    assert rows["15"].split()[1:3] == ["F6", "(KF)"] and rows["15"].split()[3] == "10"
+    assert rows["17"].split()[1:3] == ["R4", "(REC)"] and rows["17"].split()[3] == "27"
+
+
+def _paragraph_marker(paragraph) -> int | None:
+    runs = paragraph._p.findall(qn("w:r"))
+    style = runs[0].find(f"{qn('w:rPr')}/{qn('w:rStyle')}") if runs else None
+    if style is None or style.get(qn("w:val")) != "LineNumber":
+        return None
+    return int(runs[0].find(qn("w:t")).text)
+
+
+def test_word_line_numbers_stand_in_the_left_margin(docx_export):
+    document = docx.Document(io.BytesIO(docx_export.content))
+    numbered = [p for p in document.paragraphs if _paragraph_marker(p) is not None]
+    assert len(numbered) > 300
+    for paragraph in numbered:
+        ind = paragraph._p.find(f"{qn('w:pPr')}/{qn('w:ind')}")
+        left, hanging = int(ind.get(qn("w:left"))), int(ind.get(qn("w:hanging")))
+        # The first line starts a gutter left of the text, whatever the style's own indent.
+        assert hanging - left == export.GUTTER, paragraph.text
+        # The number, then a tab to the text: one line number per paragraph, at its start.
+        second = paragraph._p.findall(qn("w:r"))[1]
+        assert second.find(qn("w:tab")) is not None, paragraph.text
+        assert paragraph.text.split("\t")[0].isdigit()
+        markers = [
+            s for s in paragraph._p.iter(qn("w:rStyle")) if s.get(qn("w:val")) == "LineNumber"
+        ]
+        assert len(markers) == 1, paragraph.text
+    # A bulleted list of the review copy is a numbered paragraph per item, bullet in its text.
+    assert any(re.match(r"\d+\t• the size and composition", p.text) for p in numbered)
+    # Lines of one paragraph of the source read as one: no space between them.
+    first = next(p for p in numbered if p.text.startswith("1\tA living wage is the pay"))
+    second = next(p for p in numbered if p.text.startswith("2\tIn 2024 a tripartite meeting"))
+    assert first.paragraph_format.space_after == 0 and second.paragraph_format.space_before == 0
+
+
+def _table_after(document, anchor: str):
+    """Return the first table after the bookmark ``anchor``."""
+    body = document.element.body
+    seen = False
+    for element in body.iter(qn("w:bookmarkStart"), qn("w:tbl")):
+        if element.tag == qn("w:bookmarkStart"):
+            seen = seen or element.get(qn("w:name")) == anchor
+        elif seen:
+            return next(t for t in document.tables if t._tbl is element)
+    raise AssertionError(f"no table after {anchor}")
+
+
+def test_table_rows_carry_their_number_in_a_margin_column_and_headers_none(docx_export):
+    document = docx.Document(io.BytesIO(docx_export.content))
+    findings = _table_after(document, "key-findings")
+    indent = findings._tbl.find(f"{qn('w:tblPr')}/{qn('w:tblInd')}")
+    assert int(indent.get(qn("w:w"))) == -export.GUTTER
+    first_column = [row.cells[0].text for row in findings.rows]
+    assert first_column[0] == "" and findings.rows[0].cells[1].text == "No."
+    assert first_column[1:] == [str(n) for n in range(5, 5 + len(first_column) - 1)]
+    f6 = next(row for row in findings.rows if row.cells[1].text == "F6")
+    assert f6.cells[0].text == "10"
+    assert f6.cells[2].text.startswith("Living-wage estimates for the same place")
+
+
+def test_a_consensus_cell_has_one_actor_position_per_line(docx_export, demo, living_wages):
+    from workbench import consensus
+
+    document = docx.Document(io.BytesIO(docx_export.content))
+    register = _table_after(document, "consensus")
+    cr1 = next(row for row in register.rows if row.cells[1].text == "CR1")
+    positions = cr1.cells[-1].paragraphs[0]
+    actors, items, cells = consensus.positions_matrix(demo, report_id=living_wages.id)
+    stated = [a for a in actors if (items[0].id, a.id) in cells]
+    assert len(positions._p.findall(f"{qn('w:r')}/{qn('w:br')}")) == len(stated) - 1
+    lines = positions.text.split("\n")
+    assert lines[0] == "Global Employers’ Forum: support"
+    assert len(lines) == len(stated) and "; " not in positions.text
+
+
+def test_each_recommendation_keeps_with_its_context_table(docx_export):
+    document = docx.Document(io.BytesIO(docx_export.content))
+    r4 = next(p for p in document.paragraphs if p.text.startswith("27\tR4. Adopt credible"))
+    addressed = next(p for p in document.paragraphs if p.text.startswith("29\tAddressed to:"))
+    assert r4.paragraph_format.keep_with_next and addressed.paragraph_format.keep_with_next
+    table = next(t for t in document.tables if t._tbl is addressed._p.getnext())
+    header, row = table.rows
+    assert header.cells[1].text == "Context conditions" and header.cells[0].text == ""
+    assert all(p.paragraph_format.keep_with_next for c in header.cells for p in c.paragraphs)
+    # The page may break after the table, before the next recommendation.
+    assert not any(p.paragraph_format.keep_with_next for c in row.cells for p in c.paragraphs)
+    assert row.cells[0].text == "33"
+    for tr in (header._tr, row._tr):
+        assert tr.find(f"{qn('w:trPr')}/{qn('w:cantSplit')}") is not None
+
+
+def test_the_cover_explains_the_line_numbers_and_the_part_codes(docx_export, md_export):
+    document = docx.Document(io.BytesIO(docx_export.content))
+    contents = next(i for i, p in enumerate(document.paragraphs) if p.text == "Contents")
+    cover = " ".join(p.text for p in document.paragraphs[:contents])
+    markdown = md_export.content.decode()
+    for text in (cover, markdown):
+        assert "carries a number in the left margin" in text
+        assert "Lines are numbered from 1 in each section and in each part" in text
+        assert "“2.1, lines 12–14”, “KF, line 7”" in text
+        assert "KF key findings, CR consensus and disagreement, FS register of false" in text
+        assert "a recommendation (R3)" in text
+
+
+def test_a_round_that_froze_no_parts_prints_them_unnumbered_with_a_note(session, world):
+    from workbench.models import FrozenPart
+
+    review_round = open_fod(session, world)
+    for frozen in session.exec(
+        select(FrozenPart).where(FrozenPart.round_id == review_round.id)
+    ).all():
+        session.delete(frozen)
+    session.commit()
+    out = export.export_report(
+        session=session, actor=world.secretariat, report=world.report, fmt="md"
+    )
+    text = out.content.decode()
+    note = "This part was not frozen when the FOD round opened"
+    assert region(text, "Key findings").count(note) == 1
+    assert "{.line-number}" not in region(text, "Recommendations")
+    assert "were not frozen when the FOD round opened" in text  # the cover says so
+    current = export.export_report(
+        session=session, actor=world.secretariat, report=world.report, fmt="md", text="current"
+    ).content.decode()
+    assert note not in current and "Line numbers." not in current
+
+
+def test_in_word_each_numbered_line_is_a_paragraph_of_its_own():
+    text = "\n".join(
+        [
+            "First sentence.",
+            "Second sentence.",
+            "",
+            "- a point",
+            "  - a nested point",
+            "1. an ordered one",
+            "",
+            "| Region | Share |",
+            "|---|---|",
+            "| Asia | 61 |",
+            "",
+            "```",
+            "code stays",
+            "```",
+        ]
+    )
+    word = export.prepare_text(text, numbered=True, docx=True)
+    marker = '{custom-style="Line Number"}'
+    assert f"[1]{marker} First sentence.\n\n[2]{marker} Second sentence." in word
+    assert f"[4]{marker} • a point" in word and f"[5]{marker} ◦ a nested point" in word
+    assert f"[6]{marker} 1. an ordered one" in word
+    # The table's rows stay together; its header row carries no number.
+    assert f"| Region | Share |\n|---|---|\n| [10]{marker} Asia | 61 |" in word
+    assert "```\ncode stays\n```" in word
+    blocks = json.loads(pypandoc.convert_text(word, "json", format=export.READER))["blocks"]
+    assert [b["t"] for b in blocks] == ["Para"] * 5 + ["Table", "CodeBlock"]
+    # Markdown keeps its lists and its lines in one paragraph.
+    plain = export.prepare_text(text, numbered=True, docx=False)
+    assert "[1]{.line-number} First sentence.\n[2]{.line-number} Second sentence." in plain
+    assert "- [4]{.line-number} a point" in plain
