@@ -11,12 +11,15 @@ from openpyxl import load_workbook
 from sqlmodel import Session, func, select
 
 from tests.factories import World, make_section
-from workbench import audit, numbering, reviews
+from workbench import audit, findings, numbering, reviews
 from workbench.comment_table import COLUMNS, CommentRow, read_table, write_csv, write_xlsx
 from workbench.errors import Conflict, ImportFailed, NotFound, PermissionDenied, ValidationError
 from workbench.models import (
+    Agreement,
     CommentKind,
     Disposition,
+    Evidence,
+    FindingCreate,
     FrozenSection,
     Membership,
     Question,
@@ -1013,3 +1016,48 @@ def test_a_comment_whose_number_collides_gets_a_message_not_a_traceback(
         comment_on(session, world, review_round, 1)
     assert count(session, ReviewComment) == 1
     assert len(audit.events(session, report_id=world.report.id)) == events_before
+
+
+def test_the_parts_a_person_may_answer_follow_the_respond_rule(
+    session: Session, world: World
+) -> None:
+    for code, section in (("F1", world.sections[0]), ("F2", world.sections[1])):
+        findings.add_finding(
+            session=session,
+            actor=world.cla,
+            report=world.report,
+            data=FindingCreate(
+                code=code,
+                statement=f"Finding {code} is about wages.",
+                evidence=Evidence.robust,
+                agreement=Agreement.high,
+                section_id=section.id,
+            ),
+        )
+    review_round = open_fod(session, world)
+
+    def answerable(person) -> set[str]:
+        return reviews.answerable_part_codes(
+            session, person=person, report_id=world.report.id, round_id=review_round.id
+        )
+
+    assert answerable(world.cla) == {"KF", "F1", "F2", "CR", "FS", "REC", "IN"}
+    # The lead author of the first section answers its finding, and nothing else of the parts.
+    assert answerable(world.la) == {"F1"}
+    for nobody in (world.contributor, world.review_editor, world.reviewer, world.secretariat):
+        assert answerable(nobody) == set()
+    on = {
+        part: reviews.add_comment(
+            session=session,
+            actor=world.reviewer,
+            round=review_round,
+            part=part,
+            from_line=5,
+            to_line=5,
+            comment="Say more.",
+        )
+        for part in ("F1", "KF")
+    }
+    assert reviews.may_answer(session, world.la, on["F1"])
+    assert not reviews.may_answer(session, world.la, on["KF"])
+    assert reviews.may_answer(session, world.cla, on["KF"])

@@ -1,13 +1,17 @@
 """Review: a report's review rounds and their comment table, answered, signed off and counted.
 
 Authors answer comments beside the frozen lines the comments cite; Review
-Editors sign the answers off as fair; reviewers comment while a round is open;
+Editors sign the answers off as fair; reviewers comment while a round is open,
+on a section or on a part of the report (key findings, the registers,
+recommendations, initiatives) or one item of a part (a finding, a row, a
+recommendation), citing its lines as the review copy numbers them;
 CLAs open and close rounds; CLAs and the Secretariat import and export the
 IPCC comment table. The table is paged and filtered in the database.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,7 +19,7 @@ import streamlit as st
 from sqlmodel import Session
 
 import ui
-from workbench import docx_import, reviews, sections
+from workbench import docx_import, parts, reviews, sections
 from workbench.comment_table import COLUMNS, MAX_TABLE_BYTES, REQUIRED_COLUMNS
 from workbench.db import database_url
 from workbench.errors import ImportFailed, WorkbenchError
@@ -31,6 +35,7 @@ from workbench.models import (
     Section,
     Stage,
 )
+from workbench.parts import Target
 from workbench.permissions import Action
 from workbench.words import listing, noun
 
@@ -69,15 +74,101 @@ MIME = {
 
 def lines_label(comment: ReviewComment) -> str:
     """Return 'line 4' or 'lines 4–6' for a comment's cited lines."""
-    if comment.from_line == comment.to_line:
-        return f"line {comment.from_line}"
-    return f"lines {comment.from_line}–{comment.to_line}"
+    return lines_label_of(comment.from_line, comment.to_line)
+
+
+def lines_label_of(first: int, last: int) -> str:
+    """Return 'line 4' or 'lines 4–6'."""
+    return f"line {first}" if first == last else f"lines {first}–{last}"
 
 
 def numbered(lines: list[str], start: int) -> str:
     """Return lines prefixed with their numbers, for a code block."""
     width = len(str(start + len(lines) - 1))
     return "\n".join(f"{n:>{width}} │ {line}" for n, line in enumerate(lines, start=start))
+
+
+_EMPHASIS = re.compile(r"(\*{1,3})(?=\S)(.+?)(?<=\S)\1")
+_CELL_BREAK = re.compile(r"(?<!\\)\|")
+_PART_HEADING = re.compile(r"^#{1,6}\s+(?P<title>.*?)(?:\s*\{#[\w-]+\})?\s*$")
+
+
+def is_table_rule(line: str) -> bool:
+    """Return True for a pipe table's rule line (``|----|:---:|``)."""
+    stripped = line.strip()
+    return "|" in stripped and "---" in stripped and set(stripped) <= set("|-: ")
+
+
+def readable(line: str) -> str:
+    """Return a line of a part as a reader sees it: a table row's cells joined by ' · '.
+
+    Markdown emphasis and heading marks go; the consensus register's positions,
+    one per line in Word, are separated by '; '.
+    """
+    text = line.replace(parts.POSITION_BREAK, "; ")
+    stripped = text.strip()
+    if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
+        cells = _CELL_BREAK.split(stripped[1:-1])
+        text = " · ".join(c.strip().replace("\\|", "|") for c in cells)
+    elif heading := _PART_HEADING.match(stripped):
+        text = heading.group("title")
+    return _EMPHASIS.sub(r"\2", text)
+
+
+def part_view(lines: list[str], start: int = 1, end: int | None = None) -> str:
+    """Return lines ``start``–``end`` of a frozen part, numbered as the review copy prints them.
+
+    Every line counts, but blank lines, table rules and a table's header row carry
+    no number (the rules are left out here); table rows read as their cells.
+    """
+    end = len(lines) if end is None else end
+    width = len(str(end))
+    out: list[str] = []
+    for number in range(start, end + 1):
+        line = lines[number - 1]
+        if is_table_rule(line):
+            continue
+        header = number < len(lines) and is_table_rule(lines[number]) and line.strip()
+        if not line.strip() or header:
+            out.append(f"{'':>{width}} │ {readable(line)}".rstrip())
+        else:
+            out.append(f"{number:>{width}} │ {readable(line)}")
+    return "\n".join(out)
+
+
+def target_label(target: Target) -> str:
+    """Return how a choice of what to comment on reads: '2.1 Title', 'F6 — Finding F6'."""
+    if target.kind == "section":
+        return target.title.removeprefix("Section ")
+    return f"{target.code} — {target.title}"
+
+
+def ordered_targets(found: dict[str, Target], section_list: list[Section]) -> list[Target]:
+    """Return what can be commented on: the sections in reading order, then each part and
+    its items in print order."""
+    by_section = {t.section_id: t for t in found.values() if t.kind == "section"}
+    ordered = [by_section[sec.id] for sec in section_list if sec.id in by_section]
+    for part in (t for t in found.values() if t.kind == "part"):
+        ordered.append(part)
+        ordered += [t for t in found.values() if t.kind == "item" and t.part == part.code]
+    return ordered
+
+
+def frozen_lines(s: Session, review_round: ReviewRound, target: Target) -> list[str]:
+    """Return the frozen lines a target's numbers count in: its section's, or its part's."""
+    if target.kind == "section" and target.section_id is not None:
+        return sections.lines_of(
+            reviews.frozen_text(s, round_id=review_round.id, section_id=target.section_id)
+        )
+    part = next((p for p in parts.frozen(s, review_round.id) if p.code == target.part), None)
+    return sections.lines_of(part.markdown) if part is not None else []
+
+
+def on_label(comment: ReviewComment, codes: dict[int, str]) -> str:
+    """Return what a comment is on: its section's code, or its part's or item's code."""
+    if comment.section_id is not None:
+        return codes.get(comment.section_id, "?")
+    return comment.part or "?"
 
 
 def is_answered(comment: ReviewComment) -> bool:
@@ -224,8 +315,9 @@ def manage_rounds(s: Session, ctx: ui.PageContext, summaries: list[reviews.Round
 def follow_link(by_id: dict[int, ReviewRound], section_list: list[Section]) -> None:
     """Open the round and section a link names (``?round=SOD&section=12``), then forget them.
 
-    Links from the Dashboard name a round by its name and a section by its id; the
-    page's own widgets keep their state in the address under their keys.
+    Links from the Dashboard name a round by its name and a section by its id (or
+    a part by its code, ``section=KF``); the page's own widgets keep their state
+    in the address under their keys.
     """
     wanted_round = st.query_params.pop("round", None)
     wanted_section = st.query_params.pop("section", None)
@@ -235,18 +327,29 @@ def follow_link(by_id: dict[int, ReviewRound], section_list: list[Section]) -> N
     ids = {str(sec.id): sec.id for sec in section_list}
     if wanted_section in ids:
         st.session_state["review_filter_section"] = ids[wanted_section]
+    elif wanted_section and wanted_section.upper() in parts.SPEC_BY_CODE:
+        st.session_state["review_filter_section"] = wanted_section.upper()
 
 
 def comment_filters(
-    ctx: ui.PageContext, section_list: list[Section], answerable: set[int]
+    ctx: ui.PageContext,
+    section_list: list[Section],
+    answerable: set[int],
+    found: dict[str, Target],
+    answerable_parts: set[str],
 ) -> dict[str, Any]:
-    """Show the comment table's filters; return them as list_comments arguments."""
-    codes = {sec.id: sec.code for sec in section_list}
+    """Show the comment table's filters; return them as list_comments arguments.
+
+    The "Section" filter offers the sections, then the parts: a part keeps the
+    comments on it and on its items (KF: the comments on KF, F1, F2…).
+    """
+    codes: dict[int | str, str] = {sec.id: sec.code for sec in section_list}
+    codes |= {t.code: f"{t.code} {t.title}" for t in found.values() if t.kind == "part"}
     top = st.columns(4)
-    section_id = top[0].selectbox(
+    chosen = top[0].selectbox(
         "Section",
         [ANY, *codes],
-        format_func=lambda i: "All sections" if i == ANY else codes[i],
+        format_func=lambda i: "All sections and parts" if i == ANY else codes.get(i, str(i)),
         key="review_filter_section",
         **KEEP,
     )
@@ -284,21 +387,32 @@ def comment_filters(
         **KEEP,
         help="Comments without a response or a disposition.",
     )
+    section_id = chosen if isinstance(chosen, int) else None
+    part_codes: set[str] | None = None
+    if isinstance(chosen, str) and chosen != ANY:
+        part_codes = {t.code for t in found.values() if t.kind != "section" and t.part == chosen}
     section_ids = None
     if ctx.has(Role.reviewer):
         if bottom[2].checkbox("My comments only", key="review_filter_mine", **KEEP):
             reviewer = ctx.person.id
-    elif answerable and len(answerable) < len(codes):
+    elif answerable and len(answerable) < len(section_list):
         mine = bottom[2].checkbox(
             "My sections only",
             key="review_filter_mine_sections",
             **KEEP,
-            help="Comments on the sections you lead or co-author.",
+            help="Comments on the sections you lead or co-author, and on the findings, "
+            "register rows and recommendations that belong to them.",
         )
-        section_ids = sorted(answerable) if mine else None
+        if mine and part_codes is not None:
+            part_codes &= answerable_parts
+        elif mine:
+            section_ids = sorted(answerable)
+            if section_id is None:
+                part_codes = set(answerable_parts)
     return {
-        "section_id": None if section_id == ANY else section_id,
+        "section_id": section_id,
         "section_ids": section_ids,
+        "part_codes": sorted(part_codes) if part_codes is not None else None,
         "reviewer": reviewer or None,
         "kind": None if kind == ANY else kind,
         "disposition": None if disposition == ANY else disposition,
@@ -313,7 +427,7 @@ def show_table(page: list[ReviewComment], codes: dict[int, str]) -> None:
     rows = [
         {
             "No": c.number,
-            "Section": codes.get(c.section_id, "?"),
+            "Section": on_label(c, codes),
             "Lines": f"{c.from_line}–{c.to_line}" if c.to_line != c.from_line else str(c.from_line),
             "Reviewer": c.reviewer_name,
             "Affiliation": c.affiliation,
@@ -331,7 +445,11 @@ def show_table(page: list[ReviewComment], codes: dict[int, str]) -> None:
         hide_index=True,
         column_config={
             "No": st.column_config.NumberColumn(width="small"),
-            "Section": st.column_config.TextColumn(width="small"),
+            "Section": st.column_config.TextColumn(
+                width="small",
+                help="The section, or the part (KF, CR, FS, REC, IN) or item "
+                "(a finding's code, CR8, R4…) the comment is on.",
+            ),
             "Lines": st.column_config.TextColumn(width="small"),
             "Reviewer": st.column_config.TextColumn(width="medium"),
             "Affiliation": st.column_config.TextColumn(width="small"),
@@ -344,25 +462,36 @@ def show_table(page: list[ReviewComment], codes: dict[int, str]) -> None:
 
 
 def show_cited_lines(
-    s: Session, review_round: ReviewRound, comment: ReviewComment, code: str
+    s: Session, review_round: ReviewRound, comment: ReviewComment, target: Target | None
 ) -> None:
-    """Show the frozen lines a comment cites, with their numbers, and the whole frozen section."""
+    """Show the frozen lines a comment cites, with their numbers, and the whole frozen text."""
+    if target is None:
+        st.warning(f"What comment {comment.number} is on was not frozen for this round.")
+        return
     try:
-        frozen = sections.lines_of(
-            reviews.frozen_text(s, round_id=review_round.id, section_id=comment.section_id)
-        )
+        frozen = frozen_lines(s, review_round, target)
     except WorkbenchError as exc:
         st.warning(ui.md_message(exc.message))
         return
-    cited = frozen[comment.from_line - 1 : comment.to_line]
     name = ui.md(review_round.name)
-    st.caption(f"Section {ui.md(code)}, {lines_label(comment)}, as frozen for {name}")
-    if cited:
+    where = f"Section {target.code}" if target.kind == "section" else target_label(target)
+    st.caption(f"{ui.md(where)}, {lines_label(comment)}, as frozen for {name}")
+    cited = frozen[comment.from_line - 1 : comment.to_line]
+    if not cited:
+        st.warning("The frozen text has no such lines.")
+    elif target.kind == "section":
         st.code(numbered(cited, comment.from_line), language=None, wrap_lines=True)
     else:
-        st.warning("The frozen text has no such lines.")
-    with st.expander(f"Whole section {ui.md(code)} as frozen for {name}"):
-        st.code("\n".join(frozen), language=None, line_numbers=True, wrap_lines=True)
+        st.code(
+            part_view(frozen, comment.from_line, comment.to_line), language=None, wrap_lines=True
+        )
+    if target.kind == "section":
+        with st.expander(f"Whole section {ui.md(target.code)} as frozen for {name}"):
+            st.code("\n".join(frozen), language=None, line_numbers=True, wrap_lines=True)
+    else:
+        title = parts.SPEC_BY_CODE[target.part].title
+        with st.expander(f"Whole part {target.part} ({ui.md(title)}) as frozen for {name}"):
+            st.code(part_view(frozen), language=None, wrap_lines=True)
 
 
 def respond_panel(
@@ -371,19 +500,27 @@ def respond_panel(
     review_round: ReviewRound,
     page: list[ReviewComment],
     answerable: set[int],
+    answerable_parts: set[str],
     codes: dict[int, str],
+    found: dict[str, Target],
 ) -> None:
-    """Let an author answer one comment of the page: response and disposition."""
+    """Let an author answer one comment of the page that they may answer."""
     st.subheader("Answer a comment")
     if review_round.status != RoundStatus.open:
         st.caption(f"{ui.md(review_round.name)} is closed; its responses are final.")
         return
-    choices = [c for c in page if c.section_id in answerable]
+    choices = [
+        c
+        for c in page
+        if (c.section_id in answerable if c.section_id is not None else c.part in answerable_parts)
+    ]
     if not choices:
         mine = ", ".join(sorted(codes[i] for i in answerable if i in codes))
         st.info(
             "None of the comments shown is on a section you lead or co-author "
-            f"({mine}). Tick 'My sections only' or choose one of your sections above."
+            f"({mine}) or on a finding, register row or recommendation of one. Tick 'My "
+            "sections only' or choose one of your sections above. The CLAs answer the "
+            "comments on the other parts of the report."
         )
         return
     by_number = {c.number: c for c in choices}
@@ -393,14 +530,15 @@ def respond_panel(
         list(by_number),
         index=first_open,
         format_func=lambda n: (
-            f"No {n} · section {codes.get(by_number[n].section_id, '?')}, "
-            f"{lines_label(by_number[n])} · {status_of(by_number[n])}"
+            f"No {n} · {'section ' if by_number[n].section_id else ''}"
+            f"{on_label(by_number[n], codes)}, {lines_label(by_number[n])} · "
+            f"{status_of(by_number[n])}"
         ),
         key="review_respond_pick",
         help="The comments on this page of the table that you may answer.",
     )
     comment = by_number[number]
-    code = codes.get(comment.section_id, "?")
+    target = parts.resolve(found, on_label(comment, codes))
     left, right = st.columns([3, 2], gap="large")
     with left:
         who = comment.reviewer_name + (f" ({comment.affiliation})" if comment.affiliation else "")
@@ -412,8 +550,11 @@ def respond_panel(
         if comment.suggested_change.strip():
             st.markdown("**Suggested change**")
             st.markdown(ui.md_text(comment.suggested_change))
-        show_cited_lines(s, review_round, comment, code)
+        show_cited_lines(s, review_round, comment, target)
     with right:
+        if not reviews.may_answer(s, ctx.person, comment):
+            st.info("You may not answer this comment: ask a CLA.")
+            return
         response = st.text_area(
             "Response",
             value=comment.response,
@@ -542,7 +683,15 @@ def comments_tab(
 ) -> None:
     """Show the filtered, paged comment table and the actions on its comments."""
     codes = {sec.id: sec.code for sec in section_list}
-    filters = comment_filters(ctx, section_list, answerable)
+    found = parts.targets(s, review_round.id)
+    answerable_parts = (
+        reviews.answerable_part_codes(
+            s, person=ctx.person, report_id=review_round.report_id, round_id=review_round.id
+        )
+        if answerable
+        else set()
+    )
+    filters = comment_filters(ctx, section_list, answerable, found, answerable_parts)
     pager_key = f"review_pager_{review_round.id}_{sorted(filters.items())}"
     # One query for the page and the count: the page wanted is known before the pager is drawn.
     offset = (int(st.session_state.get(pager_key, 1) or 1) - 1) * PAGE_SIZE
@@ -577,7 +726,7 @@ def comments_tab(
     )
     show_table(page, codes)
     if answerable:
-        respond_panel(s, ctx, review_round, page, answerable, codes)
+        respond_panel(s, ctx, review_round, page, answerable, answerable_parts, codes, found)
     elif ctx.has(Role.cla, Role.lead_author):
         if ui.allowed(ctx, s, Action.respond_to_comment):
             st.caption("You lead or co-author no section yet, so no comment awaits your answer.")
@@ -653,7 +802,7 @@ def by_section_tab(s: Session, review_round: ReviewRound) -> None:
 def add_comment_tab(
     s: Session, ctx: ui.PageContext, review_round: ReviewRound, section_list: list[Section]
 ) -> None:
-    """Let a reviewer comment on lines of a frozen section while the round is open."""
+    """Let a reviewer comment on lines of a frozen section or part while the round is open."""
     if review_round.status != RoundStatus.open:
         st.info(f"{ui.md(review_round.name)} is closed; it no longer takes comments.")
         return
@@ -664,31 +813,51 @@ def add_comment_tab(
             f"to {review_round.closes_on:%d %B %Y}; today it does not."
         )
         return
-    frozen_ids = reviews.frozen_section_ids(s, round_id=review_round.id)
-    choices = {sec.id: sec for sec in section_list if sec.id in frozen_ids}
+    choices = {t.code: t for t in ordered_targets(parts.targets(s, review_round.id), section_list)}
     if not choices:
         st.info(f"{ui.md(review_round.name)} froze no section, so there is nothing to comment on.")
         return
     st.caption(
         f"Comment on the text as frozen for {ui.md(review_round.name)} (until "
-        f"{review_round.closes_on:%d %B %Y}). Cite the lines your comment is about by their "
-        "numbers."
+        f"{review_round.closes_on:%d %B %Y}): a section, or a part of the report — the key "
+        "findings, the registers, the recommendations, the initiatives — or one item of it, "
+        "such as a finding or a recommendation. Cite the lines your comment is about by their "
+        "numbers, as the review copy prints them."
     )
-    section_id = st.selectbox(
-        "Section",
+    code = st.selectbox(
+        "What your comment is on",
         list(choices),
-        format_func=lambda i: f"{choices[i].code} {choices[i].title}",
-        key="review_new_section",
+        format_func=lambda c: target_label(choices[c]),
+        key="review_new_target",
+        help="The sections come first, then each part of the report followed by its items. "
+        "Lines are numbered from 1 in each section and each part.",
     )
-    lines = sections.lines_of(
-        reviews.frozen_text(s, round_id=review_round.id, section_id=section_id)
-    )
+    target = choices[code]
+    lines = frozen_lines(s, review_round, target)
     count = max(len(lines), 1)
-    st.code("\n".join(lines), language=None, line_numbers=True, wrap_lines=True, height=360)
+    first, last = target.lines or (1, 1)
+    if target.kind == "section":
+        st.code("\n".join(lines), language=None, line_numbers=True, wrap_lines=True, height=360)
+    else:
+        part = parts.SPEC_BY_CODE[target.part]
+        st.caption(
+            f"{ui.md(part.title)} ({part.code}) as frozen for {ui.md(review_round.name)}"
+            + (
+                f"; {ui.md(target.title)} is on {lines_label_of(first, last)}"
+                if target.lines
+                else ""
+            )
+            + "."
+        )
+        st.code(part_view(lines), language=None, wrap_lines=True, height=360)
     left, right, kind_col = st.columns(3)
     from_line = int(
         left.number_input(
-            "From line", min_value=1, max_value=count, value=1, key=f"review_new_from_{section_id}"
+            "From line",
+            min_value=1,
+            max_value=count,
+            value=min(first, count),
+            key=f"review_new_from_{code}",
         )
     )
     to_line = int(
@@ -696,8 +865,8 @@ def add_comment_tab(
             "To line",
             min_value=1,
             max_value=count,
-            value=from_line,
-            key=f"review_new_to_{section_id}",
+            value=min(max(last, from_line), count),
+            key=f"review_new_to_{code}",
         )
     )
     kind = kind_col.selectbox(
@@ -707,11 +876,17 @@ def add_comment_tab(
         format_func=lambda k: k.label,
         key="review_new_kind",
     )
-    if to_line < from_line:
-        st.warning(f"'To line' ({to_line}) is before 'From line' ({from_line}).")
+    problem = target.line_problem(review_round.name, from_line, to_line)
+    if problem:
+        st.warning(ui.md_message(problem[0].upper() + problem[1:] + "."))
     else:
         st.caption("The lines you cite:")
-        st.code(numbered(lines[from_line - 1 : to_line], from_line), language=None, wrap_lines=True)
+        cited = (
+            numbered(lines[from_line - 1 : to_line], from_line)
+            if target.kind == "section"
+            else part_view(lines, from_line, to_line)
+        )
+        st.code(cited, language=None, wrap_lines=True)
     comment = st.text_area(
         "Comment",
         key="review_new_comment",
@@ -721,21 +896,22 @@ def add_comment_tab(
     suggestion = st.text_area(
         "Suggested change (optional)", key="review_new_suggestion", height=100
     )
+    where = f"section {target.code}" if target.kind == "section" else target_label(target)
     if st.button("Add comment", type="primary", key="review_new_add"):
         added = ui.run_action(
             lambda: reviews.add_comment(
                 session=s,
                 actor=ctx.person,
                 round=review_round,
-                section_id=section_id,
+                section_id=target.section_id if target.kind == "section" else None,
+                part=target.stored_part,
                 from_line=from_line,
                 to_line=to_line,
                 comment=comment,
                 kind=kind,
                 suggested_change=suggestion,
             ),
-            success=f"Your comment on section {choices[section_id].code} was added to "
-            f"{review_round.name}.",
+            success=f"Your comment on {where} was added to {review_round.name}.",
         )
         if added is not None:
             ui.reset_keys("review_new_comment", "review_new_suggestion")

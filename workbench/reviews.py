@@ -363,6 +363,24 @@ def answerable_section_ids(session: Session, *, person: Person, report_id: int) 
     return set(session.exec(query))
 
 
+def answerable_part_codes(
+    session: Session, *, person: Person, report_id: int, round_id: int
+) -> set[str]:
+    """Return the codes of the parts and items of a round whose comments this person may answer.
+
+    The codes are those comments store (``KF``, ``F3``, ``R3``…). A CLA answers
+    on every part; a Lead Author on the items that belong to the sections they
+    lead or co-author; anyone else on none (as :func:`may_answer` decides).
+    """
+    if not can(session, person, Action.respond_to_comment, report_id):
+        return set()
+    found = parts.targets(session, round_id).values()
+    if Role.cla in roles_of(session, person, report_id):
+        return {t.code for t in found if t.kind != "section"}
+    mine = answerable_section_ids(session, person=person, report_id=report_id)
+    return {t.code for t in found if t.kind == "item" and t.answer_section_id in mine}
+
+
 # --------------------------------------------------------------------------- rounds
 
 

@@ -68,12 +68,15 @@ def test_every_review_role_sees_the_rounds_and_the_comment_table(open_page, role
     assert "Not permitted" not in shown
     rounds = table(at, "Round")
     assert list(rounds["Round"]) == ["FOD", "SOD"]
-    assert list(rounds["Comments"]) == [64, 14]
-    assert list(rounds["Awaiting a response"]) == [0, 7]
+    assert list(rounds["Comments"]) == [64, 17]
+    assert list(rounds["Awaiting a response"]) == [0, 9]
     picker = at.selectbox(key="review_round")
     assert picker.options == ["FOD (closed)", "SOD (open)"] and picker.index == 1
     comments = table(at, "Comment")
-    assert len(comments) == 14
+    assert len(comments) == 17
+    # Three comments are on parts of the report: a finding, a register row, a recommendation.
+    on = dict(zip(comments["No"], comments["Section"], strict=True))
+    assert (on[15], on[16], on[17]) == ("F6", "CR8", "R4")
     assert {"No", "Section", "Lines", "Reviewer", "Affiliation", "Kind", "Suggested change"} <= set(
         comments.columns
     )
@@ -125,8 +128,8 @@ def test_filters_and_search_run_in_the_database(open_page, db):
     at = open_page(PAGE, CLA)
     at.checkbox(key="review_filter_open").check().run()
     assert not at.exception
-    assert len(table(at, "Comment")) == 7
-    assert "7 comments match" in texts(at)
+    assert len(table(at, "Comment")) == 9
+    assert "9 comments match" in texts(at)
     at.checkbox(key="review_filter_open").uncheck().run()
     at.text_input(key="review_filter_text").input("zzz-nothing-like-this").run()
     assert "No comment matches these filters" in texts(at)
@@ -138,14 +141,30 @@ def test_filters_and_search_run_in_the_database(open_page, db):
     ).one()
     at.selectbox(key="review_filter_section").set_value(spm).run()
     assert set(table(at, "Comment")["Section"]) == {"0.1"}
+    # A part keeps the comments on it and on its items.
+    assert "KF Key findings" in at.selectbox(key="review_filter_section").options
+    at.selectbox(key="review_filter_section").set_value("KF").run()
+    assert list(table(at, "Comment")["Section"]) == ["F6"]
 
 
 def test_by_section_counts_dispositions(open_page):
     at = open_page(PAGE, REVIEW_EDITOR)
     counts = table(at, "Taken into account")
-    assert counts["Comments"].sum() == 14
-    assert counts["Awaiting a response"].sum() == 7
+    assert counts["Comments"].sum() == 17
+    assert counts["Awaiting a response"].sum() == 9
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+
+
+def test_by_section_lists_the_parts_after_the_sections(open_page):
+    at = open_page(PAGE, CLA)
+    counts = table(at, "Taken into account")
+    sections_then_parts = list(counts["Section"])
+    assert sections_then_parts[-3:] == ["KF", "CR", "REC"]
+    assert sections_then_parts[0] == "0.1" and len(sections_then_parts) == 17
+    by_part = counts.set_index("Section")
+    assert by_part.loc["KF", "Awaiting a response"] == 1
+    assert by_part.loc["CR", "Taken into account"] == 1
+    assert by_part.loc["REC", "Comments"] == 1
 
 
 # --------------------------------------------------------------------------- writes
@@ -189,7 +208,10 @@ def test_a_lead_author_answers_only_on_their_sections(open_page, db):
     led = db.exec(select(Section.id).where(Section.lead_author_id == la.id)).all()
     assert led and set(led) <= mine and len(mine) < 14
     numbers = [int(option.split()[1]) for option in pick.options]
-    assert numbers and all(comment(db, n).section_id in mine for n in numbers)
+    # Their sections' comments, and the comment on finding F6, which belongs to their 1.1.
+    answered = {n: comment(db, n) for n in numbers}
+    assert all(c.section_id in mine for c in answered.values() if c.part == "")
+    assert [c.part for c in answered.values() if c.part] == ["F6"]
     target = comment(db, pick.value)
     at.text_area(key=f"review_response_{target.id}").input("Lowered to high confidence.")
     at.selectbox(key=f"review_disposition_{target.id}").set_value(Disposition.accepted)
@@ -199,6 +221,31 @@ def test_a_lead_author_answers_only_on_their_sections(open_page, db):
     assert saved.response == "Lowered to high confidence."
     assert saved.disposition == Disposition.accepted
     assert saved.responded_by_id == la.id
+
+
+def test_a_lead_author_answers_a_finding_of_their_section_but_not_a_recommendation(open_page, db):
+    at = open_page(PAGE, LA)
+    at.selectbox(key="review_filter_section").set_value("REC").run()
+    assert not at.exception
+    assert list(table(at, "Comment")["Section"]) == ["R4"]
+    # R4 belongs to section 4.3, which they do not write: the CLAs answer it.
+    assert "None of the comments shown is on a section you lead or co-author" in texts(at)
+    assert not [b for b in at.button if b.key == "review_respond_save"]
+    la = people.get_by_email(db, LA)
+    assert not reviews.may_answer(db, la, comment(db, 17))
+
+    at.selectbox(key="review_filter_section").set_value("KF").run()
+    pick = at.selectbox(key="review_respond_pick")
+    assert pick.options == ["No 15 · F6, line 10 · open"]
+    finding = comment(db, 15)
+    shown = "\n".join(str(c.value) for c in at.code)
+    assert "10 │ F6 · Living-wage estimates for the same place" in shown
+    at.text_area(key=f"review_response_{finding.id}").input("The traceable account names both.")
+    at.selectbox(key=f"review_disposition_{finding.id}").set_value(Disposition.accepted)
+    at.button(key="review_respond_save").click().run()
+    assert not at.exception
+    saved = comment(db, 15)
+    assert (saved.disposition, saved.responded_by_id) == (Disposition.accepted, la.id)
 
 
 def test_a_review_editor_signs_off_and_withdraws(open_page, db):
@@ -231,11 +278,12 @@ def keep_sod_open(db: Session) -> None:
 def test_a_reviewer_adds_a_comment_citing_frozen_lines(open_page, db):
     keep_sod_open(db)
     at = open_page(PAGE, REVIEWER)
-    section = at.selectbox(key="review_new_section")
-    section_id = section.value
+    chosen = at.selectbox(key="review_new_target")
+    code = chosen.value
+    section_id = sections.get_section_by_code(db, sod(db).report_id, code).id
     assert at.code, "the frozen text is shown so reviewers can cite lines"
-    at.number_input(key=f"review_new_from_{section_id}").set_value(2).run()
-    at.number_input(key=f"review_new_to_{section_id}").set_value(3).run()
+    at.number_input(key=f"review_new_from_{code}").set_value(2).run()
+    at.number_input(key=f"review_new_to_{code}").set_value(3).run()
     assert any(str(c.value).startswith("2 │") for c in at.code)
     at.text_area(key="review_new_comment").input("Name the ILO meeting's year here.")
     at.text_area(key="review_new_suggestion").input("Add '(2024)'.")
@@ -249,11 +297,55 @@ def test_a_reviewer_adds_a_comment_citing_frozen_lines(open_page, db):
         .where(ReviewComment.round_id == sod(db).id)
         .order_by(col(ReviewComment.number).desc())
     ).first()
-    assert added.number == 15 and added.reviewer_id == reviewer.id
+    assert added.number == 18 and added.reviewer_id == reviewer.id
     assert (added.section_id, added.from_line, added.to_line) == (section_id, 2, 3)
     assert added.comment == "Name the ILO meeting's year here."
     assert added.suggested_change == "Add '(2024)'."
     assert at.text_area(key="review_new_comment").value == ""
+
+
+def test_a_reviewer_comments_on_a_finding(open_page, db):
+    keep_sod_open(db)
+    at = open_page(PAGE, REVIEWER)
+    chosen = at.selectbox(key="review_new_target")
+    options = chosen.options
+    # The sections first, then each part followed by its items.
+    assert options[0].startswith("0.1 ") and options.index("KF — Key findings") > 13
+    at_kf = options.index("KF — Key findings")
+    assert options[at_kf + 1 : at_kf + 3] == ["F1 — Finding F1", "F2 — Finding F2"]
+    for label in (
+        "CR8 — Consensus register, row 8",
+        "R4 — Recommendation R4",
+        "REC — Recommendations",
+    ):
+        assert label in options
+    chosen.set_value("F6").run()
+    assert not at.exception
+    # The finding's own line is chosen, and shown as the review copy numbers it.
+    assert at.number_input(key="review_new_from_F6").value == 10
+    assert at.number_input(key="review_new_to_F6").value == 10
+    cited = [str(c.value) for c in at.code]
+    assert any(c.startswith("10 │ F6 · Living-wage estimates for the same place") for c in cited)
+    assert not any("*" in c or "|" in c for c in cited)
+    at.text_area(key="review_new_comment").input("Say which two methods were compared.")
+    at.button(key="review_new_add").click().run()
+    assert not at.exception
+    assert "Your comment on F6 — Finding F6 was added to SOD" in texts(at)
+    added = comment(db, 18)
+    assert (added.section_id, added.part, added.from_line, added.to_line) == (None, "F6", 10, 10)
+    assert added.reviewer_id == people.get_by_email(db, REVIEWER).id
+    listed = table(at, "Comment")
+    assert listed.loc[listed["No"] == 18, "Section"].item() == "F6"
+
+
+def test_a_comment_beyond_an_item_is_refused_before_it_is_sent(open_page, db):
+    keep_sod_open(db)
+    at = open_page(PAGE, REVIEWER)
+    at.selectbox(key="review_new_target").set_value("R4").run()
+    assert at.number_input(key="review_new_from_R4").value == 27
+    assert at.number_input(key="review_new_to_R4").value == 33
+    at.number_input(key="review_new_to_R4").set_value(40).run()
+    assert "go beyond it (give REC to comment on the whole part)" in texts(at)
 
 
 def test_an_empty_comment_is_refused(open_page, db):
@@ -264,7 +356,7 @@ def test_an_empty_comment_is_refused(open_page, db):
     count = db.exec(
         select(func.count()).select_from(ReviewComment).where(ReviewComment.round_id == sod(db).id)
     ).one()
-    assert count == 14
+    assert count == 17
 
 
 def test_closing_with_unanswered_comments_shows_the_gate(open_page, db):
@@ -273,7 +365,7 @@ def test_closing_with_unanswered_comments_shows_the_gate(open_page, db):
     at.checkbox(key="review_close_confirm").check().run()
     at.button(key="review_close").click().run()
     assert not at.exception
-    assert "cannot close: 7 comments still need a response and a disposition" in texts(at)
+    assert "cannot close: 9 comments still need a response and a disposition" in texts(at)
     db.expire_all()
     assert sod(db).status == "open"
 
@@ -312,8 +404,8 @@ def test_a_good_comment_table_is_imported(open_page, db):
     at.button(key="review_import").click().run()
     assert not at.exception
     assert "Imported sod-extra.csv into SOD" in texts(at)
-    assert comment(db, 16).comment == "Second."
-    assert list(table(at, "Round")["Comments"]) == [64, 16]
+    assert comment(db, 19).comment == "Second."
+    assert list(table(at, "Round")["Comments"]) == [64, 19]
 
 
 def test_comments_left_in_the_word_export_are_imported(open_page, db):
