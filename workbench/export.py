@@ -62,7 +62,12 @@ Decisions:
   styles (made by ``scripts/make_reference_docx.py``); python-docx then adds the
   cover, a table of contents whose entries are filled in (Word refreshes its page
   numbers when the document is opened), headers and footers with the stage and
-  version id and page numbers, and the review comments.
+  version id and page numbers, and the review comments. Tables: rows that do not
+  split, a repeating header row, numbers right-aligned, "Table 1.2.1 |" captions
+  above the table (in the review copy too); each recommendation is kept on the
+  page of its context table; each actor's position in the consensus register is
+  a line of its own in its cell (:data:`workbench.parts.POSITION_BREAK`, "; " in
+  Markdown and on screen).
 - **Contents with page numbers.** Each entry of the contents ends with a dotted
   tab and a ``PAGEREF`` field to its heading's bookmark, whose shown result is the
   page: LibreOffice prints the document once with placeholders, pdftotext reads
@@ -1365,7 +1370,12 @@ def _right_to_left_references(doc: Any) -> None:
 
 
 def _finish_tables(doc: Any) -> None:
-    """Keep rows whole across pages, repeat headers, right-align numbers, caption tables."""
+    """Keep rows whole across pages, repeat headers, right-align numbers, caption tables.
+
+    In the review copy a table's line numbers move into a margin column.
+    """
+    section = doc.sections[0]
+    width = int((section.page_width - section.left_margin - section.right_margin) / 635)
     for table in list(doc.element.body.iter(qn("w:tbl"))):
         rows = table.findall(qn("w:tr"))
         for index, row in enumerate(rows):
@@ -1387,7 +1397,7 @@ def _finish_tables(doc: Any) -> None:
                     for p in row[column].findall(qn("w:p")):
                         Paragraph(p, None).alignment = WD_ALIGN_PARAGRAPH.RIGHT
         _caption_above(table)
-        _margin_column(doc, table)
+        _margin_column(table, width)
 
 
 def _caption_above(table: Any) -> None:
@@ -1430,6 +1440,8 @@ def _caption_above(table: Any) -> None:
 
 # The gutter left of the text where line numbers stand, in twentieths of a point (0.9 cm).
 GUTTER = 510
+# A line-number run, as an XPath step from its paragraph.
+_MARKER_PATH = f'w:r[w:rPr/w:rStyle/@w:val="{LINE_STYLE_ID}"]'
 # A table's cells start this far left of their text (Word's default cell margin), so a
 # number in a table's margin column stands where a paragraph's does.
 _CELL_MARGIN = 108
@@ -1504,9 +1516,10 @@ def _margin_numbers(doc: Any) -> None:
     indent_of = _style_indents(doc)
     body = doc.element.body
     marked: list[tuple[Any, int]] = []
-    for paragraph in body.iter(qn("w:p")):
+    # Only paragraphs of the body (not of a table) holding a line number are looked at.
+    for paragraph in body.xpath(f"./w:p[{_MARKER_PATH}]"):
         marker = _opens_with_marker(paragraph)
-        if marker is None or paragraph.getparent().tag == qn("w:tc"):
+        if marker is None:
             continue
         props = paragraph.get_or_add_pPr()
         style = props.find(qn("w:pStyle"))
@@ -1600,23 +1613,21 @@ def _order_paragraph_properties(props: Any) -> None:
         props.append(child)
 
 
-def _margin_column(doc: Any, table: Any) -> None:
+def _margin_column(table: Any, width: int) -> None:
     """Move a table's line numbers into a narrow first column set into the left margin.
 
     The numbers were written at the start of each row's first cell; the new column
     is a gutter wide and the table is indented by minus that, so the numbers stand
     where a paragraph's do and the table keeps the text's width.
     """
+    if not table.xpath(f"./w:tr/w:tc[1]/w:p[1]/{_MARKER_PATH}"):
+        return
     rows = table.findall(qn("w:tr"))
     markers = []
     for row in rows:
         cell = row.find(qn("w:tc"))
         paragraph = cell.find(qn("w:p")) if cell is not None else None
         markers.append(_opens_with_marker(paragraph) if paragraph is not None else None)
-    if all(marker is None for marker in markers):
-        return
-    section = doc.sections[0]
-    width = int((section.page_width - section.left_margin - section.right_margin) / 635)
     props = table.find(qn("w:tblPr"))
     table_width = props.find(qn("w:tblW"))
     if table_width is None:
@@ -1667,9 +1678,7 @@ def _margin_column(doc: Any, table: Any) -> None:
 def _position_breaks(doc: Any) -> None:
     """Put each actor's position in the consensus register on a line of its own (a w:br)."""
     mark = report_parts.POSITION_BREAK
-    for text in list(doc.element.body.iter(qn("w:t"))):
-        if not text.text or mark not in text.text:
-            continue
+    for text in doc.element.body.xpath(f'.//w:t[contains(., "{mark}")]'):
         pieces = text.text.split(mark)
         text.text = pieces[0]
         text.set(qn("xml:space"), "preserve")
