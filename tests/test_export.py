@@ -962,8 +962,9 @@ def test_the_cover_explains_the_line_numbers_and_the_part_codes(docx_export, md_
     contents = next(i for i, p in enumerate(document.paragraphs) if p.text == "Contents")
     cover = " ".join(p.text for p in document.paragraphs[:contents])
     markdown = md_export.content.decode()
+    assert "carries a number in the left margin" in cover
+    assert "carries a number at its start" in markdown
     for text in (cover, markdown):
-        assert "carries a number in the left margin" in text
         assert "Lines are numbered from 1 in each section and in each part" in text
         assert "“2.1, lines 12–14”, “KF, line 7”" in text
         assert "KF key findings, CR consensus and disagreement, FS register of false" in text

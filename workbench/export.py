@@ -826,14 +826,14 @@ def metadata_block(draft: Draft, *, bibliography: str | None = None) -> str:
     return "\n".join(line for line in lines if line) + "\n"
 
 
-def numbering_note(draft: Draft) -> list[str]:
+def numbering_note(draft: Draft, *, where: str = "in the left margin") -> list[str]:
     """Return the cover's explanation of the line numbers, for reviewers (review copy only)."""
     if draft.under_review is None:
         return []
     name = draft.under_review.name
     note = [
         f"Line numbers. Each line of this {name} draft that a reviewer can comment on carries "
-        "a number in the left margin. Lines are numbered from 1 in each section and in each "
+        f"a number {where}. Lines are numbered from 1 in each section and in each "
         "part of the report; blank lines count but carry no number, nor does a table's "
         "header row. Cite the section's code, or the part's, with the line numbers (as the "
         "comment table's Section, From line and To line): “2.1, lines 12–14”, “KF, line 7”."
@@ -875,7 +875,7 @@ def cover_markdown(draft: Draft) -> str:
         out.append(f"- *{TEAM_TITLES[role]}:* {named}")
     if draft.under_review is not None:
         out.append("")
-        out.extend(f"{line}\n" for line in numbering_note(draft))
+        out.extend(f"{line}\n" for line in numbering_note(draft, where="at its start"))
     out.append("\n**Contents**\n")
     for entry in draft.toc:
         indent = "  " * (min(entry.level, 2) - 1)
