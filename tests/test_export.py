@@ -921,6 +921,11 @@ def test_table_rows_carry_their_number_in_a_margin_column_and_headers_none(docx_
     first_column = [row.cells[0].text for row in findings.rows]
     assert first_column[0] == "" and findings.rows[0].cells[1].text == "No."
     assert first_column[1:] == [str(n) for n in range(5, 5 + len(first_column) - 1)]
+    # The part's introduction and the table's header row stay with its first row.
+    intro = docx.text.paragraph.Paragraph(findings._tbl.getprevious(), None)
+    assert intro.text.startswith("1\tEach finding carries")
+    assert intro.paragraph_format.keep_with_next
+    assert findings.rows[0].cells[1].paragraphs[0].paragraph_format.keep_with_next
     f6 = next(row for row in findings.rows if row.cells[1].text == "F6")
     assert f6.cells[0].text == "10"
     assert f6.cells[2].text.startswith("Living-wage estimates for the same place")

@@ -1320,6 +1320,7 @@ def finish_docx(doc: Any, draft: Draft) -> None:
     _position_breaks(doc)
     _margin_numbers(doc)
     _keep_recommendations_together(doc)
+    _keep_tables_with_their_lead(doc)
     _right_to_left_references(doc)
     _add_comments(doc, draft)
     _update_fields_on_open(doc)
@@ -1719,6 +1720,22 @@ def _keep_recommendations_together(doc: Any) -> None:
             for row in rows[:-1]:
                 for paragraph in row.iter(qn("w:p")):
                     Paragraph(paragraph, None).paragraph_format.keep_with_next = True
+
+
+def _keep_tables_with_their_lead(doc: Any) -> None:
+    """Keep the paragraph before a table, and its header row, with the table's first row.
+
+    A part's heading and its introduction would otherwise end a page with the
+    table starting on the next (its rows do not split).
+    """
+    for table in doc.element.body.iterchildren(qn("w:tbl")):
+        before = table.getprevious()
+        if before is not None and before.tag == qn("w:p") and _cell_text(before):
+            Paragraph(before, None).paragraph_format.keep_with_next = True
+        header = table.find(qn("w:tr"))
+        if header is not None and header.getnext() is not None:
+            for paragraph in header.iter(qn("w:p")):
+                Paragraph(paragraph, None).paragraph_format.keep_with_next = True
 
 
 def _cover_stamp(paragraph: Paragraph) -> None:
