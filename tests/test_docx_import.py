@@ -23,17 +23,40 @@ from typer.testing import CliRunner
 from tests.conftest import _postgres_engine, _truncate
 from tests.factories import World, make_person, make_section, make_world, row_counts
 from tests.test_limits import run_capped, zip_bomb, zip_members
-from workbench import audit, docx_import, export, numbering, parts, people, reviews, sections
+from workbench import (
+    audit,
+    consensus,
+    docx_import,
+    export,
+    findings,
+    initiatives,
+    numbering,
+    parts,
+    people,
+    recommendations,
+    reviews,
+    sections,
+)
 from workbench.cli import app
 from workbench.db import create_all, make_engine
 from workbench.errors import Conflict, ImportFailed, PermissionDenied, ValidationError
 from workbench.migrate import upgrade
 from workbench.models import (
+    ActorType,
+    Agreement,
+    Classification,
     CommentKind,
+    ConsensusItemCreate,
+    Evidence,
+    FindingCreate,
+    Horizon,
+    InitiativeCreate,
     Question,
+    RecommendationCreate,
     Report,
     ReviewComment,
     ReviewRound,
+    Scale,
     Section,
     Stage,
 )
@@ -1371,3 +1394,138 @@ def test_two_imports_of_one_file_at_the_same_moment_add_its_comments_once(
     with Session(shared_engine) as session:
         stored = session.exec(select(ReviewComment.number, ReviewComment.reviewer_name)).all()
     assert sorted(stored) == [(1, "Bea Expert"), (2, "Carl Expert")]
+
+
+# --------------------------------------------------------------------------- the contract alone
+
+
+def add_parts(session: Session, world: World) -> None:
+    """Give the world's report two findings, a register row, a recommendation, an initiative."""
+    report = world.report
+    for code, section in (("F1", world.sections[0]), ("F2", world.sections[1])):
+        findings.add_finding(
+            session=session,
+            actor=world.cla,
+            report=report,
+            data=FindingCreate(
+                code=code,
+                statement=f"Finding {code} is about wages in the {code} countries.",
+                evidence=Evidence.robust,
+                agreement=Agreement.high,
+                section_id=section.id,
+            ),
+        )
+    consensus.add_item(
+        session=session,
+        actor=world.cla,
+        report=report,
+        data=ConsensusItemCreate(
+            statement="Living wages reduce poverty.",
+            classification=Classification.consensus,
+            section_id=world.sections[2].id,
+        ),
+    )
+    recommendations.add_recommendation(
+        session=session,
+        actor=world.cla,
+        report=report,
+        data=RecommendationCreate(
+            code="R1",
+            text="Index minimum wages to the cost of a decent life.",
+            addressees=[ActorType.national_government],
+            scale=Scale.national,
+            horizon=Horizon.short_term,
+            context_conditions="Where a wage board exists.",
+            normative_assumptions="Work should pay enough to live on.",
+        ),
+    )
+    initiatives.add_initiative(
+        session=session,
+        actor=world.cla,
+        report=report,
+        data=InitiativeCreate(name="Wage board of Ruritania", who="The wage board", what="Sets"),
+    )
+
+
+def marked(number: int) -> str:
+    return f'[{number}]{{custom-style="Line Number"}}'
+
+
+def part_markdown(part: parts.PartText) -> str:
+    """Return a frozen part as the review copy's contract prints it: its heading with its
+    bookmark, each numbered line opening with its number, a table's number in a first column."""
+    spec = part.spec
+    out = [f"{'#' * spec.level} {spec.title} {{#{spec.anchor}}}", ""]
+    lines = sections.lines_of(part.markdown)
+    for number, line in enumerate(lines, start=1):
+        line = line.replace(parts.POSITION_BREAK, "; ")
+        rule = export_rule(line)
+        header = number < len(lines) and export_rule(lines[number])
+        if not line.strip():
+            out.append("")
+        elif rule:
+            out.append("|---" + line)
+        elif header:
+            out.append("| " + line)
+        elif line.startswith("|"):
+            out.append(f"| {marked(number)} " + line)
+        elif line.startswith("## "):
+            out.append(f"## {marked(number)} {line[3:]}")
+        else:
+            out.append(f"{marked(number)} {line}")
+    return "\n".join(out) + "\n"
+
+
+def export_rule(line: str) -> bool:
+    return line.startswith("|") and set(line.strip()) <= set("|-: ")
+
+
+def test_word_comments_on_parts_follow_the_review_copy_contract(
+    session: Session, world: World, tmp_path
+) -> None:
+    """Built by hand from the contract, without the export: bookmarks, numbers, table columns."""
+    add_parts(session, world)
+    review_round = open_fod(session, world)
+    frozen = {part.code: part for part in parts.frozen(session, review_round.id)}
+    markdown = review_copy_markdown(session, world, review_round)
+    for code in ("KF", "CR", "FS", "REC"):
+        markdown += "\n" + part_markdown(frozen[code])
+    markdown += "\n# References {#references}\n\nAnker, R. (2017). Living wages.\n"
+    markdown += "\n" + part_markdown(frozen["IN"])
+    document = Document(io.BytesIO(docx_from_markdown(markdown, tmp_path)))
+
+    def row(code: str):
+        return next(r for t in document.tables for r in t.rows if r.cells[1].text == code)
+
+    def text_of(cell) -> list:
+        return [r for p in cell.paragraphs for r in p.runs if r.text.strip()]
+
+    def numbered_line(start: str):
+        return next(p for p in document.paragraphs if p.text.split(" ", 1)[-1].startswith(start))
+
+    f2 = text_of(row("F2").cells[2])
+    document.add_comment(f2, text="Which countries?", author="Bea Expert")
+    both = [text_of(row("F1").cells[2])[0], f2[-1]]
+    document.add_comment(both, text="Both too strong.", author="Bea Expert")
+    document.add_comment(text_of(row("CR1").cells[2]), text="Who disagrees?", author="Bea Expert")
+    rec = numbered_line("R1.")
+    document.add_comment(rec.runs[1:], text="Which index?", author="Bea Expert")
+    board = numbered_line("Wage board of Ruritania")
+    document.add_comment(board.runs[1:], text="Still running?", author="Bea Expert")
+    result = import_comments(session, world, review_round, saved(document))
+    assert (result.imported, result.skipped) == (5, 0)
+
+    items = {code: part.items for code, part in frozen.items()}
+    line = {code: tuple(item["lines"]) for part in items.values() for code, item in part.items()}
+    got = [(c.section_id, c.part, c.from_line, c.to_line) for c in stored_comments(session)]
+    # Numbered in reading order: the stretch over F1 and F2 starts first.
+    assert got == [
+        (None, "KF", line["F1"][0], line["F2"][1]),
+        (None, "F2", *line["F2"]),
+        (None, "CR1", *line["CR1"]),
+        (None, "R1", line["R1"][0], line["R1"][0]),
+        (None, "IN1", line["IN1"][0], line["IN1"][0]),
+    ]
+    assert stored_comments(session)[1].comment.startswith("On “Finding F2 is about wages")
+    again = import_comments(session, world, review_round, saved(document))
+    assert (again.imported, again.skipped) == (0, 5)

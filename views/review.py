@@ -954,11 +954,13 @@ def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound
         st.caption(
             "One row per comment, with the columns "
             + ", ".join(COLUMNS)
-            + f" (required: {', '.join(REQUIRED_COLUMNS)}). Leave 'No' empty to number rows "
-            "automatically. Or a Word document: the report exported for this round (Dashboard "
-            "→ Export) on which a reviewer left comments in Word's margin; each comment comes "
-            "back on its section and lines. The import is all or nothing: if a row or comment "
-            "is wrong, nothing is added and every problem is listed."
+            + f" (required: {', '.join(REQUIRED_COLUMNS)}). 'Section' holds a section's code "
+            "or a part's (KF, CR, FS, REC, IN) or an item's (F3, CR2, R3, IN1…). Leave 'No' "
+            "empty to number rows automatically. Or a Word document: the report exported for "
+            "this round (Dashboard → Export) on which a reviewer left comments in Word's margin; "
+            "each comment comes back on its section, part or item and lines, and comments "
+            "imported before are skipped. The import is all or nothing: if a row or comment is "
+            "wrong, nothing is added and every problem is listed."
         )
         generation = st.session_state.get("review_import_generation", 0)
         upload = st.file_uploader(
