@@ -137,7 +137,7 @@ def test_tables_keep_rows_whole_and_caption_as_table_number_bar(review_copy):
 
 def test_numbers_in_the_review_summary_are_right_aligned(review_copy):
     doc = docx.Document(io.BytesIO(review_copy.content))
-    summary = next(t for t in doc.tables if t.rows[0].cells[0].text == "Section")
+    summary = next(t for t in doc.tables if t.rows[0].cells[0].text == "Section or part")
     for row in summary.rows:
         assert [c.paragraphs[0].alignment for c in row.cells[1:]] == [2] * 6, row.cells[0].text
         assert row.cells[0].paragraphs[0].alignment != 2

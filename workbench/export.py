@@ -764,8 +764,8 @@ def _review_summary_part(
         return
     heading(1, "Annex: review summary", "review-summary")
     parts.append(
-        "How the review comments were answered, per section and round: accepted, taken into "
-        "account, noted or rejected, and still open.\n"
+        "How the review comments were answered, per section or part and round: accepted, "
+        "taken into account, noted or rejected, and still open.\n"
     )
     for summary in summaries:
         round = summary.round
@@ -788,10 +788,18 @@ def _review_summary_part(
             for c in counts
         ]
         totals = [sum(int(r[i]) for r in rows) for i in range(1, 7)]
-        rows.append(["**All sections**", *(f"**{t}**" for t in totals)])
+        rows.append(["**All sections and parts**", *(f"**{t}**" for t in totals)])
         parts.append(
             pipe_table(
-                ["Section", "Accepted", "Taken into account", "Noted", "Rejected", "Open", "Total"],
+                [
+                    "Section or part",
+                    "Accepted",
+                    "Taken into account",
+                    "Noted",
+                    "Rejected",
+                    "Open",
+                    "Total",
+                ],
                 rows,
                 [16, 12, 16, 10, 12, 10, 10],
             )
