@@ -176,7 +176,7 @@ def test_without_placeholders_to_stamp_the_pdf_is_printed_again_and_says_so(
         return prints[-1]
 
     monkeypatch.setattr(export, "docx_to_pdf", counted)
-    monkeypatch.setattr(pdfstamp, "stamp_page_numbers", lambda *args, **kwargs: None)
+    monkeypatch.setattr(pdfstamp, "stamp", lambda *args, **kwargs: None)
     out = export.export_report(
         session=session, actor=world.secretariat, report=world.report, fmt="pdf"
     )

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
 from pypdf.generic import (
     ArrayObject,
     ContentStream,
@@ -345,30 +346,60 @@ def _stamp(spot: Placeholder, number: str) -> str:
     return "BT 0 g\n" + "\n".join(ops) + "\nET\n" if ops else ""
 
 
-def stamp_page_numbers(
-    pdf: bytes, numbers: list[str], *, placeholder: str = PLACEHOLDER
-) -> bytes | None:
-    """Return the PDF with each contents entry's page number drawn at its placeholder.
+@dataclass(frozen=True)
+class ContentsPrint:
+    """A print read for stamping: its contents pages, parsed, with their placeholders."""
+
+    reader: PdfReader
+    pages: list[tuple[int, ContentStream, list[Placeholder]]]
+    placeholder: str
+
+    @property
+    def placeholders(self) -> list[Placeholder]:
+        """Return the placeholders found, in reading order."""
+        return [spot for _, _, spots in self.pages for spot in spots]
+
+
+def read_print(pdf: bytes, entries: int, *, placeholder: str = PLACEHOLDER) -> ContentsPrint:
+    """Read a print's contents pages until the placeholders of so many entries are found.
+
+    A print pypdf cannot read has none found, so that it is not stamped.
+    """
+    reader = PdfReader(io.BytesIO(pdf))
+    try:
+        pages = _contents(reader, placeholder, wanted=entries)
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        pages = []
+    return ContentsPrint(reader, pages, placeholder)
+
+
+def stamp(printed: ContentsPrint, numbers: list[str]) -> bytes | None:
+    """Return the print with each contents entry's page number drawn at its placeholder.
 
     ``numbers`` are the entries' pages in the order of the contents ("" leaves an
     entry without one). Returns None when the placeholders found are not one per
     entry, or a number is wider than its placeholder: the caller prints again.
     """
     if any(n and not n.isdigit() for n in numbers) or any(
-        len(n) > len(placeholder) for n in numbers
+        len(n) > len(printed.placeholder) for n in numbers
     ):
         return None
-    reader = PdfReader(io.BytesIO(pdf))
-    pages = _contents(reader, placeholder, wanted=len(numbers))
-    if sum(len(spots) for _, _, spots in pages) != len(numbers):
+    if len(printed.placeholders) != len(numbers):
         return None
-    writer = PdfWriter(reader, incremental=True)
+    writer = PdfWriter(printed.reader, incremental=True)
     given = iter(numbers)
-    for index, content, spots in pages:
+    for index, content, spots in printed.pages:
         _stamp_page(writer, index, content, [(spot, next(given)) for spot in spots])
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def stamp_page_numbers(
+    pdf: bytes, numbers: list[str], *, placeholder: str = PLACEHOLDER
+) -> bytes | None:
+    """Return the PDF with the contents' page numbers stamped on (see :func:`stamp`)."""
+    return stamp(read_print(pdf, len(numbers), placeholder=placeholder), numbers)
 
 
 def _stamp_page(
