@@ -517,11 +517,20 @@ def apply_resets() -> None:
             st.session_state[key] = value
 
 
-def export_panel(s: Session, ctx: PageContext, *, key: str, version: str | None = None) -> None:
+def export_panel(
+    s: Session,
+    ctx: PageContext,
+    *,
+    key: str,
+    version: str | None = None,
+    default_text: str = "review",
+) -> None:
     """Offer the report as a Word, PDF or Markdown document, with progress and a download.
 
     With ``version`` (the version id the page shows), a file prepared earlier for
-    another version is not offered: the content has changed since.
+    another version is not offered: the content has changed since. While a review
+    round is open, ``default_text`` is the text offered first: the review copy, or
+    the current drafts (the Council page: what a decision binds).
     """
     from workbench import export, translations
 
@@ -571,6 +580,7 @@ def export_panel(s: Session, ctx: PageContext, *, key: str, version: str | None 
                     "current": "Current drafts (work in progress)",
                 }.get,
                 horizontal=True,
+                index=list(export.TEXTS).index(default_text),
                 key=f"{key}_text",
             )
         if st.button("Prepare the document", type="primary", key=f"{key}_go"):
@@ -593,7 +603,8 @@ def export_panel(s: Session, ctx: PageContext, *, key: str, version: str | None 
         result = st.session_state.get(f"{key}_file")
         if result is None:
             return
-        if version is not None and result.text == "review" and result.version != version:
+        # ``version`` is that of the page's text (the one offered first).
+        if version is not None and result.text == default_text and result.version != version:
             # Never hand out a file of another version than the one on the page.
             del st.session_state[f"{key}_file"]
             st.info(

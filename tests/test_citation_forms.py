@@ -176,10 +176,6 @@ def test_the_pdf_prints_the_chinese_reference_and_the_label(session, cited, prep
     assert re.search(r"^\s*陈晓明、刘芳\. 2024\.", text, re.MULTILINE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export.py does not yet use citation_forms.for_citeproc and STYLE_FILE",
-)
 def test_the_export_itself_prepares_the_records_for_citeproc(session, cited):
     text = markdown_export(session, cited)
     assert "(EU 2024)" in text and "(陈晓明、刘芳 2024)" in text

@@ -305,3 +305,22 @@ def test_a_csv_round_trip_keeps_part_codes(session, world, review_round):
     comment(session, world, review_round, "IN1")
     data = write_csv(reviews.comment_rows(session, round_id=review_round.id))
     assert read_table("x.csv", data)[0].section == "IN1"
+
+
+def test_the_review_copy_prints_the_frozen_parts_and_its_version_ignores_later_edits(
+    session, world, review_round
+):
+    from workbench import export
+
+    before = export.gather(session, world.cla, world.report)
+    current_before = export.gather(session, world.cla, world.report, text="current")
+    finding = findings.list_findings(session, report_id=world.report.id)[0]
+    findings.update_finding(
+        session=session, actor=world.cla, finding=finding, statement="Rewritten after the round."
+    )
+    after = export.gather(session, world.cla, world.report)
+    current_after = export.gather(session, world.cla, world.report, text="current")
+    assert "Finding F1 is about wages" in after.body and "Rewritten" not in after.body
+    assert after.version == before.version
+    assert "Rewritten after the round" in current_after.body
+    assert current_after.version != current_before.version

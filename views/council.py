@@ -463,7 +463,10 @@ def read_tab(
         return
     version_notice(decision, status, reading)
     show_cover(reading)
-    ui.export_panel(s, ctx, key="council_export", version=reading.draft.version)
+    # The Council reads and downloads what a decision binds: the current content.
+    ui.export_panel(
+        s, ctx, key="council_export", version=reading.draft.version, default_text="current"
+    )
     for warning in reading.draft.warnings:
         st.warning(ui.md_message(warning))
     show_contents(reading)

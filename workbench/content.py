@@ -44,12 +44,18 @@ def _value(enum_or_none: Any) -> str | None:
 
 
 def canonical(
-    session: Session, report: Report, *, texts: Mapping[int, str] | None = None
+    session: Session,
+    report: Report,
+    *,
+    texts: Mapping[int, str] | None = None,
+    parts: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Return the report's content as a plain document (see the module docstring).
 
-    ``texts`` replaces sections' current texts (section id → text), for an export
-    that prints the texts a review round froze.
+    ``texts`` replaces sections' current texts (section id → text), and ``parts``
+    the findings, registers, recommendations and initiatives (part code → its
+    frozen Markdown, see :mod:`workbench.parts`), for an export that prints what
+    a review round froze: its version id is then that of the text it prints.
     """
     ordered = sections.list_sections(session, report.id)
     heads = sections.head_texts(session, report.id)
@@ -151,7 +157,7 @@ def canonical(
     # Sorted by key in Python too, so SQLite and PostgreSQL agree whatever their collation.
     references = sorted(sources.csl_records(session, report.id, keys=cited), key=lambda r: r["id"])
 
-    return {
+    document: dict[str, Any] = {
         "format": FORMAT,
         "report": {"slug": report.slug, "title": report.title, "edition": report.edition},
         "sections": section_docs,
@@ -161,6 +167,11 @@ def canonical(
         "initiatives": initiative_docs,
         "references": references,
     }
+    if parts is not None:
+        for key in ("findings", "consensus", "recommendations", "initiatives"):
+            del document[key]
+        document["frozen_parts"] = dict(parts)
+    return document
 
 
 def serialise(document: Mapping[str, Any]) -> bytes:
@@ -171,12 +182,18 @@ def serialise(document: Mapping[str, Any]) -> bytes:
 
 
 def content_hash(
-    session: Session, report: Report | int, *, texts: Mapping[int, str] | None = None
+    session: Session,
+    report: Report | int,
+    *,
+    texts: Mapping[int, str] | None = None,
+    parts: Mapping[str, str] | None = None,
 ) -> str:
-    """Return the SHA-256 (hex) of the report's canonical content."""
+    """Return the SHA-256 (hex) of the report's canonical content (see :func:`canonical`)."""
     if not isinstance(report, Report):
         found = session.get(Report, report)
         if found is None:
             raise ValueError(f"No report with id {report}.")
         report = found
-    return hashlib.sha256(serialise(canonical(session, report, texts=texts))).hexdigest()
+    return hashlib.sha256(
+        serialise(canonical(session, report, texts=texts, parts=parts))
+    ).hexdigest()

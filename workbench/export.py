@@ -25,8 +25,9 @@ Decisions:
   as exported (:func:`workbench.content.content_hash`: sections, findings,
   consensus, recommendations, initiatives, cited references), the same hash a
   Council decision records, so the id on the cover is the id in the Council's
-  records. Under an open round the frozen texts are hashed, since they are what
-  is printed.
+  records. Under an open round the frozen texts and parts are hashed, since they
+  are what is printed: edits made during the round do not change the review
+  copy's id.
 - **Parts.** Besides the sections the document prints the report's parts
   (:mod:`workbench.parts`): key findings (``KF``), the consensus register
   (``CR``) and the register of false solutions (``FS``), the recommendations
@@ -53,9 +54,11 @@ Decisions:
 - **Headings** inside a section's text move down two levels (a section is a
   level-2 heading under its question). Raw HTML and TeX in authors' text are not
   passed through, and ``$`` before a figure is an amount, not mathematics.
-- **Citations** are rendered by pandoc's citeproc from the report's CSL-JSON; the
-  style is ``templates/citation-style.csl`` when that file exists, otherwise
-  pandoc's built-in Chicago author-date. Keys without a source are reported.
+- **Citations** are rendered by pandoc's citeproc from the report's CSL-JSON as
+  :func:`workbench.citation_forms.for_citeproc` prepares it (Chinese, Japanese and
+  Korean names as written, a source's short label in the text: "(EU 2024)"), in
+  the style ``templates/citation-forms.csl`` (pandoc's Chicago author-date with
+  the short label). Keys without a source are reported.
 - **Language.** With ``language=CODE`` a section's translation in that language is
   used where one exists (a stale one is marked); elsewhere the original, marked.
 - **Word finish.** pandoc writes the body with ``templates/reference.docx``'s
@@ -126,6 +129,7 @@ from lxml import etree
 from sqlmodel import Session, col, select
 
 from workbench import (
+    citation_forms,
     content,
     council,
     rendering,
@@ -157,7 +161,7 @@ from workbench.words import blank
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
 REFERENCE_DOCX = TEMPLATES / "reference.docx"
-CITATION_STYLE = TEMPLATES / "citation-style.csl"
+CITATION_STYLE = citation_forms.STYLE_FILE
 FORMATS = ("md", "docx", "pdf")
 TEXTS = ("review", "current")  # the frozen review copy (default) or the current drafts
 MIME_TYPES = {
@@ -347,7 +351,8 @@ _PREFIX = re.compile(
 )
 _TABLE_RULE = re.compile(r"^\s*(\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*|\+[-=+:]+\+)$")
 _PIPE_ROW = re.compile(r"^\s*\|(?!\s*:?-{3,})")
-_BIBLIOGRAPHY_LINE = re.compile(r"^bibliography: .*\n", re.MULTILINE)
+# pandoc records the temporary bibliography and the style's path in the metadata.
+_BIBLIOGRAPHY_LINE = re.compile(r"^(?:bibliography|csl): .*\n", re.MULTILINE)
 _AMOUNT = re.compile(r"(?<!\\)\$(?=\d)")
 
 
@@ -564,13 +569,18 @@ def gather(
     open_round = _open_round(session, report.id)
     round = open_round if which == "review" else None
     texts = _texts(session, report, ordered, round)
-    # The current drafts' version is the hash of the current content, as the Council's is.
+    printed, frozen_parts = _parts_to_print(
+        session, report, round, {section_id: t for section_id, (t, _) in texts.items()}
+    )
+    # The current drafts' version is the hash of the current content, as the Council's is;
+    # the review copy's, of the texts and parts the round froze, which are what it prints.
     digest = content.content_hash(
         session,
         report,
         texts={section_id: text for section_id, (text, _) in texts.items()}
         if round is not None
         else None,
+        parts={p.code: p.markdown for p in printed} if frozen_parts else None,
     )
     # Without an open round the digest is the current content's hash: no need to hash twice.
     approved = open_round is None and council.approval_of(session, report.id, digest) is not None
@@ -636,9 +646,6 @@ def gather(
         else:
             parts.append("*No text yet.*\n")
 
-    printed, frozen_parts = _parts_to_print(
-        session, report, round, {section_id: t for section_id, (t, _) in texts.items()}
-    )
     parts_numbered = line_numbers and frozen_parts
     note = (
         f"This part was not frozen when the {round.name} round opened: it is printed as it "
@@ -682,7 +689,8 @@ def gather(
         )
     _review_summary_part(session, report, parts, heading)
 
-    records = sources.csl_records(session, report.id)
+    # Prepared for citeproc: CJK names as written, short labels ("EU 2024") in text.
+    records = citation_forms.for_citeproc(sources.csl_records(session, report.id))
     known = {r["id"] for r in records}
     cited = {key for s in ordered for key in sections.extract_citation_keys(texts[s.id][0])}
     missing = sorted(cited - known)
@@ -930,7 +938,7 @@ def to_markdown(draft: Draft, *, keep_citations: bool = False) -> tuple[str, str
             ],
         )
     # pandoc records the temporary bibliography file in the metadata: it means nothing later.
-    return _BIBLIOGRAPHY_LINE.sub("", rendered, count=1), None
+    return _BIBLIOGRAPHY_LINE.sub("", rendered, count=2), None
 
 
 # --------------------------------------------------------------------------- the reading copy
@@ -967,17 +975,30 @@ class Reading:
 
 
 def reading_copy(
-    session: Session, actor: Person, report: Report, *, language: str | None = None
+    session: Session,
+    actor: Person,
+    report: Report,
+    *,
+    language: str | None = None,
+    text: str = "current",
 ) -> Reading:
     """Return the report as the export prints it, rendered for reading on screen.
 
     The same document as :func:`export_report` (same texts, same version id),
     with its citations rendered and its parts split at the headings of the
     contents. Left out: the line numbers and the table of open review comments,
-    which are the reviewers' apparatus (the exported draft keeps them).
+    which are the reviewers' apparatus (the exported draft keeps them). By
+    default the current content, which is what a Council decision binds, even
+    while a review round is open (``text="review"`` gives the frozen copy).
     """
     draft = gather(
-        session, actor, report, language=language, line_numbers=False, open_comments=False
+        session,
+        actor,
+        report,
+        language=language,
+        line_numbers=False,
+        open_comments=False,
+        text=text,
     )
     return Reading(draft=draft, parts=reading_parts(draft.body, draft.records, draft.toc))
 
@@ -1354,8 +1375,6 @@ def _right_to_left_references(doc: Any) -> None:
     (:func:`workbench.citation_forms.isolate_right_to_left`).
     """
     # Imported where it is used: only the Word finish needs it.
-    from workbench import citation_forms
-
     styles = citation_forms.InheritedStyles(doc)
     for paragraph in doc.element.body.iter(qn("w:p")):
         style = paragraph.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
