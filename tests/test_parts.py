@@ -324,3 +324,34 @@ def test_the_review_copy_prints_the_frozen_parts_and_its_version_ignores_later_e
     assert after.version == before.version
     assert "Rewritten after the round" in current_after.body
     assert current_after.version != current_before.version
+
+
+def test_what_next_tells_who_answers_that_comments_on_parts_await_them(
+    session, world, review_round
+):
+    from workbench import next_steps
+
+    def part_steps(person):
+        steps = next_steps.next_steps(session, person=person, report=world.report, today=TODAY)
+        return [s for s in steps if s.kind == "part_comments_to_answer"]
+
+    comment(session, world, review_round, "F1")  # of section 1.1, led by LA 1
+    comment(session, world, review_round, "R1")  # no section: the CLAs answer it
+    (for_la,) = part_steps(world.lead_authors[0])
+    assert for_la.title == (
+        "1 review comment on the report's findings, registers or recommendations awaits your answer"
+    )
+    assert "In FOD, on F1." in for_la.detail
+    assert for_la.params == {"report": world.report.slug, "round": "FOD"}
+    (for_cla,) = part_steps(world.cla)
+    assert "In FOD, on F1, R1." in for_cla.detail
+    assert part_steps(world.lead_authors[1]) == []
+    for c in reviews.list_comments(session, round_id=review_round.id)[0]:
+        reviews.respond(
+            session=session,
+            actor=world.cla,
+            comment=c,
+            response="Done.",
+            disposition=Disposition.accepted,
+        )
+    assert part_steps(world.cla) == []

@@ -270,6 +270,51 @@ def _open_round(session: Session, report_id: int) -> ReviewRound | None:
     ).first()
 
 
+def _part_comment_steps(
+    session: Session, person: Person, report: Report, current: ReviewRound
+) -> list[NextStep]:
+    """Return a step for the open comments on the report's parts this person answers.
+
+    Comments on the key findings, the registers, the recommendations and the
+    initiatives (or an item of them) are answered by the CLAs, and by the authors
+    of the section an item belongs to (see :func:`workbench.reviews.may_answer`).
+    """
+    codes = reviews.answerable_part_codes(
+        session, person=person, report_id=report.id, round_id=current.id
+    )
+    if not codes:
+        return []
+    by_part = dict(
+        session.exec(
+            select(ReviewComment.part, func.count())
+            .where(
+                ReviewComment.round_id == current.id,
+                col(ReviewComment.part).in_(sorted(codes)),
+                or_(col(ReviewComment.disposition).is_(None), col(ReviewComment.response) == ""),
+            )
+            .group_by(col(ReviewComment.part))
+        ).all()
+    )
+    still_open = sum(by_part.values())
+    if not still_open:
+        return []
+    on = ", ".join(sorted(by_part, key=sections.code_order))
+    return [
+        NextStep(
+            Urgency.waiting,
+            f"{_plural(still_open, 'review comment')} on the report's findings, registers or "
+            f"recommendations {'awaits' if still_open == 1 else 'await'} your answer",
+            f"In {current.name}, on {on}. "
+            f"{'It' if still_open == 1 else 'Each'} needs a response and a disposition.",
+            Page.review,
+            _report_params(report, round=current.name),
+            link="Answer them" if still_open != 1 else "Answer it",
+            report=report.slug,
+            kind="part_comments_to_answer",
+        )
+    ]
+
+
 def _author_steps(
     session: Session,
     person: Person,
@@ -296,12 +341,14 @@ def _author_steps(
     is_cla = Role.cla in roles
     mine = sections.authored_section_ids(session, person_id=person.id, report_id=report.id)
     steps += _due_steps(session, person, report, mine, is_cla, today)
+    current = _open_round(session, report.id)
+    if current is not None:
+        steps += _part_comment_steps(session, person, report, current)
     if not mine:
         return steps
     answerable = reviews.answerable_section_ids(session, person=person, report_id=report.id)
     open_counts = reviews.open_comment_counts(session, report_id=report.id)
     new_counts = _new_comment_counts(session, report.id, since)
-    current = _open_round(session, report.id)
     codes = dict(
         session.exec(
             select(Section.id, Section.code).where(col(Section.id).in_(sorted(mine)))
