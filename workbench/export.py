@@ -73,10 +73,13 @@ Decisions:
   Markdown and on screen).
 - **Contents with page numbers.** Each entry of the contents ends with a dotted
   tab and a ``PAGEREF`` field to its heading's bookmark, whose shown result is the
-  page: LibreOffice prints the document once with placeholders, pdftotext reads
-  the print, and each heading's page (the first line after the contents that
-  begins with its title) is written in. Word can update the fields; the PDF is
-  printed from the numbered document (a second print). Without LibreOffice or
+  page. LibreOffice prints the document once with a placeholder in each field
+  (three FIGURE SPACEs, as wide as three digits, so the layout is the numbered
+  one's); pdftotext reads the print and each heading's page (the first line after
+  the contents that begins with its title) is written into the fields, which Word
+  can update. A PDF is that same print with the numbers stamped onto its contents
+  pages (:mod:`workbench.pdfstamp`); if the placeholders are not found, the
+  numbered document is printed again, with a warning. Without LibreOffice or
   pdftotext the Word contents list the titles only and Word fills in the pages
   when it updates the fields on opening.
 - **Calibrated language** as the IPCC prints it: the confidence in italics in
@@ -110,6 +113,7 @@ import signal
 import subprocess
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -132,6 +136,7 @@ from workbench import (
     citation_forms,
     content,
     council,
+    pdfstamp,
     rendering,
     reviews,
     sections,
@@ -1067,11 +1072,18 @@ def pandoc_docx(markdown: str, records: list[dict[str, Any]], target: Path) -> N
         )
 
 
-def to_docx(draft: Draft, progress: Progress | None = None, *, page_numbers: bool = False) -> bytes:
-    """Return the finished Word document.
+def to_docx(
+    draft: Draft,
+    progress: Progress | None = None,
+    *,
+    page_numbers: bool = False,
+    as_pdf: bool = False,
+) -> bytes:
+    """Return the finished Word document, or with ``as_pdf`` LibreOffice's print of it.
 
     With ``page_numbers`` (and LibreOffice and pdftotext installed) the contents
-    carry each part's page, found in a first print of the document by LibreOffice.
+    carry each part's page, found in a print of the document by LibreOffice. A PDF
+    always has them: the numbers are stamped onto that same print (one print).
     """
     step = progress or (lambda fraction, message: None)
     step(0.1, "Rendering the text and citations with pandoc")
@@ -1082,37 +1094,56 @@ def to_docx(draft: Draft, progress: Progress | None = None, *, page_numbers: boo
             draft.records,
             target,
         )
-        step(0.7, "Adding the cover, contents, headers and comments")
+        step(0.6, "Adding the cover, contents, headers and comments")
         doc = open_docx(str(target))
     finish_docx(doc, draft)
-    if page_numbers and libreoffice() is not None and shutil.which("pdftotext"):
-        step(0.75, "Finding the page of each part of the contents with LibreOffice")
-        _number_contents(doc, draft)
-    step(0.95, "Saving the document")
+    if (page_numbers or as_pdf) and libreoffice() is not None and shutil.which("pdftotext"):
+        step(0.65, "Printing with LibreOffice to find the page of each part of the contents")
+        printed = _number_contents(doc, draft, stamp=as_pdf)
+        if printed is not None:
+            step(1.0, "Done")
+            return printed
+    step(0.9, "Saving the document")
     out = io.BytesIO()
     doc.save(out)
+    if as_pdf:
+        step(0.92, "Printing the Word document to PDF with LibreOffice")
+        out = io.BytesIO(docx_to_pdf(out.getvalue()))
     step(1.0, "Done")
     return out.getvalue()
 
 
-# The first print has this in place of every page number, so that the contents take
-# the room they will take with the numbers and no part moves to another page.
-_PAGE_PLACEHOLDER = "000"
+# The print has this in place of every page number: three FIGURE SPACEs, blanks as wide
+# as three digits, so that the contents take the room they take with the numbers (no part
+# moves to another page) and the print shows no text there for the numbers to be stamped
+# over (:mod:`workbench.pdfstamp`).
+_PAGE_PLACEHOLDER = "\u2007" * 3
 
 
-def _number_contents(doc: Any, draft: Draft) -> None:
+def _number_contents(doc: Any, draft: Draft, *, stamp: bool = False) -> bytes | None:
     """Give each entry of the contents its page number, as a PAGEREF field Word can update.
 
     The document is printed once by LibreOffice with placeholders; each part's
     page is where its heading first stands after the contents (pdftotext reads
-    the pages in order); then the placeholders are replaced by the numbers.
+    the pages in order); then the placeholders are replaced by the numbers. With
+    ``stamp``, return that print with the numbers stamped on its contents (None
+    when they cannot be: the caller prints the numbered document instead).
     """
     results = _contents_page_fields(doc)
     if not results:
-        return
+        return None
     out = io.BytesIO()
     doc.save(out)
-    pages = contents_pages(docx_to_pdf(out.getvalue()), draft.toc)
+    printed = docx_to_pdf(out.getvalue())
+    # pdftotext reads the pages while the contents pages are parsed for stamping.
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        reading = reader.submit(contents_pages, printed, draft.toc)
+        found = (
+            pdfstamp.read_print(printed, len(results), placeholder=_PAGE_PLACEHOLDER)
+            if stamp
+            else None
+        )
+        pages = reading.result()
     missing = [entry.title for entry in draft.toc if entry.anchor not in pages]
     for anchor, text in results.items():
         text.text = str(pages[anchor]) if anchor in pages else ""
@@ -1123,6 +1154,17 @@ def _number_contents(doc: Any, draft: Draft) -> None:
             + ": its heading was not found in LibreOffice's print. Word fills it in when "
             "the fields are updated."
         )
+    if found is None:
+        return None
+    stamped = pdfstamp.stamp(
+        found, [str(pages[anchor]) if anchor in pages else "" for anchor in results]
+    )
+    if stamped is None:
+        draft.warnings.append(
+            "The page numbers could not be written onto LibreOffice's print of the "
+            "contents, so the document was printed a second time with them (slower)."
+        )
+    return stamped
 
 
 def _contents_page_fields(doc: Any) -> dict[str, Any]:
@@ -2183,9 +2225,10 @@ def export_report(
     version id and pages. ``text="current"`` exports the current drafts while a
     review round is open (see :func:`gather`). ``page_numbers`` puts the pages in
     the Word contents (one print by LibreOffice, when it is installed); a PDF
-    always has them. Off by default for Word: the print costs several times what
-    pandoc does (a 300-page report takes half a minute more), and Word fills the
-    numbers in itself when it opens the file (it updates the fields).
+    always has them, stamped onto its one print. Off by default for Word: the
+    print costs several times what pandoc does (a 300-page report takes half a
+    minute more), and Word fills the numbers in itself when it opens the file (it
+    updates the fields).
     """
     if blank(fmt):
         raise ValidationError("Choose an export format: md, docx or pdf.")
@@ -2218,14 +2261,8 @@ def export_report(
     if fmt == "docx":
         content = to_docx(draft, progress=step, page_numbers=page_numbers)
     else:
-        word = to_docx(
-            draft,
-            progress=lambda fraction, message: step(fraction * 0.6, message),
-            page_numbers=True,
-        )
-        step(0.65, "Printing the Word document to PDF with LibreOffice")
-        content = docx_to_pdf(word)
-        step(1.0, "Done")
+        # One print: the contents' page numbers are stamped onto it (see to_docx).
+        content = to_docx(draft, progress=step, as_pdf=True)
     return Exported(
         filename=name,
         content=content,
