@@ -143,15 +143,19 @@ def test_chinese_names_read_family_then_given_without_and(session, cited, prepar
     assert "(IWPO 2025; Anker and Anker 2017)" in text
 
 
-def test_a_short_label_stands_for_the_author_in_citations_only(session, cited, prepared_records):
+def test_a_short_label_stands_for_the_author_in_citations_and_the_references(
+    session, cited, prepared_records
+):
     text = markdown_export(session, cited)
     assert "law (EU 2024)." in text
     assert "As EU (2024) puts it" in text  # a narrative citation names the label as an author
     assert "(IWPO 2025; Anker and Anker 2017)" in text
+    # A reader of "(EU 2024)" finds the entry under E, opening with the label and year.
     refs = references(text)
-    assert "Directive (EU) 2024/1760 on Corporate Sustainability Due Diligence" in refs
-    assert "International Wage Policy Observatory. 2025. *Global Living Wage Gap Monitor" in refs
-    assert "IWPO" not in refs
+    assert "EU. 2024. Directive (EU) 2024/1760 on Corporate Sustainability Due Diligence" in refs
+    assert "IWPO. 2025. *Global Living Wage Gap Monitor" in refs
+    firsts = re.findall(r"^::: \{#ref-[^\n]*\n(\S+)", refs, re.MULTILINE)
+    assert firsts == ["Anker,", "EU.", "IWPO.", "陈晓明、刘芳."]  # sorted by the label
 
 
 def test_the_word_document_cites_by_label_and_chinese_names(session, cited, prepared_records):

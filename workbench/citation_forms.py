@@ -184,24 +184,55 @@ STYLE_TITLE = "Chicago Manual of Style 18th edition (author-date), with short la
 STYLE_ID = "urn:workbench:chicago-author-date-short-labels"
 
 
+#: The macros that write a source's author: in citations, in the reference list, and
+#: the key the list is sorted by. A labelled source is cited, listed and sorted by its
+#: label, so that a reader of "(EU 2024)" finds "EU. 2024. Directive …" under E.
+LABELLED_MACROS = ("author-inline", "author-bib", "author-sort")
+
+
+def _label_first(style: str, macro: str) -> str:
+    """Return the style with ``macro`` writing a source's short label before anything else."""
+    opening = f'<macro name="{macro}">'
+    start = style.index(opening)
+    end = style.index("</macro>", start)
+    # Pandoc's macro is kept as it is, not re-indented, so that a diff shows only the change.
+    body = style[start + len(opening) : end].rstrip()
+    return (
+        style[:start]
+        + _LABEL_FIRST.replace(_AUTHOR_INLINE, opening, 1)
+        + body
+        + "\n      </else>\n    </choose>\n  "
+        + style[end:]
+    )
+
+
+_LEGAL_ENTRY = "<!-- Legal items have different orders and delimiters -->"
+_LEGAL_LABEL = f"""
+          <!-- Workbench: a labelled legal source opens with its label and year -->
+          <choose>
+            <if variable="{SHORT_LABEL_VARIABLE}">
+              <group delimiter=". ">
+                <text variable="{SHORT_LABEL_VARIABLE}"/>
+                <text macro="date"/>
+              </group>
+            </if>
+          </choose>"""
+
+
 def citation_style(default_csl: str) -> str:
     """Return the Panel's citation style made from pandoc's default (Chicago author-date).
 
-    The one change: in the ``author-inline`` macro, which writes the author of
-    an in-text citation, a source with a short label gets the label instead.
-    Title and id are the variant's own, as CSL asks of a changed style.
+    The one change: a source with a short label gets the label instead of its
+    author in the macros of :data:`LABELLED_MACROS` (citations, the reference
+    list and its sort key), and a labelled legal item's entry opens with the
+    label and year ("EU. 2024. Directive (EU) 2024/1760 …"). Title and id are
+    the variant's own, as CSL asks of a changed style.
     """
-    start = default_csl.index(_AUTHOR_INLINE)
-    end = default_csl.index("</macro>", start)
-    # Pandoc's macro is kept as it is, not re-indented, so that a diff shows only the change.
-    body = default_csl[start + len(_AUTHOR_INLINE) : end].rstrip()
-    style = (
-        default_csl[:start]
-        + _LABEL_FIRST
-        + body
-        + "\n      </else>\n    </choose>\n  "
-        + default_csl[end:]
-    )
+    style = default_csl
+    for macro in LABELLED_MACROS:
+        style = _label_first(style, macro)
+    # Legal items are listed by their title: a labelled one opens with its label and year.
+    style = style.replace(_LEGAL_ENTRY, _LEGAL_ENTRY + _LEGAL_LABEL, 1)
     style = re.sub(r"<title>[^<]*</title>", f"<title>{STYLE_TITLE}</title>", style, count=1)
     return re.sub(r"<id>[^<]*</id>", f"<id>{STYLE_ID}</id>", style, count=1)
 
