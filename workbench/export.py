@@ -184,9 +184,29 @@ DRAFT_STAMP = "Draft — do not cite, quote or distribute"
 DRAFT_MARKING = "Do Not Cite, Quote or Distribute"  # IPCC's words, on every page of a draft
 LINE_STYLE_ID = "LineNumber"
 RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew, Arabic…
-BIDI_FOLLOWERS = {
+# The order w:pPr's children must keep (the schema's sequence), as far as these steps touch it.
+_PPR_ORDER = [
     qn(f"w:{name}")
-    for name in [
+    for name in (
+        "pStyle",
+        "keepNext",
+        "keepLines",
+        "pageBreakBefore",
+        "framePr",
+        "widowControl",
+        "numPr",
+        "suppressLineNumbers",
+        "pBdr",
+        "shd",
+        "tabs",
+        "suppressAutoHyphens",
+        "kinsoku",
+        "wordWrap",
+        "overflowPunct",
+        "topLinePunct",
+        "autoSpaceDE",
+        "autoSpaceDN",
+        "bidi",
         "adjustRightInd",
         "snapToGrid",
         "spacing",
@@ -204,8 +224,10 @@ BIDI_FOLLOWERS = {
         "rPr",
         "sectPr",
         "pPrChange",
-    ]
-}
+    )
+]
+# What follows w:bidi in a paragraph's properties (the schema's order, :data:`_PPR_ORDER`).
+BIDI_FOLLOWERS = frozenset(_PPR_ORDER[_PPR_ORDER.index(qn("w:bidi")) + 1 :])
 STRONG = re.compile(r"[^\W\d_]")  # a letter: what decides a paragraph's direction
 NUMBER = re.compile(r"[-−+]?[\d.,\u00a0\u202f ]*\d[\d.,\u00a0\u202f ]*(%|‰)?")
 CAPTION = re.compile(r"Table\s+(\d+(?:\.\d+)*)\.?\s")
@@ -1630,50 +1652,6 @@ def _margin_numbers(doc: Any) -> None:
 def _style_of(paragraph: Any) -> str:
     style = paragraph.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
     return style.get(qn("w:val")) if style is not None else ""
-
-
-# The order w:pPr's children must keep (the schema's sequence), as far as these steps touch it.
-_PPR_ORDER = [
-    qn(f"w:{name}")
-    for name in (
-        "pStyle",
-        "keepNext",
-        "keepLines",
-        "pageBreakBefore",
-        "framePr",
-        "widowControl",
-        "numPr",
-        "suppressLineNumbers",
-        "pBdr",
-        "shd",
-        "tabs",
-        "suppressAutoHyphens",
-        "kinsoku",
-        "wordWrap",
-        "overflowPunct",
-        "topLinePunct",
-        "autoSpaceDE",
-        "autoSpaceDN",
-        "bidi",
-        "adjustRightInd",
-        "snapToGrid",
-        "spacing",
-        "ind",
-        "contextualSpacing",
-        "mirrorIndents",
-        "suppressOverlap",
-        "jc",
-        "textDirection",
-        "textAlignment",
-        "textboxTightWrap",
-        "outlineLvl",
-        "divId",
-        "cnfStyle",
-        "rPr",
-        "sectPr",
-        "pPrChange",
-    )
-]
 
 
 def _order_paragraph_properties(props: Any) -> None:
