@@ -90,8 +90,14 @@ Decisions:
   matter aside) that cite a source the finding rests on.
 - **PDF** is the Word document printed by LibreOffice (``soffice --headless
   --convert-to pdf``, with a profile of its own per run and a time limit), so it
-  has the same pages, contents and version id. Without LibreOffice a PDF is
-  refused with a message saying so; Word and Markdown still work.
+  has the same pages, contents and version id. LibreOffice's start-up is most of
+  a print, so an export that prints (a PDF, or Word with ``page_numbers``) starts
+  one before running pandoc (:class:`workbench.office.EarlyOffice`, its own
+  profile) and hands it the print; if it died or is not ready within a few
+  seconds, and for the rare second print, a LibreOffice of its own prints as
+  before. Its processes are killed and its profile removed when the export
+  ends, however it ends. Without LibreOffice a PDF is refused with a message
+  saying so; Word and Markdown still work.
 - **The reading copy** (:func:`reading_copy`) is the same document for the screen:
   the body rendered once by pandoc (citeproc, then GitHub Markdown without raw
   HTML) and cut at the headings of the contents, each part keeping its anchor,
@@ -105,13 +111,12 @@ from __future__ import annotations
 import bisect
 import io
 import json
-import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from copy import deepcopy
@@ -159,6 +164,7 @@ from workbench.models import (
     Theme,
     Translation,
 )
+from workbench.office import EarlyOffice, convert_command, run_soffice
 from workbench.parts import pipe_table
 from workbench.permissions import Action, require
 from workbench.words import blank
@@ -1108,31 +1114,43 @@ def to_docx(
     always has them: the numbers are stamped onto that same print (one print).
     """
     step = progress or (lambda fraction, message: None)
-    step(0.1, "Rendering the text and citations with pandoc")
-    with tempfile.TemporaryDirectory() as folder:
-        target = Path(folder) / "report.docx"
-        pandoc_docx(
-            "---\nlang: " + _yaml(draft.language or "en") + "\n---\n\n" + draft.body,
-            draft.records,
-            target,
-        )
-        step(0.6, "Adding the cover, contents, headers and comments")
-        doc = open_docx(str(target))
-    finish_docx(doc, draft)
-    if (page_numbers or as_pdf) and libreoffice() is not None and shutil.which("pdftotext"):
-        step(0.65, "Printing with LibreOffice to find the page of each part of the contents")
-        printed = _number_contents(doc, draft, stamp=as_pdf)
-        if printed is not None:
-            step(1.0, "Done")
-            return printed
-    step(0.9, "Saving the document")
-    out = io.BytesIO()
-    doc.save(out)
-    if as_pdf:
-        step(0.92, "Printing the Word document to PDF with LibreOffice")
-        out = io.BytesIO(docx_to_pdf(out.getvalue()))
-    step(1.0, "Done")
-    return out.getvalue()
+    program = libreoffice()
+    numbered = (
+        bool(page_numbers or as_pdf) and program is not None and bool(shutil.which("pdftotext"))
+    )
+    # LibreOffice starts now, while pandoc and the finishing run: its start-up is most
+    # of a print (see workbench.office).
+    early = EarlyOffice(program) if program is not None and (numbered or as_pdf) else None
+    try:
+        step(0.1, "Rendering the text and citations with pandoc")
+        with tempfile.TemporaryDirectory() as folder:
+            target = Path(folder) / "report.docx"
+            pandoc_docx(
+                "---\nlang: " + _yaml(draft.language or "en") + "\n---\n\n" + draft.body,
+                draft.records,
+                target,
+            )
+            step(0.6, "Adding the cover, contents, headers and comments")
+            doc = open_docx(str(target))
+        finish_docx(doc, draft)
+        if numbered:
+            step(0.65, "Printing with LibreOffice to find the page of each part of the contents")
+            printed = _number_contents(doc, draft, stamp=as_pdf, office=early)
+            if printed is not None:
+                step(1.0, "Done")
+                return printed
+        step(0.9, "Saving the document")
+        out = io.BytesIO()
+        doc.save(out)
+        if as_pdf:
+            step(0.92, "Printing the Word document to PDF with LibreOffice")
+            # The early office prints once: a second print (pdfstamp's fallback) is cold.
+            out = io.BytesIO(docx_to_pdf(out.getvalue(), office=early))
+        step(1.0, "Done")
+        return out.getvalue()
+    finally:
+        if early is not None:
+            early.close()
 
 
 # The print has this in place of every page number: three FIGURE SPACEs, blanks as wide
@@ -1142,21 +1160,24 @@ def to_docx(
 _PAGE_PLACEHOLDER = "\u2007" * 3
 
 
-def _number_contents(doc: Any, draft: Draft, *, stamp: bool = False) -> bytes | None:
+def _number_contents(
+    doc: Any, draft: Draft, *, stamp: bool = False, office: EarlyOffice | None = None
+) -> bytes | None:
     """Give each entry of the contents its page number, as a PAGEREF field Word can update.
 
     The document is printed once by LibreOffice with placeholders; each part's
     page is where its heading first stands after the contents (pdftotext reads
     the pages in order); then the placeholders are replaced by the numbers. With
     ``stamp``, return that print with the numbers stamped on its contents (None
-    when they cannot be: the caller prints the numbered document instead).
+    when they cannot be: the caller prints the numbered document instead). The
+    print is handed to ``office`` when it is given and ready.
     """
     results = _contents_page_fields(doc)
     if not results:
         return None
     out = io.BytesIO()
     doc.save(out)
-    printed = docx_to_pdf(out.getvalue())
+    printed = docx_to_pdf(out.getvalue(), office=office)
     # pdftotext reads the pages while the contents pages are parsed for stamping.
     with ThreadPoolExecutor(max_workers=1) as reader:
         reading = reader.submit(contents_pages, printed, draft.toc)
@@ -2132,50 +2153,43 @@ def libreoffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def docx_to_pdf(content: bytes, *, timeout: float = PDF_TIMEOUT) -> bytes:
-    """Return the PDF LibreOffice makes of a Word document (headless, private profile)."""
+def docx_to_pdf(
+    content: bytes, *, timeout: float = PDF_TIMEOUT, office: EarlyOffice | None = None
+) -> bytes:
+    """Return the PDF LibreOffice makes of a Word document (headless, private profile).
+
+    With ``office`` the print is handed to that early LibreOffice; when it cannot
+    take it (it printed already, died or is not ready) a LibreOffice of its own
+    prints the document, as without.
+    """
     program = libreoffice()
     if program is None:
         raise ValidationError(NO_OFFICE)
+    deadline = time.monotonic() + timeout
     with tempfile.TemporaryDirectory(prefix="workbench-pdf-") as folder:
         work = Path(folder)
         source = work / "report.docx"
         source.write_bytes(content)
-        # A profile of its own: two conversions at once would otherwise share (and lock) one.
-        profile = (work / "profile").as_uri()
-        process = subprocess.Popen(
-            [
-                program,
-                "--headless",
-                "--norestore",
-                f"-env:UserInstallation={profile}",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(work),
-                str(source),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "HOME": folder},
-            start_new_session=True,  # so a timeout ends soffice.bin too, not only its launcher
-        )
         try:
-            out, err = process.communicate(timeout=timeout)
+            handed = office.print_pdf(source, work, timeout=timeout) if office is not None else None
+            if handed is not None:
+                return handed.read_bytes()
+            # A profile of its own: two conversions at once would otherwise share (and lock) one.
+            command = convert_command(program, work / "profile", source, work)
+            code, said = run_soffice(
+                command, home=work, timeout=max(deadline - time.monotonic(), 0.001)
+            )
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
             raise ValidationError(
                 f"LibreOffice did not finish the PDF within {timeout:g} seconds. Try again, or "
                 "download the Word document (same content, same version)."
             ) from None
         target = work / "report.pdf"
-        if process.returncode != 0 or not target.exists():
-            said = [line for line in (err + out).splitlines() if "javaldx" not in line]
+        if code != 0 or not target.exists():
+            lines = [line for line in said.splitlines() if "javaldx" not in line]
             raise ValidationError(
                 "LibreOffice could not make the PDF"
-                + (f" ({said[-1].strip()})" if said else "")
+                + (f" ({lines[-1].strip()})" if lines else "")
                 + ". Download the Word document instead (same content, same version)."
             )
         return target.read_bytes()
