@@ -147,9 +147,10 @@ def test_the_review_page_keeps_its_round_and_filters_in_the_address(page, app_ur
     go_to(page, "Review")
     page.get_by_role("heading", name="Review").wait_for()
     expect(search).to_have_value("wage")
-    # A filter left at "All sections" reads so (not as an empty choice) when drawn again.
+    # A filter left at "All sections and parts" reads so (not as an empty choice) when drawn
+    # again.
     section_filter = page.locator(".st-key-review_filter_section").get_by_role("combobox")
-    expect(section_filter).to_have_value("All sections")
+    expect(section_filter).to_have_value("All sections and parts")
     wait_idle(page)
     link = page.url
     assert "review_filter_open=true" in link
