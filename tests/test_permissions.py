@@ -46,6 +46,7 @@ TABLE = {
     Action.withdraw_decision: "S.C....",
     Action.start_new_edition: "S......",
     Action.backup: "S......",
+    Action.discuss: "..CLAE.",
 }
 
 

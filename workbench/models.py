@@ -844,3 +844,141 @@ class AuditEvent(SQLModel, table=True):
     entity_id: int | None = None
     report_id: int | None = Field(default=None, index=True)
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# --------------------------------------------------------------------------- working together
+
+
+class DiscussionTarget(LabelledEnum):
+    """What a discussion thread is about."""
+
+    section = "section"
+    finding = "finding"
+    consensus_item = "consensus_item"
+    recommendation = "recommendation"
+    initiative = "initiative"
+
+
+class DiscussionThread(SQLModel, table=True):
+    """A conversation among a report's authors about one thing in it (not a review comment).
+
+    ``target`` and ``target_id`` name the section, finding, consensus item,
+    recommendation or initiative; a thread on a section may point at a line range
+    of its text as it stood when the thread was opened (``revision_id``).
+    Threads are never frozen by review rounds and never enter the comment table.
+    """
+
+    __table_args__ = (Index("ix_discussionthread_target", "report_id", "target", "target_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    target: DiscussionTarget = Field(sa_type=enum_type(DiscussionTarget))
+    target_id: int
+    from_line: int | None = None
+    to_line: int | None = None
+    revision_id: int | None = Field(default=None, foreign_key="sectionrevision.id")
+    title: str = Field(max_length=200)
+    created_by_id: int = Field(foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = None
+    resolved_by_id: int | None = Field(default=None, foreign_key="person.id")
+    last_message_at: datetime = Field(default_factory=utcnow)
+
+
+class DiscussionMessage(SQLModel, table=True):
+    """One message of a thread, in Markdown; ``reply_to_id`` is the message it answers."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    thread_id: int = Field(foreign_key="discussionthread.id", index=True)
+    author_id: int = Field(foreign_key="person.id", index=True)
+    reply_to_id: int | None = Field(default=None, foreign_key="discussionmessage.id")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Mention(SQLModel, table=True):
+    """A person mentioned in a message."""
+
+    message_id: int = Field(foreign_key="discussionmessage.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+
+
+class NotificationKind(LabelledEnum):
+    """What a notification tells a person (see :mod:`workbench.notifications`)."""
+
+    mention = "mention"
+    reply = "reply"
+    review_comment = "review_comment"
+    comment_response = "comment_response"
+    sign_off_awaited = "sign_off_awaited"
+    section_assigned = "section_assigned"
+    due_date_changed = "due_date_changed"
+    due_soon = "due_soon"
+    overdue = "overdue"
+    round_opened = "round_opened"
+    round_closing = "round_closing"
+    decision_opened = "decision_opened"
+    decision_closed = "decision_closed"
+    approval_withdrawn = "approval_withdrawn"
+
+
+class DeliveryChoice(LabelledEnum):
+    """How a person wants one kind of notification: in the app only, or also by email."""
+
+    app = "app"
+    email = "email"  # in the app and by email at once
+    daily = "daily"  # in the app and in a daily email digest
+    weekly = "weekly"  # in the app and in a weekly email digest
+
+
+class Notification(SQLModel, table=True):
+    """Something that concerns a person, shown in their inbox and perhaps emailed.
+
+    ``key`` makes an event notify a person once (e.g. ``due_soon:7:section:12``);
+    ``link`` is the app address where it is handled (path and query, no host);
+    ``emailed_at`` is set only once a message holding it was accepted by SMTP.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("person_id", "key"),
+        Index("ix_notification_person_read", "person_id", "read_at"),
+        Index("ix_notification_person_created", "person_id", "created_at"),
+        Index("ix_notification_pending_mail", "emailed_at", "person_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    report_id: int | None = Field(default=None, foreign_key="report.id")
+    kind: NotificationKind = Field(sa_type=enum_type(NotificationKind))
+    key: str = Field(max_length=200)
+    title: str = Field(max_length=300)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    link: str = Field(default="", max_length=500)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
+    emailed_at: datetime | None = None
+
+
+class NotificationPreference(SQLModel, table=True):
+    """A person's choice for one kind of notification (absent: the quiet default)."""
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    kind: NotificationKind = Field(sa_type=enum_type(NotificationKind), primary_key=True)
+    delivery: DeliveryChoice = Field(sa_type=enum_type(DeliveryChoice))
+
+
+class MailState(SQLModel, table=True):
+    """When a person last received each kind of email, for digests and retries."""
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    last_daily_at: datetime | None = None
+    last_weekly_at: datetime | None = None
+    last_failure: str = Field(default="", max_length=500)
+    last_failure_at: datetime | None = None
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A person's private calendar address: only the SHA-256 of its secret token is kept."""
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)

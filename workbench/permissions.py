@@ -67,6 +67,7 @@ class Action(enum.StrEnum):
     withdraw_decision = "withdraw_decision"
     start_new_edition = "start_new_edition"
     backup = "backup"
+    discuss = "discuss"  # open, post in and resolve discussion threads (not review comments)
 
 
 MATRIX: dict[Action, frozenset[Role]] = {
@@ -94,6 +95,8 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.withdraw_decision: frozenset({S, CLA}),
     Action.start_new_edition: frozenset({S}),
     Action.backup: frozenset({S}),
+    # The report's authors and its Review Editors talk things over; others read (read_report).
+    Action.discuss: frozenset({CLA, LA, CA, RE}),
 }
 
 # Actions that change a report's content: authors need a signed Code of Ethics.
