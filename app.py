@@ -30,7 +30,7 @@ from pathlib import Path
 import streamlit as st
 
 import ui
-from workbench import demo, people, permissions, reports, sessions
+from workbench import demo, notifications, people, permissions, reports, sessions
 from workbench.errors import WorkbenchError
 from workbench.models import Role
 
@@ -210,11 +210,14 @@ EVERYONE = tuple(Role)
 # (None: everyone signed in). Each page's own gate refuses the others, saying who may.
 PAGES = [
     ("Your work", "views/dashboard.py", "Dashboard", ":material/home:", None),
+    ("Your work", "views/inbox.py", "Inbox", ":material/inbox:", None),
+    ("Your work", "views/profile.py", "Profile", ":material/manage_accounts:", None),
     ("Report", "views/outline.py", "Outline & assignments", ":material/account_tree:", (Role.cla,)),
     ("Report", "views/write.py", "Write", ":material/edit_note:", AUTHORS),
     ("Report", "views/evidence.py", "Evidence", ":material/library_books:", EVERYONE),
     ("Report", "views/consensus.py", "Consensus & disagreement", ":material/balance:", EVERYONE),
     ("Report", "views/recommendations.py", "Recommendations", ":material/route:", EVERYONE),
+    ("Report", "views/discussions.py", "Discussions", ":material/forum:", EVERYONE),
     (
         "Review & approval",
         "views/review.py",
@@ -282,6 +285,7 @@ with ui.session() as s:
     report = ui.choose_report(s, person)
     roles = permissions.roles_of(s, person, report.id if report else None)
     role_names = ", ".join(r.label for r in sorted(roles, key=list(Role).index)) or "no role yet"
+    unread = notifications.unread_count(s, person.id)
 
 with st.sidebar:
     st.markdown(f"**{ui.md(person.name)}**  \n{role_names}")
@@ -313,12 +317,23 @@ def may_use(wanted: tuple[Role, ...] | None) -> bool:
     return wanted is None or bool(roles & set(wanted))
 
 
+def page_title(path: str, title: str) -> str:
+    """Return the title the sidebar shows: the inbox carries its unread count, 'Inbox (3)'."""
+    return f"{title} ({unread:,})" if path == INBOX and unread else title
+
+
+INBOX = "views/inbox.py"
 sections: dict[str, list[st.Page]] = {}
 for group, path, title, icon, wanted in PAGES:
     # A page the person may not use is still registered, hidden: its address opens the
     # page's own "Not permitted", not Streamlit's "Page not found".
     sections.setdefault(group, []).append(
-        st.Page(path, title=title, icon=icon, visibility="visible" if may_use(wanted) else "hidden")
+        st.Page(
+            path,
+            title=page_title(path, title),
+            icon=icon,
+            visibility="visible" if may_use(wanted) else "hidden",
+        )
     )
 
 st.navigation(sections).run()

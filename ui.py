@@ -23,7 +23,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 import pandas as pd
 import streamlit as st
@@ -652,3 +655,38 @@ def diff_view(old: str, new: str, *, key: str, height: int = 520) -> None:
     )
     with st.container(height=height, border=True, key=key):
         st.markdown(diffing.diff_markdown(changes))
+
+
+# --------------------------------------------------------------------------- working together
+
+# A notification's or a mail's link names a page by its address ("/discussions?thread=4").
+_PAGE_ADDRESS = re.compile(r"^/?([a-z_]+)$")
+VIEWS = Path(__file__).resolve().parent / "views"
+
+
+def link_target(link: str) -> tuple[str, dict[str, str]] | None:
+    """Return the page file and query an app link names, or None when it names no page."""
+    parts = urlsplit(link or "")
+    if parts.scheme or parts.netloc:
+        return None  # only addresses inside the app are followed
+    match = _PAGE_ADDRESS.match(parts.path)
+    if match is None or not (VIEWS / f"{match.group(1)}.py").is_file():
+        return None
+    return f"views/{match.group(1)}.py", dict(parse_qsl(parts.query))
+
+
+def when(moment: datetime | None, *, now: datetime | None = None) -> str:
+    """Return a time as people say it: 'just now', '5 minutes ago', '3 days ago · 2 Nov 2026'."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:  # SQLite hands UTC back without its zone
+        moment = moment.replace(tzinfo=UTC)
+    seconds = int(((now or datetime.now(UTC)) - moment).total_seconds())
+    stamp = f"{moment:%d %b %Y %H:%M} UTC"
+    if seconds < 60:
+        return f"just now · {stamp}"
+    for size, unit in ((86_400, "day"), (3_600, "hour"), (60, "minute")):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago · {stamp}"
+    return stamp  # pragma: no cover
