@@ -45,6 +45,7 @@ from workbench.models import (
     CouncilDecision,
     DecisionKind,
     DecisionStatus,
+    DiscussionThread,
     Disposition,
     Finding,
     Initiative,
@@ -271,12 +272,23 @@ KIND_LABELS: dict[Kind, str] = {
     ("council_decision", "withdraw"): "Council decision withdrawn",
     ("council_decision", "void"): "Council decision void",
     ("theme", "seed_themes"): "Themes loaded",
+    ("discussion_thread", "open"): "Discussion opened",
+    ("discussion_thread", "post"): "Discussion message posted",
+    ("discussion_thread", "resolve"): "Discussion resolved",
+    ("discussion_thread", "reopen"): "Discussion reopened",
 }
 ENTITY_WORDS = {
     "reviewround": "review round",
     "reviewcomment": "review comment",
     "consensus_item": "consensus item",
     "council_decision": "Council decision",
+    "discussion_thread": "discussion",
+}
+_DISCUSSION_VERBS = {
+    "open": "opened",
+    "post": "wrote in",
+    "resolve": "resolved",
+    "reopen": "reopened",
 }
 # The words for a record's fields, where "changed the ... of" names them.
 FIELD_WORDS = {
@@ -426,6 +438,12 @@ def _names(session: Session, page: list[AuditEvent]) -> _Names:
         ("consensus_item", ConsensusItem, ConsensusItem.statement, set(ids("consensus_item"))),
         ("actor", Actor, Actor.name, stakeholder_ids),
         ("council_decision", CouncilDecision, CouncilDecision.title, set(ids("council_decision"))),
+        (
+            "discussion_thread",
+            DiscussionThread,
+            DiscussionThread.title,
+            set(ids("discussion_thread")),
+        ),
     ]
     for entity, model, column, wanted in lookups:
         if wanted:
@@ -690,6 +708,9 @@ def _sentence(event: AuditEvent, who: str, names: _Names) -> str:
             f"The themes were loaded: {plural(int(d.get('themes_created') or 0), 'new theme')}, "
             f"{int(d.get('themes_updated') or 0):,} updated."
         )
+    if entity == "discussion_thread":
+        verb = _DISCUSSION_VERBS.get(action, action.replace("_", " "))
+        return f"{who} {verb} the discussion {_quoted(record or d.get('title') or str(rid))}."
     # A kind this module does not know yet: still say who did what to which record.
     what = ENTITY_WORDS.get(entity, entity.replace("_", " "))
     named = {
