@@ -690,3 +690,325 @@ def when(moment: datetime | None, *, now: datetime | None = None) -> str:
             count = seconds // size
             return f"{count} {unit}{'s' if count != 1 else ''} ago · {stamp}"
     return stamp  # pragma: no cover
+
+
+# --------------------------------------------------------------------------- discussions
+
+# A thread "Post" or "Start" clicked twice sends its text twice (or, once the form was
+# emptied, nothing): the second within this many seconds is ignored.
+DOUBLE_CLICK_SECONDS = 5.0
+THREAD_PARAM = "thread"
+STATUS_BADGES = {
+    False: ":green-badge[:material/forum: Open]",
+    True: ":gray-badge[:material/check: Resolved]",
+}
+
+
+def _repeated(key: str, value: Any) -> bool:
+    """Return True when the same submission (or an empty one) just came: a double click."""
+    import time
+
+    last = st.session_state.get(f"_last_{key}")
+    now = time.monotonic()
+    if last is not None and now - last[1] < DOUBLE_CLICK_SECONDS and value in (last[0], None):
+        return True
+    st.session_state[f"_last_{key}"] = (value, now)
+    return False
+
+
+def chosen_thread(key: str, ids: list[int]) -> int | None:
+    """Return the thread open in a list: ``?thread=<id>`` when it is one of ``ids``, else the
+    one the person opened here (kept in the address so a reload or a link keeps it)."""
+    state = f"{key}_open"
+    seen = f"{key}_open_param"
+    wanted = st.query_params.get(THREAD_PARAM)
+    if wanted and wanted != st.session_state.get(seen):
+        st.session_state[seen] = wanted
+        if wanted.isdigit() and int(wanted) in ids:
+            st.session_state[state] = int(wanted)
+    chosen = st.session_state.get(state)
+    return chosen if chosen in ids else None
+
+
+def _toggle_thread(key: str, thread_id: int, opened: bool) -> None:
+    st.session_state[f"{key}_open"] = None if opened else thread_id
+    if opened:
+        st.query_params.pop(THREAD_PARAM, None)
+        st.session_state[f"{key}_open_param"] = None
+    else:
+        st.query_params[THREAD_PARAM] = str(thread_id)
+        st.session_state[f"{key}_open_param"] = str(thread_id)
+
+
+def report_people(s: Session, ctx: PageContext) -> dict[int, str]:
+    """Return id → name of the people on the report (whom a message may mention), but you."""
+    from workbench import teams
+
+    return {
+        m.person.id: m.person.name
+        for m in teams.members(s, ctx.report.id)
+        if m.person.id != ctx.person.id and m.person.active
+    }
+
+
+def thread_row(summary: Any, *, key: str, opened: bool, show_target: bool = False) -> None:
+    """Show one thread in a list: status, title, lines, who takes part; a button opens it."""
+    thread = summary.thread
+    left, right = st.columns([5, 1], vertical_alignment="center")
+    where = []
+    if show_target:
+        where.append(md(summary.target_label))
+    if summary.lines:
+        where.append(f":orange-badge[{md(summary.lines)}]")
+    left.markdown(
+        f"{STATUS_BADGES[summary.resolved]} **{md(thread.title)}**"
+        + (" · " + " · ".join(where) if where else "")
+    )
+    count = summary.message_count
+    left.caption(
+        f"{count} message{'s' if count != 1 else ''} · "
+        + md(", ".join(summary.participants))
+        + f" · last {when(thread.last_message_at).split(' · ')[0]}"
+    )
+    if right.button(
+        "Close" if opened else "Open",
+        key=f"{key}_toggle_{thread.id}",
+        icon=":material/expand_less:" if opened else ":material/expand_more:",
+        width="stretch",
+    ):
+        _toggle_thread(key, thread.id, opened)
+        st.rerun()
+
+
+def thread_view(s: Session, ctx: PageContext, thread_id: int, *, key: str) -> None:
+    """Show a thread's messages (Markdown, images as links), and to those who may discuss:
+    reply (with mentions), resolve and reopen."""
+    from workbench import discussions
+
+    thread = discussions.get_thread(s, thread_id, actor=ctx.person)
+    rows = discussions.messages(s, thread_id=thread_id, actor=ctx.person)
+    authors = {m.id: m.author_name for m in rows}
+    resolved = thread.resolved_at is not None
+    with st.container(border=True, key=f"{key}_thread_{thread_id}"):
+        if resolved:
+            who = people_names(s, [thread.resolved_by_id]).get(thread.resolved_by_id, "")
+            st.caption(
+                f"Resolved {when(thread.resolved_at).split(' · ')[0]}"
+                + (f" by {md(who)}" if who else "")
+                + ". It stays readable; reopen it to write in it again."
+            )
+        for message in rows:
+            with st.container(key=f"{key}_message_{message.id}"):
+                facts = [f"**{md(message.author_name)}**", when(message.created_at)]
+                if message.reply_to_id in authors:
+                    facts.append(f"replying to {md(authors[message.reply_to_id])}")
+                st.markdown(" · ".join(facts))
+                # The author's Markdown renders; HTML stays text, images become links.
+                st.markdown(no_images(message.body))
+                if message.mentioned:
+                    st.caption("Mentions " + md(", ".join(message.mentioned)))
+        if not permissions.can(s, ctx.person, permissions.Action.discuss, thread.report_id):
+            st.caption(
+                "You can read this discussion. The report's authors and Review Editors write in it."
+            )
+            return
+        if resolved:
+            # Drawn only while it is resolved: a second click meets the Resolve button's key.
+            if st.button("Reopen", key=f"{key}_reopen_{thread_id}", icon=":material/replay:"):
+                done = run_action(
+                    lambda: discussions.reopen(session=s, actor=ctx.person, thread=thread),
+                    success=f"Reopened '{thread.title}'.",
+                )
+                if done is not None:
+                    st.rerun()
+            return
+        _reply_form(s, ctx, thread, rows, key=key)
+        if (
+            st.button(
+                "Resolve",
+                key=f"{key}_resolve_{thread_id}",
+                icon=":material/task_alt:",
+                help="Mark the discussion settled. It stays readable and can be reopened.",
+            )
+            and thread.resolved_at is None
+        ):  # a second click finds it resolved already
+            done = run_action(
+                lambda: discussions.resolve(session=s, actor=ctx.person, thread=thread),
+                success=f"Resolved '{thread.title}'.",
+            )
+            if done is not None:
+                st.rerun()
+
+
+def _reply_form(s: Session, ctx: PageContext, thread: Any, rows: list[Any], *, key: str) -> None:
+    """A reply to a thread, perhaps to one of its messages, mentioning people on the report."""
+    from workbench import discussions
+
+    names = report_people(s, ctx)
+    answers = {m.id: f"{m.author_name}: {shorten(m.body, 60)}" for m in rows}
+    with st.form(f"{key}_reply_form_{thread.id}", clear_on_submit=True, border=False):
+        body = st.text_area(
+            "Your reply (Markdown)",
+            key=f"{key}_reply_{thread.id}",
+            height=110,
+            placeholder="Write @ and an email address to mention someone, or pick them below.",
+        )
+        left, right = st.columns(2)
+        mentions = left.multiselect(
+            "Mention",
+            list(names),
+            format_func=names.__getitem__,
+            key=f"{key}_reply_mentions_{thread.id}",
+            placeholder="People on the report",
+            help="They are told in their inbox (and by email, as they choose).",
+        )
+        reply_to = right.selectbox(
+            "In reply to",
+            [None, *answers],
+            format_func=lambda i: "The whole discussion" if i is None else shorten(answers[i], 70),
+            key=f"{key}_reply_to_{thread.id}",
+        )
+        sent = st.form_submit_button("Post reply", type="primary", icon=":material/send:")
+    if sent and not _repeated(f"{key}_post_{thread.id}", body.strip() or None):
+        done = run_action(
+            lambda: discussions.post(
+                session=s,
+                actor=ctx.person,
+                thread=thread,
+                body=body,
+                reply_to_id=reply_to,
+                mentions=mentions,
+            ),
+            success=f"Posted your reply in '{thread.title}'.",
+        )
+        if done is not None:
+            st.rerun()
+
+
+def new_thread_form(
+    s: Session,
+    ctx: PageContext,
+    target: Any,
+    target_id: int | None,
+    *,
+    key: str,
+    line_count: int = 0,
+    targets: dict[tuple[Any, int], str] | None = None,
+) -> None:
+    """A form to start a discussion on one item (or, with ``targets``, on a chosen one);
+    a section's discussion may point at a range of its lines (``line_count`` of them)."""
+    from workbench import discussions
+    from workbench.models import DiscussionTarget
+
+    names = report_people(s, ctx)
+    with st.form(f"{key}_new_form", clear_on_submit=True):
+        st.markdown("**Start a discussion**")
+        chosen = (target, target_id)
+        if targets is not None:
+            chosen = st.selectbox(
+                "About",
+                list(targets),
+                format_func=targets.__getitem__,
+                key=f"{key}_new_target",
+            )
+        title = st.text_input("Title", key=f"{key}_new_title", max_chars=200)
+        body = st.text_area(
+            "First message (Markdown)",
+            key=f"{key}_new_body",
+            height=110,
+            placeholder="What should the co-authors look at? @email mentions someone.",
+        )
+        from_line = to_line = None
+        if line_count or (targets is not None):
+            first, last = st.columns(2)
+            from_line = first.number_input(
+                "From line (optional)",
+                min_value=1,
+                max_value=max(line_count, 10_000) if targets is not None else line_count,
+                value=None,
+                step=1,
+                key=f"{key}_new_from",
+                help="Point at lines of the section's saved text; leave empty for the whole "
+                "section.",
+            )
+            to_line = last.number_input(
+                "To line (optional)",
+                min_value=1,
+                max_value=max(line_count, 10_000) if targets is not None else line_count,
+                value=None,
+                step=1,
+                key=f"{key}_new_to",
+            )
+        mentions = st.multiselect(
+            "Mention",
+            list(names),
+            format_func=names.__getitem__,
+            key=f"{key}_new_mentions",
+            placeholder="People on the report",
+        )
+        sent = st.form_submit_button("Start the discussion", icon=":material/add_comment:")
+    if not sent or chosen is None:
+        return
+    if _repeated(f"{key}_new", (title.strip(), body.strip()) if body.strip() else None):
+        return
+    kind, item_id = chosen
+    if kind != DiscussionTarget.section:
+        from_line = to_line = None
+    thread = run_action(
+        lambda: discussions.open_thread(
+            session=s,
+            actor=ctx.person,
+            report=ctx.report,
+            target=kind,
+            target_id=item_id,
+            title=title,
+            body=body,
+            from_line=int(from_line) if from_line is not None else None,
+            to_line=int(to_line) if to_line is not None else None,
+            mentions=mentions,
+        ),
+        success=f"Started the discussion '{' '.join(title.split())}'.",
+    )
+    if thread is not None:
+        _toggle_thread(key, thread.id, False)
+        st.rerun()
+
+
+def discussion_panel(
+    s: Session,
+    ctx: PageContext,
+    target: Any,
+    target_id: int,
+    *,
+    key: str,
+    line_count: int = 0,
+    limit: int = 20,
+) -> list[Any]:
+    """Show the discussions on one item (open ones first), the one opened with its messages,
+    and, for those who may discuss, a form to start one; return the threads listed."""
+    from workbench import discussions
+
+    summaries, total = discussions.threads(
+        s,
+        report_id=ctx.report.id,
+        target=target,
+        target_id=target_id,
+        limit=limit,
+        actor=ctx.person,
+    )
+    opened = chosen_thread(key, [x.thread.id for x in summaries])
+    if not summaries:
+        st.caption("No discussions here yet.")
+    for summary in summaries:
+        with st.container(border=True, key=f"{key}_row_{summary.thread.id}"):
+            thread_row(summary, key=key, opened=summary.thread.id == opened)
+            if summary.thread.id == opened:
+                thread_view(s, ctx, summary.thread.id, key=key)
+    if total > len(summaries):
+        st.caption(
+            f"The {len(summaries)} most recent of {total} discussions; the Discussions page "
+            "lists them all."
+        )
+    if permissions.can(s, ctx.person, permissions.Action.discuss, ctx.report.id):
+        new_thread_form(s, ctx, target, target_id, key=key, line_count=line_count)
+    return summaries
