@@ -464,3 +464,89 @@ def test_paging_in_a_few_queries_whatever_the_page_size(session, w):
     with count_queries(session) as large:
         discussions.threads(session, report_id=w.report.id, limit=50)
     assert len(large) == len(small) <= 8
+
+
+def test_a_thread_says_when_the_text_has_moved_on_since_its_lines(session, w):
+    from workbench import sections
+
+    section = w.sections[0]
+    thread = start(session, w, from_line=1, to_line=2)
+    (summary,), _ = discussions.threads(session, report_id=w.report.id)
+    assert summary.lines == "lines 1–2" and not summary.lines_outdated
+    sections.save_revision(
+        session=session,
+        actor=w.la,
+        section=section,
+        text="A new first line.\n\n" + sections.head_text(session, section),
+        base_revision_id=section.head_revision_id,
+    )
+    (summary,), _ = discussions.threads(session, report_id=w.report.id)
+    assert summary.lines_outdated
+    assert summary.thread.revision_id == thread.revision_id != section.head_revision_id
+
+
+def test_the_picker_offers_the_active_team_and_counts_open_threads(session, w):
+    w.lead_authors[7].active = False
+    session.add(w.lead_authors[7])
+    session.commit()
+    offered = discussions.mentionable(session, w.report.id)
+    assert w.la in offered and w.reviewer in offered
+    assert w.outsider not in offered and w.lead_authors[7] not in offered
+    with pytest.raises(ValidationError, match="LA 8 \\(the account is inactive\\)"):
+        start(session, w, mentions=[w.lead_authors[7].id])
+    first, second = w.sections[0], w.sections[1]
+    start(session, w)
+    start(session, w, target_id=second.id)
+    discussions.resolve(session=session, actor=w.la, thread=start(session, w))
+    assert discussions.open_counts(session, report_id=w.report.id, target=S) == {
+        first.id: 1,
+        second.id: 1,
+    }
+    with pytest.raises(ValidationError, match="Say what the id names"):
+        discussions.threads(session, report_id=w.report.id, target_id=first.id)
+
+
+def test_someone_who_left_the_report_hears_no_more_replies(session, w):
+    from workbench.models import Membership
+
+    leaver = w.lead_authors[3]
+    thread = start(session, w, actor=leaver)
+    for row in session.exec(select(Membership).where(Membership.person_id == leaver.id)):
+        session.delete(row)
+    session.commit()
+    discussions.post(session=session, actor=w.cla, thread=thread, body="Anyone?")
+    assert notes(session, leaver) == []
+
+
+# --------------------------------------------------------------------------- backups
+
+
+def test_a_backup_keeps_threads_messages_and_mentions(tmp_path, empty_engine):
+    from tests.test_backup import snapshot
+    from workbench import backup
+    from workbench.db import make_engine
+    from workbench.migrate import upgrade
+
+    source = make_engine(f"sqlite:///{tmp_path / 'source.db'}")
+    upgrade(source)
+    with Session(source, expire_on_commit=False) as session:
+        w = make_world(session)
+        thread = start(session, w, from_line=2, to_line=3, mentions=[w.contributor.id])
+        discussions.post(
+            session=session, actor=w.contributor, thread=thread, body=f"@{w.la.email} — 中文 ✓"
+        )
+        discussions.resolve(session=session, actor=w.cla, thread=thread)
+        path = tmp_path / "backup.zip"
+        counts = backup.write_backup(session=session, actor=w.secretariat, path=path)
+    assert counts["discussionthread"] == 1
+    assert counts["discussionmessage"] == 2
+    assert counts["mention"] == 2
+    assert counts["notification"] == 2
+    assert backup.restore(empty_engine, path) == counts
+    assert snapshot(empty_engine) == snapshot(source)
+    with Session(empty_engine) as session:
+        restored = discussions.get_thread(session, thread.id)
+        assert restored.resolved_at is not None and restored.revision_id == thread.revision_id
+        views = discussions.messages(session, thread_id=thread.id)
+        assert [v.mentioned for v in views] == [("Contributor",), ("LA 1",)]
+    source.dispose()

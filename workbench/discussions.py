@@ -94,6 +94,8 @@ class ThreadSummary:
     participants: tuple[str, ...]
     link: str
     lines: str = ""
+    #: True when the section's text has changed since the lines were pointed at.
+    lines_outdated: bool = False
 
     @property
     def resolved(self) -> bool:
@@ -353,6 +355,10 @@ def threads(
     if target is not None and target != "":
         conditions.append(DiscussionThread.target == _target_kind(target))
     if target_id is not None:
+        if target is None or target == "":
+            raise ValidationError(
+                "Say what the id names (a section, a finding…) to list its threads."
+            )
         conditions.append(DiscussionThread.target_id == target_id)
     if status == "open":
         conditions.append(col(DiscussionThread.resolved_at).is_(None))
@@ -406,6 +412,7 @@ def threads(
         if name not in people[tid]:
             people[tid].append(name)
     labels = _target_labels(session, page)
+    heads = _section_heads(session, page)
     report = session.get(Report, report_id)
     slug = report.slug if report else ""
     return [
@@ -416,6 +423,8 @@ def threads(
             participants=tuple(people[t.id]),
             link=_link(t, slug),
             lines=lines_label(t),
+            lines_outdated=t.revision_id is not None
+            and heads.get(t.target_id, t.revision_id) != t.revision_id,
         )
         for t in page
     ], total
@@ -451,6 +460,40 @@ def messages(session: Session, *, thread_id: int, actor: Person | None = None) -
         )
         for m, name in rows
     ]
+
+
+def mentionable(session: Session, report_id: int) -> list[Person]:
+    """Return the people a message on this report may mention (its active team), by name."""
+    return list(
+        session.exec(
+            select(Person)
+            .where(
+                col(Person.id).in_(
+                    select(Membership.person_id).where(Membership.report_id == report_id)
+                ),
+                col(Person.active).is_(True),
+            )
+            .order_by(col(Person.name), col(Person.id))
+        ).all()
+    )
+
+
+def open_counts(
+    session: Session, *, report_id: int, target: DiscussionTarget | str
+) -> dict[int, int]:
+    """Return target id → number of open threads, for every item of one kind in a report."""
+    target = _target_kind(target)
+    return dict(
+        session.exec(
+            select(DiscussionThread.target_id, func.count())
+            .where(
+                DiscussionThread.report_id == report_id,
+                DiscussionThread.target == target,
+                col(DiscussionThread.resolved_at).is_(None),
+            )
+            .group_by(DiscussionThread.target_id)
+        ).all()
+    )
 
 
 def target_label(session: Session, thread: DiscussionThread) -> str:
@@ -534,6 +577,18 @@ def _target_labels(
     return out
 
 
+def _section_heads(session: Session, page: Sequence[DiscussionThread]) -> dict[int, int | None]:
+    """Return section id → head revision id for the sections a page's line ranges point into."""
+    wanted = {t.target_id for t in page if t.target == DiscussionTarget.section and t.revision_id}
+    if not wanted:
+        return {}
+    return dict(
+        session.exec(
+            select(Section.id, Section.head_revision_id).where(col(Section.id).in_(wanted))
+        ).all()
+    )
+
+
 def _short(text: str, length: int = 60) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
@@ -612,12 +667,18 @@ def _mentioned(
             refused.append(f"an unknown person (id {pid})")
         elif pid not in members:
             refused.append(person.name)
+        elif not person.active:
+            refused.append(f"{person.name} (the account is inactive)")
     for email in sorted(emails):
         person = by_email.get(email)
         if person is None:
             refused.append(f"@{email} (nobody has this address)")
-        elif person.id not in members and person.name not in refused:
+        elif person.id in picked_ids and (person.id not in members or not person.active):
+            continue  # already named above
+        elif person.id not in members:
             refused.append(f"{person.name} (@{email})")
+        elif not person.active:
+            refused.append(f"{person.name} (@{email}; the account is inactive)")
     if refused:
         who = ", ".join(refused)
         raise ValidationError(
