@@ -18,6 +18,7 @@ from workbench.models import (
     Confidence,
     ConsensusItem,
     DiscussionTarget,
+    DiscussionThread,
     Evidence,
     Finding,
     Horizon,
@@ -550,3 +551,16 @@ def test_a_backup_keeps_threads_messages_and_mentions(tmp_path, empty_engine):
         views = discussions.messages(session, thread_id=thread.id)
         assert [v.mentioned for v in views] == [("Contributor",), ("LA 1",)]
     source.dispose()
+
+
+def test_a_thread_resolved_meanwhile_refuses_a_message_drawn_before(session, w):
+    from sqlalchemy.orm import make_transient
+
+    thread = start(session, w)
+    stale = DiscussionThread.model_validate(thread.model_dump())  # as a page drew it
+    make_transient(stale)
+    discussions.resolve(session=session, actor=w.cla, thread=thread)
+    before = row_counts(session)
+    with pytest.raises(ValidationError, match="is resolved; reopen it"):
+        discussions.post(session=session, actor=w.la, thread=stale, body="Late")
+    assert row_counts(session) == before

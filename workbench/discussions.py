@@ -214,9 +214,7 @@ def post(
     """Add a message to an open thread; tell those mentioned and those taking part."""
     require(session, actor, Action.discuss, thread.report_id)
     if thread.resolved_at is not None:
-        raise ValidationError(
-            f"The discussion '{thread.title}' is resolved; reopen it to write in it again."
-        )
+        raise _resolved_error(thread)
     if reply_to_id is not None:
         answered = session.get(DiscussionMessage, reply_to_id)
         if answered is None or answered.thread_id != thread.id:
@@ -229,6 +227,10 @@ def post(
     report = session.get(Report, thread.report_id)
     slug = report.slug if report else ""
     try:
+        # Re-read under a row lock: someone may have resolved it since the page was drawn.
+        thread = _locked(session, thread)
+        if thread.resolved_at is not None:
+            raise _resolved_error(thread)
         taking_part = _participant_ids(session, thread.id)
         message = DiscussionMessage(
             thread_id=thread.id, author_id=actor.id, reply_to_id=reply_to_id, body=body
@@ -274,7 +276,7 @@ def post(
 
 
 def resolve(*, session: Session, actor: Person, thread: DiscussionThread) -> DiscussionThread:
-    """Mark a thread resolved: it stays readable and takes no message until reopened."""
+    """Mark a thread resolved (it stays readable, takes no message until reopened); return it."""
     require(session, actor, Action.discuss, thread.report_id)
     if thread.resolved_at is not None:
         raise ValidationError(f"The discussion '{thread.title}' is already resolved.")
@@ -293,6 +295,11 @@ def _set_resolved(
     session: Session, actor: Person, thread: DiscussionThread, *, resolved: bool
 ) -> DiscussionThread:
     try:
+        thread = _locked(session, thread)
+        if resolved and thread.resolved_at is not None:
+            raise ValidationError(f"The discussion '{thread.title}' is already resolved.")
+        if not resolved and thread.resolved_at is None:
+            raise ValidationError(f"The discussion '{thread.title}' is open already.")
         thread.resolved_at = utcnow() if resolved else None
         thread.resolved_by_id = actor.id if resolved else None
         session.add(thread)
@@ -524,6 +531,20 @@ def lines_label(thread: DiscussionThread) -> str:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _resolved_error(thread: DiscussionThread) -> ValidationError:
+    return ValidationError(
+        f"The discussion '{thread.title}' is resolved; reopen it to write in it again."
+    )
+
+
+def _locked(session: Session, thread: DiscussionThread) -> DiscussionThread:
+    """Return the thread as stored now, locked for this transaction (PostgreSQL)."""
+    current = session.get(DiscussionThread, thread.id, with_for_update=True, populate_existing=True)
+    if current is None:
+        raise NotFound(f"The discussion '{thread.title}' no longer exists.")
+    return current
 
 
 def _target_kind(target: DiscussionTarget | str) -> DiscussionTarget:
