@@ -971,6 +971,7 @@ def new_thread_form(
     )
     if thread is not None:
         _toggle_thread(key, thread.id, False)
+        reset_keys(f"{key}_new_show")
         st.rerun()
 
 
@@ -1009,6 +1010,40 @@ def discussion_panel(
             f"The {len(summaries)} most recent of {total} discussions; the Discussions page "
             "lists them all."
         )
-    if permissions.can(s, ctx.person, permissions.Action.discuss, ctx.report.id):
+    # The form waits behind a switch: a column of threads stays short, and a page read
+    # only by others shows no text box of its own.
+    if permissions.can(s, ctx.person, permissions.Action.discuss, ctx.report.id) and st.toggle(
+        "Start a discussion", key=f"{key}_new_show"
+    ):
         new_thread_form(s, ctx, target, target_id, key=key, line_count=line_count)
     return summaries
+
+
+def discussion_expander(
+    s: Session, ctx: PageContext, target: Any, target_id: int, *, key: str
+) -> None:
+    """Show an item's discussions in an expander, drawn only while it is open (a page of
+    findings or recommendations holds many); open at once when ``?thread=`` names one of its
+    threads (the inbox's links)."""
+    from workbench import discussions
+    from workbench.errors import WorkbenchError
+
+    wanted = st.query_params.get(THREAD_PARAM)
+    linked = False
+    if wanted and wanted.isdigit():
+        try:
+            thread = discussions.get_thread(s, int(wanted))
+        except WorkbenchError:
+            thread = None
+        linked = thread is not None and (thread.target, thread.target_id) == (target, target_id)
+    box = st.expander(
+        "Discussions",
+        expanded=linked,
+        key=f"{key}_expander",
+        icon=":material/forum:",
+        on_change="rerun",
+    )
+    if box.open is False and not linked:
+        return
+    with box:
+        discussion_panel(s, ctx, target, target_id, key=key)

@@ -8,6 +8,7 @@ reason each is false. CLAs and Lead Authors add items, actors and positions.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import altair as alt
 import pandas as pd
@@ -23,6 +24,7 @@ from workbench.models import (
     Classification,
     ConsensusItem,
     ConsensusItemCreate,
+    DiscussionTarget,
     Position,
     Stance,
 )
@@ -81,8 +83,10 @@ def show_item(
     item: ConsensusItem,
     held: list[tuple[Actor, Position]],
     source_keys: dict[int, str],
+    discuss: Callable[[], None] | None = None,
 ) -> None:
-    """Show one item: its statement, why it is false (if so), a note, and actors' positions."""
+    """Show one item: its statement, why it is false (if so), a note, its discussions and
+    actors' positions."""
     with st.container(border=True):
         # Statements are report content (Markdown, as the export prints them): no images.
         st.markdown(f"**#{number}** {ui.no_images(item.statement)}")
@@ -90,6 +94,8 @@ def show_item(
             st.markdown(f"**Why it is false:** {ui.no_images(item.why_false)}")
         if item.note:
             st.caption(ui.md(item.note))
+        if discuss is not None:
+            discuss()
         if not held:
             st.caption("No actor's position recorded yet.")
             return
@@ -413,7 +419,15 @@ with ui.session() as s:
             st.caption(MEANING[shown])
             offset = ui.pager(len(group), key=f"cs_page_{shown.value}", page_size=PAGE_ITEMS)
             for item in group[offset : offset + PAGE_ITEMS]:
-                show_item(numbers[item.id], item, positions_of(item, actors, cells), source_keys)
+                show_item(
+                    numbers[item.id],
+                    item,
+                    positions_of(item, actors, cells),
+                    source_keys,
+                    discuss=lambda item_id=item.id: ui.discussion_expander(
+                        s, ctx, DiscussionTarget.consensus_item, item_id, key=f"cs_talk_{item_id}"
+                    ),
+                )
 
     with tabs["Actor positions"]:
         if not cells:

@@ -26,6 +26,7 @@ from workbench.models import (
     Agreement,
     Certainty,
     Confidence,
+    DiscussionTarget,
     Evidence,
     FindingCreate,
     Likelihood,
@@ -788,6 +789,9 @@ def findings_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
                             )
                         else:
                             st.caption("No linked sources.")
+                    ui.discussion_expander(
+                        s, ctx, DiscussionTarget.finding, finding.id, key=f"ev_talk_{finding.id}"
+                    )
 
 
 # --------------------------------------------------------------------------- the page

@@ -9,6 +9,8 @@ initiatives; CLAs and Review Editors move an initiative's expert review on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 from sqlmodel import Session
 
@@ -19,6 +21,7 @@ from workbench.models import (
     AUTHOR_ROLES,
     ActorType,
     Confidence,
+    DiscussionTarget,
     Finding,
     Horizon,
     Initiative,
@@ -62,8 +65,13 @@ def confidence_badge(finding: Finding) -> str:
 # --------------------------------------------------------------------------- roadmap
 
 
-def show_recommendation(recommendation: Recommendation, links: recommendations.Links) -> None:
-    """Show a recommendation: its text and evidence, with whom, where and on which values beside."""
+def show_recommendation(
+    recommendation: Recommendation,
+    links: recommendations.Links,
+    discuss: Callable[[], None] | None = None,
+) -> None:
+    """Show a recommendation: its text and evidence, with whom, where and on which values
+    beside; its discussions under them."""
     with st.container(border=True):
         text, context = st.columns([3, 2], gap="large")
         with text:
@@ -100,6 +108,8 @@ def show_recommendation(recommendation: Recommendation, links: recommendations.L
                 st.markdown(f"**Normative assumptions**  \n*{NONE_IDENTIFIED}*")
             else:
                 st.markdown(f"**Normative assumptions**  \n{ui.no_images(assumptions)}")
+        if discuss is not None:
+            discuss()
 
 
 def roadmap_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
@@ -170,7 +180,13 @@ def roadmap_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
                 + (" matches the filters." if (addressee or scale) else ".")
             )
         for recommendation in on_page:
-            show_recommendation(recommendation, links[recommendation.id])
+            show_recommendation(
+                recommendation,
+                links[recommendation.id],
+                discuss=lambda item_id=recommendation.id: ui.discussion_expander(
+                    s, ctx, DiscussionTarget.recommendation, item_id, key=f"rc_talk_{item_id}"
+                ),
+            )
 
 
 # --------------------------------------------------------------------------- initiatives
@@ -306,6 +322,9 @@ def initiatives_tab(s: Session, ctx: ui.PageContext, can_edit: bool, can_review:
                 ):
                     if value:
                         st.markdown(f"**{label}:** {ui.no_images(value)}")
+            ui.discussion_expander(
+                s, ctx, DiscussionTarget.initiative, initiative.id, key=f"in_talk_{initiative.id}"
+            )
             if can_review:
                 review_control(s, ctx, initiative)
     if can_edit:

@@ -30,6 +30,12 @@ report's library, and save with a short message. Open a section directly with
   source between any two. A file can be uploaded as a new revision, and the lead author or
   a CLA moves the section along its statuses.
 
+- **Discussions** with the co-authors sit beside the editor (:func:`ui.discussion_panel`):
+  the section's threads, open ones first; opening one shows its messages, a reply form and
+  Resolve. A new thread may point at a range of lines of the saved text; the lines open
+  threads point at are marked in the preview (the opened thread's in another colour).
+  ``?thread=<id>`` (the inbox's links) opens that thread.
+
 What the author types is kept in ``st.session_state`` (by section id) until it is saved, so
 switching sections or pages never loses it.
 """
@@ -49,7 +55,7 @@ from workbench import docx_import, merging, rendering, reviews, sections, source
 from workbench.diffing import diff_markdown, word_diff
 from workbench.errors import Conflict
 from workbench.governance import SECTION_TRANSITIONS
-from workbench.models import Role, Section, SectionStatus
+from workbench.models import DiscussionTarget, Role, Section, SectionStatus
 from workbench.permissions import Action
 
 AUTHORS = (Role.cla, Role.lead_author, Role.contributing_author)
@@ -189,11 +195,64 @@ def _show_rendered(rendered: rendering.Rendered) -> None:
         )
 
 
-def _preview(s: Session, report_id: int, text: str) -> None:
+# Lines a discussion points at are marked in the preview: a word that Markdown and pandoc
+# leave alone opens and closes each such line, and becomes a coloured background once the
+# text is rendered (pandoc joins a paragraph's lines, so marks cannot be added afterwards).
+_MARK = "WBMARK{colour}{end}"
+_MARKED = re.compile(r"WBMARK(\d)S (.*?) WBMARK\1E")
+_STRAY_MARK = re.compile(r" ?WBMARK\d[SE] ?")
+MARK_COLOURS = {0: "orange", 1: "violet"}  # open discussions; the one opened beside
+# What starts a heading, quote or list item: the mark goes after it, so the line keeps it.
+_BLOCK_START = re.compile(r"^(\s*(?:#{1,6}\s+|>\s*|[-*+]\s+|\d{1,9}[.)]\s+)*)(.*)$")
+
+
+def mark_lines(text: str, ranges: list[tuple[int, int, int]]) -> str:
+    """Return ``text`` with lines ``first``–``last`` of each range wrapped in marks of its
+    colour (0 or 1; the later range wins on a line both name). Blank lines, table rows and
+    code fences are left as they are."""
+    lines = text.splitlines()
+    colours: dict[int, int] = {}
+    for first, last, colour in ranges:
+        for number in range(max(first, 1), min(last, len(lines)) + 1):
+            colours[number] = colour
+    in_code = False
+    for number, line in enumerate(lines, start=1):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_code = not in_code
+            continue
+        if number not in colours or in_code or line.lstrip().startswith("|"):
+            continue
+        start, rest = _BLOCK_START.match(line).groups()
+        if not rest.strip():
+            continue
+        colour = colours[number]
+        lines[number - 1] = (
+            f"{start}{_MARK.format(colour=colour, end='S')} {rest.rstrip()} "
+            f"{_MARK.format(colour=colour, end='E')}"
+        )
+    return "\n".join(lines)
+
+
+def _show_marks(body: str) -> str:
+    """Turn the marks of :func:`mark_lines` in a rendered text into coloured backgrounds."""
+    body = _MARKED.sub(lambda m: f":{MARK_COLOURS[int(m.group(1))]}-background[{m.group(2)}]", body)
+    return _STRAY_MARK.sub(" ", body)
+
+
+def _preview(
+    s: Session, report_id: int, text: str, marks: list[tuple[int, int, int]] | None = None
+) -> None:
     """Render an author's Markdown as the export reads: citations rendered, images as links,
-    raw HTML as typed, amounts not maths."""
+    raw HTML as typed, amounts not maths; the lines in ``marks`` on a coloured background."""
     if text.strip():
-        _show_rendered(_rendered(s, report_id, text))
+        rendered = _rendered(s, report_id, mark_lines(text, marks) if marks else text)
+        if marks:
+            rendered = rendering.Rendered(
+                body=_show_marks(rendered.body),
+                references=rendered.references,
+                unknown=rendered.unknown,
+            )
+        _show_rendered(rendered)
     else:
         st.caption("Nothing to show yet: the preview of the text appears here as you write.")
 
@@ -611,6 +670,28 @@ def _conflict_panel(s: Session, ctx: ui.PageContext, section: Section) -> None:
         head_col.code(head_text or " ", language="markdown", wrap_lines=True, height=360)
 
 
+def _discussions(s: Session, ctx: ui.PageContext, section: Section) -> list[tuple[int, int, int]]:
+    """Show the section's discussions (open first) and a form to start one on its lines;
+    return the line ranges to mark in the preview (open ones; the opened one in violet)."""
+    st.markdown("**Discussions**")
+    key = f"write_talk_{section.id}"
+    line_count = len(sections.lines_of(sections.head_text(s, section)))
+    with st.container(height=EDITOR_HEIGHT, border=False, key=f"{key}_box"):
+        listed = ui.discussion_panel(
+            s, ctx, DiscussionTarget.section, section.id, key=key, line_count=line_count
+        )
+    opened = ui.chosen_thread(key, [x.thread.id for x in listed])
+    marks = []
+    for summary in listed:
+        thread = summary.thread
+        if thread.from_line is None or (summary.resolved and thread.id != opened):
+            continue
+        last = thread.to_line or thread.from_line
+        marks.append((thread.from_line, last, 1 if thread.id == opened else 0))
+    # The opened discussion's lines last, so its colour wins where ranges overlap.
+    return sorted(marks, key=lambda m: m[2])
+
+
 def _editor(s: Session, ctx: ui.PageContext, section: Section) -> None:
     """The Markdown editor, its preview, word count, citation picker and Save."""
     sid = section.id
@@ -627,7 +708,9 @@ def _editor(s: Session, ctx: ui.PageContext, section: Section) -> None:
         st.session_state[text_key] = drafts[sid]
         st.session_state[RELOAD].discard(sid)
 
-    edit_col, preview_col = st.columns(2, gap="medium")
+    edit_col, preview_col, talk_col = st.columns([4, 4, 3], gap="medium")
+    with talk_col:
+        marks = _discussions(s, ctx, section)
     with edit_col:
         text = st.text_area(
             "Text (Markdown)",
@@ -644,7 +727,13 @@ def _editor(s: Session, ctx: ui.PageContext, section: Section) -> None:
     with preview_col:
         st.markdown("**Preview** (as the exported report reads)")
         with st.container(height=EDITOR_HEIGHT, border=True, key=f"write_preview_{sid}"):
-            _preview(s, section.report_id, text)
+            _preview(s, section.report_id, text, marks)
+        if marks:
+            st.caption(
+                ":orange-background[Marked]: lines open discussions point at; "
+                ":violet-background[marked]: the discussion opened beside. Line numbers are "
+                "those of the saved text when the discussion began."
+            )
 
     words = sections.word_count(text)
     if section.word_target:
@@ -993,7 +1082,11 @@ with ui.session() as s:
         st.info(f"{ui.md_message(refusal)} You can read the text and its history here.")
         read_tab, history_tab = st.tabs([":material/article: Text", ":material/history: History"])
         with read_tab:
-            _preview(s, section.report_id, sections.head_text(s, section))
+            read_col, talk_col = st.columns([2, 1], gap="medium")
+            with talk_col:
+                marks = _discussions(s, ctx, section)
+            with read_col:
+                _preview(s, section.report_id, sections.head_text(s, section), marks)
         with history_tab:
             _history(s, ctx, section)
         st.stop()

@@ -141,3 +141,60 @@ def test_a_reviewer_reads_but_cannot_post(open_page, db):
     assert f"disc_reply_{thread.id}" not in keys
     assert "disc_new_title" not in {getattr(w, "key", None) for w in at.text_input}
     assert not [b for b in at.button if b.key == f"disc_resolve_{thread.id}"]
+
+
+# --------------------------------------------------------------------------- beside the text
+
+
+def _section_with_text(db, email: str = LA):
+    person, report = _report(db, email)
+    lead = next(
+        sec
+        for sec in sections.list_sections(db, report.id)
+        if sec.lead_author_id == person.id
+        and len(sections.lines_of(sections.head_text(db, sec))) > 4
+    )
+    return person, report, lead
+
+
+def test_write_page_lists_threads_open_first_and_marks_their_lines(open_page, db):
+    person, _, section = _section_with_text(db)
+    resolved = _thread(db, title="Settled already", target_id=section.id)
+    discussions.resolve(session=db, actor=person, thread=resolved)
+    ranged = _thread(db, title="Lines three to four", target_id=section.id, from_line=3, to_line=4)
+    at = open_page("views/write.py", LA)
+    at.selectbox(key="write_section").set_value(section.id).run()
+    assert not at.exception
+    shown = [m.value for m in at.markdown]
+    titles = [v for v in shown if "Lines three to four" in v or "Settled already" in v]
+    assert "Lines three to four" in titles[0] and "Settled already" in titles[1]
+    assert any(":orange-badge[lines 3–4]" in v for v in titles)
+    # The lines are marked in the preview; the resolved thread's are not.
+    assert any(":orange-background[" in v for v in shown)
+    at.button(key=f"write_talk_{section.id}_toggle_{ranged.id}").click().run()
+    assert any(":violet-background[" in v for v in (m.value for m in at.markdown))
+    assert at.query_params.get("thread") == str(ranged.id)
+
+
+def test_write_page_starts_a_thread_on_a_line_range(open_page, db):
+    _, _, section = _section_with_text(db)
+    at = open_page("views/write.py", LA)
+    at.selectbox(key="write_section").set_value(section.id).run()
+    key = f"write_talk_{section.id}"
+    at.toggle(key=f"{key}_new_show").set_value(True).run()
+    at.text_input(key=f"{key}_new_title").input("Is line 2 right?")
+    at.text_area(key=f"{key}_new_body").input("The figure looks old.")
+    at.number_input(key=f"{key}_new_from").set_value(2)
+    at.number_input(key=f"{key}_new_to").set_value(2)
+    next(b for b in at.button if b.label == "Start the discussion").click().run()
+    assert not at.exception
+    thread = db.exec(
+        select(DiscussionThread).where(DiscussionThread.title == "Is line 2 right?")
+    ).one()
+    assert (thread.target, thread.target_id, thread.from_line, thread.to_line) == (
+        DiscussionTarget.section,
+        section.id,
+        2,
+        2,
+    )
+    assert "Started the discussion 'Is line 2 right?'." in texts(at)
