@@ -58,13 +58,57 @@ def _preferences(s, ctx: ui.PageContext) -> None:
             st.rerun()
 
 
+FRESH_TOKEN = "profile_calendar_token"  # the address just made, shown once
+
+
 def _calendar(s, ctx: ui.PageContext) -> None:
     """Offer the person's deadlines as a calendar file and a private subscription address."""
     st.header("Your calendar")
     if importlib.util.find_spec("workbench.calendars") is None:
         st.caption("Calendars are not available on this workspace yet.")
         return
-    from workbench import calendars  # noqa: F401  (filled in with the calendar service)
+    from workbench import calendars
+
+    count = len(calendars.deadlines(s, ctx.person))
+    st.caption(
+        "Your deadlines: sections you lead or co-author falling due, and review rounds closing "
+        f"on reports you write or review ({count} now). Import the file into your calendar "
+        "program, or subscribe to your private address so it stays up to date."
+    )
+    st.download_button(
+        "Download my deadlines (.ics)",
+        data=calendars.feed(s, ctx.person),
+        file_name="workbench-deadlines.ics",
+        mime="text/calendar",
+        icon=":material/event:",
+        key="profile_calendar_download",
+        on_click="ignore",
+    )
+    address_of = getattr(calendars, "feed_url", None)
+    if address_of is None:
+        # The app serves no subscription address yet: the file is the way.
+        return
+    fresh = st.session_state.pop(FRESH_TOKEN, None)
+    if fresh:
+        st.success(
+            'Your private calendar address. Copy it now into your calendar program ("subscribe '
+            'by URL"): it is shown only this once, and anyone who has it can read your '
+            "deadlines.",
+            icon=":material/key:",
+        )
+        st.code(address_of(fresh), language=None, wrap_lines=True)
+    has_one = calendars.has_calendar_token(s, ctx.person)
+    if has_one and not fresh:
+        st.caption(
+            "You have a private calendar address. It is not shown again; replace it if you "
+            "lost it or shared it by mistake (the old one stops working)."
+        )
+    label = "Replace my calendar address" if has_one else "Make my private calendar address"
+    if st.button(label, key="profile_calendar_token", icon=":material/link:"):
+        token = ui.run_action(lambda: calendars.calendar_token(s, ctx.person, rotate=has_one))
+        if token:
+            st.session_state[FRESH_TOKEN] = token
+            st.rerun()
 
 
 with ui.session() as s:
