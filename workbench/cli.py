@@ -932,6 +932,120 @@ def restore(
     )
 
 
+# --------------------------------------------------------------------------- mail and calendars
+
+
+@app.command()
+@guarded
+def notify(
+    send: Annotated[
+        bool, typer.Option("--send", help="Send the messages that are due through SMTP.")
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Show the messages that are due; send nothing, mark nothing "
+            "(the day's reminders are still recorded in the inbox).",
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Email each person what is due under their notification settings (cron or a timer).
+
+    Mentions and other kinds chosen 'by email' go at once; daily and weekly
+    digests when the last one is 24 hours or 7 days old. One message per
+    person; items are marked emailed only once the server accepted it, so a
+    failed send is retried at the next run. Settings: WORKBENCH_SMTP_URL,
+    WORKBENCH_MAIL_FROM, WORKBENCH_BASE_URL.
+    """
+    from workbench import mail, notifications
+    from workbench.models import utcnow
+
+    if send == dry_run:
+        fail(
+            "choose --dry-run to see the messages that are due, or --send to send them "
+            "(e.g. `workbench notify --dry-run --json`).",
+            2,
+        )
+    # Settings first: a mistyped URL should not wait behind the database.
+    if send:
+        settings = mail.smtp_settings()
+        sender = mail.mail_from()
+        base = mail.base_url(required=True)
+    else:
+        base = mail.base_url()
+    now = utcnow()
+    with open_session() as session:
+        scan = getattr(notifications, "scan", None)
+        # The day's reminders (due soon, overdue, rounds closing) are recorded first, in
+        # the inbox as well, so that this run mails them; recording them twice adds nothing.
+        reminders = int(scan(session, now.date()) or 0) if scan is not None else 0
+        if dry_run:
+            messages = mail.compose(session, now=now, base=base)
+            if as_json:
+                echo_json(
+                    {
+                        "dry_run": True,
+                        "base_url": base,
+                        "reminders_recorded": reminders,
+                        "messages": [m.as_json() for m in messages],
+                    }
+                )
+                return
+            items = sum(m.total for m in messages)
+            typer.echo(
+                f"Dry run: {plural(len(messages), 'message')} due "
+                f"({plural(items, 'item')}); nothing sent, nothing marked. Links on {base}."
+            )
+            if reminders:
+                typer.echo(f"Recorded {plural(reminders, 'reminder')} of today's deadlines.")
+            for m in messages:
+                typer.echo(f"- {m.name} <{m.to}>: {m.subject} ({plural(m.total, 'item')})")
+            return
+        result = mail.deliver(session, settings=settings, sender=sender, base=base, now=now)
+    if as_json:
+        echo_json(
+            {
+                "reminders_recorded": reminders,
+                "sent": [m.as_json() for m in result.sent],
+                "failed": [{"to": m.to, "reason": reason} for m, reason in result.failed],
+            }
+        )
+    else:
+        typer.echo(
+            f"Sent {plural(len(result.sent), 'message')} ({plural(result.items_sent, 'item')}) "
+            f"through {settings.address}."
+        )
+        for message, reason in result.failed:
+            typer.echo(f"not sent to {message.to}: {reason}", err=True)
+    if result.failed:
+        fail(
+            f"{plural(len(result.failed), 'message')} could not be sent; their items stay "
+            "pending and the next run tries again."
+        )
+
+
+@app.command()
+@guarded
+def calendar(
+    person: Annotated[str, typer.Option("--person", help="Whose deadlines (email).")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="The iCalendar file to write.")
+    ] = Path("deadlines.ics"),
+) -> None:
+    """Write a person's deadlines (sections due, review rounds closing) as an iCalendar file."""
+    from workbench import calendars, mail
+
+    base = mail.base_url()
+    with open_session() as session:
+        who = people.get_by_email(session, person)
+        count = len(calendars.deadlines(session, who))
+        content = calendars.feed(session, who, base=base)
+    output.write_bytes(content)
+    typer.echo(f"Wrote {output}: {plural(count, 'deadline')} for {who.name}.")
+
+
 def main() -> None:
     """Run the command line."""
     app()
