@@ -165,3 +165,34 @@ def test_the_calendar_command_writes_a_persons_feed(tmp_path):
     assert len(events(out.read_bytes())) == 2
     unknown = runner.invoke(app, ["calendar", "--person", "who@x.org", "-o", str(out)], env=env)
     assert unknown.exit_code == 1 and unknown.output.startswith("error:")
+
+
+def test_the_feed_server_answers_a_token_and_refuses_others(session, world, monkeypatch):
+    import threading
+    import urllib.error
+    import urllib.request
+
+    with_deadlines(session, world)
+    token = calendars.calendar_token(session, world.la)
+    monkeypatch.setenv("WORKBENCH_BASE_URL", BASE)
+    server = calendars.feed_server(session.get_bind(), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    root = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with urllib.request.urlopen(f"{root}/calendar/{token}.ics", timeout=10) as answer:
+            assert answer.headers["Content-Type"] == "text/calendar; charset=utf-8"
+            assert len(events(answer.read())) == 2
+        for wrong in (f"{root}/calendar/{token[:-2]}.ics", f"{root}/{token}"):
+            try:
+                urllib.request.urlopen(wrong, timeout=10)
+                raise AssertionError(f"{wrong} answered")
+            except urllib.error.HTTPError as refused:
+                assert refused.code == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+    monkeypatch.setenv("WORKBENCH_CALENDAR_URL", "https://workbench.example.org/calendar/")
+    assert calendars.subscription_url("abc") == "https://workbench.example.org/calendar/abc.ics"
+    monkeypatch.delenv("WORKBENCH_CALENDAR_URL")
+    assert calendars.subscription_url("abc") is None

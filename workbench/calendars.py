@@ -13,19 +13,25 @@ Terms:
 - The **calendar address** is private: it holds a secret token made for the
   person (:func:`calendar_token`). Only the token's SHA-256 is stored; the
   token itself is shown once, when it is made or replaced, and replacing it
-  stops the old address from working.
+  stops the old address from working. ``workbench calendar --serve`` answers
+  the private addresses (:func:`feed_server`), published under
+  ``WORKBENCH_CALENDAR_URL`` (:func:`subscription_url`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote
 
 from icalendar import Calendar, Event
 from sqlalchemy import or_
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from workbench import audit
@@ -44,6 +50,7 @@ from workbench.models import (
     utcnow,
 )
 
+CALENDAR_URL_ENV = "WORKBENCH_CALENDAR_URL"
 UID_DOMAIN = "synthesis-report-workbench"
 PRODID = f"-//IPSP//{APP_NAME}//EN"
 #: Who follows a report's review rounds: its authors, Review Editors and reviewers.
@@ -207,3 +214,63 @@ def feed_for_token(
     """Return the feed of the person whose calendar token this is; None for an unknown token."""
     person = person_for_token(session, token)
     return None if person is None else feed(session, person, base=base, now=now)
+
+
+# --------------------------------------------------------------------------- serving the feeds
+
+
+def subscription_url(token: str) -> str | None:
+    """Return the private address of a token's feed; None when no feed server is published.
+
+    ``WORKBENCH_CALENDAR_URL`` names where ``workbench calendar --serve`` is reachable
+    (e.g. ``https://workbench.example.org/calendar`` behind the reverse proxy).
+    """
+    root = os.environ.get(CALENDAR_URL_ENV, "").strip().rstrip("/")
+    return f"{root}/{token}.ics" if root else None
+
+
+def feed_server(engine: Engine, host: str = "127.0.0.1", port: int = 8502) -> ThreadingHTTPServer:
+    """Return an HTTP server answering ``GET …/TOKEN.ics`` with that token's feed (404 otherwise).
+
+    The last part of the path is the token, so a reverse proxy may pass
+    ``/calendar/TOKEN.ics`` on as it is. Tokens never reach the log.
+    """
+
+    class FeedHandler(BaseHTTPRequestHandler):
+        server_version = "workbench-calendar"
+        sys_version = ""
+
+        def _answer(self, with_body: bool) -> None:
+            name = self.path.split("?", 1)[0].rsplit("/", 1)[-1]
+            content = None
+            if name.endswith(".ics"):
+                with Session(engine) as session:
+                    content = feed_for_token(session, name.removesuffix(".ics"))
+            if content is None:
+                self.send_response(404)
+                body = b"No calendar at this address (it may have been replaced).\n"
+                content_type = "text/plain; charset=utf-8"
+            else:
+                self.send_response(200)
+                body = content
+                content_type = "text/calendar; charset=utf-8"
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "private, no-store")
+            self.send_header("X-Robots-Tag", "noindex")
+            self.end_headers()
+            if with_body:
+                self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            self._answer(True)
+
+        def do_HEAD(self) -> None:
+            self._answer(False)
+
+        def log_message(self, format: str, *args: object) -> None:
+            # The address holds the secret: log the answer, never the path.
+            code = args[1] if len(args) > 1 else ""
+            sys.stderr.write(f"{self.log_date_time_string()} calendar feed {code}\n")
+
+    return ThreadingHTTPServer((host, port), FeedHandler)

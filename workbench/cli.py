@@ -1029,15 +1029,46 @@ def notify(
 @app.command()
 @guarded
 def calendar(
-    person: Annotated[str, typer.Option("--person", help="Whose deadlines (email).")],
+    person: Annotated[str | None, typer.Option("--person", help="Whose deadlines (email).")] = None,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="The iCalendar file to write.")
     ] = Path("deadlines.ics"),
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Instead: answer the private calendar addresses (GET …/TOKEN.ics) until "
+            "stopped; publish them behind your web server as WORKBENCH_CALENDAR_URL.",
+        ),
+    ] = False,
+    host: Annotated[str, typer.Option("--host", help="With --serve: the address to listen on.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option("--port", help="With --serve: the port.")] = 8502,
 ) -> None:
     """Write a person's deadlines (sections due, review rounds closing) as an iCalendar file."""
     from workbench import calendars, mail
 
     base = mail.base_url()
+    if serve:
+        with open_session():
+            pass  # refuses a database without a workspace, in one line
+        engine = make_engine()
+        server = calendars.feed_server(engine, host, port)
+        typer.echo(
+            f"Serving private calendars on http://{host}:{server.server_port}/TOKEN.ics "
+            f"(links on {base}); Ctrl-C stops."
+        )
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+            engine.dispose()
+        return
+    if not person:
+        fail("name whose deadlines to write with --person EMAIL (or use --serve).", 2)
     with open_session() as session:
         who = people.get_by_email(session, person)
         count = len(calendars.deadlines(session, who))
