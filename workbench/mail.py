@@ -561,7 +561,8 @@ def deliver(
                     except smtplib.SMTPServerDisconnected as exc:
                         reason = _reason(exc, settings)
                         connection.drop()
-                    except (smtplib.SMTPException, OSError) as exc:
+                    # ValueError: a header the email package refuses to write.
+                    except (smtplib.SMTPException, OSError, ValueError) as exc:
                         reason = _reason(exc, settings)
                         if isinstance(exc, OSError):
                             connection.drop()
