@@ -41,7 +41,7 @@ from collections.abc import Sequence
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from workbench import audit, governance, history
+from workbench import audit, governance, history, notifications
 from workbench.content import content_hash
 from workbench.errors import NotFound, ValidationError
 from workbench.governance import HIGH_CONFIDENCE, Tally
@@ -129,6 +129,9 @@ def _void(session: Session, actor: Person | None, decision: CouncilDecision, why
         decision.id,
         report_id=decision.report_id,
         why=why,
+    )
+    notifications.decision_ended(
+        session, decision=decision, why=TEXT_CHANGED, actor_id=actor.id if actor else None
     )
     session.commit()
 
@@ -244,6 +247,7 @@ def open_decision(
                 report_id=report.id,
                 why="text changed",
             )
+            notifications.decision_ended(session, decision=old, why=TEXT_CHANGED, actor_id=actor.id)
         decision = CouncilDecision(
             report_id=report.id,
             kind=kind,
@@ -273,6 +277,7 @@ def open_decision(
             text_hash=current_hash,
             voting_body=[m.email for m in body],
         )
+        notifications.decision_opened(session, decision=decision, actor_id=actor.id)
         session.commit()
     except Exception:
         session.rollback()
@@ -454,6 +459,7 @@ def close_decision(
             outcome=result.outcome,
             explanation=result.explanation,
         )
+        notifications.decision_closed(session, decision=decision, actor_id=actor.id)
         session.commit()
     except Exception:
         session.rollback()
@@ -496,6 +502,7 @@ def withdraw_decision(
             reason=reason,
             votes=len(votes_of(session, decision)),
         )
+        notifications.decision_ended(session, decision=decision, why=reason, actor_id=actor.id)
         session.commit()
     except Exception:
         session.rollback()

@@ -43,7 +43,7 @@ from sqlalchemy import case, insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from workbench import audit, history, numbering, parts
+from workbench import audit, history, notifications, numbering, parts
 from workbench.comment_table import (
     MAX_AFFILIATION_CHARS,
     MAX_REVIEWER_CHARS,
@@ -485,6 +485,7 @@ def open_round(
             closes_on=closes_on.isoformat(),
             sections_in_review=moved,
         )
+        notifications.round_opened(session, round=review_round, actor_id=actor.id)
         session.commit()
     except Exception:
         session.rollback()
@@ -638,6 +639,9 @@ def add_comment(
             number=number,
             section=code,
             lines=f"{from_line}-{to_line}",
+        )
+        notifications.review_comment_added(
+            session, comment=row, round=round, target=target, actor_id=actor.id
         )
         session.commit()
     except IntegrityError:
@@ -814,6 +818,9 @@ def respond(
             number=comment.number,
             disposition=disposition.value,
             sign_off_cleared=cleared,
+        )
+        notifications.comment_responded(
+            session, comment=comment, round=review_round, target=target, actor_id=actor.id
         )
         session.commit()
     except Exception:
@@ -1114,6 +1121,14 @@ def import_comment_rows(
             round=round.name,
             file=name,
             comments=total,
+        )
+        notifications.review_comments_imported(
+            session,
+            round=round,
+            targets=[target for _, target in resolved],
+            source=name,
+            at=now,
+            actor_id=actor.id,
         )
         session.commit()
     except IntegrityError:

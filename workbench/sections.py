@@ -32,7 +32,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
-from workbench import audit, diffing, history
+from workbench import audit, diffing, history, notifications
 from workbench.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from workbench.governance import can_transition
 from workbench.models import (
@@ -489,6 +489,15 @@ def add_section(
     session.add(section)
     session.flush()
     audit.record(session, actor, "create", "section", section.id, report_id=report.id, code=code)
+    notifications.section_changed(
+        session,
+        section=section,
+        before_lead=None,
+        before_coauthors=(),
+        coauthors=(),
+        changed=["lead_author_id"] if lead_author_id is not None else [],
+        actor_id=actor.id,
+    )
     session.commit()
     return section
 
@@ -602,6 +611,7 @@ def _check_authors(
 def update_section(*, session: Session, actor: Person, section: Section, **changes: Any) -> Section:
     """Rename, re-brief, move, re-date or re-target a section, or reassign its authors."""
     require(session, actor, Action.edit_outline, section.report_id)
+    before = _assignment(session, section, changes)
     changed = _apply_section_changes(session, section, changes)
     if changed:
         audit.record(
@@ -613,8 +623,39 @@ def update_section(*, session: Session, actor: Person, section: Section, **chang
             report_id=section.report_id,
             fields=changed,
         )
+        _notify_changes(session, actor, section, before, changed)
         session.commit()
     return section
+
+
+def _assignment(
+    session: Session, section: Section, changes: dict[str, Any]
+) -> tuple[int | None, list[int]]:
+    """Return the lead author and co-authors before a change that may notify them."""
+    if not {"lead_author_id", "coauthor_ids", "due_date"} & set(changes):
+        return section.lead_author_id, []
+    return section.lead_author_id, coauthor_ids(session, section.id)
+
+
+def _notify_changes(
+    session: Session,
+    actor: Person,
+    section: Section,
+    before: tuple[int | None, list[int]],
+    changed: list[str],
+) -> None:
+    """Tell new authors the section is theirs, and its authors that its due date moved."""
+    if not {"lead_author_id", "coauthor_ids", "due_date"} & set(changed):
+        return
+    notifications.section_changed(
+        session,
+        section=section,
+        before_lead=before[0],
+        before_coauthors=before[1],
+        coauthors=coauthor_ids(session, section.id) if "coauthor_ids" in changed else before[1],
+        changed=changed,
+        actor_id=actor.id,
+    )
 
 
 def assign(
@@ -659,8 +700,10 @@ def bulk_update(
     try:
         for section_id, fields in changes.items():
             section = sections[section_id]
+            before = _assignment(session, section, fields)
             changed = _apply_section_changes(session, section, fields, f"Section {section.code}")
             if changed:
+                _notify_changes(session, actor, section, before, changed)
                 count += 1
                 audit.record(
                     session,
