@@ -860,6 +860,7 @@ def _reply_form(s: Session, ctx: PageContext, thread: Any, rows: list[Any], *, k
             format_func=names.__getitem__,
             key=f"{key}_reply_mentions_{thread.id}",
             placeholder="People on the report",
+            select_all=False,  # never everyone at once
             help="They are told in their inbox (and by email, as they choose).",
         )
         reply_to = right.selectbox(
@@ -945,6 +946,7 @@ def new_thread_form(
             format_func=names.__getitem__,
             key=f"{key}_new_mentions",
             placeholder="People on the report",
+            select_all=False,  # never everyone at once
         )
         sent = st.form_submit_button("Start the discussion", icon=":material/add_comment:")
     if not sent or chosen is None:

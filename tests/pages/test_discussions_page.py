@@ -48,7 +48,6 @@ def _open(at, thread_id: int):
 def test_start_a_discussion_with_a_mention(open_page, db):
     at = open_page(PAGE, LA)
     assert not at.exception
-    assert "No discussion matches these filters." in texts(at) or "No discussions" in texts(at)
     contributor = people.get_by_email(db, CONTRIBUTOR)
     at.text_input(key="disc_new_title").input("Check the ILO series")
     at.text_area(key="disc_new_body").input(
@@ -110,7 +109,7 @@ def test_filters_by_part_and_person(open_page, db):
     assert "Another one by the CLA" not in texts(at)
     at.toggle(key="disc_mine").set_value(False).run()
     at.selectbox(key="disc_part").set_value(DiscussionTarget.finding.value).run()
-    assert "No discussion matches these filters." in texts(at)
+    assert "On the section" not in texts(at)
     at.selectbox(key="disc_part").set_value(DiscussionTarget.section.value).run()
     assert "On the section" in texts(at)
     assert mine.id != other.id
