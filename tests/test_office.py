@@ -65,7 +65,13 @@ def pdf_text(content: bytes) -> str:
 
 @pytest.fixture
 def offices(monkeypatch) -> list[office.EarlyOffice]:
-    """Record every early office an export starts."""
+    """Record every early office an export starts.
+
+    The print waits up to a minute for it to be ready: these tests check which
+    LibreOffice prints, not how fast one starts on a busy machine (in use, a
+    LibreOffice not ready within READY_WAIT is passed over for the cold print).
+    """
+    monkeypatch.setattr(office, "READY_WAIT", 60.0)
     started: list[office.EarlyOffice] = []
 
     class Recorded(office.EarlyOffice):
@@ -194,6 +200,8 @@ def test_two_prints_at_once_each_have_a_libreoffice_and_profile_of_their_own(tmp
     program = export.libreoffice()
     with office.EarlyOffice(program) as first, office.EarlyOffice(program) as second:
         assert first.profile != second.profile and first.pipe != second.pipe
+        # Both ready before the prints (a busy machine can take longer than READY_WAIT).
+        assert first.ready(60) and second.ready(60)
 
         def printing(index: int, early: office.EarlyOffice) -> None:
             results[index] = export.docx_to_pdf(word.getvalue(), office=early)
