@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 from sqlmodel import Session, func, select
 
 from tests.factories import row_counts
-from workbench import demo, reports, reviews, sections, teams
+from workbench import demo, discussions, notifications, people, reports, reviews, sections, teams
 from workbench.db import make_engine
 from workbench.governance import HIGH_CONFIDENCE
 from workbench.models import (
     Classification,
     ConsensusItem,
     CouncilDecision,
+    DiscussionMessage,
+    DiscussionTarget,
+    DiscussionThread,
     Finding,
     Initiative,
     Membership,
+    NotificationKind,
     Person,
     Recommendation,
     Report,
@@ -87,6 +92,38 @@ def test_demo_loads_a_complete_report_and_is_idempotent(session):
     members = session.exec(select(Membership).where(Membership.role == Role.council_member)).all()
     assert len(members) >= 5
     assert count(session, CouncilDecision) >= 1
+
+    # The authors' discussions: open and resolved, on a line range, a finding, a
+    # recommendation and a consensus item, none of them in the review comment table.
+    threads, total = discussions.threads(session, report_id=report.id)
+    assert 4 <= total <= 6
+    assert {t.thread.target for t in threads} >= {
+        DiscussionTarget.section,
+        DiscussionTarget.finding,
+        DiscussionTarget.recommendation,
+        DiscussionTarget.consensus_item,
+    }
+    assert any(t.lines and not t.lines_outdated for t in threads)
+    assert any(t.resolved for t in threads) and any(not t.resolved for t in threads)
+    assert all(t.message_count >= 2 and len(t.participants) >= 2 for t in threads)
+    assert count(session, DiscussionMessage) >= 10
+    written = json.loads((demo.DEMO_DIR / "living-wages" / "reviews.json").read_text())
+    assert count(session, ReviewComment) == sum(len(r["comments"]) for r in written["rounds"])
+    # Newest activity first, dated over the past days (not all at the moment of loading).
+    last = [_utc(t.thread.last_message_at) for t in threads if not t.resolved]
+    assert last == sorted(last, reverse=True) and len({at.date() for at in last}) >= 2
+    # The CLA signs in to unread mentions and replies, newest first; what she has
+    # answered is read.
+    amina = people.get_by_email(session, "amina.diallo@demo.ipsp.example")
+    unread, _ = notifications.inbox(session, amina.id, unread_only=True, limit=500)
+    talk = [n for n in unread if n.kind in (NotificationKind.mention, NotificationKind.reply)]
+    assert len(talk) >= 3 and {n.kind for n in talk} == {NotificationKind.mention, "reply"}
+    assert all("/" in n.link and "thread=" in n.link for n in talk)
+    assert notifications.unread_count(session, amina.id) >= len(talk)
+    answered = session.exec(
+        select(DiscussionThread).where(DiscussionThread.resolved_at.is_not(None))
+    ).one()
+    assert not [n for n in unread if f"thread={answered.id}" in n.link]
 
     second = reports.get_report(session, "cities-commons")
     assert second.stage in (Stage.scoping, Stage.zero_order_draft)

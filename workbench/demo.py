@@ -2,10 +2,13 @@
 
 The content lives in ``data/demo/`` (see its README): people, reports, and for
 the ``living-wages`` report its sections with their revisions, sources,
-findings, actors and consensus items, initiatives, recommendations and two
-review rounds. Loading replays the report's life in order — outline, first
-drafts, the first-order review (closed, every comment answered), revisions,
-the second-order review (open) — so every Panel rule is exercised on the way.
+findings, actors and consensus items, initiatives, recommendations, two
+review rounds and the authors' discussions. Loading replays the report's life
+in order — outline, first drafts, the first-order review (closed, every comment
+answered), revisions, the second-order review (open), then the discussions of
+the past days — so every Panel rule is exercised on the way, and the
+discussions' mentions and replies land in the demo accounts' inboxes, unread
+unless their reader has answered since.
 
 Loading is idempotent: a report whose slug already exists is left untouched,
 and people who already exist are reused. Every demo account gets the password
@@ -34,9 +37,11 @@ from sqlmodel import Session, col, select
 from workbench import (
     consensus,
     council,
+    discussions,
     findings,
     history,
     initiatives,
+    notifications,
     people,
     recommendations,
     reports,
@@ -52,13 +57,21 @@ from workbench.db import DATA_DIR
 from workbench.errors import NotFound, ValidationError, WorkbenchError
 from workbench.governance import HIGH_CONFIDENCE, SECTION_TRANSITIONS
 from workbench.models import (
+    ConsensusItem,
     ConsensusItemCreate,
     DecisionKind,
+    DiscussionMessage,
+    DiscussionTarget,
+    DiscussionThread,
+    Finding,
     FindingCreate,
+    Initiative,
     InitiativeCreate,
     InitiativeStatus,
+    Notification,
     Person,
     PersonCreate,
+    Recommendation,
     RecommendationCreate,
     Report,
     ReportCreate,
@@ -476,6 +489,7 @@ def _load_report(
         loader.move_status(cla, section, wanted)
 
     _date_revisions(session, report, loader.saved, list(rounds.values()))
+    _load_discussions(loader, report, folder, by_code)
 
 
 def _load_content(
@@ -591,6 +605,132 @@ def _load_content(
         )
 
     _load_council(loader, report, folder, finding_ids)
+
+
+def _discussion_target(
+    session: Session, report: Report, on: dict, by_code: dict
+) -> tuple[DiscussionTarget, int]:
+    """Return what a demo thread is about, from its ``on`` entry (codes, or a statement)."""
+    if "section" in on:
+        return DiscussionTarget.section, by_code[on["section"]].id
+    if "finding" in on:
+        model, column, value = Finding, Finding.code, on["finding"]
+        target = DiscussionTarget.finding
+    elif "recommendation" in on:
+        model, column, value = Recommendation, Recommendation.code, on["recommendation"]
+        target = DiscussionTarget.recommendation
+    elif "consensus_item" in on:
+        model, column, value = ConsensusItem, ConsensusItem.statement, on["consensus_item"]
+        target = DiscussionTarget.consensus_item
+    else:
+        model, column, value = Initiative, Initiative.name, on["initiative"]
+        target = DiscussionTarget.initiative
+    item = session.exec(select(model).where(model.report_id == report.id, column == value)).first()
+    if item is None:
+        raise ValidationError(f"A demo discussion is about {value!r}, which the report lacks.")
+    return target, item.id
+
+
+def _load_discussions(loader: _Loader, report: Report, folder: Path, by_code: dict) -> None:
+    """Open the threads of ``discussions.json``, post their replies, resolve some.
+
+    Whoever answers in a thread has read what they were told of it before
+    (their notifications of it are marked read first). The messages are then
+    dated back by their ``hours_ago``, with their notifications, so the inbox
+    reads as the past days' conversation.
+    """
+    session = loader.session
+    entries = _read(folder / "discussions.json") or []
+    now = datetime.now(UTC)
+    dated: list[tuple[DiscussionThread, list[tuple[int, int, datetime]], datetime | None]] = []
+    for entry in entries:
+        target, target_id = _discussion_target(session, report, entry["on"], by_code)
+        first, *replies = entry["messages"]
+        mentioned = [loader.person(e).id for e in first.get("mentions", [])]
+        thread = discussions.open_thread(
+            session=session,
+            actor=loader.person(first["author"]),
+            report=report,
+            target=target,
+            target_id=target_id,
+            title=entry["title"],
+            body=first["body"],
+            from_line=entry["on"].get("from_line"),
+            to_line=entry["on"].get("to_line"),
+            mentions=mentioned,
+        )
+        first_id = session.exec(
+            select(DiscussionMessage.id).where(DiscussionMessage.thread_id == thread.id)
+        ).one()
+        posted = [first_id]
+        authors = [thread.created_by_id]
+        for reply in replies:
+            author = loader.person(reply["author"])
+            _read_thread(session, author, thread)
+            message = discussions.post(
+                session=session,
+                actor=author,
+                thread=thread,
+                body=reply["body"],
+                reply_to_id=posted[reply["reply_to"]] if "reply_to" in reply else None,
+                mentions=[loader.person(e).id for e in reply.get("mentions", [])],
+            )
+            posted.append(message.id)
+            authors.append(author.id)
+        resolved_at = None
+        if entry.get("resolved_by"):
+            resolver = loader.person(entry["resolved_by"])
+            _read_thread(session, resolver, thread)
+            thread = discussions.resolve(session=session, actor=resolver, thread=thread)
+            resolved_at = now - timedelta(hours=entry["resolved_hours_ago"])
+        times = [now - timedelta(hours=m["hours_ago"]) for m in entry["messages"]]
+        dated.append((thread, list(zip(posted, authors, times, strict=True)), resolved_at))
+    if entries:
+        loader.say(f"  {len(entries)} discussions")
+    _date_discussions(session, dated)
+
+
+def _read_thread(session: Session, person: Person, thread: DiscussionThread) -> None:
+    """Mark read what told ``person`` of this thread (they answer, so they have read it)."""
+    unread = session.exec(
+        select(Notification.id).where(
+            Notification.person_id == person.id,
+            Notification.link == discussions.link(thread, session),
+            col(Notification.read_at).is_(None),
+        )
+    ).all()
+    notifications.mark_read(session, person=person, ids=list(unread))
+
+
+def _date_discussions(
+    session: Session,
+    dated: list[tuple[DiscussionThread, list[tuple[int, int, datetime]], datetime | None]],
+) -> None:
+    """Date the demo's messages, threads and their notifications back to their ``hours_ago``."""
+    for thread, messages, resolved_at in dated:
+        thread = session.get(DiscussionThread, thread.id)
+        for message_id, _, at in messages:
+            message = session.get(DiscussionMessage, message_id)
+            message.created_at = at
+            session.add(message)
+            for note in session.exec(
+                select(Notification).where(
+                    col(Notification.key).in_([f"mention:{message_id}", f"reply:{message_id}"])
+                )
+            ):
+                note.created_at = at
+                if note.read_at is not None:
+                    # Read a little before its reader next answered, or resolved the thread.
+                    answers = [t for _, a, t in messages if a == note.person_id and t > at]
+                    answered = min(answers, default=resolved_at or at + timedelta(hours=1))
+                    note.read_at = answered - timedelta(minutes=5)
+                session.add(note)
+        thread.created_at = messages[0][2]
+        thread.last_message_at = messages[-1][2]
+        if resolved_at is not None:
+            thread.resolved_at = resolved_at
+        session.add(thread)
+    session.commit()
 
 
 def _initiative_path(status: InitiativeStatus) -> list[InitiativeStatus]:
