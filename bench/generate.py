@@ -4,8 +4,9 @@
 
 At scale 1 the workspace holds 14 reports (one per theme), 1,000 people, 20,000
 sources, 840 sections of realistic length with their revision history, 100,000
-review comments and 2,000 each of findings, consensus items (with actors and
-positions) and recommendations; ``--scale`` multiplies every count except the
+review comments, 2,000 each of findings, consensus items (with actors and
+positions) and recommendations, 2,000 discussion threads holding 20,000
+messages, and 200,000 notifications; ``--scale`` multiplies every count except the
 number of reports (0.1 for a quick run, 10 for the 10× run, where each report has
 600 sections).
 
@@ -21,7 +22,15 @@ texts, every one answered with a disposition in closed rounds, about half in
 open rounds, most answers signed off by a Review Editor; findings, consensus
 items with actors' positions, initiatives, recommendations with their links,
 Council decisions on the report in Council review, translations of the most
-advanced reports, and the audit events the services would have written. The
+advanced reports, the authors' discussion threads (on sections, some on a line
+range of the head text, and on findings, consensus items, recommendations and
+initiatives; open and resolved; replies and @mentions), every person's
+notifications (mentions and replies in those threads, review comments,
+responses, assignments, reminders, rounds and Council decisions, each linking
+where it is handled; the authors of the reports get the most, a CLA of the
+flagship the most of all; about half unread, the older ones mostly emailed
+already) with their digest times, and the audit events the services would have
+written. The
 flagship report (the first, at the second-order draft stage) is the largest and
 draws the most comments, as a Working Group report does at the IPCC.
 
@@ -95,6 +104,9 @@ from workbench.models import (
     DecisionRule,
     DecisionStatus,
     DecisionVoter,
+    DiscussionMessage,
+    DiscussionTarget,
+    DiscussionThread,
     EthicsSignature,
     Evidence,
     Finding,
@@ -104,7 +116,11 @@ from workbench.models import (
     Initiative,
     InitiativeStatus,
     Likelihood,
+    MailState,
     Membership,
+    Mention,
+    Notification,
+    NotificationKind,
     Person,
     Position,
     Question,
@@ -133,6 +149,13 @@ from workbench.models import (
 from workbench.sections import extract_citation_keys, lines_of, word_count
 
 BATCH = 20_000
+#: Kinds whose notification carries an excerpt (a message, a comment).
+_WITH_DETAIL = {
+    NotificationKind.mention,
+    NotificationKind.reply,
+    NotificationKind.review_comment,
+    NotificationKind.comment_response,
+}
 MARKER = "generate_bench_workspace"
 EMAIL_DOMAIN = "bench.ipsp.example"
 SECRETARIAT_EMAIL = f"secretariat@{EMAIL_DOMAIN}"
@@ -233,6 +256,18 @@ class Plan:
     @property
     def initiatives(self) -> int:
         return self.count(280, minimum=self.reports * 2)
+
+    @property
+    def threads(self) -> int:
+        return self.count(2_000, minimum=self.reports * 2)
+
+    @property
+    def discussion_messages(self) -> int:
+        return max(self.threads, self.count(20_000))
+
+    @property
+    def notifications(self) -> int:
+        return self.count(200_000, minimum=1_000)
 
     @property
     def reviewers_per_report(self) -> int:
@@ -351,6 +386,10 @@ class ReportPlan:
     high_findings: list[int] = field(default_factory=list)
     initiative_ids: list[int] = field(default_factory=list)
     recommendation_ids: list[int] = field(default_factory=list)
+    consensus_ids: list[int] = field(default_factory=list)
+    # section id → (head revision id, number of lines of the head text)
+    section_heads: dict[int, tuple[int, int]] = field(default_factory=dict)
+    thread_links: list[str] = field(default_factory=list)
     words: int = 0
     digest: str = ""
 
@@ -371,6 +410,7 @@ class Generator:
         self.now = utcnow().replace(microsecond=0)
         self.today = self.now.date()
         self.names: dict[int, tuple[str, str]] = {}  # person id → (name, affiliation)
+        self.emails: dict[int, str] = {}
         self.reports: list[ReportPlan] = []
         self.secretariat = 0
         self.council: list[int] = []
@@ -439,6 +479,8 @@ class Generator:
         self.phase("consensus & positions", self.add_consensus)
         self.phase("initiatives & recs", self.add_recommendations)
         self.phase("council & translations", self.add_council_and_translations)
+        self.phase("discussions", self.add_discussions)
+        self.phase("notifications", self.add_notifications)
         seconds = time.perf_counter() - start
         counts = {name: n for name, n in self.out.written.items()}
         info = {
@@ -502,6 +544,7 @@ class Generator:
                 }
             )
             self.names[pid] = (name, affiliation)
+            self.emails[pid] = email
         self.out.add(Person, rows)
         everyone = list(ids)
         self.secretariat = everyone[0]
@@ -813,6 +856,8 @@ class Generator:
                         }
                     )
                 head = texts[-1] if texts else ""
+                if head_id is not None:
+                    report.section_heads[sid] = (head_id, len(lines_of(head)))
                 cited = {key_to_id[k] for k in extract_citation_keys(head) if k in key_to_id}
                 citations += [{"section_id": sid, "source_id": src} for src in sorted(cited)]
                 others = [p for p in report.las + report.cas if p != lead]
@@ -1050,7 +1095,8 @@ class Generator:
             self.reports, split(self.plan.consensus_items, self.plan.weights()), strict=True
         ):
             items, positions = [], []
-            for iid in self.out.ids(ConsensusItem, count):
+            report.consensus_ids = list(self.out.ids(ConsensusItem, count))
+            for iid in report.consensus_ids:
                 classification = rng.choices(classifications, weights=[25, 25, 25, 10, 15])[0]
                 items.append(
                     {
@@ -1304,6 +1350,250 @@ class Generator:
         self.out.add(Translation, translations)
         self.out.add(AuditEvent, events)
         return f"{len(decisions)} Council decisions, {len(translations):,} translations"
+
+    def add_discussions(self) -> str:
+        """Threads on every kind of target, with replies, mentions, resolutions and audit."""
+        rng, plan = self.rng, self.plan
+        thread_counts = split(plan.threads, plan.weights())
+        # Threads differ in length: a few long debates, many short exchanges.
+        lengths = split(
+            plan.discussion_messages, [rng.paretovariate(1.5) for _ in range(plan.threads)]
+        )
+        lengths = [max(1, n) for n in lengths]
+        kinds = list(DiscussionTarget)
+        kind_weights = [
+            50,
+            15,
+            10,
+            15,
+            10,
+        ]  # section, finding, consensus, recommendation, initiative
+        threads, messages, mentions, events = [], [], [], []
+        message_ids = iter(self.out.ids(DiscussionMessage, sum(lengths)))
+        thread_ids = iter(self.out.ids(DiscussionThread, plan.threads))
+        resolved = mentioned_total = 0
+        n = 0
+        for report, count in zip(self.reports, thread_counts, strict=True):
+            talkers = report.authors + report.cas + report.res
+            team = talkers + report.reviewers[:5]
+            targets = {
+                DiscussionTarget.section: report.section_ids,
+                DiscussionTarget.finding: report.finding_ids,
+                DiscussionTarget.consensus_item: report.consensus_ids,
+                DiscussionTarget.recommendation: report.recommendation_ids,
+                DiscussionTarget.initiative: report.initiative_ids,
+            }
+            for _ in range(count):
+                tid, length = next(thread_ids), lengths[n]
+                n += 1
+                kind = rng.choices(kinds, weights=kind_weights)[0]
+                if not targets[kind]:
+                    kind = DiscussionTarget.section
+                target_id = rng.choice(targets[kind])
+                from_line = to_line = revision_id = None
+                head = (
+                    report.section_heads.get(target_id)
+                    if kind is DiscussionTarget.section
+                    else None
+                )
+                if head is not None and head[1] > 0 and rng.random() < 0.4:
+                    revision_id, lines = head
+                    from_line = rng.randint(1, lines)
+                    to_line = min(lines, from_line + rng.choice([0, 0, 1, 2, 4]))
+                starter = rng.choice(talkers)
+                started = self.when(self.now - timedelta(days=150), self.now - timedelta(hours=2))
+                moments = sorted(self.when(started, self.now) for _ in range(length - 1))
+                moments.insert(0, started)
+                posted: list[int] = []
+                for i, moment in enumerate(moments):
+                    mid = next(message_ids)
+                    author = starter if i == 0 else rng.choice(talkers)
+                    body = sentence(rng, report.keys)
+                    if rng.random() < 0.25:
+                        named = rng.choice(team)
+                        body = f"@{self.emails[named]} {body}"
+                        mentions.append({"message_id": mid, "person_id": named})
+                        mentioned_total += 1
+                    messages.append(
+                        {
+                            "id": mid,
+                            "thread_id": tid,
+                            "author_id": author,
+                            "reply_to_id": rng.choice(posted)
+                            if posted and rng.random() < 0.5
+                            else None,
+                            "body": body,
+                            "created_at": moment,
+                        }
+                    )
+                    posted.append(mid)
+                closed = rng.random() < 0.4
+                resolved += closed
+                page, key = {
+                    DiscussionTarget.section: ("write", "section"),
+                    DiscussionTarget.finding: ("evidence", "finding"),
+                    DiscussionTarget.consensus_item: ("consensus", "item"),
+                    DiscussionTarget.recommendation: ("recommendations", "recommendation"),
+                    DiscussionTarget.initiative: ("recommendations", "initiative"),
+                }[kind]
+                report.thread_links.append(
+                    f"/{page}?report={report.slug}&{key}={target_id}&thread={tid}"
+                )
+                threads.append(
+                    {
+                        "id": tid,
+                        "report_id": report.id,
+                        "target": kind,
+                        "target_id": target_id,
+                        "from_line": from_line,
+                        "to_line": to_line,
+                        "revision_id": revision_id,
+                        "title": sentence(rng, [])[:120].rstrip(" .") + "?",
+                        "created_by_id": starter,
+                        "created_at": started,
+                        "resolved_at": moments[-1] + timedelta(hours=2) if closed else None,
+                        "resolved_by_id": rng.choice(talkers) if closed else None,
+                        "last_message_at": moments[-1],
+                    }
+                )
+                events.append(
+                    self.audit(started, starter, "open", "discussion_thread", tid, report.id)
+                )
+        self.out.add(DiscussionThread, threads)
+        self.out.add(DiscussionMessage, messages)
+        self.out.add(Mention, mentions)
+        self.out.add(AuditEvent, events)
+        return (
+            f"{plan.threads:,} threads ({resolved:,} resolved), "
+            f"{len(messages):,} messages, {mentioned_total:,} mentions"
+        )
+
+    def add_notifications(self) -> str:
+        """Every person's notifications, skewed towards authors, and their digest times."""
+        rng, plan = self.rng, self.plan
+        by_person: dict[int, list[ReportPlan]] = {}
+        weight: dict[int, float] = {}
+        for report in self.reports:
+            for pid in report.clas + report.las + report.cas + report.res:
+                by_person.setdefault(pid, []).append(report)
+                weight[pid] = weight.get(pid, 0) + 8.0
+            for pid in report.reviewers:
+                by_person.setdefault(pid, []).append(report)
+                weight[pid] = weight.get(pid, 0) + 1.0
+        for pid in self.council:
+            weight[pid] = weight.get(pid, 0) + 3.0
+        heaviest = min(self.reports[0].clas)  # the flagship's first CLA, whom bench/run.py signs in
+        weight[heaviest] = 0.0
+        people_ids = sorted(p for p in weight if weight[p] > 0)
+        heavy_count = max(1, round(plan.notifications * 0.025))
+        chosen = [heaviest] * heavy_count + rng.choices(
+            people_ids, weights=[weight[p] for p in people_ids], k=plan.notifications - heavy_count
+        )
+        author_kinds = [
+            (NotificationKind.review_comment, 30),
+            (NotificationKind.reply, 16),
+            (NotificationKind.mention, 8),
+            (NotificationKind.round_opened, 6),
+            (NotificationKind.section_assigned, 4),
+            (NotificationKind.due_date_changed, 3),
+            (NotificationKind.due_soon, 5),
+            (NotificationKind.overdue, 2),
+            (NotificationKind.round_closing, 4),
+            (NotificationKind.sign_off_awaited, 4),
+            (NotificationKind.decision_closed, 1),
+            (NotificationKind.approval_withdrawn, 0.5),
+        ]
+        reviewer_kinds = [
+            (NotificationKind.comment_response, 60),
+            (NotificationKind.round_opened, 25),
+            (NotificationKind.round_closing, 15),
+        ]
+        council_kinds = [
+            (NotificationKind.decision_opened, 80),
+            (NotificationKind.approval_withdrawn, 20),
+        ]
+        authors = {p for r in self.reports for p in r.clas + r.las + r.cas + r.res}
+        council_report = next(
+            (r for r in self.reports if r.stage is Stage.council_review), self.reports[0]
+        )
+        rows = []
+        unread = 0
+        for nid, pid in zip(self.out.ids(Notification, len(chosen)), chosen, strict=True):
+            if pid in authors:
+                table = author_kinds
+            elif pid in self.council:
+                table = council_kinds
+            else:
+                table = reviewer_kinds
+            kind = rng.choices([k for k, _ in table], weights=[w for _, w in table])[0]
+            report = rng.choice(by_person.get(pid) or [council_report])
+            title, link = self.notification_text(kind, report)
+            created = self.when(self.now - timedelta(days=120), self.now)
+            age_days = (self.now - created).total_seconds() / 86_400
+            # Older ones are mostly read and mostly emailed already; about half stay unread.
+            read = rng.random() < 0.1 + age_days / 150
+            unread += not read
+            rows.append(
+                {
+                    "id": nid,
+                    "person_id": pid,
+                    "report_id": report.id,
+                    "kind": kind,
+                    "key": f"{kind.value}:bench:{nid}",
+                    "title": title,
+                    "detail": sentence(rng, []) if kind in _WITH_DETAIL else "",
+                    "link": link,
+                    "actor_id": rng.choice(report.authors),
+                    "created_at": created,
+                    "read_at": created + timedelta(hours=rng.uniform(0.2, 72)) if read else None,
+                    "emailed_at": created + timedelta(hours=rng.uniform(0.1, 24))
+                    if age_days > 2 and rng.random() < 0.8
+                    else None,
+                }
+            )
+        self.out.add(Notification, rows)
+        states = [
+            {
+                "person_id": pid,
+                "last_daily_at": self.now - timedelta(hours=rng.uniform(2, 40)),
+                "last_weekly_at": self.now - timedelta(days=rng.uniform(0.5, 9)),
+                "last_failure": "",
+                "last_failure_at": None,
+            }
+            for pid in people_ids
+            if rng.random() < 0.9
+        ]
+        self.out.add(MailState, states)
+        return (
+            f"{len(rows):,} notifications ({unread:,} unread, {heavy_count:,} for one CLA), "
+            f"{len(states):,} digest times"
+        )
+
+    def notification_text(self, kind: NotificationKind, report: ReportPlan) -> tuple[str, str]:
+        """Return a plausible title and link of a notification of this kind in this report."""
+        rng, slug = self.rng, report.slug
+        section = rng.choice(report.section_ids)
+        round_name = report.rounds[-1].name if report.rounds else "FOD"
+        who = person_name(rng)
+        if kind in (NotificationKind.mention, NotificationKind.reply) and report.thread_links:
+            verb = "mentions you in" if kind is NotificationKind.mention else "replies in"
+            return f"{who} {verb} “{sentence(rng, [])[:80]}”", rng.choice(report.thread_links)
+        if kind in (
+            NotificationKind.review_comment,
+            NotificationKind.comment_response,
+            NotificationKind.sign_off_awaited,
+            NotificationKind.round_opened,
+            NotificationKind.round_closing,
+        ):
+            link = f"/review?report={slug}&round={round_name}&section={section}"
+            return f"{kind.label}: {round_name} of {report.title[:80]}", link
+        if kind in (
+            NotificationKind.decision_opened,
+            NotificationKind.decision_closed,
+            NotificationKind.approval_withdrawn,
+        ):
+            return f"{kind.label}: {report.title[:80]}", f"/council?report={slug}"
+        return f"{kind.label}: section {section}", f"/write?report={slug}&section={section}"
 
     def finish(self) -> None:
         """Bring PostgreSQL's id sequences past the ids chosen here, and refresh statistics."""

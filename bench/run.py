@@ -16,6 +16,15 @@ the same run (the two take turns; medians of ``--runs`` runs after a warm-up):
   with the SQL statements each sends, on the workspace and on one ten times
   larger (``--ten-x-url``, or ``--small-comparison`` for 0.1× against 1×).
   Target: median under 100 ms, and as many statements at 10× as at 1× (no N+1).
+- ``inbox``: the Inbox and Discussions pages as above, opened by the person
+  with the most notifications (a CLA of the largest report: thousands of
+  notifications among the workspace's 200,000, about half unread) against the
+  empty page (target 5×); the inbox's and the discussions list's calls (target
+  100 ms); and ``workbench notify --dry-run --json`` run as a command on the
+  workspace (every person's pending notifications composed into messages, the
+  day's reminders recorded first, as cron would run it), with ``mail.compose``
+  alone beside it. Target: 30 s. The reminders the command records are removed
+  again after each run.
 - ``import``: a 100,000-row comment table (CSV, XLSX) imported into the open
   round of the largest report by ``reviews.import_comments``, against pandas
   reading the same file plus one bulk insert of the rows. Target: 2×. The rows
@@ -36,12 +45,14 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import logging
 import os
 import random
 import shlex
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -62,7 +73,16 @@ from bench import export_bench
 from bench.generate import bench_info, default_path, default_url, generate, safe_url
 from bench.synthetic import LinePicker, comment_fields, person_name
 from bench.timing import StatementCounter, paired_medians, timed
-from workbench import comment_table, reports, reviews, sections, sources
+from workbench import (
+    comment_table,
+    discussions,
+    mail,
+    notifications,
+    reports,
+    reviews,
+    sections,
+    sources,
+)
 from workbench.db import make_engine
 from workbench.errors import Conflict
 from workbench.models import (
@@ -71,6 +91,7 @@ from workbench.models import (
     Disposition,
     FrozenSection,
     Membership,
+    Notification,
     Person,
     Report,
     ReviewComment,
@@ -86,11 +107,13 @@ from workbench.models import (
 from workbench.sections import lines_of
 
 ROOT = Path(__file__).resolve().parents[1]
-GROUPS = ("pages", "services", "import", "export", "concurrency")
+GROUPS = ("pages", "services", "inbox", "import", "export", "concurrency")
 PAGE_TARGET = 5.0
 SERVICE_TARGET_MS = 100.0
 IMPORT_TARGET = 2.0
 EXPORT_TARGET = export_bench.TARGET
+NOTIFY_TARGET_S = 30.0
+INBOX_PAGES = ("inbox.py", "discussions.py")
 IMPORT_ROWS = 100_000
 PAGE_ROWS = 50  # the Review page's page size
 CONCURRENT_GROUPS = [1] * 31 + [2] * 5 + [3] * 3  # saves per section: 50 saves, 11 conflicts
@@ -224,7 +247,8 @@ def ensure(url: str | None, scale: float, seed: int) -> str:
 # --------------------------------------------------------------------------- pages
 
 
-def page_rows(ws: Workspace, runs: int) -> list[Row]:
+def page_rows(ws: Workspace, runs: int, only: tuple[str, ...] = ()) -> list[Row]:
+    """Time every page of ``views/`` (or those named in ``only``) against the empty page."""
     import streamlit as st
     from sqlalchemy.engine import Engine as EngineClass
     from streamlit.testing.v1 import AppTest
@@ -240,6 +264,8 @@ def page_rows(ws: Workspace, runs: int) -> list[Row]:
     counter = StatementCounter(EngineClass)  # every engine, including the app's own
     rows = []
     for path in sorted((ROOT / "views").glob("*.py")):
+        if only and path.name not in only:
+            continue
         role = PAGE_ROLES.get(path.name, Role.cla)
         person = {
             Role.cla: ws.cla,
@@ -249,7 +275,7 @@ def page_rows(ws: Workspace, runs: int) -> list[Row]:
         report = ws.council_report if role is Role.council_member and ws.council_report else None
         report = report or ws.report
         page = f"views/{path.name}"
-        label = f"Page {page} ({role.label}, {report.slug})"
+        label = f"Page {page} ({role.label}, {report.slug}{inbox_size(ws, person, path.name)})"
         if person is None:
             rows.append(Row(label, "no such person in the workspace", "", "", "", False))
             continue
@@ -314,6 +340,20 @@ def page_rows(ws: Workspace, runs: int) -> list[Row]:
     return rows
 
 
+def inbox_size(ws: Workspace, person: Person | None, page: str) -> str:
+    """Return ', N notifications (M unread)' for the Inbox page's reader, else ''."""
+    if page != "inbox.py" or person is None:
+        return ""
+    with Session(ws.engine) as s:
+        total = s.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.person_id == person.id)
+        ).one()
+        unread = notifications.unread_count(s, person.id)
+    return f", {total:,} notifications ({unread:,} unread)"
+
+
 # --------------------------------------------------------------------------- services
 
 
@@ -370,6 +410,7 @@ def service_calls(ws: Workspace) -> list[tuple[str, Callable[[Session], Any]]]:
                 ),
             ),
         ]
+    calls += inbox_calls(ws)
     calls += [
         (
             "sources.search_sources, first page, no filter",
@@ -385,11 +426,34 @@ def service_calls(ws: Workspace) -> list[tuple[str, Callable[[Session], Any]]]:
     return calls
 
 
-def measure_calls(ws: Workspace, runs: int) -> dict[str, tuple[float, int]]:
+def inbox_calls(ws: Workspace) -> list[tuple[str, Callable[[Session], Any]]]:
+    """Return the Inbox page's and the Discussions page's calls, for the workspace's CLA."""
+    person_id, report_id = ws.cla.id, ws.report.id
+    return [
+        ("notifications.unread_count", lambda s: notifications.unread_count(s, person_id)),
+        ("notifications.inbox, first page", lambda s: notifications.inbox(s, person_id)),
+        (
+            "notifications.inbox, first page, unread only",
+            lambda s: notifications.inbox(s, person_id, unread_only=True),
+        ),
+        (
+            "discussions.threads, first page, open",
+            lambda s: discussions.threads(s, report_id=report_id, status="open"),
+        ),
+        (
+            "discussions.threads, first page, the person's",
+            lambda s: discussions.threads(s, report_id=report_id, person_id=person_id),
+        ),
+    ]
+
+
+def measure_calls(
+    ws: Workspace, runs: int, calls: list[tuple[str, Callable[[Session], Any]]] | None = None
+) -> dict[str, tuple[float, int]]:
     """Return call name → (median seconds, SQL statements sent), each call in a fresh session."""
     counter = StatementCounter(ws.engine)
     result = {}
-    for name, call in service_calls(ws):
+    for name, call in service_calls(ws) if calls is None else calls:
 
         def once(call=call) -> tuple[float, int]:
             with Session(ws.engine) as s, counter.counting() as sent:
@@ -432,6 +496,96 @@ def service_rows(main: Workspace, other: Workspace, runs: int) -> list[Row]:
             )
         )
     return rows
+
+
+# --------------------------------------------------------------------------- inbox and mail
+
+
+def inbox_rows(ws: Workspace, runs: int) -> list[Row]:
+    """Time the Inbox and Discussions pages, their calls, and `workbench notify --dry-run`."""
+    rows = page_rows(ws, runs, only=INBOX_PAGES)
+    for name, (elapsed, statements) in measure_calls(ws, runs, inbox_calls(ws)).items():
+        rows.append(
+            Row(
+                f"`{name}` ({ws.cla.name}, {ws.report.slug})",
+                f"{elapsed * 1000:.1f} ms · {statements} SQL",
+                "",
+                "",
+                f"< {SERVICE_TARGET_MS:g} ms",
+                elapsed * 1000 < SERVICE_TARGET_MS,
+            )
+        )
+    return rows + notify_rows(ws, runs)
+
+
+def notify_rows(ws: Workspace, runs: int) -> list[Row]:
+    """Time `workbench notify --dry-run --json` as cron runs it, and `mail.compose` alone."""
+    with Session(ws.engine) as s:
+        everyone = s.exec(select(func.count()).select_from(Person).where(col(Person.active))).one()
+        pending = s.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(col(Notification.emailed_at).is_(None), col(Notification.read_at).is_(None))
+        ).one()
+        last_id = s.exec(select(func.max(Notification.id))).one() or 0
+    command = [str(ROOT / ".venv" / "bin" / "workbench"), "notify", "--dry-run", "--json"]
+    env = {**os.environ, "WORKBENCH_DATABASE_URL": ws.url}
+
+    def forget_reminders() -> None:
+        # The command records the day's reminders (as it must); the workspace stays as generated.
+        with ws.engine.begin() as conn:
+            conn.execute(delete(Notification).where(col(Notification.id) > last_id))
+
+    problems: list[str] = []
+    counts: list[tuple[int, int, int]] = []
+
+    def command_run() -> None:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            problems.append((done.stderr or done.stdout).strip()[-300:])
+            return
+        out = json.loads(done.stdout)
+        messages = out["messages"]
+        counts.append(
+            (
+                len(messages),
+                sum(len(m.get("items", [])) for m in messages),
+                out["reminders_recorded"],
+            )
+        )
+
+    def compose_run() -> None:
+        with Session(ws.engine) as s:
+            composed.append(len(mail.compose(s, base=mail.DEFAULT_BASE_URL)))
+
+    composed: list[int] = []
+    cli_times, compose_times = [], []
+    try:
+        for _ in range(runs):
+            cli_times.append(timed(command_run))
+            forget_reminders()
+            compose_times.append(timed(compose_run))
+    finally:
+        forget_reminders()
+    value, alone = statistics.median(cli_times), statistics.median(compose_times)
+    messages, items, reminders = counts[-1] if counts else (0, 0, 0)
+    note = f" — {problems[0]}" if problems else ""
+    say(
+        f"  workbench notify --dry-run --json: {seconds(value)} for {everyone:,} people "
+        f"({messages:,} messages, {items:,} items); compose alone {seconds(alone)}{note}"
+    )
+    return [
+        Row(
+            f"`workbench notify --dry-run --json` ({everyone:,} people, {pending:,} pending "
+            "notifications; the day's reminders recorded first)",
+            f"{seconds(value)}: {messages:,} messages holding {items:,} items, "
+            f"{reminders:,} reminders recorded{note}",
+            f"`mail.compose` alone: {seconds(alone)} ({max(composed, default=0):,} messages)",
+            f"{value / NOTIFY_TARGET_S:.2f} of the target",
+            f"≤ {NOTIFY_TARGET_S:g} s",
+            value <= NOTIFY_TARGET_S and not problems,
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- import
@@ -932,6 +1086,9 @@ def main() -> int:
             other = open_workspace(ensure(args.ten_x_url, 10.0, args.seed))
         rows += service_rows(ws, other, args.runs)
         other.engine.dispose()
+    if "inbox" in wanted:
+        say("Inbox, discussions and mail …")
+        rows += inbox_rows(ws, args.runs)
     if "import" in wanted:
         say("Comment import …")
         rows += import_rows(ws, args.runs, args.seed)
