@@ -340,7 +340,19 @@ def flash() -> None:
     """Show the success message of the action that caused this rerun, once."""
     message = st.session_state.pop(FLASH, None)
     if message:
+        st.session_state[FLASH_SHOWN] = message
         st.success(message, icon=":material/check_circle:")
+
+
+FLASH_SHOWN = "_flash_shown"
+
+
+def flash_again() -> None:
+    """Show the last success message again (after a second click that did nothing)."""
+    message = st.session_state.get(FLASH_SHOWN)
+    if message:
+        st.session_state[FLASH] = message
+        st.rerun()
 
 
 def pager(total: int, *, key: str, page_size: int = 50) -> int:
@@ -846,7 +858,9 @@ def _reply_form(s: Session, ctx: PageContext, thread: Any, rows: list[Any], *, k
 
     names = report_people(s, ctx)
     answers = {m.id: f"{m.author_name}: {shorten(m.body, 60)}" for m in rows}
-    with st.form(f"{key}_reply_form_{thread.id}", clear_on_submit=True, border=False):
+    # Emptied after a post (reset_keys), not on submit: a second click of a double click
+    # then sends the same text, which is recognised, rather than an empty form.
+    with st.form(f"{key}_reply_form_{thread.id}", border=False):
         body = st.text_area(
             "Your reply (Markdown)",
             key=f"{key}_reply_{thread.id}",
@@ -870,7 +884,9 @@ def _reply_form(s: Session, ctx: PageContext, thread: Any, rows: list[Any], *, k
             key=f"{key}_reply_to_{thread.id}",
         )
         sent = st.form_submit_button("Post reply", type="primary", icon=":material/send:")
-    if sent and not _repeated(f"{key}_post_{thread.id}", body.strip() or None):
+    if sent and _repeated(f"{key}_post_{thread.id}", body.strip() or None):
+        flash_again()  # the first click's confirmation, which this run would hide
+    elif sent:
         done = run_action(
             lambda: discussions.post(
                 session=s,
@@ -883,6 +899,11 @@ def _reply_form(s: Session, ctx: PageContext, thread: Any, rows: list[Any], *, k
             success=f"Posted your reply in '{thread.title}'.",
         )
         if done is not None:
+            reset_keys(
+                f"{key}_reply_{thread.id}",
+                f"{key}_reply_mentions_{thread.id}",
+                f"{key}_reply_to_{thread.id}",
+            )
             st.rerun()
 
 
@@ -902,7 +923,7 @@ def new_thread_form(
     from workbench.models import DiscussionTarget
 
     names = report_people(s, ctx)
-    with st.form(f"{key}_new_form", clear_on_submit=True):
+    with st.form(f"{key}_new_form"):
         st.markdown("**Start a discussion**")
         chosen = (target, target_id)
         if targets is not None:
@@ -952,6 +973,7 @@ def new_thread_form(
     if not sent or chosen is None:
         return
     if _repeated(f"{key}_new", (title.strip(), body.strip()) if body.strip() else None):
+        flash_again()  # the first click's confirmation, which this run would hide
         return
     kind, item_id = chosen
     if kind != DiscussionTarget.section:
@@ -973,7 +995,14 @@ def new_thread_form(
     )
     if thread is not None:
         _toggle_thread(key, thread.id, False)
-        reset_keys(f"{key}_new_show")
+        reset_keys(
+            f"{key}_new_show",
+            f"{key}_new_title",
+            f"{key}_new_body",
+            f"{key}_new_from",
+            f"{key}_new_to",
+            f"{key}_new_mentions",
+        )
         st.rerun()
 
 
