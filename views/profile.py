@@ -58,7 +58,7 @@ def _preferences(s, ctx: ui.PageContext) -> None:
             st.rerun()
 
 
-FRESH_TOKEN = "profile_calendar_token"  # the address just made, shown once
+FRESH_TOKEN = "_profile_calendar_fresh"  # the address just made, shown once
 
 
 def _calendar(s, ctx: ui.PageContext) -> None:
@@ -84,9 +84,11 @@ def _calendar(s, ctx: ui.PageContext) -> None:
         key="profile_calendar_download",
         on_click="ignore",
     )
-    address_of = getattr(calendars, "feed_url", None)
-    if address_of is None:
-        # The app serves no subscription address yet: the file is the way.
+    if calendars.subscription_url("probe") is None:
+        # No feed server is published (WORKBENCH_CALENDAR_URL unset): the file is the way.
+        st.caption(
+            "Subscribing by address is not set up on this workspace; download the file instead."
+        )
         return
     fresh = st.session_state.pop(FRESH_TOKEN, None)
     if fresh:
@@ -96,7 +98,7 @@ def _calendar(s, ctx: ui.PageContext) -> None:
             "deadlines.",
             icon=":material/key:",
         )
-        st.code(address_of(fresh), language=None, wrap_lines=True)
+        st.code(calendars.subscription_url(fresh), language=None, wrap_lines=True)
     has_one = calendars.has_calendar_token(s, ctx.person)
     if has_one and not fresh:
         st.caption(

@@ -44,3 +44,16 @@ def test_calendar_download(open_page):
     buttons = at.get("download_button")
     assert buttons, "the deadlines file is offered"
     assert "deadlines" in buttons[0].proto.label
+
+
+def test_calendar_address_made_once_and_replaced(open_page, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CALENDAR_URL", "https://workbench.example.org/calendar")
+    at = open_page(PAGE, LA)
+    at.button(key="profile_calendar_token").click().run()
+    assert not at.exception
+    shown = [c.value for c in at.code]
+    assert shown and shown[0].startswith("https://workbench.example.org/calendar/")
+    assert "shown only this once" in texts(at)
+    first = shown[0]
+    at.button(key="profile_calendar_token").click().run()
+    assert at.code[0].value != first
