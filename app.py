@@ -336,4 +336,6 @@ for group, path, title, icon, wanted in PAGES:
         )
     )
 
-st.navigation(sections).run()
+# Every page one may use stays listed: Streamlit folds a long menu after ten pages behind
+# "View more", which hid Team, Translations and Council from CLAs and the Secretariat.
+st.navigation(sections, expanded=True).run()
