@@ -138,37 +138,7 @@ def notify(session: Session, people: Iterable[int], event: Event) -> int:
     the event (``actor_id``) is not told about it. Keys already recorded for a
     person are skipped, so an event recorded twice notifies once.
     """
-    wanted = sorted({p for p in people if p is not None and p != event.actor_id})
-    if not wanted:
-        return 0
-    session.flush()
-    known = set(
-        session.exec(
-            select(Notification.person_id).where(
-                col(Notification.person_id).in_(wanted), Notification.key == event.key
-            )
-        )
-    )
-    title = " ".join(event.title.split())[:MAX_TITLE]
-    detail = event.detail.strip()[:MAX_DETAIL]
-    added = 0
-    for person_id in wanted:
-        if person_id in known:
-            continue
-        session.add(
-            Notification(
-                person_id=person_id,
-                report_id=event.report_id,
-                kind=event.kind,
-                key=event.key[:200],
-                title=title,
-                detail=detail,
-                link=event.link[:500],
-                actor_id=event.actor_id,
-            )
-        )
-        added += 1
-    return added
+    return _record_many(session, [(people, event)])
 
 
 # --------------------------------------------------------------------------- preferences
