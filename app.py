@@ -238,7 +238,7 @@ PAGES = [
         "views/translations.py",
         "Translations",
         ":material/translate:",
-        (Role.secretariat, Role.cla, Role.lead_author),
+        (Role.secretariat, Role.cla, Role.lead_author, Role.translator),
     ),
     (
         "People & languages",
@@ -263,6 +263,7 @@ except WorkbenchError as exc:  # a mistyped WORKBENCH_SESSION_HOURS: say so, sig
 
 with ui.session() as s:
     person = ui.current_person(s)
+    ui.apply_language(person)
     if person is None:
         # Every page's address shows the sign-in form: a link or a bookmark to a page is
         # kept (and opened after signing in), never answered with "Page not found".

@@ -36,7 +36,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from streamlit.errors import StreamlitAPIException
 
-from workbench import permissions, reports, sessions, textguard
+from workbench import i18n, permissions, reports, sessions, textguard
 from workbench.comment_table import neutralise
 from workbench.db import database_url, make_engine, session_scope
 from workbench.errors import WorkbenchError
@@ -63,6 +63,31 @@ SIGNED_OUT_KEY = "_signed_out"
 COOKIE_TRIED_KEY = "_session_cookie_tried"
 # The session cookie to write in the browser in this run: a value, or "" to delete it.
 COOKIE_KEY = "_session_cookie"
+# The interface language chosen in this browser session (?lang= or the sign-in picker).
+LANGUAGE_KEY = "interface_language"
+
+
+def _browser_language() -> str | None:
+    try:
+        return i18n.interface_language(st.context.locale)
+    except Exception:  # no browser connection (a test run)
+        return None
+
+
+def apply_language(person: Person | None) -> str:
+    """Set this run's interface language and return it.
+
+    In order: ``?lang=`` in the address (kept for the session), the language picked
+    on the sign-in page in this session, the person's choice in their profile, the
+    browser's language when it is one of the three, else English.
+    """
+    asked = i18n.interface_language(st.query_params.get("lang"))
+    if asked:
+        st.session_state[LANGUAGE_KEY] = asked
+    chosen = st.session_state.get(LANGUAGE_KEY)
+    if not chosen and person is not None:
+        chosen = person.interface_language
+    return i18n.set_language(chosen or _browser_language())
 
 
 @st.cache_resource(show_spinner=False)
@@ -257,6 +282,7 @@ def page_context(s: Session, *, need_report: bool = True) -> PageContext:
     """Return the page's context, or stop the page with a clear message."""
     apply_resets()
     person = current_person(s)
+    apply_language(person)
     if person is None:
         st.warning("Please sign in first.")
         st.stop()

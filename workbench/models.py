@@ -125,6 +125,7 @@ class Role(LabelledEnum):
     contributing_author = "contributing_author"
     review_editor = "review_editor"
     reviewer = "reviewer"
+    translator = "translator"
 
     @property
     def label(self) -> str:
@@ -144,6 +145,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.contributing_author: "Contributing Author",
     Role.review_editor: "Review Editor",
     Role.reviewer: "Reviewer",
+    Role.translator: "Translator",
 }
 AUTHOR_ROLES = frozenset({Role.cla, Role.lead_author, Role.contributing_author})
 
@@ -378,6 +380,8 @@ class Person(PersonBase, table=True):
     password_hash: str = Field(default="", max_length=200)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # The interface language the person chose (en, fr, es); None: the browser's.
+    interface_language: str | None = Field(default=None, max_length=8)
 
 
 class PersonCreate(PersonBase):
@@ -385,13 +389,26 @@ class PersonCreate(PersonBase):
 
 
 class Membership(SQLModel, table=True):
-    """A role a person holds: in one report, or workspace-wide (report_id is null)."""
+    """A role a person holds: in one report, or workspace-wide (report_id is null).
 
-    __table_args__ = (UniqueConstraint("person_id", "report_id", "role"),)
+    A Translator holds the role for one report *and one language* (``language``);
+    every other role leaves ``language`` empty.
+    """
+
+    __table_args__ = (
+        UniqueConstraint(
+            "person_id",
+            "report_id",
+            "role",
+            "language",
+            name="uq_membership_person_report_role_language",
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
     role: Role = Field(sa_type=enum_type(Role))
+    language: str = Field(default="", max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -818,6 +835,14 @@ class CouncilVote(SQLModel, table=True):
 
 
 class Translation(SQLModel, table=True):
+    """One section in one language: its current text, status and the source revision it renders.
+
+    ``version`` is the number of its latest :class:`TranslationRevision` (0: never saved);
+    a save names the version it started from, like a section's revision, so two
+    translators never overwrite each other. ``reviewer_id`` is the second person who
+    reviewed it (never its translator).
+    """
+
     __table_args__ = (UniqueConstraint("section_id", "language"),)
     id: int | None = Field(default=None, primary_key=True)
     section_id: int = Field(foreign_key="section.id", index=True)
@@ -829,6 +854,54 @@ class Translation(SQLModel, table=True):
     translator_id: int | None = Field(default=None, foreign_key="person.id")
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=0)
+    reviewer_id: int | None = Field(default=None, foreign_key="person.id")
+    reviewed_at: datetime | None = None
+
+
+class TranslationRevision(SQLModel, table=True):
+    """One saved text of a translation, never changed; ``number`` counts from 1 per translation.
+
+    ``source_revision_id`` is the section revision the translator was looking at.
+    The unique (translation_id, number) pair makes two saves on the same version
+    collide on every database, as section revisions do.
+    """
+
+    __table_args__ = (UniqueConstraint("translation_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    translation_id: int = Field(foreign_key="translation.id", index=True)
+    number: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    source_revision_id: int | None = Field(default=None, foreign_key="sectionrevision.id")
+    author_id: int | None = Field(default=None, foreign_key="person.id")
+    origin: str = Field(default="editor", max_length=20)  # editor | xliff
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class GlossaryKind(LabelledEnum):
+    calibrated = "calibrated"  # the IPCC's confidence, likelihood, evidence and agreement terms
+    panel = "panel"  # the Panel's own vocabulary: the four questions, "false solution"…
+    document = "document"  # the words an export writes itself: cover, headings, labels
+
+
+class GlossaryTerm(SQLModel, table=True):
+    """How one concept is written in one language ('likelihood.likely' in fr: 'probable').
+
+    ``concept`` is a stable id shared by every language; the English row is the
+    source term. ``source`` says where the rendering comes from (e.g. the IPCC's
+    published translation).
+    """
+
+    __table_args__ = (UniqueConstraint("language", "concept"),)
+    id: int | None = Field(default=None, primary_key=True)
+    language: str = Field(max_length=20, index=True)
+    concept: str = Field(max_length=120, index=True)
+    kind: GlossaryKind = Field(default=GlossaryKind.panel, sa_type=enum_type(GlossaryKind))
+    term: str = Field(sa_column=Column(Text, nullable=False))
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    source: str = Field(default="", max_length=300)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: int | None = Field(default=None, foreign_key="person.id")
 
 
 # --------------------------------------------------------------------------- audit

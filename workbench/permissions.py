@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 from workbench.errors import PermissionDenied
 from workbench.models import AUTHOR_ROLES, EthicsSignature, Membership, Person, Role
 
-S, CM, CLA, LA, CA, RE, RV = (
+S, CM, CLA, LA, CA, RE, RV, TR = (
     Role.secretariat,
     Role.council_member,
     Role.cla,
@@ -39,6 +39,7 @@ S, CM, CLA, LA, CA, RE, RV = (
     Role.contributing_author,
     Role.review_editor,
     Role.reviewer,
+    Role.translator,
 )
 
 
@@ -68,6 +69,7 @@ class Action(enum.StrEnum):
     start_new_edition = "start_new_edition"
     backup = "backup"
     discuss = "discuss"  # open, post in and resolve discussion threads (not review comments)
+    edit_glossary = "edit_glossary"  # the glossary of calibrated, Panel and document terms
 
 
 MATRIX: dict[Action, frozenset[Role]] = {
@@ -77,7 +79,7 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.advance_stage: frozenset({S, CLA}),
     Action.publish_report: frozenset({S}),
     Action.manage_team: frozenset({S, CLA}),
-    Action.read_report: frozenset({S, CM, CLA, LA, CA, RE, RV}),
+    Action.read_report: frozenset({S, CM, CLA, LA, CA, RE, RV, TR}),
     Action.edit_outline: frozenset({CLA}),
     Action.set_section_status: frozenset({CLA, LA}),
     Action.write_section: frozenset({CLA, LA, CA}),
@@ -91,12 +93,14 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.sign_off_response: frozenset({RE}),
     Action.open_decision: frozenset({S}),
     Action.vote: frozenset({CM}),
-    Action.edit_translation: frozenset({S, CLA}),
+    # A Translator only in the language of their membership (translations.py checks it).
+    Action.edit_translation: frozenset({S, CLA, TR}),
     Action.withdraw_decision: frozenset({S, CLA}),
     Action.start_new_edition: frozenset({S}),
     Action.backup: frozenset({S}),
     # The report's authors and its Review Editors talk things over; others read (read_report).
     Action.discuss: frozenset({CLA, LA, CA, RE}),
+    Action.edit_glossary: frozenset({S}),
 }
 
 # Actions that change a report's content: authors need a signed Code of Ethics.
