@@ -19,6 +19,7 @@ messages and labels) — has one catalogue per translated language,
 from __future__ import annotations
 
 import ast
+import io
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -139,6 +140,12 @@ def update(
             catalogue = Catalog(
                 locale=code,
                 project="Synthesis Report Workbench",
+                version="1",
+                msgid_bugs_address="the Panel's Secretariat",
+                last_translator="The Panel's translators",
+                language_team=INTERFACE_LANGUAGES[code],
+                # Stable dates: a catalogue changes only when its messages do.
+                creation_date=old.creation_date if old is not None else None,
                 header_comment=(
                     f"# {INTERFACE_LANGUAGES[code]} messages of {_relative(source, root)}."
                 ),
@@ -154,11 +161,13 @@ def update(
                 else:
                     added += 1
                     catalogue.add(key, ("", "") if isinstance(key, tuple) else "")
+            catalogue.revision_date = catalogue.creation_date
             dropped = len(set(previous) - set(messages))
-            if added or dropped or old is None:
+            buffer = io.BytesIO()
+            write_po(buffer, catalogue, width=100, omit_header=False, no_location=True)
+            if not path.is_file() or path.read_bytes() != buffer.getvalue():
                 path.parent.mkdir(parents=True, exist_ok=True)
-                with path.open("wb") as handle:
-                    write_po(handle, catalogue, width=100, omit_header=False, no_location=True)
+                path.write_bytes(buffer.getvalue())
                 changed[_relative(path, root)] = (added, dropped)
     return changed
 
