@@ -248,3 +248,17 @@ def count_queries(session: Session) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", before)
+
+
+def make_translator(
+    session: Session, report: Report, language: str, name: str | None = None, **fields: str
+) -> Person:
+    """Add a Translator of ``report`` into ``language`` (add more languages with add_membership)."""
+    person = make_person(session, name or f"Translator {language}", **fields)
+    session.add(
+        Membership(
+            person_id=person.id, report_id=report.id, role=Role.translator, language=language
+        )
+    )
+    session.commit()
+    return person

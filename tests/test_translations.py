@@ -5,27 +5,45 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, func, select
 
-from tests.factories import count_queries, make_person, make_section, row_counts
-from workbench import audit
-from workbench.errors import NotFound, PermissionDenied, ValidationError
+from tests.factories import (
+    count_queries,
+    make_person,
+    make_report,
+    make_section,
+    make_translator,
+    row_counts,
+)
+from workbench import audit, translations
+from workbench.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from workbench.limits import MAX_SECTION_CHARS
 from workbench.models import (
+    Person,
     Question,
     Role,
     Section,
     SectionRevision,
     Translation,
+    TranslationRevision,
     TranslationStatus,
 )
 from workbench.translations import (
     DEFAULT_LANGUAGES,
     LANGUAGE_NAMES,
+    TranslationSave,
+    editable_languages,
     is_stale,
+    join_paragraphs,
     language_name,
+    paragraphs,
     report_languages,
+    revisions,
+    save_translation,
+    save_translations,
     set_translation,
     stale_translation_summaries,
     stale_translations,
     target_languages,
+    translation_for,
     translation_grid,
 )
 
@@ -257,3 +275,238 @@ def test_blank_choices_are_asked_for_not_quoted(session, world):
         )
     assert no_status.value.message == "Choose a translation status."
     assert "''" not in no_language.value.message + no_status.value.message
+
+
+# --------------------------------------------------------------------------- saving
+
+
+def test_paragraphs_split_on_blank_lines_and_keep_blocks_whole():
+    text = (
+        "First paragraph\nstill first.\n\n\n"
+        "```\ncode\n\nmore code\n```\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "- one\n\n- two\n  continued\n\n"
+        "Last.\n"
+    )
+    parts = paragraphs(text)
+    assert parts == [
+        "First paragraph\nstill first.",
+        "```\ncode\n\nmore code\n```",
+        "| a | b |\n|---|---|\n| 1 | 2 |",
+        "- one\n\n- two\n  continued",
+        "Last.",
+    ]
+    assert paragraphs(join_paragraphs(parts)) == parts
+    assert paragraphs("") == [] and paragraphs("\n\n  \n") == []
+
+
+def test_a_translator_saves_and_each_save_is_a_revision(session, world):
+    section = world.sections[0]
+    camille = make_translator(session, world.report, "fr", "Camille")
+    first = save_translation(
+        session=session,
+        actor=camille,
+        section=section,
+        language="FR",
+        text="Des salaires trop bas.\r\n\r\nSuite.",
+        base_version=0,
+    )
+    assert (first.language, first.version, first.status) == ("fr", 1, T.in_progress)
+    assert first.text == "Des salaires trop bas.\n\nSuite."
+    assert first.revision_id == section.head_revision_id
+    assert first.translator_id == camille.id
+    second = save_translation(
+        session=session, actor=camille, section=section, language="fr", text="V2", base_version=1
+    )
+    assert second.id == first.id and second.version == 2
+    assert [r.number for r in revisions(session, first.id)] == [2, 1]
+    assert revisions(session, first.id)[1].source_revision_id == section.head_revision_id
+    assert translation_for(session, section_id=section.id, language="fr").text == "V2"
+    actions = [e.action for e in audit.events(session, entity="translation", entity_id=first.id)]
+    assert actions.count("save_translation") == 2
+
+
+def test_a_conflict_keeps_both_texts_and_saves_nothing(session, world):
+    section = world.sections[0]
+    save_translation(
+        session=session,
+        actor=world.cla,
+        section=section,
+        language="fr",
+        text="Theirs",
+        base_version=0,
+    )
+    before = row_counts(session)
+    with pytest.raises(Conflict) as info:
+        save_translation(
+            session=session,
+            actor=world.secretariat,
+            section=section,
+            language="fr",
+            text="Mine",
+            base_version=0,
+        )
+    assert info.value.mine == "Mine" and info.value.head_text == "Theirs"
+    assert "CLA 1" in info.value.message and "version 1" in info.value.message
+    assert row_counts(session) == before
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_two_sessions_racing_make_one_revision(engine, world, monkeypatch, existing):
+    """Both read the same version; the unique revision number lets only one save win."""
+    section_id = world.sections[0].id
+    base = 0
+    if existing:
+        with Session(engine, expire_on_commit=False) as s:
+            save_translation(
+                session=s,
+                actor=s.get(Person, world.cla.id),
+                section=s.get(Section, section_id),
+                language="fr",
+                text="start",
+                base_version=0,
+            )
+        base = 1
+    with (
+        Session(engine, expire_on_commit=False) as one,
+        Session(engine, expire_on_commit=False) as two,
+    ):
+        save_translation(
+            session=one,
+            actor=one.get(Person, world.cla.id),
+            section=one.get(Section, section_id),
+            language="fr",
+            text="first",
+            base_version=base,
+        )
+        # The second save read the translation before the first one committed.
+        monkeypatch.setattr(translations, "_stored_version", lambda t: base)
+        if not existing:
+            monkeypatch.setattr(translations, "translation_for", lambda *a, **k: None)
+        with pytest.raises(Conflict) as info:
+            save_translation(
+                session=two,
+                actor=two.get(Person, world.secretariat.id),
+                section=two.get(Section, section_id),
+                language="fr",
+                text="second",
+                base_version=base,
+            )
+        assert info.value.mine == "second"
+    monkeypatch.undo()
+    with Session(engine) as check:
+        texts = [r.text for r in check.exec(select(TranslationRevision))]
+        assert "first" in texts and "second" not in texts
+        assert len(check.exec(select(Translation)).all()) == 1
+
+
+def test_a_translator_translates_only_their_language_and_report(session, world):
+    section = world.sections[0]
+    world.report.languages = ["en", "fr", "es"]
+    session.add(world.report)
+    session.commit()
+    camille = make_translator(session, world.report, "fr", "Camille")
+    other = make_report(session, "other-report", languages=["en", "fr"])
+    other_section = make_section(session, other, "1.1", Question.known, text="Text.")
+    before = row_counts(session)
+    with pytest.raises(PermissionDenied, match="Camille translates 'test-report' into French"):
+        save_translation(
+            session=session,
+            actor=camille,
+            section=section,
+            language="es",
+            text="Hola",
+            base_version=0,
+        )
+    with pytest.raises(PermissionDenied):
+        save_translation(
+            session=session,
+            actor=camille,
+            section=other_section,
+            language="fr",
+            text="Salut",
+            base_version=0,
+        )
+    for person in (world.la, world.reviewer, world.outsider):
+        with pytest.raises(PermissionDenied):
+            save_translation(
+                session=session,
+                actor=person,
+                section=section,
+                language="fr",
+                text="x",
+                base_version=0,
+            )
+    assert row_counts(session) == before
+    assert editable_languages(session, camille, world.report) == ["fr"]
+    assert editable_languages(session, world.cla, world.report) == ["fr", "es"]
+    assert editable_languages(session, world.la, world.report) == []
+
+
+def test_a_save_is_refused_without_source_text_or_with_a_bad_text(session, world):
+    empty = make_section(session, world.report, "9.1", Question.known)
+    before = row_counts(session)
+    with pytest.raises(ValidationError, match="Section 9.1 has no text yet"):
+        save_translation(
+            session=session,
+            actor=world.cla,
+            section=empty,
+            language="fr",
+            text="x",
+            base_version=0,
+        )
+    section = world.sections[0]
+    for bad, words in [
+        ("", "is empty"),
+        ("a\x00b", "control character"),
+        ("x" * (MAX_SECTION_CHARS + 1), "at most 2,000,000"),
+    ]:
+        with pytest.raises(ValidationError, match=words):
+            save_translation(
+                session=session,
+                actor=world.cla,
+                section=section,
+                language="fr",
+                text=bad,
+                base_version=0,
+            )
+    with pytest.raises(ValidationError, match="translated from it"):
+        save_translation(
+            session=session,
+            actor=world.cla,
+            section=section,
+            language="en",
+            text="x",
+            base_version=0,
+        )
+    assert row_counts(session) == before
+
+
+def test_a_save_of_several_items_is_all_or_nothing(session, world):
+    a, b = world.sections[0], world.sections[1]
+    save_translation(
+        session=session, actor=world.cla, section=b, language="fr", text="B1", base_version=0
+    )
+    before = row_counts(session)
+    with pytest.raises(Conflict):
+        save_translations(
+            session=session,
+            actor=world.cla,
+            items=[
+                TranslationSave(section=a, language="fr", text="A1", base_version=0),
+                TranslationSave(section=b, language="fr", text="B2", base_version=0),
+            ],
+        )
+    assert row_counts(session) == before
+    assert translation_for(session, section_id=a.id, language="fr") is None
+    saved = save_translations(
+        session=session,
+        actor=world.cla,
+        items=[
+            TranslationSave(section=a, language="fr", text="A1", base_version=0),
+            TranslationSave(section=b, language="fr", text="B2", base_version=1),
+        ],
+        origin="xliff",
+    )
+    assert [(t.text, t.version) for t in saved] == [("A1", 1), ("B2", 2)]
+    assert {r.origin for r in revisions(session, saved[1].id)} == {"editor", "xliff"}
