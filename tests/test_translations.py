@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from tests.factories import (
+    SAMPLE_TEXT,
     count_queries,
     make_person,
     make_report,
@@ -30,16 +31,21 @@ from workbench.translations import (
     DEFAULT_LANGUAGES,
     LANGUAGE_NAMES,
     TranslationSave,
+    aligned_translation,
+    can_review,
     editable_languages,
     is_stale,
     join_paragraphs,
     language_name,
+    orphaned_paragraphs,
     paragraphs,
     report_languages,
     revisions,
     save_translation,
     save_translations,
+    set_status,
     set_translation,
+    source_changes,
     stale_translation_summaries,
     stale_translations,
     target_languages,
@@ -510,3 +516,127 @@ def test_a_save_of_several_items_is_all_or_nothing(session, world):
     )
     assert [(t.text, t.version) for t in saved] == [("A1", 1), ("B2", 2)]
     assert {r.origin for r in revisions(session, saved[1].id)} == {"editor", "xliff"}
+
+
+# --------------------------------------------------------------------------- status flow
+
+
+def test_translated_then_reviewed_by_a_second_person(session, world):
+    section = world.sections[0]
+    camille = make_translator(session, world.report, "fr", "Camille")
+    claire = make_translator(session, world.report, "fr", "Claire")
+    with pytest.raises(ValidationError, match="has no text yet"):
+        set_status(
+            session=session, actor=camille, section=section, language="fr", status=T.translated
+        )
+    save_translation(
+        session=session,
+        actor=camille,
+        section=section,
+        language="fr",
+        text="Texte.",
+        base_version=0,
+    )
+    with pytest.raises(ValidationError, match="marked translated before it is reviewed"):
+        set_status(session=session, actor=claire, section=section, language="fr", status=T.reviewed)
+    done = set_status(
+        session=session, actor=camille, section=section, language="fr", status=T.translated
+    )
+    assert (done.status, done.revision_id) == (T.translated, section.head_revision_id)
+    assert not can_review(session, camille, done)
+    assert can_review(session, claire, done) and can_review(session, world.cla, done)
+    with pytest.raises(ValidationError, match="Camille translated .* a second person reviews it"):
+        set_status(
+            session=session, actor=camille, section=section, language="fr", status=T.reviewed
+        )
+    reviewed = set_status(
+        session=session, actor=claire, section=section, language="fr", status=T.reviewed
+    )
+    assert (reviewed.status, reviewed.reviewer_id) == (T.reviewed, claire.id)
+    assert reviewed.reviewed_at is not None
+    # An edit after the review puts it back in progress: it is marked again.
+    edited = save_translation(
+        session=session,
+        actor=world.cla,
+        section=section,
+        language="fr",
+        text="Texte revu.",
+        base_version=1,
+    )
+    assert (edited.status, edited.reviewer_id, edited.reviewed_at) == (T.in_progress, None, None)
+    events = audit.events(session, entity="translation", entity_id=edited.id)
+    assert [e.action for e in events].count("set_translation") == 2
+
+
+def test_a_stale_translation_cannot_be_reviewed(session, world):
+    section = world.sections[0]
+    save_translation(
+        session=session,
+        actor=world.cla,
+        section=section,
+        language="fr",
+        text="Texte.",
+        base_version=0,
+    )
+    set_status(
+        session=session, actor=world.cla, section=section, language="fr", status="translated"
+    )
+    new_revision(session, section, "A revised text.")
+    with pytest.raises(ValidationError, match="changed since it was translated"):
+        set_status(
+            session=session,
+            actor=world.secretariat,
+            section=section,
+            language="fr",
+            status=T.reviewed,
+        )
+
+
+# --------------------------------------------------------------------------- staleness
+
+
+def test_a_stale_translation_shows_the_source_diff_paragraph_by_paragraph(session, world):
+    section = world.sections[0]
+    old_paragraphs = paragraphs(SAMPLE_TEXT)
+    translated = save_translation(
+        session=session,
+        actor=world.cla,
+        section=section,
+        language="fr",
+        text="Premier.\n\nDeuxième [@anker2017].\n\nTroisième.",
+        base_version=0,
+    )
+    assert source_changes(session, translated) == []
+    new_revision(
+        session,
+        section,
+        "New opening paragraph.\n\n"
+        + old_paragraphs[0]
+        + "\n\nIn most countries, a full-time worker cannot meet basic needs [@anker2017].\n\n"
+        + old_paragraphs[2],
+    )
+    changes = source_changes(session, translated)
+    assert [(c.index, c.old_index, c.kind) for c in changes] == [
+        (0, None, "added"),
+        (1, 0, "unchanged"),
+        (2, 1, "changed"),
+        (3, 2, "unchanged"),
+    ]
+    changed = changes[2]
+    assert ("delete", "many") in [(c.op, c.text) for c in changed.changes]
+    assert ("insert", "most") in [(c.op, c.text) for c in changed.changes]
+    assert changed.text.startswith("In most countries")
+    translated_parts = paragraphs(translated.text)
+    assert aligned_translation(changes, translated_parts) == [
+        "",
+        "Premier.",
+        "Deuxième [@anker2017].",
+        "Troisième.",
+    ]
+    new_revision(session, section, old_paragraphs[0])
+    changes = source_changes(session, translated)
+    assert [c.kind for c in changes] == ["unchanged", "removed", "removed"]
+    assert orphaned_paragraphs(changes, translated_parts) == [
+        "Deuxième [@anker2017].",
+        "Troisième.",
+    ]

@@ -645,6 +645,212 @@ def revisions(session: Session, translation_id: int) -> list[TranslationRevision
     )
 
 
+# --------------------------------------------------------------------------- status
+
+
+def set_status(
+    *,
+    session: Session,
+    actor: Person,
+    section: Section,
+    language: str,
+    status: TranslationStatus | str,
+) -> Translation:
+    """Move a translation along its flow: in progress, translated, reviewed (by a second person).
+
+    Marking it translated pins the section revision it translates; reviewing it
+    needs a translated, up-to-date text and someone other than its translator.
+    """
+    session.refresh(section)
+    report = session.get(Report, section.report_id)
+    if report is None:  # pragma: no cover - the foreign key forbids it
+        raise NotFound("The report of section {code} no longer exists.", code=section.code)
+    language = _canonical_language(report, language)
+    _require_language(session, actor, report, language)
+    status = _status(status)
+    translation = translation_for(session, section_id=section.id, language=language)
+    where = {"code": section.code, "language": language_name(language)}
+    if translation is None or blank(translation.text):
+        raise ValidationError(
+            "The {language} translation of section {code} has no text yet: write and save "
+            "it first.",
+            **where,
+        )
+    session.refresh(translation)
+    previous = TranslationStatus(translation.status)
+    if status is TranslationStatus.not_started:
+        raise ValidationError(
+            "The {language} translation of section {code} has a text, so it is started; "
+            "mark it in progress to work on it again.",
+            **where,
+        )
+    if status is TranslationStatus.reviewed:
+        if previous is TranslationStatus.reviewed:
+            raise ValidationError(
+                "The {language} translation of section {code} is already reviewed.", **where
+            )
+        if previous is not TranslationStatus.translated:
+            raise ValidationError(
+                "The {language} translation of section {code} is {status}: it is marked "
+                "translated before it is reviewed.",
+                status=Msg(previous.label),
+                **where,
+            )
+        if translation.translator_id == actor.id:
+            raise ValidationError(
+                "{name} translated the {language} translation of section {code}: a second "
+                "person reviews it.",
+                name=actor.name,
+                **where,
+            )
+        if is_stale(session, translation):
+            raise ValidationError(
+                "Section {code} changed since it was translated into {language}: update the "
+                "translation before it is reviewed.",
+                **where,
+            )
+    try:
+        translation.status = status
+        if status is TranslationStatus.translated:
+            translation.revision_id = translation.revision_id or section.head_revision_id
+        if status is TranslationStatus.reviewed:
+            translation.reviewer_id = actor.id
+            translation.reviewed_at = utcnow()
+        else:
+            translation.reviewer_id = None
+            translation.reviewed_at = None
+        translation.updated_at = utcnow()
+        session.add(translation)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "set_translation",
+            "translation",
+            translation.id,
+            report_id=section.report_id,
+            section=section.code,
+            language=language,
+            old=previous,
+            new=status,
+            revision_id=translation.revision_id,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return translation
+
+
+def can_review(session: Session, person: Person, translation: Translation) -> bool:
+    """Return True when ``person`` may mark this translated text reviewed (a second person)."""
+    section = session.get(Section, translation.section_id)
+    report = session.get(Report, section.report_id) if section else None
+    return (
+        report is not None
+        and TranslationStatus(translation.status) is TranslationStatus.translated
+        and translation.translator_id != person.id
+        and translation.language in editable_languages(session, person, report)
+        and not is_stale(session, translation)
+    )
+
+
+# --------------------------------------------------------------------------- staleness
+
+ChangeKind = Literal["unchanged", "changed", "added", "removed"]
+
+
+@dataclass(frozen=True)
+class ParagraphChange:
+    """How one source paragraph changed since the revision translated.
+
+    ``index`` is its place in today's source (None for a removed paragraph),
+    ``old_index`` its place in the revision translated (None for an added one):
+    the translation's paragraph ``old_index`` is the one to update. ``changes``
+    is the word diff (only ``equal`` runs when unchanged).
+    """
+
+    index: int | None
+    old_index: int | None
+    kind: ChangeKind
+    changes: list[diffing.Change] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """Return True unless the paragraph is the same as when it was translated."""
+        return self.kind != "unchanged"
+
+    @property
+    def text(self) -> str:
+        """Return the paragraph as it is now (as it was, when removed)."""
+        if self.kind == "removed":
+            return diffing.old_text(self.changes)
+        return diffing.new_text(self.changes)
+
+
+def paragraph_changes(old: str, new: str) -> list[ParagraphChange]:
+    """Return the word diff from ``old`` to ``new``, paragraph by paragraph, in today's order."""
+    a, b = paragraphs(old), paragraphs(new)
+    result: list[ParagraphChange] = []
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            result += [
+                ParagraphChange(j1 + k, i1 + k, "unchanged", [diffing.Change("equal", b[j1 + k])])
+                for k in range(i2 - i1)
+            ]
+            continue
+        paired = min(i2 - i1, j2 - j1) if tag == "replace" else 0
+        for k in range(paired):
+            result.append(
+                ParagraphChange(j1 + k, i1 + k, "changed", diffing.word_diff(a[i1 + k], b[j1 + k]))
+            )
+        for k in range(i1 + paired, i2):
+            result.append(ParagraphChange(None, k, "removed", [diffing.Change("delete", a[k])]))
+        for k in range(j1 + paired, j2):
+            result.append(ParagraphChange(k, None, "added", [diffing.Change("insert", b[k])]))
+    return result
+
+
+def source_changes(session: Session, translation: Translation) -> list[ParagraphChange]:
+    """Return how the source changed since the revision translated, paragraph by paragraph.
+
+    Empty when the translation is not stale (or translates no revision yet).
+    """
+    if not is_stale(session, translation):
+        return []
+    section = session.get(Section, translation.section_id)
+    old = session.get(SectionRevision, translation.revision_id)
+    head = session.get(SectionRevision, section.head_revision_id) if section else None
+    if old is None or head is None:
+        return []
+    return paragraph_changes(old.text, head.text)
+
+
+def aligned_translation(changes: list[ParagraphChange], translated: list[str]) -> list[str]:
+    """Return the translation's paragraphs placed against today's source paragraphs.
+
+    A paragraph translating a source paragraph that moved follows it; one for an
+    added source paragraph is empty; those whose source paragraph was removed are
+    dropped (the caller shows them apart, see :func:`orphaned_paragraphs`).
+    """
+    rows = [c for c in changes if c.index is not None]
+    placed = ["" for _unused in rows]
+    for position, change in enumerate(rows):
+        if change.old_index is not None and change.old_index < len(translated):
+            placed[position] = translated[change.old_index]
+    return placed
+
+
+def orphaned_paragraphs(changes: list[ParagraphChange], translated: list[str]) -> list[str]:
+    """Return the translation's paragraphs whose source paragraph has been removed."""
+    return [
+        translated[c.old_index]
+        for c in changes
+        if c.kind == "removed" and c.old_index is not None and c.old_index < len(translated)
+    ]
+
+
 def is_stale(session: Session, translation: Translation) -> bool:
     """Return True when the section has a newer head revision than the one translated."""
     if translation.revision_id is None:
