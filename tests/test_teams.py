@@ -133,3 +133,33 @@ def test_candidates_are_active_people_outside_the_report(session, world):
     assert world.la.id not in everyone and world.outsider.id in everyone
     assert world.council[0].id in everyone  # workspace roles are not roles in the report
     assert teams.candidates(session, world.report.id, text="CLA") == []
+
+
+def test_a_translator_is_added_for_a_language_of_the_report(session, world):
+    world.report.languages = ["en", "fr", "es"]
+    session.add(world.report)
+    session.commit()
+    camille = make_person(session, "Camille")
+    add = dict(session=session, actor=world.cla, report=world.report, person=camille)
+    with pytest.raises(ValidationError, match="Choose the language this Translator translates"):
+        teams.add_member(**add, role=Role.translator)
+    with pytest.raises(ValidationError, match="'ar' is not a language 'test-report' is translated"):
+        teams.add_member(**add, role=Role.translator, language="ar")
+    with pytest.raises(ValidationError, match="not a language 'test-report' is translated"):
+        teams.add_member(**add, role=Role.translator, language="en")
+    with pytest.raises(ValidationError, match="Only a Translator holds a role in one language"):
+        teams.add_member(**add, role=Role.reviewer, language="fr")
+    french = teams.add_member(**add, role=Role.translator, language="FR")
+    assert (french.role, french.language) == (Role.translator, "fr")
+    with pytest.raises(ValidationError, match="Camille already translates this report into"):
+        teams.add_member(**add, role=Role.translator, language="fr")
+    teams.add_member(**add, role=Role.translator, language="es")
+    member = next(m for m in teams.members(session, world.report.id) if m.person.id == camille.id)
+    assert member.roles == [Role.translator] and member.languages == ["es", "fr"]
+    assert not member.is_author
+    # Still a candidate for another language, not for another role.
+    assert camille in teams.candidates(session, world.report.id, role=Role.translator)
+    assert camille not in teams.candidates(session, world.report.id, role=Role.reviewer)
+    teams.remove_member(**add, role=Role.translator, language="es")
+    member = next(m for m in teams.members(session, world.report.id) if m.person.id == camille.id)
+    assert member.languages == ["fr"]

@@ -6,6 +6,11 @@ authors by gender, region, sector and discipline: shown, never enforced. The
 **rule warnings** are the Panel rules that warn rather than block (three CLAs of
 different sectors and regions, 10–15 authors, a 6–18 month horizon), plus any
 author who has not yet signed the Code of Ethics.
+
+A **Translator** holds the role in one report *and one language* (a target
+language of the report); someone who translates several languages holds
+several Translator memberships. Every other role has no language. A Translator
+is not an author: they translate the report, they do not write it.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, func, or_, select
 
-from workbench import audit
+from workbench import audit, i18n
 from workbench.errors import NotFound, ValidationError
 from workbench.governance import (
     ETHICS_CODE_VERSION,
@@ -25,6 +30,7 @@ from workbench.governance import (
     cla_warnings,
     horizon_warnings,
 )
+from workbench.i18n import N_, Msg, ngettext
 from workbench.models import (
     AUTHOR_ROLES,
     EthicsSignature,
@@ -36,7 +42,7 @@ from workbench.models import (
     SectionAuthor,
 )
 from workbench.permissions import Action, require
-from workbench.words import listing, noun, plural
+from workbench.words import listing
 
 ETHICS_CODE_PATH = Path(__file__).resolve().parent.parent / "templates" / "code_of_ethics.md"
 
@@ -61,6 +67,8 @@ class Member:
     person: Person
     roles: list[Role] = field(default_factory=list)
     signed: bool = False
+    # The languages they translate the report into, when they are its Translator.
+    languages: list[str] = field(default_factory=list)
 
     @property
     def is_author(self) -> bool:
@@ -71,7 +79,7 @@ class Member:
 def members(session: Session, report_id: int) -> list[Member]:
     """Return a report's team with roles and signatures, CLAs first."""
     rows = session.exec(
-        select(Person, Membership.role)
+        select(Person, Membership.role, Membership.language)
         .join(Membership, col(Membership.person_id) == col(Person.id))
         .where(Membership.report_id == report_id)
     ).all()
@@ -83,19 +91,23 @@ def members(session: Session, report_id: int) -> list[Member]:
         ).all()
     )
     by_id: dict[int, Member] = {}
-    for person, role in rows:
+    for person, role, language in rows:
         member = by_id.setdefault(person.id, Member(person=person, signed=person.id in signed))
-        member.roles.append(Role(role))
+        if Role(role) not in member.roles:
+            member.roles.append(Role(role))
+        if language:
+            member.languages.append(language)
     order = list(Role)
     for member in by_id.values():
         member.roles.sort(key=order.index)
+        member.languages.sort()
     return sorted(by_id.values(), key=lambda m: (order.index(m.roles[0]), m.person.name))
 
 
 REVIEW_ROLES = frozenset({Role.review_editor, Role.reviewer})
 
 
-def duty_conflict(session: Session, *, person: Person, report: Report, role: Role) -> str | None:
+def duty_conflict(session: Session, *, person: Person, report: Report, role: Role) -> Msg | None:
     """Return why giving ``role`` in ``report`` would break the separation of duties, or None.
 
     An author (CLA, Lead Author, Contributing Author) of a report is never also its
@@ -116,17 +128,21 @@ def duty_conflict(session: Session, *, person: Person, report: Report, role: Rol
     }
     role = Role(role)
     sides = [
-        (AUTHOR_ROLES, REVIEW_ROLES, "an author of the report cannot also review it"),
-        ({Role.review_editor}, {Role.reviewer}, "a Review Editor cannot also be a Reviewer"),
+        (AUTHOR_ROLES, REVIEW_ROLES, N_("an author of the report cannot also review it")),
+        ({Role.review_editor}, {Role.reviewer}, N_("a Review Editor cannot also be a Reviewer")),
     ]
     for one, other, why in sides:
         for mine, theirs in ((one, other), (other, one)):
             clash = held & theirs
             if role in mine and clash:
-                return (
-                    f"{person.name} is already {', '.join(sorted(r.label for r in clash))} of "
-                    f"'{report.slug}' and so cannot be {role.label} of it: {why} "
-                    "(separation of duties)."
+                return Msg(
+                    "{name} is already {held} of '{report}' and so cannot be {role} of it: "
+                    "{why} (separation of duties).",
+                    name=person.name,
+                    held=", ".join(sorted(r.label for r in clash)),
+                    report=report.slug,
+                    role=Msg(role.label),
+                    why=Msg(why),
                 )
     if role in AUTHOR_ROLES:
         sitting = session.exec(
@@ -139,68 +155,138 @@ def duty_conflict(session: Session, *, person: Person, report: Report, role: Rol
             )
         ).first()
         if sitting is not None:
-            return (
-                f"{person.name} sits on the Council's open decision '{sitting}' on "
-                f"'{report.slug}' and so cannot become one of its authors while it is open "
-                "(separation of duties)."
+            return Msg(
+                "{name} sits on the Council's open decision '{decision}' on '{report}' and so "
+                "cannot become one of its authors while it is open (separation of duties).",
+                name=person.name,
+                decision=sitting,
+                report=report.slug,
             )
     return None
 
 
+def _translator_language(report: Report, role: Role, language: str | None) -> str:
+    """Return the canonical language of a Translator membership ('' for every other role)."""
+    from workbench import translations  # translations needs the roles, not the team
+
+    wanted = (language or "").strip()
+    if role is not Role.translator:
+        if wanted:
+            raise ValidationError(
+                "Only a Translator holds a role in one language; {role} is held for the "
+                "whole report, so choose no language.",
+                role=Msg(role.label),
+            )
+        return ""
+    targets = translations.target_languages(report)
+    if not wanted:
+        raise ValidationError(
+            "Choose the language this Translator translates '{report}' into: one of {targets}.",
+            report=report.slug,
+            targets=", ".join(targets) or Msg("none yet"),
+        )
+    for code in targets:
+        if code.lower() == wanted.lower():
+            return code
+    raise ValidationError(
+        "'{language}' is not a language '{report}' is translated into; choose one of "
+        "{targets} (the report's languages are set on the Admin page).",
+        language=wanted,
+        report=report.slug,
+        targets=", ".join(targets) or Msg("none yet"),
+    )
+
+
 def add_member(
-    *, session: Session, actor: Person, report: Report, person: Person, role: Role
+    *,
+    session: Session,
+    actor: Person,
+    report: Report,
+    person: Person,
+    role: Role,
+    language: str | None = None,
 ) -> Membership:
-    """Give a person a role in a report (Secretariat or CLA)."""
+    """Give a person a role in a report (Secretariat or CLA); a Translator's names a language."""
     require(session, actor, Action.manage_team, report.id)
     role = Role(role)
     if role.workspace_wide:
         raise ValidationError(
-            f"{role.label} is a workspace role, not a role in one report; "
-            "the Secretariat grants it."
+            "{role} is a workspace role, not a role in one report; the Secretariat grants it.",
+            role=Msg(role.label),
         )
+    language = _translator_language(report, role, language)
     if session.exec(
         select(Membership).where(
             Membership.person_id == person.id,
             Membership.report_id == report.id,
             Membership.role == role,
+            Membership.language == language,
         )
     ).first():
-        raise ValidationError(f"{person.name} is already {role.label} of this report.")
+        if language:
+            from workbench.translations import language_name
+
+            raise ValidationError(
+                "{name} already translates this report into {language}.",
+                name=person.name,
+                language=language_name(language),
+            )
+        raise ValidationError(
+            "{name} is already {role} of this report.", name=person.name, role=Msg(role.label)
+        )
     conflict = duty_conflict(session, person=person, report=report, role=role)
     if conflict:
         raise ValidationError(conflict)
-    membership = Membership(person_id=person.id, report_id=report.id, role=role)
-    session.add(membership)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "add_member",
-        "report",
-        report.id,
-        report_id=report.id,
-        person=person.email,
-        role=role.value,
-    )
-    session.commit()
+    membership = Membership(person_id=person.id, report_id=report.id, role=role, language=language)
+    try:
+        session.add(membership)
+        session.flush()
+        details = {"language": language} if language else {}
+        audit.record(
+            session,
+            actor,
+            "add_member",
+            "report",
+            report.id,
+            report_id=report.id,
+            person=person.email,
+            role=role.value,
+            **details,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
     return membership
 
 
 def remove_member(
-    *, session: Session, actor: Person, report: Report, person: Person, role: Role
+    *,
+    session: Session,
+    actor: Person,
+    report: Report,
+    person: Person,
+    role: Role,
+    language: str | None = None,
 ) -> None:
-    """Take a role in a report away from a person; refused while they still lead sections."""
+    """Take a role in a report away from a person; refused while they still lead sections.
+
+    For a Translator, ``language`` names the one language taken away (None: all of them).
+    """
     require(session, actor, Action.manage_team, report.id)
     role = Role(role)
-    membership = session.exec(
-        select(Membership).where(
-            Membership.person_id == person.id,
-            Membership.report_id == report.id,
-            Membership.role == role,
+    query = select(Membership).where(
+        Membership.person_id == person.id,
+        Membership.report_id == report.id,
+        Membership.role == role,
+    )
+    if language:
+        query = query.where(func.lower(col(Membership.language)) == language.strip().lower())
+    held = list(session.exec(query).all())
+    if not held:
+        raise NotFound(
+            "{name} is not {role} of this report.", name=person.name, role=Msg(role.label)
         )
-    ).first()
-    if membership is None:
-        raise NotFound(f"{person.name} is not {role.label} of this report.")
     remaining_author_roles = {
         m.role
         for m in session.exec(
@@ -218,8 +304,9 @@ def remove_member(
         ).all()
         if led:
             raise ValidationError(
-                f"{person.name} leads sections {', '.join(sorted(led))}; "
-                "assign them to someone else first."
+                "{name} leads sections {codes}; assign them to someone else first.",
+                name=person.name,
+                codes=", ".join(sorted(led)),
             )
         for link in session.exec(
             select(SectionAuthor)
@@ -227,7 +314,8 @@ def remove_member(
             .where(Section.report_id == report.id, SectionAuthor.person_id == person.id)
         ).all():
             session.delete(link)
-    session.delete(membership)
+    for each in held:
+        session.delete(each)
     audit.record(
         session,
         actor,
@@ -237,6 +325,7 @@ def remove_member(
         report_id=report.id,
         person=person.email,
         role=role.value,
+        **({"language": language.strip()} if language else {}),
     )
     session.commit()
 
@@ -275,18 +364,34 @@ def team_warnings(session: Session, report: Report) -> list[str]:
     warnings += horizon_warnings(report.start_date, report.due_date)
     unsigned = sorted(m.person.name for m in team if m.is_author and not m.signed)
     if unsigned:
+        n = len(unsigned)
+        names = listing(unsigned) if i18n.current_language() == i18n.SOURCE else None
         warnings.append(
-            f"{plural(len(unsigned), 'author')} {noun(len(unsigned), 'has')} not signed the Code "
-            f"of Ethics and cannot edit: {listing(unsigned)}."
+            ngettext(
+                "{count} author has not signed the Code of Ethics and cannot edit: {names}.",
+                "{count} authors have not signed the Code of Ethics and cannot edit: {names}.",
+                n,
+            ).format(count=i18n.format_number(n), names=names or i18n.format_list(unsigned))
         )
     return warnings
 
 
 def candidates(
-    session: Session, report_id: int, *, text: str = "", limit: int = 20
+    session: Session,
+    report_id: int,
+    *,
+    text: str = "",
+    limit: int = 20,
+    role: Role | None = None,
 ) -> list[Person]:
-    """Return active people with no role in a report yet, whose name, email or affiliation match."""
+    """Return active people with no role in a report yet, whose name, email or affiliation match.
+
+    For the Translator ``role``, the report's Translators are candidates too (for
+    another language).
+    """
     in_report = select(Membership.person_id).where(Membership.report_id == report_id)
+    if role is not None and Role(role) is Role.translator:
+        in_report = in_report.where(Membership.role != Role.translator)
     query = select(Person).where(
         Person.active == True,  # noqa: E712
         col(Person.id).not_in(in_report),
