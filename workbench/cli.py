@@ -1077,6 +1077,111 @@ def calendar(
     typer.echo(f"Wrote {output}: {plural(count, 'deadline')} for {who.name}.")
 
 
+# --------------------------------------------------------------------------- glossary
+
+glossary_app = typer.Typer(
+    help="The glossary of calibrated (IPCC) and Panel terms in each language, as CSV or TBX.",
+    no_args_is_help=True,
+)
+app.add_typer(glossary_app, name="glossary")
+
+GlossaryLanguageOption = Annotated[
+    str, typer.Option("--language", help="A language code, e.g. fr, es, ar, zh or pt-BR.")
+]
+
+
+@glossary_app.command("list")
+@guarded
+def glossary_list(
+    language: GlossaryLanguageOption,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="Only one kind: calibrated, panel or document.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the glossary's terms in one language, beside the English."""
+    from workbench import glossary
+    from workbench.models import GlossaryKind
+
+    chosen = None
+    if kind is not None:
+        try:
+            chosen = GlossaryKind(kind.strip().lower())
+        except ValueError:
+            raise ValidationError(
+                "The kind '{kind}' is unknown; use calibrated, panel or document.", kind=kind
+            ) from None
+    code = glossary.normalise_language(language)
+    if not glossary.valid_language(code):
+        raise ValidationError(
+            "'{language}' is not a language code such as en, fr, es, ar or zh.", language=language
+        )
+    with open_session() as session:
+        entries = [
+            e
+            for e in glossary.terms(session, code).values()
+            if chosen is None or e.kind == chosen
+        ]
+    rows = [
+        {
+            "concept": e.concept,
+            "kind": e.kind.value,
+            "language": e.language,
+            "english": e.english,
+            "term": e.term,
+            "note": e.note,
+            "source": e.source,
+        }
+        for e in entries
+    ]
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        typer.echo(f"The glossary has no terms in {code} yet.")
+        return
+    echo_table(rows, ["concept", "kind", "english", "term"])
+
+
+@glossary_app.command("import")
+@guarded
+def glossary_import(
+    file: Annotated[Path, typer.Argument(help="A .csv or .tbx glossary file.")],
+    as_: AsOption = None,
+) -> None:
+    """Import a glossary file (CSV or TBX): every term, or none."""
+    from workbench import glossary
+
+    content = _read_upload(file, glossary.MAX_GLOSSARY_BYTES)
+    with open_session() as session:
+        actor = acting(session, as_)
+        summary = glossary.import_glossary(
+            session=session, actor=actor, data=content, filename=file.name
+        )
+    typer.echo(
+        f"Imported {file.name} ({', '.join(summary.languages)}): "
+        f"{plural(summary.added, 'term')} added, {summary.updated} changed, "
+        f"{summary.unchanged} already so."
+    )
+
+
+@glossary_app.command("export")
+@guarded
+def glossary_export(
+    language: GlossaryLanguageOption,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The file to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or tbx.")] = "csv",
+) -> None:
+    """Write one language's glossary, with the English, as CSV or TBX."""
+    from workbench import glossary
+
+    with open_session() as session:
+        content = glossary.export_glossary(session, language=language, fmt=fmt)
+        count = len(glossary.terms(session, language))
+    output.write_bytes(content)
+    typer.echo(f"Wrote {output}: {plural(count, 'term')} in {language}, with the English.")
+
+
 def main() -> None:
     """Run the command line."""
     app()

@@ -271,6 +271,12 @@ def _decode(data: bytes, *, where: str) -> str:
             size=round(len(data) / limits.MiB, 1),
             limit=MAX_GLOSSARY_BYTES // limits.MiB,
         )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportFailed(
+            "{where}, line {line}: the file is not UTF-8 text; save it as UTF-8 and try again.",
+            where=where,
+            line=1,
+        )
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise ImportFailed(
