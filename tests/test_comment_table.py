@@ -52,7 +52,7 @@ def xlsx_bytes(rows: list[list[object]]) -> bytes:
 def problems_of(filename: str, content: bytes) -> list[str]:
     with pytest.raises(ImportFailed) as caught:
         read_table(filename, content)
-    return caught.value.problems
+    return [str(p) for p in caught.value.problems]
 
 
 # --------------------------------------------------------------------------- reading CSV

@@ -1317,7 +1317,7 @@ def test_a_word_comment_on_a_changed_register_row_is_refused(demo: Session) -> N
     document.add_comment(statement[0], text="Really?", author="Ana Reviewer")
     with pytest.raises(ImportFailed) as caught:
         import_demo(demo, report, review_round, secretariat, document)
-    (problem,) = caught.value.problems
+    (problem,) = map(str, caught.value.problems)
     assert "is not in line 12 of Consensus and disagreement (CR) as frozen for SOD" in problem
 
 

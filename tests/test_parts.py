@@ -236,7 +236,7 @@ def test_a_table_row_outside_its_item_is_refused_and_nothing_is_imported(
         )
     assert any(
         p.startswith("Row 3 of t.csv: Recommendation R1 is on lines")
-        for p in (caught.value.problems)
+        for p in map(str, caught.value.problems)
     )
     assert reviews.list_comments(session, round_id=review_round.id)[1] == 0
 

@@ -757,7 +757,7 @@ def test_import_reports_unknown_sections_lines_and_numbers(session: Session, wor
     rows[6].disposition = "rejected"
     with pytest.raises(ImportFailed) as caught:
         import_(session, world, review_round, "x.csv", write_csv(rows))
-    problems = caught.value.problems
+    problems = [str(p) for p in caught.value.problems]
     assert any(
         p.startswith(
             "Row 3 of x.csv: 'B.2' is not a section or part of this report; "

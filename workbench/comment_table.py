@@ -41,6 +41,7 @@ from datetime import date, datetime
 from typing import Any
 
 from workbench.errors import ImportFailed
+from workbench.i18n import N_, Msg
 from workbench.limits import (
     MAX_TABLE_BYTES,
     MAX_TABLE_COLUMNS,
@@ -50,7 +51,7 @@ from workbench.limits import (
     text_problem,
 )
 from workbench.models import CommentKind, Disposition, ReviewComment
-from workbench.words import listing, noun, plural
+from workbench.phrasing import Count, Joined, Listed, Number
 
 COLUMNS: list[str] = [
     "No",
@@ -173,8 +174,11 @@ def read_table(filename: str, content: bytes) -> list[CommentRow]:
     name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] or "the file"
     if len(content) > MAX_TABLE_BYTES:
         raise ImportFailed(
-            f"{name} is {len(content) / 1024 / 1024:.1f} MiB; a comment table may be at most "
-            f"{MAX_TABLE_BYTES // 1024 // 1024} MiB. Split it into several files."
+            "{file} is {size} MiB; a comment table may be at most {limit} MiB. "
+            "Split it into several files.",
+            file=name,
+            size=Number(round(len(content) / 1024 / 1024, 1)),
+            limit=MAX_TABLE_BYTES // 1024 // 1024,
         )
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension == "csv":
@@ -183,7 +187,8 @@ def read_table(filename: str, content: bytes) -> list[CommentRow]:
         rows = _xlsx_rows(name, content)
     else:
         raise ImportFailed(
-            f"{name} is not a comment table the workbench can read: use a .csv or .xlsx file."
+            "{file} is not a comment table the workbench can read: use a .csv or .xlsx file.",
+            file=name,
         )
     return _parse(name, rows)
 
@@ -193,8 +198,10 @@ def _csv_rows(name: str, content: bytes) -> Iterator[tuple[int, list[Any]]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFailed(
-            f"{name} is not UTF-8 text (byte {exc.start + 1} cannot be read). "
-            "Save it as 'CSV UTF-8' and import it again."
+            "{file} is not UTF-8 text (byte {byte} cannot be read). "
+            "Save it as 'CSV UTF-8' and import it again.",
+            file=name,
+            byte=exc.start + 1,
         ) from None
     delimiter = _delimiter(text)
     csv.field_size_limit(max(csv.field_size_limit(), MAX_TABLE_BYTES))
@@ -213,7 +220,12 @@ def _numbered_csv(name: str, reader: Iterator[list[str]]) -> Iterator[tuple[int,
         except StopIteration:
             return
         except csv.Error as exc:
-            raise ImportFailed(f"Row {number} of {name} cannot be read as CSV: {exc}.") from None
+            raise ImportFailed(
+                "Row {row} of {file} cannot be read as CSV: {problem}.",
+                row=number,
+                file=name,
+                problem=str(exc),
+            ) from None
         yield number, values
 
 
@@ -233,8 +245,9 @@ def _xlsx_rows(name: str, content: bytes) -> Iterator[tuple[int, list[Any]]]:
 
     if not zipfile.is_zipfile(io.BytesIO(content)):
         raise ImportFailed(
-            f"{name} is not an Excel workbook (.xlsx) — it may be damaged, or an older .xls "
-            "or a CSV renamed. Open it in a spreadsheet program and save it as .xlsx."
+            "{file} is not an Excel workbook (.xlsx) — it may be damaged, or an older .xls "
+            "or a CSV renamed. Open it in a spreadsheet program and save it as .xlsx.",
+            file=name,
         )
     # What every part really inflates to, before openpyxl unpacks anything: the sizes an
     # XLSX declares for its parts can lie.
@@ -243,8 +256,10 @@ def _xlsx_rows(name: str, content: bytes) -> Iterator[tuple[int, list[Any]]]:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise ImportFailed(
-            f"{name} cannot be opened as an Excel workbook ({type(exc).__name__}: {exc}). "
-            "Open it in a spreadsheet program and save it as .xlsx."
+            "{file} cannot be opened as an Excel workbook ({problem}). "
+            "Open it in a spreadsheet program and save it as .xlsx.",
+            file=name,
+            problem=f"{type(exc).__name__}: {exc}",
         ) from None
     return _numbered_xlsx(name, workbook)
 
@@ -252,7 +267,7 @@ def _xlsx_rows(name: str, content: bytes) -> Iterator[tuple[int, list[Any]]]:
 def _numbered_xlsx(name: str, workbook: Any) -> Iterator[tuple[int, list[Any]]]:
     try:
         if not workbook.worksheets:
-            raise ImportFailed(f"{name} has no worksheet.")
+            raise ImportFailed("{file} has no worksheet.", file=name)
         sheet = workbook.worksheets[0]
         # The sheet's <dimension> is written by whatever made the file and can say A1:K2
         # over thousands of rows: forget it and read every row that is there.
@@ -267,7 +282,9 @@ def _numbered_xlsx(name: str, workbook: Any) -> Iterator[tuple[int, list[Any]]]:
         raise
     except Exception as exc:
         raise ImportFailed(
-            f"{name} cannot be read as an Excel workbook ({type(exc).__name__}: {exc})."
+            "{file} cannot be read as an Excel workbook ({problem}).",
+            file=name,
+            problem=f"{type(exc).__name__}: {exc}",
         ) from None
     finally:
         workbook.close()
@@ -275,8 +292,10 @@ def _numbered_xlsx(name: str, workbook: Any) -> Iterator[tuple[int, list[Any]]]:
 
 def _too_many_rows(name: str) -> ImportFailed:
     return ImportFailed(
-        f"{name} has more than {MAX_TABLE_ROWS:,} rows of comments (counting empty rows); "
-        "split it into several files."
+        "{file} has more than {limit} rows of comments (counting empty rows); "
+        "split it into several files.",
+        file=name,
+        limit=Number(MAX_TABLE_ROWS),
     )
 
 
@@ -306,12 +325,41 @@ def _header_index(name: str, number: int, values: list[Any]) -> dict[str, int]:
     missing = [c for c in REQUIRED_COLUMNS if c not in index]
     if missing:
         found = ", ".join(f"'{_cell_text(v).strip()}'" for v in values if _cell_text(v).strip())
+        params = {
+            "row": number,
+            "file": name,
+            "missing": Listed(f"'{m}'" for m in missing),
+            "columns": ", ".join(COLUMNS),
+        }
+        if not found:
+            raise ImportFailed(
+                Count(
+                    N_(
+                        "Row {row} of {file} (the header) lacks the column {missing}. It has no "
+                        "headings; the comment table's columns are {columns}."
+                    ),
+                    N_(
+                        "Row {row} of {file} (the header) lacks the columns {missing}. It has no "
+                        "headings; the comment table's columns are {columns}."
+                    ),
+                    len(missing),
+                    **params,
+                )
+            )
         raise ImportFailed(
-            f"Row {number} of {name} (the header) lacks the {noun(len(missing), 'column')} "
-            + listing(f"'{m}'" for m in missing)
-            + f". It has {found or 'no headings'}; the comment table's columns are "
-            + ", ".join(COLUMNS)
-            + "."
+            Count(
+                N_(
+                    "Row {row} of {file} (the header) lacks the column {missing}. It has "
+                    "{found}; the comment table's columns are {columns}."
+                ),
+                N_(
+                    "Row {row} of {file} (the header) lacks the columns {missing}. It has "
+                    "{found}; the comment table's columns are {columns}."
+                ),
+                len(missing),
+                found=found,
+                **params,
+            )
         )
     return index
 
@@ -319,7 +367,7 @@ def _header_index(name: str, number: int, values: list[Any]) -> dict[str, int]:
 def _parse(name: str, rows: Iterable[tuple[int, list[Any]]]) -> list[CommentRow]:
     index: dict[str, int] | None = None
     parsed: list[CommentRow] = []
-    problems: list[str] = []
+    problems: list[str | Msg] = []
     for number, values in rows:
         if all(_cell_text(v).strip() == "" for v in values):
             continue
@@ -332,13 +380,19 @@ def _parse(name: str, rows: Iterable[tuple[int, list[Any]]]) -> list[CommentRow]
             parsed.append(row)
     if index is None:
         raise ImportFailed(
-            f"{name} is empty: a comment table needs a header row with the columns "
-            + ", ".join(COLUMNS)
-            + "."
+            "{file} is empty: a comment table needs a header row with the columns {columns}.",
+            file=name,
+            columns=", ".join(COLUMNS),
         )
     if problems:
         raise ImportFailed(
-            f"{name} has {plural(len(problems), 'problem')}; nothing was imported.", problems
+            Count(
+                N_("{file} has {count} problem; nothing was imported."),
+                N_("{file} has {count} problems; nothing was imported."),
+                len(problems),
+                file=name,
+            ),
+            problems,
         )
     return parsed
 
@@ -346,8 +400,11 @@ def _parse(name: str, rows: Iterable[tuple[int, list[Any]]]) -> list[CommentRow]
 def _parse_row(
     name: str, number: int, values: list[Any], index: dict[str, int]
 ) -> tuple[CommentRow | None, list[str]]:
-    where = f"Row {number} of {name}"
-    problems: list[str] = []
+    where = Msg("Row {row} of {file}", row=number, file=name)
+    problems: list[str | Msg] = []
+
+    def problem(template: str, **params: Any) -> None:
+        problems.append(Msg("{where}: {problem}", where=where, problem=Msg(template, **params)))
 
     def text(column: str) -> str:
         position = index.get(column)
@@ -359,53 +416,60 @@ def _parse_row(
         raw = text(column).strip()
         if not raw:
             if required:
-                problems.append(f"{where}: '{column}' is empty")
+                problem("'{column}' is empty", column=column)
             return None
         if not _WHOLE_NUMBER.match(raw):
-            problems.append(f"{where}: '{column}' is '{raw}', not a whole number")
+            problem("'{column}' is '{value}', not a whole number", column=column, value=raw)
             return None
         value = int(float(raw)) if "." in raw else int(raw)
         if value < 1:
-            problems.append(f"{where}: '{column}' is {value}; numbering starts at 1")
+            problem("'{column}' is {value}; numbering starts at 1", column=column, value=value)
             return None
         if value > MAX_NUMBER:
-            problems.append(f"{where}: '{column}' is {value}, larger than any table needs")
+            problem(
+                "'{column}' is {value}, larger than any table needs", column=column, value=value
+            )
             return None
         return value
 
     number_value = whole("No", required=False)
     section = text("Section").strip()
     if not section:
-        problems.append(f"{where}: the section is empty")
+        problem("the section is empty")
     from_line = whole("From line", required=True)
     to_line = whole("To line", required=True)
     if from_line is not None and to_line is not None and to_line < from_line:
-        problems.append(f"{where}: 'To line' ({to_line}) is before 'From line' ({from_line})")
+        problem(
+            "'To line' ({to_line}) is before 'From line' ({from_line})",
+            to_line=to_line,
+            from_line=from_line,
+        )
     reviewer = text("Reviewer")
     if not reviewer.strip():
-        problems.append(f"{where}: the reviewer is empty")
+        problem("the reviewer is empty")
     affiliation = text("Affiliation/Government")
     comment = text("Comment")
     if not comment.strip():
-        problems.append(f"{where}: the comment is empty")
+        problem("the comment is empty")
     kind_text = text("Kind").strip()
     kind = _KINDS.get(_key(kind_text)) if kind_text else CommentKind.substantive.value
     if kind is None:
-        problems.append(
-            f"{where}: 'Kind' is '{kind_text}'; use one of "
-            + ", ".join(k.label for k in CommentKind)
+        problem(
+            "'Kind' is '{value}'; use one of {kinds}",
+            value=kind_text,
+            kinds=Joined(Msg(k.label) for k in CommentKind),
         )
     disposition_text = text("Disposition").strip()
     disposition = _DISPOSITIONS.get(_key(disposition_text)) if disposition_text else ""
     if disposition is None:
-        problems.append(
-            f"{where}: 'Disposition' is '{disposition_text}'; use one of "
-            + ", ".join(d.label for d in Disposition)
-            + " (or leave it empty)"
+        problem(
+            "'Disposition' is '{value}'; use one of {dispositions} (or leave it empty)",
+            value=disposition_text,
+            dispositions=Joined(Msg(d.label) for d in Disposition),
         )
     problems.extend(
-        f"{where}: {problem}"
-        for problem in text_problems(
+        Msg("{where}: {problem}", where=where, problem=found)
+        for found in text_problems(
             {column: text(column) for column in _TEXT_COLUMNS if column in index}
         )
     )
@@ -441,7 +505,7 @@ _TEXT_COLUMNS: dict[str, tuple[type[Any], str]] = {
 }
 
 
-def text_problems(texts: dict[str, str]) -> list[str]:
+def text_problems(texts: dict[str, str]) -> list[Msg]:
     """Return why texts of a row (by column heading) cannot be stored: control characters, length.
 
     Each problem names the column ("'Comment' cannot be stored: it contains a
@@ -453,7 +517,9 @@ def text_problems(texts: dict[str, str]) -> list[str]:
         model, field_name = _TEXT_COLUMNS[column]
         problem = text_problem(value.strip(), max_chars=field_limit(model, field_name))
         if problem:
-            problems.append(f"'{column}' cannot be stored: {problem}")
+            problems.append(
+                Msg("'{column}' cannot be stored: {problem}", column=column, problem=problem)
+            )
     return problems
 
 

@@ -132,6 +132,7 @@ from sqlmodel import Session, col, select
 from workbench import parts
 from workbench.comment_table import CommentRow
 from workbench.errors import ImportFailed, PermissionDenied
+from workbench.i18n import N_, Msg
 from workbench.limits import (
     MAX_DOCX_BYTES,
     MAX_UNZIPPED_BYTES,
@@ -150,6 +151,7 @@ from workbench.models import (
     utcnow,
 )
 from workbench.parts import Target
+from workbench.phrasing import Count, Joined, Number
 from workbench.reviews import (
     ProgressCallback,
     frozen_text,
@@ -227,7 +229,9 @@ def _read(name: str, archive: zipfile.ZipFile, path: str) -> bytes:
     try:
         return read_member(archive, path, cap=MAX_UNZIPPED_BYTES, what=name)
     except ImportFailed as exc:
-        raise ImportFailed(f"{exc.message} Open it in Word and save it again as .docx.") from None
+        raise ImportFailed(
+            "{message} Open it in Word and save it again as .docx.", message=exc.msg
+        ) from None
 
 
 def _display_name(filename: str) -> str:
@@ -239,39 +243,44 @@ def _parse(name: str, data: bytes, path: str) -> Any:
         return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise ImportFailed(
-            f"{name} is a damaged Word document ({path} cannot be read: {exc}). "
-            "Open it in Word and save it again as .docx."
+            "{file} is a damaged Word document ({path} cannot be read: {problem}). "
+            "Open it in Word and save it again as .docx.",
+            file=name,
+            path=path,
+            problem=str(exc),
         ) from None
 
 
 def _not_docx(name: str, content: bytes) -> ImportFailed:
     if content.startswith(b"\xd0\xcf\x11\xe0"):
-        what = "an older Word 97–2003 document (.doc), or a password-protected one"
+        what = Msg("an older Word 97–2003 document (.doc), or a password-protected one")
     elif content.startswith(b"{\\rtf"):
-        what = "a Rich Text (.rtf) file"
+        what = Msg("a Rich Text (.rtf) file")
     elif content.startswith(b"%PDF"):
-        what = "a PDF file"
+        what = Msg("a PDF file")
     else:
-        what = "damaged or of another kind"
+        what = Msg("damaged or of another kind")
     return ImportFailed(
-        f"{name} is not a Word document (.docx): it is {what}. "
-        "Open it in Word and save it as 'Word Document (.docx)'."
+        "{file} is not a Word document (.docx): it is {what}. "
+        "Open it in Word and save it as 'Word Document (.docx)'.",
+        file=name,
+        what=what,
     )
 
 
-def _other_office_file(archive: zipfile.ZipFile, main_part: str) -> str:
-    """Return what another office format in a ZIP archive is, or '' when it is not one."""
+def _other_office_file(archive: zipfile.ZipFile, main_part: str) -> Msg | None:
+    """Return what another office format in a ZIP archive is, or None when it is not one."""
     if main_part.startswith("xl/"):
-        return "an Excel workbook"
+        return Msg("an Excel workbook")
     if main_part.startswith("ppt/"):
-        return "a PowerPoint presentation"
+        return Msg("a PowerPoint presentation")
     if "mimetype" in archive.namelist():
         mimetype = _read("the file", archive, "mimetype").decode("ascii", "replace").strip()
         if mimetype == "application/vnd.oasis.opendocument.text":
-            return "an OpenDocument text (.odt)"
+            return Msg("an OpenDocument text (.odt)")
         if mimetype.startswith("application/vnd.oasis.opendocument"):
-            return "an OpenDocument file"
-    return ""
+            return Msg("an OpenDocument file")
+    return None
 
 
 def _relations(archive: zipfile.ZipFile, rels_path: str, base: str) -> dict[str, str]:
@@ -299,12 +308,15 @@ def _open_docx(filename: str, content: bytes) -> _Docx:
     name = _display_name(filename)
     if len(content) > MAX_DOCX_BYTES:
         raise ImportFailed(
-            f"{name} is {len(content) / 1024 / 1024:.1f} MiB; a Word document may be at most "
-            f"{MAX_DOCX_BYTES // 1024 // 1024} MiB. Make its pictures smaller (Word: "
-            "Compress Pictures) or remove them: only the text is imported."
+            "{file} is {size} MiB; a Word document may be at most {limit} MiB. Make its "
+            "pictures smaller (Word: Compress Pictures) or remove them: only the text is "
+            "imported.",
+            file=name,
+            size=Number(round(len(content) / 1024 / 1024, 1)),
+            limit=MAX_DOCX_BYTES // 1024 // 1024,
         )
     if not content.strip():
-        raise ImportFailed(f"{name} is empty; nothing was imported.")
+        raise ImportFailed("{file} is empty; nothing was imported.", file=name)
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, ValueError, EOFError):
@@ -315,25 +327,33 @@ def _open_docx(filename: str, content: bytes) -> _Docx:
         check_zip(content, what=name, max_total=MAX_UNZIPPED_BYTES)
     except ImportFailed as exc:
         raise ImportFailed(
-            f"{exc.message} If it is a Word document of yours, make its pictures smaller "
-            "(Word: Compress Pictures) and save it again."
+            "{message} If it is a Word document of yours, make its pictures smaller "
+            "(Word: Compress Pictures) and save it again.",
+            message=exc.msg,
         ) from None
     package = _relations(archive, "_rels/.rels", "")
     document_path = package.get(_OFFICE_DOCUMENT, "word/document.xml")
-    save_as = "Open it in Word and save it as 'Word Document (.docx)'."
     other = _other_office_file(archive, document_path)
-    if other:
-        raise ImportFailed(f"{name} is not a Word document (.docx): it is {other}. {save_as}")
+    if other is not None:
+        raise ImportFailed(
+            "{file} is not a Word document (.docx): it is {what}. "
+            "Open it in Word and save it as 'Word Document (.docx)'.",
+            file=name,
+            what=other,
+        )
     if document_path not in archive.namelist():
         raise ImportFailed(
-            f"{name} is a ZIP archive but not a Word document (.docx): it has no document "
-            f"text. {save_as}"
+            "{file} is a ZIP archive but not a Word document (.docx): it has no document "
+            "text. Open it in Word and save it as 'Word Document (.docx)'.",
+            file=name,
         )
     document = _parse(name, _read(name, archive, document_path), document_path)
     if document.tag != _w("document"):
         raise ImportFailed(
-            f"{name} is not a Word document (.docx) the workbench can read: its text is not "
-            f"in Word's usual format (it may be a 'Strict Open XML' file). {save_as}"
+            "{file} is not a Word document (.docx) the workbench can read: its text is not "
+            "in Word's usual format (it may be a 'Strict Open XML' file). "
+            "Open it in Word and save it as 'Word Document (.docx)'.",
+            file=name,
         )
     base = posixpath.dirname(document_path)
     rels_path = posixpath.join(base, "_rels", posixpath.basename(document_path) + ".rels")
@@ -371,8 +391,9 @@ def _pandoc(source: str, *, to: str, fmt: str, extra: list[str], is_file: bool =
         return pypandoc.convert_text(source, to, format=fmt, extra_args=extra)
     except OSError as exc:
         raise ImportFailed(
-            f"pandoc, which converts Word documents, cannot be run ({exc}). Reinstall the "
-            "workbench (bash scripts/setup.sh)."
+            "pandoc, which converts Word documents, cannot be run ({problem}). Reinstall the "
+            "workbench (bash scripts/setup.sh).",
+            problem=str(exc),
         ) from None
 
 
@@ -397,8 +418,10 @@ def _read_tree(docx: _Docx, content: bytes) -> dict[str, Any]:
         except RuntimeError as exc:
             detail = " ".join(str(exc).split())[:300]
             raise ImportFailed(
-                f"{docx.name} could not be read as a Word document ({detail}). "
-                "Open it in Word and save it again as .docx."
+                "{file} could not be read as a Word document ({problem}). "
+                "Open it in Word and save it again as .docx.",
+                file=docx.name,
+                problem=detail,
             ) from None
     return json.loads(raw)
 
@@ -448,7 +471,7 @@ def _custom_style(attr: list[Any]) -> str:
 class _Cleaner:
     """Clean pandoc's tree of a Word draft, noting the images it removes."""
 
-    images: list[str] = field(default_factory=list)
+    images: list[str | Msg] = field(default_factory=list)
     line_numbers: int = 0
 
     def blocks(self, blocks: list[Any]) -> list[Any]:
@@ -474,7 +497,7 @@ class _Cleaner:
             if caption and len(self.images) > before:
                 self.images[before] = f"“{caption}”"
             elif len(self.images) == before:
-                self.images.append(f"“{caption}”" if caption else "a figure")
+                self.images.append(f"“{caption}”" if caption else Msg("a figure"))
             return []
         if kind == "BlockQuote":
             inner = self.blocks(content)
@@ -535,7 +558,7 @@ class _Cleaner:
         if kind == "Image":
             alt = " ".join(_stringify(content[1]).split())
             target = content[2][0].rsplit("/", 1)[-1]
-            self.images.append(f"“{alt}”" if alt else target or "an image")
+            self.images.append(f"“{alt}”" if alt else target or Msg("an image"))
             return []
         if kind == "Span":
             if _custom_style(content[0]) == LINE_NUMBER_STYLE:
@@ -648,10 +671,13 @@ def _exported_part(name: str, blocks: list[Any], section: Section) -> list[Any]:
     )
     if start is None:
         raise ImportFailed(
-            f"{name} is a Word export of the report, but the heading of section "
-            f"{section.code} (“{section.code} {section.title}”) is missing or was changed, so "
+            "{file} is a Word export of the report, but the heading of section "
+            "{code} (“{code} {title}”) is missing or was changed, so "
             "its part cannot be found. Restore the heading, or copy the section's text into a "
-            "new document."
+            "new document.",
+            file=name,
+            code=section.code,
+            title=section.title,
         )
     part: list[Any] = []
     for block in blocks[start + 1 :]:
@@ -681,29 +707,31 @@ def _meta_blocks(meta: dict[str, Any]) -> tuple[list[Any], list[str]]:
     return blocks, left_out
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def _draft_markdown(
     docx: _Docx, content: bytes, section: Section
-) -> tuple[str, list[str], list[str]]:
+) -> tuple[str, list[str | Msg], list[Msg]]:
     """Return a Word draft as Markdown, the images it held and the other warnings."""
     markers = _walk(docx).section_ids
     if markers and section.id not in markers:
         raise ImportFailed(
-            f"{docx.name} is a Word export of a report, and section {section.code} "
-            f"({section.title}) is not in it; nothing was imported."
+            "{file} is a Word export of a report, and section {code} "
+            "({title}) is not in it; nothing was imported.",
+            file=docx.name,
+            code=section.code,
+            title=section.title,
         )
     tree = _read_tree(docx, content)
-    warnings: list[str] = []
+    warnings: list[Msg] = []
     cleaner = _Cleaner()
     if markers:
         blocks = _exported_part(docx.name, cleaner.blocks(tree.get("blocks", [])), section)
         left_out: list[str] = []
         warnings.append(
-            f"The document is a Word export of the report: only section {section.code}'s part "
-            "was imported, its headings moved back up two levels."
+            Msg(
+                "The document is a Word export of the report: only section {code}'s part "
+                "was imported, its headings moved back up two levels.",
+                code=section.code,
+            )
         )
     else:
         meta_blocks, left_out = _meta_blocks(tree.get("meta", {}))
@@ -719,25 +747,53 @@ def _draft_markdown(
     tree["blocks"] = blocks
     if left_out:
         warnings.append(
-            "The document's " + " and ".join(left_out) + " lines were left out: "
-            "a section's text holds no author or date lines."
+            Msg(
+                N_(
+                    "The document's author and date lines were left out: "
+                    "a section's text holds no author or date lines."
+                )
+                if len(left_out) == 2
+                else N_(
+                    "The document's author lines were left out: "
+                    "a section's text holds no author or date lines."
+                )
+                if left_out[0] == "author"
+                else N_(
+                    "The document's date lines were left out: "
+                    "a section's text holds no author or date lines."
+                )
+            )
         )
     if cleaner.line_numbers:
         warnings.append(
-            "The document is a review copy exported by the workbench: its line numbers were "
-            "left out."
+            Msg(
+                "The document is a review copy exported by the workbench: its line numbers were "
+                "left out."
+            )
         )
     if _has_tracked_changes(docx):
         warnings.append(
-            "The document had tracked changes; they were accepted, as Word's "
-            "'Accept All Changes' would, before the text was imported."
+            Msg(
+                "The document had tracked changes; they were accepted, as Word's "
+                "'Accept All Changes' would, before the text was imported."
+            )
         )
     comments = _comment_count(docx)
     if comments:
         warnings.append(
-            f"The document's {_plural(comments, 'Word comment')} "
-            f"{'was' if comments == 1 else 'were'} left out: a draft brings in its text only. "
-            "Review comments come in from a review copy (`workbench comments import-docx`)."
+            Count(
+                N_(
+                    "The document's {count} Word comment was left out: a draft brings in its "
+                    "text only. Review comments come in from a review copy "
+                    "(`workbench comments import-docx`)."
+                ),
+                N_(
+                    "The document's {count} Word comments were left out: a draft brings in its "
+                    "text only. Review comments come in from a review copy "
+                    "(`workbench comments import-docx`)."
+                ),
+                comments,
+            )
         )
     text = _write_markdown(tree) if blocks else ""
     return text, cleaner.images, warnings
@@ -758,6 +814,7 @@ def import_section_docx(
 ) -> tuple[SaveResult, list[str]]:
     """Save a section draft written in Word as the section's next revision; return it and warnings.
 
+    The warnings are written in the current language (the page's, or English).
     The save is based on ``base_revision_id`` like any other: when the head has
     moved since, :class:`~workbench.errors.Conflict` carries the converted text.
     """
@@ -767,33 +824,65 @@ def import_section_docx(
     docx = _open_docx(filename, content)
     text, images, warnings = _draft_markdown(docx, content, section)
     if images:
-        shown = ", ".join(images[:10]) + (
-            f" and {len(images) - 10} more" if len(images) > 10 else ""
-        )
-        they = "it was" if len(images) == 1 else "they were"
+        shown: Msg = Joined(images[:10])
+        if len(images) > 10:
+            shown = Msg("{images} and {count} more", images=shown, count=len(images) - 10)
         warnings.insert(
             0,
-            f"The document holds {_plural(len(images), 'image')} ({shown}); {they} not "
-            "imported: a section's text cannot hold images. Keep figures with the report's "
-            "other material and refer to them in the text.",
+            Count(
+                N_(
+                    "The document holds {count} image ({shown}); it was not imported: a "
+                    "section's text cannot hold images. Keep figures with the report's other "
+                    "material and refer to them in the text."
+                ),
+                N_(
+                    "The document holds {count} images ({shown}); they were not imported: a "
+                    "section's text cannot hold images. Keep figures with the report's other "
+                    "material and refer to them in the text."
+                ),
+                len(images),
+                shown=shown,
+            ),
         )
     cited_before = extract_citation_keys(head_text(session, section))
     if cited_before and not extract_citation_keys(text):
         shown = ", ".join(f"[@{key}]" for key in cited_before[:10])
         shown += " …" if len(cited_before) > 10 else ""
         warnings.append(
-            f"The imported text cites no source, though the section's current text cites "
-            f"{_plural(len(cited_before), 'source')} ({shown}). "
-            "Citations shown as rendered text in Word, like “(Anker 2017)”, cannot come back as "
-            "citations: put the [@key] citations back in the editor."
+            Count(
+                N_(
+                    "The imported text cites no source, though the section's current text cites "
+                    "{count} source ({shown}). Citations shown as rendered text in Word, like "
+                    "“(Anker 2017)”, cannot come back as citations: put the [@key] citations "
+                    "back in the editor."
+                ),
+                N_(
+                    "The imported text cites no source, though the section's current text cites "
+                    "{count} sources ({shown}). Citations shown as rendered text in Word, like "
+                    "“(Anker 2017)”, cannot come back as citations: put the [@key] citations "
+                    "back in the editor."
+                ),
+                len(cited_before),
+                shown=shown,
+            )
         )
     if not text.strip():
         if images:
             raise ImportFailed(
-                f"{docx.name} holds only {_plural(len(images), 'image')} and no text; a section's "
-                "text cannot hold images, so nothing was imported."
+                Count(
+                    N_(
+                        "{file} holds only {count} image and no text; a section's text cannot "
+                        "hold images, so nothing was imported."
+                    ),
+                    N_(
+                        "{file} holds only {count} images and no text; a section's text cannot "
+                        "hold images, so nothing was imported."
+                    ),
+                    len(images),
+                    file=docx.name,
+                )
             )
-        raise ImportFailed(f"{docx.name} has no text; nothing was imported.")
+        raise ImportFailed("{file} has no text; nothing was imported.", file=docx.name)
     result = save_revision(
         session=session,
         actor=actor,
@@ -802,7 +891,7 @@ def import_section_docx(
         base_revision_id=base_revision_id,
         message=message.strip() or f"Imported from {docx.name}",
     )
-    return result, warnings
+    return result, [warning.render() for warning in warnings]
 
 
 # --------------------------------------------------------------------------- comments
@@ -866,14 +955,20 @@ class _WordComment:
     def text(self) -> str:
         return "\n".join(p for p in self.paragraphs if p.strip()).strip()
 
-    def label(self, name: str) -> str:
+    def label(self, name: str) -> Msg:
         words = " ".join(self.text.split()[:6])
         more = "…" if len(self.text.split()) > 6 else ""
         # A label stays short whatever a hostile document holds (one 100,000-letter word).
         if len(words) > _LABEL_CHARS:
             words, more = _quote(words, _LABEL_CHARS), ""
-        who = _quote(self.author.strip(), _LABEL_CHARS) or "no author"
-        return f"Comment {self.number} of {name} ({who}: “{words}{more}”)"
+        who = _quote(self.author.strip(), _LABEL_CHARS) or Msg("no author")
+        return Msg(
+            "Comment {number} of {file} ({who}: “{words}”)",
+            number=self.number,
+            file=name,
+            who=who,
+            words=words + more,
+        )
 
 
 def _paragraph_text(paragraph: Any) -> str:
@@ -1123,10 +1218,26 @@ class CommentImport:
 
     def summary(self, into: str) -> str:
         """Return the sentence that tells the user what went in (``into``: the round's name)."""
-        said = f"Imported {_plural(self.imported, 'comment')} from {self.source} into {into}"
+        params = {"file": self.source, "round": into, "skipped": self.skipped}
         if self.skipped:
-            said += f"; skipped {self.skipped} already there (imported before)"
-        return said + "."
+            return Count(
+                N_(
+                    "Imported {count} comment from {file} into {round}; skipped {skipped} "
+                    "already there (imported before)."
+                ),
+                N_(
+                    "Imported {count} comments from {file} into {round}; skipped {skipped} "
+                    "already there (imported before)."
+                ),
+                self.imported,
+                **params,
+            ).render()
+        return Count(
+            N_("Imported {count} comment from {file} into {round}."),
+            N_("Imported {count} comments from {file} into {round}."),
+            self.imported,
+            **params,
+        ).render()
 
 
 @dataclass
@@ -1163,28 +1274,31 @@ def import_comments_docx(
     marks = _walk(docx)
     if not marks.section_ids or not marks.line_numbers:
         missing = (
-            "no section markers and no line numbers"
+            Msg("no section markers and no line numbers")
             if not marks.section_ids and not marks.line_numbers
-            else "no section markers"
+            else Msg("no section markers")
             if not marks.section_ids
-            else "no line numbers"
+            else Msg("no line numbers")
         )
         raise ImportFailed(
-            f"{name} was not exported from the workbench for review: it has {missing}. "
+            "{file} was not exported from the workbench for review: it has {missing}. "
             "Comments can come back only on a review copy: export the draft under review as "
-            "Word from the workbench, comment on that file, and import it."
+            "Word from the workbench, comment on that file, and import it.",
+            file=name,
+            missing=missing,
         )
     codes = dict(
         session.exec(select(Section.id, Section.code).where(Section.report_id == report.id)).all()
     )
     if not marks.section_ids & set(codes):
         raise ImportFailed(
-            f"{name} was exported from another report: none of its sections belongs to "
-            f"'{report.title}'."
+            "{file} was exported from another report: none of its sections belongs to '{title}'.",
+            file=name,
+            title=report.title,
         )
     every = _word_comments(docx)
     if not every:
-        raise ImportFailed(f"{name} has no comments; nothing was imported.")
+        raise ImportFailed("{file} has no comments; nothing was imported.", file=name)
     existing = set(
         session.exec(
             select(ReviewComment.number, ReviewComment.reviewer_name).where(
@@ -1196,8 +1310,19 @@ def import_comments_docx(
     comments = [c for c in _thread_replies(docx, every, exported) if c.id not in exported]
     if not comments:
         raise ImportFailed(
-            f"{name} holds only the {_plural(len(exported), 'comment')} of {round.name} that the "
-            "workbench exported with it; there is no new comment to import."
+            Count(
+                N_(
+                    "{file} holds only the {count} comment of {round} that the workbench "
+                    "exported with it; there is no new comment to import."
+                ),
+                N_(
+                    "{file} holds only the {count} comments of {round} that the workbench "
+                    "exported with it; there is no new comment to import."
+                ),
+                len(exported),
+                file=name,
+                round=round.name,
+            )
         )
     anchored = [c for c in comments if c.id in marks.anchors]
     unanchored = [c for c in comments if c.id not in marks.anchors]
@@ -1206,7 +1331,7 @@ def import_comments_docx(
         comment.number = number
         comment.anchor = marks.anchors.get(comment.id)
 
-    problems: list[str] = []
+    problems: list[str | Msg] = []
     rows: list[CommentRow] = []
     located: dict[int, _Located] = {}
     frozen_parts = {part.code: part for part in parts.frozen(session, round.id)}
@@ -1214,12 +1339,12 @@ def import_comments_docx(
     for comment in [*anchored, *unanchored]:
         where = comment.label(name)
         spot = _locate(comment, codes)
-        if isinstance(spot, str):
-            problems.append(f"{where}: {spot}")
+        if isinstance(spot, Msg):
+            problems.append(Msg("{where}: {problem}", where=where, problem=spot))
             continue
         code, problem = _target_code(spot, codes, frozen_parts, round)
-        if problem:
-            problems.append(f"{where}: {problem}")
+        if problem is not None:
+            problems.append(Msg("{where}: {problem}", where=where, problem=problem))
             continue
         located[comment.number] = spot
         kind, text, suggested = _kind_and_text(comment.text)
@@ -1229,12 +1354,17 @@ def import_comments_docx(
         if anchor_text and text:
             text = f"On “{_quote(anchor_text)}”: {text}"
         texts = {
-            "the author's name": ("reviewer_name", comment.author),
-            "the comment": ("comment", text),
-            "the suggested change": ("suggested_change", suggested),
+            N_("the author's name"): ("reviewer_name", comment.author),
+            N_("the comment"): ("comment", text),
+            N_("the suggested change"): ("suggested_change", suggested),
         }
         bad = [
-            f"{where}: {what} cannot be stored: {problem}"
+            Msg(
+                "{where}: {what} cannot be stored: {problem}",
+                where=where,
+                what=Msg(what),
+                problem=problem,
+            )
             for what, (column, value) in texts.items()
             if (
                 problem := text_problem(value.strip(), max_chars=field_limit(ReviewComment, column))
@@ -1261,13 +1391,13 @@ def import_comments_docx(
     labels = {c.number: c.label(name) for c in comments}
     frozen: dict[int, list[str]] = {}
 
-    def still_there(row: CommentRow, target: Target) -> str:
+    def still_there(row: CommentRow, target: Target) -> Msg | None:
         spot = located[row.row]
         if spot.comment.anchor is None:
-            return ""
+            return None
         marked = _words(spot.comment.anchor.text)
         if not marked:
-            return ""
+            return None
         if target.kind == "section" and target.section_id is not None:
             if target.section_id not in frozen:
                 frozen[target.section_id] = lines_of(
@@ -1276,27 +1406,33 @@ def import_comments_docx(
             lines = frozen[target.section_id]
             section = session.get(Section, target.section_id)
             heading = f"{section.code} {section.title}" if section is not None else ""
-            what = f"section {row.section}"
+            what = Msg("section {code}", code=row.section)
         else:
             part = frozen_parts[target.part]
             lines = lines_of(part.markdown)
             heading = part.spec.title
-            what = f"{part.spec.title} ({part.code})"
+            what = Msg("{part} ({code})", part=Msg(part.spec.title), code=part.code)
         known = set(_words(" ".join(lines[row.from_line - 1 : row.to_line])))
         if spot.on_heading:
             known |= set(_words(heading))
         found = sum(1 for word in marked if word in known)
         if found >= math.ceil(MIN_WORDS_FOUND * len(marked)):
-            return ""
+            return None
         span = (
-            f"line {row.from_line}"
+            Msg("line {line}", line=row.from_line)
             if row.from_line == row.to_line
-            else (f"lines {row.from_line}–{row.to_line}")
+            else Msg("lines {first}–{last}", first=row.from_line, last=row.to_line)
         )
-        return (
-            f"the text it marks (“{_quote(spot.comment.anchor.text, 60)}”) is not in {span} of "
-            f"{what} as frozen for {round.name} ({found} of {len(marked)} words "
-            "found); the document may come from another round, or the text was edited in Word"
+        return Msg(
+            "the text it marks (“{marked}”) is not in {span} of {what} as frozen for {round} "
+            "({found} of {total} words found); the document may come from another round, or "
+            "the text was edited in Word",
+            marked=_quote(spot.comment.anchor.text, 60),
+            span=span,
+            what=what,
+            round=round.name,
+            found=found,
+            total=len(marked),
         )
 
     skipped = 0
@@ -1388,46 +1524,45 @@ def _affiliations(session: Session, emails: dict[str, str]) -> Callable[[str], s
     return affiliation
 
 
-_OPEN_TO_COMMENT = (
-    "only the sections, the key findings, the consensus and false-solutions registers, the "
-    "recommendations and the initiatives take comments"
-)
-
-
-def _place_name(place: _Place | None, codes: dict[int, str]) -> str:
+def _place_name(place: _Place | None, codes: dict[int, str]) -> str | Msg:
     """Return a place of a review copy in words: 'section 2.1', 'Key findings (KF)'…"""
     if isinstance(place, _Outside):
-        return f"“{place.heading}”" if place.heading else "the title page or the contents"
+        return f"“{place.heading}”" if place.heading else Msg("the title page or the contents")
     if isinstance(place, str):
-        return f"{parts.SPEC_BY_CODE[place].title} ({place})"
+        return Msg("{part} ({code})", part=Msg(parts.SPEC_BY_CODE[place].title), code=place)
     if place is None:
         return "?"
-    return f"section {codes.get(place, f'sec-{place}')}"
+    return Msg("section {code}", code=codes.get(place, f"sec-{place}"))
 
 
-def _locate(comment: _WordComment, codes: dict[int, str]) -> _Located | str:
+def _locate(comment: _WordComment, codes: dict[int, str]) -> _Located | Msg:
     """Return the section or part and the lines a comment is on, or what is wrong with its place."""
     anchor = comment.anchor
     if anchor is None:
-        return "it is not attached to the document's text (it may sit in a footnote or header)"
+        return Msg("it is not attached to the document's text (it may sit in a footnote or header)")
     start = anchor.first or anchor.start
     end = anchor.last or anchor.end or start
     place, from_line = start
     end_place, to_line = end
     if isinstance(place, _Outside):
-        return f"it is on {_place_name(place, codes)}, which is not open to comment: " + (
-            _OPEN_TO_COMMENT
+        return Msg(
+            "it is on {place}, which is not open to comment: only the sections, the key "
+            "findings, the consensus and false-solutions registers, the recommendations and the "
+            "initiatives take comments",
+            place=_place_name(place, codes),
         )
     if isinstance(place, int) and place not in codes:
-        return (
-            f"it is on a section (marker sec-{place}) that is not in this report; "
-            "the document may come from another report"
+        return Msg(
+            "it is on a section (marker sec-{marker}) that is not in this report; "
+            "the document may come from another report",
+            marker=place,
         )
     if end_place != place:
-        return (
-            f"it starts in {_place_name(place, codes)} and ends in "
-            f"{_place_name(end_place, codes)}; a comment is about one section or part, so split "
-            "it in two"
+        return Msg(
+            "it starts in {start} and ends in {end}; a comment is about one section or part, "
+            "so split it in two",
+            start=_place_name(place, codes),
+            end=_place_name(end_place, codes),
         )
     on_heading = from_line is None
     from_line = from_line or 1
@@ -1440,24 +1575,26 @@ def _target_code(
     codes: dict[int, str],
     frozen_parts: dict[str, parts.PartText],
     round: ReviewRound,
-) -> tuple[str, str]:
+) -> tuple[str, Msg | None]:
     """Return the code a located comment is on (a section's, an item's or a part's), or a problem.
 
     A comment within the lines of one item of a part (a finding's row, a
     recommendation's lines) is on that item; a wider one, or one on the part's
-    heading, is on the part. Returns (code, '') or ('', what is wrong).
+    heading, is on the part. Returns (code, None) or ('', what is wrong).
     """
     if isinstance(spot.place, int):
-        return codes[spot.place], ""
+        return codes[spot.place], None
     part = frozen_parts.get(spot.place)
     if part is None:
-        return "", (
-            f"it is on {_place_name(spot.place, codes)}, which {round.name} did not freeze "
-            "for review (the round opened before the report's parts took comments)"
+        return "", Msg(
+            "it is on {place}, which {round} did not freeze for review (the round opened "
+            "before the report's parts took comments)",
+            place=_place_name(spot.place, codes),
+            round=round.name,
         )
     if not spot.on_heading:
         for code, item in part.items.items():
             first, last = item["lines"]
             if first <= spot.from_line and spot.to_line <= last:
-                return code, ""
-    return part.code, ""
+                return code, None
+    return part.code, None

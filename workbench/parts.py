@@ -53,6 +53,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from workbench import consensus, findings, initiatives, recommendations, sections
+from workbench.i18n import N_, Msg
 from workbench.models import (
     ActorType,
     FrozenPart,
@@ -63,6 +64,7 @@ from workbench.models import (
     Section,
     SectionRevision,
 )
+from workbench.phrasing import Count, Verbatim
 
 
 @dataclass(frozen=True)
@@ -75,11 +77,12 @@ class PartSpec:
     anchor: str
 
 
-KEY_FINDINGS = PartSpec("KF", "Key findings", 1, "key-findings")
-CONSENSUS = PartSpec("CR", "Consensus and disagreement", 1, "consensus")
-FALSE_SOLUTIONS = PartSpec("FS", "Register of false solutions", 2, "false-solutions")
-RECOMMENDATIONS = PartSpec("REC", "Recommendations", 1, "recommendations")
-INITIATIVES = PartSpec("IN", "Annex: initiatives", 1, "initiatives")
+# The titles are English (the review copy prints them); a page shows ``_(spec.title)``.
+KEY_FINDINGS = PartSpec("KF", N_("Key findings"), 1, "key-findings")
+CONSENSUS = PartSpec("CR", N_("Consensus and disagreement"), 1, "consensus")
+FALSE_SOLUTIONS = PartSpec("FS", N_("Register of false solutions"), 2, "false-solutions")
+RECOMMENDATIONS = PartSpec("REC", N_("Recommendations"), 1, "recommendations")
+INITIATIVES = PartSpec("IN", N_("Annex: initiatives"), 1, "initiatives")
 #: The parts in the order the document prints them (the references stand before IN).
 SPECS: tuple[PartSpec, ...] = (
     KEY_FINDINGS,
@@ -89,6 +92,7 @@ SPECS: tuple[PartSpec, ...] = (
     INITIATIVES,
 )
 SPEC_BY_CODE: dict[str, PartSpec] = {spec.code: spec for spec in SPECS}
+SPEC_BY_CODE_TITLES = frozenset(spec.title for spec in SPECS)
 
 
 @dataclass
@@ -509,32 +513,104 @@ class Target:
         """Return what ``ReviewComment.part`` holds for this target ("" for a section)."""
         return "" if self.kind == "section" else self.code
 
-    def line_problem(self, round_name: str, from_line: int, to_line: int) -> str:
-        """Return why a line range is wrong for this target, or '' when it is right."""
+    def where(self) -> Msg:
+        """Return what the line numbers count in: 'Section 2.1' or 'Key findings (KF)'."""
+        if self.kind == "section":
+            return Msg("Section {code}", code=self.code)
+        return Msg("{part} ({code})", part=Msg(SPEC_BY_CODE[self.part].title), code=self.part)
+
+    def line_problem(self, round_name: str, from_line: int, to_line: int) -> Msg | None:
+        """Return why a line range is wrong for this target (a phrase), or None when it is right."""
         if from_line < 1:
-            return f"lines are numbered from 1, not {from_line}"
+            return Msg("lines are numbered from 1, not {line}", line=from_line)
         if to_line < from_line:
-            return f"'To line' ({to_line}) is before 'From line' ({from_line})"
-        where = (
-            f"Section {self.code}"
-            if self.kind == "section"
-            else f"{SPEC_BY_CODE[self.part].title} ({self.part})"
-        )
+            return Msg(
+                "'To line' ({to_line}) is before 'From line' ({from_line})",
+                to_line=to_line,
+                from_line=from_line,
+            )
         if to_line > self.line_count:
-            lines = f"line {from_line}" if from_line == to_line else f"lines {from_line}–{to_line}"
-            verb = "does" if from_line == to_line else "do"
-            return (
-                f"{where} as frozen for {round_name} has {self.line_count} line"
-                f"{'' if self.line_count == 1 else 's'}; {lines} {verb} not exist"
+            params = {"where": self.where(), "round": round_name, "first": from_line}
+            if from_line == to_line:
+                return Count(
+                    N_(
+                        "{where} as frozen for {round} has {count} line; "
+                        "line {first} does not exist"
+                    ),
+                    N_(
+                        "{where} as frozen for {round} has {count} lines; "
+                        "line {first} does not exist"
+                    ),
+                    self.line_count,
+                    **params,
+                )
+            return Count(
+                N_(
+                    "{where} as frozen for {round} has {count} line; "
+                    "lines {first}–{last} do not exist"
+                ),
+                N_(
+                    "{where} as frozen for {round} has {count} lines; "
+                    "lines {first}–{last} do not exist"
+                ),
+                self.line_count,
+                last=to_line,
+                **params,
             )
         if self.lines is not None and not (self.lines[0] <= from_line and to_line <= self.lines[1]):
             first, last = self.lines
-            span = f"line {first}" if first == last else f"lines {first}–{last}"
-            return (
-                f"{self.title} is on {span} of {where}; lines {from_line}–{to_line} go "
-                f"beyond it (give {self.part} to comment on the whole part)"
+            params = {
+                "title": item_title(self.title),
+                "where": self.where(),
+                "from_line": from_line,
+                "to_line": to_line,
+                "part": self.part,
+            }
+            if first == last:
+                return Msg(
+                    "{title} is on line {first} of {where}; lines {from_line}–{to_line} go "
+                    "beyond it (give {part} to comment on the whole part)",
+                    first=first,
+                    **params,
+                )
+            return Msg(
+                "{title} is on lines {first}–{last} of {where}; lines {from_line}–{to_line} go "
+                "beyond it (give {part} to comment on the whole part)",
+                first=first,
+                last=last,
+                **params,
             )
-        return ""
+        return None
+
+
+_ITEM_TITLES = (
+    (re.compile(r"^Finding (?P<code>\S+)$"), N_("Finding {code}")),
+    (
+        re.compile(r"^Consensus register, row (?P<number>\d+)$"),
+        N_("Consensus register, row {number}"),
+    ),
+    (
+        re.compile(r"^False-solutions register, row (?P<number>\d+)$"),
+        N_("False-solutions register, row {number}"),
+    ),
+    (re.compile(r"^Recommendation (?P<code>\S+)$"), N_("Recommendation {code}")),
+    (re.compile(r"^Initiative (?P<number>\d+): (?P<name>.*)$"), N_("Initiative {number}: {name}")),
+    (re.compile(r"^Section (?P<code>\S+) (?P<title>.*)$"), N_("Section {code} {title}")),
+)
+
+
+def item_title(title: str) -> Msg:
+    """Return a target's stored English title ('Finding F3') as a message read in any language.
+
+    Frozen items keep the label they were frozen with; the part titles and the
+    labels this module writes are recognised, anything else is shown as it is.
+    """
+    if title in SPEC_BY_CODE_TITLES:
+        return Msg(title)
+    for pattern, template in _ITEM_TITLES:
+        if match := pattern.match(title):
+            return Msg(template, **match.groupdict())
+    return Verbatim(title)
 
 
 def targets(session: Session, round_id: int) -> dict[str, Target]:

@@ -53,6 +53,7 @@ from workbench.comment_table import (
     write_xlsx,
 )
 from workbench.errors import Conflict, ImportFailed, NotFound, PermissionDenied, ValidationError
+from workbench.i18n import N_, Msg
 from workbench.models import (
     QUESTION_ORDER,
     CommentKind,
@@ -74,8 +75,9 @@ from workbench.models import (
 )
 from workbench.parts import Target
 from workbench.permissions import Action, can, require, roles_of
+from workbench.phrasing import Count, Joined, Lowered, Sentence
 from workbench.sections import code_order
-from workbench.words import blank, noun, plural
+from workbench.words import blank
 
 REVIEW_STAGES: tuple[Stage, ...] = (Stage.first_order_draft, Stage.second_order_draft)
 MAX_ROUND_NAME = 40
@@ -109,8 +111,16 @@ def get_round(session: Session, *, report_id: int, name: str) -> ReviewRound:
     ).first()
     if found is None:
         names = [r.name for r in rounds(session, report_id=report_id)]
-        existing = f"its rounds are {', '.join(names)}" if names else "it has no review round yet"
-        raise NotFound(f"This report has no review round named '{name}'; {existing}.")
+        if names:
+            raise NotFound(
+                "This report has no review round named '{name}'; its rounds are {rounds}.",
+                name=name,
+                rounds=", ".join(names),
+            )
+        raise NotFound(
+            "This report has no review round named '{name}'; it has no review round yet.",
+            name=name,
+        )
     return found
 
 
@@ -334,7 +344,7 @@ def get_comment(session: Session, *, round_id: int, number: int) -> ReviewCommen
         )
     ).first()
     if found is None:
-        raise NotFound(f"This review round has no comment number {number}.")
+        raise NotFound("This review round has no comment number {number}.", number=number)
     return found
 
 
@@ -398,33 +408,41 @@ def open_round(
     stage = Stage(report.stage)
     if stage not in REVIEW_STAGES:
         raise ValidationError(
-            f"Review rounds can be opened only at the "
-            f"{' or '.join(s.label.lower() for s in REVIEW_STAGES)} stage; "
-            f"'{report.title}' is at the {stage.label.lower()} stage."
+            "Review rounds can be opened only at the {first} or {second} stage; "
+            "'{title}' is at the {stage} stage.",
+            first=Lowered(Msg(REVIEW_STAGES[0].label)),
+            second=Lowered(Msg(REVIEW_STAGES[1].label)),
+            title=report.title,
+            stage=Lowered(Msg(stage.label)),
         )
     name = (name or "").strip()
     if not name:
         raise ValidationError("Give the review round a name, such as FOD or SOD.")
     if len(name) > MAX_ROUND_NAME:
         raise ValidationError(
-            f"A review round's name has at most {MAX_ROUND_NAME} characters; "
-            f"'{name[:50]}…' has {len(name)}."
+            "A review round's name has at most {limit} characters; '{start}…' has {count}.",
+            limit=MAX_ROUND_NAME,
+            start=name[:50],
+            count=len(name),
         )
     if closes_on <= opens_on:
         raise ValidationError(
-            f"A review round must close after it opens: it opens on {opens_on.isoformat()} "
-            f"and would close on {closes_on.isoformat()}."
+            "A review round must close after it opens: it opens on {opens} "
+            "and would close on {closes}.",
+            opens=opens_on.isoformat(),
+            closes=closes_on.isoformat(),
         )
     existing = rounds(session, report_id=report.id)
     if any(r.name.lower() == name.lower() for r in existing):
         raise ValidationError(
-            f"This report already has a review round named '{name}'; choose another name."
+            "This report already has a review round named '{name}'; choose another name.",
+            name=name,
         )
     still_open = [r for r in existing if r.status == RoundStatus.open]
     if still_open:
         raise ValidationError(
-            f"The review round '{still_open[0].name}' is still open; close it before "
-            "opening another."
+            "The review round '{round}' is still open; close it before opening another.",
+            round=still_open[0].name,
         )
     sections = session.exec(
         select(Section, SectionRevision.text)
@@ -442,8 +460,8 @@ def open_round(
     if empty:
         raise ValidationError(
             "A review round cannot freeze an empty section; these sections have no text yet: "
-            + ", ".join(empty)
-            + ". Write them, or remove them from the outline, then open the round."
+            "{codes}. Write them, or remove them from the outline, then open the round.",
+            codes=", ".join(empty),
         )
     try:
         review_round = ReviewRound(
@@ -499,7 +517,7 @@ def close_round(*, session: Session, actor: Person, round: ReviewRound) -> Revie
     """Close a review round once every comment has a response and a disposition."""
     require(session, actor, Action.manage_review_round, round.report_id)
     if round.status == RoundStatus.closed:
-        raise ValidationError(f"The review round '{round.name}' is already closed.")
+        raise ValidationError("The review round '{round}' is already closed.", round=round.name)
     conditions = [ReviewComment.round_id == round.id, _open_clause()]
     open_count = session.exec(
         select(func.count()).select_from(ReviewComment).where(*conditions)
@@ -513,9 +531,19 @@ def close_round(*, session: Session, actor: Person, round: ReviewRound) -> Revie
         ).all()
         shown = ", ".join(str(n) for n in first) + (" …" if open_count > len(first) else "")
         raise ValidationError(
-            f"The review round '{round.name}' cannot close: {plural(open_count, 'comment')} "
-            f"still {noun(open_count, 'needs', 'need')} a response and a disposition "
-            f"({noun(open_count, 'number')} {shown})."
+            Count(
+                N_(
+                    "The review round '{round}' cannot close: {count} comment still needs a "
+                    "response and a disposition (number {numbers})."
+                ),
+                N_(
+                    "The review round '{round}' cannot close: {count} comments still need a "
+                    "response and a disposition (numbers {numbers})."
+                ),
+                open_count,
+                round=round.name,
+                numbers=shown,
+            )
         )
     try:
         in_review = session.exec(
@@ -573,20 +601,32 @@ def add_comment(
     require(session, actor, Action.comment, round.report_id)
     if round.status != RoundStatus.open:
         raise ValidationError(
-            f"The review round '{round.name}' is closed; it no longer takes comments."
+            "The review round '{round}' is closed; it no longer takes comments.", round=round.name
         )
     today = date.today()
     if not round.opens_on <= today <= round.closes_on:
-        when = "has not opened yet" if today < round.opens_on else "has ended"
+        dates = {
+            "round": round.name,
+            "opens": round.opens_on.isoformat(),
+            "closes": round.closes_on.isoformat(),
+            "today": today.isoformat(),
+        }
+        if today < round.opens_on:
+            raise ValidationError(
+                "The review round '{round}' takes comments from {opens} to {closes}; "
+                "it has not opened yet (today is {today}).",
+                **dates,
+            )
         raise ValidationError(
-            f"The review round '{round.name}' takes comments from {round.opens_on.isoformat()} "
-            f"to {round.closes_on.isoformat()}; it {when} (today is {today.isoformat()})."
+            "The review round '{round}' takes comments from {opens} to {closes}; "
+            "it has ended (today is {today}).",
+            **dates,
         )
     target = _target(session, round, section_id=section_id, part=part)
     code = target.code
     problem = target.line_problem(round.name, from_line, to_line)
     if problem:
-        raise ValidationError(problem[0].upper() + problem[1:] + ".")
+        raise ValidationError(Sentence(problem))
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError("The comment is empty: write what should change, and why.")
@@ -596,15 +636,16 @@ def add_comment(
         if blank(kind):
             raise ValidationError("Choose the kind of comment.") from None
         raise ValidationError(
-            f"'{kind}' is not a kind of comment; use one of "
-            + ", ".join(k.label for k in CommentKind)
-            + "."
+            "'{kind}' is not a kind of comment; use one of {kinds}.",
+            kind=kind,
+            kinds=Joined(Msg(k.label) for k in CommentKind),
         ) from None
     affiliation = (actor.affiliation if affiliation is None else affiliation).strip()
     if len(affiliation) > MAX_AFFILIATION_CHARS:
         raise ValidationError(
-            f"The affiliation has {len(affiliation)} characters; at most "
-            f"{MAX_AFFILIATION_CHARS} fit."
+            "The affiliation has {count} characters; at most {limit} fit.",
+            count=len(affiliation),
+            limit=MAX_AFFILIATION_CHARS,
         )
     try:
         # Reviewers of one round take their turn for a number (see workbench.numbering).
@@ -648,8 +689,11 @@ def add_comment(
         # Only a writer that skipped the round's lock can collide with a number.
         session.rollback()
         raise Conflict(
-            f"Your comment on {code} was not saved: another write to {round.name} "
-            f"took the number {number} at the same moment. Nothing was lost; submit it again."
+            "Your comment on {code} was not saved: another write to {round} "
+            "took the number {number} at the same moment. Nothing was lost; submit it again.",
+            code=code,
+            round=round.name,
+            number=number,
         ) from None
     except Exception:
         session.rollback()
@@ -669,8 +713,9 @@ def _target(session: Session, round: ReviewRound, *, section_id: int | None, par
         )
         if target is None:
             raise ValidationError(
-                f"That section was not frozen for {round.name}, so it cannot be commented on "
-                "in this round."
+                "That section was not frozen for {round}, so it cannot be commented on "
+                "in this round.",
+                round=round.name,
             )
         return target
     if blank(part):
@@ -678,34 +723,45 @@ def _target(session: Session, round: ReviewRound, *, section_id: int | None, par
     target = parts.resolve(found, part)
     if target is None:
         raise ValidationError(
-            f"'{part.strip()}' is not a section or part of the report frozen for {round.name}; "
-            f"{_known_targets(found)}."
+            "'{code}' is not a section or part of the report frozen for {round}; {known}.",
+            code=part.strip(),
+            round=round.name,
+            known=_known_targets(found),
         )
     return target
 
 
-def _known_targets(found: dict[str, Target]) -> str:
+def _known_targets(found: dict[str, Target]) -> Msg:
     """Return the codes a comment can name, said briefly for an error message."""
-    sections_ = [t.code for t in found.values() if t.kind == "section"]
-    parts_ = [t.code for t in found.values() if t.kind == "part"]
-    said = f"its sections are {', '.join(sections_)}" if sections_ else "no section was frozen"
-    if parts_:
-        said += (
-            f"; its parts are {', '.join(parts_)} (or an item of one: a finding's or a "
-            "recommendation's code, CR1, FS1, IN1…)"
+    sections_ = ", ".join(t.code for t in found.values() if t.kind == "section")
+    parts_ = ", ".join(t.code for t in found.values() if t.kind == "part")
+    if sections_ and parts_:
+        return Msg(
+            "its sections are {sections}; its parts are {parts} (or an item of one: a "
+            "finding's or a recommendation's code, CR1, FS1, IN1…)",
+            sections=sections_,
+            parts=parts_,
         )
-    return said
+    if parts_:
+        return Msg(
+            "no section was frozen; its parts are {parts} (or an item of one: a finding's or a "
+            "recommendation's code, CR1, FS1, IN1…)",
+            parts=parts_,
+        )
+    if sections_:
+        return Msg("its sections are {sections}", sections=sections_)
+    return Msg("no section was frozen")
 
 
 def _comment_context(session: Session, comment: ReviewComment) -> tuple[ReviewRound, Target]:
     review_round = session.get(ReviewRound, comment.round_id)
     if review_round is None:
-        raise NotFound(f"Comment {comment.number} no longer exists.")
+        raise NotFound("Comment {number} no longer exists.", number=comment.number)
     found = parts.targets(session, review_round.id)
     if comment.section_id is not None:
         section = session.get(Section, comment.section_id)
         if section is None:
-            raise NotFound(f"Comment {comment.number} no longer exists.")
+            raise NotFound("Comment {number} no longer exists.", number=comment.number)
         target = parts.resolve(found, section.code) or Target(
             code=section.code,
             kind="section",
@@ -762,39 +818,49 @@ def respond(
     if Role.cla not in granting and not _authors(session, actor, target.answer_section_id):
         if target.kind == "section":
             raise PermissionDenied(
-                f"{actor.name} may respond only to comments on sections they lead or co-author; "
-                f"section {target.code} is not one of them. Ask its lead author or a CLA."
+                "{name} may respond only to comments on sections they lead or co-author; "
+                "section {code} is not one of them. Ask its lead author or a CLA.",
+                name=actor.name,
+                code=target.code,
             )
         raise PermissionDenied(
-            f"{actor.name} may not respond to comment {comment.number} on {target.title}: "
+            "{name} may not respond to comment {number} on {target}: "
             "the CLAs answer comments on the report's parts (and the authors of the section "
-            "an item belongs to). Ask a CLA."
+            "an item belongs to). Ask a CLA.",
+            name=actor.name,
+            number=comment.number,
+            target=parts.item_title(target.title),
         )
     if review_round.status != RoundStatus.open:
         raise ValidationError(
-            f"The review round '{review_round.name}' is closed; its responses are final."
+            "The review round '{round}' is closed; its responses are final.",
+            round=review_round.name,
         )
     try:
         disposition = Disposition(disposition)
     except ValueError:
         if blank(disposition):
             raise ValidationError(
-                "Choose a disposition: " + ", ".join(d.label for d in Disposition) + "."
+                "Choose a disposition: {dispositions}.",
+                dispositions=Joined(Msg(d.label) for d in Disposition),
             ) from None
         raise ValidationError(
-            f"'{disposition}' is not a disposition; use one of "
-            + ", ".join(d.label for d in Disposition)
-            + "."
+            "'{disposition}' is not a disposition; use one of {dispositions}.",
+            disposition=disposition,
+            dispositions=Joined(Msg(d.label) for d in Disposition),
         ) from None
     response = (response or "").strip()
     if not response:
         if disposition in NEEDS_REASON:
             raise ValidationError(
-                f"Comment {comment.number}: a comment marked '{disposition.label.lower()}' needs "
-                "a response that gives the reason."
+                "Comment {number}: a comment marked '{disposition}' needs "
+                "a response that gives the reason.",
+                number=comment.number,
+                disposition=Lowered(Msg(disposition.label)),
             )
         raise ValidationError(
-            f"Comment {comment.number}: write a response before setting its disposition."
+            "Comment {number}: write a response before setting its disposition.",
+            number=comment.number,
         )
     changed = response != comment.response or disposition != comment.disposition
     cleared = changed and comment.signed_off_at is not None
@@ -847,24 +913,39 @@ def _set_sign_off(
             c.number for c in comments if not c.response.strip() or c.disposition is None
         )
         if unanswered:
-            shown = ", ".join(str(n) for n in unanswered[:10])
-            more = f" and {len(unanswered) - 10} more" if len(unanswered) > 10 else ""
             raise ValidationError(
-                "Only answered comments can be signed off; "
-                f"{noun(len(unanswered), 'comment')} {shown}{more} "
-                f"{noun(len(unanswered), 'has')} no response or disposition yet. "
-                "Nothing was signed off."
+                Count(
+                    N_(
+                        "Only answered comments can be signed off; comment {numbers} has no "
+                        "response or disposition yet. Nothing was signed off."
+                    ),
+                    N_(
+                        "Only answered comments can be signed off; comments {numbers} have no "
+                        "response or disposition yet. Nothing was signed off."
+                    ),
+                    len(unanswered),
+                    numbers=_some_numbers(unanswered),
+                )
             )
         # Separation of duties: the sign-off says someone else found the response fair.
         own = sorted(c.number for c in comments if c.responded_by_id == actor.id)
         if own:
-            shown = ", ".join(str(n) for n in own[:10])
-            more = f" and {len(own) - 10} more" if len(own) > 10 else ""
             raise PermissionDenied(
-                f"{actor.name} wrote the response to {noun(len(own), 'comment')} {shown}{more}; "
-                "a Review Editor "
-                "cannot sign off a response they wrote. Ask another Review Editor of this "
-                "report. Nothing was signed off."
+                Count(
+                    N_(
+                        "{name} wrote the response to comment {numbers}; a Review Editor cannot "
+                        "sign off a response they wrote. Ask another Review Editor of this "
+                        "report. Nothing was signed off."
+                    ),
+                    N_(
+                        "{name} wrote the response to comments {numbers}; a Review Editor cannot "
+                        "sign off a response they wrote. Ask another Review Editor of this "
+                        "report. Nothing was signed off."
+                    ),
+                    len(own),
+                    name=actor.name,
+                    numbers=_some_numbers(own),
+                )
             )
         changing = [c for c in comments if c.signed_off_at is None]
     else:
@@ -898,6 +979,14 @@ def _set_sign_off(
     return len(changing)
 
 
+def _some_numbers(numbers: Sequence[int]) -> str | Msg:
+    """Return up to ten comment numbers, and how many more there are: '3, 4 and 12 more'."""
+    shown = ", ".join(str(n) for n in numbers[:10])
+    if len(numbers) > 10:
+        return Msg("{numbers} and {count} more", numbers=shown, count=len(numbers) - 10)
+    return shown
+
+
 def sign_off(*, session: Session, actor: Person, comments: list[ReviewComment]) -> int:
     """Sign off the responses to these comments as fair; return how many were newly signed."""
     return _set_sign_off(session, actor, comments, sign=True)
@@ -917,11 +1006,14 @@ def require_comment_import(
     """Refuse unless this person may import comments into this round, and the round is open."""
     require(session, actor, Action.import_comments, report.id)
     if round.report_id != report.id:
-        raise ValidationError(f"The review round '{round.name}' belongs to another report.")
+        raise ValidationError(
+            "The review round '{round}' belongs to another report.", round=round.name
+        )
     if round.status != RoundStatus.open:
         raise ValidationError(
-            f"The review round '{round.name}' is closed; comments can be imported only into "
-            "an open round."
+            "The review round '{round}' is closed; comments can be imported only into "
+            "an open round.",
+            round=round.name,
         )
 
 
@@ -945,7 +1037,7 @@ def import_comments(
     rows = read_table(filename, content)
     name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     if not rows:
-        raise ImportFailed(f"{name} has a header but no comments; nothing was imported.")
+        raise ImportFailed("{file} has a header but no comments; nothing was imported.", file=name)
     return import_comment_rows(
         session=session,
         actor=actor,
@@ -966,9 +1058,9 @@ def import_comment_rows(
     source: str,
     rows: Sequence[CommentRow],
     progress: ProgressCallback | None = None,
-    locate: Callable[[CommentRow], str] | None = None,
-    check: Callable[[CommentRow, Target], str] | None = None,
-    known_problems: Sequence[str] = (),
+    locate: Callable[[CommentRow], str | Msg] | None = None,
+    check: Callable[[CommentRow, Target], str | Msg | None] | None = None,
+    known_problems: Sequence[str | Msg] = (),
     skip: Callable[[CommentRow, Target], bool] | None = None,
 ) -> int:
     """Add comment rows read from ``source`` to an open round, all or nothing; return how many.
@@ -979,7 +1071,7 @@ def import_comment_rows(
     section's code or a part's or an item's (``KF``, ``F3``, ``R3``, ``CR2``…).
     ``locate(row)`` names a row in messages (default: "Row N of source");
     ``check(row, target)`` returns a further problem with a row whose lines
-    exist, or ''; ``known_problems``
+    exist (a phrase), or None; ``known_problems``
     the caller already found in the source are reported with the rows' own.
     ``skip(row, target)`` is asked once the round's numbering lock is held, in
     the import's transaction: a row it returns True for is left out (a Word
@@ -990,12 +1082,12 @@ def import_comment_rows(
     require_comment_import(session=session, actor=actor, report=report, round=round)
     name = source
 
-    def row_of(row: CommentRow) -> str:
-        return f"Row {row.row} of {name}"
+    def row_of(row: CommentRow) -> Msg:
+        return Msg("Row {row} of {file}", row=row.row, file=name)
 
     where_of = locate or row_of
     if not rows and not known_problems:
-        raise ImportFailed(f"{name} has no comments; nothing was imported.")
+        raise ImportFailed("{file} has no comments; nothing was imported.", file=name)
 
     codes = {
         code.lower()
@@ -1004,7 +1096,7 @@ def import_comment_rows(
     found = parts.targets(session, round.id)
     existing = _numbers_in(session, round.id)
 
-    problems = list(known_problems)
+    problems: list[str | Msg] = list(known_problems)
     first_row_of: dict[int, int] = {}
     resolved: list[tuple[CommentRow, Target]] = []
     for row in rows:
@@ -1013,46 +1105,76 @@ def import_comment_rows(
         if target is None:
             if row.section.strip().lower() in codes:
                 problems.append(
-                    f"{where}: the section '{row.section}' was added after {round.name} was "
-                    "opened, so it has no frozen text to comment on"
+                    Msg(
+                        "{where}: the section '{code}' was added after {round} was "
+                        "opened, so it has no frozen text to comment on",
+                        where=where,
+                        code=row.section,
+                        round=round.name,
+                    )
                 )
             else:
                 problems.append(
-                    f"{where}: '{row.section}' is not a section or part of this report; "
-                    f"{_known_targets(found)}"
+                    Msg(
+                        "{where}: '{code}' is not a section or part of this report; {known}",
+                        where=where,
+                        code=row.section,
+                        known=_known_targets(found),
+                    )
                 )
         else:
             problem = target.line_problem(round.name, row.from_line, row.to_line)
             if not problem and check is not None:
                 problem = check(row, target)
             if problem:
-                problems.append(f"{where}: {problem}")
+                problems.append(Msg("{where}: {problem}", where=where, problem=problem))
             else:
                 resolved.append((row, target))
-        problems.extend(f"{where}: {p}" for p in _row_problems(row))
+        problems.extend(
+            Msg("{where}: {problem}", where=where, problem=p) for p in _row_problems(row)
+        )
         if row.disposition and not row.response.strip():
+            disposition = Disposition(row.disposition)
             problems.append(
-                f"{where}: the disposition is '{Disposition(row.disposition).label}' but the "
-                "response is empty; a disposition needs a response"
-                + (" that gives the reason" if Disposition(row.disposition) in NEEDS_REASON else "")
+                Msg(
+                    N_(
+                        "{where}: the disposition is '{disposition}' but the response is empty; "
+                        "a disposition needs a response that gives the reason"
+                    )
+                    if disposition in NEEDS_REASON
+                    else N_(
+                        "{where}: the disposition is '{disposition}' but the response is empty; "
+                        "a disposition needs a response"
+                    ),
+                    where=where,
+                    disposition=Msg(disposition.label),
+                )
             )
         if row.number is not None:
             if row.number in first_row_of:
                 problems.append(
-                    f"Rows {first_row_of[row.number]} and {row.row} of {name} both have the "
-                    f"number {row.number}"
+                    Msg(
+                        "Rows {first} and {row} of {file} both have the number {number}",
+                        first=first_row_of[row.number],
+                        row=row.row,
+                        file=name,
+                        number=row.number,
+                    )
                 )
             else:
                 first_row_of[row.number] = row.row
             if row.number in existing:
                 problems.append(
-                    f"{where}: the number {row.number} is already used in {round.name}; "
-                    "leave 'No' empty to have the next free number given"
+                    Msg(
+                        "{where}: the number {number} is already used in {round}; "
+                        "leave 'No' empty to have the next free number given",
+                        where=where,
+                        number=row.number,
+                        round=round.name,
+                    )
                 )
     if problems:
-        raise ImportFailed(
-            f"{name} has {plural(len(problems), 'problem')}; nothing was imported.", problems
-        )
+        raise ImportFailed(nothing_imported(name, len(problems)), problems)
 
     # Reviewers may be commenting while the file goes in: take the round's turn for
     # numbers, then look again at the numbers used (see workbench.numbering).
@@ -1063,18 +1185,21 @@ def import_comment_rows(
         if not resolved:
             session.rollback()  # nothing to write: let the next writer of the round in
             return 0
-    clashes = [
-        f"{where_of(row)}: the number {row.number} was given to a reviewer's comment in "
-        f"{round.name} while the file was being imported; leave 'No' empty to have the "
-        "next free number given"
-        for row, _ in resolved
+    clashes: list[str | Msg] = [
+        Msg(
+            "{where}: the number {number} was given to a reviewer's comment in "
+            "{round} while the file was being imported; leave 'No' empty to have the "
+            "next free number given",
+            where=where_of(row),
+            number=row.number,
+            round=round.name,
+        )
+        for row, _unused in resolved
         if row.number is not None and row.number in taken - existing
     ]
     if clashes:
         session.rollback()
-        raise ImportFailed(
-            f"{name} has {plural(len(clashes), 'problem')}; nothing was imported.", clashes
-        )
+        raise ImportFailed(nothing_imported(name, len(clashes)), clashes)
     next_number = max([0, *taken, *first_row_of]) + 1
     now = utcnow()
     values: list[dict[str, Any]] = []
@@ -1135,13 +1260,25 @@ def import_comment_rows(
         # Only a writer that skipped the round's lock can collide with these numbers.
         session.rollback()
         raise ImportFailed(
-            f"{name} was not imported: someone added comments to {round.name} at the same "
-            "time and their numbers collide. Import the file again."
+            "{file} was not imported: someone added comments to {round} at the same "
+            "time and their numbers collide. Import the file again.",
+            file=name,
+            round=round.name,
         ) from None
     except Exception:
         session.rollback()
         raise
     return total
+
+
+def nothing_imported(name: str, count: int) -> Count:
+    """Return the summary of a refused import: 'comments.csv has 3 problems; nothing …'."""
+    return Count(
+        N_("{file} has {count} problem; nothing was imported."),
+        N_("{file} has {count} problems; nothing was imported."),
+        count,
+        file=name,
+    )
 
 
 def _numbers_in(session: Session, round_id: int) -> set[int]:
@@ -1151,23 +1288,30 @@ def _numbers_in(session: Session, round_id: int) -> set[int]:
     )
 
 
-def _row_problems(row: CommentRow) -> list[str]:
+def _row_problems(row: CommentRow) -> list[Msg]:
     """Return what is wrong with a row's reviewer, affiliation and comment, whatever its source."""
     problems = []
     reviewer = row.reviewer.strip()
     if not reviewer:
-        problems.append("the reviewer is empty")
+        problems.append(Msg("the reviewer is empty"))
     elif len(reviewer) > MAX_REVIEWER_CHARS:
         problems.append(
-            f"the reviewer's name has {len(reviewer)} characters; at most {MAX_REVIEWER_CHARS} fit"
+            Msg(
+                "the reviewer's name has {count} characters; at most {limit} fit",
+                count=len(reviewer),
+                limit=MAX_REVIEWER_CHARS,
+            )
         )
     if len(row.affiliation.strip()) > MAX_AFFILIATION_CHARS:
         problems.append(
-            f"the affiliation has {len(row.affiliation.strip())} characters; "
-            f"at most {MAX_AFFILIATION_CHARS} fit"
+            Msg(
+                "the affiliation has {count} characters; at most {limit} fit",
+                count=len(row.affiliation.strip()),
+                limit=MAX_AFFILIATION_CHARS,
+            )
         )
     if not row.comment.strip():
-        problems.append("the comment is empty")
+        problems.append(Msg("the comment is empty"))
     return problems
 
 
@@ -1225,13 +1369,15 @@ def export_comments(
     """
     require(session, actor, Action.read_report, report.id)
     if fmt not in ("csv", "xlsx"):
-        raise ValidationError(f"Comments can be exported as csv or xlsx, not '{fmt}'.")
+        raise ValidationError("Comments can be exported as csv or xlsx, not '{fmt}'.", fmt=fmt)
     if round is None:
         round = _latest_round(session, report.id)
         if round is None:
             raise NotFound("This report has no review round yet, so there are no comments.")
     elif round.report_id != report.id:
-        raise ValidationError(f"The review round '{round.name}' belongs to another report.")
+        raise ValidationError(
+            "The review round '{round}' belongs to another report.", round=round.name
+        )
     rows = comment_rows(session, round_id=round.id)
     return write_xlsx(rows) if fmt == "xlsx" else write_csv(rows)
 
@@ -1313,12 +1459,26 @@ def draft_stages(session: Session, *, section_id: int) -> list[DraftStage]:
 
 @dataclass(frozen=True)
 class StageChange:
-    """What changed in a section between the previous review round and the text now reviewed."""
+    """What changed in a section between the previous review round and the text now reviewed.
 
-    before_label: str
+    ``before`` and ``after`` say which texts these are; their labels are read in the
+    current language.
+    """
+
+    before: Msg
     before_text: str
-    after_label: str
+    after: Msg
     after_text: str
+
+    @property
+    def before_label(self) -> str:
+        """Return which text the earlier one is: 'as frozen for FOD (revision 3)'."""
+        return self.before.render()
+
+    @property
+    def after_label(self) -> str:
+        """Return which text the later one is: 'the current text (revision 5)'."""
+        return self.after.render()
 
 
 def changes_since_last_round(session: Session, *, section_id: int) -> StageChange | None:
@@ -1341,7 +1501,11 @@ def changes_since_last_round(session: Session, *, section_id: int) -> StageChang
     )
     if stages and stages[-1].round_id in open_ids:
         now, earlier = stages[-1], stages[:-1]
-        after_label = f"as frozen for {now.round_name} (revision {now.revision_number})"
+        after = Msg(
+            "as frozen for {round} (revision {number})",
+            round=now.round_name,
+            number=now.revision_number,
+        )
         after_text = session.get(SectionRevision, now.revision_id).text
     else:
         earlier = stages
@@ -1350,14 +1514,22 @@ def changes_since_last_round(session: Session, *, section_id: int) -> StageChang
             if section.head_revision_id
             else None
         )
-        after_label = f"the current text (revision {head.number})" if head else "the current text"
+        after = (
+            Msg("the current text (revision {number})", number=head.number)
+            if head
+            else Msg("the current text")
+        )
         after_text = head.text if head else ""
     if not earlier:
         return None
     before = earlier[-1]
     return StageChange(
-        before_label=f"as frozen for {before.round_name} (revision {before.revision_number})",
+        before=Msg(
+            "as frozen for {round} (revision {number})",
+            round=before.round_name,
+            number=before.revision_number,
+        ),
         before_text=session.get(SectionRevision, before.revision_id).text,
-        after_label=after_label,
+        after=after,
         after_text=after_text,
     )
