@@ -1077,6 +1077,110 @@ def calendar(
     typer.echo(f"Wrote {output}: {plural(count, 'deadline')} for {who.name}.")
 
 
+# --------------------------------------------------------------------------- translations
+
+translations_app = typer.Typer(
+    help="Translations in and out of translators' own tools (CAT tools) as XLIFF 1.2.",
+    no_args_is_help=True,
+)
+app.add_typer(translations_app, name="translations")
+
+
+@translations_app.command("export")
+@guarded
+def translations_export(
+    report: ReportOption,
+    language: Annotated[
+        str, typer.Option("--language", help="The language to translate into, e.g. fr.")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The .xlf file to write.")],
+    stale_only: Annotated[
+        bool,
+        typer.Option(
+            "--stale-only",
+            help="Only the sections that still need work: not translated yet, in progress, "
+            "or stale (the source changed since it was translated). Sections translated or "
+            "reviewed against the current text are left out.",
+        ),
+    ] = False,
+) -> None:
+    """Write a report's sections as XLIFF for a CAT tool: one unit per paragraph."""
+    from workbench import reports, translations, xliff
+
+    with open_session() as session:
+        target = reports.get_report(session, report)
+        export = xliff.build_export(
+            session, report=target, language=language, stale_only=stale_only
+        )
+    output.write_bytes(export.data)
+    typer.echo(
+        f"Wrote {output}: {plural(export.units, 'paragraph')} from "
+        f"{plural(export.sections, 'section')} of {report}, to translate into "
+        f"{translations.language_name(export.language)}."
+    )
+    if not export.units:
+        typer.echo(
+            "Nothing needs translating: every section is translated against its current text."
+            if stale_only
+            else "The report has no section with text yet."
+        )
+
+
+@translations_app.command("import")
+@guarded
+def translations_import(
+    file: Annotated[Path, typer.Argument(help="An .xlf file exported by `translations export`.")],
+    report: ReportOption,
+    accept_warnings: Annotated[
+        bool,
+        typer.Option(
+            "--accept-warnings",
+            help="Save even when the translation checks warn (errors still refuse the file).",
+        ),
+    ] = False,
+    as_: AsOption = None,
+) -> None:
+    """Save the translations of an XLIFF file: every section, or none."""
+    from workbench import reports, xliff
+
+    content = _read_upload(file, limits.MAX_XLIFF_BYTES)
+    with open_session() as session:
+        actor = acting(session, as_)
+        target = reports.get_report(session, report)
+        try:
+            summary = xliff.import_xliff(
+                session=session,
+                actor=actor,
+                data=content,
+                filename=file.name,
+                report=target,
+                acknowledge_warnings=accept_warnings,
+            )
+        except ValidationError as exc:
+            if accept_warnings or "warnings" not in exc.message:
+                raise
+            raise ValidationError(
+                f"{exc.message} Run the import again with --accept-warnings to save anyway."
+            ) from None
+    typer.echo(
+        f"Imported {file.name} into {report} ({summary.language}): "
+        f"{plural(len(summary.updated), 'section')} updated, "
+        f"{len(summary.unchanged)} unchanged, "
+        f"{len(summary.skipped)} skipped because their source changed since the export."
+    )
+    if summary.untranslated:
+        typer.echo(
+            f"Not translated in the file (left as they are): {', '.join(summary.untranslated)}."
+        )
+    for skipped in summary.skipped:
+        typer.echo(
+            f"skipped: section {skipped.code} ({skipped.title}) is at revision "
+            f"{skipped.current_revision}, the file was exported from revision "
+            f"{skipped.exported_revision}; changed: {', '.join(skipped.units)}. "
+            "Export it again and translate what changed."
+        )
+
+
 # --------------------------------------------------------------------------- glossary
 
 glossary_app = typer.Typer(

@@ -27,6 +27,7 @@ MiB = 1024 * 1024
 MAX_BIBLIOGRAPHY_BYTES = 10 * MiB
 MAX_DOCX_BYTES = 50 * MiB
 MAX_TABLE_BYTES = 50 * MiB
+MAX_XLIFF_BYTES = 20 * MiB
 MAX_BACKUP_BYTES = 2048 * MiB
 
 #: What a ZIP-based file may inflate to, all members together.
