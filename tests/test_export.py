@@ -504,8 +504,8 @@ def test_a_language_uses_translations_and_marks_the_rest(session, world):
     )
     text = out.content.decode()
     assert "Le texte traduit de la section." in text
-    assert "Not yet translated into French" in text
-    assert "lang: fr" in text
+    assert "Cette section n’est pas encore traduite" in text
+    assert 'lang: "fr-FR"' in text or "lang: fr-FR" in text
     with pytest.raises(ValidationError, match="not one of the report's languages"):
         export.export_report(
             session=session, actor=world.secretariat, report=world.report, fmt="md", language="xx"

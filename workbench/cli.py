@@ -580,7 +580,12 @@ def export_report(
     ] = None,
     language: Annotated[
         str | None,
-        typer.Option("--language", help="Use the sections' translations into this language."),
+        typer.Option(
+            "--language",
+            help="Export in another of the report's languages (fr, es, ar, zh…): each "
+            "section's finished translation and every word the document writes itself, from "
+            "the glossary (default: English).",
+        ),
     ] = None,
     keep_citations: Annotated[
         bool,

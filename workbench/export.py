@@ -128,6 +128,8 @@ from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 import pypandoc
+from babel import Locale
+from babel import dates as babel_dates
 from docx import Document as open_docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement, parse_xml
@@ -153,6 +155,17 @@ from workbench import parts as report_parts
 from workbench.errors import ValidationError
 from workbench.models import (
     QUESTION_LABELS,
+    SYNTHESIS_QUESTIONS,
+    ActorType,
+    Agreement,
+    Classification,
+    CommentKind,
+    Confidence,
+    Disposition,
+    Evidence,
+    Horizon,
+    InitiativeStatus,
+    Likelihood,
     Person,
     Question,
     Report,
@@ -160,9 +173,13 @@ from workbench.models import (
     ReviewRound,
     Role,
     RoundStatus,
+    Scale,
     Section,
+    Stage,
+    Stance,
     Theme,
     Translation,
+    TranslationStatus,
 )
 from workbench.office import EarlyOffice, convert_command, run_soffice
 from workbench.parts import pipe_table
@@ -253,6 +270,320 @@ TEAM_TITLES = {
 Progress = Callable[[float, str], None]
 
 
+# --------------------------------------------------------------------------- the document's words
+
+# Every word the document writes itself, by glossary concept (``data/glossary/document.csv``
+# holds them in each language, kind ``document``; the calibrated terms and the questions are
+# the glossary's own). These are the English ones, which the English document prints.
+ENGLISH_WORDS: dict[str, str] = {
+    # The cover, the footer and the document's properties.
+    "doc.synthesis_report": "Synthesis Report",
+    "doc.draft_stamp": DRAFT_STAMP,
+    "doc.draft_marking": DRAFT_MARKING,
+    "doc.approved": "Approved by the Coordination Council",
+    "doc.approved_note": "Approved by the Coordination Council for this version of the text.",
+    "doc.draft_note": (
+        "This is a draft of the Panel. It is circulated for review and for the Coordination "
+        "Council's decision, and may change. Do not cite or quote it."
+    ),
+    "doc.theme_line": "Theme: {theme}",
+    "doc.review_copy": "Review copy of the {round} draft",
+    "doc.current_drafts": "Current drafts, {date}",
+    "doc.current_drafts_wip": "Current drafts, {date} — work in progress",
+    "doc.stage_under_review": "{stage} · {round} under review",
+    "doc.label.theme": "Theme",
+    "doc.label.stage": "Stage",
+    "doc.label.date": "Date",
+    "doc.label.version": "Version",
+    "doc.label.language": "Language",
+    "doc.author_team": "The author team",
+    "doc.team.cla": "Coordinating Lead Authors",
+    "doc.team.lead_author": "Lead Authors",
+    "doc.team.contributing_author": "Contributing Authors",
+    "doc.team.review_editor": "Review Editors",
+    "doc.contents": "Contents",
+    "doc.comments_in_margin": (
+        "The {round} round's open comments stand in the margin, each with its number and date."
+    ),
+    "doc.line_numbers_note": (
+        "Line numbers. Each line of this {round} draft that a reviewer can comment on carries "
+        "a number {where}. Lines are numbered from 1 in each section and in each "
+        "part of the report; blank lines count but carry no number, nor does a table's "
+        "header row. Cite the section's code, or the part's, with the line numbers (as the "
+        "comment table's Section, From line and To line): “2.1, lines 12–14”, “KF, line 7”."
+    ),
+    "doc.line_numbers_where_margin": "in the left margin",
+    "doc.line_numbers_where_start": "at its start",
+    "doc.part_codes_note": (
+        "The parts: KF key findings, CR consensus and disagreement, FS register of false "
+        "solutions, REC recommendations, IN annex of initiatives. An item can be named by "
+        "its own code, its lines counted in its part: a finding (F3), a row of the "
+        "consensus register (CR2) or of the false solutions (FS1), a recommendation (R3), "
+        "an initiative (IN1)."
+    ),
+    "doc.parts_not_frozen_note": (
+        "The key findings, registers, recommendations and initiatives were not frozen "
+        "when the {round} round opened: they are printed as they stand now, without line "
+        "numbers, and are not part of this review."
+    ),
+    "doc.translated_sections_note": (
+        "{translated} of the {total} sections are translated into this language; the "
+        "others are printed in English, each under a note."
+    ),
+    "doc.footer_page": "Page {page}",
+    "doc.footer_total_pages": "Total pages: {pages}",
+    "doc.footer_version": "{stage} · version {version}",
+    # The body.
+    "doc.no_sections": (
+        "This report has no sections yet: the CLAs create the outline on the Outline page."
+    ),
+    "doc.added_after_round": (
+        "This section was added after the {round} round opened; it is not part of that "
+        "review and carries no line numbers."
+    ),
+    "doc.not_translated": "This section is not yet translated: the English text follows.",
+    "doc.stale_translation": (
+        "This translation was made from an earlier revision of the section; it will be "
+        "brought up to date."
+    ),
+    "doc.no_text": "No text yet.",
+    "doc.part_not_frozen": (
+        "This part was not frozen when the {round} round opened: it is printed as it "
+        "stands now, is not part of that review and carries no line numbers."
+    ),
+    "doc.question.front": "Front matter",
+    "doc.question.cross_cutting": "Cross-cutting",
+    "doc.references": "References",
+    # The annexes of the review.
+    "doc.open_comments_title": "Annex: open review comments ({round})",
+    "doc.open_comments_intro": (
+        "Comments of the {round} round still awaiting a response. Lines are those "
+        "of each section's or part's text in this draft; a comment on an item (F3, CR2, "
+        "R3…) counts its lines in its part, named in brackets."
+    ),
+    "doc.table.number": "No.",
+    "doc.table.section": "Section",
+    "doc.table.lines": "Lines",
+    "doc.table.reviewer": "Reviewer",
+    "doc.table.kind": "Kind",
+    "doc.table.comment": "Comment",
+    "doc.table.suggested_change": "Suggested change",
+    "doc.comment_kind.general": "General",
+    "doc.comment_kind.substantive": "Substantive",
+    "doc.comment_kind.editorial": "Editorial",
+    "doc.review_summary_title": "Annex: review summary",
+    "doc.review_summary_intro": (
+        "How the review comments were answered, per section or part and round: accepted, "
+        "taken into account, noted or rejected, and still open."
+    ),
+    "doc.round_open": "{round} (open)",
+    "doc.round_closed": "{round} (closed)",
+    "doc.no_comments_in_round": "No comments in this round.",
+    "doc.table.section_or_part": "Section or part",
+    "doc.table.open": "Open",
+    "doc.table.total": "Total",
+    "doc.table.all_sections": "All sections and parts",
+    # The parts (workbench.parts writes them in English; the export says them in the language).
+    "doc.part.key_findings": "Key findings",
+    "doc.part.consensus": "Consensus and disagreement",
+    "doc.part.false_solutions": "Register of false solutions",
+    "doc.part.recommendations": "Recommendations",
+    "doc.part.initiatives": "Annex: initiatives",
+    "doc.part.key_findings_intro": (
+        "Each finding carries the Panel's calibrated confidence, from the evidence behind it "
+        "and the agreement among studies and experts; likelihood terms are in italics. The "
+        "reference in braces after a finding names the section it comes from and the "
+        "sections citing the sources it rests on."
+    ),
+    "doc.part.consensus_intro": (
+        "Where the evidence and the actors agree, where they are divided, and on what "
+        "grounds. Positions are those the actors have stated publicly."
+    ),
+    "doc.part.false_solutions_intro": (
+        "Proposals often put forward that the evidence shows will not deliver what they "
+        "promise, and why."
+    ),
+    "doc.part.recommendations_intro": (
+        "Each recommendation names who should act, at what scale and on what horizon; beside "
+        "it stand the conditions under which it holds and the value judgements it rests on."
+    ),
+    "doc.part.initiatives_intro": (
+        "Initiatives already under way that show what can be done, with the Panel's review "
+        "of their evidence."
+    ),
+    "doc.part.key_findings_empty": "No findings have been recorded yet.",
+    "doc.part.consensus_empty": "No consensus items have been recorded yet.",
+    "doc.part.false_solutions_empty": "No proposal has been classified as a false solution.",
+    "doc.part.recommendations_empty": "No recommendations have been recorded yet.",
+    "doc.part.initiatives_empty": "No initiatives have been documented yet.",
+    "doc.table.finding": "Finding",
+    "doc.table.traceable_account": "Traceable account",
+    "doc.table.statement": "Statement",
+    "doc.table.classification": "Classification",
+    "doc.table.positions": "Positions",
+    "doc.table.proposal": "Proposal",
+    "doc.table.why_false": "Why it is a false solution",
+    "doc.table.context_conditions": "Context conditions",
+    "doc.table.normative_assumptions": "Normative assumptions",
+    "doc.rec.addressed_to": "Addressed to",
+    "doc.rec.scale": "Scale",
+    "doc.rec.horizon": "Horizon",
+    "doc.rec.rests_on": "Rests on findings",
+    "doc.initiative.where": "Where",
+    "doc.initiative.who": "Who",
+    "doc.initiative.what": "What",
+    "doc.initiative.outcomes": "Outcomes",
+    "doc.initiative.evidence": "Evidence",
+    "doc.initiative.replicability": "Replicability",
+    "doc.initiative.panel_review": "Panel review",
+    "doc.label_colon": "{label}:",
+    "doc.table_caption": "Table",
+    "doc.evidence_agreement": "{evidence}, {agreement}",
+    "doc.position": "{actor}: {stance}",
+}
+
+
+# The calibrated language and the labels of the enums the document prints, by concept: the
+# glossary's ids for the calibrated terms and the questions, ``doc.*`` for the others.
+_ENUM_CONCEPTS: tuple[tuple[str, type[Any], Callable[[Any], str]], ...] = (
+    ("confidence", Confidence, lambda x: f"{x.label.lower()} confidence"),
+    ("likelihood", Likelihood, lambda x: x.label.lower()),
+    ("evidence", Evidence, lambda x: f"{x.label.lower()} evidence"),
+    ("agreement", Agreement, lambda x: f"{x.label.lower()} agreement"),
+    ("stage", Stage, lambda x: x.label),
+    ("panel", Classification, lambda x: x.label),
+    ("disposition", Disposition, lambda x: x.label),
+    ("doc.stance", Stance, lambda x: x.label.lower()),
+    ("doc.actor", ActorType, lambda x: x.label),
+    ("doc.scale", Scale, lambda x: x.label),
+    ("doc.horizon", Horizon, lambda x: x.label),
+    ("doc.initiative_status", InitiativeStatus, lambda x: x.label),
+)
+# The four synthesis questions without their number ("What is known?").
+_QUESTION_NUMBER = re.compile(r"^(\d+)\.\s+")
+
+
+def _english_words() -> dict[str, str]:
+    words = dict(ENGLISH_WORDS)
+    for prefix, kind, label in _ENUM_CONCEPTS:
+        for member in kind:
+            words[f"{prefix}.{member.value}"] = label(member)
+    for question in SYNTHESIS_QUESTIONS:
+        words[f"question.{question.value}"] = _QUESTION_NUMBER.sub("", QUESTION_LABELS[question])
+    return words
+
+
+ENGLISH = _english_words()
+# CSL locales pandoc's citeproc has, for the languages the glossary knows ("et al.", "and",
+# "n.d." in the language); another language falls back to its own code.
+CSL_LOCALES = {"en": "en-US", "fr": "fr-FR", "es": "es-ES", "ar": "ar", "zh": "zh-CN"}
+RIGHT_TO_LEFT_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+class Words(dict[str, str]):
+    """The words a document writes itself, in one language, by glossary concept.
+
+    ``words("doc.review_copy", round="SOD")`` fills a term's placeholders.
+    """
+
+    def __init__(self, language: str, words: dict[str, str]) -> None:
+        super().__init__(words)
+        self.language = language
+
+    @property
+    def base(self) -> str:
+        """Return the language without its region ('fr' for 'fr-CA')."""
+        return self.language.split("-", 1)[0].lower()
+
+    @property
+    def english(self) -> bool:
+        return translations.is_source_language(self.language)
+
+    @property
+    def right_to_left(self) -> bool:
+        return self.base in RIGHT_TO_LEFT_LANGUAGES
+
+    @property
+    def csl_locale(self) -> str:
+        return CSL_LOCALES.get(self.base, self.language)
+
+    def __call__(self, concept: str, /, **params: Any) -> str:
+        text = self[concept]
+        return text.format(**params) if params else text
+
+    def date(self, day: date) -> str:
+        """Return a date as the language writes it in full ("30 November 2026")."""
+        if self.english:
+            return day.strftime("%-d %B %Y")
+        return babel_dates.format_date(day, format="long", locale=self.base)
+
+    def capitalised(self, concept: str) -> str:
+        """Return a term with a capital first letter, as a label or a heading starts."""
+        term = self[concept]
+        return term[:1].upper() + term[1:]
+
+    def label(self, concept: str) -> str:
+        """Return a label followed by the language's colon ("Stage:", "Étape :")."""
+        return self("doc.label_colon", label=self[concept])
+
+    def language_name(self) -> str:
+        """Return the language's own name ("Français", "العربية")."""
+        try:
+            name = Locale.parse(self.language.replace("-", "_")).get_display_name(self.base)
+        except (ValueError, LookupError):
+            return self.language
+        return (name[:1].upper() + name[1:]) if name else self.language
+
+
+def _glossary_terms(session: Session, language: str) -> dict[str, str]:
+    """Return concept → term of the glossary in one language."""
+    from workbench import glossary
+
+    return {concept: entry.term for concept, entry in glossary.terms(session, language).items()}
+
+
+def document_words(session: Session, language: str = "en") -> Words:
+    """Return the words the document writes itself in ``language``, from the glossary.
+
+    English is the workbench's own words (:data:`ENGLISH`, the glossary's English rows).
+    Another language needs every concept in the glossary, with the English term's
+    placeholders: a language without them is refused, naming what is missing.
+    """
+    if not language or translations.is_source_language(language):
+        return Words("en", ENGLISH)
+    found = _glossary_terms(session, language)
+    missing = [
+        concept
+        for concept, english in ENGLISH.items()
+        if not (found.get(concept) or "").strip()
+        or set(_PLACEHOLDER.findall(found[concept])) != set(_PLACEHOLDER.findall(english))
+    ]
+    if missing:
+        shown = ", ".join(missing[:12]) + (" …" if len(missing) > 12 else "")
+        raise ValidationError(
+            "The glossary has no {language} terms for {count} of the words the export writes "
+            "itself ({concepts}), so the report cannot be exported in that language yet. "
+            "The Secretariat adds them with 'workbench glossary import'.",
+            language=translations.language_name(language),
+            count=len(missing),
+            concepts=shown,
+        )
+    return Words(language, {concept: found[concept] for concept in ENGLISH})
+
+
+def document_languages(session: Session, report: Report) -> list[str]:
+    """Return the report's languages the document can be exported in (English first)."""
+    usable = []
+    for code in translations.report_languages(report):
+        try:
+            document_words(session, code)
+        except ValidationError:
+            continue
+        usable.append(code)
+    return sorted(usable, key=lambda code: not translations.is_source_language(code))
+
+
 # --------------------------------------------------------------------------- the document
 
 
@@ -318,26 +649,38 @@ class Draft:
     countries: dict[str, str] = field(default_factory=dict)  # team member's name → country
     work_in_progress: bool = False  # the current drafts, asked for while a round is open
     parts_frozen: bool = False  # the parts printed are those the open round froze
+    words: Words = field(default_factory=lambda: Words("en", ENGLISH))  # the document's words
+    translated: tuple[int, int] = (0, 0)  # sections in the language's translation, of all
 
     @property
     def stamp(self) -> str:
-        return "" if self.approved else DRAFT_STAMP
+        return "" if self.approved else self.words("doc.draft_stamp")
 
     @property
     def text_line(self) -> str:
         """Return which text the document holds, as the cover says it ("" once approved)."""
         if self.under_review is not None:
-            return f"Review copy of the {self.under_review.name} draft"
+            return self.words("doc.review_copy", round=self.under_review.name)
         if self.approved:
             return ""
-        when = f"Current drafts, {self.date.strftime('%-d %B %Y')}"
-        return f"{when} — work in progress" if self.work_in_progress else when
+        concept = "doc.current_drafts_wip" if self.work_in_progress else "doc.current_drafts"
+        return self.words(concept, date=self.words.date(self.date))
 
     @property
     def stage_line(self) -> str:
         if self.under_review is not None:
-            return f"{self.stage} · {self.under_review.name} under review"
+            return self.words(
+                "doc.stage_under_review", stage=self.stage, round=self.under_review.name
+            )
         return self.stage
+
+    @property
+    def translation_note(self) -> str:
+        """Return the cover's note on the sections still in English ("" when none are)."""
+        done, total = self.translated
+        if self.language is None or done >= total:
+            return ""
+        return self.words("doc.translated_sections_note", translated=done, total=total)
 
 
 @dataclass
@@ -549,7 +892,8 @@ def _translations(session: Session, report: Report, language: str) -> dict[int, 
         .join(Section, col(Section.id) == col(Translation.section_id))
         .where(Section.report_id == report.id, Translation.language == language)
     ).all()
-    return {t.section_id: t for t in rows if t.text.strip()}
+    finished = (TranslationStatus.translated, TranslationStatus.reviewed)
+    return {t.section_id: t for t in rows if t.text.strip() and t.status in finished}
 
 
 def _check_text(text: str | None) -> str:
@@ -557,22 +901,25 @@ def _check_text(text: str | None) -> str:
     which = (text or "review").strip().lower()
     if which not in TEXTS:
         raise ValidationError(
-            f"'{text}' is not a choice of text: choose review (the draft as the open review "
-            "round froze it) or current (the current drafts, work in progress)."
+            "'{text}' is not a choice of text: choose review (the draft as the open review "
+            "round froze it) or current (the current drafts, work in progress).",
+            text=text,
         )
     return which
 
 
 def _check_language(report: Report, language: str | None) -> str | None:
-    """Return the report's own spelling of ``language`` (None for the original text)."""
-    if language is None or not language.strip():
+    """Return the report's own spelling of ``language`` (None for the original, English)."""
+    if language is None or not language.strip() or translations.is_source_language(language):
         return None
     known = translations.report_languages(report)
     for code in known:
         if code.lower() == language.strip().lower():
             return code
     raise ValidationError(
-        f"'{language}' is not one of the report's languages ({', '.join(known)})."
+        "'{language}' is not one of the report's languages ({languages}).",
+        language=language,
+        languages=", ".join(known),
     )
 
 
@@ -581,7 +928,7 @@ def gather(
     actor: Person,
     report: Report,
     *,
-    language: str | None = None,
+    language: str | None = "en",
     docx: bool = False,
     today: date | None = None,
     line_numbers: bool = True,
@@ -594,9 +941,13 @@ def gather(
     reviewers) can be left out, as the reading copy does. ``text`` is ``review`` (the
     texts an open round froze, else the current ones) or ``current`` (the current
     drafts even while a round is open: work in progress, without the apparatus).
+    ``language`` (one of the report's) prints each section's finished translation
+    where there is one and every word the document writes itself from the glossary
+    (:func:`document_words`).
     """
     require(session, actor, Action.read_report, report.id)
     language = _check_language(report, language)
+    words = document_words(session, language or "en")
     which = _check_text(text)
     ordered = sections.list_sections(session, report.id)
     open_round = _open_round(session, report.id)
@@ -628,15 +979,13 @@ def gather(
         parts.append(f"{'#' * level} {title} {{#{anchor}}}\n")
 
     if not ordered:
-        parts.append(
-            "*This report has no sections yet: the CLAs create the outline on the Outline page.*\n"
-        )
+        parts.append(f"*{words('doc.no_sections')}*\n")
     current_question: Question | None = None
     for section in ordered:
         question = Question(section.question)
         if question != current_question and question != Question.front:
             current_question = question
-            heading(1, QUESTION_LABELS[question], f"q-{question.value}")
+            heading(1, question_title(question, words), f"q-{question.value}")
         if question == Question.front and current_question is None:
             # Front matter (a summary, a foreword) stands on its own: no "Front matter"
             # chapter above it; it stays a level-2 heading, as every section is (the
@@ -648,24 +997,17 @@ def gather(
         text, frozen = texts[section.id]
         notes: list[str] = []
         if round is not None and not frozen:
-            notes.append(
-                f"This section was added after the {round.name} round opened; it is not "
-                "part of that review and carries no line numbers."
-            )
+            notes.append(words("doc.added_after_round", round=round.name))
+        in_english = False
         if language:
             translation = translated.get(section.id)
             if translation is None:
-                notes.append(
-                    f"Not yet translated into {translations.language_name(language)}: "
-                    "the original text follows."
-                )
+                notes.append(words("doc.not_translated"))
+                in_english = True
             else:
                 text = translation.text
                 if translations.is_stale(session, translation):
-                    notes.append(
-                        "This translation was made from an earlier revision of the section; "
-                        "it will be brought up to date."
-                    )
+                    notes.append(words("doc.stale_translation"))
         for note in notes:
             parts.append(f'::: {{.note custom-style="Block Text"}}\n*{note}*\n:::\n')
         if text.strip():
@@ -675,43 +1017,57 @@ def gather(
                 and round is not None
                 and not (language and section.id in translated)
             )
-            parts.append(prepare_text(text, numbered=numbered, docx=docx) + "\n")
+            prepared = prepare_text(text, numbered=numbered, docx=docx)
+            if in_english and words.right_to_left:
+                prepared = f'::: {{dir="ltr"}}\n{prepared}\n:::'  # English reads left to right
+            parts.append(prepared + "\n")
         else:
-            parts.append("*No text yet.*\n")
+            parts.append(f"*{words('doc.no_text')}*\n")
 
     parts_numbered = line_numbers and frozen_parts
     note = (
-        f"This part was not frozen when the {round.name} round opened: it is printed as it "
-        "stands now, is not part of that review and carries no line numbers."
+        words("doc.part_not_frozen", round=round.name)
         if round is not None and not frozen_parts
         else ""
     )
     # The references stand between the recommendations and the annexes (the initiatives).
     annexed = [p for p in printed if p.spec is report_parts.INITIATIVES]
     for part in [p for p in printed if p not in annexed]:
-        _print_part(part, parts, heading, toc, numbered=parts_numbered, docx=docx, note=note)
-    heading(1, "References", "references")
+        _print_part(
+            part, parts, heading, toc, numbered=parts_numbered, docx=docx, note=note, words=words
+        )
+    heading(1, words("doc.references"), "references")
     parts.append("::: {#refs}\n:::\n")
     for part in annexed:
-        _print_part(part, parts, heading, toc, numbered=parts_numbered, docx=docx, note=note)
+        _print_part(
+            part, parts, heading, toc, numbered=parts_numbered, docx=docx, note=note, words=words
+        )
     comments = _open_comments(session, round) if open_comments else []
     if comments and not docx:
-        heading(1, f"Annex: open review comments ({round.name})", "open-comments")
-        parts.append(
-            f"Comments of the {round.name} round still awaiting a response. Lines are those "
-            "of each section's or part's text in this draft; a comment on an item (F3, CR2, "
-            "R3…) counts its lines in its part, named in brackets.\n"
-        )
+        heading(1, words("doc.open_comments_title", round=round.name), "open-comments")
+        parts.append(words("doc.open_comments_intro", round=round.name) + "\n")
+        kinds = {kind.label: kind.value for kind in CommentKind}
         parts.append(
             pipe_table(
-                ["No.", "Section", "Lines", "Reviewer", "Kind", "Comment", "Suggested change"],
+                [
+                    words(f"doc.table.{name}")
+                    for name in (
+                        "number",
+                        "section",
+                        "lines",
+                        "reviewer",
+                        "kind",
+                        "comment",
+                        "suggested_change",
+                    )
+                ],
                 [
                     [
                         str(c.number),
                         c.where,
                         c.lines(),
                         c.reviewer,
-                        c.kind,
+                        words.get(f"doc.comment_kind.{kinds.get(c.kind, '')}", c.kind),
                         c.comment,
                         c.suggested_change,
                     ]
@@ -720,7 +1076,7 @@ def gather(
                 [5, 8, 7, 14, 10, 36, 20],
             )
         )
-    _review_summary_part(session, report, parts, heading)
+    _review_summary_part(session, report, parts, heading, words)
 
     # Prepared for citeproc: CJK names as written, short labels ("EU 2024") in text.
     records = citation_forms.for_citeproc(sources.csl_records(session, report.id))
@@ -736,7 +1092,7 @@ def gather(
         report=report,
         title=report.title,
         theme=theme.name if theme else "",
-        stage=report.stage.label,
+        stage=words.capitalised(f"stage.{report.stage.value}"),
         date=today or date.today(),
         version=digest[:VERSION_CHARS],
         text_hash=digest,
@@ -752,7 +1108,18 @@ def gather(
         comments=comments,
         toc=toc,
         warnings=warnings,
+        words=words,
+        translated=(len(translated), len(ordered)),
     )
+
+
+def question_title(question: Question, words: Words) -> str:
+    """Return a question's heading in the document's language ("1. What is known?")."""
+    if question not in SYNTHESIS_QUESTIONS:
+        return words(f"doc.question.{question.value}")
+    number = _QUESTION_NUMBER.match(QUESTION_LABELS[question])
+    prefix = f"{number.group(1)}. " if number else ""
+    return prefix + words(f"question.{question.value}")
 
 
 Heading = Callable[[int, str, str], None]
@@ -782,39 +1149,186 @@ def _print_part(
     numbered: bool,
     docx: bool,
     note: str = "",
+    words: Words | None = None,
 ) -> None:
-    """Add a part under its heading: its Markdown, numbered or not, its subheadings in the toc."""
+    """Add a part under its heading: its Markdown, numbered or not, its subheadings in the toc.
+
+    In another language than English the words the part writes itself are the glossary's
+    (:func:`localise_part`); what the authors wrote stays as written.
+    """
     spec = part.spec
-    heading(spec.level, spec.title, spec.anchor)
+    words = words if words is not None else Words("en", ENGLISH)
+    markdown = part.markdown
+    title = spec.title
+    if not words.english:
+        markdown = localise_part(markdown, spec, words)
+        title = words(f"doc.part.{_PART_KEYS[spec.code]}")
+    heading(spec.level, title, spec.anchor)
     if note:
         blocks.append(f'::: {{.note custom-style="Block Text"}}\n*{note}*\n:::\n')
-    text = prepare_text(part.markdown, numbered=numbered, docx=docx, shift=0)
+    text = prepare_text(markdown, numbered=numbered, docx=docx, shift=0)
     # Word gives each actor's position a line of its own in the cell (finish_docx).
     text = text.replace(report_parts.POSITION_BREAK, report_parts.POSITION_BREAK if docx else "; ")
     blocks.append(text + "\n")
-    toc.extend(
-        TocEntry(2, title, anchor) for title, anchor in report_parts.subheadings(part.markdown)
+    toc.extend(TocEntry(2, title, anchor) for title, anchor in report_parts.subheadings(markdown))
+
+
+_PART_KEYS = {
+    report_parts.KEY_FINDINGS.code: "key_findings",
+    report_parts.CONSENSUS.code: "consensus",
+    report_parts.FALSE_SOLUTIONS.code: "false_solutions",
+    report_parts.RECOMMENDATIONS.code: "recommendations",
+    report_parts.INITIATIVES.code: "initiatives",
+}
+# The table heads :mod:`workbench.parts` writes, by the concepts of their columns.
+_PART_HEADS = (
+    ("number", "finding", "traceable_account"),
+    ("number", "statement", "classification", "positions"),
+    ("number", "proposal", "why_false"),
+    ("context_conditions", "normative_assumptions"),
+)
+_INITIATIVE_FIELDS = (
+    "where",
+    "who",
+    "what",
+    "outcomes",
+    "evidence",
+    "replicability",
+    "panel_review",
+)
+
+
+def _members(prefix: str) -> dict[str, str]:
+    """Return English term → concept for one prefix of :data:`ENGLISH` ("doc.stance")."""
+    return {term: concept for concept, term in ENGLISH.items() if concept.startswith(prefix + ".")}
+
+
+def _alternation(terms: Any) -> str:
+    return "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+
+
+def localise_part(markdown: str, spec: report_parts.PartSpec, words: Words) -> str:
+    """Return a part's Markdown with the words :mod:`workbench.parts` wrote in ``words``' language.
+
+    The part (as it stands, or as a round froze it) is English Markdown in a fixed
+    shape: its introduction, table heads, the calibrated terms beside each finding,
+    the classification and stances of the consensus register, the addressees, scale
+    and horizon of a recommendation, an initiative's field names and review status.
+    Those are replaced line by line (the lines stay the lines); the statements,
+    recommendations and everything else the authors wrote stay as written.
+    """
+    key = _PART_KEYS[spec.code]
+    whole = {
+        ENGLISH[f"doc.part.{key}_intro"]: words(f"doc.part.{key}_intro"),
+        f"*{ENGLISH[f'doc.part.{key}_empty']}*": f"*{words(f'doc.part.{key}_empty')}*",
+    }
+    for columns in _PART_HEADS:
+        concepts = [f"doc.table.{c}" for c in columns]
+        whole[report_parts.row([ENGLISH[c] for c in concepts])] = report_parts.row(
+            [words(c) for c in concepts]
+        )
+    confidence, likelihood = _members("confidence"), _members("likelihood")
+    evidence, agreement = _members("evidence"), _members("agreement")
+    calibrated = re.compile(rf"\*({_alternation(confidence)})\*")
+    added_likelihood = re.compile(rf"\(\*({_alternation(likelihood)})\*; \*")
+    account = re.compile(rf"\*({_alternation(evidence)}), ({_alternation(agreement)})\*")
+    classes = {report_parts.cell(c.label): f"panel.{c.value}" for c in Classification}
+    stances = _members("doc.stance")
+    register_row = re.compile(
+        rf"^(\| {re.escape(spec.code)}\d+ \| .*? \| )({_alternation(classes)})( \| )(.*)( \|)$"
     )
+    position = re.compile(rf"^(.*): ({_alternation(stances)})$")
+    detail = re.compile(
+        r"^\*Addressed to:\* (?P<who>.*?) · \*Scale:\* (?P<scale>.*?) · "
+        r"\*Horizon:\* (?P<horizon>.*?)(?: · \*Rests on findings:\* (?P<rests>.*))?$"
+    )
+    actors, scales, horizons = _members("doc.actor"), _members("doc.scale"), _members("doc.horizon")
+    fields = {
+        f"**{ENGLISH[f'doc.initiative.{name}']}:** ": (
+            f"**{words.label(f'doc.initiative.{name}')}** "
+        )
+        for name in _INITIATIVE_FIELDS
+    }
+    statuses = _members("doc.initiative_status")
+    panel_review = f"**{words.label('doc.initiative.panel_review')}** "
+
+    def said(found: dict[str, str], english: str) -> str:
+        return words(found[english]) if english in found else english
+
+    out = []
+    for line in sections.lines_of(markdown):
+        if line in whole:
+            out.append(whole[line])
+            continue
+        if spec is report_parts.KEY_FINDINGS:
+            line = added_likelihood.sub(lambda m: f"(*{said(likelihood, m.group(1))}*; *", line)
+            line = calibrated.sub(lambda m: f"*{said(confidence, m.group(1))}*", line)
+            line = account.sub(
+                lambda m: (
+                    "*"
+                    + words(
+                        "doc.evidence_agreement",
+                        evidence=said(evidence, m.group(1)),
+                        agreement=said(agreement, m.group(2)),
+                    )
+                    + "*"
+                ),
+                line,
+            )
+        elif spec is report_parts.CONSENSUS and (match := register_row.match(line)):
+            positions = [
+                words("doc.position", actor=found.group(1), stance=said(stances, found.group(2)))
+                if (found := position.match(piece))
+                else piece
+                for piece in match.group(4).split(report_parts.POSITION_BREAK)
+            ]
+            line = (
+                match.group(1)
+                + words.capitalised(classes[match.group(2)])
+                + match.group(3)
+                + report_parts.POSITION_BREAK.join(positions)
+                + match.group(5)
+            )
+        elif spec is report_parts.RECOMMENDATIONS and (match := detail.match(line)):
+            who = ", ".join(said(actors, a) for a in match.group("who").split(", "))
+            line = (
+                f"*{words.label('doc.rec.addressed_to')}* {who} · "
+                f"*{words.label('doc.rec.scale')}* {said(scales, match.group('scale'))} · "
+                f"*{words.label('doc.rec.horizon')}* {said(horizons, match.group('horizon'))}"
+            )
+            if match.group("rests"):
+                line += f" · *{words.label('doc.rec.rests_on')}* {match.group('rests')}"
+        elif spec is report_parts.INITIATIVES:
+            for english, local in fields.items():
+                if line.startswith(english):
+                    line = local + line[len(english) :]
+                    break
+            if line.startswith(panel_review):
+                value = line[len(panel_review) :]
+                for english, concept in statuses.items():
+                    if value == english or value.startswith(english + ". "):
+                        value = words(concept) + value[len(english) :]
+                        break
+                line = panel_review + value
+        out.append(line)
+    return "\n".join(out) + ("\n" if markdown.endswith("\n") else "")
 
 
 def _review_summary_part(
-    session: Session, report: Report, parts: list[str], heading: Heading
+    session: Session, report: Report, parts: list[str], heading: Heading, words: Words
 ) -> None:
     summaries = reviews.round_summaries(session, report_id=report.id)
     if not summaries:
         return
-    heading(1, "Annex: review summary", "review-summary")
-    parts.append(
-        "How the review comments were answered, per section or part and round: accepted, "
-        "taken into account, noted or rejected, and still open.\n"
-    )
+    heading(1, words("doc.review_summary_title"), "review-summary")
+    parts.append(words("doc.review_summary_intro") + "\n")
     for summary in summaries:
         round = summary.round
-        state = "open" if round.status == RoundStatus.open else "closed"
-        heading(2, f"{round.name} ({state})", f"round-{round.id}")
+        state = "doc.round_open" if round.status == RoundStatus.open else "doc.round_closed"
+        heading(2, words(state, round=round.name), f"round-{round.id}")
         counts = reviews.disposition_counts(session, round_id=round.id)
         if not counts:
-            parts.append("*No comments in this round.*\n")
+            parts.append(f"*{words('doc.no_comments_in_round')}*\n")
             continue
         rows = [
             [
@@ -829,18 +1343,12 @@ def _review_summary_part(
             for c in counts
         ]
         totals = [sum(int(r[i]) for r in rows) for i in range(1, 7)]
-        rows.append(["**All sections and parts**", *(f"**{t}**" for t in totals)])
+        rows.append([f"**{words('doc.table.all_sections')}**", *(f"**{t}**" for t in totals)])
         parts.append(
             pipe_table(
-                [
-                    "Section or part",
-                    "Accepted",
-                    "Taken into account",
-                    "Noted",
-                    "Rejected",
-                    "Open",
-                    "Total",
-                ],
+                [words(f"doc.table.{name}") for name in ("section_or_part",)]
+                + [words.capitalised(f"disposition.{d.value}") for d in Disposition]
+                + [words(f"doc.table.{name}") for name in ("open", "total")],
                 rows,
                 [16, 12, 16, 10, 12, 10, 10],
             )
@@ -864,10 +1372,11 @@ def metadata_block(draft: Draft, *, bibliography: str | None = None) -> str:
         f"subtitle: {_yaml(draft.theme)}" if draft.theme else "",
         f"date: {_yaml(draft.date.isoformat())}",
         f"author: {_yaml(authors)}",
-        f"lang: {_yaml(draft.language or 'en')}",
+        f"lang: {_yaml(_lang(draft))}",
+        'dir: "rtl"' if draft.words.right_to_left else "",
         f"stage: {_yaml(draft.stage_line)}",
         f"version: {_yaml(draft.version)}",
-        f"status: {_yaml(draft.stamp or 'Approved by the Coordination Council')}",
+        f"status: {_yaml(draft.stamp or draft.words('doc.approved'))}",
     ]
     if bibliography:
         lines.append(f"bibliography: {_yaml(bibliography)}")
@@ -875,57 +1384,57 @@ def metadata_block(draft: Draft, *, bibliography: str | None = None) -> str:
     return "\n".join(line for line in lines if line) + "\n"
 
 
-def numbering_note(draft: Draft, *, where: str = "in the left margin") -> list[str]:
-    """Return the cover's explanation of the line numbers, for reviewers (review copy only)."""
+def _lang(draft: Draft) -> str:
+    """Return the document's language as pandoc's citeproc takes it (its CSL locale)."""
+    return "en" if draft.language is None else draft.words.csl_locale
+
+
+def numbering_note(draft: Draft, *, where: str = "margin") -> list[str]:
+    """Return the cover's explanation of the line numbers, for reviewers (review copy only).
+
+    ``where`` the numbers stand: ``margin`` (Word: in the left margin) or ``start`` (at
+    the start of the line, in Markdown).
+    """
     if draft.under_review is None:
         return []
+    words = draft.words
     name = draft.under_review.name
-    note = [
-        f"Line numbers. Each line of this {name} draft that a reviewer can comment on carries "
-        f"a number {where}. Lines are numbered from 1 in each section and in each "
-        "part of the report; blank lines count but carry no number, nor does a table's "
-        "header row. Cite the section's code, or the part's, with the line numbers (as the "
-        "comment table's Section, From line and To line): “2.1, lines 12–14”, “KF, line 7”."
-    ]
+    place = words(f"doc.line_numbers_where_{'start' if where == 'start' else 'margin'}")
+    note = [words("doc.line_numbers_note", round=name, where=place)]
     if draft.parts_frozen:
-        note.append(
-            "The parts: KF key findings, CR consensus and disagreement, FS register of false "
-            "solutions, REC recommendations, IN annex of initiatives. An item can be named by "
-            "its own code, its lines counted in its part: a finding (F3), a row of the "
-            "consensus register (CR2) or of the false solutions (FS1), a recommendation (R3), "
-            "an initiative (IN1)."
-        )
+        note.append(words("doc.part_codes_note"))
     else:
-        note.append(
-            f"The key findings, registers, recommendations and initiatives were not frozen "
-            f"when the {name} round opened: they are printed as they stand now, without line "
-            "numbers, and are not part of this review."
-        )
+        note.append(words("doc.parts_not_frozen_note", round=name))
     return note
 
 
 def cover_markdown(draft: Draft) -> str:
     """Return the cover as Markdown (the Word cover is built from the same facts)."""
+    words = draft.words
     out = []
     if draft.stamp:
         out.append(f"**{draft.stamp}**\n")
     if draft.text_line:
         out.append(f"*{draft.text_line}*\n")
     facts = [
-        ("Theme", draft.theme or "—"),
-        ("Stage", draft.stage_line),
-        ("Date", draft.date.isoformat()),
-        ("Version", f"`{draft.version}`"),
+        ("doc.label.theme", draft.theme or "—"),
+        ("doc.label.stage", draft.stage_line),
+        ("doc.label.date", draft.date.isoformat()),
+        ("doc.label.version", f"`{draft.version}`"),
     ]
-    out.append("  \n".join(f"**{label}:** {value}" for label, value in facts) + "\n")
-    out.append("**The author team**\n")
+    if draft.language is not None:
+        facts.append(("doc.label.language", words.language_name()))
+    out.append("  \n".join(f"**{words.label(label)}** {value}" for label, value in facts) + "\n")
+    if draft.translation_note:
+        out.append(f"*{draft.translation_note}*\n")
+    out.append(f"**{words('doc.author_team')}**\n")
     for role, names in draft.team.items():
         named = ", ".join(_with_country(name, draft.countries) for name in names)
-        out.append(f"- *{TEAM_TITLES[role]}:* {named}")
+        out.append(f"- *{words.label(f'doc.team.{role.value}')}* {named}")
     if draft.under_review is not None:
         out.append("")
-        out.extend(f"{line}\n" for line in numbering_note(draft, where="at its start"))
-    out.append("\n**Contents**\n")
+        out.extend(f"{line}\n" for line in numbering_note(draft, where="start"))
+    out.append(f"\n**{words('doc.contents')}**\n")
     for entry in draft.toc:
         indent = "  " * (min(entry.level, 2) - 1)
         out.append(f"{indent}- [{entry.title}](#{entry.anchor})")
@@ -1012,7 +1521,7 @@ def reading_copy(
     actor: Person,
     report: Report,
     *,
-    language: str | None = None,
+    language: str | None = "en",
     text: str = "current",
 ) -> Reading:
     """Return the report as the export prints it, rendered for reading on screen.
@@ -1033,7 +1542,9 @@ def reading_copy(
         open_comments=False,
         text=text,
     )
-    return Reading(draft=draft, parts=reading_parts(draft.body, draft.records, draft.toc))
+    # In another language citeproc reads the language (its CSL locale) from the metadata.
+    body = draft.body if draft.language is None else _body_metadata(draft) + draft.body
+    return Reading(draft=draft, parts=reading_parts(body, draft.records, draft.toc))
 
 
 def reading_parts(
@@ -1100,6 +1611,12 @@ def pandoc_docx(markdown: str, records: list[dict[str, Any]], target: Path) -> N
         )
 
 
+def _body_metadata(draft: Draft) -> str:
+    """Return the metadata block pandoc reads before the body: its language and direction."""
+    direction = 'dir: "rtl"\n' if draft.words.right_to_left else ""
+    return f"---\nlang: {_yaml(_lang(draft))}\n{direction}---\n\n"
+
+
 def to_docx(
     draft: Draft,
     progress: Progress | None = None,
@@ -1126,7 +1643,7 @@ def to_docx(
         with tempfile.TemporaryDirectory() as folder:
             target = Path(folder) / "report.docx"
             pandoc_docx(
-                "---\nlang: " + _yaml(draft.language or "en") + "\n---\n\n" + draft.body,
+                _body_metadata(draft) + draft.body,
                 draft.records,
                 target,
             )
@@ -1338,12 +1855,15 @@ def contents_pages(pdf: bytes, toc: list[TocEntry]) -> dict[str, int]:
 
 def finish_docx(doc: Any, draft: Draft) -> None:
     """Add the cover, the contents, headers and footers and the comments to pandoc's DOCX."""
+    words = draft.words
     props = doc.core_properties
     props.title = draft.title
     props.subject = draft.theme
     props.author = "; ".join(draft.team.get(Role.cla, []))
-    props.comments = f"{draft.stage_line}; version {draft.version}"
-    props.keywords = "Synthesis Report"
+    props.comments = words("doc.footer_version", stage=draft.stage_line, version=draft.version)
+    props.keywords = words("doc.synthesis_report")
+    if draft.language is not None:
+        props.language = draft.words.csl_locale
     body = doc.element.body
     first = body[0]
     cover: list[Any] = []
@@ -1367,6 +1887,8 @@ def finish_docx(doc: Any, draft: Draft) -> None:
                 run.font.color.rgb = colour
         if align is not None:
             paragraph.alignment = align
+        if words.right_to_left:
+            _set_right_to_left(paragraph._p)
         cover.append(paragraph._p)
         return paragraph
 
@@ -1380,64 +1902,105 @@ def finish_docx(doc: Any, draft: Draft) -> None:
                 align=WD_ALIGN_PARAGRAPH.CENTER,
             )
         )
-    para("Synthesis Report", "Subtitle")
+    para(words("doc.synthesis_report"), "Subtitle")
     para(draft.title, "Title")
     if draft.theme:
-        para(f"Theme: {draft.theme}", "Subtitle")
+        para(words("doc.theme_line", theme=draft.theme), "Subtitle")
     if draft.text_line:
         para(draft.text_line, "Subtitle")
     para()
     facts = [
-        ("Stage", draft.stage_line),
-        ("Date", draft.date.strftime("%-d %B %Y")),
-        ("Version", draft.version),
+        ("doc.label.stage", draft.stage_line),
+        ("doc.label.date", words.date(draft.date)),
+        ("doc.label.version", draft.version),
     ]
     if draft.language:
-        facts.append(("Language", translations.language_name(draft.language)))
+        facts.append(("doc.label.language", words.language_name()))
     for label, value in facts:
         paragraph = para()
-        paragraph.add_run(f"{label}: ").bold = True
+        paragraph.add_run(f"{words.label(label)} ").bold = True
         paragraph.add_run(value)
+    if draft.translation_note:
+        para(draft.translation_note, size=9, colour=RGBColor(0x59, 0x59, 0x59))
     para()
-    para("The author team", "Heading 3")
+    para(words("doc.author_team"), "Heading 3")
     for role, names in draft.team.items():
         paragraph = para()
-        paragraph.add_run(f"{TEAM_TITLES[role]}: ").bold = True
+        paragraph.add_run(f"{words.label(f'doc.team.{role.value}')} ").bold = True
         paragraph.add_run(", ".join(_with_country(name, draft.countries) for name in names))
     para()
-    note = (
-        "This is a draft of the Panel. It is circulated for review and for the Coordination "
-        "Council's decision, and may change. Do not cite or quote it."
-        if draft.stamp
-        else "Approved by the Coordination Council for this version of the text."
-    )
+    note = words("doc.draft_note") if draft.stamp else words("doc.approved_note")
     para(note, size=9, colour=RGBColor(0x59, 0x59, 0x59))
     for line in numbering_note(draft):
         para(line, size=9, colour=RGBColor(0x59, 0x59, 0x59))
     if draft.under_review is not None and draft.comments:
         para(
-            f"The {draft.under_review.name} round's open comments stand in the margin, each "
-            "with its number and date.",
+            words("doc.comments_in_margin", round=draft.under_review.name),
             size=9,
             colour=RGBColor(0x59, 0x59, 0x59),
         )
     breaker = para()
     breaker.add_run().add_break(WD_BREAK.PAGE)
-    toc_title = para("Contents", "Heading 3")
+    toc_title = para(words("doc.contents"), "Heading 3")
     toc_title.paragraph_format.page_break_before = False
     for element in _toc_elements(doc, draft.toc):
+        if words.right_to_left:
+            _set_right_to_left(element)
         cover.append(element)
     for element in cover:
         first.addprevious(element)
     _headers_and_footers(doc, draft)
-    _finish_tables(doc)
+    _finish_tables(doc, words)
     _position_breaks(doc)
     _margin_numbers(doc)
     _keep_recommendations_together(doc)
     _keep_tables_with_their_lead(doc)
     _right_to_left_references(doc)
+    if words.right_to_left:
+        _right_to_left_tables(doc)
     _add_comments(doc, draft)
     _update_fields_on_open(doc)
+
+
+def _set_right_to_left(paragraph: Any) -> None:
+    """Lay a paragraph out right to left (``w:bidi``, in the schema's order), once."""
+    props = paragraph.find(qn("w:pPr"))
+    if props is None:
+        props = OxmlElement("w:pPr")
+        paragraph.insert(0, props)
+    if props.find(qn("w:bidi")) is not None:
+        return
+    bidi = OxmlElement("w:bidi")
+    following = [c for c in props if c.tag in BIDI_FOLLOWERS]
+    if following:
+        following[0].addprevious(bidi)
+    else:
+        props.append(bidi)
+
+
+def _right_to_left_tables(doc: Any) -> None:
+    """Give a right-to-left document's tables their columns from right to left.
+
+    A table whose first cell's paragraph runs right to left (pandoc sets ``w:bidi``
+    under ``dir: rtl``) gets ``w:bidiVisual``: its first column stands on the right.
+    Tables of a section still in English (left to right) keep their order.
+    """
+    for table in doc.element.body.iter(qn("w:tbl")):
+        first = table.find(f"{qn('w:tr')}/{qn('w:tc')}/{qn('w:p')}")
+        if first is None or first.find(f"{qn('w:pPr')}/{qn('w:bidi')}") is None:
+            continue
+        props = table.find(qn("w:tblPr"))
+        if props is None or props.find(qn("w:bidiVisual")) is not None:
+            continue
+        visual = OxmlElement("w:bidiVisual")
+        # The schema's order: tblStyle, tblpPr, tblOverlap, then bidiVisual.
+        leading = [
+            c for c in props if c.tag in (qn("w:tblStyle"), qn("w:tblpPr"), qn("w:tblOverlap"))
+        ]
+        if leading:
+            leading[-1].addnext(visual)
+        else:
+            props.insert(0, visual)
 
 
 def _cell_text(element: Any) -> str:
@@ -1482,7 +2045,7 @@ def _right_to_left_references(doc: Any) -> None:
     citation_forms.isolate_right_to_left(doc)
 
 
-def _finish_tables(doc: Any) -> None:
+def _finish_tables(doc: Any, words: Words | None = None) -> None:
     """Keep rows whole across pages, repeat headers, right-align numbers, caption tables.
 
     In the review copy a table's line numbers move into a margin column.
@@ -1509,16 +2072,24 @@ def _finish_tables(doc: Any) -> None:
                 if column < len(row):
                     for p in row[column].findall(qn("w:p")):
                         Paragraph(p, None).alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        _caption_above(table)
+        _caption_above(table, words)
         _margin_column(table, width)
 
 
-def _caption_above(table: Any) -> None:
-    """Turn "Table 1.2. Text" under a table into the caption "Table 1.2 | Text" above it."""
+def _caption_above(table: Any, words: Words | None = None) -> None:
+    """Turn "Table 1.2. Text" under a table into the caption "Table 1.2 | Text" above it.
+
+    In another language the caption may begin with the language's word ("Tableau 1.2."),
+    and the label is written in it.
+    """
     caption = table.getnext()
     if caption is None or caption.tag != qn("w:p"):
         return
-    match = CAPTION.match(_cell_text(caption))
+    label = words("doc.table_caption") if words is not None else "Table"
+    pattern = CAPTION
+    if label != "Table":
+        pattern = re.compile(rf"(?:Table|{re.escape(label)})\s*(\d+(?:\.\d+)*)\.?\s")
+    match = pattern.match(_cell_text(caption))
     if match is None:
         return
     for t in caption.iter(qn("w:t")):
@@ -1532,7 +2103,7 @@ def _caption_above(table: Any) -> None:
             label.append(bold)
             text = OxmlElement("w:t")
             text.set(qn("xml:space"), "preserve")
-            text.text = f"Table {match.group(1)} | "
+            text.text = f"{label} {match.group(1)} | "
             label.append(text)
             run.addprevious(label)
             break
@@ -1901,6 +2472,8 @@ def _headers_and_footers(doc: Any, draft: Draft) -> None:
         line.text = ""
         line.style = doc.styles["Header"]
         line.add_run(title + ("\t\t" + chapter if chapter else ""))
+        if draft.words.right_to_left:
+            _set_right_to_left(line._p)
         if index == 0:
             # The cover has no running header, but a draft's marking is on every page, cover too.
             section.different_first_page_header_footer = True
@@ -1942,15 +2515,26 @@ def _footer(doc: Any, footer: Any, draft: Draft) -> None:
     line = footer.paragraphs[0]
     line.text = ""
     line.style = doc.styles["Footer"]
-    marking = line.add_run(DRAFT_MARKING if draft.stamp else "Approved by the Coordination Council")
+    words = draft.words
+    marking = line.add_run(words("doc.draft_marking" if draft.stamp else "doc.approved"))
     marking.bold = bool(draft.stamp)
-    line.add_run("\tPage ")
-    _simple_field(line, "PAGE", "1")
-    line.add_run("\tTotal pages: ")
-    _simple_field(line, "NUMPAGES", "1")
-    facts = footer.add_paragraph(f"{draft.stage_line} · version {draft.version}")
+    for concept, name, field_code in (
+        ("doc.footer_page", "page", "PAGE"),
+        ("doc.footer_total_pages", "pages", "NUMPAGES"),
+    ):
+        before, __, after = words[concept].partition("{" + name + "}")
+        line.add_run("\t" + before)
+        _simple_field(line, field_code, "1")
+        if after:
+            line.add_run(after)
+    facts = footer.add_paragraph(
+        words("doc.footer_version", stage=draft.stage_line, version=draft.version)
+    )
     facts.style = line.style
     facts.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if words.right_to_left:
+        for paragraph in (line, facts):
+            _set_right_to_left(paragraph._p)
     for run in facts.runs:
         run.font.size = Pt(7)
 
@@ -2204,7 +2788,7 @@ def export_report(
     actor: Person,
     report: Report,
     fmt: str,
-    language: str | None = None,
+    language: str | None = "en",
     keep_citations: bool = False,
     progress: Progress | None = None,
     today: date | None = None,
@@ -2220,12 +2804,14 @@ def export_report(
     always has them, stamped onto its one print. Off by default for Word: the
     print costs several times what pandoc does (a 300-page report takes half a
     minute more), and Word fills the numbers in itself when it opens the file (it
-    updates the fields).
+    updates the fields). ``language`` is English (the default) or another of the
+    report's languages the glossary has the document's words in
+    (:func:`document_languages`).
     """
     if blank(fmt):
         raise ValidationError("Choose an export format: md, docx or pdf.")
     if fmt not in FORMATS:
-        raise ValidationError(f"'{fmt}' is not an export format: choose md, docx or pdf.")
+        raise ValidationError("'{fmt}' is not an export format: choose md, docx or pdf.", fmt=fmt)
     if keep_citations and fmt != "md":
         raise ValidationError("Citations can be kept as [@key] only in the Markdown export.")
     which = _check_text(text)
