@@ -44,7 +44,7 @@ from lxml import etree
 from sqlmodel import Session, col, select
 from translate.storage.xliff import xlifffile, xliffunit
 
-from workbench import limits, translations
+from workbench import i18n, limits, translations
 from workbench.errors import ImportFailed, NotFound
 from workbench.i18n import Msg
 from workbench.models import (
@@ -266,7 +266,7 @@ def build_export(
                     number=number,
                     count=len(source),
                     revision=head.number,
-                ).render("en"),
+                ).render(i18n.interface_language(language) or "en"),
                 origin="workbench",
             )
             unit.createcontextgroup(
@@ -299,9 +299,9 @@ def export_xliff(
 # --------------------------------------------------------------------------- import
 
 
-def _refuse(filename: str, problem: str, **params: Any) -> ImportFailed:
+def _refuse(filename: str, problem: Msg) -> ImportFailed:
     return ImportFailed(
-        "{filename} was not imported: {problem}", filename=filename, problem=Msg(problem, **params)
+        "{filename} was not imported: {problem}", filename=filename, problem=problem
     )
 
 
@@ -310,35 +310,41 @@ def _read_store(data: bytes, filename: str) -> xlifffile:
     if len(data) > limits.MAX_XLIFF_BYTES:
         raise _refuse(
             filename,
-            "it is {size} MiB; at most {limit} MiB is accepted.",
-            size=f"{len(data) / limits.MiB:.1f}",
-            limit=limits.MAX_XLIFF_BYTES // limits.MiB,
+            Msg(
+                "it is {size} MiB; at most {limit} MiB is accepted.",
+                size=f"{len(data) / limits.MiB:.1f}",
+                limit=limits.MAX_XLIFF_BYTES // limits.MiB,
+            ),
         )
     if not data.strip():
-        raise _refuse(filename, "it is empty.")
+        raise _refuse(filename, Msg("it is empty."))
     try:
         text = data.decode("utf-16") if data.startswith(_UTF16_BOMS) else data.decode("utf-8")
     except UnicodeDecodeError:
         raise _refuse(
-            filename, "it is not UTF-8 text; save it from your translation tool as XLIFF."
+            filename, Msg("it is not UTF-8 text; save it from your translation tool as XLIFF.")
         ) from None
     if "\x00" in text:
-        raise _refuse(filename, "it contains NUL bytes, so it is damaged or not an XLIFF file.")
+        raise _refuse(
+            filename, Msg("it contains NUL bytes, so it is damaged or not an XLIFF file.")
+        )
     if _ENTITY_DECLARATION.search(text):
         # A translation tool never declares entities; a hostile file does (an "XML bomb").
-        raise _refuse(filename, "it declares XML entities, which an XLIFF file never needs.")
+        raise _refuse(filename, Msg("it declares XML entities, which an XLIFF file never needs."))
     try:
         store = xlifffile.parsestring(data)
     except etree.XMLSyntaxError as exc:
         raise _refuse(
             filename,
-            "it is not well-formed XML ({detail}); it may be truncated or damaged.",
-            detail=str(exc.msg or exc).split(" (")[0],
+            Msg(
+                "it is not well-formed XML ({detail}); it may be truncated or damaged.",
+                detail=str(exc.msg or exc).split(" (")[0],
+            ),
         ) from None
     except (AssertionError, StopIteration, ValueError, TypeError, AttributeError):
-        raise _refuse(filename, "it is not an XLIFF 1.2 file.") from None
+        raise _refuse(filename, Msg("it is not an XLIFF 1.2 file.")) from None
     if etree.QName(store.document.getroot()).localname != "xliff":
-        raise _refuse(filename, "it is not an XLIFF 1.2 file.")
+        raise _refuse(filename, Msg("it is not an XLIFF 1.2 file."))
     return store
 
 
@@ -350,38 +356,45 @@ def _check_header(store: xlifffile, *, report: Report, filename: str) -> str:
     """Return the file's target language, refusing another report or language."""
     nodes = _file_nodes(store)
     if not nodes:
-        raise _refuse(filename, "it holds no <file> element, so it is not an XLIFF file.")
+        raise _refuse(filename, Msg("it holds no <file> element, so it is not an XLIFF file."))
     languages: set[str] = set()
     for node in nodes:
         original = (node.get("original") or "").strip()
         if original != report.slug:
             raise _refuse(
                 filename,
-                "it is for the report '{other}', not '{slug}'.",
-                other=original or "?",
-                slug=report.slug,
+                Msg(
+                    "it is for the report '{other}', not '{slug}'.",
+                    other=original or "?",
+                    slug=report.slug,
+                ),
             )
         source = (node.get("source-language") or "").strip()
         if source and not translations.is_source_language(source):
             raise _refuse(
                 filename,
-                "its source language is '{language}'; reports are translated from English (en).",
-                language=source,
+                Msg(
+                    "its source language is '{language}'; reports are translated from "
+                    "English (en).",
+                    language=source,
+                ),
             )
         languages.add((node.get("target-language") or "").strip())
     if len(languages) != 1 or "" in languages:
-        raise _refuse(filename, "it must name one target language for the whole file.")
+        raise _refuse(filename, Msg("it must name one target language for the whole file."))
     wanted = languages.pop()
     for code in translations.target_languages(report):
         if code.lower() == wanted.lower():
             return code
     raise _refuse(
         filename,
-        "its target language '{language}' is not one the report '{slug}' is translated into "
-        "({languages}).",
-        language=wanted,
-        slug=report.slug,
-        languages=", ".join(translations.target_languages(report)) or Msg("none yet"),
+        Msg(
+            "its target language '{language}' is not one the report '{slug}' is translated into "
+            "({languages}).",
+            language=wanted,
+            slug=report.slug,
+            languages=", ".join(translations.target_languages(report)) or Msg("none yet"),
+        ),
     )
 
 
@@ -465,7 +478,7 @@ def import_xliff(
             continue
         grouped.setdefault(code, []).append(unit)
     if not grouped and not problems:
-        raise _refuse(filename, "it holds no units to import.")
+        raise _refuse(filename, Msg("it holds no units to import."))
     summary = XliffImportSummary(language=language)
     items: list[translations.TranslationSave] = []
     for code, section in by_code.items():
