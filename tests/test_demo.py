@@ -8,7 +8,17 @@ from datetime import UTC, date, datetime
 from sqlmodel import Session, func, select
 
 from tests.factories import row_counts
-from workbench import demo, discussions, notifications, people, reports, reviews, sections, teams
+from workbench import (
+    demo,
+    discussions,
+    notifications,
+    people,
+    reports,
+    reviews,
+    sections,
+    teams,
+    translations,
+)
 from workbench.db import make_engine
 from workbench.governance import HIGH_CONFIDENCE
 from workbench.models import (
@@ -34,6 +44,7 @@ from workbench.models import (
     Source,
     Stage,
     Theme,
+    TranslationStatus,
 )
 
 
@@ -124,6 +135,29 @@ def test_demo_loads_a_complete_report_and_is_idempotent(session):
         select(DiscussionThread).where(DiscussionThread.resolved_at.is_not(None))
     ).one()
     assert not [n for n in unread if f"thread={answered.id}" in n.link]
+
+    # Two Translators, one language each; French translations written by Camille and
+    # reviewed by a CLA: X.1 up to date, 1.1 translated from its first draft and stale.
+    translators = {m.person.email: m.languages for m in team if Role.translator in m.roles}
+    assert translators == {
+        "camille.laurent@demo.ipsp.example": ["fr"],
+        "lucia.fernandez@demo.ipsp.example": ["es"],
+    }
+    camille = people.get_by_email(session, "camille.laurent@demo.ipsp.example")
+    by_code = {s.code: s for s in outline}
+    for code, stale in (("X.1", False), ("1.1", True)):
+        french = translations.translation_for(session, section_id=by_code[code].id, language="fr")
+        assert french.status == TranslationStatus.reviewed and french.version == 1
+        assert (french.translator_id, french.reviewer_id) == (camille.id, amina.id)
+        assert translations.is_stale(session, french) == stale
+        assert "salaire vital" in french.text
+        source = sections.head_text(session, by_code[code]) if not stale else None
+        if source is not None:
+            assert len(translations.paragraphs(french.text)) == len(translations.paragraphs(source))
+    stale_changes = translations.source_changes(
+        session, translations.translation_for(session, section_id=by_code["1.1"].id, language="fr")
+    )
+    assert any(c.changed for c in stale_changes) and any(not c.changed for c in stale_changes)
 
     second = reports.get_report(session, "cities-commons")
     assert second.stage in (Stage.scoping, Stage.zero_order_draft)

@@ -56,6 +56,7 @@ from workbench.comment_table import CommentRow, write_csv
 from workbench.db import DATA_DIR
 from workbench.errors import NotFound, ValidationError, WorkbenchError
 from workbench.governance import HIGH_CONFIDENCE, SECTION_TRANSITIONS
+from workbench.i18n import Msg
 from workbench.models import (
     ConsensusItem,
     ConsensusItemCreate,
@@ -120,7 +121,9 @@ def _read(path: Path) -> Any:
     except FileNotFoundError:
         return None
     except (OSError, json.JSONDecodeError) as exc:
-        raise ValidationError(f"The demo file {path} cannot be read: {exc}") from exc
+        raise ValidationError(
+            "The demo file {path} cannot be read: {problem}", path=str(path), problem=str(exc)
+        ) from exc
 
 
 class _Loader:
@@ -196,6 +199,7 @@ class _Loader:
                         report=report,
                         person=self.person(person_entry["email"]),
                         role=Role(role["role"]),
+                        language=role.get("language") or None,
                     )
             if person_entry.get("signed") and any(
                 r.get("report") == report.slug for r in person_entry["roles"]
@@ -207,7 +211,35 @@ class _Loader:
         for member in teams.members(self.session, report.id):
             if Role.cla in member.roles and member.signed:
                 return member.person
-        raise ValidationError(f"The demo report '{report.slug}' has no signed CLA.")
+        raise ValidationError("The demo report '{slug}' has no signed CLA.", slug=report.slug)
+
+    def translate(self, report: Report, by_code: dict[str, Any], item: dict) -> None:
+        """Save a translation as its translator, then mark it translated and reviewed."""
+        section = by_code[item["section"]]
+        language = item["language"]
+        if language not in report.languages or section.head_revision_id is None:
+            return
+        translator = self.person(item["translator"])
+        existing = translations.translation_for(
+            self.session, section_id=section.id, language=language
+        )
+        translations.save_translation(
+            session=self.session,
+            actor=translator,
+            section=section,
+            language=language,
+            text=item["text"].strip() + "\n",
+            base_version=existing.version if existing else 0,
+            acknowledge_warnings=True,
+        )
+        steps = [(translator, TranslationStatus.translated)]
+        if item.get("status") == "reviewed":
+            steps.append((self.person(item["reviewer"]), TranslationStatus.reviewed))
+        for actor, status in steps:
+            translations.set_status(
+                session=self.session, actor=actor, section=section, language=language, status=status
+            )
+        self.say(f"  translation of {section.code} into {language}: {item.get('status')}")
 
     def add_sections(self, report: Report, cla: Person, entries: list[dict]) -> dict[str, Any]:
         by_code = {}
@@ -338,7 +370,11 @@ def _status_path(current: SectionStatus, target: SectionStatus) -> list[SectionS
                 return [*path, nxt]
             seen.add(nxt)
             queue.append((nxt, [*path, nxt]))
-    raise ValidationError(f"No legal path from '{current.label}' to '{target.label}'.")
+    raise ValidationError(
+        "No legal path from '{current}' to '{target}'.",
+        current=Msg(current.label),
+        target=Msg(target.label),
+    )
 
 
 def load_demo(
@@ -372,11 +408,21 @@ def load_demo(
                 _load_report(loader, admin, entry, people_entries, directory / slug)
         except WorkbenchError as exc:
             raise ValidationError(
-                f"The demo report '{slug}' could not be loaded: {exc.message}"
+                "The demo report '{slug}' could not be loaded: {problem}",
+                slug=slug,
+                problem=exc.msg,
             ) from exc
         summary.loaded.append(slug)
     summary.accounts = _accounts(people_entries)
     return summary
+
+
+def _translation_entries(folder: Path) -> list[dict]:
+    """Return the report's demo translations (``translations.json``), none when it has none."""
+    path = folder / "translations.json"
+    if not path.exists():
+        return []
+    return list(json.loads(path.read_text(encoding="utf-8")).get("translations", []))
 
 
 def _accounts(entries: list[dict]) -> list[tuple[str, str, str]]:
@@ -450,12 +496,12 @@ def _load_report(
                 session=session, actor=cla, report=report, to=Stage.second_order_draft
             )
 
-    # Translations of a few first drafts: they go stale when the sections move on.
-    for code, language, status in (
-        ("0.1", "fr", TranslationStatus.translated),
-        ("1.1", "fr", TranslationStatus.reviewed),
-        ("1.1", "es", TranslationStatus.in_progress),
-    ):
+    # Translations of first drafts: they go stale when the sections move on.
+    translated = _translation_entries(folder)
+    for item in translated:
+        if item.get("revision") == 1:
+            loader.translate(report, by_code, item)
+    for code, language, status in (("1.1", "es", TranslationStatus.in_progress),):
         if code in by_code and language in report.languages and by_code[code].head_revision_id:
             translations.set_translation(
                 session=session, actor=cla, section=by_code[code], language=language, status=status
@@ -465,6 +511,11 @@ def _load_report(
     for section_entry in section_entries:
         for revision in section_entry.get("revisions", [])[1:]:
             loader.save(by_code[section_entry["code"]], revision, "revising")
+
+    # Translations of the current text: up to date.
+    for item in translated:
+        if item.get("revision") == "head":
+            loader.translate(report, by_code, item)
 
     for code in ("2.1",):
         if code in by_code and "es" in report.languages and by_code[code].head_revision_id:
@@ -627,7 +678,9 @@ def _discussion_target(
         target = DiscussionTarget.initiative
     item = session.exec(select(model).where(model.report_id == report.id, column == value)).first()
     if item is None:
-        raise ValidationError(f"A demo discussion is about {value!r}, which the report lacks.")
+        raise ValidationError(
+            "A demo discussion is about '{value}', which the report lacks.", value=value
+        )
     return target, item.id
 
 

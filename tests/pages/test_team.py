@@ -30,7 +30,7 @@ def test_everyone_in_the_report_sees_the_team(open_page, role):
     assert bool([b for b in at.button if b.key == "team_add"]) == managing
     members = at.dataframe[0].value
     assert "Amina Diallo" in set(members["Name"])
-    assert len(members) == 25  # 3 CLAs, 12 LAs, 2 CAs, 2 REs, 6 reviewers
+    assert len(members) == 27  # 3 CLAs, 12 LAs, 2 CAs, 2 REs, 6 reviewers, 2 translators
 
 
 def test_the_thin_team_shows_its_warnings(open_page):
@@ -74,7 +74,7 @@ def test_a_cla_adds_a_person_to_the_team(open_page, db):
 def test_removing_someone_who_leads_sections_is_refused(open_page, db):
     at = open_page(PAGE, SECRETARIAT, report="living-wages")
     wei = people.get_by_email(db, LA)
-    at.selectbox(key="team_remove_pair").set_value((wei.id, Role.lead_author)).run()
+    at.selectbox(key="team_remove_pair").set_value((wei.id, Role.lead_author, "")).run()
     at.checkbox(key=f"team_remove_confirm_{wei.id}_lead_author").check().run()
     at.button(key="team_remove").click().run()
     assert not at.exception
@@ -86,10 +86,27 @@ def test_removing_someone_who_leads_sections_is_refused(open_page, db):
 def test_removing_a_reviewer_role(open_page, db):
     at = open_page(PAGE, CLA, report="living-wages")
     reviewer = people.get_by_email(db, ROLES["reviewer"])
-    at.selectbox(key="team_remove_pair").set_value((reviewer.id, Role.reviewer)).run()
+    at.selectbox(key="team_remove_pair").set_value((reviewer.id, Role.reviewer, "")).run()
     at.checkbox(key=f"team_remove_confirm_{reviewer.id}_reviewer").check().run()
     at.button(key="team_remove").click().run()
     assert not at.exception
     assert "is no longer Reviewer of this report" in texts(at)
     living = reports.get_report(db, "living-wages")
     assert all(m.person.id != reviewer.id for m in teams.members(db, living.id))
+
+
+def test_a_cla_adds_a_translator_for_a_language(open_page, db):
+    at = open_page(PAGE, CLA, report="living-wages")
+    members = at.dataframe[0].value.set_index("Name")
+    assert members.loc["Camille Laurent", "Roles"] == "Translator (French)"
+    at.selectbox(key="team_add_role").set_value(Role.translator).run()
+    assert at.selectbox(key="team_add_language").options  # the report's target languages
+    at.selectbox(key="team_add_language").set_value("es").run()
+    at.text_input(key="team_search").input("Camille").run()
+    camille = people.get_by_email(db, "camille.laurent@demo.ipsp.example")
+    at.selectbox(key="team_add_person").set_value(camille.id).run()
+    at.button(key="team_add").click().run()
+    assert not at.exception
+    assert "Camille Laurent is now Translator of this report, into Spanish (es)." in texts(at)
+    members = at.dataframe[0].value.set_index("Name")
+    assert members.loc["Camille Laurent", "Roles"] == "Translator (Spanish and French)"
