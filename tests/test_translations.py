@@ -33,6 +33,7 @@ from workbench.translations import (
     TranslationSave,
     aligned_translation,
     can_review,
+    check,
     editable_languages,
     is_stale,
     join_paragraphs,
@@ -54,6 +55,11 @@ from workbench.translations import (
 )
 
 T = TranslationStatus
+
+
+def fr(opening: str) -> str:
+    """Return a French translation of SAMPLE_TEXT that the checks accept, opening with a word."""
+    return f"{opening}.\n\nDans bien des pays, rien ne suffit [@anker2017].\n\nL'informel."
 
 
 def new_revision(session: Session, section: Section, text: str) -> SectionRevision:
@@ -314,20 +320,25 @@ def test_a_translator_saves_and_each_save_is_a_revision(session, world):
         actor=camille,
         section=section,
         language="FR",
-        text="Des salaires trop bas.\r\n\r\nSuite.",
+        text=fr("Des salaires trop bas").replace("\n", "\r\n"),
         base_version=0,
     )
     assert (first.language, first.version, first.status) == ("fr", 1, T.in_progress)
-    assert first.text == "Des salaires trop bas.\n\nSuite."
+    assert first.text == fr("Des salaires trop bas")
     assert first.revision_id == section.head_revision_id
     assert first.translator_id == camille.id
     second = save_translation(
-        session=session, actor=camille, section=section, language="fr", text="V2", base_version=1
+        session=session,
+        actor=camille,
+        section=section,
+        language="fr",
+        text=fr("V2"),
+        base_version=1,
     )
     assert second.id == first.id and second.version == 2
     assert [r.number for r in revisions(session, first.id)] == [2, 1]
     assert revisions(session, first.id)[1].source_revision_id == section.head_revision_id
-    assert translation_for(session, section_id=section.id, language="fr").text == "V2"
+    assert translation_for(session, section_id=section.id, language="fr").text == fr("V2")
     actions = [e.action for e in audit.events(session, entity="translation", entity_id=first.id)]
     assert actions.count("save_translation") == 2
 
@@ -339,7 +350,7 @@ def test_a_conflict_keeps_both_texts_and_saves_nothing(session, world):
         actor=world.cla,
         section=section,
         language="fr",
-        text="Theirs",
+        text=fr("Theirs"),
         base_version=0,
     )
     before = row_counts(session)
@@ -349,10 +360,10 @@ def test_a_conflict_keeps_both_texts_and_saves_nothing(session, world):
             actor=world.secretariat,
             section=section,
             language="fr",
-            text="Mine",
+            text=fr("Mine"),
             base_version=0,
         )
-    assert info.value.mine == "Mine" and info.value.head_text == "Theirs"
+    assert info.value.mine == fr("Mine") and info.value.head_text == fr("Theirs")
     assert "CLA 1" in info.value.message and "version 1" in info.value.message
     assert row_counts(session) == before
 
@@ -369,7 +380,7 @@ def test_two_sessions_racing_make_one_revision(engine, world, monkeypatch, exist
                 actor=s.get(Person, world.cla.id),
                 section=s.get(Section, section_id),
                 language="fr",
-                text="start",
+                text=fr("start"),
                 base_version=0,
             )
         base = 1
@@ -382,7 +393,7 @@ def test_two_sessions_racing_make_one_revision(engine, world, monkeypatch, exist
             actor=one.get(Person, world.cla.id),
             section=one.get(Section, section_id),
             language="fr",
-            text="first",
+            text=fr("first"),
             base_version=base,
         )
         # The second save read the translation before the first one committed.
@@ -395,14 +406,14 @@ def test_two_sessions_racing_make_one_revision(engine, world, monkeypatch, exist
                 actor=two.get(Person, world.secretariat.id),
                 section=two.get(Section, section_id),
                 language="fr",
-                text="second",
+                text=fr("second"),
                 base_version=base,
             )
-        assert info.value.mine == "second"
+        assert info.value.mine == fr("second")
     monkeypatch.undo()
     with Session(engine) as check:
         texts = [r.text for r in check.exec(select(TranslationRevision))]
-        assert "first" in texts and "second" not in texts
+        assert fr("first") in texts and fr("second") not in texts
         assert len(check.exec(select(Translation)).all()) == 1
 
 
@@ -491,7 +502,7 @@ def test_a_save_is_refused_without_source_text_or_with_a_bad_text(session, world
 def test_a_save_of_several_items_is_all_or_nothing(session, world):
     a, b = world.sections[0], world.sections[1]
     save_translation(
-        session=session, actor=world.cla, section=b, language="fr", text="B1", base_version=0
+        session=session, actor=world.cla, section=b, language="fr", text=fr("B1"), base_version=0
     )
     before = row_counts(session)
     with pytest.raises(Conflict):
@@ -499,8 +510,8 @@ def test_a_save_of_several_items_is_all_or_nothing(session, world):
             session=session,
             actor=world.cla,
             items=[
-                TranslationSave(section=a, language="fr", text="A1", base_version=0),
-                TranslationSave(section=b, language="fr", text="B2", base_version=0),
+                TranslationSave(section=a, language="fr", text=fr("A1"), base_version=0),
+                TranslationSave(section=b, language="fr", text=fr("B2"), base_version=0),
             ],
         )
     assert row_counts(session) == before
@@ -509,12 +520,12 @@ def test_a_save_of_several_items_is_all_or_nothing(session, world):
         session=session,
         actor=world.cla,
         items=[
-            TranslationSave(section=a, language="fr", text="A1", base_version=0),
-            TranslationSave(section=b, language="fr", text="B2", base_version=1),
+            TranslationSave(section=a, language="fr", text=fr("A1"), base_version=0),
+            TranslationSave(section=b, language="fr", text=fr("B2"), base_version=1),
         ],
         origin="xliff",
     )
-    assert [(t.text, t.version) for t in saved] == [("A1", 1), ("B2", 2)]
+    assert [(t.text, t.version) for t in saved] == [(fr("A1"), 1), (fr("B2"), 2)]
     assert {r.origin for r in revisions(session, saved[1].id)} == {"editor", "xliff"}
 
 
@@ -534,7 +545,7 @@ def test_translated_then_reviewed_by_a_second_person(session, world):
         actor=camille,
         section=section,
         language="fr",
-        text="Texte.",
+        text=fr("Texte"),
         base_version=0,
     )
     with pytest.raises(ValidationError, match="marked translated before it is reviewed"):
@@ -560,7 +571,7 @@ def test_translated_then_reviewed_by_a_second_person(session, world):
         actor=world.cla,
         section=section,
         language="fr",
-        text="Texte revu.",
+        text=fr("Texte revu"),
         base_version=1,
     )
     assert (edited.status, edited.reviewer_id, edited.reviewed_at) == (T.in_progress, None, None)
@@ -575,7 +586,7 @@ def test_a_stale_translation_cannot_be_reviewed(session, world):
         actor=world.cla,
         section=section,
         language="fr",
-        text="Texte.",
+        text=fr("Texte"),
         base_version=0,
     )
     set_status(
@@ -640,3 +651,49 @@ def test_a_stale_translation_shows_the_source_diff_paragraph_by_paragraph(sessio
         "Deuxième [@anker2017].",
         "Troisième.",
     ]
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def test_checks_block_errors_and_warnings_need_acknowledging(session, world):
+    section = world.sections[0]
+    before = row_counts(session)
+    dropped = "Des salaires trop bas.\n\nDans bien des pays, rien ne suffit.\n\nL'informel."
+    issues = check(session, section=section, language="fr", text=dropped)
+    assert [(i.severity, i.paragraph) for i in issues if i.severity == "error"] == [("error", 2)]
+    with pytest.raises(ValidationError, match="was not saved: Paragraph 2: ") as info:
+        save_translation(
+            session=session,
+            actor=world.cla,
+            section=section,
+            language="fr",
+            text=dropped,
+            base_version=0,
+            acknowledge_warnings=True,
+        )
+    assert "anker2017" in info.value.message
+    merged = "Des salaires trop bas.\n\nDans bien des pays, rien ne suffit [@anker2017]."
+    assert [i.severity for i in check(session, section=section, language="fr", text=merged)] == [
+        "warning"
+    ]
+    with pytest.raises(ValidationError, match="look at these warnings, then save anyway"):
+        save_translation(
+            session=session,
+            actor=world.cla,
+            section=section,
+            language="fr",
+            text=merged,
+            base_version=0,
+        )
+    assert row_counts(session) == before
+    saved = save_translation(
+        session=session,
+        actor=world.cla,
+        section=section,
+        language="fr",
+        text=merged,
+        base_version=0,
+        acknowledge_warnings=True,
+    )
+    assert saved.version == 1

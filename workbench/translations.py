@@ -35,14 +35,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from workbench import audit, diffing
+from workbench import audit, diffing, glossary
 from workbench.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from workbench.i18n import N_, Msg, _
 from workbench.limits import MAX_SECTION_CHARS
@@ -59,6 +59,7 @@ from workbench.models import (
     utcnow,
 )
 from workbench.permissions import CLA, TR, Action, require, roles_of
+from workbench.translation_checks import Issue, check_translation
 from workbench.words import blank
 
 DEFAULT_LANGUAGES: list[str] = ["en", "zh", "hi", "es", "ar", "fr", "bn", "pt", "ru", "ur"]
@@ -323,9 +324,6 @@ def join_paragraphs(parts: list[str]) -> str:
 
 # --------------------------------------------------------------------------- saving
 
-if TYPE_CHECKING:
-    from workbench.translation_checks import Issue
-
 
 @dataclass(frozen=True)
 class TranslationSave:
@@ -411,20 +409,14 @@ def check_against(session: Session, *, source: str, language: str, text: str) ->
 
 
 def _issues(session: Session, source: str, text: str, language: str) -> list[Issue]:
-    try:
-        from workbench import glossary
-        from workbench.translation_checks import check_translation
-    except ImportError:  # the checks are being written; until then nothing is flagged
-        return []
     return check_translation(
         source, text, language=language, glossary=glossary.terms(session, language)
     )
 
 
 def _issue_line(issue: Issue) -> Msg:
-    if issue.paragraph is None:
-        return issue.message if isinstance(issue.message, Msg) else Msg(str(issue.message))
-    return Msg("Paragraph {number}: {message}", number=issue.paragraph + 1, message=issue.message)
+    # The checks' messages name their paragraph already ("Paragraph 2: …").
+    return issue.message if isinstance(issue.message, Msg) else Msg(str(issue.message))
 
 
 def _refuse_issues(
