@@ -19,10 +19,11 @@ import streamlit as st
 from sqlmodel import Session
 
 import ui
-from workbench import docx_import, parts, reviews, sections
+from workbench import docx_import, i18n, parts, reviews, sections
 from workbench.comment_table import COLUMNS, MAX_TABLE_BYTES, REQUIRED_COLUMNS
 from workbench.db import database_url
 from workbench.errors import ImportFailed, WorkbenchError
+from workbench.i18n import N_, _, ngettext
 from workbench.models import (
     CommentKind,
     Disposition,
@@ -37,7 +38,7 @@ from workbench.models import (
 )
 from workbench.parts import Target
 from workbench.permissions import Action
-from workbench.words import listing, noun
+from workbench.phrasing import Sentence, listed
 
 PAGE_SIZE = 50
 # Counting 100,000 comments takes a moment: counts are cached this many seconds (and cleared
@@ -57,7 +58,7 @@ KEEP: dict[str, Any] = {"bind": "query-params"}
 # "Any" in a filter: not None, which a page shown again from the address draws as no choice.
 ANY = ""
 # Widget keys to forget at the start of the next run (after a successful write).
-AWAITING = "Awaiting a response"
+AWAITING = N_("Awaiting a response")
 CHART_COLOURS = {
     Disposition.accepted.label: "#2e7d32",
     Disposition.taken_into_account.label: "#81c784",
@@ -66,6 +67,12 @@ CHART_COLOURS = {
     AWAITING: "#ffb74d",
 }
 FORMATS = {"csv": "CSV (.csv)", "xlsx": "Excel (.xlsx)"}
+# The tabs, by their English names (shown translated).
+COMMENTS_TAB = N_("Comments")
+BY_SECTION_TAB = N_("By section")
+CHANGES_TAB = N_("What changed")
+ADD_TAB = N_("Add a comment")
+EXCHANGE_TAB = N_("Import & export")
 MIME = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -79,7 +86,14 @@ def lines_label(comment: ReviewComment) -> str:
 
 def lines_label_of(first: int, last: int) -> str:
     """Return 'line 4' or 'lines 4–6'."""
-    return f"line {first}" if first == last else f"lines {first}–{last}"
+    if first == last:
+        return _("line {line}").format(line=first)
+    return _("lines {first}–{last}").format(first=first, last=last)
+
+
+def long_date(day: date) -> str:
+    """Return a date written out: '03 December 2026' ('03 décembre 2026' in French)."""
+    return i18n.format_date(day, format="dd MMMM y")
 
 
 def numbered(lines: list[str], start: int) -> str:
@@ -140,7 +154,12 @@ def target_label(target: Target) -> str:
     """Return how a choice of what to comment on reads: '2.1 Title', 'F6 — Finding F6'."""
     if target.kind == "section":
         return target.title.removeprefix("Section ")
-    return f"{target.code} — {target.title}"
+    return f"{target.code} — {parts.item_title(target.title)}"
+
+
+def part_title(code: str) -> str:
+    """Return a part's title in the reader's language ('Key findings')."""
+    return _(parts.SPEC_BY_CODE[code].title)
 
 
 def ordered_targets(found: dict[str, Target], section_list: list[Section]) -> list[Target]:
@@ -179,8 +198,8 @@ def is_answered(comment: ReviewComment) -> bool:
 def status_of(comment: ReviewComment) -> str:
     """Return a comment's state in words."""
     if comment.signed_off_at is not None:
-        return "signed off"
-    return "answered" if is_answered(comment) else "open"
+        return _("signed off")
+    return _("answered") if is_answered(comment) else _("open")
 
 
 @st.cache_data(show_spinner=False, max_entries=4, ttl=120)
@@ -224,18 +243,17 @@ def round_summaries(s: Session, report_id: int) -> list[reviews.RoundSummary]:
 
 def show_rounds(summaries: list[reviews.RoundSummary]) -> None:
     """Show the report's review rounds with their dates and comment counts."""
+    opens, closes = _("Opens"), _("Closes")
     rows = [
         {
-            "Round": r.round.name,
-            "Stage": Stage(r.round.stage).label,
-            "Opens": r.round.opens_on,
-            "Closes": r.round.closes_on,
-            "Status": "Open"
-            if r.round.status == RoundStatus.open
-            else f"Closed{f' on {r.round.closed_at:%d %b %Y}' if r.round.closed_at else ''}",
-            "Comments": r.comments,
-            AWAITING: r.open,
-            "Signed off": r.signed_off,
+            _("Round"): r.round.name,
+            _("Stage"): ui.label(Stage(r.round.stage)),
+            opens: r.round.opens_on,
+            closes: r.round.closes_on,
+            _("Status"): round_status(r.round),
+            _("Comments"): r.comments,
+            _(AWAITING): r.open,
+            _("Signed off"): r.signed_off,
         }
         for r in summaries
     ]
@@ -243,9 +261,20 @@ def show_rounds(summaries: list[reviews.RoundSummary]) -> None:
         ui.safe_table(rows),
         hide_index=True,
         column_config={
-            "Opens": st.column_config.DateColumn(format="D MMM YYYY"),
-            "Closes": st.column_config.DateColumn(format="D MMM YYYY"),
+            opens: st.column_config.DateColumn(format="D MMM YYYY"),
+            closes: st.column_config.DateColumn(format="D MMM YYYY"),
         },
+    )
+
+
+def round_status(review_round: ReviewRound) -> str:
+    """Return 'Open', 'Closed' or 'Closed on 03 Dec 2026'."""
+    if review_round.status == RoundStatus.open:
+        return _("Open")
+    if review_round.closed_at is None:
+        return _("Closed")
+    return _("Closed on {date}").format(
+        date=i18n.format_date(review_round.closed_at, format="dd MMM y")
     )
 
 
@@ -253,48 +282,65 @@ def manage_rounds(s: Session, ctx: ui.PageContext, summaries: list[reviews.Round
     """Let a CLA (or the Secretariat) close the open round or open a new one."""
     report = ctx.report
     still_open = [r for r in summaries if r.round.status == RoundStatus.open]
-    with st.expander("Open or close a review round", expanded=not summaries):
+    with st.expander(_("Open or close a review round"), expanded=not summaries):
         if still_open:
             current = still_open[0]
             name = ui.md(current.round.name)
-            st.markdown(f"**Close {name}**")
+            st.markdown("**" + _("Close {round}").format(round=name) + "**")
             st.write(
-                "Closing ends commenting and makes the responses final. Every comment needs a "
-                f"response and a disposition first ({current.open} still "
-                f"{'needs one' if current.open == 1 else 'need one'})."
+                ngettext(
+                    "Closing ends commenting and makes the responses final. Every comment needs "
+                    "a response and a disposition first ({n} still needs one).",
+                    "Closing ends commenting and makes the responses final. Every comment needs "
+                    "a response and a disposition first ({n} still need one).",
+                    current.open,
+                ).format(n=i18n.format_number(current.open))
             )
-            sure = st.checkbox(f"I want to close {name} now", key="review_close_confirm")
-            if st.button(f"Close {name}", key="review_close", disabled=not sure):
+            sure = st.checkbox(
+                _("I want to close {round} now").format(round=name), key="review_close_confirm"
+            )
+            if st.button(
+                _("Close {round}").format(round=name), key="review_close", disabled=not sure
+            ):
                 done = ui.run_action(
                     lambda: reviews.close_round(session=s, actor=ctx.person, round=current.round),
-                    success=f"{current.round.name} is closed; sections in review are now "
-                    "being revised.",
+                    success=_(
+                        "{round} is closed; sections in review are now being revised."
+                    ).format(round=current.round.name),
                 )
                 if done is not None:
                     ui.reset_keys("review_close_confirm", "review_round")
                     st.rerun()
             return
         stage = Stage(report.stage)
-        st.markdown("**Open a new review round**")
+        st.markdown("**" + _("Open a new review round") + "**")
         st.caption(
-            "Opening a round freezes the current text of every section: reviewers cite lines of "
-            "that frozen text, whatever the authors write afterwards. Rounds open only at the "
-            f"first-order or second-order draft stage; this report is at the {stage.label.lower()} "
-            "stage."
+            _(
+                "Opening a round freezes the current text of every section: reviewers cite lines "
+                "of that frozen text, whatever the authors write afterwards. Rounds open only at "
+                "the first-order or second-order draft stage; this report is at the {stage} stage."
+            ).format(stage=ui.label(stage).lower())
         )
         suggested = {Stage.first_order_draft: "FOD", Stage.second_order_draft: "SOD"}.get(stage, "")
         with st.form("review_open_form", border=False):
             name = st.text_input(
-                "Round name", value=suggested, placeholder="FOD or SOD", key="review_open_name"
+                _("Round name"),
+                value=suggested,
+                placeholder=_("FOD or SOD"),
+                key="review_open_name",
             )
             left, right = st.columns(2)
             opens_on = left.date_input(
-                "Takes comments from", value=date.today(), key="review_open_from"
+                _("Takes comments from"),
+                value=date.today(),
+                key="review_open_from",
             )
             closes_on = right.date_input(
-                "Until", value=date.today() + timedelta(weeks=8), key="review_open_until"
+                _("Until"),
+                value=date.today() + timedelta(weeks=8),
+                key="review_open_until",
             )
-            submitted = st.form_submit_button("Open the round", type="primary")
+            submitted = st.form_submit_button(_("Open the round"), type="primary")
         if submitted:
             opened = ui.run_action(
                 lambda: reviews.open_round(
@@ -305,7 +351,9 @@ def manage_rounds(s: Session, ctx: ui.PageContext, summaries: list[reviews.Round
                     opens_on=opens_on,
                     closes_on=closes_on,
                 ),
-                success=f"Review round {name.strip()} is open; the current text is frozen.",
+                success=_("Review round {round} is open; the current text is frozen.").format(
+                    round=name.strip()
+                ),
             )
             if opened is not None:
                 ui.reset_keys("review_round")
@@ -344,48 +392,49 @@ def comment_filters(
     comments on it and on its items (KF: the comments on KF, F1, F2…).
     """
     codes: dict[int | str, str] = {sec.id: sec.code for sec in section_list}
-    codes |= {t.code: f"{t.code} {t.title}" for t in found.values() if t.kind == "part"}
+    codes |= {t.code: f"{t.code} {part_title(t.code)}" for t in found.values() if t.kind == "part"}
     top = st.columns(4)
     chosen = top[0].selectbox(
-        "Section",
+        _("Section"),
         [ANY, *codes],
-        format_func=lambda i: "All sections and parts" if i == ANY else codes.get(i, str(i)),
+        format_func=lambda i: _("All sections and parts") if i == ANY else codes.get(i, str(i)),
         key="review_filter_section",
         **KEEP,
     )
     kind = top[1].selectbox(
-        "Kind",
+        _("Kind"),
         [ANY, *CommentKind],
-        format_func=lambda k: "Any kind" if k == ANY else k.label,
+        format_func=lambda k: _("Any kind") if k == ANY else ui.label(k),
         key="review_filter_kind",
         **KEEP,
     )
     disposition = top[2].selectbox(
-        "Disposition",
+        _("Disposition"),
         [ANY, *Disposition],
-        format_func=lambda d: "Any disposition" if d == ANY else d.label,
+        format_func=lambda d: _("Any disposition") if d == ANY else ui.label(d),
         key="review_filter_disposition",
         **KEEP,
     )
+    signed_choices = {ANY: N_("Any"), True: N_("Signed off"), False: N_("Not signed off yet")}
     signed = top[3].selectbox(
-        "Review Editor sign-off",
+        _("Review Editor sign-off"),
         [ANY, True, False],
-        format_func=lambda v: {ANY: "Any", True: "Signed off", False: "Not signed off yet"}[v],
+        format_func=lambda v: _(signed_choices[v]),
         key="review_filter_signed",
         **KEEP,
     )
     bottom = st.columns([2, 2, 1.4])
     text = bottom[0].text_input(
-        "Search comments, suggestions and responses", key="review_filter_text", **KEEP
+        _("Search comments, suggestions and responses"), key="review_filter_text", **KEEP
     )
     reviewer: int | str | None = bottom[1].text_input(
-        "Reviewer's name contains", key="review_filter_reviewer", **KEEP
+        _("Reviewer's name contains"), key="review_filter_reviewer", **KEEP
     )
     open_only = bottom[2].checkbox(
-        "Awaiting a response only",
+        _("Awaiting a response only"),
         key="review_filter_open",
         **KEEP,
-        help="Comments without a response or a disposition.",
+        help=_("Comments without a response or a disposition."),
     )
     section_id = chosen if isinstance(chosen, int) else None
     part_codes: set[str] | None = None
@@ -393,15 +442,17 @@ def comment_filters(
         part_codes = {t.code for t in found.values() if t.kind != "section" and t.part == chosen}
     section_ids = None
     if ctx.has(Role.reviewer):
-        if bottom[2].checkbox("My comments only", key="review_filter_mine", **KEEP):
+        if bottom[2].checkbox(_("My comments only"), key="review_filter_mine", **KEEP):
             reviewer = ctx.person.id
     elif answerable and len(answerable) < len(section_list):
         mine = bottom[2].checkbox(
-            "My sections only",
+            _("My sections only"),
             key="review_filter_mine_sections",
             **KEEP,
-            help="Comments on the sections you lead or co-author, and on the findings, "
-            "register rows and recommendations that belong to them.",
+            help=_(
+                "Comments on the sections you lead or co-author, and on the findings, "
+                "register rows and recommendations that belong to them."
+            ),
         )
         if mine and part_codes is not None:
             part_codes &= answerable_parts
@@ -424,19 +475,38 @@ def comment_filters(
 
 def show_table(page: list[ReviewComment], codes: dict[int, str]) -> None:
     """Show one page of comments in the IPCC comment-table columns."""
+    # The page's column names; the comment-table file keeps the IPCC's English headers.
+    col = {
+        name: _(name)
+        for name in (
+            N_("No"),
+            N_("Section"),
+            N_("Lines"),
+            N_("Reviewer"),
+            N_("Affiliation"),
+            N_("Kind"),
+            N_("Comment"),
+            N_("Suggested change"),
+            N_("Response"),
+            N_("Disposition"),
+            N_("Signed off"),
+        )
+    }
     rows = [
         {
-            "No": c.number,
-            "Section": on_label(c, codes),
-            "Lines": f"{c.from_line}–{c.to_line}" if c.to_line != c.from_line else str(c.from_line),
-            "Reviewer": c.reviewer_name,
-            "Affiliation": c.affiliation,
-            "Kind": CommentKind(c.kind).label,
-            "Comment": c.comment,
-            "Suggested change": c.suggested_change,
-            "Response": c.response,
-            "Disposition": Disposition(c.disposition).label if c.disposition else "—",
-            "Signed off": c.signed_off_at is not None,
+            col["No"]: c.number,
+            col["Section"]: on_label(c, codes),
+            col["Lines"]: f"{c.from_line}–{c.to_line}"
+            if c.to_line != c.from_line
+            else str(c.from_line),
+            col["Reviewer"]: c.reviewer_name,
+            col["Affiliation"]: c.affiliation,
+            col["Kind"]: ui.label(CommentKind(c.kind)),
+            col["Comment"]: c.comment,
+            col["Suggested change"]: c.suggested_change,
+            col["Response"]: c.response,
+            col["Disposition"]: ui.label(Disposition(c.disposition)) if c.disposition else "—",
+            col["Signed off"]: c.signed_off_at is not None,
         }
         for c in page
     ]
@@ -444,19 +514,21 @@ def show_table(page: list[ReviewComment], codes: dict[int, str]) -> None:
         ui.safe_table(rows),
         hide_index=True,
         column_config={
-            "No": st.column_config.NumberColumn(width="small"),
-            "Section": st.column_config.TextColumn(
+            col["No"]: st.column_config.NumberColumn(width="small"),
+            col["Section"]: st.column_config.TextColumn(
                 width="small",
-                help="The section, or the part (KF, CR, FS, REC, IN) or item "
-                "(a finding's code, CR8, R4…) the comment is on.",
+                help=_(
+                    "The section, or the part (KF, CR, FS, REC, IN) or item "
+                    "(a finding's code, CR8, R4…) the comment is on."
+                ),
             ),
-            "Lines": st.column_config.TextColumn(width="small"),
-            "Reviewer": st.column_config.TextColumn(width="medium"),
-            "Affiliation": st.column_config.TextColumn(width="small"),
-            "Comment": st.column_config.TextColumn(width="large"),
-            "Suggested change": st.column_config.TextColumn(width="medium"),
-            "Response": st.column_config.TextColumn(width="large"),
-            "Signed off": st.column_config.CheckboxColumn(),
+            col["Lines"]: st.column_config.TextColumn(width="small"),
+            col["Reviewer"]: st.column_config.TextColumn(width="medium"),
+            col["Affiliation"]: st.column_config.TextColumn(width="small"),
+            col["Comment"]: st.column_config.TextColumn(width="large"),
+            col["Suggested change"]: st.column_config.TextColumn(width="medium"),
+            col["Response"]: st.column_config.TextColumn(width="large"),
+            col["Signed off"]: st.column_config.CheckboxColumn(),
         },
     )
 
@@ -466,7 +538,11 @@ def show_cited_lines(
 ) -> None:
     """Show the frozen lines a comment cites, with their numbers, and the whole frozen text."""
     if target is None:
-        st.warning(f"What comment {comment.number} is on was not frozen for this round.")
+        st.warning(
+            _("What comment {number} is on was not frozen for this round.").format(
+                number=comment.number
+            )
+        )
         return
     try:
         frozen = frozen_lines(s, review_round, target)
@@ -474,11 +550,19 @@ def show_cited_lines(
         st.warning(ui.md_message(exc.message))
         return
     name = ui.md(review_round.name)
-    where = f"Section {target.code}" if target.kind == "section" else target_label(target)
-    st.caption(f"{ui.md(where)}, {lines_label(comment)}, as frozen for {name}")
+    where = (
+        _("Section {code}").format(code=target.code)
+        if target.kind == "section"
+        else target_label(target)
+    )
+    st.caption(
+        _("{where}, {lines}, as frozen for {round}").format(
+            where=ui.md(where), lines=lines_label(comment), round=name
+        )
+    )
     cited = frozen[comment.from_line - 1 : comment.to_line]
     if not cited:
-        st.warning("The frozen text has no such lines.")
+        st.warning(_("The frozen text has no such lines."))
     elif target.kind == "section":
         st.code(numbered(cited, comment.from_line), language=None, wrap_lines=True)
     else:
@@ -486,11 +570,19 @@ def show_cited_lines(
             part_view(frozen, comment.from_line, comment.to_line), language=None, wrap_lines=True
         )
     if target.kind == "section":
-        with st.expander(f"Whole section {ui.md(target.code)} as frozen for {name}"):
+        with st.expander(
+            _("Whole section {code} as frozen for {round}").format(
+                code=ui.md(target.code), round=name
+            )
+        ):
             st.code("\n".join(frozen), language=None, line_numbers=True, wrap_lines=True)
     else:
-        title = parts.SPEC_BY_CODE[target.part].title
-        with st.expander(f"Whole part {target.part} ({ui.md(title)}) as frozen for {name}"):
+        title = part_title(target.part)
+        with st.expander(
+            _("Whole part {code} ({title}) as frozen for {round}").format(
+                code=target.part, title=ui.md(title), round=name
+            )
+        ):
             st.code(part_view(frozen), language=None, wrap_lines=True)
 
 
@@ -505,9 +597,11 @@ def respond_panel(
     found: dict[str, Target],
 ) -> None:
     """Let an author answer one comment of the page that they may answer."""
-    st.subheader("Answer a comment")
+    st.subheader(_("Answer a comment"))
     if review_round.status != RoundStatus.open:
-        st.caption(f"{ui.md(review_round.name)} is closed; its responses are final.")
+        st.caption(
+            _("{round} is closed; its responses are final.").format(round=ui.md(review_round.name))
+        )
         return
     choices = [
         c
@@ -517,25 +611,23 @@ def respond_panel(
     if not choices:
         mine = ", ".join(sorted(codes[i] for i in answerable if i in codes))
         st.info(
-            "None of the comments shown is on a section you lead or co-author "
-            f"({mine}) or on a finding, register row or recommendation of one. Tick 'My "
-            "sections only' or choose one of your sections above. The CLAs answer the "
-            "comments on the other parts of the report."
+            _(
+                "None of the comments shown is on a section you lead or co-author "
+                "({sections}) or on a finding, register row or recommendation of one. Tick "
+                "'{mine}' or choose one of your sections above. The CLAs answer the "
+                "comments on the other parts of the report."
+            ).format(sections=mine, mine=_("My sections only"))
         )
         return
     by_number = {c.number: c for c in choices}
     first_open = next((i for i, c in enumerate(choices) if not is_answered(c)), 0)
     number = st.selectbox(
-        "Comment to answer",
+        _("Comment to answer"),
         list(by_number),
         index=first_open,
-        format_func=lambda n: (
-            f"No {n} · {'section ' if by_number[n].section_id else ''}"
-            f"{on_label(by_number[n], codes)}, {lines_label(by_number[n])} · "
-            f"{status_of(by_number[n])}"
-        ),
+        format_func=lambda n: answer_choice(by_number[n], codes),
         key="review_respond_pick",
-        help="The comments on this page of the table that you may answer.",
+        help=_("The comments on this page of the table that you may answer."),
     )
     comment = by_number[number]
     target = parts.resolve(found, on_label(comment, codes))
@@ -543,42 +635,53 @@ def respond_panel(
     with left:
         who = comment.reviewer_name + (f" ({comment.affiliation})" if comment.affiliation else "")
         st.markdown(
-            f"**Comment {comment.number}** · {CommentKind(comment.kind).label} · {ui.md(who)}"
+            "**"
+            + _("Comment {number}").format(number=comment.number)
+            + f"** · {ui.label(CommentKind(comment.kind))} · {ui.md(who)}"
         )
         # A comment is shown as the reviewer typed it: never as links, images or formatting.
         st.markdown(ui.md_text(comment.comment))
         if comment.suggested_change.strip():
-            st.markdown("**Suggested change**")
+            st.markdown("**" + _("Suggested change") + "**")
             st.markdown(ui.md_text(comment.suggested_change))
         show_cited_lines(s, review_round, comment, target)
     with right:
         if not reviews.may_answer(s, ctx.person, comment):
-            st.info("You may not answer this comment: ask a CLA.")
+            st.info(_("You may not answer this comment: ask a CLA."))
             return
         response = st.text_area(
-            "Response",
+            _("Response"),
             value=comment.response,
             height=180,
             key=f"review_response_{comment.id}",
-            help="Say what changed in the text, or why it did not.",
+            help=_("Say what changed in the text, or why it did not."),
         )
         options = list(Disposition)
         disposition = st.selectbox(
-            "Disposition",
+            _("Disposition"),
             options,
             index=options.index(Disposition(comment.disposition)) if comment.disposition else None,
-            format_func=lambda d: d.label,
-            placeholder="Choose a disposition",
+            format_func=ui.label,
+            placeholder=_("Choose a disposition"),
             key=f"review_disposition_{comment.id}",
         )
-        st.caption("'Noted' and 'Rejected' need a response that gives the reason.")
+        st.caption(
+            _("'{noted}' and '{rejected}' need a response that gives the reason.").format(
+                noted=ui.label(Disposition.noted), rejected=ui.label(Disposition.rejected)
+            )
+        )
         if comment.signed_off_at is not None:
             st.caption(
-                "A Review Editor has signed this response off; changing it withdraws the sign-off."
+                _(
+                    "A Review Editor has signed this response off; changing it withdraws the "
+                    "sign-off."
+                )
             )
-        if st.button("Save response", type="primary", key="review_respond_save"):
+        if st.button(_("Save response"), type="primary", key="review_respond_save"):
             if disposition is None:
-                st.error("Choose a disposition: accepted, taken into account, noted or rejected.")
+                st.error(
+                    _("Choose a disposition: accepted, taken into account, noted or rejected.")
+                )
             else:
                 saved = ui.run_action(
                     lambda: reviews.respond(
@@ -588,53 +691,77 @@ def respond_panel(
                         response=response,
                         disposition=disposition,
                     ),
-                    success=f"Response to comment {comment.number} saved.",
+                    success=_("Response to comment {number} saved.").format(number=comment.number),
                 )
                 if saved is not None:
                     st.rerun()
+
+
+def answer_choice(comment: ReviewComment, codes: dict[int, str]) -> str:
+    """Return how a comment to answer reads in the list: 'No 4 · section 2.1, line 3 · open'."""
+    where = on_label(comment, codes)
+    if comment.section_id:
+        where = _("section {code}").format(code=where)
+    return _("No {number} · {where}, {lines} · {status}").format(
+        number=comment.number, where=where, lines=lines_label(comment), status=status_of(comment)
+    )
 
 
 def show_answer(comment: ReviewComment) -> None:
     """Show a comment and its response in full, for the Review Editor to judge."""
     with st.container(border=True):
         st.markdown(
-            f"**Comment {comment.number}** · {ui.md(comment.reviewer_name)} · "
-            f"{CommentKind(comment.kind).label}"
+            "**"
+            + _("Comment {number}").format(number=comment.number)
+            + f"** · {ui.md(comment.reviewer_name)} · {ui.label(CommentKind(comment.kind))}"
         )
         st.markdown(ui.md_text(comment.comment))
         if comment.suggested_change.strip():
-            st.markdown("*Suggested change:* " + ui.md_text(comment.suggested_change))
-        disposition = Disposition(comment.disposition).label if comment.disposition else "—"
-        st.markdown(f"**Response** ({disposition})")
+            st.markdown("*" + _("Suggested change:") + "* " + ui.md_text(comment.suggested_change))
+        disposition = ui.label(Disposition(comment.disposition)) if comment.disposition else "—"
+        st.markdown("**" + _("Response") + f"** ({disposition})")
         st.markdown(ui.md_text(comment.response))
+
+
+def comment_number(number: int) -> str:
+    """Return 'No 4', a comment's number as a choice reads."""
+    return _("No {number}").format(number=number)
 
 
 def sign_off_panel(s: Session, ctx: ui.PageContext, page: list[ReviewComment]) -> None:
     """Let a Review Editor sign off answered comments of the page, or withdraw a sign-off."""
-    st.subheader("Sign off responses")
+    st.subheader(_("Sign off responses"))
     waiting = {c.number: c for c in page if is_answered(c) and c.signed_off_at is None}
     signed = {c.number: c for c in page if c.signed_off_at is not None}
     if not waiting and not signed:
         st.info(
-            "No comment shown has an answer to sign off yet. Comments awaiting a response "
-            "appear here once the authors answer them."
+            _(
+                "No comment shown has an answer to sign off yet. Comments awaiting a response "
+                "appear here once the authors answer them."
+            )
         )
         return
     left, right = st.columns(2, gap="large")
     with left:
         if waiting:
             chosen = st.multiselect(
-                "Answered comments to sign off as fair",
+                _("Answered comments to sign off as fair"),
                 list(waiting),
-                format_func=lambda n: f"No {n}",
-                placeholder="Choose comment numbers",
+                format_func=comment_number,
+                placeholder=_("Choose comment numbers"),
                 key="review_signoff_pick",
-                help="Signing off says the response answers the comment fairly. The comments "
-                "you choose are shown in full below.",
+                help=_(
+                    "Signing off says the response answers the comment fairly. The comments "
+                    "you choose are shown in full below."
+                ),
             )
             count = len(chosen)
             if st.button(
-                f"Sign off {count} response{'s' if count != 1 else ''}" if count else "Sign off",
+                ngettext("Sign off {n} response", "Sign off {n} responses", count).format(
+                    n=i18n.format_number(count)
+                )
+                if count
+                else _("Sign off"),
                 type="primary",
                 disabled=not chosen,
                 key="review_signoff",
@@ -643,7 +770,9 @@ def sign_off_panel(s: Session, ctx: ui.PageContext, page: list[ReviewComment]) -
                     lambda: reviews.sign_off(
                         session=s, actor=ctx.person, comments=[waiting[n] for n in chosen]
                     ),
-                    success=f"Signed off {noun(len(chosen), 'comment')} {listing(chosen)}.",
+                    success=ngettext(
+                        "Signed off comment {numbers}.", "Signed off comments {numbers}.", count
+                    ).format(numbers=listed(chosen)),
                 )
                 if done is not None:
                     ui.reset_keys("review_signoff_pick")
@@ -651,23 +780,26 @@ def sign_off_panel(s: Session, ctx: ui.PageContext, page: list[ReviewComment]) -
             for number in chosen:
                 show_answer(waiting[number])
         else:
-            st.caption("Every answered comment shown is signed off.")
+            st.caption(_("Every answered comment shown is signed off."))
     with right:
         if signed:
             withdraw = st.multiselect(
-                "Signed-off comments to withdraw",
+                _("Signed-off comments to withdraw"),
                 list(signed),
-                format_func=lambda n: f"No {n}",
-                placeholder="Choose comment numbers",
+                format_func=comment_number,
+                placeholder=_("Choose comment numbers"),
                 key="review_withdraw_pick",
             )
-            if st.button("Withdraw sign-off", disabled=not withdraw, key="review_withdraw"):
+            if st.button(_("Withdraw sign-off"), disabled=not withdraw, key="review_withdraw"):
                 done = ui.run_action(
                     lambda: reviews.withdraw_sign_off(
                         session=s, actor=ctx.person, comments=[signed[n] for n in withdraw]
                     ),
-                    success=f"Sign-off withdrawn from {noun(len(withdraw), 'comment')} "
-                    f"{listing(withdraw)}.",
+                    success=ngettext(
+                        "Sign-off withdrawn from comment {numbers}.",
+                        "Sign-off withdrawn from comments {numbers}.",
+                        len(withdraw),
+                    ).format(numbers=listed(withdraw)),
                 )
                 if done is not None:
                     ui.reset_keys("review_withdraw_pick")
@@ -707,37 +839,50 @@ def comments_tab(
     filtered = any(v not in (None, False) for v in filters.values())
     if total == 0:
         if filtered:
-            st.info("No comment matches these filters. Clear a filter to see more.")
-        else:
+            st.info(_("No comment matches these filters. Clear a filter to see more."))
+        elif ui.allowed(ctx, s, Action.comment):
             st.info(
-                f"{ui.md(review_round.name)} has no comments yet."
-                + (
-                    " Add yours in the 'Add a comment' tab."
-                    if ui.allowed(ctx, s, Action.comment)
-                    else ""
+                _("{round} has no comments yet. Add yours in the '{tab}' tab.").format(
+                    round=ui.md(review_round.name), tab=_(ADD_TAB)
                 )
             )
+        else:
+            st.info(_("{round} has no comments yet.").format(round=ui.md(review_round.name)))
         return
     ui.pager(total, key=pager_key, page_size=PAGE_SIZE)
-    st.caption(
-        (f"{total:,} comments match" if total != 1 else "1 comment matches")
-        + (f"; showing {offset + 1:,}–{offset + len(page):,}" if total > PAGE_SIZE else "")
-        + ". Hover over a cell to read all of it."
-    )
+    number = i18n.format_number
+    if total > PAGE_SIZE:
+        said = ngettext(
+            "{n} comment matches; showing {first}–{last}. Hover over a cell to read all of it.",
+            "{n} comments match; showing {first}–{last}. Hover over a cell to read all of it.",
+            total,
+        ).format(n=number(total), first=number(offset + 1), last=number(offset + len(page)))
+    else:
+        said = ngettext(
+            "{n} comment matches. Hover over a cell to read all of it.",
+            "{n} comments match. Hover over a cell to read all of it.",
+            total,
+        ).format(n=number(total))
+    st.caption(said)
     show_table(page, codes)
     if answerable:
         respond_panel(s, ctx, review_round, page, answerable, answerable_parts, codes, found)
     elif ctx.has(Role.cla, Role.lead_author):
         if ui.allowed(ctx, s, Action.respond_to_comment):
-            st.caption("You lead or co-author no section yet, so no comment awaits your answer.")
+            st.caption(_("You lead or co-author no section yet, so no comment awaits your answer."))
         else:
             st.info(
-                "Sign the Panel's Code of Ethics first: until then you can read the comments "
-                "but not answer them."
+                _(
+                    "Sign the Panel's Code of Ethics first: until then you can read the comments "
+                    "but not answer them."
+                )
             )
     elif ctx.has(Role.contributing_author):
         st.caption(
-            "The section's Lead Author, its co-authoring Lead Authors or a CLA answer the comments."
+            _(
+                "The section's Lead Author, its co-authoring Lead Authors or a CLA answer the "
+                "comments."
+            )
         )
     if ui.allowed(ctx, s, Action.sign_off_response):
         sign_off_panel(s, ctx, page)
@@ -747,24 +892,34 @@ def by_section_tab(s: Session, review_round: ReviewRound) -> None:
     """Show the comments of each disposition per section, as a table and a stacked bar chart."""
     counts = section_counts(database_url(), review_round.id, s)
     if not counts:
-        st.info(f"{ui.md(review_round.name)} has no comments yet, so there is nothing to count.")
+        st.info(
+            _("{round} has no comments yet, so there is nothing to count.").format(
+                round=ui.md(review_round.name)
+            )
+        )
         return
+    section_col, comments_col, disposition_col = _("Section"), _("Comments"), _("Disposition")
     table = []
     long: list[dict[str, Any]] = []
     for row in counts:
         decided = sum(row[d.value] for d in Disposition)
-        entry: dict[str, Any] = {"Section": row["section"], "Comments": row["total"]}
+        entry: dict[str, Any] = {section_col: row["section"], comments_col: row["total"]}
         for d in Disposition:
-            entry[d.label] = row[d.value]
-        entry[AWAITING] = row["open"]
-        entry["Signed off"] = row["signed_off"]
+            entry[ui.label(d)] = row[d.value]
+        entry[_(AWAITING)] = row["open"]
+        entry[_("Signed off")] = row["signed_off"]
         table.append(entry)
-        parts = [(d.label, row[d.value]) for d in Disposition]
-        parts.append((AWAITING, row["total"] - decided))
-        for rank, (label, n) in enumerate(parts):
+        shares = [(ui.label(d), row[d.value]) for d in Disposition]
+        shares.append((_(AWAITING), row["total"] - decided))
+        for rank, (label, n) in enumerate(shares):
             if n:
                 long.append(
-                    {"Section": row["section"], "Disposition": label, "Comments": n, "rank": rank}
+                    {
+                        section_col: row["section"],
+                        disposition_col: label,
+                        comments_col: n,
+                        "rank": rank,
+                    }
                 )
     st.dataframe(ui.safe_table(table), hide_index=True)
     order = [row["section"] for row in counts]
@@ -775,24 +930,32 @@ def by_section_tab(s: Session, review_round: ReviewRound) -> None:
         "mark": "bar",
         "height": 320,
         "encoding": {
-            "x": {"field": "Section", "type": "nominal", "sort": order, "axis": {"labelAngle": 0}},
+            "x": {
+                "field": section_col,
+                "type": "nominal",
+                "sort": order,
+                "axis": {"labelAngle": 0},
+            },
             "y": {
-                "field": "Comments",
+                "field": comments_col,
                 "type": "quantitative",
                 "stack": "zero",
                 "axis": {"format": "d", "tickMinStep": 1},
             },
             "color": {
-                "field": "Disposition",
+                "field": disposition_col,
                 "type": "nominal",
-                "scale": {"domain": list(CHART_COLOURS), "range": list(CHART_COLOURS.values())},
+                "scale": {
+                    "domain": [_(label) for label in CHART_COLOURS],
+                    "range": list(CHART_COLOURS.values()),
+                },
                 "legend": {"orient": "bottom", "title": None},
             },
             "order": {"field": "rank", "type": "quantitative"},
             "tooltip": [
-                {"field": "Section", "type": "nominal"},
-                {"field": "Disposition", "type": "nominal"},
-                {"field": "Comments", "type": "quantitative"},
+                {"field": section_col, "type": "nominal"},
+                {"field": disposition_col, "type": "nominal"},
+                {"field": comments_col, "type": "quantitative"},
             ],
         },
     }
@@ -803,34 +966,43 @@ def add_comment_tab(
     s: Session, ctx: ui.PageContext, review_round: ReviewRound, section_list: list[Section]
 ) -> None:
     """Let a reviewer comment on lines of a frozen section or part while the round is open."""
+    name = ui.md(review_round.name)
     if review_round.status != RoundStatus.open:
-        st.info(f"{ui.md(review_round.name)} is closed; it no longer takes comments.")
+        st.info(_("{round} is closed; it no longer takes comments.").format(round=name))
         return
     today = date.today()
     if not review_round.opens_on <= today <= review_round.closes_on:
         st.info(
-            f"{ui.md(review_round.name)} takes comments from {review_round.opens_on:%d %B %Y} "
-            f"to {review_round.closes_on:%d %B %Y}; today it does not."
+            _("{round} takes comments from {opens} to {closes}; today it does not.").format(
+                round=name,
+                opens=long_date(review_round.opens_on),
+                closes=long_date(review_round.closes_on),
+            )
         )
         return
     choices = {t.code: t for t in ordered_targets(parts.targets(s, review_round.id), section_list)}
     if not choices:
-        st.info(f"{ui.md(review_round.name)} froze no section, so there is nothing to comment on.")
+        st.info(
+            _("{round} froze no section, so there is nothing to comment on.").format(round=name)
+        )
         return
     st.caption(
-        f"Comment on the text as frozen for {ui.md(review_round.name)} (until "
-        f"{review_round.closes_on:%d %B %Y}): a section, or a part of the report — the key "
-        "findings, the registers, the recommendations, the initiatives — or one item of it, "
-        "such as a finding or a recommendation. Cite the lines your comment is about by their "
-        "numbers, as the review copy prints them."
+        _(
+            "Comment on the text as frozen for {round} (until {closes}): a section, or a part "
+            "of the report — the key findings, the registers, the recommendations, the "
+            "initiatives — or one item of it, such as a finding or a recommendation. Cite the "
+            "lines your comment is about by their numbers, as the review copy prints them."
+        ).format(round=name, closes=long_date(review_round.closes_on))
     )
     code = st.selectbox(
-        "What your comment is on",
+        _("What your comment is on"),
         list(choices),
         format_func=lambda c: target_label(choices[c]),
         key="review_new_target",
-        help="The sections come first, then each part of the report followed by its items. "
-        "Lines are numbered from 1 in each section and each part.",
+        help=_(
+            "The sections come first, then each part of the report followed by its items. "
+            "Lines are numbered from 1 in each section and each part."
+        ),
     )
     target = choices[code]
     lines = frozen_lines(s, review_round, target)
@@ -839,21 +1011,28 @@ def add_comment_tab(
     if target.kind == "section":
         st.code("\n".join(lines), language=None, line_numbers=True, wrap_lines=True, height=360)
     else:
-        part = parts.SPEC_BY_CODE[target.part]
-        st.caption(
-            f"{ui.md(part.title)} ({part.code}) as frozen for {ui.md(review_round.name)}"
-            + (
-                f"; {ui.md(target.title)} is on {lines_label_of(first, last)}"
-                if target.lines
-                else ""
+        title = ui.md(part_title(target.part))
+        if target.lines:
+            st.caption(
+                _("{part} ({code}) as frozen for {round}; {item} is on {lines}.").format(
+                    part=title,
+                    code=target.part,
+                    round=name,
+                    item=ui.md(parts.item_title(target.title)),
+                    lines=lines_label_of(first, last),
+                )
             )
-            + "."
-        )
+        else:
+            st.caption(
+                _("{part} ({code}) as frozen for {round}.").format(
+                    part=title, code=target.part, round=name
+                )
+            )
         st.code(part_view(lines), language=None, wrap_lines=True, height=360)
     left, right, kind_col = st.columns(3)
     from_line = int(
         left.number_input(
-            "From line",
+            _("From line"),
             min_value=1,
             max_value=count,
             value=min(first, count),
@@ -862,7 +1041,7 @@ def add_comment_tab(
     )
     to_line = int(
         right.number_input(
-            "To line",
+            _("To line"),
             min_value=1,
             max_value=count,
             value=min(max(last, from_line), count),
@@ -870,17 +1049,17 @@ def add_comment_tab(
         )
     )
     kind = kind_col.selectbox(
-        "Kind",
+        _("Kind"),
         list(CommentKind),
         index=list(CommentKind).index(CommentKind.substantive),
-        format_func=lambda k: k.label,
+        format_func=ui.label,
         key="review_new_kind",
     )
     problem = target.line_problem(review_round.name, from_line, to_line)
-    if problem:
-        st.warning(ui.md_message(problem[0].upper() + problem[1:] + "."))
+    if problem is not None:
+        st.warning(ui.md_message(Sentence(problem).render()))
     else:
-        st.caption("The lines you cite:")
+        st.caption(_("The lines you cite:"))
         cited = (
             numbered(lines[from_line - 1 : to_line], from_line)
             if target.kind == "section"
@@ -888,16 +1067,20 @@ def add_comment_tab(
         )
         st.code(cited, language=None, wrap_lines=True)
     comment = st.text_area(
-        "Comment",
+        _("Comment"),
         key="review_new_comment",
-        placeholder="What should change, and why?",
+        placeholder=_("What should change, and why?"),
         height=140,
     )
     suggestion = st.text_area(
-        "Suggested change (optional)", key="review_new_suggestion", height=100
+        _("Suggested change (optional)"), key="review_new_suggestion", height=100
     )
-    where = f"section {target.code}" if target.kind == "section" else target_label(target)
-    if st.button("Add comment", type="primary", key="review_new_add"):
+    where = (
+        _("section {code}").format(code=target.code)
+        if target.kind == "section"
+        else target_label(target)
+    )
+    if st.button(_("Add comment"), type="primary", key="review_new_add"):
         added = ui.run_action(
             lambda: reviews.add_comment(
                 session=s,
@@ -911,7 +1094,9 @@ def add_comment_tab(
                 kind=kind,
                 suggested_change=suggestion,
             ),
-            success=f"Your comment on {where} was added to {review_round.name}.",
+            success=_("Your comment on {where} was added to {round}.").format(
+                where=where, round=review_round.name
+            ),
         )
         if added is not None:
             ui.reset_keys("review_new_comment", "review_new_suggestion")
@@ -921,11 +1106,13 @@ def add_comment_tab(
 def changes_tab(s: Session, review_round: ReviewRound, section_list: list[Section]) -> None:
     """Show, per section, what changed since the previous review round."""
     st.caption(
-        "What the authors changed in a section since the previous review round: the text that "
-        "round froze beside the text under review now, word by word."
+        _(
+            "What the authors changed in a section since the previous review round: the text "
+            "that round froze beside the text under review now, word by word."
+        )
     )
     chosen = st.selectbox(
-        "Section",
+        _("Section"),
         [x.id for x in section_list],
         format_func={x.id: f"{x.code} {x.title}" for x in section_list}.__getitem__,
         key="review_changes_section",
@@ -933,8 +1120,10 @@ def changes_tab(s: Session, review_round: ReviewRound, section_list: list[Sectio
     change = reviews.changes_since_last_round(s, section_id=chosen)
     if change is None:
         st.info(
-            "There is no earlier review round for this section yet, so there is nothing to "
-            "compare: its whole text is new to reviewers."
+            _(
+                "There is no earlier review round for this section yet, so there is nothing to "
+                "compare: its whole text is new to reviewers."
+            )
         )
         return
     st.markdown(f"**{ui.md(change.before_label)} → {ui.md(change.after_label)}**")
@@ -944,39 +1133,51 @@ def changes_tab(s: Session, review_round: ReviewRound, section_list: list[Sectio
 def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound) -> None:
     """Import a comment table into the open round; export the round's comment table."""
     report = ctx.report
-    st.markdown("**Import a comment table**")
+    name = ui.md(review_round.name)
+    st.markdown("**" + _("Import a comment table") + "**")
     if review_round.status != RoundStatus.open:
         st.caption(
-            f"{ui.md(review_round.name)} is closed: comments can be imported only into an open "
-            "round."
+            _("{round} is closed: comments can be imported only into an open round.").format(
+                round=name
+            )
         )
     else:
         st.caption(
-            "One row per comment, with the columns "
-            + ", ".join(COLUMNS)
-            + f" (required: {', '.join(REQUIRED_COLUMNS)}). 'Section' holds a section's code "
-            "or a part's (KF, CR, FS, REC, IN) or an item's (F3, CR2, R3, IN1…). Leave 'No' "
-            "empty to number rows automatically. Or a Word document: the report exported for "
-            "this round (Dashboard → Export) on which a reviewer left comments in Word's margin; "
-            "each comment comes back on its section, part or item and lines, and comments "
-            "imported before are skipped. The import is all or nothing: if a row or comment is "
-            "wrong, nothing is added and every problem is listed."
+            _(
+                "One row per comment, with the columns {columns} (required: {required}). "
+                "'Section' holds a section's code or a part's (KF, CR, FS, REC, IN) or an "
+                "item's (F3, CR2, R3, IN1…). Leave 'No' empty to number rows automatically. Or "
+                "a Word document: the report exported for this round (Dashboard → Export) on "
+                "which a reviewer left comments in Word's margin; each comment comes back on its "
+                "section, part or item and lines, and comments imported before are skipped. The "
+                "import is all or nothing: if a row or comment is wrong, nothing is added and "
+                "every problem is listed."
+            ).format(columns=", ".join(COLUMNS), required=", ".join(REQUIRED_COLUMNS))
         )
         generation = st.session_state.get("review_import_generation", 0)
         upload = st.file_uploader(
-            f"Comment table or commented Word draft for {ui.md(review_round.name)} (.csv, .xlsx or "
-            f".docx, up to {MAX_TABLE_BYTES // 2**20} MB)",
+            _(
+                "Comment table or commented Word draft for {round} (.csv, .xlsx or .docx, "
+                "up to {size} MB)"
+            ).format(round=name, size=MAX_TABLE_BYTES // 2**20),
             type=["csv", "xlsx", "docx"],
             key=f"review_import_file_{generation}",
         )
         if st.button(
-            f"Import into {ui.md(review_round.name)}", disabled=upload is None, key="review_import"
+            _("Import into {round}").format(round=name),
+            disabled=upload is None,
+            key="review_import",
         ):
-            problems: list[str] = []
-            bar = st.progress(0.0, text="Checking the table…")
+            problems: list[Any] = []
+            bar = st.progress(0.0, text=_("Checking the table…"))
 
             def progress(done: int, total: int) -> None:
-                bar.progress(done / total if total else 1.0, text=f"{done:,} of {total:,} written")
+                bar.progress(
+                    done / total if total else 1.0,
+                    text=_("{done} of {total} written").format(
+                        done=i18n.format_number(done), total=i18n.format_number(total)
+                    ),
+                )
 
             def run_import() -> int | docx_import.CommentImport:
                 importer = (
@@ -996,24 +1197,34 @@ def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound
                     )
                 except ImportFailed as exc:
                     problems.extend(exc.problems)
-                    raise ImportFailed(exc.summary) from None
+                    raise ImportFailed(exc.msg) from None
 
             added = ui.run_action(
-                run_import, success=f"Imported {upload.name} into {review_round.name}."
+                run_import,
+                success=_("Imported {file} into {round}.").format(
+                    file=upload.name, round=review_round.name
+                ),
             )
             if isinstance(added, docx_import.CommentImport) and added.skipped:
                 st.session_state[ui.FLASH] = ui.md_message(added.summary(review_round.name))
             bar.empty()
             if problems:
-                st.dataframe(ui.safe_table({"Problem": problems}), hide_index=True)
+                st.dataframe(
+                    ui.safe_table({_("Problem"): [i18n.render(p) for p in problems]}),
+                    hide_index=True,
+                )
             if added is not None:
                 st.session_state["review_import_generation"] = generation + 1
                 st.rerun()
     st.divider()
-    st.markdown("**Export the comment table**")
-    st.caption(f"Every comment of {ui.md(review_round.name)}, in the IPCC comment-table columns.")
+    st.markdown("**" + _("Export the comment table") + "**")
+    st.caption(_("Every comment of {round}, in the IPCC comment-table columns.").format(round=name))
     fmt = st.radio(
-        "Format", list(FORMATS), format_func=FORMATS.get, horizontal=True, key="review_export_fmt"
+        _("Format"),
+        list(FORMATS),
+        format_func=FORMATS.get,
+        horizontal=True,
+        key="review_export_fmt",
     )
     ready_key = (review_round.id, fmt)
 
@@ -1022,19 +1233,19 @@ def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound
             database_url(), review_round.id, fmt, ctx.person.id, s, ctx.person, report, review_round
         )
 
-    if st.button("Prepare the file", key="review_export_prepare"):
-        with st.status(f"Preparing the comment table of {ui.md(review_round.name)}…") as status:
+    if st.button(_("Prepare the file"), key="review_export_prepare"):
+        with st.status(_("Preparing the comment table of {round}…").format(round=name)) as status:
             try:
                 file_data()
             except WorkbenchError as exc:
-                status.update(label="The comment table could not be prepared", state="error")
+                status.update(label=_("The comment table could not be prepared"), state="error")
                 st.error(ui.md_message(exc.message))
             else:
-                status.update(label="The comment table is ready", state="complete")
+                status.update(label=_("The comment table is ready"), state="complete")
                 st.session_state["review_export_ready"] = ready_key
     if st.session_state.get("review_export_ready") == ready_key:
         st.download_button(
-            f"Download {FORMATS[fmt]}",
+            _("Download {format}").format(format=FORMATS[fmt]),
             data=file_data(),
             file_name=f"{report.slug}-{review_round.name}-comments.{fmt}",
             mime=MIME[fmt],
@@ -1045,18 +1256,24 @@ def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound
 
 with ui.session() as s:
     ctx = ui.page_context(s)
-    st.title("Review")
+    st.title(_("Review"))
     ui.frozen_notice(ctx, s)
     ui.require(ctx, s, Action.read_report)
     if not ctx.has(*REVIEW_ROLES):
         st.error(
-            "Not permitted. The Review page is for the report's authors, Review Editors and "
-            "reviewers, and for the Secretariat."
+            _(
+                "Not permitted. The Review page is for the report's authors, Review Editors and "
+                "reviewers, and for the Secretariat."
+            )
         )
         st.stop()
     ui.flash()
     report = ctx.report
-    st.caption(f"{ui.md(report.title)} · stage: {Stage(report.stage).label}")
+    st.caption(
+        _("{title} · stage: {stage}").format(
+            title=ui.md(report.title), stage=ui.label(Stage(report.stage))
+        )
+    )
 
     summaries = round_summaries(s, report.id)
     if summaries:
@@ -1065,8 +1282,10 @@ with ui.session() as s:
         manage_rounds(s, ctx, summaries)
     if not summaries:
         st.info(
-            "This report has no review round yet. Its CLAs open one when the report reaches the "
-            "first-order or second-order draft stage; reviewers can then comment."
+            _(
+                "This report has no review round yet. Its CLAs open one when the report reaches "
+                "the first-order or second-order draft stage; reviewers can then comment."
+            )
         )
         st.stop()
 
@@ -1076,10 +1295,10 @@ with ui.session() as s:
     round_ids = list(by_id)
     follow_link(by_id, sections.list_sections(s, report.id))
     round_id = st.selectbox(
-        "Review round",
+        _("Review round"),
         round_ids,
         index=round_ids.index(default),
-        format_func=lambda i: f"{by_id[i].name} ({RoundStatus(by_id[i].status).label.lower()})",
+        format_func=lambda i: f"{by_id[i].name} ({ui.label(RoundStatus(by_id[i].status)).lower()})",
         key="review_round",
         **KEEP,
     )
@@ -1087,23 +1306,23 @@ with ui.session() as s:
     section_list = sections.list_sections(s, report.id)
     answerable = reviews.answerable_section_ids(s, person=ctx.person, report_id=report.id)
 
-    names = ["Comments", "By section", "What changed"]
+    names = [COMMENTS_TAB, BY_SECTION_TAB, CHANGES_TAB]
     may_comment = ui.allowed(ctx, s, Action.comment)
     may_exchange = ui.allowed(ctx, s, Action.import_comments)
     if may_comment:
-        names.append("Add a comment")
+        names.append(ADD_TAB)
     if may_exchange:
-        names.append("Import & export")
-    tabs = dict(zip(names, st.tabs(names), strict=True))
-    with tabs["Comments"]:
+        names.append(EXCHANGE_TAB)
+    tabs = dict(zip(names, st.tabs([_(n) for n in names]), strict=True))
+    with tabs[COMMENTS_TAB]:
         comments_tab(s, ctx, review_round, section_list, answerable)
-    with tabs["By section"]:
+    with tabs[BY_SECTION_TAB]:
         by_section_tab(s, review_round)
-    with tabs["What changed"]:
+    with tabs[CHANGES_TAB]:
         changes_tab(s, review_round, section_list)
     if may_comment:
-        with tabs["Add a comment"]:
+        with tabs[ADD_TAB]:
             add_comment_tab(s, ctx, review_round, section_list)
     if may_exchange:
-        with tabs["Import & export"]:
+        with tabs[EXCHANGE_TAB]:
             import_export_tab(s, ctx, review_round)
