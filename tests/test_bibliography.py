@@ -187,9 +187,10 @@ def test_read_bibtex_reports_the_line_of_each_entry():
 
 
 def problems_of(call, *args) -> list[str]:
+    """Return the problems an import refuses with, as a person reads them (in English)."""
     with pytest.raises(ImportFailed) as info:
         call(*args)
-    return info.value.problems
+    return [str(p) for p in info.value.problems]
 
 
 def test_unbalanced_braces_name_the_entry_and_its_line():
@@ -660,7 +661,7 @@ from workbench.errors import ImportFailed
 try:
     parse_bibtex(Path(sys.argv[1]).read_text(), "bomb.bib")
 except ImportFailed as exc:
-    print("\\n".join(exc.problems))
+    print("\\n".join(str(p) for p in exc.problems))
 else:
     print("imported")
 """

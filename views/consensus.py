@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -16,7 +17,8 @@ import streamlit as st
 from sqlmodel import Session
 
 import ui
-from workbench import consensus, permissions, sections, sources
+from workbench import consensus, i18n, permissions, sections, sources
+from workbench.i18n import N_, _, ngettext
 from workbench.models import (
     AUTHOR_ROLES,
     Actor,
@@ -32,20 +34,20 @@ from workbench.permissions import Action
 
 #: What each classification means, in the words a reader needs.
 MEANING: dict[Classification, str] = {
-    Classification.consensus: "Actors and the evidence agree.",
-    Classification.broad_agreement: "Most actors agree, some with reservations.",
-    Classification.disagreement: "Actors disagree; the report sets out each side.",
-    Classification.false_solution: (
+    Classification.consensus: N_("Actors and the evidence agree."),
+    Classification.broad_agreement: N_("Most actors agree, some with reservations."),
+    Classification.disagreement: N_("Actors disagree; the report sets out each side."),
+    Classification.false_solution: N_(
         "Often proposed, but the evidence shows it does not deliver what it promises."
     ),
-    Classification.open_question: "The evidence does not settle it yet.",
+    Classification.open_question: N_("The evidence does not settle it yet."),
 }
 PLURAL: dict[Classification, str] = {
-    Classification.consensus: "Consensus",
-    Classification.broad_agreement: "Broad agreement",
-    Classification.disagreement: "Disagreements",
-    Classification.false_solution: "False solutions",
-    Classification.open_question: "Open questions",
+    Classification.consensus: N_("Consensus"),
+    Classification.broad_agreement: N_("Broad agreement"),
+    Classification.disagreement: N_("Disagreements"),
+    Classification.false_solution: N_("False solutions"),
+    Classification.open_question: N_("Open questions"),
 }
 STANCE_COLOURS: dict[Stance, str] = {
     Stance.support: "#2e7d32",
@@ -71,6 +73,11 @@ STANCE_TEXT: dict[Stance, str] = {
 }
 
 
+def label(value: Any) -> str:
+    """Return an enum member's label in the reader's language."""
+    return _(value.label)
+
+
 def positions_of(
     item: ConsensusItem, actors: list[Actor], cells: dict[tuple[int, int], Position]
 ) -> list[tuple[Actor, Position]]:
@@ -91,31 +98,42 @@ def show_item(
         # Statements are report content (Markdown, as the export prints them): no images.
         st.markdown(f"**#{number}** {ui.no_images(item.statement)}")
         if item.classification is Classification.false_solution:
-            st.markdown(f"**Why it is false:** {ui.no_images(item.why_false)}")
+            st.markdown(why_false(item))
         if item.note:
             st.caption(ui.md(item.note))
         if discuss is not None:
             discuss()
         if not held:
-            st.caption("No actor's position recorded yet.")
+            st.caption(_("No actor's position recorded yet."))
             return
-        tally = Counter(position.stance for _, position in held)
+        tally = Counter(position.stance for __, position in held)
         summary = ", ".join(
-            f":{STANCE_TEXT[stance]}[{tally[stance]} {stance.label.lower()}]"
+            f":{STANCE_TEXT[stance]}[{i18n.format_number(tally[stance])} {label(stance).lower()}]"
             for stance in Stance
             if tally[stance]
         )
-        with st.expander(f"Positions of {len(held)} actors — {summary}"):
+        with st.expander(
+            ngettext(
+                "Positions of {n} actor — {summary}",
+                "Positions of {n} actors — {summary}",
+                len(held),
+            ).format(n=i18n.format_number(len(held)), summary=summary)
+        ):
             lines = []
             for actor, position in held:
                 source = source_keys.get(position.source_id)
-                cite = f" (source: `{source}`)" if source else ""
+                cite = _(" (source: `{key}`)").format(key=source) if source else ""
                 rationale = f": {ui.md(position.rationale)}" if position.rationale else ""
                 lines.append(
                     f"- **{ui.md(actor.name)}** — :{STANCE_TEXT[position.stance]}-badge["
-                    f"{STANCE_MARKS[position.stance]} {position.stance.label}]{rationale}{cite}"
+                    f"{STANCE_MARKS[position.stance]} {label(position.stance)}]{rationale}{cite}"
                 )
             st.markdown("\n".join(lines))
+
+
+def why_false(item: ConsensusItem) -> str:
+    """Return the line saying why a false solution is false."""
+    return _("**Why it is false:** {why}").format(why=ui.no_images(item.why_false))
 
 
 def matrix_chart(
@@ -129,7 +147,9 @@ def matrix_chart(
     Columns are the items by number (the statements are long; the full text is
     in the tooltip and listed under the chart), rows the actors by name.
     """
+    # Vega-Lite fields are the data's column names; the titles people read are set apart.
     rows = []
+    no_position = _("No position")
     for item in items:
         for actor in actors:
             position = cells.get((item.id, actor.id))
@@ -137,19 +157,19 @@ def matrix_chart(
                 {
                     "Item": f"#{numbers[item.id]}",
                     "Statement": item.statement,
-                    "Classification": item.classification.label,
+                    "Classification": label(item.classification),
                     "Actor": actor.name,
-                    "Stance": position.stance.label if position else "No position",
+                    "Stance": label(position.stance) if position else no_position,
                     "Mark": STANCE_MARKS[position.stance] if position else "",
                     "Rationale": ui.shorten((position.rationale if position else "") or "—", 160),
                 }
             )
     data = pd.DataFrame(rows)
-    stances = [s.label for s in Stance] + ["No position"]
+    stances = [label(s) for s in Stance] + [no_position]
     colours = [STANCE_COLOURS[s] for s in Stance] + ["#eeeeee"]
     x = alt.X(
         "Item:N",
-        title="Items (see the list below the chart)",
+        title=_("Items (see the list below the chart)"),
         sort=[f"#{numbers[i.id]}" for i in items],
         axis=alt.Axis(orient="top", labelAngle=0, labelFontSize=12, titleFontWeight="normal"),
     )
@@ -160,12 +180,12 @@ def matrix_chart(
         axis=alt.Axis(labelLimit=360, labelFontSize=12),
     )
     tooltip = [
-        alt.Tooltip("Actor:N"),
-        alt.Tooltip("Stance:N"),
-        alt.Tooltip("Item:N"),
-        alt.Tooltip("Statement:N"),
-        alt.Tooltip("Classification:N"),
-        alt.Tooltip("Rationale:N"),
+        alt.Tooltip("Actor:N", title=_("Actor")),
+        alt.Tooltip("Stance:N", title=_("Stance")),
+        alt.Tooltip("Item:N", title=_("Item")),
+        alt.Tooltip("Statement:N", title=_("Statement")),
+        alt.Tooltip("Classification:N", title=_("Classification")),
+        alt.Tooltip("Rationale:N", title=_("Rationale")),
     ]
     cells_layer = (
         alt.Chart(data)
@@ -176,7 +196,7 @@ def matrix_chart(
             color=alt.Color(
                 "Stance:N",
                 scale=alt.Scale(domain=stances, range=colours),
-                legend=alt.Legend(title="Stance", orient="bottom"),
+                legend=alt.Legend(title=_("Stance"), orient="bottom"),
             ),
             tooltip=tooltip,
         )
@@ -200,32 +220,33 @@ def add_item_form(s: Session, ctx: ui.PageContext) -> None:
         sec.id: f"{sec.code} {sec.title}" for sec in sections.list_sections(s, ctx.report.id)
     }
     with st.form("cs_add_item"):
-        st.markdown("**Add an item**")
+        st.markdown(_("**Add an item**"))
         statement = st.text_area(
-            "Statement (required)",
+            _("Statement (required)"),
             key="cs_statement",
-            placeholder="A statement actors take positions on, e.g. 'Living wages should be "
-            "set by law.'",
+            placeholder=_(
+                "A statement actors take positions on, e.g. 'Living wages should be set by law.'"
+            ),
         )
         left, right = st.columns(2)
         classification = left.selectbox(
-            "Classification",
+            _("Classification"),
             list(Classification),
-            format_func=lambda c: c.label,
+            format_func=label,
             key="cs_classification",
         )
         section_id = right.selectbox(
-            "Section that discusses it",
+            _("Section that discusses it"),
             [None, *section_names],
-            format_func=lambda i: "No section" if i is None else section_names[i],
+            format_func=lambda i: _("No section") if i is None else section_names[i],
             key="cs_section",
         )
-        why_false = st.text_area(
-            "Why it is a false solution (required when classified as a false solution)",
+        why = st.text_area(
+            _("Why it is a false solution (required when classified as a false solution)"),
             key="cs_why_false",
         )
-        note = st.text_area("Note (optional)", key="cs_note")
-        if st.form_submit_button("Add the item", type="primary"):
+        note = st.text_area(_("Note (optional)"), key="cs_note")
+        if st.form_submit_button(_("Add the item"), type="primary"):
             added = ui.run_action(
                 lambda: consensus.add_item(
                     session=s,
@@ -234,12 +255,14 @@ def add_item_form(s: Session, ctx: ui.PageContext) -> None:
                     data=ConsensusItemCreate(
                         statement=statement,
                         classification=classification,
-                        why_false=why_false,
+                        why_false=why,
                         note=note,
                         section_id=section_id,
                     ),
                 ),
-                success=f"Added the item ({classification.label.lower()}).",
+                success=_("Added the item ({classification}).").format(
+                    classification=label(classification).lower()
+                ),
             )
             if added is not None:
                 ui.reset_keys(*ITEM_KEYS)
@@ -254,56 +277,61 @@ def position_form(
     cells: dict[tuple[int, int], Position],
 ) -> None:
     """Show the controls recording (or removing) an actor's position on an item."""
-    st.markdown("**Record where an actor stands**")
+    st.markdown(_("**Record where an actor stands**"))
     if not items:
-        st.caption("Add an item first: positions are taken on items.")
+        st.caption(_("Add an item first: positions are taken on items."))
         return
     everyone = consensus.list_actors(s)
     if not everyone:
-        st.caption("Add an actor first (below).")
+        st.caption(_("Add an actor first (below)."))
         return
     by_item = {i.id: i for i in items}
     by_actor = {a.id: a for a in everyone}
     left, right = st.columns(2)
     item_id = left.selectbox(
-        "Item",
+        _("Item"),
         list(by_item),
         format_func=lambda i: f"#{numbers[i]} {ui.shorten(by_item[i].statement, 70)}",
         key="cs_pos_item",
     )
     actor_id = right.selectbox(
-        "Actor",
+        _("Actor"),
         list(by_actor),
-        format_func=lambda i: f"{by_actor[i].name} ({by_actor[i].actor_type.label.lower()})",
+        format_func=lambda i: f"{by_actor[i].name} ({label(by_actor[i].actor_type).lower()})",
         key="cs_pos_actor",
     )
-    right.caption("Actor not in the list? Add it under **Add an actor** below.")
+    right.caption(_("Actor not in the list? Add it under **Add an actor** below."))
     current = cells.get((item_id, actor_id))
     if current:
+        stance_now = label(current.stance).lower()
         st.caption(
-            f"Recorded now: {current.stance.label.lower()}"
-            + (f" — {ui.md(current.rationale)}" if current.rationale else "")
-            + ". Saving replaces it."
+            _("Recorded now: {stance} — {rationale}. Saving replaces it.").format(
+                stance=stance_now, rationale=ui.md(current.rationale)
+            )
+            if current.rationale
+            else _("Recorded now: {stance}. Saving replaces it.").format(stance=stance_now)
         )
     else:
-        st.caption("No position recorded yet for this actor on this item.")
+        st.caption(_("No position recorded yet for this actor on this item."))
     stance = st.radio(
-        "Stance",
+        _("Stance"),
         list(Stance),
-        format_func=lambda x: f"{STANCE_MARKS[x]} {x.label}",
+        format_func=lambda x: f"{STANCE_MARKS[x]} {label(x)}",
         horizontal=True,
         key="cs_pos_stance",
     )
     rationale = st.text_area(
-        "Rationale", key="cs_pos_rationale", help="What the actor says, and on what grounds."
+        _("Rationale"),
+        key="cs_pos_rationale",
+        help=_("What the actor says, and on what grounds."),
     )
     source_key = st.text_input(
-        "Source documenting it (citation key, optional)",
+        _("Source documenting it (citation key, optional)"),
         key="cs_pos_source",
-        placeholder="e.g. ilo2024experts",
+        placeholder=_("e.g. ilo2024experts"),
     )
-    save, remove, _ = st.columns([1, 1, 3])
-    if save.button("Save the position", type="primary", key="cs_pos_save"):
+    save, remove, __ = st.columns([1, 1, 3])
+    if save.button(_("Save the position"), type="primary", key="cs_pos_save"):
 
         def record() -> Position:
             source_id = None
@@ -321,13 +349,16 @@ def position_form(
 
         done = ui.run_action(
             record,
-            success=f"Recorded: {by_actor[actor_id].name} — {stance.label.lower()} "
-            f"on item #{numbers[item_id]}.",
+            success=_("Recorded: {actor} — {stance} on item #{number}.").format(
+                actor=by_actor[actor_id].name,
+                stance=label(stance).lower(),
+                number=numbers[item_id],
+            ),
         )
         if done is not None:
             ui.reset_keys("cs_pos_rationale", "cs_pos_source")
             st.rerun()
-    if current and remove.button("Remove this position", key="cs_pos_remove"):
+    if current and remove.button(_("Remove this position"), key="cs_pos_remove"):
         done = ui.run_action(
             lambda: (
                 consensus.remove_position(
@@ -335,7 +366,9 @@ def position_form(
                 )
                 or True
             ),
-            success=f"Removed {by_actor[actor_id].name}'s position on item #{numbers[item_id]}.",
+            success=_("Removed {actor}'s position on item #{number}.").format(
+                actor=by_actor[actor_id].name, number=numbers[item_id]
+            ),
         )
         if done:
             st.rerun()
@@ -343,13 +376,13 @@ def position_form(
 
 def add_actor_form(s: Session, ctx: ui.PageContext) -> None:
     """Show the form adding an actor whose positions the report records."""
-    with st.expander("Add an actor"), st.form("cs_add_actor"):
-        name = st.text_input("Name (required)", key="cs_actor_name")
+    with st.expander(_("Add an actor")), st.form("cs_add_actor"):
+        name = st.text_input(_("Name (required)"), key="cs_actor_name")
         actor_type = st.selectbox(
-            "Kind of actor", list(ActorType), format_func=lambda t: t.label, key="cs_actor_type"
+            _("Kind of actor"), list(ActorType), format_func=label, key="cs_actor_type"
         )
-        description = st.text_area("Description (optional)", key="cs_actor_description")
-        if st.form_submit_button("Add the actor"):
+        description = st.text_area(_("Description (optional)"), key="cs_actor_description")
+        if st.form_submit_button(_("Add the actor")):
             added = ui.run_action(
                 lambda: consensus.add_actor(
                     session=s,
@@ -359,7 +392,7 @@ def add_actor_form(s: Session, ctx: ui.PageContext) -> None:
                     actor_type=actor_type,
                     description=description,
                 ),
-                success=f"Added the actor '{name.strip()}'.",
+                success=_("Added the actor '{name}'.").format(name=name.strip()),
             )
             if added is not None:
                 ui.reset_keys("cs_actor_name", "cs_actor_description")
@@ -371,18 +404,22 @@ def add_actor_form(s: Session, ctx: ui.PageContext) -> None:
 with ui.session() as s:
     ctx = ui.page_context(s)
     ui.require(ctx, s, Action.read_report)
-    st.title("Consensus & disagreement")
+    st.title(_("Consensus & disagreement"))
     ui.frozen_notice(ctx, s)
     st.caption(
-        f"{ui.md(ctx.report.title)} — the statements the report takes a view on, where actors "
-        "stand on them, and the false solutions it unmasks."
+        _(
+            "{report} — the statements the report takes a view on, where actors stand on them, "
+            "and the false solutions it unmasks."
+        ).format(report=ui.md(ctx.report.title))
     )
     ui.flash()
     can_edit = ui.allowed(ctx, s, Action.edit_content)
     if ctx.has(*AUTHOR_ROLES) and not permissions.has_signed_current_code(s, ctx.person):
         st.info(
-            "You can read everything here, but you must sign the Code of Ethics (on the Team "
-            "page) before you can add items or positions."
+            _(
+                "You can read everything here, but you must sign the Code of Ethics (on the Team "
+                "page) before you can add items or positions."
+            )
         )
     counts = consensus.classification_counts(s, report_id=ctx.report.id)
     actors, items, cells = consensus.positions_matrix(s, report_id=ctx.report.id)
@@ -390,33 +427,47 @@ with ui.session() as s:
     source_keys = sources.keys_by_id(s, [p.source_id for p in cells.values()])
 
     for column, classification in zip(st.columns(len(Classification)), Classification, strict=True):
-        column.metric(PLURAL[classification], counts[classification], help=MEANING[classification])
+        column.metric(
+            _(PLURAL[classification]),
+            i18n.format_number(counts[classification]),
+            help=_(MEANING[classification]),
+        )
 
-    names = ["By classification", "Actor positions", "False solutions"]
+    names = ["classification", "positions", "false"]
     if can_edit:
-        names.append("Add or update")
-    tabs = dict(zip(names, st.tabs(names), strict=True))
+        names.append("edit")
+    titles = {
+        "classification": _("By classification"),
+        "positions": _("Actor positions"),
+        "false": _("False solutions"),
+        "edit": _("Add or update"),
+    }
+    tabs = dict(zip(names, st.tabs([titles[n] for n in names]), strict=True))
 
-    with tabs["By classification"]:
+    with tabs["classification"]:
         if not items:
             st.info(
-                "No items yet. Add the statements actors take positions on in the "
-                "**Add or update** tab."
+                _(
+                    "No items yet. Add the statements actors take positions on in the "
+                    "**Add or update** tab."
+                )
                 if can_edit
-                else "No items yet: the CLAs and Lead Authors record them as the report develops."
+                else _(
+                    "No items yet: the CLAs and Lead Authors record them as the report develops."
+                )
             )
         present = [c for c in Classification if counts[c]]
         if present:
             shown = st.radio(
-                "Show",
+                _("Show"),
                 present,
-                format_func=lambda c: f"{PLURAL[c]} ({counts[c]})",
+                format_func=lambda c: f"{_(PLURAL[c])} ({i18n.format_number(counts[c])})",
                 horizontal=True,
                 key="cs_show",
             )
             group = [i for i in items if i.classification is shown]
-            st.subheader(f"{PLURAL[shown]} ({len(group)})")
-            st.caption(MEANING[shown])
+            st.subheader(f"{_(PLURAL[shown])} ({i18n.format_number(len(group))})")
+            st.caption(_(MEANING[shown]))
             offset = ui.pager(len(group), key=f"cs_page_{shown.value}", page_size=PAGE_ITEMS)
             for item in group[offset : offset + PAGE_ITEMS]:
                 show_item(
@@ -429,60 +480,82 @@ with ui.session() as s:
                     ),
                 )
 
-    with tabs["Actor positions"]:
+    with tabs["positions"]:
         if not cells:
             st.info(
-                "No actor's position is recorded yet."
-                + (" Record them in the **Add or update** tab." if can_edit else "")
+                _("No actor's position is recorded yet. Record them in the **Add or update** tab.")
+                if can_edit
+                else _("No actor's position is recorded yet.")
             )
         else:
             st.markdown(
-                f"Where {len(actors)} actors stand on {len(items)} items. Point at a cell to "
-                "read the full statement and the actor's rationale."
+                _(
+                    "Where {actors} stand on {items}. Point at a cell to read the full statement "
+                    "and the actor's rationale."
+                ).format(
+                    actors=ngettext("{n} actor", "{n} actors", len(actors)).format(
+                        n=i18n.format_number(len(actors))
+                    ),
+                    items=ngettext("{n} item", "{n} items", len(items)).format(
+                        n=i18n.format_number(len(items))
+                    ),
+                )
             )
             offset = ui.pager(len(items), key="cs_matrix_page", page_size=MATRIX_ITEMS)
             items = items[offset : offset + MATRIX_ITEMS]
             shown_actors = [a for a in actors if any((i.id, a.id) in cells for i in items)]
             if len(items) < len(numbers):
                 st.caption(
-                    f"Items #{numbers[items[0].id]}–#{numbers[items[-1].id]}, with the "
-                    f"{len(shown_actors)} actors who took a position on them."
+                    ngettext(
+                        "Items #{first}–#{last}, with the {n} actor who took a position on them.",
+                        "Items #{first}–#{last}, with the {n} actors who took a position on them.",
+                        len(shown_actors),
+                    ).format(
+                        first=numbers[items[0].id],
+                        last=numbers[items[-1].id],
+                        n=i18n.format_number(len(shown_actors)),
+                    )
                 )
             st.altair_chart(
                 matrix_chart(items, numbers, shown_actors, cells),
                 width="stretch",
             )
             st.caption(
-                "✓ support (green) · ✗ oppose (red) · ~ conditional (amber) · ± divided (grey) "
-                "· light grey: no position recorded."
+                _(
+                    "✓ support (green) · ✗ oppose (red) · ~ conditional (amber) · ± divided (grey) "
+                    "· light grey: no position recorded."
+                )
             )
-            st.markdown("**The items**")
+            st.markdown(_("**The items**"))
             st.markdown(
                 "\n".join(
                     f"- **#{numbers[item.id]}** {ui.no_images(item.statement)} "
-                    f"*({item.classification.label.lower()})*"
+                    f"*({label(item.classification).lower()})*"
                     for item in items
                 )
             )
 
-    with tabs["False solutions"]:
+    with tabs["false"]:
         false = [i for i in items if i.classification is Classification.false_solution]
         if not false:
-            st.info("The report has not unmasked any false solution yet.")
+            st.info(_("The report has not unmasked any false solution yet."))
         else:
             st.markdown(
-                f"{len(false)} proposals the report shows do not deliver what they promise, "
-                "and why."
+                ngettext(
+                    "{n} proposal the report shows does not deliver what it promises, and why.",
+                    "{n} proposals the report shows do not deliver what they promise, and why.",
+                    len(false),
+                ).format(n=i18n.format_number(len(false)))
             )
             for item in false:
                 with st.container(border=True):
                     st.markdown(f"**#{numbers[item.id]} {ui.no_images(item.statement)}**")
-                    st.markdown(f"**Why it is false:** {ui.no_images(item.why_false)}")
+                    st.markdown(why_false(item))
                     if item.note:
                         st.caption(ui.md(item.note))
 
     if can_edit:
-        with tabs["Add or update"]:
+        with tabs["edit"]:
             add_item_form(s, ctx)
             st.divider()
             position_form(s, ctx, items, numbers, cells)

@@ -18,9 +18,11 @@ import streamlit as st
 from sqlmodel import Session
 
 import ui
-from workbench import findings, governance, permissions, sections, sources
+from workbench import findings, governance, i18n, permissions, sections, sources
 from workbench.bibliography import MAX_IMPORT_BYTES
 from workbench.errors import ImportFailed, WorkbenchError
+from workbench.findings import AGREEMENT_TERMS, CONFIDENCE_TERMS, EVIDENCE_TERMS, LIKELIHOOD_TERMS
+from workbench.i18n import N_, _, ngettext
 from workbench.models import (
     AUTHOR_ROLES,
     Agreement,
@@ -35,13 +37,13 @@ from workbench.models import (
     SourceKind,
 )
 from workbench.permissions import Action
-from workbench.words import listing, noun, plural
+from workbench.words import listing
 
 PAGE_SIZE = 50
 EXPORTS = {
-    "csljson": ("CSL-JSON (Zotero, pandoc)", "json", "application/json"),
-    "bibtex": ("BibTeX (LaTeX, JabRef)", "bib", "application/x-bibtex"),
-    "ris": ("RIS (EndNote, Mendeley)", "ris", "application/x-research-info-systems"),
+    "csljson": (N_("CSL-JSON (Zotero, pandoc)"), "json", "application/json"),
+    "bibtex": (N_("BibTeX (LaTeX, JabRef)"), "bib", "application/x-bibtex"),
+    "ris": (N_("RIS (EndNote, Mendeley)"), "ris", "application/x-research-info-systems"),
 }
 # What a web address may keep as it is inside a Markdown link (no parentheses, brackets, <, >).
 _URL_SAFE = "/:?#&=%+-._~,;@!$*'"
@@ -49,12 +51,24 @@ _URL_SAFE = "/:?#&=%+-._~,;@!$*'"
 CONFIDENCE_COLOURS = ["#d7e3f4", "#a9c4e8", "#6f9bd6", "#3a6fb8", "#173f7a"]
 
 
+def label(value: Any) -> str:
+    """Return an enum member's label in the reader's language."""
+    return _(value.label)
+
+
+def prose_list(items: list[str]) -> str:
+    """Join items as the reader's language does ("2.1, 2.2 and 3.1" in English)."""
+    return listing(items) if i18n.current_language() == i18n.SOURCE else i18n.format_list(items)
+
+
 def ethics_note(ctx: ui.PageContext, s: Session) -> None:
     """Tell an author who has not signed the Code of Ethics why they cannot change anything."""
     if ctx.has(*AUTHOR_ROLES) and not permissions.has_signed_current_code(s, ctx.person):
         st.info(
-            "You can read everything here, but you must sign the Code of Ethics (on the "
-            "Team page) before you can add or change sources and findings."
+            _(
+                "You can read everything here, but you must sign the Code of Ethics (on the "
+                "Team page) before you can add or change sources and findings."
+            )
         )
 
 
@@ -83,9 +97,9 @@ def source_picker(s: Session, report_id: int, *, key: str, label: str) -> list[i
     are offered, so the widget stays small however large the library is.
     """
     query = st.text_input(
-        f"{label}: search the library",
+        _("{label}: search the library").format(label=label),
         key=f"{key}_q",
-        placeholder="Type part of a key, title or author name",
+        placeholder=_("Type part of a key, title or author name"),
     )
     matches, total = sources.search_sources(s, report_id=report_id, text=query, limit=100)
     chosen_ids = [int(i) for i in st.session_state.get(key, [])]
@@ -102,12 +116,14 @@ def source_picker(s: Session, report_id: int, *, key: str, label: str) -> list[i
         list(options),
         format_func=lambda i: source_label(options[i]),
         key=key,
-        placeholder="Choose sources",
+        placeholder=_("Choose sources"),
     )
     if total > len(matches):
         st.caption(
-            f"Showing the first {len(matches)} of {total} matching sources: "
-            "type more of a key or title to find others."
+            _(
+                "Showing the first {shown} of {total} matching sources: "
+                "type more of a key or title to find others."
+            ).format(shown=i18n.format_number(len(matches)), total=i18n.format_number(total))
         )
     return [int(i) for i in picked]
 
@@ -121,37 +137,39 @@ def filters(s: Session, report_id: int) -> dict[str, Any]:
     first, second = st.columns([2, 1]), st.columns(4)
     chosen: dict[str, Any] = {
         "text": first[0].text_input(
-            "Search", key="ev_q", placeholder="Part of a citation key, title or author name"
+            _("Search"), key="ev_q", placeholder=_("Part of a citation key, title or author name")
         ),
         "kind": second[0].selectbox(
-            "Kind",
+            _("Kind"),
             [None, *SourceKind],
-            format_func=lambda k: "Any kind" if k is None else k.label,
+            format_func=lambda k: _("Any kind") if k is None else label(k),
             key="ev_kind",
         ),
         "language": second[1].selectbox(
-            "Language",
+            _("Language"),
             [None, *facets.languages],
-            format_func=lambda x: "Any language" if x is None else x,
+            format_func=lambda x: _("Any language") if x is None else x,
             key="ev_language",
         ),
         "region": second[2].selectbox(
-            "Region",
+            _("Region"),
             [None, *facets.regions],
-            format_func=lambda x: "Any region" if x is None else x,
+            format_func=lambda x: _("Any region") if x is None else x,
             key="ev_region",
         ),
         "certainty": second[3].selectbox(
-            "Certainty",
+            _("Certainty"),
             [None, *Certainty],
-            format_func=lambda c: "Any certainty" if c is None else c.label,
+            format_func=lambda c: _("Any certainty") if c is None else label(c),
             key="ev_certainty",
         ),
     }
     low, high = facets.year_min, facets.year_max
     if low is not None and high is not None and low < high:
         with first[1]:
-            years = st.slider("Years", low, high, (low, high), key=f"ev_years_{low}_{high}", step=1)
+            years = st.slider(
+                _("Years"), low, high, (low, high), key=f"ev_years_{low}_{high}", step=1
+            )
         if years != (low, high):
             chosen["year_from"], chosen["year_to"] = years
     return chosen
@@ -162,82 +180,103 @@ def source_details(s: Session, ctx: ui.PageContext, source: Source, can_edit: bo
     csl = source.csl or {}
     with st.container(border=True):
         st.markdown(f"#### {ui.md(source.title or source.key)}")
-        byline = source.authors or "No authors recorded"
-        st.markdown(f"{ui.md(byline)} ({source.year or 'no year'})")
+        byline = source.authors or _("No authors recorded")
+        st.markdown(f"{ui.md(byline)} ({source.year or _('no year')})")
         where = csl.get("container-title") or csl.get("publisher")
         if where:
             st.caption(ui.md(where))
+        certainty = label(source.certainty) if source.certainty else _("not rated")
         facts = [
-            f"**Key** `{source.key}` (cite it as `[@{source.key}]`)",
-            f"**Kind** {source.kind.label}",
-            f"**Language** {ui.md(source.language or '—')}",
-            f"**Region** {ui.md(source.region or '—')}",
-            f"**Certainty** {source.certainty.label if source.certainty else 'not rated'}",
+            _("**Key** `{key}` (cite it as `[@{key}]`)").format(key=source.key),
+            _("**Kind** {kind}").format(kind=label(source.kind)),
+            _("**Language** {language}").format(language=ui.md(source.language or "—")),
+            _("**Region** {region}").format(region=ui.md(source.region or "—")),
+            _("**Certainty** {certainty}").format(certainty=certainty),
         ]
         if source.short_label:
-            facts.append(f"**Cited as** {ui.md(source.short_label)} {source.year or ''}".strip())
+            facts.append(
+                _("**Cited as** {label}")
+                .format(label=f"{ui.md(source.short_label)} {source.year or ''}")
+                .strip()
+            )
         st.markdown(" · ".join(facts))
         if source.certainty_note:
-            st.markdown(f"*Why this certainty:* {ui.md(source.certainty_note)}")
+            st.markdown(_("*Why this certainty:* {note}").format(note=ui.md(source.certainty_note)))
         if source.doi:
             st.markdown(f"DOI: {web_link(source.doi, 'https://doi.org/' + source.doi)}")
         elif csl.get("URL"):
-            st.markdown(f"Link: {web_link(csl['URL'], csl['URL'])}")
+            st.markdown(_("Link: {link}").format(link=web_link(csl["URL"], csl["URL"])))
         usage = sources.source_usage(s, source.id)
         used = []
         if usage.sections:
             used.append(
-                f"cited in {noun(len(usage.sections), 'section')} {listing(usage.sections)}"
+                ngettext(
+                    "cited in section {sections}",
+                    "cited in sections {sections}",
+                    len(usage.sections),
+                ).format(sections=prose_list(usage.sections))
             )
         if usage.findings:
             used.append(
-                f"supports {noun(len(usage.findings), 'finding')} {listing(usage.findings)}"
+                ngettext(
+                    "supports finding {findings}",
+                    "supports findings {findings}",
+                    len(usage.findings),
+                ).format(findings=prose_list(usage.findings))
             )
         if usage.positions:
-            used.append(f"documents {plural(usage.positions, 'actor position')}")
-        st.caption(("This source is " + "; ".join(used) + ".") if used else "Not used yet.")
+            used.append(
+                ngettext(
+                    "documents {n} actor position",
+                    "documents {n} actor positions",
+                    usage.positions,
+                ).format(n=i18n.format_number(usage.positions))
+            )
+        st.caption(
+            _("This source is {uses}.").format(uses="; ".join(used)) if used else _("Not used yet.")
+        )
         if not can_edit:
             return
         with st.form(key=f"ev_edit_{source.id}"):
-            st.markdown("**Change how this source is classified**")
+            st.markdown(_("**Change how this source is classified**"))
             left, right = st.columns(2)
             kinds = list(SourceKind)
             kind = left.selectbox(
-                "Kind",
+                _("Kind"),
                 kinds,
                 index=kinds.index(source.kind),
-                format_func=lambda k: k.label,
+                format_func=label,
                 key=f"ev_edit_kind_{source.id}",
             )
             certainties: list[Certainty | None] = [None, *Certainty]
             certainty = right.selectbox(
-                "Certainty (GRADE)",
+                _("Certainty (GRADE)"),
                 certainties,
                 index=certainties.index(source.certainty),
-                format_func=lambda c: "Not rated" if c is None else c.label,
+                format_func=lambda c: _("Not rated") if c is None else label(c),
                 key=f"ev_edit_certainty_{source.id}",
             )
             language = left.text_input(
-                "Language", value=source.language, key=f"ev_edit_language_{source.id}"
+                _("Language"), value=source.language, key=f"ev_edit_language_{source.id}"
             )
             region = right.text_input(
-                "Region", value=source.region, key=f"ev_edit_region_{source.id}"
+                _("Region"), value=source.region, key=f"ev_edit_region_{source.id}"
             )
-            label = left.text_input(
-                "Short label for citations",
+            short_label = left.text_input(
+                _("Short label for citations"),
                 value=source.short_label,
                 max_chars=sources.MAX_SHORT_LABEL,
                 key=f"ev_edit_short_label_{source.id}",
-                placeholder="e.g. EU, ILO",
-                help=SHORT_LABEL_HELP,
+                placeholder=_("e.g. EU, ILO"),
+                help=_(SHORT_LABEL_HELP),
             )
             note = st.text_area(
-                "Why this certainty",
+                _("Why this certainty"),
                 value=source.certainty_note,
                 key=f"ev_edit_note_{source.id}",
-                help="Say what raises or lowers confidence in this evidence.",
+                help=_("Say what raises or lowers confidence in this evidence."),
             )
-            if st.form_submit_button("Save changes", type="primary"):
+            if st.form_submit_button(_("Save changes"), type="primary"):
                 done = ui.run_action(
                     lambda: sources.update_source(
                         session=s,
@@ -248,35 +287,37 @@ def source_details(s: Session, ctx: ui.PageContext, source: Source, can_edit: bo
                         language=language,
                         region=region,
                         certainty_note=note,
-                        short_label=label,
+                        short_label=short_label,
                     ),
-                    success=f"Saved the changes to '{source.key}'.",
+                    success=_("Saved the changes to '{key}'.").format(key=source.key),
                 )
                 if done is not None:
                     st.rerun()
-        with st.expander("Delete this source"):
+        with st.expander(_("Delete this source")):
             st.caption(
-                "Only a source that no section cites and no finding or position relies on "
-                "can be deleted."
+                _(
+                    "Only a source that no section cites and no finding or position relies on "
+                    "can be deleted."
+                )
             )
             sure = st.checkbox(
-                f"Yes, delete '{ui.md(source.key)}' from the library",
+                _("Yes, delete '{key}' from the library").format(key=ui.md(source.key)),
                 key=f"ev_delete_ok_{source.id}",
             )
-            if st.button("Delete", key=f"ev_delete_{source.id}", disabled=not sure):
+            if st.button(_("Delete"), key=f"ev_delete_{source.id}", disabled=not sure):
                 key = source.key
                 done = ui.run_action(
                     lambda: (
                         sources.delete_source(session=s, actor=ctx.person, source=source) or True
                     ),
-                    success=f"Deleted '{key}' from the library.",
+                    success=_("Deleted '{key}' from the library.").format(key=key),
                 )
                 if done:
                     ui.reset_keys("ev_open")
                     st.rerun()
 
 
-SHORT_LABEL_HELP = (
+SHORT_LABEL_HELP = N_(
     "For a legal or corporate source: the short form citations use instead of the author, "
     "without the year, e.g. 'EU' to cite a directive as (EU 2024). The references keep "
     "the full entry. Leave empty to cite the author."
@@ -297,47 +338,45 @@ ADD_KEYS = (
 
 def add_source_form(s: Session, ctx: ui.PageContext) -> None:
     """Show the form that adds one source by hand, building its CSL-JSON record."""
-    with st.expander("Add a source by hand"), st.form("ev_add"):
+    with st.expander(_("Add a source by hand")), st.form("ev_add"):
         left, right = st.columns(2)
         key = left.text_input(
-            "Citation key (required)",
+            _("Citation key (required)"),
             key="ev_add_key",
-            placeholder="e.g. anker2017",
-            help="Letters, digits and _; authors cite it as [@key].",
+            placeholder=_("e.g. anker2017"),
+            help=_("Letters, digits and _; authors cite it as [@key]."),
         )
-        kind = right.selectbox(
-            "Kind", list(SourceKind), format_func=lambda k: k.label, key="ev_add_kind"
-        )
-        title = st.text_input("Title (required)", key="ev_add_title")
+        kind = right.selectbox(_("Kind"), list(SourceKind), format_func=label, key="ev_add_kind")
+        title = st.text_input(_("Title (required)"), key="ev_add_title")
         authors = st.text_input(
-            "Authors",
+            _("Authors"),
             key="ev_add_authors",
-            placeholder="Family, Given; Family, Given — or an organisation's name",
+            placeholder=_("Family, Given; Family, Given — or an organisation's name"),
         )
         left, right = st.columns(2)
         year = left.number_input(
-            "Year", min_value=1000, max_value=2100, value=None, step=1, key="ev_add_year"
+            _("Year"), min_value=1000, max_value=2100, value=None, step=1, key="ev_add_year"
         )
-        container = right.text_input("Journal, publisher or institution", key="ev_add_container")
+        container = right.text_input(_("Journal, publisher or institution"), key="ev_add_container")
         doi = left.text_input("DOI", key="ev_add_doi", placeholder="10.…")
-        url = right.text_input("Web address", key="ev_add_url")
-        language = left.text_input("Language", value="en", key="ev_add_language")
-        region = right.text_input("Region", key="ev_add_region", placeholder="e.g. Africa")
-        label = right.text_input(
-            "Short label for citations",
+        url = right.text_input(_("Web address"), key="ev_add_url")
+        language = left.text_input(_("Language"), value="en", key="ev_add_language")
+        region = right.text_input(_("Region"), key="ev_add_region", placeholder=_("e.g. Africa"))
+        short_label = right.text_input(
+            _("Short label for citations"),
             key="ev_add_short_label",
             max_chars=sources.MAX_SHORT_LABEL,
-            placeholder="e.g. EU, ILO",
-            help=SHORT_LABEL_HELP,
+            placeholder=_("e.g. EU, ILO"),
+            help=_(SHORT_LABEL_HELP),
         )
         certainty = left.selectbox(
-            "Certainty (GRADE)",
+            _("Certainty (GRADE)"),
             [None, *Certainty],
-            format_func=lambda c: "Not rated" if c is None else c.label,
+            format_func=lambda c: _("Not rated") if c is None else label(c),
             key="ev_add_certainty",
         )
-        note = st.text_area("Why this certainty", key="ev_add_note")
-        if st.form_submit_button("Add to the library", type="primary"):
+        note = st.text_area(_("Why this certainty"), key="ev_add_note")
+        if st.form_submit_button(_("Add to the library"), type="primary"):
 
             def add() -> Source:
                 record = sources.record_from_fields(
@@ -360,12 +399,14 @@ def add_source_form(s: Session, ctx: ui.PageContext) -> None:
                         region=region,
                         certainty=certainty,
                         certainty_note=note,
-                        short_label=label,
+                        short_label=short_label,
                         csl=record,
                     ),
                 )
 
-            added = ui.run_action(add, success=f"Added '{key.strip()}' to the library.")
+            added = ui.run_action(
+                add, success=_("Added '{key}' to the library.").format(key=key.strip())
+            )
             if added is not None:
                 ui.reset_keys(*ADD_KEYS)
                 st.rerun()
@@ -389,27 +430,59 @@ def sources_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
     )
     if total_probe == 0:
         st.info(
-            "This report's library is empty. Add a source by hand below, or import a BibTeX, "
-            "RIS or CSL-JSON file from your reference manager in the **Import** tab."
+            _(
+                "This report's library is empty. Add a source by hand below, or import a BibTeX, "
+                "RIS or CSL-JSON file from your reference manager in the **Import** tab."
+            )
             if can_edit
-            else "This report's library is empty: the authors have not added sources yet."
+            else _("This report's library is empty: the authors have not added sources yet.")
         )
     elif total == 0:
-        st.info("No source matches these filters. Clear the search or choose “Any …” above.")
+        st.info(_("No source matches these filters. Clear the search or choose “Any …” above."))
     else:
-        shown = f"{offset + 1}–{offset + len(page)} of {total}" if total > len(page) else total
-        st.caption(f"{shown} sources" + (" match the filters" if total < total_probe else ""))
+        filtered = total < total_probe
+        if total > len(page):
+            first, last, count = offset + 1, offset + len(page), i18n.format_number(total)
+            st.caption(
+                (
+                    _("{first}–{last} of {total} sources match the filters")
+                    if filtered
+                    else _("{first}–{last} of {total} sources")
+                ).format(first=first, last=last, total=count)
+            )
+        else:
+            st.caption(
+                (
+                    ngettext(
+                        "{n} source matches the filters", "{n} sources match the filters", total
+                    )
+                    if filtered
+                    else ngettext("{n} source", "{n} sources", total)
+                ).format(n=i18n.format_number(total))
+            )
+        columns = {
+            "key": _("Key"),
+            "authors": _("Authors"),
+            "year": _("Year"),
+            "title": _("Title"),
+            "kind": _("Kind"),
+            "language": _("Language"),
+            "region": _("Region"),
+            "certainty": _("Certainty"),
+        }
         table = pd.DataFrame(
             [
                 {
-                    "Key": src.key,
-                    "Authors": src.authors,
-                    "Year": src.year,
-                    "Title": src.title,
-                    "Kind": src.kind.label,
-                    "Language": src.language,
-                    "Region": src.region,
-                    "Certainty": src.certainty.label if src.certainty else "Not rated",
+                    columns["key"]: src.key,
+                    columns["authors"]: src.authors,
+                    columns["year"]: src.year,
+                    columns["title"]: src.title,
+                    columns["kind"]: label(src.kind),
+                    columns["language"]: src.language,
+                    columns["region"]: src.region,
+                    columns["certainty"]: (
+                        label(src.certainty) if src.certainty else _("Not rated")
+                    ),
                 }
                 for src in page
             ]
@@ -419,11 +492,15 @@ def sources_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
             hide_index=True,
             width="stretch",
             column_config={
-                "Key": st.column_config.TextColumn("Key", width="medium"),
-                "Authors": st.column_config.TextColumn("Authors", width="medium"),
-                "Year": st.column_config.NumberColumn("Year", format="%d", width="small"),
-                "Title": st.column_config.TextColumn("Title", width="medium"),
-                "Language": st.column_config.TextColumn("Language", width="small"),
+                columns["key"]: st.column_config.TextColumn(columns["key"], width="medium"),
+                columns["authors"]: st.column_config.TextColumn(columns["authors"], width="medium"),
+                columns["year"]: st.column_config.NumberColumn(
+                    columns["year"], format="%d", width="small"
+                ),
+                columns["title"]: st.column_config.TextColumn(columns["title"], width="medium"),
+                columns["language"]: st.column_config.TextColumn(
+                    columns["language"], width="small"
+                ),
             },
             key="ev_table",
         )
@@ -431,10 +508,12 @@ def sources_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
         if st.session_state.get("ev_open") not in by_id:
             ui.reset_keys("ev_open")
         opened = st.selectbox(
-            "Open a source to see its details" + (" and edit it" if can_edit else ""),
+            _("Open a source to see its details and edit it")
+            if can_edit
+            else _("Open a source to see its details"),
             [None, *by_id],
             format_func=lambda i: (
-                "Choose a source from the list above" if i is None else source_label(by_id[i])
+                _("Choose a source from the list above") if i is None else source_label(by_id[i])
             ),
             key="ev_open",
         )
@@ -450,32 +529,36 @@ def sources_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
 def import_tab(s: Session, ctx: ui.PageContext) -> None:
     """Upload a bibliography file and import every entry, or none."""
     st.markdown(
-        "Import the references your team keeps in a reference manager. Export them from "
-        "Zotero, EndNote, Mendeley or JabRef as **BibTeX** (.bib), **RIS** (.ris) or "
-        "**CSL-JSON** (.json). Either every entry is imported or none is, so a file with a "
-        "problem changes nothing: you get the list of entries to correct."
+        _(
+            "Import the references your team keeps in a reference manager. Export them from "
+            "Zotero, EndNote, Mendeley or JabRef as **BibTeX** (.bib), **RIS** (.ris) or "
+            "**CSL-JSON** (.json). Either every entry is imported or none is, so a file with a "
+            "problem changes nothing: you get the list of entries to correct."
+        )
     )
     report = st.session_state.pop("ev_import_report", None)
     if report:
-        with st.expander(f"Notes on the last import ({len(report)})"):
+        with st.expander(
+            _("Notes on the last import ({n})").format(n=i18n.format_number(len(report)))
+        ):
             st.markdown("\n".join(f"- {ui.md(line)}" for line in report))
     generation = st.session_state.get("ev_upload_generation", 0)
     upload = st.file_uploader(
-        "Bibliography file",
+        _("Bibliography file"),
         type=["bib", "bibtex", "ris", "json"],
         key=f"ev_upload_{generation}",
-        help="UTF-8 text, at most 10 MB.",
+        help=_("UTF-8 text, at most 10 MB."),
         max_upload_size=MAX_IMPORT_BYTES // (1024 * 1024),
     )
     skip = st.checkbox(
-        "Skip entries already in the library (same citation key or DOI)",
+        _("Skip entries already in the library (same citation key or DOI)"),
         value=True,
         key="ev_skip_duplicates",
-        help="Without this, a file holding any entry the library already has is refused.",
+        help=_("Without this, a file holding any entry the library already has is refused."),
     )
-    if not st.button("Import", type="primary", key="ev_import", disabled=upload is None):
+    if not st.button(_("Import"), type="primary", key="ev_import", disabled=upload is None):
         if upload is None:
-            st.caption("Choose a file first.")
+            st.caption(_("Choose a file first."))
         return
     outcome = import_bibliography(
         lambda progress: sources.import_sources(
@@ -495,11 +578,16 @@ def import_tab(s: Session, ctx: ui.PageContext) -> None:
 
 def import_bibliography(run: Callable[[Callable[[int, int], None]], Any]) -> Any:
     """Run an import with a progress bar; list each faulty entry when it fails."""
-    bar = st.progress(0.0, text="Reading the file…")
+    bar = st.progress(0.0, text=_("Reading the file…"))
 
     def progress(done: int, total: int) -> None:
         if done == total or done % max(total // 50, 1) == 0:
-            bar.progress(done / max(total, 1), text=f"Checked {done} of {total} entries")
+            bar.progress(
+                done / max(total, 1),
+                text=ngettext(
+                    "Checked {done} of {total} entry", "Checked {done} of {total} entries", total
+                ).format(done=i18n.format_number(done), total=i18n.format_number(total)),
+            )
 
     problems: list[str] = []
 
@@ -507,24 +595,36 @@ def import_bibliography(run: Callable[[Callable[[int, int], None]], Any]) -> Any
         try:
             return run(progress)
         except ImportFailed as exc:
-            problems.extend(exc.problems)
-            raise ImportFailed(exc.summary) from None
+            problems.extend(i18n.render(p) for p in exc.problems)
+            raise ImportFailed(exc.msg) from None
 
     result = ui.run_action(attempt)
     bar.empty()
     if result is None:
         if problems:
-            st.markdown(f"**The entries to correct ({len(problems)}):**")
+            st.markdown(
+                _("**The entries to correct ({n}):**").format(n=i18n.format_number(len(problems)))
+            )
             st.dataframe(
-                ui.safe_table(pd.DataFrame({"Problem": problems})), hide_index=True, width="stretch"
+                ui.safe_table(pd.DataFrame({_("Problem"): problems})),
+                hide_index=True,
+                width="stretch",
             )
         return None
-    message = f"Imported {result.added} source{'s' if result.added != 1 else ''}"
+    added = i18n.format_number(result.added)
     if result.skipped:
-        message += f"; skipped {len(result.skipped)} already in the library"
-    st.session_state["_flash"] = message + "."
+        message = ngettext(
+            "Imported {added} source; skipped {skipped} already in the library.",
+            "Imported {added} sources; skipped {skipped} already in the library.",
+            result.added,
+        ).format(added=added, skipped=i18n.format_number(len(result.skipped)))
+    else:
+        message = ngettext(
+            "Imported {added} source.", "Imported {added} sources.", result.added
+        ).format(added=added)
+    st.session_state["_flash"] = message
     if result.warnings:
-        st.session_state["ev_import_report"] = list(result.warnings)
+        st.session_state["ev_import_report"] = [i18n.render(w) for w in result.warnings]
     return result
 
 
@@ -532,28 +632,34 @@ def export_tab(s: Session, ctx: ui.PageContext) -> None:
     """Let anyone download the library for a reference manager."""
     count = sources.search_sources(s, report_id=ctx.report.id, limit=1)[1]
     if count == 0:
-        st.info("The library is empty: there is nothing to export yet.")
+        st.info(_("The library is empty: there is nothing to export yet."))
         return
-    st.markdown(f"Download all {count} sources of the library for your reference manager.")
+    st.markdown(
+        ngettext(
+            "Download the {n} source of the library for your reference manager.",
+            "Download all {n} sources of the library for your reference manager.",
+            count,
+        ).format(n=i18n.format_number(count))
+    )
     fmt = st.radio(
-        "Format",
+        _("Format"),
         list(EXPORTS),
-        format_func=lambda f: EXPORTS[f][0],
+        format_func=lambda f: _(EXPORTS[f][0]),
         key="ev_export_format",
         horizontal=True,
     )
-    if st.button("Prepare the file", key="ev_export"):
-        with st.status("Writing the file…", expanded=False) as status:
+    if st.button(_("Prepare the file"), key="ev_export"):
+        with st.status(_("Writing the file…"), expanded=False) as status:
             data = ui.run_action(
                 lambda: sources.export_sources(
                     session=s, actor=ctx.person, report=ctx.report, fmt=fmt
                 )
             )
-            status.update(label="The file is ready.", state="complete")
+            status.update(label=_("The file is ready."), state="complete")
         if data is not None:
             ext, mime = EXPORTS[fmt][1:]
             st.download_button(
-                f"Download {ctx.report.slug}-sources.{ext}",
+                _("Download {file}").format(file=f"{ctx.report.slug}-sources.{ext}"),
                 data=data,
                 file_name=f"{ctx.report.slug}-sources.{ext}",
                 mime=mime,
@@ -569,12 +675,13 @@ def export_tab(s: Session, ctx: ui.PageContext) -> None:
 def grid_chart(s: Session, report_id: int) -> alt.Chart:
     """Return the evidence × agreement grid as a heatmap coloured by confidence, with counts."""
     grid = findings.findings_grid(s, report_id=report_id)
+    # Vega-Lite fields are the data's column names; the titles people read are set apart.
     rows = [
         {
-            "Evidence": evidence.label,
-            "Agreement": agreement.label,
+            "Evidence": label(evidence),
+            "Agreement": label(agreement),
             "Findings": count,
-            "Confidence": governance.confidence_for(evidence, agreement).label,
+            "Confidence": label(governance.confidence_for(evidence, agreement)),
             "Label": str(count) if count else "",
         }
         for (evidence, agreement), count in grid.items()
@@ -582,14 +689,14 @@ def grid_chart(s: Session, report_id: int) -> alt.Chart:
     data = pd.DataFrame(rows)
     x = alt.X(
         "Evidence:N",
-        sort=[e.label for e in Evidence],
-        title="Evidence (limited → robust)",
+        sort=[label(e) for e in Evidence],
+        title=_("Evidence (limited → robust)"),
         axis=alt.Axis(labelAngle=0),
     )
     y = alt.Y(
         "Agreement:N",
-        sort=[a.label for a in reversed(Agreement)],
-        title="Agreement (low → high)",
+        sort=[label(a) for a in reversed(Agreement)],
+        title=_("Agreement (low → high)"),
     )
     cells = (
         alt.Chart(data)
@@ -599,11 +706,16 @@ def grid_chart(s: Session, report_id: int) -> alt.Chart:
             y=y,
             color=alt.Color(
                 "Confidence:O",
-                sort=[c.label for c in Confidence],
-                scale=alt.Scale(domain=[c.label for c in Confidence], range=CONFIDENCE_COLOURS),
-                legend=alt.Legend(title="Confidence"),
+                sort=[label(c) for c in Confidence],
+                scale=alt.Scale(domain=[label(c) for c in Confidence], range=CONFIDENCE_COLOURS),
+                legend=alt.Legend(title=_("Confidence")),
             ),
-            tooltip=["Evidence", "Agreement", "Confidence", "Findings"],
+            tooltip=[
+                alt.Tooltip("Evidence:N", title=_("Evidence")),
+                alt.Tooltip("Agreement:N", title=_("Agreement")),
+                alt.Tooltip("Confidence:O", title=_("Confidence")),
+                alt.Tooltip("Findings:Q", title=_("Findings")),
+            ],
         )
     )
     counts = (
@@ -614,7 +726,10 @@ def grid_chart(s: Session, report_id: int) -> alt.Chart:
             y=y,
             text="Label:N",
             color=alt.condition(
-                alt.FieldOneOfPredicate(field="Confidence", oneOf=["High", "Very high"]),
+                alt.FieldOneOfPredicate(
+                    field="Confidence",
+                    oneOf=[label(Confidence.high), label(Confidence.very_high)],
+                ),
                 alt.value("white"),
                 alt.value("black"),
             ),
@@ -636,54 +751,57 @@ FINDING_KEYS = (
 
 def add_finding_form(s: Session, ctx: ui.PageContext, section_codes: dict[int, str]) -> None:
     """Show the form recording a finding; confidence is shown as computed, never typed."""
-    st.markdown("Record what the report states, with how much evidence and agreement it has.")
+    st.markdown(_("Record what the report states, with how much evidence and agreement it has."))
     left, right = st.columns([1, 3])
-    code = left.text_input("Code (required)", key="ev_f_code", placeholder="e.g. F13")
+    code = left.text_input(_("Code (required)"), key="ev_f_code", placeholder=_("e.g. F13"))
     section_id = right.selectbox(
-        "Section it belongs to",
+        _("Section it belongs to"),
         [None, *section_codes],
-        format_func=lambda i: "No section" if i is None else section_codes[i],
+        format_func=lambda i: _("No section") if i is None else section_codes[i],
         key="ev_f_section",
     )
-    statement = st.text_area("Statement (required)", key="ev_f_statement")
+    statement = st.text_area(_("Statement (required)"), key="ev_f_statement")
     left, middle, right = st.columns(3)
     evidence = left.radio(
-        "Evidence",
+        _("Evidence"),
         list(Evidence),
         index=1,
-        format_func=lambda e: e.label,
+        format_func=label,
         key="ev_f_evidence",
-        help="Type, amount, quality and consistency of the evidence.",
+        help=_("Type, amount, quality and consistency of the evidence."),
     )
     agreement = middle.radio(
-        "Agreement",
+        _("Agreement"),
         list(Agreement),
         index=1,
-        format_func=lambda a: a.label,
+        format_func=label,
         key="ev_f_agreement",
-        help="How far the evidence and the experts agree.",
+        help=_("How far the evidence and the experts agree."),
     )
     confidence = governance.confidence_for(evidence, agreement)
     with right:
-        st.metric("Confidence (computed)", confidence.label)
+        st.metric(_("Confidence (computed)"), label(confidence))
         st.caption(
-            f"{evidence.label} evidence and {agreement.label.lower()} agreement give "
-            f"{confidence.label.lower()} confidence."
+            _("{evidence} and {agreement} give {confidence}.").format(
+                evidence=_(EVIDENCE_TERMS[evidence]),
+                agreement=_(AGREEMENT_TERMS[agreement]).lower(),
+                confidence=_(CONFIDENCE_TERMS[confidence]).lower(),
+            )
         )
     likelihood = st.selectbox(
-        "Likelihood (optional)",
+        _("Likelihood (optional)"),
         [None, *Likelihood],
-        format_func=lambda x: "No likelihood term" if x is None else x.label,
+        format_func=lambda x: _("No likelihood term") if x is None else label(x),
         key="ev_f_likelihood",
-        help="Use a calibrated likelihood term only where the outcome can be quantified.",
+        help=_("Use a calibrated likelihood term only where the outcome can be quantified."),
     )
     account = st.text_area(
-        "Traceable account",
+        _("Traceable account"),
         key="ev_f_account",
-        help="How the authors reached this finding: which evidence, how it was weighed.",
+        help=_("How the authors reached this finding: which evidence, how it was weighed."),
     )
-    source_ids = source_picker(s, ctx.report.id, key="ev_f_sources", label="Linked sources")
-    if st.button("Record the finding", type="primary", key="ev_f_add"):
+    source_ids = source_picker(s, ctx.report.id, key="ev_f_sources", label=_("Linked sources"))
+    if st.button(_("Record the finding"), type="primary", key="ev_f_add"):
         added = ui.run_action(
             lambda: findings.add_finding(
                 session=s,
@@ -700,7 +818,9 @@ def add_finding_form(s: Session, ctx: ui.PageContext, section_codes: dict[int, s
                     source_ids=source_ids,
                 ),
             ),
-            success=f"Recorded finding {code.strip()} ({confidence.label.lower()} confidence).",
+            success=_("Recorded finding {code} ({confidence}).").format(
+                code=code.strip(), confidence=_(CONFIDENCE_TERMS[confidence]).lower()
+            ),
         )
         if added is not None:
             ui.reset_keys(*FINDING_KEYS)
@@ -720,27 +840,31 @@ def findings_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
         sec.id: f"{sec.code} {sec.title}" for sec in sections.list_sections(s, ctx.report.id)
     }
     if can_edit:
-        with st.expander("Record a finding", icon=":material/add:", expanded=not report_findings):
+        with st.expander(
+            _("Record a finding"), icon=":material/add:", expanded=not report_findings
+        ):
             add_finding_form(s, ctx, section_codes)
     if not report_findings:
         st.info(
-            "No findings yet. Record the report's key findings above: each one gets its "
-            "confidence from its evidence and agreement."
+            _(
+                "No findings yet. Record the report's key findings above: each one gets its "
+                "confidence from its evidence and agreement."
+            )
             if can_edit
-            else "No findings yet: the CLAs and Lead Authors record them as the report develops."
+            else _("No findings yet: the CLAs and Lead Authors record them as the report develops.")
         )
     else:
         left, right = st.columns([3, 2])
         with right:
-            st.markdown("**Where the findings' confidence comes from**")
+            st.markdown(_("**Where the findings' confidence comes from**"))
             st.altair_chart(grid_chart(s, ctx.report.id), width="stretch")
-            st.caption("Each cell counts the findings with that evidence and agreement.")
+            st.caption(_("Each cell counts the findings with that evidence and agreement."))
         with left:
             levels = [None, *reversed(Confidence)]
             wanted = st.selectbox(
-                "Show",
+                _("Show"),
                 levels,
-                format_func=lambda c: "All findings" if c is None else f"{c.label} confidence",
+                format_func=lambda c: _("All findings") if c is None else _(CONFIDENCE_TERMS[c]),
                 key="ev_f_filter",
             )
             shown = [f for f in report_findings if wanted is None or f.confidence == wanted]
@@ -751,44 +875,69 @@ def findings_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
             )
             page = shown[offset : offset + FINDINGS_PAGE]
             linked = findings.sources_by_finding(s, [f.id for f in page])
-            st.caption(
-                f"{len(shown)} of {len(report_findings)} findings"
-                + (
-                    f"; showing {offset + 1}–{offset + len(page)}"
-                    if len(shown) > FINDINGS_PAGE
-                    else ""
+            numbers = {
+                "shown": i18n.format_number(len(shown)),
+                "total": i18n.format_number(len(report_findings)),
+            }
+            if len(shown) > FINDINGS_PAGE:
+                st.caption(
+                    ngettext(
+                        "{shown} of {total} finding; showing {first}–{last}",
+                        "{shown} of {total} findings; showing {first}–{last}",
+                        len(report_findings),
+                    ).format(**numbers, first=offset + 1, last=offset + len(page))
                 )
-            )
+            else:
+                st.caption(
+                    ngettext(
+                        "{shown} of {total} finding",
+                        "{shown} of {total} findings",
+                        len(report_findings),
+                    ).format(**numbers)
+                )
             for finding in page:
                 with st.container(border=True):
                     likelihood = (
-                        f" · *{finding.likelihood.label.lower()}*" if finding.likelihood else ""
+                        f" · *{_(LIKELIHOOD_TERMS[finding.likelihood])}*"
+                        if finding.likelihood
+                        else ""
                     )
-                    confidence = f"**{finding.confidence.label} confidence**"
+                    confidence = f"**{_(CONFIDENCE_TERMS[finding.confidence])}**"
                     st.markdown(f"**{ui.md(finding.code)}** · {confidence}{likelihood}")
                     # A statement is report content (Markdown, as the export prints it).
                     st.markdown(ui.no_images(finding.statement))
                     where = section_codes.get(finding.section_id)
+                    calibration = _("{evidence}, {agreement}").format(
+                        evidence=_(EVIDENCE_TERMS[finding.evidence]),
+                        agreement=_(AGREEMENT_TERMS[finding.agreement]).lower(),
+                    )
                     st.caption(
-                        f"Evidence: {finding.evidence.label.lower()} · Agreement: "
-                        f"{finding.agreement.label.lower()}"
-                        + (f" · Section {ui.md(where)}" if where else "")
+                        _("{calibration} · Section {section}").format(
+                            calibration=calibration, section=ui.md(where)
+                        )
+                        if where
+                        else calibration
                     )
                     cited = linked.get(finding.id, [])
-                    with st.expander(f"Traceable account and sources ({len(cited)})"):
+                    with st.expander(
+                        _("Traceable account and sources ({n})").format(
+                            n=i18n.format_number(len(cited))
+                        )
+                    ):
                         st.markdown(
-                            ui.no_images(finding.traceable_account) or "*No traceable account yet.*"
+                            ui.no_images(finding.traceable_account)
+                            or _("*No traceable account yet.*")
                         )
                         if cited:
                             st.markdown(
                                 "\n".join(
                                     f"- `{src.key}` {ui.md(src.authors)} "
-                                    f"({src.year or 'n.d.'}), *{ui.md(src.title)}*"
+                                    f"({src.year or _('n.d.')}), *{ui.md(src.title)}*"
                                     for src in cited
                                 )
                             )
                         else:
-                            st.caption("No linked sources.")
+                            st.caption(_("No linked sources."))
                     ui.discussion_expander(
                         s, ctx, DiscussionTarget.finding, finding.id, key=f"ev_talk_{finding.id}"
                     )
@@ -799,32 +948,33 @@ def findings_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
 with ui.session() as s:
     ctx = ui.page_context(s)
     ui.require(ctx, s, Action.read_report)
-    st.title("Evidence")
+    st.title(_("Evidence"))
     ui.frozen_notice(ctx, s)
     st.caption(
-        f"{ui.md(ctx.report.title)} — the sources the report rests on, and the key findings it "
-        "draws from them."
+        _(
+            "{report} — the sources the report rests on, and the key findings it draws from them."
+        ).format(report=ui.md(ctx.report.title))
     )
     ui.flash()
     can_edit_sources = ui.allowed(ctx, s, Action.edit_sources)
     can_edit_content = ui.allowed(ctx, s, Action.edit_content)
-    names = (
-        ["Sources", "Import", "Export", "Findings"]
-        if can_edit_sources
-        else [
-            "Sources",
-            "Export",
-            "Findings",
-        ]
-    )
-    tabs = dict(zip(names, st.tabs(names), strict=True))
+    names = ["sources", "import", "export", "findings"]
+    if not can_edit_sources:
+        names.remove("import")
+    titles = {
+        "sources": _("Sources"),
+        "import": _("Import"),
+        "export": _("Export"),
+        "findings": _("Findings"),
+    }
+    tabs = dict(zip(names, st.tabs([titles[n] for n in names]), strict=True))
     ethics_note(ctx, s)
-    with tabs["Sources"]:
+    with tabs["sources"]:
         sources_tab(s, ctx, can_edit_sources)
-    if "Import" in tabs:
-        with tabs["Import"]:
+    if "import" in tabs:
+        with tabs["import"]:
             import_tab(s, ctx)
-    with tabs["Export"]:
+    with tabs["export"]:
         export_tab(s, ctx)
-    with tabs["Findings"]:
+    with tabs["findings"]:
         findings_tab(s, ctx, can_edit_content)

@@ -10,13 +10,16 @@ initiatives; CLAs and Review Editors move an initiative's expert review on.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 from sqlmodel import Session
 
 import ui
-from workbench import findings, initiatives, permissions, recommendations, sections
-from workbench.initiatives import REVIEW_TRANSITIONS
+from workbench import findings, i18n, initiatives, permissions, recommendations, sections
+from workbench.findings import CONFIDENCE_TERMS
+from workbench.i18n import _, ngettext
+from workbench.initiatives import REVIEW_TRANSITIONS, STATUS_WORDS
 from workbench.models import (
     AUTHOR_ROLES,
     ActorType,
@@ -52,14 +55,20 @@ CONFIDENCE_COLOURS: dict[Confidence, str] = {
 PAGE_SIZE = 20  # recommendations shown at a time on the roadmap
 
 
+def label(value: Any) -> str:
+    """Return an enum member's label in the reader's language."""
+    return _(value.label)
+
+
 def status_badge(status: InitiativeStatus) -> str:
     """Return an initiative's review status as a coloured badge."""
-    return f":{STATUS_COLOURS[status]}-badge[{status.label}]"
+    return f":{STATUS_COLOURS[status]}-badge[{label(status)}]"
 
 
 def confidence_badge(finding: Finding) -> str:
     """Return a finding's confidence as a coloured badge."""
-    return f":{CONFIDENCE_COLOURS[finding.confidence]}-badge[{finding.confidence.label} confidence]"
+    colour = CONFIDENCE_COLOURS[finding.confidence]
+    return f":{colour}-badge[{_(CONFIDENCE_TERMS[finding.confidence])}]"
 
 
 # --------------------------------------------------------------------------- roadmap
@@ -79,7 +88,8 @@ def show_recommendation(
             st.markdown(f"**{ui.md(recommendation.code)}** {ui.no_images(recommendation.text)}")
             if links.findings:
                 st.markdown(
-                    "**Rests on these findings**\n\n"
+                    _("**Rests on these findings**")
+                    + "\n\n"
                     + "\n".join(
                         f"- **{ui.md(f.code)}** {confidence_badge(f)} "
                         f"{ui.md(ui.shorten(f.statement, 130))}"
@@ -87,10 +97,11 @@ def show_recommendation(
                     )
                 )
             else:
-                st.caption("No linked findings.")
+                st.caption(_("No linked findings."))
             if links.initiatives:
                 st.markdown(
-                    "**Toolkit: initiatives that show it can work**\n\n"
+                    _("**Toolkit: initiatives that show it can work**")
+                    + "\n\n"
                     + "\n".join(
                         f"- {ui.md(i.name)}"
                         + (f" ({ui.md(i.location)})" if i.location else "")
@@ -99,15 +110,17 @@ def show_recommendation(
                     )
                 )
         with context:
-            addressees = ", ".join(ActorType(a).label for a in recommendation.addressees)
-            st.markdown(f"**Addressed to**  \n{addressees}")
-            st.markdown(f"**Scale**  \n{recommendation.scale.label}")
-            st.markdown(f"**Holds where**  \n{ui.no_images(recommendation.context_conditions)}")
+            addressees = ", ".join(label(ActorType(a)) for a in recommendation.addressees)
+            st.markdown(_("**Addressed to**") + f"  \n{addressees}")
+            st.markdown(_("**Scale**") + f"  \n{label(recommendation.scale)}")
+            st.markdown(
+                _("**Holds where**") + f"  \n{ui.no_images(recommendation.context_conditions)}"
+            )
             assumptions = recommendation.normative_assumptions
             if assumptions == NONE_IDENTIFIED:
-                st.markdown(f"**Normative assumptions**  \n*{NONE_IDENTIFIED}*")
+                st.markdown(_("**Normative assumptions**") + f"  \n*{_(NONE_IDENTIFIED)}*")
             else:
-                st.markdown(f"**Normative assumptions**  \n{ui.no_images(assumptions)}")
+                st.markdown(_("**Normative assumptions**") + f"  \n{ui.no_images(assumptions)}")
         if discuss is not None:
             discuss()
 
@@ -116,21 +129,21 @@ def roadmap_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
     """Show the roadmap by horizon, filtered by addressee, scale and horizon."""
     left, middle, right = st.columns(3)
     addressee = left.selectbox(
-        "Addressed to",
+        _("Addressed to"),
         [None, *ActorType],
-        format_func=lambda a: "Anyone" if a is None else a.label,
+        format_func=lambda a: _("Anyone") if a is None else label(a),
         key="rc_addressee",
     )
     scale = middle.selectbox(
-        "Scale",
+        _("Scale"),
         [None, *Scale],
-        format_func=lambda x: "Any scale" if x is None else x.label,
+        format_func=lambda x: _("Any scale") if x is None else label(x),
         key="rc_scale",
     )
     horizon = right.selectbox(
-        "Horizon",
+        _("Horizon"),
         [None, *Horizon],
-        format_func=lambda h: "Every step" if h is None else h.label,
+        format_func=lambda h: _("Every step") if h is None else label(h),
         key="rc_horizon",
     )
     steps = recommendations.roadmap(
@@ -140,23 +153,35 @@ def roadmap_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
     if not shown:
         if addressee or scale or horizon:
             st.info(
-                "No recommendation matches these filters. Choose “Anyone”, “Any scale” "
-                "or “Every step” to see more."
+                _(
+                    "No recommendation matches these filters. Choose “Anyone”, “Any scale” "
+                    "or “Every step” to see more."
+                )
             )
         elif can_edit:
             st.info(
-                "No recommendations yet. Add the first in the **Add a recommendation** tab: say "
-                "what can be done, by whom, where it holds and which values it rests on."
+                _(
+                    "No recommendations yet. Add the first in the **Add a recommendation** tab: "
+                    "say what can be done, by whom, where it holds and which values it rests on."
+                )
             )
         else:
-            st.info("No recommendations yet: the CLAs and Lead Authors write them.")
+            st.info(_("No recommendations yet: the CLAs and Lead Authors write them."))
         return
-    plural = "s" if len(shown) != 1 else ""
     st.caption(
-        f"{len(shown)} recommendation{plural} match{'es' if not plural else ''} the filters."
-        if addressee or scale or horizon
-        else f"{len(shown)} recommendation{plural}, from what can be done now to what takes "
-        "more than ten years."
+        (
+            ngettext(
+                "{n} recommendation matches the filters.",
+                "{n} recommendations match the filters.",
+                len(shown),
+            )
+            if addressee or scale or horizon
+            else ngettext(
+                "{n} recommendation, from what can be done now to what takes more than ten years.",
+                "{n} recommendations, from what can be done now to what takes more than ten years.",
+                len(shown),
+            )
+        ).format(n=i18n.format_number(len(shown)))
     )
     ordered = [
         (step, recommendation)
@@ -166,18 +191,19 @@ def roadmap_tab(s: Session, ctx: ui.PageContext, can_edit: bool) -> None:
     ]
     offset = ui.pager(len(ordered), key="rc_page", page_size=PAGE_SIZE)
     page = ordered[offset : offset + PAGE_SIZE]
-    links = recommendations.links_by_recommendation(s, [r.id for _, r in page])
+    links = recommendations.links_by_recommendation(s, [r.id for __, r in page])
     for step, recs in steps.items():
         if horizon is not None and step is not horizon:
             continue
         on_page = [r for page_step, r in page if page_step is step]
         if not on_page and (recs or len(ordered) > PAGE_SIZE):
             continue  # the step's recommendations are on another page
-        st.subheader(f"{step.label} · {len(recs)}")
+        st.subheader(f"{label(step)} · {i18n.format_number(len(recs))}")
         if not recs:
             st.caption(
-                "No recommendation at this step"
-                + (" matches the filters." if (addressee or scale) else ".")
+                _("No recommendation at this step matches the filters.")
+                if (addressee or scale)
+                else _("No recommendation at this step.")
             )
         for recommendation in on_page:
             show_recommendation(
@@ -198,24 +224,26 @@ def review_control(s: Session, ctx: ui.PageContext, initiative: Initiative) -> N
     nexts = sorted(REVIEW_TRANSITIONS[current], key=list(InitiativeStatus).index)
     if not nexts:
         return
-    with st.expander("Move the expert review on"), st.form(f"rc_review_{initiative.id}"):
+    with st.expander(_("Move the expert review on")), st.form(f"rc_review_{initiative.id}"):
         status = st.radio(
-            "New status",
+            _("New status"),
             nexts,
-            format_func=lambda x: x.label,
+            format_func=label,
             horizontal=True,
             key=f"rc_review_status_{initiative.id}",
         )
         note = st.text_area(
-            "Review note (required when marking it reviewed or declined)",
+            _("Review note (required when marking it reviewed or declined)"),
             key=f"rc_review_note_{initiative.id}",
         )
-        if st.form_submit_button("Save the review status"):
+        if st.form_submit_button(_("Save the review status")):
             done = ui.run_action(
                 lambda: initiatives.set_review_status(
                     session=s, actor=ctx.person, initiative=initiative, status=status, note=note
                 ),
-                success=f"'{initiative.name}' is now {status.label.lower()}.",
+                success=_("'{name}' is now {status}.").format(
+                    name=initiative.name, status=_(STATUS_WORDS[status])
+                ),
             )
             if done is not None:
                 st.rerun()
@@ -235,19 +263,21 @@ INITIATIVE_KEYS = (
 
 def add_initiative_form(s: Session, ctx: ui.PageContext) -> None:
     """Show the form proposing an initiative for the toolkit (it then awaits expert review)."""
-    with st.expander("Propose an initiative"), st.form("rc_add_initiative"):
-        name = st.text_input("Name (required)", key="rc_in_name")
+    with st.expander(_("Propose an initiative")), st.form("rc_add_initiative"):
+        name = st.text_input(_("Name (required)"), key="rc_in_name")
         left, right = st.columns(2)
-        location = left.text_input("Where", key="rc_in_location", placeholder="City, country")
-        region = right.text_input("Region", key="rc_in_region", placeholder="e.g. Asia")
-        who = st.text_input("Who runs it", key="rc_in_who")
-        what = st.text_area("What it does (required)", key="rc_in_what")
-        outcomes = st.text_area("Outcomes", key="rc_in_outcomes")
-        evidence = st.text_area("Evidence for the outcomes", key="rc_in_evidence")
+        location = left.text_input(_("Where"), key="rc_in_location", placeholder=_("City, country"))
+        region = right.text_input(_("Region"), key="rc_in_region", placeholder=_("e.g. Asia"))
+        who = st.text_input(_("Who runs it"), key="rc_in_who")
+        what = st.text_area(_("What it does (required)"), key="rc_in_what")
+        outcomes = st.text_area(_("Outcomes"), key="rc_in_outcomes")
+        evidence = st.text_area(_("Evidence for the outcomes"), key="rc_in_evidence")
         replicability = st.text_area(
-            "Replicability", key="rc_in_replicability", help="What it would take elsewhere."
+            _("Replicability"),
+            key="rc_in_replicability",
+            help=_("What it would take elsewhere."),
         )
-        if st.form_submit_button("Propose it", type="primary"):
+        if st.form_submit_button(_("Propose it"), type="primary"):
             added = ui.run_action(
                 lambda: initiatives.add_initiative(
                     session=s,
@@ -264,7 +294,9 @@ def add_initiative_form(s: Session, ctx: ui.PageContext) -> None:
                         replicability=replicability,
                     ),
                 ),
-                success=f"Proposed '{name.strip()}'; it now awaits expert review.",
+                success=_("Proposed '{name}'; it now awaits expert review.").format(
+                    name=name.strip()
+                ),
             )
             if added is not None:
                 ui.reset_keys(*INITIATIVE_KEYS)
@@ -274,29 +306,33 @@ def add_initiative_form(s: Session, ctx: ui.PageContext) -> None:
 def initiatives_tab(s: Session, ctx: ui.PageContext, can_edit: bool, can_review: bool) -> None:
     """Show the inspiring practices with their expert review status."""
     st.markdown(
-        "Inspiring practices that show a different way is possible. An expert reviews each "
-        "before the report presents it."
+        _(
+            "Inspiring practices that show a different way is possible. An expert reviews each "
+            "before the report presents it."
+        )
     )
     counts = initiatives.status_counts(s, report_id=ctx.report.id)
     for column, status in zip(st.columns(len(InitiativeStatus)), InitiativeStatus, strict=True):
-        column.metric(status.label, counts[status])
+        column.metric(label(status), i18n.format_number(counts[status]))
     wanted = st.selectbox(
-        "Show",
+        _("Show"),
         [None, *InitiativeStatus],
-        format_func=lambda x: "Every initiative" if x is None else x.label,
+        format_func=lambda x: _("Every initiative") if x is None else label(x),
         key="rc_in_filter",
     )
     shown = initiatives.list_initiatives(s, report_id=ctx.report.id, status=wanted)
     if not shown:
         if sum(counts.values()) == 0:
             st.info(
-                "No initiatives yet. Propose one below: where it is, who runs it, what it does "
-                "and what it achieved."
+                _(
+                    "No initiatives yet. Propose one below: where it is, who runs it, what it "
+                    "does and what it achieved."
+                )
                 if can_edit
-                else "No initiatives yet: the CLAs and Lead Authors propose them."
+                else _("No initiatives yet: the CLAs and Lead Authors propose them.")
             )
         else:
-            st.info("No initiative has this review status.")
+            st.info(_("No initiative has this review status."))
     used = initiatives.recommendations_using(s, [i.id for i in shown])
     for initiative in shown:
         with st.container(border=True):
@@ -308,20 +344,20 @@ def initiatives_tab(s: Session, ctx: ui.PageContext, can_edit: bool, can_review:
             st.markdown(ui.no_images(initiative.what))
             codes = sorted(used.get(initiative.id, []), key=sections.code_order)
             st.caption(
-                ("In the toolkit of " + ", ".join(codes))
+                _("In the toolkit of {codes}").format(codes=", ".join(codes))
                 if codes
-                else "Not linked to a recommendation yet."
+                else _("Not linked to a recommendation yet.")
             )
-            with st.expander("Who, outcomes, evidence and replicability"):
-                for label, value in (
-                    ("Who runs it", initiative.who),
-                    ("Outcomes", initiative.outcomes),
-                    ("Evidence", initiative.evidence),
-                    ("Replicability", initiative.replicability),
-                    ("Review note", initiative.review_note),
+            with st.expander(_("Who, outcomes, evidence and replicability")):
+                for heading, value in (
+                    (_("**Who runs it:** {text}"), initiative.who),
+                    (_("**Outcomes:** {text}"), initiative.outcomes),
+                    (_("**Evidence:** {text}"), initiative.evidence),
+                    (_("**Replicability:** {text}"), initiative.replicability),
+                    (_("**Review note:** {text}"), initiative.review_note),
                 ):
                     if value:
-                        st.markdown(f"**{label}:** {ui.no_images(value)}")
+                        st.markdown(heading.format(text=ui.no_images(value)))
             ui.discussion_expander(
                 s, ctx, DiscussionTarget.initiative, initiative.id, key=f"in_talk_{initiative.id}"
             )
@@ -349,16 +385,18 @@ RECOMMENDATION_KEYS = (
 def none_identified_changed() -> None:
     """Fill (or empty) the assumptions with the exact phrase when 'None identified' is ticked."""
     st.session_state["rc_assumptions"] = (
-        NONE_IDENTIFIED if st.session_state.get("rc_none_identified") else ""
+        _(NONE_IDENTIFIED) if st.session_state.get("rc_none_identified") else ""
     )
 
 
 def add_recommendation_tab(s: Session, ctx: ui.PageContext) -> None:
     """Show the controls adding a recommendation; the service says what is missing."""
     st.markdown(
-        "Say what can be done and by whom. Every recommendation says **where it holds** and "
-        "**which values it rests on**, so readers can set aside what rests on values they "
-        "do not share."
+        _(
+            "Say what can be done and by whom. Every recommendation says **where it holds** and "
+            "**which values it rests on**, so readers can set aside what rests on values they "
+            "do not share."
+        )
     )
     report_findings = sorted(
         findings.list_findings(s, report_id=ctx.report.id),
@@ -370,63 +408,67 @@ def add_recommendation_tab(s: Session, ctx: ui.PageContext) -> None:
         sec.id: f"{sec.code} {sec.title}" for sec in sections.list_sections(s, ctx.report.id)
     }
     left, right = st.columns([1, 3])
-    code = left.text_input("Code (required)", key="rc_code", placeholder="e.g. R13")
+    code = left.text_input(_("Code (required)"), key="rc_code", placeholder=_("e.g. R13"))
     section_id = right.selectbox(
-        "Section it belongs to",
+        _("Section it belongs to"),
         [None, *section_names],
-        format_func=lambda i: "No section" if i is None else section_names[i],
+        format_func=lambda i: _("No section") if i is None else section_names[i],
         key="rc_section",
     )
-    text = st.text_area("Recommendation (required)", key="rc_text")
+    text = st.text_area(_("Recommendation (required)"), key="rc_text")
     addressees = st.multiselect(
-        "Addressed to (required)",
+        _("Addressed to (required)"),
         list(ActorType),
-        format_func=lambda a: a.label,
+        format_func=label,
         key="rc_addressees",
-        placeholder="Choose the kinds of actor who should act",
+        placeholder=_("Choose the kinds of actor who should act"),
     )
     left, right = st.columns(2)
-    scale = left.selectbox("Scale", list(Scale), format_func=lambda x: x.label, key="rc_new_scale")
+    scale = left.selectbox(_("Scale"), list(Scale), format_func=label, key="rc_new_scale")
     horizon = right.selectbox(
-        "Horizon (roadmap step)", list(Horizon), format_func=lambda h: h.label, key="rc_new_horizon"
+        _("Horizon (roadmap step)"), list(Horizon), format_func=label, key="rc_new_horizon"
     )
     context = st.text_area(
-        "Context conditions (required)",
+        _("Context conditions (required)"),
         key="rc_context",
-        help="Where does this hold, and where would it need adapting?",
+        help=_("Where does this hold, and where would it need adapting?"),
     )
     assumptions = st.text_area(
-        "Normative assumptions (required)",
+        _("Normative assumptions (required)"),
         key="rc_assumptions",
         disabled=bool(st.session_state.get("rc_none_identified")),
-        help="The values this rests on, e.g. 'Sufficiency: full-time work should afford a "
-        "decent life'.",
+        help=_(
+            "The values this rests on, e.g. 'Sufficiency: full-time work should afford a "
+            "decent life'."
+        ),
     )
     none = st.checkbox(
-        f"{NONE_IDENTIFIED}: this recommendation rests on no particular normative assumption",
+        _("{none}: this recommendation rests on no particular normative assumption").format(
+            none=_(NONE_IDENTIFIED)
+        ),
         key="rc_none_identified",
         on_change=none_identified_changed,
     )
     if none:
         assumptions = NONE_IDENTIFIED
     finding_ids = st.multiselect(
-        "Findings it rests on",
+        _("Findings it rests on"),
         list(by_finding),
         format_func=lambda i: (
-            f"{by_finding[i].code} ({by_finding[i].confidence.label.lower()} "
-            f"confidence) {ui.shorten(by_finding[i].statement, 70)}"
+            f"{by_finding[i].code} ({_(CONFIDENCE_TERMS[by_finding[i].confidence]).lower()}) "
+            f"{ui.shorten(by_finding[i].statement, 70)}"
         ),
         key="rc_findings",
-        placeholder="Choose findings" if by_finding else "No findings recorded yet",
+        placeholder=_("Choose findings") if by_finding else _("No findings recorded yet"),
     )
     initiative_ids = st.multiselect(
-        "Toolkit: initiatives that show it can work",
+        _("Toolkit: initiatives that show it can work"),
         list(by_initiative),
         format_func=lambda i: by_initiative[i].name,
         key="rc_initiatives",
-        placeholder="Choose initiatives" if by_initiative else "No initiatives recorded yet",
+        placeholder=_("Choose initiatives") if by_initiative else _("No initiatives recorded yet"),
     )
-    if st.button("Add the recommendation", type="primary", key="rc_add"):
+    if st.button(_("Add the recommendation"), type="primary", key="rc_add"):
         added = ui.run_action(
             lambda: recommendations.add_recommendation(
                 session=s,
@@ -445,7 +487,9 @@ def add_recommendation_tab(s: Session, ctx: ui.PageContext) -> None:
                     initiative_ids=initiative_ids,
                 ),
             ),
-            success=f"Added recommendation {code.strip()} to the roadmap ({horizon.label}).",
+            success=_("Added recommendation {code} to the roadmap ({horizon}).").format(
+                code=code.strip(), horizon=label(horizon)
+            ),
         )
         if added is not None:
             ui.reset_keys(*RECOMMENDATION_KEYS)
@@ -457,28 +501,37 @@ def add_recommendation_tab(s: Session, ctx: ui.PageContext) -> None:
 with ui.session() as s:
     ctx = ui.page_context(s)
     ui.require(ctx, s, Action.read_report)
-    st.title("Recommendations")
+    st.title(_("Recommendations"))
     ui.frozen_notice(ctx, s)
     st.caption(
-        f"{ui.md(ctx.report.title)} — what can be done, and by whom: the roadmap, and the "
-        "initiatives that show it can work."
+        _(
+            "{report} — what can be done, and by whom: the roadmap, and the initiatives that "
+            "show it can work."
+        ).format(report=ui.md(ctx.report.title))
     )
     ui.flash()
     can_edit = ui.allowed(ctx, s, Action.edit_content)
     can_review = ui.allowed(ctx, s, Action.review_initiative)
     if ctx.has(*AUTHOR_ROLES) and not permissions.has_signed_current_code(s, ctx.person):
         st.info(
-            "You can read everything here, but you must sign the Code of Ethics (on the Team "
-            "page) before you can add recommendations or initiatives."
+            _(
+                "You can read everything here, but you must sign the Code of Ethics (on the Team "
+                "page) before you can add recommendations or initiatives."
+            )
         )
-    names = ["Roadmap", "Initiatives"]
+    names = ["roadmap", "initiatives"]
     if can_edit:
-        names.append("Add a recommendation")
-    tabs = dict(zip(names, st.tabs(names), strict=True))
-    with tabs["Roadmap"]:
+        names.append("add")
+    titles = {
+        "roadmap": _("Roadmap"),
+        "initiatives": _("Initiatives"),
+        "add": _("Add a recommendation"),
+    }
+    tabs = dict(zip(names, st.tabs([titles[n] for n in names]), strict=True))
+    with tabs["roadmap"]:
         roadmap_tab(s, ctx, can_edit)
-    with tabs["Initiatives"]:
+    with tabs["initiatives"]:
         initiatives_tab(s, ctx, can_edit, can_review)
     if can_edit:
-        with tabs["Add a recommendation"]:
+        with tabs["add"]:
             add_recommendation_tab(s, ctx)

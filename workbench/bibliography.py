@@ -72,6 +72,7 @@ from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_la
 from rispy.writer import RisWriter
 
 from workbench.errors import ImportFailed, ValidationError
+from workbench.i18n import Msg, format_number
 from workbench.limits import (
     MAX_BIBLIOGRAPHY_BYTES,
     MAX_CSL_DEPTH,
@@ -236,15 +237,21 @@ def citation_key_ok(key: str) -> bool:
     return isinstance(key, str) and 0 < len(key) <= 200 and _KEY.fullmatch(key) is not None
 
 
-def key_problem(key: str) -> str:
-    """Return why a citation key cannot be used, in words a person can act on."""
+def key_problem(key: str) -> Msg:
+    """Return why a citation key cannot be used, in words a person can act on.
+
+    The message completes a sentence whose subject is the entry or source ("This source
+    has no key").
+    """
     if not key:
-        return "has no key"
+        return Msg("has no key")
     if len(key) > 200:
-        return f"has a key of {len(key)} characters (200 at most)"
-    return (
-        f"has the key '{key}', which cannot be cited in a text: a key is made of letters, "
-        f"digits and _, with {_KEY_CHARS} allowed only inside it"
+        return Msg("has a key of {count} characters (200 at most)", count=len(key))
+    return Msg(
+        "has the key '{key}', which cannot be cited in a text: a key is made of letters, "
+        "digits and _, with {characters} allowed only inside it",
+        key=key,
+        characters=_KEY_CHARS,
     )
 
 
@@ -316,24 +323,35 @@ class ParsedEntry:
         return str(self.record.get("id", ""))
 
     @property
-    def label(self) -> str:
+    def label(self) -> Msg:
         """Return how a message names this entry: "Entry 'smith2020' (line 12)"."""
-        where = f"line {self.line}" if self.line is not None else f"item {self.position}"
-        return f"Entry '{self.key}' ({where})"
+        if self.line is not None:
+            return Msg("Entry '{key}' (line {line})", key=self.key, line=self.line)
+        return Msg("Entry '{key}' (item {position})", key=self.key, position=self.position)
 
 
-def _failed(filename: str, problems: list[str]) -> ImportFailed:
+def _failed(filename: str, problems: list[Msg]) -> ImportFailed:
     count = len(problems)
-    noun = "problem" if count == 1 else "problems"
+    if count == 1:
+        return ImportFailed(
+            "{file} could not be imported (1 problem); nothing was imported. "
+            "Correct the file and import it again.",
+            list(problems),
+            file=filename,
+        )
     return ImportFailed(
-        f"{filename} could not be imported ({count} {noun}); nothing was imported. "
+        "{file} could not be imported ({count} problems); nothing was imported. "
         "Correct the file and import it again.",
-        problems,
+        list(problems),
+        file=filename,
+        count=count,
     )
 
 
-def _no_entries(filename: str, what: str) -> ImportFailed:
-    return ImportFailed(f"{filename} contains no {what}; nothing was imported.")
+def _no_entries(filename: str, what: Msg) -> ImportFailed:
+    return ImportFailed(
+        "{file} contains no {what}; nothing was imported.", file=filename, what=what
+    )
 
 
 # --------------------------------------------------------------------------- BibTeX: reading
@@ -439,7 +457,7 @@ def _split_concatenation(value: str) -> list[str]:
         elif ch == "}":
             depth -= 1
             if depth < 0:
-                raise _BadValue("has a '}' without its '{'")
+                raise _BadValue(Msg("has a '}}' without its '{{'"))
         elif ch == '"' and depth == 0:
             in_quotes = not in_quotes
         elif ch == "#" and depth == 0 and not in_quotes:
@@ -447,9 +465,9 @@ def _split_concatenation(value: str) -> list[str]:
             start = i + 1
         i += 1
     if depth != 0:
-        raise _BadValue("has unbalanced braces")
+        raise _BadValue(Msg("has unbalanced braces"))
     if in_quotes:
-        raise _BadValue("has an unclosed quote")
+        raise _BadValue(Msg("has an unclosed quote"))
     parts.append(value[start:])
     return parts
 
@@ -467,10 +485,10 @@ def _resolve_value(value: str, macros: dict[str, str], expansion: _Expansion) ->
     for raw_part in _split_concatenation(value):
         part = raw_part.strip()
         if not part:
-            raise _BadValue("is empty or has a '#' with nothing on one side")
+            raise _BadValue(Msg("is empty or has a '#' with nothing on one side"))
         if (part[0] == "{" and part[-1] == "}") or (part[0] == '"' and part[-1] == '"'):
             if len(part) < 2:
-                raise _BadValue("has an unclosed quote")
+                raise _BadValue(Msg("has an unclosed quote"))
             piece = part[1:-1]
         elif part.isdecimal() and part.isascii():
             piece = part
@@ -480,22 +498,35 @@ def _resolve_value(value: str, macros: dict[str, str], expansion: _Expansion) ->
                 piece = macros[name]
                 added += len(piece)
             elif name in expansion.refused:
-                raise _BadValue(f"uses the abbreviation '{part}', whose @string was refused")
+                raise _BadValue(
+                    Msg("uses the abbreviation '{name}', whose @string was refused", name=part)
+                )
             elif name in _MONTH_MACROS:
                 piece = _MONTH_MACROS[name]
             else:
-                raise _BadValue(f"uses the abbreviation '{part}', which no @string defines")
+                raise _BadValue(
+                    Msg("uses the abbreviation '{name}', which no @string defines", name=part)
+                )
         else:
-            raise _BadValue(f"must be in braces or quotes (found: {part[:40]})")
+            raise _BadValue(Msg("must be in braces or quotes (found: {found})", found=part[:40]))
         length += len(piece)
         if length > MAX_TEXT_CHARS and added:
             raise _BadValue(
-                f"expands to more than {MAX_TEXT_CHARS:,} characters through its "
-                "@string abbreviations, more than any value may hold"
+                Msg(
+                    "expands to more than {limit} characters through its "
+                    "@string abbreviations, more than any value may hold",
+                    limit=format_number(MAX_TEXT_CHARS),
+                )
             )
         pieces.append(piece)
     if length > MAX_TEXT_CHARS:  # pieces written out in the file: no longer than the file
-        raise _BadValue(f"is {length:,} characters long; at most {MAX_TEXT_CHARS:,} fit")
+        raise _BadValue(
+            Msg(
+                "is {length} characters long; at most {limit} fit",
+                length=format_number(length),
+                limit=format_number(MAX_TEXT_CHARS),
+            )
+        )
     expansion.added += added
     if expansion.added > MAX_MACRO_EXPANSION_CHARS:
         raise _ExpansionExhausted
@@ -571,42 +602,82 @@ class _BibEntry:
     fields: dict[str, Any]
 
 
-def _abort_problem(block: ParsingFailedBlock, text: str) -> str:
+def _abort_problem(block: ParsingFailedBlock, text: str) -> Msg:
     line = (block.start_line or 0) + 1
     raw = block.raw or ""
     match = re.match(r"@\s*(\w+)\s*[{(]\s*([^,\s{}()=\"]*)", raw)
     kind = match.group(1).lower() if match else ""
-    what = f"entry '{match.group(2)}'" if match and match.group(2) else "an entry"
+    what = Msg("entry '{key}'", key=match.group(2)) if match and match.group(2) else Msg("an entry")
     if kind in ("string", "preamble", "comment"):
-        what = f"an @{kind} block"
+        what = Msg("an @{kind} block", kind=kind)
     error = block.error
     reason = getattr(error, "abort_reason", "") or str(error)
     end_index = getattr(error, "end_index", None)
-    stop = (
-        f" (reading stopped at line {text.count(chr(10), 0, end_index) + 1})" if end_index else ""
+    stop: Msg | str = (
+        Msg(" (reading stopped at line {line})", line=text.count(chr(10), 0, end_index) + 1)
+        if end_index
+        else ""
     )
     if "end of file" in reason:
-        return f"Line {line}: unbalanced braces in {what}: it is never closed (a '}}' is missing)"
+        return Msg(
+            "Line {line}: unbalanced braces in {what}: it is never closed (a '}}' is missing)",
+            line=line,
+            what=what,
+        )
     if "closing `}`" in reason or "closing bracket" in reason:
-        return f"Line {line}: unbalanced braces in {what}: a '}}' is missing{stop}"
+        return Msg(
+            "Line {line}: unbalanced braces in {what}: a '}}' is missing{stop}",
+            line=line,
+            what=what,
+            stop=stop,
+        )
     if 'closing `"`' in reason:
-        return f"Line {line}: unclosed quote in {what}: a '\"' is missing{stop}"
+        return Msg(
+            "Line {line}: unclosed quote in {what}: a '\"' is missing{stop}",
+            line=line,
+            what=what,
+            stop=stop,
+        )
     if "Expected a `=`" in reason or "Expected equals" in reason:
-        return f"Line {line}: {what} has a field without '= value'{stop}"
+        return Msg(
+            "Line {line}: {what} has a field without '= value'{stop}",
+            line=line,
+            what=what,
+            stop=stop,
+        )
     if "comma after entry key" in reason:
-        return f"Line {line}: {what}: the key must be followed by a comma"
+        return Msg("Line {line}: {what}: the key must be followed by a comma", line=line, what=what)
     if "after a closed entry field value" in reason:
-        return f"Line {line}: {what}: a comma is missing between two fields{stop}"
-    return f"Line {line}: {what} is not valid BibTeX ({normalise_space(reason)})"
+        return Msg(
+            "Line {line}: {what}: a comma is missing between two fields{stop}",
+            line=line,
+            what=what,
+            stop=stop,
+        )
+    return Msg(
+        "Line {line}: {what} is not valid BibTeX ({reason})",
+        line=line,
+        what=what,
+        reason=normalise_space(reason),
+    )
 
 
-def _middleware_problem(block: MiddlewareErrorBlock, key: str, line: int) -> str:
+def _middleware_problem(block: MiddlewareErrorBlock, key: str, line: int) -> Msg:
     error = block.error
     if isinstance(error, InvalidNameError):
-        return (
-            f"Line {line}: entry '{key}': the name '{error.name}' cannot be read ({error.reason})"
+        return Msg(
+            "Line {line}: entry '{key}': the name '{name}' cannot be read ({reason})",
+            line=line,
+            key=key,
+            name=error.name,
+            reason=error.reason,
         )
-    return f"Line {line}: entry '{key}' could not be decoded ({normalise_space(str(error))[:200]})"
+    return Msg(
+        "Line {line}: entry '{key}' could not be decoded ({reason})",
+        line=line,
+        key=key,
+        reason=normalise_space(str(error))[:200],
+    )
 
 
 def _decode_entry(entry: Entry, library: Library) -> Entry:
@@ -644,7 +715,11 @@ def _latex_text(words: list[str]) -> str:
     """Return name words as plain text (the decoding middleware skips lists of names)."""
     text, error = _DECODE._transform_python_value_string(" ".join(words))
     if error:
-        raise _BadValue(f"the name '{' '.join(words)}' cannot be decoded ({error})")
+        raise _BadValue(
+            Msg(
+                "the name '{name}' cannot be decoded ({reason})", name=" ".join(words), reason=error
+            )
+        )
     return normalise_space(text)
 
 
@@ -805,19 +880,24 @@ def read_bibtex(text: str, filename: str = "references.bib") -> list[ParsedEntry
         library = bibtexparser.parse_string(text, parse_stack=[])
     except Exception as exc:  # the splitter's own bugs must reach the user as a message
         raise ImportFailed(
-            f"{filename} could not be read as BibTeX ({normalise_space(str(exc))[:200]}); "
-            "nothing was imported."
+            "{file} could not be read as BibTeX ({reason}); nothing was imported.",
+            file=filename,
+            reason=normalise_space(str(exc))[:200],
         ) from exc
-    problems: list[str] = []
+    problems: list[Msg] = []
     macros: dict[str, str] = {}
     expansion = _Expansion()
 
-    def exhausted(where: str) -> ImportFailed:
+    def exhausted(where: Msg) -> ImportFailed:
         return _failed(
             filename,
             [
-                f"{where}: the file's @string abbreviations expand to more than "
-                f"{MAX_MACRO_EXPANSION_CHARS:,} characters in all; reading stopped here"
+                Msg(
+                    "{where}: the file's @string abbreviations expand to more than "
+                    "{limit} characters in all; reading stopped here",
+                    where=where,
+                    limit=format_number(MAX_MACRO_EXPANSION_CHARS),
+                )
             ],
         )
 
@@ -832,14 +912,26 @@ def read_bibtex(text: str, filename: str = "references.bib") -> list[ParsedEntry
             else:
                 first = (block.previous_block.start_line or 0) + 1
                 problems.append(
-                    f"Line {line}: the key '{block.key}' is used twice in the file "
-                    f"(lines {first} and {line})"
+                    Msg(
+                        "Line {line}: the key '{key}' is used twice in the file "
+                        "(lines {first} and {line})",
+                        line=line,
+                        key=block.key,
+                        first=first,
+                    )
                 )
                 continue
         if isinstance(block, DuplicateFieldKeyBlock):
             key = getattr(block.ignore_error_block, "key", "")
             dup = ", ".join(sorted(block.duplicate_keys))
-            problems.append(f"Line {line}: entry '{key}' has the field '{dup}' twice")
+            problems.append(
+                Msg(
+                    "Line {line}: entry '{key}' has the field '{field}' twice",
+                    line=line,
+                    key=key,
+                    field=dup,
+                )
+            )
             continue
         if isinstance(block, ParsingFailedBlock):
             problems.append(_abort_problem(block, text))
@@ -852,9 +944,18 @@ def read_bibtex(text: str, filename: str = "references.bib") -> list[ParsedEntry
             except _BadValue as exc:
                 macros.pop(name, None)
                 expansion.refused.add(name)
-                problems.append(f"Line {line}: the @string '{block.key}' {exc}")
+                problems.append(
+                    Msg(
+                        "Line {line}: the @string '{name}' {problem}",
+                        line=line,
+                        name=block.key,
+                        problem=exc.args[0],
+                    )
+                )
             except _ExpansionExhausted:
-                raise exhausted(f"Line {line}: the @string '{block.key}'") from None
+                raise exhausted(
+                    Msg("Line {line}: the @string '{name}'", line=line, name=block.key)
+                ) from None
             continue
         if isinstance(block, Entry):
             raw_entries.append((block, line))
@@ -865,15 +966,27 @@ def read_bibtex(text: str, filename: str = "references.bib") -> list[ParsedEntry
     for block, line in raw_entries:
         key = block.key
         if not citation_key_ok(key):
-            problems.append(f"Line {line}: an @{block.entry_type} entry {key_problem(key)}")
+            problems.append(
+                Msg(
+                    "Line {line}: an @{type} entry {problem}",
+                    line=line,
+                    type=block.entry_type,
+                    problem=key_problem(key),
+                )
+            )
             continue
-        entry_problems = []
+        entry_problems: list[Msg] = []
         seen_fields: set[str] = set()
         for field in block.fields:
             field.key = field.key.strip().lower()
             if field.key in seen_fields:
                 entry_problems.append(
-                    f"Line {line}: entry '{key}' has the field '{field.key}' twice"
+                    Msg(
+                        "Line {line}: entry '{key}' has the field '{field}' twice",
+                        line=line,
+                        key=key,
+                        field=field.key,
+                    )
                 )
                 continue
             seen_fields.add(field.key)
@@ -881,13 +994,23 @@ def read_bibtex(text: str, filename: str = "references.bib") -> list[ParsedEntry
                 field.value = _resolve_value(str(field.value), macros, expansion).strip()
             except _BadValue as exc:
                 entry_problems.append(
-                    f"Line {(field.start_line or 0) + 1}: in entry '{key}', the field "
-                    f"'{field.key}' {exc}"
+                    Msg(
+                        "Line {line}: in entry '{key}', the field '{field}' {problem}",
+                        line=(field.start_line or 0) + 1,
+                        key=key,
+                        field=field.key,
+                        problem=exc.args[0],
+                    )
                 )
             except _ExpansionExhausted:
                 line_here = (field.start_line or 0) + 1
                 raise exhausted(
-                    f"Line {line_here}: in entry '{key}', the field '{field.key}'"
+                    Msg(
+                        "Line {line}: in entry '{key}', the field '{field}'",
+                        line=line_here,
+                        key=key,
+                        field=field.key,
+                    )
                 ) from None
         if entry_problems:
             problems.extend(entry_problems)
@@ -899,12 +1022,18 @@ def read_bibtex(text: str, filename: str = "references.bib") -> list[ParsedEntry
             if isinstance(failed, MiddlewareErrorBlock):
                 problems.append(_middleware_problem(failed, key, line))
             else:
-                problems.append(f"Line {line}: entry '{key}': {failed}")
+                problems.append(
+                    Msg("Line {line}: entry '{key}': {problem}", line=line, key=key, problem=failed)
+                )
             continue
         except Exception as exc:  # a middleware failing on odd input names the entry
             problems.append(
-                f"Line {line}: entry '{key}' could not be read "
-                f"({normalise_space(str(exc))[:200] or type(exc).__name__})"
+                Msg(
+                    "Line {line}: entry '{key}' could not be read ({reason})",
+                    line=line,
+                    key=key,
+                    reason=normalise_space(str(exc))[:200] or type(exc).__name__,
+                )
             )
             continue
         entries.append(_BibEntry(key, block.entry_type, line, fields))
@@ -919,8 +1048,13 @@ def read_bibtex(text: str, filename: str = "references.bib") -> list[ParsedEntry
         if parent is None:
             if target.lower() not in failed_keys:
                 problems.append(
-                    f"Line {entry.line}: entry '{entry.key}' refers (crossref) to '{target}', "
-                    "which is not in the file"
+                    Msg(
+                        "Line {line}: entry '{key}' refers (crossref) to '{target}', "
+                        "which is not in the file",
+                        line=entry.line,
+                        key=entry.key,
+                        target=target,
+                    )
                 )
             continue
         _inherit_crossref(entry, parent)
@@ -928,25 +1062,39 @@ def read_bibtex(text: str, filename: str = "references.bib") -> list[ParsedEntry
     parsed = []
     for position, entry in enumerate(entries, start=1):
         if not entry.fields.get("title"):
-            problems.append(f"Line {entry.line}: entry '{entry.key}' has no title")
+            problems.append(
+                Msg("Line {line}: entry '{key}' has no title", line=entry.line, key=entry.key)
+            )
             continue
         record = _bibtex_record(entry)
         stored = record_problems(record)
         if stored:
-            problems.extend(f"Line {entry.line}: entry '{entry.key}': {p}" for p in stored)
+            problems.extend(
+                Msg(
+                    "Line {line}: entry '{key}': {problem}",
+                    line=entry.line,
+                    key=entry.key,
+                    problem=p,
+                )
+                for p in stored
+            )
             continue
         parsed.append(ParsedEntry(record, position, entry.line))
     problems.sort(key=_problem_line)
     if problems:
         raise _failed(filename, problems)
     if not parsed:
-        raise _no_entries(filename, "BibTeX entries (such as @article{key, title = {…}})")
+        raise _no_entries(filename, Msg("BibTeX entries (such as @article{{key, title = {{…}}}})"))
     return parsed
 
 
-def _problem_line(problem: str) -> int:
-    match = re.match(r"Line (\d+)", problem)
-    return int(match.group(1)) if match else 0
+def _problem_line(problem: Msg) -> int:
+    """Return the line a problem names (0 when it names none), to list problems in file order."""
+    line = problem.params.get("line")
+    if isinstance(line, int):
+        return line
+    where = problem.params.get("where")
+    return _problem_line(where) if isinstance(where, Msg) else 0
 
 
 def parse_bibtex(text: str, filename: str = "references.bib") -> list[dict[str, Any]]:
@@ -1061,15 +1209,19 @@ def _ris_name(text: str) -> dict[str, str] | None:
 def _ris_chunks(text: str) -> tuple[list[tuple[int, list[str]]], list[str]]:
     """Split RIS text into references (first line, lines) and report broken structure."""
     chunks: list[tuple[int, list[str]]] = []
-    problems: list[str] = []
+    problems: list[Msg] = []
     current: list[str] | None = None
     start = 0
     for number, line in enumerate(text.splitlines(), start=1):
         if line.startswith("TY  -"):
             if current is not None:
                 problems.append(
-                    f"Line {start}: the reference starting here has no end line ('ER  - ') "
-                    f"before the next one starts on line {number}"
+                    Msg(
+                        "Line {line}: the reference starting here has no end line ('ER  - ') "
+                        "before the next one starts on line {next}",
+                        line=start,
+                        next=number,
+                    )
                 )
             current, start = [line], number
         elif current is not None:
@@ -1080,7 +1232,9 @@ def _ris_chunks(text: str) -> tuple[list[tuple[int, list[str]]], list[str]]:
                 chunks.append((start, current))
                 current = None
     if current is not None:
-        problems.append(f"Line {start}: the reference starting here has no end line ('ER  - ')")
+        problems.append(
+            Msg("Line {line}: the reference starting here has no end line ('ER  - ')", line=start)
+        )
     return chunks, problems
 
 
@@ -1176,12 +1330,17 @@ def read_ris(text: str, filename: str = "references.ris") -> list[ParsedEntry]:
             loaded = rispy.loads("\n".join(lines), skip_unknown_tags=True)
         except Exception as exc:  # rispy fails on some malformed lines; point at the reference
             problems.append(
-                f"Line {line}: the reference starting here could not be read "
-                f"({normalise_space(str(exc))[:200] or type(exc).__name__})"
+                Msg(
+                    "Line {line}: the reference starting here could not be read ({reason})",
+                    line=line,
+                    reason=normalise_space(str(exc))[:200] or type(exc).__name__,
+                )
             )
             continue
         if len(loaded) != 1:
-            problems.append(f"Line {line}: the reference starting here could not be read")
+            problems.append(
+                Msg("Line {line}: the reference starting here could not be read", line=line)
+            )
             continue
         refs.append((line, loaded[0]))
 
@@ -1191,11 +1350,22 @@ def read_ris(text: str, filename: str = "references.ris") -> list[ParsedEntry]:
         if not ref_id:
             continue
         if not citation_key_ok(ref_id):
-            problems.append(f"Line {line}: the reference {key_problem(ref_id)} (ID  - )")
+            problems.append(
+                Msg(
+                    "Line {line}: the reference {problem} (ID  - )",
+                    line=line,
+                    problem=key_problem(ref_id),
+                )
+            )
         elif ref_id in given_ids:
             problems.append(
-                f"Line {line}: the key '{ref_id}' is used twice in the file "
-                f"(lines {given_ids[ref_id]} and {line})"
+                Msg(
+                    "Line {line}: the key '{key}' is used twice in the file "
+                    "(lines {first} and {line})",
+                    line=line,
+                    key=ref_id,
+                    first=given_ids[ref_id],
+                )
             )
         else:
             given_ids[ref_id] = line
@@ -1206,14 +1376,15 @@ def read_ris(text: str, filename: str = "references.ris") -> list[ParsedEntry]:
         ref_id = _first(ref, "id")
         key = ref_id or ""
         record = _ris_record(ref, key)
+        who = Msg("reference '{key}'", key=ref_id) if ref_id else Msg("the reference starting here")
         if not record["title"]:
-            who = f"reference '{ref_id}'" if ref_id else "the reference starting here"
-            problems.append(f"Line {line}: {who} has no title (TI  - )")
+            problems.append(Msg("Line {line}: {who} has no title (TI  - )", line=line, who=who))
             continue
         stored = record_problems(record)
         if stored:
-            who = f"reference '{ref_id}'" if ref_id else "the reference starting here"
-            problems.extend(f"Line {line}: {who}: {p}" for p in stored)
+            problems.extend(
+                Msg("Line {line}: {who}: {problem}", line=line, who=who, problem=p) for p in stored
+            )
             continue
         if not ref_id:
             record["id"] = make_key(record, taken)
@@ -1223,7 +1394,9 @@ def read_ris(text: str, filename: str = "references.ris") -> list[ParsedEntry]:
     if problems:
         raise _failed(filename, problems)
     if not parsed:
-        raise _no_entries(filename, "RIS references (each starts with 'TY  - ' and ends 'ER  - ')")
+        raise _no_entries(
+            filename, Msg("RIS references (each starts with 'TY  - ' and ends 'ER  - ')")
+        )
     return parsed
 
 
@@ -1299,15 +1472,17 @@ _CSL_NUMBER_FIELDS = (
 )
 
 
-def _check_names(value: Any, field: str) -> tuple[list[dict[str, str]], str]:
+def _check_names(value: Any, field: str) -> tuple[list[dict[str, str]], Msg | None]:
     if not isinstance(value, list):
-        return [], f"'{field}' must be a list of names"
+        return [], Msg("'{field}' must be a list of names", field=field)
     names = []
     for name in value:
         if not isinstance(name, dict) or not all(
             isinstance(name.get(p, ""), (str, int)) for p in _NAME_PARTS
         ):
-            return [], f"'{field}' has a name that is not {{family, given}} or {{literal}}"
+            return [], Msg(
+                "'{field}' has a name that is not {{family, given}} or {{literal}}", field=field
+            )
         clean = {
             p: normalise_space(str(name[p]))
             for p in _NAME_PARTS
@@ -1315,39 +1490,49 @@ def _check_names(value: Any, field: str) -> tuple[list[dict[str, str]], str]:
         }
         extra = {k: v for k, v in name.items() if k not in _NAME_PARTS}
         if not (clean.get("family") or clean.get("literal") or clean.get("given")):
-            return [], f"'{field}' has a name with neither a family name nor a literal"
+            return [], Msg(
+                "'{field}' has a name with neither a family name nor a literal", field=field
+            )
         if not clean.get("family") and not clean.get("literal"):
             clean["family"] = clean.pop("given")
         names.append({**clean, **extra})
-    return names, ""
+    return names, None
 
 
-def _check_date(value: Any, field: str) -> tuple[dict[str, Any] | None, str]:
+def _check_date(value: Any, field: str) -> tuple[dict[str, Any] | None, Msg | None]:
     if not isinstance(value, dict):
-        return None, f"'{field}' must be a date object such as {{\"date-parts\": [[2020, 5]]}}"
+        return None, Msg(
+            "'{field}' must be a date object such as {{\"date-parts\": [[2020, 5]]}}", field=field
+        )
     date = dict(value)
     if "date-parts" in date:
         parts = date["date-parts"]
         if not isinstance(parts, list) or not parts or not all(isinstance(p, list) for p in parts):
-            return None, f"'{field}' has date-parts that are not a list of [year, month, day]"
+            return None, Msg(
+                "'{field}' has date-parts that are not a list of [year, month, day]", field=field
+            )
         clean_parts = []
         for part in parts:
             ints = []
             for item in part[:3]:
                 if isinstance(item, bool) or not isinstance(item, (int, str)):
-                    return None, f"'{field}' has a date part that is not a number"
+                    return None, Msg("'{field}' has a date part that is not a number", field=field)
                 text = str(item).strip()
                 if not re.fullmatch(r"-?\d{1,4}", text):
-                    return None, f"'{field}' has the date part '{text[:20]}', not a number"
+                    return None, Msg(
+                        "'{field}' has the date part '{part}', not a number",
+                        field=field,
+                        part=text[:20],
+                    )
                 ints.append(int(text))
             if ints:
                 clean_parts.append(ints)
         if not clean_parts:
-            return None, f"'{field}' has empty date-parts"
+            return None, Msg("'{field}' has empty date-parts", field=field)
         date["date-parts"] = clean_parts
     elif not any(isinstance(date.get(k), (str, int)) for k in ("raw", "literal", "season")):
-        return None, f"'{field}' has neither date-parts nor a raw or literal date"
-    return date, ""
+        return None, Msg("'{field}' has neither date-parts nor a raw or literal date", field=field)
+    return date, None
 
 
 def read_csljson(text: str, filename: str = "references.json") -> list[ParsedEntry]:
@@ -1356,41 +1541,61 @@ def read_csljson(text: str, filename: str = "references.json") -> list[ParsedEnt
         data = json.loads(text.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
         raise _failed(
-            filename, [f"Line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"]
+            filename,
+            [
+                Msg(
+                    "Line {line}, column {column}: not valid JSON ({reason})",
+                    line=exc.lineno,
+                    column=exc.colno,
+                    reason=exc.msg,
+                )
+            ],
         ) from exc
     except (RecursionError, ValueError) as exc:
         raise ImportFailed(
-            f"{filename} is not JSON that can be read; nothing was imported."
+            "{file} is not JSON that can be read; nothing was imported.", file=filename
         ) from exc
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
         raise ImportFailed(
-            f'{filename} should hold a list of CSL-JSON records ([{{"id": …}}, …]); '
-            "nothing was imported."
+            '{file} should hold a list of CSL-JSON records ([{{"id": …}}, …]); '
+            "nothing was imported.",
+            file=filename,
         )
-    problems: list[str] = []
+    problems: list[Msg] = []
     parsed: list[ParsedEntry] = []
     seen: dict[str, int] = {}
     for position, item in enumerate(data, start=1):
         if not isinstance(item, dict):
-            problems.append(f"Entry {position}: is not a record (a JSON object {{…}})")
+            problems.append(
+                Msg("Entry {position}: is not a record (a JSON object {{…}})", position=position)
+            )
             continue
         raw_id = item.get("id")
         key = str(raw_id).strip() if isinstance(raw_id, (str, int)) and raw_id != "" else ""
-        label = f"Entry {position} ('{key[:200]}')" if key else f"Entry {position} (no id)"
+        label = (
+            Msg("Entry {position} ('{key}')", position=position, key=key[:200])
+            if key
+            else Msg("Entry {position} (no id)", position=position)
+        )
         deep = _too_deep(item)
         if deep:
-            problems.append(f"{label}: {deep}")
+            problems.append(Msg("{entry}: {problem}", entry=label, problem=deep))
             continue
-        entry_problems = []
+        entry_problems: list[Msg] = []
         if not key:
-            entry_problems.append(f"{label}: has no id (its citation key)")
+            entry_problems.append(Msg("{entry}: has no id (its citation key)", entry=label))
         elif not citation_key_ok(key):
-            entry_problems.append(f"{label}: {key_problem(key)}")
+            entry_problems.append(Msg("{entry}: {problem}", entry=label, problem=key_problem(key)))
         elif key in seen:
             entry_problems.append(
-                f"{label}: the id '{key}' is also the id of entry {seen[key]} in the file"
+                Msg(
+                    "{entry}: the id '{key}' is also the id of entry {other} in the file",
+                    entry=label,
+                    key=key,
+                    other=seen[key],
+                )
             )
         else:
             seen[key] = position
@@ -1398,31 +1603,37 @@ def read_csljson(text: str, filename: str = "references.json") -> list[ParsedEnt
         record["id"] = key
         csl_type = item.get("type")
         if not isinstance(csl_type, str) or not csl_type.strip():
-            entry_problems.append(f"{label}: has no type (such as article-journal or report)")
+            entry_problems.append(
+                Msg("{entry}: has no type (such as article-journal or report)", entry=label)
+            )
         else:
             csl_type = _CSL_TYPE_ALIASES.get(csl_type.strip(), csl_type.strip())
             if csl_type not in CSL_TYPES:
                 entry_problems.append(
-                    f"{label}: the type '{csl_type}' is not a CSL type "
-                    "(such as article-journal, book, chapter, report, dataset)"
+                    Msg(
+                        "{entry}: the type '{type}' is not a CSL type "
+                        "(such as article-journal, book, chapter, report, dataset)",
+                        entry=label,
+                        type=csl_type,
+                    )
                 )
             record["type"] = csl_type
         title = item.get("title")
         if not isinstance(title, (str, int)) or not normalise_space(str(title)):
-            entry_problems.append(f"{label}: has no title")
+            entry_problems.append(Msg("{entry}: has no title", entry=label))
         else:
             record["title"] = normalise_space(str(title))
         for field in _CSL_NAME_FIELDS:
             if field in item:
                 names, problem = _check_names(item[field], field)
                 if problem:
-                    entry_problems.append(f"{label}: {problem}")
+                    entry_problems.append(Msg("{entry}: {problem}", entry=label, problem=problem))
                 record[field] = names
         for field in _CSL_DATE_FIELDS:
             if field in item:
                 date, problem = _check_date(item[field], field)
                 if problem:
-                    entry_problems.append(f"{label}: {problem}")
+                    entry_problems.append(Msg("{entry}: {problem}", entry=label, problem=problem))
                 record[field] = date
         for field in _CSL_NUMBER_FIELDS:
             value = item.get(field)
@@ -1431,11 +1642,15 @@ def read_csljson(text: str, filename: str = "references.json") -> list[ParsedEnt
         for field in ("DOI", "URL", "language", "container-title", "publisher", "citation-label"):
             value = item.get(field)
             if value is not None and not isinstance(value, str):
-                entry_problems.append(f"{label}: '{field}' must be text")
+                entry_problems.append(
+                    Msg("{entry}: '{field}' must be text", entry=label, field=field)
+                )
         if isinstance(record.get("DOI"), str):
             record["DOI"] = _clean_doi(record["DOI"])
         if not entry_problems:
-            entry_problems.extend(f"{label}: {p}" for p in record_problems(record))
+            entry_problems.extend(
+                Msg("{entry}: {problem}", entry=label, problem=p) for p in record_problems(record)
+            )
         if entry_problems:
             problems.extend(entry_problems)
             continue
@@ -1443,7 +1658,7 @@ def read_csljson(text: str, filename: str = "references.json") -> list[ParsedEnt
     if problems:
         raise _failed(filename, problems)
     if not parsed:
-        raise _no_entries(filename, "CSL-JSON records")
+        raise _no_entries(filename, Msg("CSL-JSON records"))
     return parsed
 
 
@@ -1460,16 +1675,18 @@ _MAX_FIELD_NAME_CHARS = 100
 _MAX_PROBLEMS_PER_RECORD = 5
 
 
-def _too_deep(item: Any) -> str:
-    """Return why a CSL-JSON item nests too deeply, or '' (stops looking at the limit)."""
+def _too_deep(item: Any) -> Msg | None:
+    """Return why a CSL-JSON item nests too deeply, or None (stops looking at the limit)."""
     stack: list[tuple[str, Any, int]] = [("", item, 1)]
     while stack:
         path, value, depth = stack.pop()
         if isinstance(value, dict | list):
             if depth > MAX_CSL_DEPTH:
-                return (
-                    f"the field '{path.split('.')[0].split('[')[0]}' nests more than "
-                    f"{MAX_CSL_DEPTH} levels deep; a CSL-JSON record needs at most 4"
+                return Msg(
+                    "the field '{field}' nests more than {depth} levels deep; a CSL-JSON record "
+                    "needs at most 4",
+                    field=path.split(".")[0].split("[")[0],
+                    depth=MAX_CSL_DEPTH,
                 )
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for name, inner in items:
@@ -1477,7 +1694,7 @@ def _too_deep(item: Any) -> str:
                     f"{path}[{name}]" if isinstance(value, list) else f"{path}.{name}".lstrip(".")
                 )
                 stack.append((inner_path, inner, depth + 1))
-    return ""
+    return None
 
 
 def _value_limit(path: str) -> int:
@@ -1488,13 +1705,13 @@ def _value_limit(path: str) -> int:
     return column_limit("source", "csl", None)
 
 
-def record_problems(record: dict[str, Any]) -> list[str]:
+def record_problems(record: dict[str, Any]) -> list[Msg]:
     """Return why a record read from a file cannot be stored (control characters, lengths).
 
     Every text in the record is checked, field names included, at any depth;
     each problem names the field ("the field 'title' cannot be stored: …").
     """
-    problems: list[str] = []
+    problems: list[Msg] = []
     stack: list[tuple[str, Any]] = [("", record)]
     while stack and len(problems) < _MAX_PROBLEMS_PER_RECORD:
         path, value = stack.pop()
@@ -1504,7 +1721,9 @@ def record_problems(record: dict[str, Any]) -> list[str]:
                 name_text = str(name)
                 problem = text_problem(name_text, max_chars=_MAX_FIELD_NAME_CHARS)
                 if problem:
-                    problems.append(f"a field name cannot be stored: {problem}")
+                    problems.append(
+                        Msg("a field name cannot be stored: {problem}", problem=problem)
+                    )
                     continue
                 inner.append((f"{path}.{name_text}" if path else name_text, item))
             stack.extend(reversed(inner))
@@ -1513,14 +1732,23 @@ def record_problems(record: dict[str, Any]) -> list[str]:
         elif isinstance(value, str):
             problem = text_problem(value, max_chars=_value_limit(path))
             if problem:
-                problems.append(f"the field '{path}' cannot be stored: {problem}")
+                problems.append(
+                    Msg(
+                        "the field '{field}' cannot be stored: {problem}",
+                        field=path,
+                        problem=problem,
+                    )
+                )
     if not problems:
         authors = record_summary(record)[1]
         limit = field_limit(Source, "authors")
         if len(authors) > limit:
             problems.append(
-                f"its names, listed together, are {len(authors):,} characters long; "
-                f"at most {limit:,} fit"
+                Msg(
+                    "its names, listed together, are {length} characters long; at most {limit} fit",
+                    length=format_number(len(authors)),
+                    limit=format_number(limit),
+                )
             )
     return problems
 
@@ -1539,17 +1767,30 @@ def format_of(filename: str) -> str:
     suffix = Path(filename).suffix.lower()
     if suffix not in FORMATS_BY_EXTENSION:
         known = ", ".join(sorted(FORMATS_BY_EXTENSION))
+        if not suffix:
+            raise ImportFailed(
+                "{file}: files without an extension cannot be imported. "
+                "Use a bibliography file ending in {known} (BibTeX, RIS or CSL-JSON).",
+                file=filename,
+                known=known,
+            )
         raise ImportFailed(
-            f"{filename}: files ending in '{suffix or '(nothing)'}' cannot be imported. "
-            f"Use a bibliography file ending in {known} (BibTeX, RIS or CSL-JSON)."
+            "{file}: files ending in '{suffix}' cannot be imported. "
+            "Use a bibliography file ending in {known} (BibTeX, RIS or CSL-JSON).",
+            file=filename,
+            suffix=suffix,
+            known=known,
         )
     return FORMATS_BY_EXTENSION[suffix]
 
 
 def _too_big(filename: str, size: int) -> ImportFailed:
     return ImportFailed(
-        f"{filename} is {size / 1024 / 1024:.1f} MB; a bibliography file may be at most "
-        f"{MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it into smaller files and import each."
+        "{file} is {size} MB; a bibliography file may be at most {limit} MB. "
+        "Split it into smaller files and import each.",
+        file=filename,
+        size=f"{size / 1024 / 1024:.1f}",
+        limit=MAX_IMPORT_BYTES // 1024 // 1024,
     )
 
 
@@ -1560,8 +1801,11 @@ def decode_text(content: bytes, filename: str) -> str:
     except UnicodeDecodeError as exc:
         line = content.count(b"\n", 0, exc.start) + 1
         raise ImportFailed(
-            f"{filename} is not UTF-8 text (line {line} has the byte 0x{content[exc.start]:02x}). "
-            "Save it as UTF-8 in your reference manager or editor and import it again."
+            "{file} is not UTF-8 text (line {line} has the byte {byte}). "
+            "Save it as UTF-8 in your reference manager or editor and import it again.",
+            file=filename,
+            line=line,
+            byte=f"0x{content[exc.start]:02x}",
         ) from exc
 
 
@@ -1583,9 +1827,11 @@ def read_file(path_or_bytes: str | Path | bytes, filename: str | None = None) ->
                 raise _too_big(name, size)
             content = path.read_bytes()
         except OSError as exc:
-            raise ImportFailed(f"{name} could not be opened ({exc.strerror}).") from exc
+            raise ImportFailed(
+                "{file} could not be opened ({reason}).", file=name, reason=exc.strerror
+            ) from exc
     if not content.strip():
-        raise ImportFailed(f"{name} is empty; nothing was imported.")
+        raise ImportFailed("{file} is empty; nothing was imported.", file=name)
     return _READERS[fmt](decode_text(content, name), name)
 
 
@@ -1868,9 +2114,13 @@ def write_records(records: Iterable[dict[str, Any]], fmt: str) -> str:
     """Return records in a format: csljson, bibtex or ris."""
     writers = {"csljson": to_csljson, "bibtex": to_bibtex, "ris": to_ris}
     if blank(fmt):
-        raise ValidationError(f"Choose a bibliography format: {', '.join(EXPORT_FORMATS)}.")
+        raise ValidationError(
+            "Choose a bibliography format: {formats}.", formats=", ".join(EXPORT_FORMATS)
+        )
     if fmt not in writers:
         raise ValidationError(
-            f"'{fmt}' is not a bibliography format: choose one of {', '.join(EXPORT_FORMATS)}."
+            "'{value}' is not a bibliography format: choose one of {formats}.",
+            value=fmt,
+            formats=", ".join(EXPORT_FORMATS),
         )
     return writers[fmt](records)

@@ -66,13 +66,13 @@ def add_actor(
         actor_type = ActorType(actor_type)
     except ValueError:
         if blank(actor_type):
-            raise ValidationError(f"Choose what kind of actor {name} is.") from None
-        raise ValidationError(f"'{actor_type}' is not a kind of actor.") from None
+            raise ValidationError("Choose what kind of actor {name} is.", name=name) from None
+        raise ValidationError("'{value}' is not a kind of actor.", value=actor_type) from None
     existing = _find_actor_by_name(session, name)
     if existing is not None:
         raise ValidationError(
-            f"An actor named '{existing.name}' already exists; "
-            "choose it rather than adding it again."
+            "An actor named '{name}' already exists; choose it rather than adding it again.",
+            name=existing.name,
         )
     try:
         new = Actor(name=name, actor_type=actor_type, description=(description or "").strip())
@@ -126,7 +126,10 @@ def _validated(data: ConsensusItemCreate) -> ConsensusItemCreate:
         raise ValidationError("A consensus item needs a statement.")
     why_false = (data.why_false or "").strip()
     if data.classification is Classification.false_solution and not why_false:
-        raise ValidationError(f"{FALSE_SOLUTION_NEEDS_WHY}: '{_short(statement)}'.")
+        raise ValidationError(
+            "A false solution must say why it is false: '{statement}'.",
+            statement=_short(statement),
+        )
     return data.model_copy(
         update={"statement": statement, "why_false": why_false, "note": (data.note or "").strip()}
     )
@@ -141,7 +144,9 @@ def _check_section(session: Session, report_id: int, section_id: int | None) -> 
         return
     section = session.get(Section, section_id)
     if section is None or section.report_id != report_id:
-        raise ValidationError(f"The chosen section (id {section_id}) is not part of this report.")
+        raise ValidationError(
+            "The chosen section (id {id}) is not part of this report.", id=section_id
+        )
 
 
 def add_item(
@@ -178,13 +183,17 @@ def update_item(
     require(session, actor, Action.edit_content, item.report_id)
     unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
-        raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} of a consensus item.")
+        raise ValidationError(
+            "Cannot change {fields} of a consensus item.", fields=", ".join(sorted(unknown))
+        )
     current = {name: getattr(item, name) for name in UPDATABLE_FIELDS}
     try:
         data = ConsensusItemCreate.model_validate({**current, **changes})
     except pydantic.ValidationError as exc:
         fields = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
-        raise ValidationError(f"The value given for {fields} is not allowed.") from None
+        raise ValidationError(
+            "The value given for {fields} is not allowed.", fields=fields
+        ) from None
     data = _validated(data)
     _check_section(session, item.report_id, data.section_id)
     try:
@@ -211,7 +220,7 @@ def get_item(session: Session, item_id: int) -> ConsensusItem:
     """Return the consensus item with this id, or raise NotFound."""
     item = session.get(ConsensusItem, item_id)
     if item is None:
-        raise NotFound(f"No consensus item with id {item_id}.")
+        raise NotFound("No consensus item with id {id}.", id=item_id)
     return item
 
 
@@ -247,21 +256,24 @@ def set_position(
     require(session, actor, Action.edit_content, item.report_id)
     stakeholder = session.get(Actor, actor_id)
     if stakeholder is None:
-        raise NotFound(f"No actor with id {actor_id}.")
+        raise NotFound("No actor with id {id}.", id=actor_id)
     try:
         stance = Stance(stance)
     except ValueError:
         if blank(stance):
-            raise ValidationError(f"Choose the stance of {stakeholder.name}.") from None
+            raise ValidationError("Choose the stance of {name}.", name=stakeholder.name) from None
         raise ValidationError(
-            f"'{stance}' is not a stance; use one of {', '.join(s.value for s in Stance)}."
+            "'{value}' is not a stance; use one of {stances}.",
+            value=stance,
+            stances=", ".join(s.value for s in Stance),
         ) from None
     if source_id is not None:
         source = session.get(Source, source_id)
         if source is None or source.report_id != item.report_id:
             raise ValidationError(
-                f"The source (id {source_id}) for {stakeholder.name}'s position "
-                "is not in this report."
+                "The source (id {id}) for {name}'s position is not in this report.",
+                id=source_id,
+                name=stakeholder.name,
             )
     position = session.exec(
         select(Position).where(Position.item_id == item.id, Position.actor_id == actor_id)

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, delete, func, select
 from workbench import audit
 from workbench.errors import Conflict, NotFound, ValidationError
 from workbench.governance import confidence_for
+from workbench.i18n import N_
 from workbench.models import (
     Agreement,
     Confidence,
@@ -32,12 +33,45 @@ from workbench.models import (
     Finding,
     FindingCreate,
     FindingSource,
+    Likelihood,
     Person,
     Report,
     Section,
     Source,
 )
 from workbench.permissions import Action, require
+
+#: The calibrated terms as a reader meets them in a sentence, word for word as the glossary
+#: has them in each language ("High confidence", "Robust evidence", "likely").
+CONFIDENCE_TERMS: dict[Confidence, str] = {
+    Confidence.very_high: N_("Very high confidence"),
+    Confidence.high: N_("High confidence"),
+    Confidence.medium: N_("Medium confidence"),
+    Confidence.low: N_("Low confidence"),
+    Confidence.very_low: N_("Very low confidence"),
+}
+EVIDENCE_TERMS: dict[Evidence, str] = {
+    Evidence.limited: N_("Limited evidence"),
+    Evidence.medium: N_("Medium evidence"),
+    Evidence.robust: N_("Robust evidence"),
+}
+AGREEMENT_TERMS: dict[Agreement, str] = {
+    Agreement.low: N_("Low agreement"),
+    Agreement.medium: N_("Medium agreement"),
+    Agreement.high: N_("High agreement"),
+}
+LIKELIHOOD_TERMS: dict[Likelihood, str] = {
+    Likelihood.virtually_certain: N_("virtually certain"),
+    Likelihood.extremely_likely: N_("extremely likely"),
+    Likelihood.very_likely: N_("very likely"),
+    Likelihood.likely: N_("likely"),
+    Likelihood.more_likely_than_not: N_("more likely than not"),
+    Likelihood.about_as_likely_as_not: N_("about as likely as not"),
+    Likelihood.unlikely: N_("unlikely"),
+    Likelihood.very_unlikely: N_("very unlikely"),
+    Likelihood.extremely_unlikely: N_("extremely unlikely"),
+    Likelihood.exceptionally_unlikely: N_("exceptionally unlikely"),
+}
 
 UPDATABLE_FIELDS = frozenset(
     {"code", "statement", "evidence", "agreement", "likelihood", "traceable_account", "section_id"}
@@ -51,7 +85,7 @@ def _clean(data: FindingCreate) -> FindingCreate:
     if not code:
         raise ValidationError("A finding needs a code, such as 'F1'.")
     if not statement:
-        raise ValidationError(f"Finding '{code}' needs a statement.")
+        raise ValidationError("Finding '{code}' needs a statement.", code=code)
     return data.model_copy(update={"code": code, "statement": statement})
 
 
@@ -63,7 +97,9 @@ def _check_code_free(
         query = query.where(Finding.id != finding_id)
     if session.exec(query).first() is not None:
         raise ValidationError(
-            f"The report '{report.slug}' already has a finding coded '{code}'; choose another code."
+            "The report '{report}' already has a finding coded '{code}'; choose another code.",
+            report=report.slug,
+            code=code,
         )
 
 
@@ -74,8 +110,9 @@ def _refuse_race(
     # Another author saved this code between our check and our write: say so plainly.
     _check_code_free(session, report, code, finding_id)
     raise Conflict(
-        f"Finding '{code}' was not saved: the report changed while it was being saved "
-        "(a section or source it names was removed, say). Nothing was changed; try again."
+        "Finding '{code}' was not saved: the report changed while it was being saved "
+        "(a section or source it names was removed, say). Nothing was changed; try again.",
+        code=code,
     )
 
 
@@ -85,7 +122,9 @@ def _check_section(session: Session, report: Report, section_id: int | None) -> 
     section = session.get(Section, section_id)
     if section is None or section.report_id != report.id:
         raise ValidationError(
-            f"The chosen section (id {section_id}) is not part of the report '{report.slug}'."
+            "The chosen section (id {id}) is not part of the report '{report}'.",
+            id=section_id,
+            report=report.slug,
         )
 
 
@@ -102,8 +141,9 @@ def _check_sources(session: Session, report: Report, source_ids: list[int]) -> l
     missing = [i for i in wanted if i not in found]
     if missing:
         raise ValidationError(
-            f"These sources are not in the report '{report.slug}': "
-            f"id {', '.join(str(i) for i in missing)}."
+            "These sources are not in the report '{report}': id {ids}.",
+            report=report.slug,
+            ids=", ".join(str(i) for i in missing),
         )
     return wanted
 
@@ -111,7 +151,7 @@ def _check_sources(session: Session, report: Report, source_ids: list[int]) -> l
 def _report_of(session: Session, finding: Finding) -> Report:
     report = session.get(Report, finding.report_id)
     if report is None:  # pragma: no cover - the foreign key forbids it
-        raise NotFound(f"The report of finding '{finding.code}' no longer exists.")
+        raise NotFound("The report of finding '{code}' no longer exists.", code=finding.code)
     return report
 
 
@@ -162,7 +202,9 @@ def update_finding(*, session: Session, actor: Person, finding: Finding, **chang
             "Confidence is computed from evidence and agreement; change those instead."
         )
     if unknown:
-        raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} of a finding.")
+        raise ValidationError(
+            "Cannot change {fields} of a finding.", fields=", ".join(sorted(unknown))
+        )
     report = _report_of(session, finding)
     current = {name: getattr(finding, name) for name in UPDATABLE_FIELDS}
     try:
@@ -170,7 +212,9 @@ def update_finding(*, session: Session, actor: Person, finding: Finding, **chang
     except pydantic.ValidationError as exc:
         fields = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
         raise ValidationError(
-            f"Finding '{finding.code}': the value given for {fields} is not allowed."
+            "Finding '{code}': the value given for {fields} is not allowed.",
+            code=finding.code,
+            fields=fields,
         ) from None
     data = _clean(data)
     if data.code != finding.code:
@@ -232,7 +276,7 @@ def get_finding(session: Session, finding_id: int) -> Finding:
     """Return the finding with this id, or raise NotFound."""
     finding = session.get(Finding, finding_id)
     if finding is None:
-        raise NotFound(f"No finding with id {finding_id}.")
+        raise NotFound("No finding with id {id}.", id=finding_id)
     return finding
 
 

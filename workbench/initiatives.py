@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select
 
 from workbench import audit
 from workbench.errors import NotFound, ValidationError
+from workbench.i18n import N_, Msg
 from workbench.models import (
     Initiative,
     InitiativeCreate,
@@ -37,6 +38,20 @@ REVIEW_TRANSITIONS: dict[InitiativeStatus, frozenset[InitiativeStatus]] = {
     InitiativeStatus.reviewed: frozenset(),
     InitiativeStatus.declined: frozenset({InitiativeStatus.under_review}),
 }
+#: Each review status as a word in a sentence ("Initiative 'X' is under review").
+STATUS_WORDS: dict[InitiativeStatus, str] = {
+    InitiativeStatus.proposed: N_("proposed"),
+    InitiativeStatus.under_review: N_("under review"),
+    InitiativeStatus.reviewed: N_("reviewed"),
+    InitiativeStatus.declined: N_("declined"),
+}
+#: The steps a review may take next from each status, as a sentence names them.
+NEXT_STEPS: dict[InitiativeStatus, str] = {
+    InitiativeStatus.proposed: N_("under review"),
+    InitiativeStatus.under_review: N_("reviewed or declined"),
+    InitiativeStatus.reviewed: N_("none"),
+    InitiativeStatus.declined: N_("under review"),
+}
 NEEDS_NOTE = frozenset({InitiativeStatus.reviewed, InitiativeStatus.declined})
 UPDATABLE_FIELDS = frozenset(InitiativeCreate.model_fields)
 
@@ -47,7 +62,7 @@ def _validated(data: InitiativeCreate) -> InitiativeCreate:
         raise ValidationError("An initiative needs a name.")
     what = (data.what or "").strip()
     if not what:
-        raise ValidationError(f"Initiative '{name}': say what it does.")
+        raise ValidationError("Initiative '{name}': say what it does.", name=name)
     cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in data.model_dump().items()}
     return InitiativeCreate.model_validate({**cleaned, "name": name, "what": what})
 
@@ -85,21 +100,23 @@ def update_initiative(
     require(session, actor, Action.edit_content, initiative.report_id)
     unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
-        raise ValidationError(
-            f"Cannot change {', '.join(sorted(unknown))} of an initiative"
-            + (
-                "; its review status changes through a review."
-                if unknown & {"review_status", "review_note"}
-                else "."
+        fields = ", ".join(sorted(unknown))
+        if unknown & {"review_status", "review_note"}:
+            raise ValidationError(
+                "Cannot change {fields} of an initiative; its review status changes through "
+                "a review.",
+                fields=fields,
             )
-        )
+        raise ValidationError("Cannot change {fields} of an initiative.", fields=fields)
     current = {name: getattr(initiative, name) for name in UPDATABLE_FIELDS}
     try:
         data = InitiativeCreate.model_validate({**current, **changes})
     except pydantic.ValidationError as exc:
         names = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
         raise ValidationError(
-            f"Initiative '{initiative.name}': the value given for {names} is not allowed."
+            "Initiative '{name}': the value given for {fields} is not allowed.",
+            name=initiative.name,
+            fields=names,
         ) from None
     data = _validated(data)
     try:
@@ -142,18 +159,23 @@ def set_review_status(
     except ValueError:
         if blank(status):
             raise ValidationError("Choose a review status.") from None
-        raise ValidationError(f"'{status}' is not a review status.") from None
+        raise ValidationError("'{value}' is not a review status.", value=status) from None
     current = InitiativeStatus(initiative.review_status)
     if not can_move(current, status):
-        allowed = ", ".join(s.label.lower() for s in REVIEW_TRANSITIONS[current]) or "none"
         raise ValidationError(
-            f"Initiative '{initiative.name}' is {current.label.lower()}; it cannot become "
-            f"{status.label.lower()} (possible next steps: {allowed})."
+            "Initiative '{name}' is {current}; it cannot become {status} "
+            "(possible next steps: {allowed}).",
+            name=initiative.name,
+            current=Msg(STATUS_WORDS[current]),
+            status=Msg(STATUS_WORDS[status]),
+            allowed=Msg(NEXT_STEPS[current]),
         )
     note = (note or "").strip()
     if status in NEEDS_NOTE and not note:
         raise ValidationError(
-            f"Say why initiative '{initiative.name}' is {status.label.lower()}: a note is required."
+            "Say why initiative '{name}' is {status}: a note is required.",
+            name=initiative.name,
+            status=Msg(STATUS_WORDS[status]),
         )
     try:
         initiative.review_status = status
@@ -182,7 +204,7 @@ def get_initiative(session: Session, initiative_id: int) -> Initiative:
     """Return the initiative with this id, or raise NotFound."""
     initiative = session.get(Initiative, initiative_id)
     if initiative is None:
-        raise NotFound(f"No initiative with id {initiative_id}.")
+        raise NotFound("No initiative with id {id}.", id=initiative_id)
     return initiative
 
 

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, delete, select
 
 from workbench import audit
 from workbench.errors import Conflict, NotFound, ValidationError
+from workbench.i18n import N_, Msg, gettext
 from workbench.models import (
     ActorType,
     Finding,
@@ -42,7 +43,7 @@ from workbench.models import (
 )
 from workbench.permissions import Action, require
 
-NONE_IDENTIFIED = "None identified"
+NONE_IDENTIFIED = N_("None identified")
 NEEDS_ADDRESSEES = "Say whom this recommendation addresses"
 NEEDS_CONTEXT = "Say in which contexts this holds"
 NEEDS_ASSUMPTIONS = (
@@ -70,31 +71,40 @@ def _validated(session: Session, report: Report, data: RecommendationCreate) -> 
     code = (data.code or "").strip()
     if not code:
         raise ValidationError("A recommendation needs a code, such as 'R1'.")
-    where = f"Recommendation '{code}'"
     text = (data.text or "").strip()
     if not text:
-        raise ValidationError(f"{where} needs a text.")
+        raise ValidationError("Recommendation '{code}' needs a text.", code=code)
     addressees = list(dict.fromkeys(ActorType(a).value for a in data.addressees))
     if not addressees:
-        raise ValidationError(f"{where}: {NEEDS_ADDRESSEES}.")
+        raise ValidationError(
+            "Recommendation '{code}': Say whom this recommendation addresses.", code=code
+        )
     context = (data.context_conditions or "").strip()
     if not context:
-        raise ValidationError(f"{where}: {NEEDS_CONTEXT}.")
+        raise ValidationError(
+            "Recommendation '{code}': Say in which contexts this holds.", code=code
+        )
     assumptions = (data.normative_assumptions or "").strip()
     if not assumptions:
-        raise ValidationError(f"{where}: {NEEDS_ASSUMPTIONS}.")
-    if assumptions.casefold() == NONE_IDENTIFIED.casefold():
+        raise ValidationError(
+            "Recommendation '{code}': State the normative assumptions this recommendation "
+            "rests on (or write '{none}' if there are none).",
+            code=code,
+            none=Msg(NONE_IDENTIFIED),
+        )
+    # The phrase is stored in English; a person may also type it in their own language.
+    if assumptions.casefold() in {NONE_IDENTIFIED.casefold(), gettext(NONE_IDENTIFIED).casefold()}:
         assumptions = NONE_IDENTIFIED
     if data.section_id is not None:
         section = session.get(Section, data.section_id)
         if section is None or section.report_id != report.id:
             raise ValidationError(
-                f"{where}: the chosen section (id {data.section_id}) is not part of this report."
+                "Recommendation '{code}': the chosen section (id {id}) is not part of this report.",
+                code=code,
+                id=data.section_id,
             )
-    finding_ids = _ids_in_report(session, report, Finding, data.finding_ids, where, "findings")
-    initiative_ids = _ids_in_report(
-        session, report, Initiative, data.initiative_ids, where, "initiatives"
-    )
+    finding_ids = _ids_in_report(session, report, Finding, data.finding_ids, code)
+    initiative_ids = _ids_in_report(session, report, Initiative, data.initiative_ids, code)
     return {
         "code": code,
         "text": text,
@@ -114,8 +124,7 @@ def _ids_in_report(
     report: Report,
     model: type[Finding] | type[Initiative],
     ids: list[int],
-    where: str,
-    noun: str,
+    code: str,
 ) -> list[int]:
     wanted = list(dict.fromkeys(int(i) for i in ids))
     if not wanted:
@@ -127,9 +136,21 @@ def _ids_in_report(
     )
     missing = [i for i in wanted if i not in found]
     if missing:
+        listed = ", ".join(str(i) for i in missing)
+        if model is Finding:
+            raise ValidationError(
+                "Recommendation '{code}': these findings are not in the report '{report}': "
+                "id {ids}.",
+                code=code,
+                report=report.slug,
+                ids=listed,
+            )
         raise ValidationError(
-            f"{where}: these {noun} are not in the report '{report.slug}': "
-            f"id {', '.join(str(i) for i in missing)}."
+            "Recommendation '{code}': these initiatives are not in the report '{report}': "
+            "id {ids}.",
+            code=code,
+            report=report.slug,
+            ids=listed,
         )
     return wanted
 
@@ -144,8 +165,10 @@ def _check_code_free(
         query = query.where(Recommendation.id != recommendation_id)
     if session.exec(query).first() is not None:
         raise ValidationError(
-            f"The report '{report.slug}' already has a recommendation coded '{code}'; "
-            "choose another code."
+            "The report '{report}' already has a recommendation coded '{code}'; "
+            "choose another code.",
+            report=report.slug,
+            code=code,
         )
 
 
@@ -156,8 +179,9 @@ def _refuse_race(
     # Another author saved this code between our check and our write: say so plainly.
     _check_code_free(session, report, code, recommendation_id)
     raise Conflict(
-        f"Recommendation '{code}' was not saved: the report changed while it was being saved "
-        "(a finding or initiative it names was removed, say). Nothing was changed; try again."
+        "Recommendation '{code}' was not saved: the report changed while it was being saved "
+        "(a finding or initiative it names was removed, say). Nothing was changed; try again.",
+        code=code,
     )
 
 
@@ -228,7 +252,9 @@ def update_recommendation(
     require(session, actor, Action.edit_content, recommendation.report_id)
     unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
-        raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} of a recommendation.")
+        raise ValidationError(
+            "Cannot change {fields} of a recommendation.", fields=", ".join(sorted(unknown))
+        )
     report = session.get(Report, recommendation.report_id)
     assert report is not None  # the foreign key guarantees it
     current: dict[str, Any] = {
@@ -242,7 +268,9 @@ def update_recommendation(
     except pydantic.ValidationError as exc:
         names = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
         raise ValidationError(
-            f"Recommendation '{recommendation.code}': the value given for {names} is not allowed."
+            "Recommendation '{code}': the value given for {fields} is not allowed.",
+            code=recommendation.code,
+            fields=names,
         ) from None
     fields = _validated(session, report, data)
     if fields["code"] != recommendation.code:
@@ -278,7 +306,7 @@ def get_recommendation(session: Session, recommendation_id: int) -> Recommendati
     """Return the recommendation with this id, or raise NotFound."""
     recommendation = session.get(Recommendation, recommendation_id)
     if recommendation is None:
-        raise NotFound(f"No recommendation with id {recommendation_id}.")
+        raise NotFound("No recommendation with id {id}.", id=recommendation_id)
     return recommendation
 
 

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_
 from sqlmodel import Session, col, select
 
-from workbench import audit, citation_forms
+from workbench import audit, citation_forms, i18n
 from workbench.bibliography import (
     EXPORT_FORMATS,
     ParsedEntry,
@@ -49,6 +49,7 @@ from workbench.bibliography import (
     write_records,
 )
 from workbench.errors import ImportFailed, NotFound, ValidationError
+from workbench.i18n import N_, Msg
 from workbench.models import (
     Certainty,
     Citation,
@@ -64,7 +65,7 @@ from workbench.models import (
     utcnow,
 )
 from workbench.permissions import Action, require
-from workbench.words import blank, noun, plural
+from workbench.words import blank, listing
 
 #: How a CSL type maps to the kind of evidence a source is; any other type is a report.
 KIND_BY_CSL_TYPE: dict[str, SourceKind] = {
@@ -103,7 +104,7 @@ class ImportResult:
 
     added: int = 0
     skipped: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Msg] = field(default_factory=list)
 
 
 def guess_kind(csl_type: str | None) -> SourceKind:
@@ -114,22 +115,37 @@ def guess_kind(csl_type: str | None) -> SourceKind:
 # --------------------------------------------------------------------------- checks
 
 
-def _enum(enum_cls: type, value: Any, what: str) -> Any:
+#: What each checked choice is called in a message ("Choose a kind of source: …").
+_CHOICE_NAMES: dict[type, str] = {
+    SourceKind: N_("kind of source"),
+    Certainty: N_("certainty rating"),
+}
+
+
+def _enum(enum_cls: type, value: Any) -> Any:
     if value is None or isinstance(value, enum_cls):
         return value
     try:
         return enum_cls(str(value))
     except ValueError:
         choices = ", ".join(m.value for m in enum_cls)
+        what = Msg(_CHOICE_NAMES[enum_cls])
         if blank(value):
-            raise ValidationError(f"Choose a {what}: one of {choices}.") from None
-        raise ValidationError(f"'{value}' is not a {what}: choose one of {choices}.") from None
+            raise ValidationError(
+                "Choose a {what}: one of {choices}.", what=what, choices=choices
+            ) from None
+        raise ValidationError(
+            "'{value}' is not a {what}: choose one of {choices}.",
+            value=value,
+            what=what,
+            choices=choices,
+        ) from None
 
 
 def _check_key(key: str) -> str:
     key = (key or "").strip()
     if not citation_key_ok(key):
-        raise ValidationError(f"This source {key_problem(key)}.")
+        raise ValidationError("This source {problem}.", problem=key_problem(key))
     return key
 
 
@@ -139,7 +155,8 @@ def _check_language(language: str) -> str:
         raise ValidationError("Give the source's language, e.g. 'en', 'fr' or 'zh'.")
     if len(language) > 20:
         raise ValidationError(
-            f"'{language[:40]}' is not a language code: use a short tag such as 'en' or 'pt-BR'."
+            "'{value}' is not a language code: use a short tag such as 'en' or 'pt-BR'.",
+            value=language[:40],
         )
     return language
 
@@ -156,25 +173,31 @@ def _check_record(csl: Any, key: str, kind: SourceKind) -> dict[str, Any]:
         raise ValidationError("A source's record must be a CSL-JSON object.")
     record = dict(csl)
     if not normalise_space(str(record.get("title") or "")):
-        raise ValidationError(f"The source '{key}' needs a title (the 'title' of its record).")
+        raise ValidationError(
+            "The source '{key}' needs a title (the 'title' of its record).", key=key
+        )
     record["id"] = key
     if not record.get("type"):
         record["type"] = CSL_TYPE_BY_KIND[kind]
     doi = record_summary(record)[3]
     if doi and len(doi) > MAX_DOI_LENGTH:
-        raise ValidationError(f"The DOI of '{key}' is longer than {MAX_DOI_LENGTH} characters.")
+        raise ValidationError(
+            "The DOI of '{key}' is longer than {limit} characters.", key=key, limit=MAX_DOI_LENGTH
+        )
     return record
 
 
-def _label_problem(label: str) -> str | None:
+def _label_problem(label: str) -> Msg | None:
     """Return why a short label cannot be stored, or None when it can."""
     if len(label) > MAX_SHORT_LABEL:
-        return (
-            f"the short label '{label[:MAX_SHORT_LABEL]}…' is {len(label)} characters long; "
-            f"at most {MAX_SHORT_LABEL} fit"
+        return Msg(
+            "the short label '{label}…' is {length} characters long; at most {limit} fit",
+            label=label[:MAX_SHORT_LABEL],
+            length=len(label),
+            limit=MAX_SHORT_LABEL,
         )
     if any(ord(c) < 32 for c in label):
-        return f"the short label '{label}' contains a control character"
+        return Msg("the short label '{label}' contains a control character", label=label)
     return None
 
 
@@ -187,16 +210,26 @@ def _without_year(label: str, year: int | None) -> str:
 
 def _check_short_label(label: Any, year: int | None) -> str:
     text = normalise_space(str(label or ""))
-    problem = _label_problem(text)
-    if problem:
-        raise ValidationError(f"{problem[0].upper()}{problem[1:]}.")
+    if len(text) > MAX_SHORT_LABEL:
+        raise ValidationError(
+            "The short label '{label}…' is {length} characters long; at most {limit} fit.",
+            label=text[:MAX_SHORT_LABEL],
+            length=len(text),
+            limit=MAX_SHORT_LABEL,
+        )
+    if any(ord(c) < 32 for c in text):
+        raise ValidationError("The short label '{label}' contains a control character.", label=text)
     bare = _without_year(text, year)
     if bare != text:
+        if not bare:
+            raise ValidationError(
+                "A short label names the author, as 'EU' or 'ILO': citations add the year."
+            )
         raise ValidationError(
-            f"Give the short label without the year: citations add it, so '{bare}' is "
-            f"cited as '{bare} {year}'."
-            if bare
-            else "A short label names the author, as 'EU' or 'ILO': citations add the year."
+            "Give the short label without the year: citations add it, so '{bare}' is "
+            "cited as '{bare} {year}'.",
+            bare=bare,
+            year=year,
         )
     return text
 
@@ -238,10 +271,26 @@ def _citing_sections(session: Session, source_id: int) -> list[str]:
     )
 
 
-def _listing(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+class _Listing(Msg):
+    """Codes listed as prose in the language the message is shown in ("2.1, 2.2 and 3.1")."""
+
+    def __init__(self, items: Iterable[str]) -> None:
+        super().__init__("{items}")
+        self.params = {"items": list(items)}
+
+    def render(self, code: str | None = None) -> str:
+        """Return the items joined the way the language does."""
+        if code is not None:
+            with i18n.language(code):
+                return self.render()
+        items = [str(item) for item in self.params["items"]]
+        if i18n.current_language() == i18n.SOURCE:
+            return listing(items)
+        return i18n.format_list(items)
+
+
+def _listing(items: list[str]) -> _Listing:
+    return _Listing(items)
 
 
 def _refresh_citations(session: Session, report_id: int) -> None:
@@ -258,19 +307,21 @@ def add_source(*, session: Session, actor: Person, report: Report, data: SourceC
     """Add one source to a report's library."""
     require(session, actor, Action.edit_sources, report.id)
     key = _check_key(data.key)
-    kind = _enum(SourceKind, data.kind, "kind of source")
-    certainty = _enum(Certainty, data.certainty, "certainty rating")
+    kind = _enum(SourceKind, data.kind)
+    certainty = _enum(Certainty, data.certainty)
     record = _check_record(data.csl, key, kind)
     title, authors, year, doi = record_summary(record)
     label = _check_short_label(data.short_label or citation_forms.short_label(record), year)
     record = _labelled(record, label)
     if _key_taken(session, report.id, key, other_than=None):
         raise ValidationError(
-            f"The key '{key}' is already in this report's library: choose another key."
+            "The key '{key}' is already in this report's library: choose another key.", key=key
         )
     owner = _doi_owner(session, report.id, doi, other_than=None)
     if owner:
-        raise ValidationError(f"The DOI {doi} is already in the library as '{owner}'.")
+        raise ValidationError(
+            "The DOI {doi} is already in the library as '{owner}'.", doi=doi, owner=owner
+        )
     source = Source(
         report_id=report.id,
         key=key,
@@ -310,12 +361,13 @@ def update_source(*, session: Session, actor: Person, source: Source, **changes:
     unknown = sorted(set(changes) - EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(
-            f"A source's {', '.join(unknown)} cannot be changed here; "
-            f"only its {', '.join(sorted(EDITABLE_FIELDS))}."
+            "A source's {fields} cannot be changed here; only its {editable}.",
+            fields=", ".join(unknown),
+            editable=", ".join(sorted(EDITABLE_FIELDS)),
         )
     key = _check_key(changes.get("key", source.key))
-    kind = _enum(SourceKind, changes.get("kind", source.kind), "kind of source")
-    certainty = _enum(Certainty, changes.get("certainty", source.certainty), "certainty rating")
+    kind = _enum(SourceKind, changes.get("kind", source.kind))
+    certainty = _enum(Certainty, changes.get("certainty", source.certainty))
     language = _check_language(changes.get("language", source.language))
     region = _check_region(changes.get("region", source.region))
     note = str(changes.get("certainty_note", source.certainty_note) or "").strip()
@@ -332,17 +384,31 @@ def update_source(*, session: Session, actor: Person, source: Source, **changes:
     if renamed:
         if _key_taken(session, source.report_id, key, other_than=source.id):
             raise ValidationError(
-                f"The key '{key}' is already in this report's library: choose another key."
+                "The key '{key}' is already in this report's library: choose another key.",
+                key=key,
             )
         citing = _citing_sections(session, source.id)
         if citing:
+            if len(citing) == 1:
+                raise ValidationError(
+                    "'{old}' is cited in section {sections}: change [@{old}] to [@{new}] in its "
+                    "text first, then rename the source.",
+                    old=source.key,
+                    new=key,
+                    sections=_listing(citing),
+                )
             raise ValidationError(
-                f"'{source.key}' is cited in {noun(len(citing), 'section')} {_listing(citing)}: "
-                f"change [@{source.key}] to [@{key}] in their text first, then rename the source."
+                "'{old}' is cited in sections {sections}: change [@{old}] to [@{new}] in "
+                "their text first, then rename the source.",
+                old=source.key,
+                new=key,
+                sections=_listing(citing),
             )
     owner = _doi_owner(session, source.report_id, doi, other_than=source.id)
     if owner:
-        raise ValidationError(f"The DOI {doi} is already in the library as '{owner}'.")
+        raise ValidationError(
+            "The DOI {doi} is already in the library as '{owner}'.", doi=doi, owner=owner
+        )
     old_key = source.key
     source.key, source.kind, source.certainty = key, kind, certainty
     source.language, source.region, source.certainty_note = language, region, note
@@ -377,9 +443,18 @@ def delete_source(*, session: Session, actor: Person, source: Source) -> None:
     require(session, actor, Action.edit_sources, source.report_id)
     citing = _citing_sections(session, source.id)
     if citing:
+        if len(citing) == 1:
+            raise ValidationError(
+                "'{key}' is cited in section {sections}: remove [@{key}] from its text before "
+                "deleting the source.",
+                key=source.key,
+                sections=_listing(citing),
+            )
         raise ValidationError(
-            f"'{source.key}' is cited in {noun(len(citing), 'section')} {_listing(citing)}: "
-            f"remove [@{source.key}] from their text before deleting the source."
+            "'{key}' is cited in sections {sections}: remove [@{key}] from their text "
+            "before deleting the source.",
+            key=source.key,
+            sections=_listing(citing),
         )
     findings = list(
         session.exec(
@@ -390,17 +465,33 @@ def delete_source(*, session: Session, actor: Person, source: Source) -> None:
         ).all()
     )
     if findings:
+        if len(findings) == 1:
+            raise ValidationError(
+                "'{key}' supports finding {findings}: unlink it from the finding before "
+                "deleting the source.",
+                key=source.key,
+                findings=_listing(findings),
+            )
         raise ValidationError(
-            f"'{source.key}' supports {noun(len(findings), 'finding')} "
-            f"{_listing(findings)}: unlink it from them before deleting the source."
+            "'{key}' supports findings {findings}: unlink it from them before deleting the source.",
+            key=source.key,
+            findings=_listing(findings),
         )
     positions = session.exec(
         select(func.count()).select_from(Position).where(Position.source_id == source.id)
     ).one()
     if positions:
+        if positions == 1:
+            raise ValidationError(
+                "'{key}' is the evidence for 1 actor position on a consensus item: change its "
+                "source before deleting it.",
+                key=source.key,
+            )
         raise ValidationError(
-            f"'{source.key}' is the evidence for {plural(positions, 'actor position')} on "
-            "consensus items: change their source before deleting it."
+            "'{key}' is the evidence for {count} actor positions on consensus items: "
+            "change their source before deleting it.",
+            key=source.key,
+            count=i18n.format_number(positions),
         )
     try:
         audit.record(
@@ -426,7 +517,7 @@ def get_source(session: Session, source_id: int) -> Source:
     """Return a source by id, or raise NotFound."""
     source = session.get(Source, source_id)
     if source is None:
-        raise NotFound(f"No source with id {source_id}.")
+        raise NotFound("No source with id {id}.", id=source_id)
     return source
 
 
@@ -436,7 +527,7 @@ def get_source_by_key(session: Session, report_id: int, key: str) -> Source:
         select(Source).where(Source.report_id == report_id, Source.key == key)
     ).first()
     if source is None:
-        raise NotFound(f"No source with the key '{key}' in this report's library.")
+        raise NotFound("No source with the key '{key}' in this report's library.", key=key)
     return source
 
 
@@ -494,13 +585,13 @@ def search_sources(
             )
         )
     if kind:
-        conditions.append(Source.kind == _enum(SourceKind, kind, "kind of source"))
+        conditions.append(Source.kind == _enum(SourceKind, kind))
     if language:
         conditions.append(Source.language == language)
     if region:
         conditions.append(Source.region == region)
     if certainty:
-        conditions.append(Source.certainty == _enum(Certainty, certainty, "certainty rating"))
+        conditions.append(Source.certainty == _enum(Certainty, certainty))
     if year_from is not None:
         conditions.append(col(Source.year) >= year_from)
     if year_to is not None:
@@ -607,7 +698,7 @@ def record_from_fields(
     url: str = "",
 ) -> dict[str, Any]:
     """Return a CSL-JSON record built from the fields of a form (the key is set on saving)."""
-    kind = _enum(SourceKind, kind, "kind of source")
+    kind = _enum(SourceKind, kind)
     record: dict[str, Any] = {
         "type": CSL_TYPE_BY_KIND[kind],
         "title": normalise_space(title or ""),
@@ -652,23 +743,39 @@ def export_sources(*, session: Session, actor: Person, report: Report, fmt: str)
     """Return a report's library as a csljson, bibtex or ris file."""
     require(session, actor, Action.read_report, report.id)
     if blank(fmt):
-        raise ValidationError(f"Choose an export format: {', '.join(EXPORT_FORMATS)}.")
+        raise ValidationError(
+            "Choose an export format: {formats}.", formats=", ".join(EXPORT_FORMATS)
+        )
     if fmt not in EXPORT_FORMATS:
         raise ValidationError(
-            f"'{fmt}' is not an export format: choose one of {', '.join(EXPORT_FORMATS)}."
+            "'{value}' is not an export format: choose one of {formats}.",
+            value=fmt,
+            formats=", ".join(EXPORT_FORMATS),
         )
     return write_records(csl_records(session, report.id), fmt)
 
 
-def _entry_warnings(entry: ParsedEntry, doi: str | None, year: int | None) -> list[str]:
+def _entry_warnings(entry: ParsedEntry, doi: str | None, year: int | None) -> list[Msg]:
     warnings = []
     if doi and not doi.startswith("10."):
-        warnings.append(f"{entry.label}: '{doi}' does not look like a DOI (DOIs start with 10.)")
+        warnings.append(
+            Msg(
+                "{entry}: '{doi}' does not look like a DOI (DOIs start with 10.)",
+                entry=entry.label,
+                doi=doi,
+            )
+        )
     if year is None:
-        warnings.append(f"{entry.label}: no year of publication")
+        warnings.append(Msg("{entry}: no year of publication", entry=entry.label))
     language = entry.record.get("language")
     if language and not language_code(str(language)):
-        warnings.append(f"{entry.label}: the language '{language}' is not recognised; set to 'en'")
+        warnings.append(
+            Msg(
+                "{entry}: the language '{language}' is not recognised; set to 'en'",
+                entry=entry.label,
+                language=language,
+            )
+        )
     return warnings
 
 
@@ -686,7 +793,8 @@ def import_sources(
     require(session, actor, Action.edit_sources, report.id)
     if on_duplicate not in ON_DUPLICATE:
         raise ValidationError(
-            f"'{on_duplicate}' is not a way to handle duplicates: use 'error' or 'skip'."
+            "'{value}' is not a way to handle duplicates: use 'error' or 'skip'.",
+            value=on_duplicate,
         )
     entries = read_file(content, filename)
     existing = session.exec(
@@ -697,8 +805,8 @@ def import_sources(
     doi_in_file: dict[str, str] = {}
 
     result = ImportResult()
-    duplicates: list[str] = []
-    problems: list[str] = []
+    duplicates: list[Msg] = []
+    problems: list[Msg] = []
     rows: list[dict[str, Any]] = []
     now = utcnow()
     total = len(entries)
@@ -706,20 +814,37 @@ def import_sources(
         record = dict(entry.record)
         key = entry.key
         title, authors, year, doi = record_summary(record)
-        duplicate = ""
+        duplicate: Msg | None = None
+        label_problem = _label_problem(citation_forms.short_label(record))
         if key in keys_in_library:
-            duplicate = f"{entry.label}: the key is already in the library"
+            duplicate = Msg("{entry}: the key is already in the library", entry=entry.label)
         elif doi and doi in doi_owner:
-            duplicate = f"{entry.label}: DOI {doi} is already in the library as '{doi_owner[doi]}'"
+            duplicate = Msg(
+                "{entry}: DOI {doi} is already in the library as '{owner}'",
+                entry=entry.label,
+                doi=doi,
+                owner=doi_owner[doi],
+            )
         elif doi and doi in doi_in_file:
-            duplicate = f"{entry.label}: DOI {doi} is also the DOI of '{doi_in_file[doi]}' above"
+            duplicate = Msg(
+                "{entry}: DOI {doi} is also the DOI of '{other}' above",
+                entry=entry.label,
+                doi=doi,
+                other=doi_in_file[doi],
+            )
         if duplicate:
             duplicates.append(duplicate)
             result.skipped.append(key)
         elif doi and len(doi) > MAX_DOI_LENGTH:
-            problems.append(f"{entry.label}: the DOI is longer than {MAX_DOI_LENGTH} characters")
-        elif _label_problem(citation_forms.short_label(record)):
-            problems.append(f"{entry.label}: {_label_problem(citation_forms.short_label(record))}")
+            problems.append(
+                Msg(
+                    "{entry}: the DOI is longer than {limit} characters",
+                    entry=entry.label,
+                    limit=MAX_DOI_LENGTH,
+                )
+            )
+        elif label_problem:
+            problems.append(Msg("{entry}: {problem}", entry=entry.label, problem=label_problem))
         else:
             if doi:
                 doi_in_file[doi] = key
@@ -727,8 +852,13 @@ def import_sources(
             label = citation_forms.short_label(record)
             if _without_year(label, year) != label:
                 result.warnings.append(
-                    f"{entry.label}: the short label '{label}' is kept as "
-                    f"'{_without_year(label, year)}': citations add the year"
+                    Msg(
+                        "{entry}: the short label '{label}' is kept as '{kept}': citations add "
+                        "the year",
+                        entry=entry.label,
+                        label=label,
+                        kept=_without_year(label, year),
+                    )
                 )
                 label = _without_year(label, year)
             record = _labelled(record, label)
@@ -756,19 +886,28 @@ def import_sources(
             progress(done, total)
     if problems:
         raise ImportFailed(
-            f"{filename} could not be imported; nothing was imported. "
+            "{file} could not be imported; nothing was imported. "
             "Correct these entries and import it again.",
             problems,
+            file=filename,
         )
     if duplicates and on_duplicate == "error":
         count = len(duplicates)
+        if count == 1:
+            raise ImportFailed(
+                "Nothing was imported from {file}: 1 of its entries is already in the library. "
+                "Remove it from the file, or import again skipping duplicates.",
+                duplicates,
+                file=filename,
+            )
         raise ImportFailed(
-            f"Nothing was imported from {filename}: {count} of its entries "
-            f"{'is' if count == 1 else 'are'} already in the library. Remove "
-            f"{'it' if count == 1 else 'them'} from the file, or import again skipping duplicates.",
+            "Nothing was imported from {file}: {count} of its entries are already in the "
+            "library. Remove them from the file, or import again skipping duplicates.",
             duplicates,
+            file=filename,
+            count=i18n.format_number(count),
         )
-    result.warnings = [f"{d} (skipped)" for d in duplicates] + result.warnings
+    result.warnings = [Msg("{problem} (skipped)", problem=d) for d in duplicates] + result.warnings
     try:
         if rows:
             session.execute(insert(Source), rows)
