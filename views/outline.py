@@ -21,8 +21,9 @@ import streamlit as st
 from sqlmodel import Session
 
 import ui
-from workbench import permissions, sections, teams
+from workbench import i18n, permissions, sections, teams
 from workbench.governance import SECTION_TRANSITIONS
+from workbench.i18n import N_, _, ngettext
 from workbench.models import (
     Person,
     Question,
@@ -33,9 +34,11 @@ from workbench.models import (
     SectionStatus,
 )
 from workbench.permissions import Action
-from workbench.words import listing, plural
+from workbench.words import listing
 
-UNASSIGNED = "— unassigned —"
+UNASSIGNED = N_("— unassigned —")
+# How the date picker writes a date in each interface language (Streamlit's default in English).
+DATE_INPUT = {"fr": "DD/MM/YYYY", "es": "DD/MM/YYYY"}
 # The section whose edit form is open (one at a time: a form per section would make a
 # 60-section outline slow to draw).
 EDITING = "outline_editing"
@@ -63,6 +66,24 @@ def as_target(value: Any) -> int | None:
     return round(float(value))
 
 
+def unassigned() -> str:
+    """Return how a section without a lead author reads in the pickers and the grid."""
+    return _(UNASSIGNED)
+
+
+def listed(items: Any, *, conjunction: str = "and") -> str:
+    """Return items as prose in the current language ('a, b and c'; 'a, b et c')."""
+    words = [str(item) for item in items]
+    if i18n.current_language() == i18n.SOURCE:
+        return listing(words, conjunction=conjunction)
+    return i18n.format_list(words, style="or" if conjunction == "or" else "standard")
+
+
+def date_label(value: date) -> str:
+    """Return a due date as the outline shows it ('05 Mar 2026')."""
+    return i18n.format_date(value, format="dd MMM y")
+
+
 def author_labels(authors: list[tuple[int, str, str]]) -> dict[int, str]:
     """Return person id → the label shown in pickers (the name, plus the email if names repeat)."""
     names = [name for _, name, _ in authors]
@@ -77,14 +98,19 @@ def transitions_help() -> str:
     order = list(SectionStatus)
     moves = [(a, b) for a in order for b in order if b in SECTION_TRANSITIONS[a]]
     forward = list(pairwise(order))
+
+    def move(a: SectionStatus, b: SectionStatus) -> str:
+        return _("from {old} to {new}").format(old=ui.label(a), new=ui.label(b))
+
     if not set(forward) <= set(moves):  # no straight way through: list every move
-        return "A status moves " + listing(f"from {a.label} to {b.label}" for a, b in moves) + "."
-    back = [f"from {a.label} to {b.label}" for a, b in moves if (a, b) not in forward]
-    return (
-        f"A status moves one step at a time: {' → '.join(s.label for s in order)}"
-        + (f"; or back, {listing(back)}" if back else "")
-        + "."
-    )
+        return _("A status moves {moves}.").format(moves=listed(move(a, b) for a, b in moves))
+    back = [move(a, b) for a, b in moves if (a, b) not in forward]
+    steps = " → ".join(ui.label(s) for s in order)
+    if back:
+        return _("A status moves one step at a time: {steps}; or back, {moves}.").format(
+            steps=steps, moves=listed(back)
+        )
+    return _("A status moves one step at a time: {steps}.").format(steps=steps)
 
 
 def column_width(texts: list[str], *, least: int = 60) -> int:
@@ -114,25 +140,51 @@ def section_card(
     sec = group[index]
     text, up, down, edit = st.columns([12, 1, 1, 1])
     co = ", ".join(ui.md(labels.get(pid, "?")) for pid in coauthors.get(sec.id, []))
-    due = f"due {sec.due_date:%d %b %Y}" if sec.due_date else "no due date"
-    target = f" of {sec.word_target:,}" if sec.word_target else ""
-    text.markdown(
-        f"**{ui.md(sec.code)} {ui.md(sec.title)}**  \n"
-        f"Lead: {ui.md(names.get(sec.lead_author_id, UNASSIGNED))}"
-        + (f" · co-authors: {co}" if co else "")
-        + f" · {ui.label(sec.status)} · {due} · {sec.words:,}{target} words"
+    facts = [_("Lead: {name}").format(name=ui.md(names.get(sec.lead_author_id) or unassigned()))]
+    if co:
+        facts.append(_("co-authors: {names}").format(names=co))
+    facts.append(ui.label(sec.status))
+    facts.append(
+        _("due {date}").format(date=date_label(sec.due_date)) if sec.due_date else _("no due date")
     )
+    if sec.word_target:
+        facts.append(
+            ngettext("{n} of {target} word", "{n} of {target} words", sec.word_target).format(
+                n=i18n.format_number(sec.words), target=i18n.format_number(sec.word_target)
+            )
+        )
+    else:
+        facts.append(
+            ngettext("{n} word", "{n} words", sec.words).format(n=i18n.format_number(sec.words))
+        )
+    text.markdown(f"**{ui.md(sec.code)} {ui.md(sec.title)}**  \n" + " · ".join(facts))
     order = [g.id for g in group]
-    for column, step, arrow, word in (
-        (up, -1, ":material/arrow_upward:", "up"),
-        (down, 1, ":material/arrow_downward:", "down"),
+    for column, step, arrow, word, hint, done in (
+        (
+            up,
+            -1,
+            ":material/arrow_upward:",
+            "up",
+            _("Move {code} up"),
+            _("Moved {code} up."),
+        ),
+        (
+            down,
+            1,
+            ":material/arrow_downward:",
+            "down",
+            _("Move {code} down"),
+            _("Moved {code} down."),
+        ),
     ):
         other = index + step
+        # Icon-only buttons (no label to translate); the help names the move in words.
         if column.button(
-            arrow,
+            "",
+            icon=arrow,
             key=f"{word}_{sec.id}",
             disabled=not 0 <= other < len(group),
-            help=f"Move {sec.code} {word}",
+            help=hint.format(code=sec.code),
         ):
             order[index], order[other] = order[other], order[index]
             act(
@@ -143,39 +195,47 @@ def section_card(
                     question=Question(sec.question),
                     ordered_ids=order,
                 ),
-                success=f"Moved {sec.code} {word}.",
+                success=done.format(code=sec.code),
             )
     editing = st.session_state.get(EDITING) == sec.id
     if edit.button(
-        ":material/close:" if editing else ":material/edit:",
+        "",
+        icon=":material/close:" if editing else ":material/edit:",
         key=f"edit_toggle_{sec.id}",
-        help=f"Close the editor of {sec.code}" if editing else f"Edit {sec.code}",
+        help=(_("Close the editor of {code}") if editing else _("Edit {code}")).format(
+            code=sec.code
+        ),
     ):
         st.session_state[EDITING] = None if editing else sec.id
         st.rerun()
     if not editing:
         return
     with st.container(border=True):
-        st.markdown(f"**Edit {ui.md(sec.code)}: title, brief, part, co-authors**")
+        st.markdown(
+            _("**Edit {code}: title, brief, part, co-authors**").format(code=ui.md(sec.code))
+        )
         edit_form(s, actor, sec, labels, coauthors.get(sec.id, []))
         if sec.head_revision_id is None:
             sure = st.checkbox(
-                f"Yes, delete the empty section {sec.code}", key=f"confirm_delete_{sec.id}"
+                _("Yes, delete the empty section {code}").format(code=sec.code),
+                key=f"confirm_delete_{sec.id}",
             )
             if st.button(
-                "Delete section",
+                _("Delete section"),
                 key=f"delete_{sec.id}",
                 disabled=not sure,
-                help="Only sections without any text can be deleted.",
+                help=_("Only sections without any text can be deleted."),
             ):
                 act(
                     lambda: sections.delete_section(session=s, actor=actor, section=sec),
-                    success=f"Deleted section {sec.code}.",
+                    success=_("Deleted section {code}.").format(code=sec.code),
                 )
         else:
             st.caption(
-                "This section has text, so it stays in the record: rename or re-brief it "
-                "instead of deleting it."
+                _(
+                    "This section has text, so it stays in the record: rename or re-brief it "
+                    "instead of deleting it."
+                )
             )
 
 
@@ -185,30 +245,34 @@ def edit_form(
     """Show the form that renames, re-briefs or moves a section and sets its co-authors."""
     with st.form(f"edit_{sec.id}"):
         left, right = st.columns([1, 3])
-        code = left.text_input("Code", value=sec.code, max_chars=20, key=f"code_{sec.id}")
+        code = left.text_input(
+            _("Section code"), value=sec.code, max_chars=20, key=f"code_{sec.id}"
+        )
         part = right.selectbox(
-            "Part of the report",
+            _("Part of the report"),
             list(Question),
             index=list(Question).index(Question(sec.question)),
             format_func=ui.label,
             key=f"question_{sec.id}",
         )
-        title = st.text_input("Title", value=sec.title, max_chars=300, key=f"title_{sec.id}")
+        title = st.text_input(_("Title"), value=sec.title, max_chars=300, key=f"title_{sec.id}")
         brief = st.text_area(
-            "Brief (what the section must cover; Markdown)",
+            _("Brief (what the section must cover; Markdown)"),
             value=sec.brief,
             key=f"brief_{sec.id}",
         )
         chosen = st.multiselect(
-            "Co-authors",
+            _("Co-authors"),
             list(labels),
             default=[pid for pid in current if pid in labels],
             format_func=lambda pid: labels[pid],
             key=f"coauthors_{sec.id}",
-            help="Co-authors may write in the section. The lead author is set in the "
-            "'Assignments & deadlines' tab.",
+            help=_(
+                "Co-authors may write in the section. The lead author is set in the "
+                "'Assignments & deadlines' tab."
+            ),
         )
-        if st.form_submit_button("Save changes"):
+        if st.form_submit_button(_("Save changes")):
             act(
                 lambda: sections.update_section(
                     session=s,
@@ -220,7 +284,7 @@ def edit_form(
                     brief=brief,
                     coauthor_ids=chosen,
                 ),
-                success=f"Saved section {code.strip()}.",
+                success=_("Saved section {code}.").format(code=code.strip()),
             )
 
 
@@ -238,13 +302,13 @@ def outline_by_question(
     for sec in outline:
         by_question[Question(sec.question)].append(sec)
     for question, group in by_question.items():
-        st.subheader(question.label)
+        st.subheader(ui.label(question))
         if not group:
             if question in (Question.front, Question.cross_cutting):
-                st.caption("No section here.")
+                st.caption(_("No section here."))
             else:
                 st.warning(
-                    "No section answers this question yet: add one in the 'Add a section' tab."
+                    _("No section answers this question yet: add one in the 'Add a section' tab.")
                 )
             continue
         for index in range(len(group)):
@@ -259,13 +323,13 @@ def changed_fields(
     ids_by_label: dict[str, int],
 ) -> dict[int, dict[str, Any]]:
     """Return section id → the fields the CLA changed in the editor, as the service takes them."""
-    status_by_label = {status.label: status for status in SectionStatus}
+    status_by_label = {ui.label(status): status for status in SectionStatus}
     by_id = {sec.id: sec for sec in outline}
     changes: dict[int, dict[str, Any]] = {}
     for section_id, row in edited.iterrows():
         sec = by_id[int(section_id)]
         fields: dict[str, Any] = {}
-        lead = row["Lead author"] or UNASSIGNED
+        lead = row["Lead author"] or unassigned()
         if lead != original.at[section_id, "Lead author"]:
             fields["lead_author_id"] = ids_by_label.get(lead)
         due = as_date(row["Due date"])
@@ -287,19 +351,23 @@ def bulk_editor(
 ) -> None:
     """Show the editor of leads, due dates, word targets and statuses, saved all at once."""
     st.markdown(
-        "Edit the cells, then **Save all changes**: every change is saved together, or none "
-        "is if one of them is refused. On a narrow screen the grid scrolls sideways."
+        _(
+            "Edit the cells, then **Save all changes**: every change is saved together, or "
+            "none is if one of them is refused. On a narrow screen the grid scrolls sideways."
+        )
     )
     st.caption(transitions_help())
     if not labels:
-        st.info("The team has no authors yet: add them on the Team page to assign sections.")
+        st.info(_("The team has no authors yet: add them on the Team page to assign sections."))
+    # The grid's columns keep their English names (the code reads them back); the
+    # column_config below gives each its label in the reader's language.
     original = pd.DataFrame(
         [
             {
                 "Code": sec.code,
-                "Part": ui.SHORT_PART[Question(sec.question)],
+                "Part": _(ui.SHORT_PART[Question(sec.question)]),
                 "Title": sec.title,
-                "Lead author": labels.get(sec.lead_author_id, UNASSIGNED),
+                "Lead author": labels.get(sec.lead_author_id) or unassigned(),
                 "Status": ui.label(sec.status),
                 "Due date": sec.due_date,
                 "Word target": sec.word_target,
@@ -322,37 +390,46 @@ def bulk_editor(
         # titles run to 300 characters, so these two are sized here. A grid wider than the
         # page scrolls sideways.
         column_config={
+            "Code": st.column_config.TextColumn(_("Code")),
             "Title": st.column_config.TextColumn(
-                width=column_width([sec.title for sec in outline], least=160)
+                _("Title"), width=column_width([sec.title for sec in outline], least=160)
             ),
             "Lead author": st.column_config.SelectboxColumn(
-                options=[UNASSIGNED, *labels.values()], required=True
+                _("Lead author"), options=[unassigned(), *labels.values()], required=True
             ),
             "Status": st.column_config.SelectboxColumn(
-                options=[status.label for status in SectionStatus],
+                _("Status"),
+                options=[ui.label(status) for status in SectionStatus],
                 required=True,
-                help="Moves one step at a time; the save is refused otherwise.",
+                help=_("Moves one step at a time; the save is refused otherwise."),
             ),
-            "Due date": st.column_config.DateColumn(format="D MMM YYYY"),
-            "Word target": st.column_config.NumberColumn(min_value=1, step=1, format="%d"),
-            "Words": st.column_config.NumberColumn("Words written", format="%d"),
+            "Due date": st.column_config.DateColumn(_("Due date"), format="D MMM YYYY"),
+            "Word target": st.column_config.NumberColumn(
+                _("Word target"), min_value=1, step=1, format="%d"
+            ),
+            "Words": st.column_config.NumberColumn(_("Words written"), format="%d"),
             "Part": st.column_config.TextColumn(
+                _("Part"),
                 width=column_width(list(original["Part"])),
-                help="Q1 What is known? · Q2 What is desirable? · Q3 What are the major "
-                "obstacles and opportunities? · Q4 What can be done, and by whom?",
+                help=_(
+                    "Q1 What is known? · Q2 What is desirable? · Q3 What are the major "
+                    "obstacles and opportunities? · Q4 What can be done, and by whom?"
+                ),
             ),
         },
         key=f"outline_editor_{version}",
     )
-    if st.button("Save all changes", type="primary", key="save_bulk"):
+    if st.button(_("Save all changes"), type="primary", key="save_bulk"):
         ids_by_label = {label: pid for pid, label in labels.items()}
         changes = changed_fields(edited, original, outline, ids_by_label)
         if not changes:
-            st.info("Nothing has changed yet: edit a cell first.")
+            st.info(_("Nothing has changed yet: edit a cell first."))
             return
         count = ui.run_action(
             lambda: sections.bulk_update(session=s, actor=actor, report=report, changes=changes),
-            success=f"Saved changes to {plural(len(changes), 'section')}.",
+            success=ngettext(
+                "Saved changes to {n} section.", "Saved changes to {n} sections.", len(changes)
+            ).format(n=i18n.format_number(len(changes))),
         )
         if count is not None:
             st.session_state[EDITOR_VERSION] = version + 1
@@ -363,28 +440,35 @@ def add_section_form(s: Session, actor: Person, report: Report, labels: dict[int
     """Show the form that adds a section, last under its part."""
     with st.form("add_section"):
         left, right = st.columns([1, 3])
-        code = left.text_input("Code", max_chars=20, placeholder="e.g. 2.3", key="new_code")
+        code = left.text_input(
+            _("Section code"), max_chars=20, placeholder=_("e.g. 2.3"), key="new_code"
+        )
         question = right.selectbox(
-            "Part of the report",
+            _("Part of the report"),
             list(Question),
             index=list(Question).index(Question.known),
             format_func=ui.label,
             key="new_question",
         )
-        title = st.text_input("Title", max_chars=300, key="new_title")
-        brief = st.text_area("Brief (what the section must cover; Markdown)", key="new_brief")
+        title = st.text_input(_("Title"), max_chars=300, key="new_title")
+        brief = st.text_area(_("Brief (what the section must cover; Markdown)"), key="new_brief")
         left, middle, right = st.columns(3)
         lead = left.selectbox(
-            "Lead author",
+            _("Lead author"),
             [None, *labels],
-            format_func=lambda pid: UNASSIGNED if pid is None else labels[pid],
+            format_func=lambda pid: unassigned() if pid is None else labels[pid],
             key="new_lead",
         )
-        due = middle.date_input("Due date", value=report.due_date, key="new_due")
-        target = right.number_input(
-            "Word target (0 for none)", min_value=0, step=100, value=0, key="new_target"
+        due = middle.date_input(
+            _("Due date"),
+            value=report.due_date,
+            format=DATE_INPUT.get(i18n.current_language(), "YYYY/MM/DD"),
+            key="new_due",
         )
-        if st.form_submit_button("Add the section", type="primary"):
+        target = right.number_input(
+            _("Word target (0 for none)"), min_value=0, step=100, value=0, key="new_target"
+        )
+        if st.form_submit_button(_("Add the section"), type="primary"):
             act(
                 lambda: sections.add_section(
                     session=s,
@@ -400,41 +484,49 @@ def add_section_form(s: Session, actor: Person, report: Report, labels: dict[int
                     ),
                     lead_author_id=lead,
                 ),
-                success=f"Added section {code.strip()}.",
+                success=_("Added section {code}.").format(code=code.strip()),
             )
 
 
 with ui.session() as s:
     ctx = ui.page_context(s)
-    st.title("Outline & assignments")
+    st.title(_("Outline & assignments"))
     ui.frozen_notice(ctx, s)
     if ctx.has(Role.cla) and not permissions.has_signed_current_code(s, ctx.person):
         st.warning(
-            "Sign the Code of Ethics first: CLAs sign it before they can change the outline or "
-            "assignments. It takes a minute on the Team page."
+            _(
+                "Sign the Code of Ethics first: CLAs sign it before they can change the outline "
+                "or assignments. It takes a minute on the Team page."
+            )
         )
         st.page_link(
-            "views/team.py", label="Read and sign the Code of Ethics", icon=":material/group:"
+            "views/team.py", label=_("Read and sign the Code of Ethics"), icon=":material/group:"
         )
         st.stop()
     ui.require(ctx, s, Action.edit_outline)
     ui.flash()
     report = ctx.report
     st.caption(
-        f"{ui.md(report.title)} · every report answers the four synthesis questions; each "
-        "section sits under one of them, or in the front matter or a cross-cutting part."
+        _(
+            "{report} · every report answers the four synthesis questions; each section sits "
+            "under one of them, or in the front matter or a cross-cutting part."
+        ).format(report=ui.md(report.title))
     )
     outline = sections.list_sections(s, report.id)
     if not outline:
         st.info(
-            "This report has no outline yet. Start from the Panel's template: sections for each "
-            "of the four synthesis questions, plus a Summary for Policymakers and a "
-            "cross-cutting part. You can rename, add and remove sections afterwards."
+            _(
+                "This report has no outline yet. Start from the Panel's template: sections for "
+                "each of the four synthesis questions, plus a Summary for Policymakers and a "
+                "cross-cutting part. You can rename, add and remove sections afterwards."
+            )
         )
-        if st.button("Create the outline from the template", type="primary", key="create_outline"):
+        if st.button(
+            _("Create the outline from the template"), type="primary", key="create_outline"
+        ):
             act(
                 lambda: sections.create_outline(session=s, actor=ctx.person, report=report),
-                success="The outline was created from the template.",
+                success=_("The outline was created from the template."),
             )
         st.stop()
     labels = author_labels(
@@ -446,7 +538,7 @@ with ui.session() as s:
     )
     coauthors = sections.coauthors_by_section(s, report.id)
     tab_outline, tab_bulk, tab_add = st.tabs(
-        ["Outline", "Assignments & deadlines", "Add a section"], key="outline_tab"
+        [_("Outline"), _("Assignments & deadlines"), _("Add a section")], key="outline_tab"
     )
     with tab_outline:
         outline_by_question(s, ctx.person, report, outline, labels, coauthors)

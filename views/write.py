@@ -51,10 +51,11 @@ import streamlit as st
 from sqlmodel import Session
 
 import ui
-from workbench import docx_import, merging, rendering, reviews, sections, sources
+from workbench import docx_import, i18n, merging, rendering, reviews, sections, sources
 from workbench.diffing import diff_markdown, word_diff
 from workbench.errors import Conflict
 from workbench.governance import SECTION_TRANSITIONS
+from workbench.i18n import N_, _, ngettext
 from workbench.models import DiscussionTarget, Role, Section, SectionStatus
 from workbench.permissions import Action
 
@@ -74,9 +75,9 @@ EDITOR_HEIGHT = 560
 # "$5 a day and $10" must not turn into a formula (pandoc escapes amounts already).
 _DOLLAR_AMOUNT = re.compile(r"(?<!\\)\$(?=\d)")
 CHOICE_LABELS = {
-    "theirs": "Keep their words",
-    "mine": "Keep my words",
-    "both": "Keep both (theirs first)",
+    "theirs": N_("Keep their words"),
+    "mine": N_("Keep my words"),
+    "both": N_("Keep both (theirs first)"),
 }
 
 # The "Insert at the cursor" button. It reads the cursor of the text box it is given (by its
@@ -171,7 +172,11 @@ def _rendered(s: Session, report_id: int, text: str) -> rendering.Rendered:
         return rendering.render_citations(text, _records(s, report_id, text))
     except (OSError, RuntimeError):
         # pandoc missing or failing: show the text itself rather than nothing.
-        st.caption(":orange[Citations could not be rendered here; the text is shown as typed.]")
+        st.caption(
+            ":orange["
+            + _("Citations could not be rendered here; the text is shown as typed.")
+            + "]"
+        )
         keys = tuple(sections.extract_citation_keys(text))
         return rendering.Rendered(body=text, references=(), unknown=keys)
 
@@ -185,13 +190,16 @@ def _show_rendered(rendered: rendering.Rendered) -> None:
     st.markdown(ui.no_images(_DOLLAR_AMOUNT.sub(r"\\$", body)))
     if rendered.references:
         st.divider()
-        st.markdown("**References**")
+        st.markdown("**" + _("References") + "**")
         st.markdown(ui.no_images(_DOLLAR_AMOUNT.sub(r"\\$", "\n\n".join(rendered.references))))
     if rendered.unknown:
         st.caption(
-            ":orange[Not in the report's library (marked above): "
-            + ", ".join(ui.md(k) for k in rendered.unknown)
-            + ". Correct the key or add the source on the Evidence page.]"
+            ":orange["
+            + _(
+                "Not in the report's library (marked above): {keys}. Correct the key or add "
+                "the source on the Evidence page."
+            ).format(keys=_listing(ui.md(k) for k in rendered.unknown))
+            + "]"
         )
 
 
@@ -254,7 +262,15 @@ def _preview(
             )
         _show_rendered(rendered)
     else:
-        st.caption("Nothing to show yet: the preview of the text appears here as you write.")
+        st.caption(_("Nothing to show yet: the preview of the text appears here as you write."))
+
+
+def _listing(items: Any) -> str:
+    """Return items as prose in the current language ('a, b and c'; 'a, b et c')."""
+    words = [str(item) for item in items]
+    if i18n.current_language() == i18n.SOURCE:
+        return ", ".join(words)
+    return i18n.format_list(words)
 
 
 def _revision_text(s: Session, revision_id: int | None) -> str:
@@ -316,7 +332,9 @@ def _save(
     if result is not None:
         if result.mirror_note:
             notes.append(result.mirror_note)
-        notice = f"Saved revision {result.revision.number} of section {section.code}."
+        notice = _("Saved revision {number} of section {code}.").format(
+            number=i18n.format_number(result.revision.number), code=section.code
+        )
         _state(NOTICE, {})[section.id] = (notice, result.unknown_keys, notes)
         st.session_state.pop(_conflict_key(section.id), None)
         _follow(section.id, result.revision.id, result.revision.text)
@@ -333,30 +351,40 @@ def _show_notice(section_id: int) -> None:
     for note in notes:
         st.warning(ui.md_message(note))
     if unknown:
-        keys = ", ".join(ui.md(k) for k in unknown)
+        keys = _listing(ui.md(k) for k in unknown)
         st.warning(
-            f"These citation keys match no source in the report's library: {keys}. "
-            "Correct the keys, or add the sources on the Evidence page; until then they "
-            "will not appear in the bibliography."
+            ngettext(
+                "This citation key matches no source in the report's library: {keys}. "
+                "Correct the key, or add the source on the Evidence page; until then it "
+                "will not appear in the bibliography.",
+                "These citation keys match no source in the report's library: {keys}. "
+                "Correct the keys, or add the sources on the Evidence page; until then they "
+                "will not appear in the bibliography.",
+                len(unknown),
+            ).format(keys=keys)
         )
 
 
 def _shrink_warning(section: Section, base_text: str, base_label: str, text: str) -> str | None:
     """Say why a save needs confirming (an empty text, or half the words gone), or None."""
     before, after = sections.word_count(base_text), sections.word_count(text)
-    where = base_label or "the saved text"
+    where = base_label or _("the saved text")
     if not text.strip() and base_text.strip():
-        return (
-            f"The text is empty: saving it leaves section {section.code} with no text "
-            f"({where} has {before:,} word{'s' if before != 1 else ''}). Every earlier "
-            "revision stays in the history and can be restored."
-        )
+        return ngettext(
+            "The text is empty: saving it leaves section {code} with no text ({where} has "
+            "{n} word). Every earlier revision stays in the history and can be restored.",
+            "The text is empty: saving it leaves section {code} with no text ({where} has "
+            "{n} words). Every earlier revision stays in the history and can be restored.",
+            before,
+        ).format(code=section.code, where=where, n=i18n.format_number(before))
     if before and after * 2 < before:
-        return (
-            f"This removes more than half of the words: your text has {after:,} "
-            f"word{'s' if after != 1 else ''}, {where} has {before:,}. Every earlier revision "
-            "stays in the history and can be restored."
-        )
+        return ngettext(
+            "This removes more than half of the words: your text has {n} word, {where} has "
+            "{before}. Every earlier revision stays in the history and can be restored.",
+            "This removes more than half of the words: your text has {n} words, {where} has "
+            "{before}. Every earlier revision stays in the history and can be restored.",
+            after,
+        ).format(n=i18n.format_number(after), where=where, before=i18n.format_number(before))
     return None
 
 
@@ -380,7 +408,7 @@ def _confirmed(name: str, text: str, warning: str | None, *, asked: bool, label:
         if row.button(label, type="primary", key=f"{name}_yes"):
             pending.pop(name)
             return True
-        if row.button("Keep editing", key=f"{name}_no"):
+        if row.button(_("Keep editing"), key=f"{name}_no"):
             pending.pop(name)
             st.rerun()
     return False
@@ -397,28 +425,35 @@ def _status_control(s: Session, ctx: ui.PageContext, section: Section) -> None:
     options = sorted(SECTION_TRANSITIONS[section.status], key=order.index)
     if not is_cla:
         options = [o for o in options if o != SectionStatus.accepted]
-    with st.expander(f"Change the status (now: {section.status.label})"):
+    now = ui.label(section.status)
+    with st.expander(_("Change the status (now: {status})").format(status=now)):
         if not options:
             st.caption(
-                f"From '{section.status.label}' only a CLA can move the section on (to accept it)."
+                _("From '{status}' only a CLA can move the section on (to accept it).").format(
+                    status=now
+                )
             )
             return
         st.caption(
-            "Sections move drafting → ready for review → in review → revising → accepted. "
-            "Only a CLA accepts a section."
+            _(
+                "Sections move drafting → ready for review → in review → revising → accepted. "
+                "Only a CLA accepts a section."
+            )
         )
         new = st.selectbox(
-            "New status",
+            _("New status"),
             options,
-            format_func=lambda o: o.label,
+            format_func=ui.label,
             key=f"write_status_{section.id}",
         )
-        if st.button("Change status", key=f"write_status_go_{section.id}"):
+        if st.button(_("Change status"), key=f"write_status_go_{section.id}"):
             done = ui.run_action(
                 lambda: sections.set_status(
                     session=s, actor=ctx.person, section=section, status=new
                 ),
-                success=f"Section {section.code} is now '{new.label}'.",
+                success=_("Section {code} is now '{status}'.").format(
+                    code=section.code, status=ui.label(new)
+                ),
             )
             if done is not None:
                 st.rerun()
@@ -432,45 +467,63 @@ def _reads_as(s: Session, report_id: int, key: str) -> str:
 
 def _citation_picker(s: Session, report_id: int, section_id: int, text_key: str) -> None:
     """Find a source in the report's library and insert its citation where the cursor is."""
-    with st.expander("Cite a source from the report's library", icon=":material/format_quote:"):
+    with st.expander(_("Cite a source from the report's library"), icon=":material/format_quote:"):
         inserted = _state(INSERTED, {}).pop(section_id, None)
         if inserted:
-            st.success(f"Inserted {ui.md(inserted)} where the cursor was.")
+            st.success(
+                _("Inserted {citation} where the cursor was.").format(citation=ui.md(inserted))
+            )
         query = st.text_input(
-            "Search by author, title or citation key",
+            _("Search by author, title or citation key"),
             key="write_cite_query",
-            placeholder="e.g. Anker, minimum wage, ilo2024",
+            placeholder=_("e.g. Anker, minimum wage, ilo2024"),
         )
         found, total = sources.search_sources(s, report_id=report_id, text=query, limit=20)
         if not found:
             if query.strip():
                 st.info(
-                    f"No source matches '{ui.md(query)}'. Try another word, or add the source on "
-                    "the Evidence page."
+                    _(
+                        "No source matches '{query}'. Try another word, or add the source on "
+                        "the Evidence page."
+                    ).format(query=ui.md(query))
                 )
             else:
-                st.info("The report's library has no sources yet. Add them on the Evidence page.")
+                st.info(
+                    _("The report's library has no sources yet. Add them on the Evidence page.")
+                )
             return
         labels = {
-            src.key: f"{src.authors or 'No author'} ({src.year or 'n.d.'}). "
-            f"{ui.shorten(src.title or '', 80)} · key {src.key}"
+            src.key: _("{authors} ({year}). {title} · key {key}").format(
+                authors=src.authors or _("No author"),
+                year=src.year or _("n.d."),
+                title=ui.shorten(src.title or "", 80),
+                key=src.key,
+            )
             for src in found
         }
         # A new box for every search: a box kept across searches showed the previous
         # search's source while the page went on with the new search's first match.
         digest = hashlib.sha256(query.strip().lower().encode("utf-8")).hexdigest()[:12]
         key = st.selectbox(
-            "Source",
+            _("Source"),
             list(labels),
             format_func=labels.__getitem__,
             key=f"write_cite_choice_{section_id}_{digest}",
         )
         if total > len(found):
-            st.caption(f"Showing {len(found)} of {total} matching sources: type more to narrow.")
+            st.caption(
+                ngettext(
+                    "Showing {shown} of {n} matching source: type more to narrow.",
+                    "Showing {shown} of {n} matching sources: type more to narrow.",
+                    total,
+                ).format(shown=i18n.format_number(len(found)), n=i18n.format_number(total))
+            )
         reads_as = _reads_as(s, report_id, key)
         st.caption(
-            f"Reads in the text as {ui.md(reads_as)}. Click in your text where it belongs "
-            "(or select words to replace), then insert it."
+            _(
+                "Reads in the text as {citation}. Click in your text where it belongs "
+                "(or select words to replace), then insert it."
+            ).format(citation=ui.md(reads_as))
         )
         caret = _state(CARET, {}).pop(section_id, None)
         result = _cite_at_cursor(
@@ -478,7 +531,7 @@ def _citation_picker(s: Session, report_id: int, section_id: int, text_key: str)
             data={
                 "target": f"st-key-{text_key}",
                 "key": key,
-                "label": "Insert at the cursor",
+                "label": _("Insert at the cursor"),
                 "caret": caret[0] if caret else None,
                 "length": caret[1] if caret else None,
                 "caret_id": caret[2] if caret else None,
@@ -499,7 +552,7 @@ def _insert(s: Session, report_id: int, section_id: int, payload: Any) -> None:
     if not (isinstance(start, int) and isinstance(end, int)):
         start = end = len(text)
     if key not in sources.sources_by_keys(s, report_id, [key]):
-        st.error("That source is no longer in the report's library: search again.")
+        st.error(_("That source is no longer in the report's library: search again."))
         return
     new_text, caret = rendering.insert_citation(text, start, end, key)
     _state(DRAFTS, {})[section_id] = new_text
@@ -513,11 +566,13 @@ def _marked_changes(old: str, new: str, who: str, *, key: str, height: int | Non
     """Show, in the Markdown source, what one author added and removed, marked as theirs."""
     changes = word_diff(old, new)
     if all(c.op == "equal" for c in changes):
-        st.caption(f"No change by {ui.md(who)} here.")
+        st.caption(_("No change by {who} here.").format(who=ui.md(who)))
         return
     st.caption(
-        f":green-background[**Bold on green**]: added by {ui.md(who)}. "
-        f":red-background[~~Struck through~~]: removed by {ui.md(who)}. Markdown source."
+        _(
+            ":green-background[**Bold on green**]: added by {who}. "
+            ":red-background[~~Struck through~~]: removed by {who}. Markdown source."
+        ).format(who=ui.md(who))
     )
     box = st.container(height=height, border=True, key=key) if height else st.container(key=key)
     with box:
@@ -536,15 +591,21 @@ def _conflict_panel(s: Session, ctx: ui.PageContext, section: Section) -> None:
     who = ""
     if head is not None and head.author_id is not None:
         who = ui.people_names(s, [head.author_id]).get(head.author_id, "")
-    them = who or "your co-author"
-    label = f"revision {head.number}" if head else "the current text"
+    them = who or _("your co-author")
+    label = (
+        _("revision {number}").format(number=i18n.format_number(head.number))
+        if head
+        else _("the current text")
+    )
     merged = merging.merge(base_text, mine, head_text)
     if merged.clean and merged.text == head_text:
         # Everything the author changed is in the saved text already: nothing to merge.
         st.session_state.pop(_conflict_key(sid), None)
         _state(NOTICE, {})[sid] = (
-            f"Your changes are already in {label} of section {section.code} (saved by "
-            f"{them}): nothing more to save.",
+            _(
+                "Your changes are already in {revision} of section {code} (saved by "
+                "{who}): nothing more to save."
+            ).format(revision=label, code=section.code, who=them),
             [],
             [],
         )
@@ -553,60 +614,81 @@ def _conflict_panel(s: Session, ctx: ui.PageContext, section: Section) -> None:
     message_key = f"write_merge_message_{sid}"
     if merged.clean:
         st.info(
-            f"{ui.md(them)} saved {label} of section {ui.md(section.code)} while you were "
-            "writing. Your changes and theirs are in different places, so both are kept in "
-            "the merged text below. Read it and save it.",
+            _(
+                "{who} saved {revision} of section {code} while you were writing. Your "
+                "changes and theirs are in different places, so both are kept in the merged "
+                "text below. Read it and save it."
+            ).format(who=ui.md(them), revision=label, code=ui.md(section.code)),
             icon=":material/merge:",
         )
         with st.container(height=EDITOR_HEIGHT // 2 + 80, border=True, key=f"write_merged_{sid}"):
             _preview(s, section.report_id, merged.text)
         theirs_col, mine_col = st.columns(2, gap="medium")
-        with theirs_col, st.expander(f"What {them} changed", expanded=False):
+        with theirs_col, st.expander(_("What {who} changed").format(who=them), expanded=False):
             _marked_changes(base_text, head_text, them, key=f"write_theirs_{sid}", height=300)
-        with mine_col, st.expander("What you changed", expanded=False):
-            _marked_changes(base_text, mine, "you", key=f"write_mine_{sid}", height=300)
+        with mine_col, st.expander(_("What you changed"), expanded=False):
+            _marked_changes(base_text, mine, _("you"), key=f"write_mine_{sid}", height=300)
         merged_text = merged.text
     else:
         overlaps = merged.overlaps
         count = len(overlaps)
         st.warning(
-            f"{ui.md(them)} saved {label} of section {ui.md(section.code)} while you were "
-            f"writing, and you both changed the same "
-            f"{'place' if count == 1 else f'{count} places'}. Everything else is merged "
-            f"already. Choose what {'it' if count == 1 else 'each'} should say; nothing is "
-            "saved until you save the merged text.",
+            ngettext(
+                "{who} saved {revision} of section {code} while you were writing, and you "
+                "both changed the same place. Everything else is merged already. Choose what "
+                "it should say; nothing is saved until you save the merged text.",
+                "{who} saved {revision} of section {code} while you were writing, and you "
+                "both changed the same {n} places. Everything else is merged already. Choose "
+                "what each should say; nothing is saved until you save the merged text.",
+                count,
+            ).format(
+                who=ui.md(them),
+                revision=label,
+                code=ui.md(section.code),
+                n=i18n.format_number(count),
+            ),
             icon=":material/call_split:",
         )
         choices: list[str | None] = []
         for i, overlap in enumerate(overlaps):
             with st.container(border=True, key=f"write_overlap_box_{sid}_{i}"):
                 st.markdown(
-                    f"**Place {i + 1} of {count}**"
+                    "**"
+                    + _("Place {number} of {count}").format(
+                        number=i18n.format_number(i + 1), count=i18n.format_number(count)
+                    )
+                    + "**"
                     if count > 1
-                    else "**The place you both changed**"
+                    else "**" + _("The place you both changed") + "**"
                 )
                 context = merged.context_before(i)
                 if context:
-                    st.caption(f"After the line (Markdown source): {ui.md(context)}")
+                    st.caption(
+                        _("After the line (Markdown source): {line}").format(line=ui.md(context))
+                    )
                 mine_col, theirs_col = st.columns(2, gap="medium")
                 with mine_col:
-                    st.markdown("**Your words**")
-                    _marked_changes(overlap.base, overlap.mine, "you", key=f"write_ov_m_{sid}_{i}")
+                    st.markdown("**" + _("Your words") + "**")
+                    _marked_changes(
+                        overlap.base, overlap.mine, _("you"), key=f"write_ov_m_{sid}_{i}"
+                    )
                 with theirs_col:
-                    st.markdown(f"**{ui.md(them)}'s words** ({label})")
+                    st.markdown(
+                        _("**{who}'s words** ({revision})").format(who=ui.md(them), revision=label)
+                    )
                     _marked_changes(overlap.base, overlap.theirs, them, key=f"write_ov_t_{sid}_{i}")
                 choices.append(
                     st.radio(
-                        "Keep",
+                        _("Keep"),
                         merging.CHOICES,
                         index=None,
-                        format_func=CHOICE_LABELS.__getitem__,
+                        format_func=lambda choice: _(CHOICE_LABELS[choice]),
                         horizontal=True,
                         key=f"write_overlap_{sid}_{head_id}_{i}",
                     )
                 )
         if any(c is None for c in choices):
-            st.caption("Choose for every place; then the merged text appears here to save.")
+            st.caption(_("Choose for every place; then the merged text appears here to save."))
             merged_text = None
         else:
             resolved = merged.resolve(choices)  # type: ignore[arg-type]
@@ -615,19 +697,25 @@ def _conflict_panel(s: Session, ctx: ui.PageContext, section: Section) -> None:
             if merge_key not in st.session_state:
                 st.session_state[merge_key] = resolved
             merged_text = st.text_area(
-                "Merged text (Markdown; polish it before saving if you like — changing a "
-                "choice above starts it again)",
+                _(
+                    "Merged text (Markdown; polish it before saving if you like — changing a "
+                    "choice above starts it again)"
+                ),
                 key=merge_key,
                 height=EDITOR_HEIGHT // 2,
             )
     message = st.text_input(
-        "What did you change?",
+        _("What did you change?"),
         key=message_key,
-        placeholder=f"e.g. Merged with {who}'s {label}" if who else "e.g. Merged",
+        placeholder=(
+            _("e.g. Merged with {who}'s {revision}").format(revision=label, who=who)
+            if who
+            else _("e.g. Merged")
+        ),
     )
     buttons = st.container(horizontal=True)
     if buttons.button(
-        "Save the merged text",
+        _("Save the merged text"),
         type="primary",
         key=f"write_merge_save_{sid}",
         disabled=merged_text is None,
@@ -638,42 +726,53 @@ def _conflict_panel(s: Session, ctx: ui.PageContext, section: Section) -> None:
             section,
             text=merged_text or "",
             base_revision_id=head_id,
-            message=message or f"Merged with {label}" + (f" by {who}" if who else ""),
+            message=message
+            or (
+                _("Merged with {revision} by {who}").format(revision=label, who=who)
+                if who
+                else _("Merged with {revision}").format(revision=label)
+            ),
         )
         _state(EMPTY, []).append(message_key)
         if result is not None or _conflict_key(sid) in st.session_state:
             st.rerun()
     if merged_text is not None and buttons.button(
-        "Edit it before saving",
+        _("Edit it before saving"),
         key=f"write_merge_edit_{sid}",
-        help="The merged text goes into the editor, based on the current revision; "
-        "save it from there.",
+        help=_(
+            "The merged text goes into the editor, based on the current revision; "
+            "save it from there."
+        ),
     ):
         st.session_state.pop(_conflict_key(sid), None)
         _state(EMPTY, []).append(message_key)
         _follow(sid, head_id, merged_text)
         st.rerun()
     if buttons.button(
-        "Drop my changes and continue from theirs",
+        _("Drop my changes and continue from theirs"),
         key=f"write_merge_drop_{sid}",
-        help="Your changes are discarded; the editor shows the current text.",
+        help=_("Your changes are discarded; the editor shows the current text."),
     ):
         st.session_state.pop(_conflict_key(sid), None)
         _state(EMPTY, []).append(message_key)
         _follow(sid, head_id, head_text)
         st.rerun()
-    with st.expander("Both full texts (Markdown source)"):
+    with st.expander(_("Both full texts (Markdown source)")):
         mine_col, head_col = st.columns(2, gap="medium")
-        mine_col.markdown("**Your text** (not saved)")
+        mine_col.markdown(_("**Your text** (not saved)"))
         mine_col.code(mine or " ", language="markdown", wrap_lines=True, height=360)
-        head_col.markdown(f"**Current text** ({label}" + (f" by {ui.md(who)}" if who else "") + ")")
+        head_col.markdown(
+            _("**Current text** ({revision} by {who})").format(revision=label, who=ui.md(who))
+            if who
+            else _("**Current text** ({revision})").format(revision=label)
+        )
         head_col.code(head_text or " ", language="markdown", wrap_lines=True, height=360)
 
 
 def _discussions(s: Session, ctx: ui.PageContext, section: Section) -> list[tuple[int, int, int]]:
     """Show the section's discussions (open first) and a form to start one on its lines;
     return the line ranges to mark in the preview (open ones; the opened one in violet)."""
-    st.markdown("**Discussions**")
+    st.markdown("**" + _("Discussions") + "**")
     key = f"write_talk_{section.id}"
     line_count = len(sections.lines_of(sections.head_text(s, section)))
     with st.container(height=EDITOR_HEIGHT, border=False, key=f"{key}_box"):
@@ -713,26 +812,33 @@ def _editor(s: Session, ctx: ui.PageContext, section: Section) -> None:
         marks = _discussions(s, ctx, section)
     with edit_col:
         text = st.text_area(
-            "Text (Markdown)",
+            _("Text (Markdown)"),
             key=text_key,
             height=EDITOR_HEIGHT,
-            placeholder="Start writing. One sentence per line keeps line numbers meaningful "
-            "for reviewers; cite a source with the picker below.",
-            help="Markdown: # Heading, **bold**, *italic*, - list item; a citation is the "
-            "source's key in brackets after an @ (the picker below writes it for you). "
-            "Press Ctrl+Enter or click outside the box to update the preview and word count.",
+            placeholder=_(
+                "Start writing. One sentence per line keeps line numbers meaningful "
+                "for reviewers; cite a source with the picker below."
+            ),
+            help=_(
+                "Markdown: `# Heading`, `**bold**`, `*italic*`, `- list item`; a citation is "
+                "the source's key in brackets after an @, like `[@ilo2024]` (the picker below "
+                "writes it for you). Press Ctrl+Enter or click outside the box to update the "
+                "preview and word count."
+            ),
         )
         drafts[sid] = text
         _citation_picker(s, section.report_id, sid, text_key)
     with preview_col:
-        st.markdown("**Preview** (as the exported report reads)")
+        st.markdown(_("**Preview** (as the exported report reads)"))
         with st.container(height=EDITOR_HEIGHT, border=True, key=f"write_preview_{sid}"):
             _preview(s, section.report_id, text, marks)
         if marks:
             st.caption(
-                ":orange-background[Marked]: lines open discussions point at; "
-                ":violet-background[marked]: the discussion opened beside. Line numbers are "
-                "those of the saved text when the discussion began."
+                _(
+                    ":orange-background[Marked]: lines open discussions point at; "
+                    ":violet-background[marked]: the discussion opened beside. Line numbers "
+                    "are those of the saved text when the discussion began."
+                )
             )
 
     words = sections.word_count(text)
@@ -740,34 +846,67 @@ def _editor(s: Session, ctx: ui.PageContext, section: Section) -> None:
         share = words / section.word_target
         st.progress(
             min(share, 1.0),
-            text=f"{words:,} of {section.word_target:,} words ({share:.0%} of the target)",
+            text=ngettext(
+                "{n} of {target} word ({share} of the target)",
+                "{n} of {target} words ({share} of the target)",
+                section.word_target,
+            ).format(
+                n=i18n.format_number(words),
+                target=i18n.format_number(section.word_target),
+                share=i18n.format_percent(share),
+            ),
         )
         if share > 1.1:
-            st.caption(f":orange[{words - section.word_target:,} words over the target.]")
+            over = words - section.word_target
+            st.caption(
+                ":orange["
+                + ngettext("{n} word over the target.", "{n} words over the target.", over).format(
+                    n=i18n.format_number(over)
+                )
+                + "]"
+            )
     else:
-        st.caption(f"{words:,} words · no word target set for this section")
+        st.caption(
+            ngettext(
+                "{n} word · no word target set for this section",
+                "{n} words · no word target set for this section",
+                words,
+            ).format(n=i18n.format_number(words))
+        )
     keys = sections.extract_citation_keys(text)
     if keys:
-        st.caption(f"Cites {len(keys)} source{'s' if len(keys) != 1 else ''}.")
+        st.caption(
+            ngettext("Cites {n} source.", "Cites {n} sources.", len(keys)).format(
+                n=i18n.format_number(len(keys))
+            )
+        )
 
     dirty = text != base_text
     head_no = _revision_number(s, base_id)
     if dirty:
-        st.caption(f"● Unsaved changes, based on {head_no}." if head_no else "● Unsaved new text.")
+        st.caption(
+            _("● Unsaved changes, based on {revision}.").format(revision=head_no)
+            if head_no
+            else _("● Unsaved new text.")
+        )
     else:
-        st.caption(f"All changes saved ({head_no})." if head_no else "No text yet.")
+        st.caption(
+            _("All changes saved ({revision}).").format(revision=head_no)
+            if head_no
+            else _("No text yet.")
+        )
     message_key = f"write_message_{sid}"
     message = st.text_input(
-        "What did you change? (optional, shown in the history)",
+        _("What did you change? (optional, shown in the history)"),
         key=message_key,
-        placeholder="e.g. Answered FOD comments 12–15; added ILO 2024 figures",
+        placeholder=_("e.g. Answered FOD comments 12–15; added ILO 2024 figures"),
     )
     buttons = st.container(horizontal=True)
-    asked = buttons.button("Save", type="primary", key=f"write_save_{sid}", disabled=not dirty)
+    asked = buttons.button(_("Save"), type="primary", key=f"write_save_{sid}", disabled=not dirty)
     if dirty and buttons.button(
-        "Discard unsaved changes",
+        _("Discard unsaved changes"),
         key=f"write_discard_{sid}",
-        help="Go back to the last saved text. What you typed since is thrown away.",
+        help=_("Go back to the last saved text. What you typed since is thrown away."),
     ):
         _state(CONFIRM, {}).pop(f"write_confirm_{sid}", None)
         _follow(sid, section.head_revision_id, sections.head_text(s, section))
@@ -778,7 +917,7 @@ def _editor(s: Session, ctx: ui.PageContext, section: Section) -> None:
         text,
         warning,
         asked=asked,
-        label="Save the empty text" if not text.strip() else "Save anyway",
+        label=_("Save the empty text") if not text.strip() else _("Save anyway"),
     )
     if go and dirty:
         result = _save(s, ctx.person, section, text=text, base_revision_id=base_id, message=message)
@@ -792,37 +931,42 @@ def _editor(s: Session, ctx: ui.PageContext, section: Section) -> None:
 def _revision_number(s: Session, revision_id: int | None) -> str:
     if revision_id is None:
         return ""
-    return f"revision {sections.get_revision(s, revision_id).number}"
+    number = sections.get_revision(s, revision_id).number
+    return _("revision {number}").format(number=i18n.format_number(number))
 
 
 def _upload(s: Session, ctx: ui.PageContext, section: Section) -> None:
     """Save an uploaded Word, Markdown or text file as the section's new revision."""
     sid = section.id
     st.write(
-        "Upload a Word document (.docx) or a Markdown (.md) or plain-text (.txt) file saved as "
-        "UTF-8. Its text becomes the section's new revision; the history keeps every earlier "
-        "one. From Word, headings, lists, tables and footnotes are kept; images are not (the "
-        "page says which were left out)."
+        _(
+            "Upload a Word document (.docx) or a Markdown (.md) or plain-text (.txt) file "
+            "saved as UTF-8. Its text becomes the section's new revision; the history keeps "
+            "every earlier one. From Word, headings, lists, tables and footnotes are kept; "
+            "images are not (the page says which were left out)."
+        )
     )
     dirty = _state(DRAFTS, {}).get(sid, "") != _revision_text(s, _state(BASES, {}).get(sid))
     upload_round = _state("write_upload_round", 0)
     uploaded = st.file_uploader(
-        "Word, Markdown or text file",
+        _("Word, Markdown or text file"),
         type=["docx", "md", "markdown", "txt"],
         key=f"write_upload_{sid}_{upload_round}",
     )
     message = st.text_input(
-        "What is this version? (optional)",
+        _("What is this version? (optional)"),
         key=f"write_upload_message_{sid}",
-        placeholder="e.g. Text agreed at the authors' meeting",
+        placeholder=_("e.g. Text agreed at the authors' meeting"),
     )
     if dirty:
         st.warning(
-            "You have unsaved changes in the editor. Save or discard them on the Write tab "
-            "first: an upload would otherwise replace them."
+            _(
+                "You have unsaved changes in the editor. Save or discard them on the Write "
+                "tab first: an upload would otherwise replace them."
+            )
         )
     asked = st.button(
-        "Save the file as a new revision",
+        _("Save the file as a new revision"),
         type="primary",
         key=f"write_upload_save_{sid}",
         disabled=uploaded is None or dirty,
@@ -840,14 +984,20 @@ def _upload(s: Session, ctx: ui.PageContext, section: Section) -> None:
         except UnicodeDecodeError:
             if asked:
                 st.error(
-                    f"'{ui.md(uploaded.name)}' is not UTF-8 text, so it was not saved. Open it in "
-                    "your editor and save it as UTF-8 (in Word: Save As → Plain Text → Unicode "
-                    "(UTF-8)), or upload the Word document itself."
+                    _(
+                        "'{file}' is not UTF-8 text, so it was not saved. Open it in your "
+                        "editor and save it as UTF-8 (in Word: Save As → Plain Text → Unicode "
+                        "(UTF-8)), or upload the Word document itself."
+                    ).format(file=ui.md(uploaded.name))
                 )
             return
         if "\x00" in text:
             if asked:
-                st.error(f"'{ui.md(uploaded.name)}' is not a text file, so it was not saved.")
+                st.error(
+                    _("'{file}' is not a text file, so it was not saved.").format(
+                        file=ui.md(uploaded.name)
+                    )
+                )
             return
         base_id = _state(BASES, {}).get(sid)
         warning = _shrink_warning(
@@ -858,18 +1008,18 @@ def _upload(s: Session, ctx: ui.PageContext, section: Section) -> None:
             text,
             warning,
             asked=asked,
-            label="Save the empty file" if not text.strip() else "Save anyway",
+            label=_("Save the empty file") if not text.strip() else _("Save anyway"),
         )
     if not go:
         return
-    with st.spinner(f"Reading {ui.md(uploaded.name)}…"):
+    with st.spinner(_("Reading {file}…").format(file=ui.md(uploaded.name))):
         result = _save(
             s,
             ctx.person,
             section,
             text=text,
             base_revision_id=_state(BASES, {}).get(sid),
-            message=message or f"Uploaded {uploaded.name}",
+            message=message or _("Uploaded {file}").format(file=uploaded.name),
             word_file=word_file,
         )
     if result is not None:
@@ -883,24 +1033,25 @@ def _upload(s: Session, ctx: ui.PageContext, section: Section) -> None:
 def _history(s: Session, ctx: ui.PageContext, section: Section) -> None:
     """List the revisions; compare two revisions or two draft stages; restore an old one."""
     sid = section.id
-    _, total = sections.revision_history(s, section_id=sid, limit=1)
+    __, total = sections.revision_history(s, section_id=sid, limit=1)
     if total == 0:
-        st.info("No revisions yet. Write the first one on the Write tab and save it.")
+        st.info(_("No revisions yet. Write the first one on the Write tab and save it."))
         return
     offset = ui.pager(total, key=f"write_history_page_{sid}", page_size=50)
-    rows, _ = sections.revision_history(s, section_id=sid, limit=50, offset=offset)
+    rows, __ = sections.revision_history(s, section_id=sid, limit=50, offset=offset)
     changes = sections.revision_changes(s, [r.id for r in rows])
+    added, removed = _("Added"), _("Removed")
     st.dataframe(
         ui.safe_table(
             [
                 {
-                    "Revision": r.number,
-                    "Author": r.author_name,
-                    "Saved (UTC)": r.created_at.strftime("%d %b %Y %H:%M"),
-                    "Message": r.message,
-                    "Words": r.words,
-                    "Added": changes[r.id].words_added,
-                    "Removed": changes[r.id].words_deleted,
+                    _("Revision"): r.number,
+                    _("Author"): r.author_name,
+                    _("Saved (UTC)"): i18n.format_datetime(r.created_at, format="dd MMM y HH:mm"),
+                    _("Message"): r.message,
+                    _("Words"): r.words,
+                    added: changes[r.id].words_added,
+                    removed: changes[r.id].words_deleted,
                 }
                 for r in rows
             ]
@@ -909,51 +1060,65 @@ def _history(s: Session, ctx: ui.PageContext, section: Section) -> None:
         width="stretch",
         key=f"write_history_table_{sid}",
         column_config={
-            "Added": st.column_config.NumberColumn(help="Words added since the revision before"),
-            "Removed": st.column_config.NumberColumn(
-                help="Words removed against the revision before"
+            added: st.column_config.NumberColumn(help=_("Words added since the revision before")),
+            removed: st.column_config.NumberColumn(
+                help=_("Words removed against the revision before")
             ),
         },
     )
-    st.subheader("Compare")
+    st.subheader(_("Compare"))
     stages = reviews.draft_stages(s, section_id=sid)
     by_label: dict[str, int] = {}
     for stage in stages:
-        by_label[f"{stage.round_name} draft (revision {stage.revision_number})"] = (
-            stage.revision_number
-        )
+        by_label[
+            _("{round} draft (revision {number})").format(
+                round=stage.round_name, number=i18n.format_number(stage.revision_number)
+            )
+        ] = stage.revision_number
     for number in range(total, 0, -1):
-        by_label.setdefault(f"Revision {number}", number)
+        by_label.setdefault(_revision_label(number), number)
     labels = list(by_label)
     if total < 2:
-        st.caption("There is only one revision. Once a second is saved you can compare them here.")
+        st.caption(
+            _("There is only one revision. Once a second is saved you can compare them here.")
+        )
     else:
         st.caption(
-            "Pick two revisions, or two draft stages (the text each review round froze), "
-            "to see what changed between them, word by word."
+            _(
+                "Pick two revisions, or two draft stages (the text each review round froze), "
+                "to see what changed between them, word by word."
+            )
         )
-        newest = f"Revision {total}"
+        newest = _revision_label(total)
         old_col, new_col = st.columns(2)
         default_old = next((i for i, label in enumerate(labels) if by_label[label] < total), 0)
         old_label = old_col.selectbox(
-            "Older", labels, index=default_old, key=f"write_diff_from_{sid}"
+            _("Older"), labels, index=default_old, key=f"write_diff_from_{sid}"
         )
         new_label = new_col.selectbox(
-            "Newer", labels, index=labels.index(newest), key=f"write_diff_to_{sid}"
+            _("Newer"), labels, index=labels.index(newest), key=f"write_diff_to_{sid}"
         )
         old_no, new_no = by_label[old_label], by_label[new_label]
         if old_no == new_no:
-            st.info("These are the same revision: pick two different ones to see what changed.")
+            st.info(_("These are the same revision: pick two different ones to see what changed."))
         else:
             old = sections.get_revision_by_number(s, section_id=sid, number=old_no)
             new = sections.get_revision_by_number(s, section_id=sid, number=new_no)
             st.markdown(f"**{ui.md(old_label)} → {ui.md(new_label)}**")
             st.caption(
-                "Changes in the Markdown source: citations show as their keys and formatting "
-                "signs as typed. The Write tab's preview shows the text as readers see it."
+                _(
+                    "Changes in the Markdown source: citations show as their keys and "
+                    "formatting signs as typed. The Write tab's preview shows the text as "
+                    "readers see it."
+                )
             )
             ui.diff_view(old.text, new.text, key=f"write_diff_{sid}")
     _restore(s, ctx, section, total)
+
+
+def _revision_label(number: int) -> str:
+    """Return how a revision is named in the pickers ('Revision 3')."""
+    return _("Revision {number}").format(number=i18n.format_number(number))
 
 
 def _restore(s: Session, ctx: ui.PageContext, section: Section, total: int) -> None:
@@ -961,18 +1126,23 @@ def _restore(s: Session, ctx: ui.PageContext, section: Section, total: int) -> N
     if total < 2 or not sections.can_write(s, ctx.person, section):
         return
     sid = section.id
-    with st.expander("Restore an earlier revision", icon=":material/history:"):
+    with st.expander(_("Restore an earlier revision"), icon=":material/history:"):
         st.caption(
-            "Its text becomes the newest revision; every revision stays in the history, so a "
-            "restore can itself be undone."
+            _(
+                "Its text becomes the newest revision; every revision stays in the history, "
+                "so a restore can itself be undone."
+            )
         )
         number = st.selectbox(
-            "Revision to restore",
+            _("Revision to restore"),
             list(range(total - 1, 0, -1)),
-            format_func=lambda n: f"Revision {n}",
+            format_func=_revision_label,
             key=f"write_restore_pick_{sid}",
         )
-        if st.button(f"Restore revision {number}", key=f"write_restore_{sid}"):
+        if st.button(
+            _("Restore revision {number}").format(number=i18n.format_number(number)),
+            key=f"write_restore_{sid}",
+        ):
             old = sections.get_revision_by_number(s, section_id=sid, number=number)
             result = ui.run_action(
                 lambda: sections.restore_revision(
@@ -984,9 +1154,10 @@ def _restore(s: Session, ctx: ui.PageContext, section: Section, total: int) -> N
                 )
             )
             if result is not None:
-                notice = (
-                    f"Restored revision {number} as revision {result.revision.number} of "
-                    f"section {section.code}."
+                notice = _("Restored revision {old} as revision {new} of section {code}.").format(
+                    old=i18n.format_number(number),
+                    new=i18n.format_number(result.revision.number),
+                    code=section.code,
                 )
                 _state(NOTICE, {})[sid] = (notice, result.unknown_keys, [])
                 _follow(sid, result.revision.id, result.revision.text)
@@ -1003,12 +1174,12 @@ def _choose_section(s: Session, ctx: ui.PageContext, listed: list[Section]) -> S
 
     def describe(x: Section) -> str:
         if x.lead_author_id == ctx.person.id:
-            whose = "you lead it"
+            whose = _("you lead it")
         elif x.id in mine:
-            whose = "you co-author it"
+            whose = _("you co-author it")
         else:
-            lead = names.get(x.lead_author_id, "no lead author")
-            whose = lead if is_cla else f"{lead} · read only"
+            lead = names.get(x.lead_author_id) or _("no lead author")
+            whose = lead if is_cla else _("{lead} · read only").format(lead=lead)
         return f"{x.code} {x.title} — {whose}"
 
     # Labels are made now: the section objects are not read again once the session closes.
@@ -1019,11 +1190,15 @@ def _choose_section(s: Session, ctx: ui.PageContext, listed: list[Section]) -> S
         if wanted.isdigit() and int(wanted) in by_id:
             st.session_state["write_section"] = int(wanted)
         else:
-            st.warning(f"The address names section {ui.md(wanted)}, which is not in this report.")
+            st.warning(
+                _("The address names section {section}, which is not in this report.").format(
+                    section=ui.md(wanted)
+                )
+            )
     if st.session_state.get("write_section") not in by_id:
         st.session_state.pop("write_section", None)
     chosen = st.selectbox(
-        "Section", list(by_id), format_func=labels.__getitem__, key="write_section"
+        _("Section of the report"), list(by_id), format_func=labels.__getitem__, key="write_section"
     )
     st.query_params["section"] = str(chosen)
     st.session_state["write_section_param"] = str(chosen)
@@ -1032,13 +1207,15 @@ def _choose_section(s: Session, ctx: ui.PageContext, listed: list[Section]) -> S
 
 with ui.session() as s:
     ctx = ui.page_context(s)
-    st.title("Write")
+    st.title(_("Write"))
     ui.require(ctx, s, Action.read_report)
     if not ctx.has(*AUTHORS):
         st.error(
-            "Not permitted. The Write page is for the report's authors: Coordinating Lead "
-            "Authors, Lead Authors and Contributing Authors. You can read the report's "
-            "evidence and recommendations on the other pages."
+            _(
+                "Not permitted. The Write page is for the report's authors: Coordinating Lead "
+                "Authors, Lead Authors and Contributing Authors. You can read the report's "
+                "evidence and recommendations on the other pages."
+            )
         )
         st.stop()
     ui.flash()
@@ -1049,8 +1226,10 @@ with ui.session() as s:
     listed = sections.list_sections(s, ctx.report.id)
     if not listed:
         st.info(
-            "This report has no sections yet. A Coordinating Lead Author creates the outline "
-            "on the Outline & assignments page; then its sections appear here."
+            _(
+                "This report has no sections yet. A Coordinating Lead Author creates the "
+                "outline on the Outline & assignments page; then its sections appear here."
+            )
         )
         st.stop()
     section = _choose_section(s, ctx, listed)
@@ -1060,27 +1239,43 @@ with ui.session() as s:
     coauthors = [people[p] for p in sections.coauthor_ids(s, section.id) if p in people]
     facts = [
         f"**{ui.md(ui.label(section.question))}**",
-        f"Status: **{section.status.label}**",
-        f"Lead author: {ui.md(people.get(section.lead_author_id, 'not assigned'))}",
+        _("Status: **{status}**").format(status=ui.label(section.status)),
+        _("Lead author: {name}").format(
+            name=ui.md(people.get(section.lead_author_id) or _("not assigned"))
+        ),
     ]
     if coauthors:
-        facts.append("Co-authors: " + ui.md(", ".join(coauthors)))
+        facts.append(_("Co-authors: {names}").format(names=ui.md(_listing(coauthors))))
     if section.word_target:
-        facts.append(f"Target: {section.word_target:,} words")
+        facts.append(
+            ngettext("Target: {n} word", "Target: {n} words", section.word_target).format(
+                n=i18n.format_number(section.word_target)
+            )
+        )
     if section.due_date:
-        facts.append(f"Due {section.due_date:%d %B %Y}")
+        facts.append(
+            _("Due {date}").format(date=i18n.format_date(section.due_date, format="dd MMMM y"))
+        )
     st.markdown(" · ".join(facts))
-    with st.expander("Brief: what this section should do", expanded=not section.head_revision_id):
+    with st.expander(
+        _("Brief: what this section should do"), expanded=not section.head_revision_id
+    ):
         if section.brief.strip():
             st.markdown(ui.no_images(section.brief))
         else:
-            st.caption("No brief yet. The CLAs write briefs on the Outline & assignments page.")
+            st.caption(_("No brief yet. The CLAs write briefs on the Outline & assignments page."))
     _status_control(s, ctx, section)
 
     refusal = sections.write_refusal(s, ctx.person, section)
     if refusal:
-        st.info(f"{ui.md_message(refusal)} You can read the text and its history here.")
-        read_tab, history_tab = st.tabs([":material/article: Text", ":material/history: History"])
+        st.info(
+            _("{reason} You can read the text and its history here.").format(
+                reason=ui.md_message(refusal)
+            )
+        )
+        read_tab, history_tab = st.tabs(
+            [_(":material/article: Text"), _(":material/history: History")]
+        )
         with read_tab:
             read_col, talk_col = st.columns([2, 1], gap="medium")
             with talk_col:
@@ -1100,9 +1295,9 @@ with ui.session() as s:
         st.stop()
     write_tab, history_tab, upload_tab = st.tabs(
         [
-            ":material/edit: Write",
-            ":material/history: History",
-            ":material/upload_file: Upload a file",
+            _(":material/edit: Write"),
+            _(":material/history: History"),
+            _(":material/upload_file: Upload a file"),
         ]
     )
     with write_tab:

@@ -198,5 +198,9 @@ def test_the_assignments_grid_shows_whole_titles_and_parts(open_page, db):
 
 def test_the_outline_buttons_are_material_icons_not_emoji(open_page):
     at = open_page(PAGE, CLA, report="living-wages")
-    icons = {b.label for b in at.button if b.key.startswith(("up_", "down_", "edit_toggle_"))}
+    buttons = [b for b in at.button if b.key.startswith(("up_", "down_", "edit_toggle_"))]
+    icons = {b.proto.icon for b in buttons}
     assert icons == {":material/arrow_upward:", ":material/arrow_downward:", ":material/edit:"}
+    # Icons only: no words that would need translating; the help says what each does.
+    assert {b.label for b in buttons} == {""}
+    assert all(b.proto.help for b in buttons)

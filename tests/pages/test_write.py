@@ -106,7 +106,7 @@ def test_unknown_citation_keys_are_marked_in_the_preview_and_warned_on_save(open
     assert "Not in the report's library (marked above): nosuchkey2099" in texts(at)
     at.button(key=f"write_save_{section.id}").click().run()
     warnings = " ".join(w.value for w in at.warning)
-    assert "nosuchkey2099" in warnings and "match no source" in warnings
+    assert "nosuchkey2099" in warnings and "matches no source" in warnings
     assert head(db, section.id).text == typed
 
 
