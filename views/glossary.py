@@ -29,6 +29,11 @@ ALL_KINDS = ""
 MIME = {"csv": "text/csv", "tbx": "application/x-tbx"}
 
 
+def _named(code: str) -> str:
+    """Return a language as a sentence names it ('français (fr)', 'French (fr)')."""
+    return glossary.language_name(code, capital=False)
+
+
 def _default_language(codes: list[str], ctx: ui.PageContext) -> str:
     """Return the language shown first: the interface's, the report's first, or any but English."""
     current = i18n.current_language()
@@ -43,7 +48,7 @@ def _default_language(codes: list[str], ctx: ui.PageContext) -> str:
 
 def _table(entries: list[glossary.GlossaryEntry], language: str) -> None:
     """Show the entries as a table: concept, kind, English, the term, note, source."""
-    name = glossary.language_name(language)
+    name = _named(language)
     rows = [
         {
             _("Concept"): e.concept,
@@ -81,7 +86,7 @@ def _edit_form(s, ctx: ui.PageContext, entries: dict[str, glossary.GlossaryEntry
     with st.form("glossary_edit"):
         current = entries.get(concept)
         term = st.text_input(
-            _("Term in {language}").format(language=glossary.language_name(language)),
+            _("Term in {language}").format(language=_named(language)),
             value=current.term if current else "",
             max_chars=glossary.MAX_TERM,
             key=f"glossary_edit_term_{language}_{concept}",
@@ -105,7 +110,7 @@ def _edit_form(s, ctx: ui.PageContext, entries: dict[str, glossary.GlossaryEntry
                 note=note,
             ),
             success=_("'{concept}' in {language} is now: {term}").format(
-                concept=concept, language=glossary.language_name(language), term=term.strip()
+                concept=concept, language=_named(language), term=term.strip()
             ),
         )
         if done is not None:
@@ -207,7 +212,7 @@ with ui.session() as s:
             _(
                 "The glossary has no terms in {language} yet. Exports and translation checks "
                 "use the English terms until the Secretariat adds them."
-            ).format(language=glossary.language_name(language))
+            ).format(language=_named(language))
         )
     elif not shown:
         st.info(_("No term matches these filters."))
@@ -216,7 +221,7 @@ with ui.session() as s:
             _("{shown} of {total} terms in {language}.").format(
                 shown=i18n.format_number(len(shown)),
                 total=i18n.format_number(len(entries)),
-                language=glossary.language_name(language),
+                language=_named(language),
             )
         )
         _table(shown, language)
@@ -238,7 +243,7 @@ with ui.session() as s:
         _(
             "The file holds the terms in {language} with the English ones: CSV for a "
             "spreadsheet, TBX for translation tools (Trados, memoQ, OmegaT, Weblate)."
-        ).format(language=glossary.language_name(language))
+        ).format(language=_named(language))
     )
 
     if ui.allowed(ctx, s, Action.edit_glossary):

@@ -535,13 +535,19 @@ def languages(session: Session) -> list[str]:
     return sorted(codes, key=lambda c: (c != SOURCE_LANGUAGE, c))
 
 
-def language_name(code: str) -> str:
-    """Return a language's name in the current interface language, with its code ('French (fr)')."""
+def language_name(code: str, *, capital: bool = True) -> str:
+    """Return a language's name in the interface language, with its code ('French (fr)').
+
+    ``capital=False`` keeps the language's own case for use inside a sentence
+    ('Terme en français (fr)'); English names are capitalised either way.
+    """
     try:
         name = Locale.parse(code.replace("-", "_")).get_display_name(current_language()) or code
     except (UnknownLocaleError, ValueError, TypeError):
         return code
-    return f"{name[:1].upper()}{name[1:]} ({code})"
+    if capital:
+        name = f"{name[:1].upper()}{name[1:]}"
+    return f"{name} ({code})"
 
 
 def all_entries(session: Session) -> list[GlossaryEntry]:

@@ -21,6 +21,7 @@ from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from workbench.errors import ValidationError
+from workbench.i18n import format_number
 
 MIN_LENGTH = 12
 # Long passphrases are welcome; the cap only keeps a pasted file out of the hasher.
@@ -46,16 +47,30 @@ def _email_parts(email: str) -> list[str]:
     return [email, local, *(p for p in re.split(r"[^a-z0-9]+", local) if len(p) >= 3)]
 
 
+class _Number:
+    """A number written the way the language current when the message is shown writes it."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return format_number(self.value)
+
+
 def check_password(password: str, *, email: str = "") -> None:
     """Refuse a password that breaks the policy, saying why (nothing is changed)."""
     password = password or ""
     if len(password) < MIN_LENGTH:
         raise ValidationError(
-            f"A password needs at least {MIN_LENGTH} characters; this one has {len(password)}. "
-            "A phrase of three or four unrelated words is long enough and easy to remember."
+            "A password needs at least {minimum} characters; this one has {length}. "
+            "A phrase of three or four unrelated words is long enough and easy to remember.",
+            minimum=MIN_LENGTH,
+            length=len(password),
         )
     if len(password) > MAX_LENGTH:
-        raise ValidationError(f"A password can have at most {MAX_LENGTH:,} characters.")
+        raise ValidationError(
+            "A password can have at most {maximum} characters.", maximum=_Number(MAX_LENGTH)
+        )
     folded = password.strip().lower()
     parts = _email_parts(email)
     if parts and (folded in parts[:2] or parts[0] in folded):
@@ -71,8 +86,13 @@ def check_password(password: str, *, email: str = "") -> None:
     if verdict["score"] < MIN_SCORE:
         feedback = verdict["feedback"]
         why = (feedback.get("warning") or " ".join(feedback.get("suggestions") or [])).strip()
+        if why:
+            raise ValidationError(
+                "This password is too easy to guess ({why}). A phrase of three or four "
+                "unrelated words is stronger.",
+                why=f"{why[0].lower()}{why[1:].rstrip('.')}",
+            )
         raise ValidationError(
-            "This password is too easy to guess"
-            + (f" ({why[0].lower()}{why[1:].rstrip('.')})" if why else "")
-            + ". A phrase of three or four unrelated words is stronger."
+            "This password is too easy to guess. A phrase of three or four unrelated words "
+            "is stronger."
         )

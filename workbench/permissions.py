@@ -25,10 +25,12 @@ Two rules apply to every check here, whoever asks:
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 from sqlmodel import Session, select
 
 from workbench.errors import PermissionDenied
+from workbench.i18n import N_, Msg, gettext
 from workbench.models import AUTHOR_ROLES, EthicsSignature, Membership, Person, Role
 
 S, CM, CLA, LA, CA, RE, RV, TR = (
@@ -138,8 +140,8 @@ class Frozen(PermissionDenied):
     """The report's content cannot change now (a vote is open, or it is approved or published)."""
 
 
-def frozen_reason(session: Session, report_id: int) -> str | None:
-    """Return why the report's content cannot change now, or None when it can."""
+def frozen_message(session: Session, report_id: int) -> Msg | None:
+    """Return why the report's content cannot change now, as a message, or None when it can."""
     from workbench.models import CouncilDecision, DecisionKind, DecisionStatus, Report, Stage
 
     report = session.get(Report, report_id)
@@ -147,15 +149,17 @@ def frozen_reason(session: Session, report_id: int) -> str | None:
         return None
     stage = Stage(report.stage)
     if stage is Stage.published:
-        return (
-            f"The report '{report.slug}' is published: its text is final. A correction is a "
-            "new edition (a corrigendum), which the Secretariat starts on the Admin page."
+        return Msg(
+            "The report '{slug}' is published: its text is final. A correction is a "
+            "new edition (a corrigendum), which the Secretariat starts on the Admin page.",
+            slug=report.slug,
         )
     if stage is Stage.approved:
-        return (
-            f"The Council approved this text of '{report.slug}'; it no longer changes. A "
+        return Msg(
+            "The Council approved this text of '{slug}'; it no longer changes. A "
             "correction is a new edition (a corrigendum), which the Secretariat starts on the "
-            "Admin page."
+            "Admin page.",
+            slug=report.slug,
         )
     voting = session.exec(
         select(CouncilDecision.title).where(
@@ -165,12 +169,20 @@ def frozen_reason(session: Session, report_id: int) -> str | None:
         )
     ).first()
     if voting is not None:
-        return (
-            f"The Council is voting on this text of '{report.slug}' ('{voting}'); nothing in "
+        return Msg(
+            "The Council is voting on this text of '{slug}' ('{decision}'); nothing in "
             "it can change while the vote is open. To edit, a CLA or the Secretariat first "
-            "withdraws the decision on the Council page (it is recorded)."
+            "withdraws the decision on the Council page (it is recorded).",
+            slug=report.slug,
+            decision=voting,
         )
     return None
+
+
+def frozen_reason(session: Session, report_id: int) -> str | None:
+    """Return why the report's content cannot change now (in the current language), or None."""
+    message = frozen_message(session, report_id)
+    return message.render() if message is not None else None
 
 
 def authored_roles(session: Session, person_id: int, report_id: int) -> set[Role]:
@@ -228,10 +240,11 @@ def require(
     allowed = MATRIX[action]
     granting = roles_of(session, person, report_id) & allowed
     if not granting:
-        needed = ", ".join(sorted(r.label for r in allowed))
         raise PermissionDenied(
-            f"{person.name} may not {action.value.replace('_', ' ')}: "
-            f"this needs the role of {needed}."
+            "{name} may not {action}: this needs the role of {roles}.",
+            name=person.name,
+            action=Msg(ACTION_WORDS[action]),
+            roles=_Labels(r.label for r in allowed),
         )
     if (
         action in CONTENT_ACTIONS
@@ -239,25 +252,69 @@ def require(
         and not has_signed_current_code(session, person)
     ):
         raise PermissionDenied(
-            f"{person.name} must sign the Code of Ethics before changing anything in a report."
+            "{name} must sign the Code of Ethics before changing anything in a report.",
+            name=person.name,
         )
     if report_id is not None and action in AUTHOR_EXCLUDED:
         authored = authored_roles(session, person.id, report_id)
         if authored:
-            held = ", ".join(sorted(r.label for r in authored))
             raise PermissionDenied(
-                f"{person.name} is an author of this report ({held}) and so may not "
-                f"{_AUTHOR_EXCLUDED_WORDS[action]} (separation of duties)."
+                "{name} is an author of this report ({roles}) and so may not "
+                "{action} (separation of duties).",
+                name=person.name,
+                roles=_Labels(r.label for r in authored),
+                action=Msg(_AUTHOR_EXCLUDED_WORDS[action]),
             )
     if report_id is not None and action in FROZEN_ACTIONS:
-        reason = frozen_reason(session, report_id)
-        if reason:
+        reason = frozen_message(session, report_id)
+        if reason is not None:
             raise Frozen(reason)
     return granting
 
 
+class _Labels:
+    """Role labels listed in the language current when the message is shown ('CLA, Lead Author')."""
+
+    def __init__(self, labels: Iterable[str]) -> None:
+        self.labels = list(labels)
+
+    def __str__(self) -> str:
+        return ", ".join(sorted(gettext(label) for label in self.labels))
+
+
+#: What each action is called in "… may not {action}" (the action's name, in words).
+ACTION_WORDS: dict[Action, str] = {
+    Action.manage_people: N_("manage people"),
+    Action.create_report: N_("create report"),
+    Action.edit_report: N_("edit report"),
+    Action.advance_stage: N_("advance stage"),
+    Action.publish_report: N_("publish report"),
+    Action.manage_team: N_("manage team"),
+    Action.read_report: N_("read report"),
+    Action.edit_outline: N_("edit outline"),
+    Action.set_section_status: N_("set section status"),
+    Action.write_section: N_("write section"),
+    Action.edit_sources: N_("edit sources"),
+    Action.edit_content: N_("edit content"),
+    Action.review_initiative: N_("review initiative"),
+    Action.manage_review_round: N_("manage review round"),
+    Action.comment: N_("comment"),
+    Action.import_comments: N_("import comments"),
+    Action.respond_to_comment: N_("respond to comment"),
+    Action.sign_off_response: N_("sign off response"),
+    Action.open_decision: N_("open decision"),
+    Action.vote: N_("vote"),
+    Action.edit_translation: N_("edit translation"),
+    Action.withdraw_decision: N_("withdraw decision"),
+    Action.start_new_edition: N_("start new edition"),
+    Action.backup: N_("backup"),
+    Action.discuss: N_("discuss"),
+    Action.edit_glossary: N_("edit glossary"),
+}
+
+
 _AUTHOR_EXCLUDED_WORDS = {
-    Action.comment: "review it",
-    Action.sign_off_response: "sign off its review responses",
-    Action.vote: "vote on it in the Council",
+    Action.comment: N_("review it"),
+    Action.sign_off_response: N_("sign off its review responses"),
+    Action.vote: N_("vote on it in the Council"),
 }

@@ -44,19 +44,28 @@ def load_theme_data(path: str | Path | None = None) -> dict[str, Any]:
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ValidationError(f"The theme file {path} does not exist.") from None
+        raise ValidationError("The theme file {path} does not exist.", path=str(path)) from None
     except UnicodeDecodeError:
-        raise ValidationError(f"{name} is not a UTF-8 text file.") from None
+        raise ValidationError("{name} is not a UTF-8 text file.", name=name) from None
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ValidationError(
-            f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+            "{name} is not valid JSON: {problem} at line {line}, column {column}.",
+            name=name,
+            problem=exc.msg,
+            line=exc.lineno,
+            column=exc.colno,
         ) from None
     problems = _problems(data)
     if problems:
         listed = "\n".join(f"- {p}" for p in problems)
-        raise ValidationError(f"{name} has {plural(len(problems), 'problem')}:\n{listed}")
+        raise ValidationError(
+            "{name} has {problems}:\n{listed}",
+            name=name,
+            problems=plural(len(problems), "problem"),
+            listed=listed,
+        )
     return data
 
 
@@ -234,7 +243,7 @@ def get_theme(session: Session, code: str) -> Theme:
     """Return the theme with this code, or raise NotFound."""
     theme = session.exec(select(Theme).where(Theme.code == code)).first()
     if theme is None:
-        raise NotFound(f"No theme with the code '{code}'.")
+        raise NotFound("No theme with the code '{code}'.", code=code)
     return theme
 
 
