@@ -1227,9 +1227,7 @@ def glossary_list(
         )
     with open_session() as session:
         entries = [
-            e
-            for e in glossary.terms(session, code).values()
-            if chosen is None or e.kind == chosen
+            e for e in glossary.terms(session, code).values() if chosen is None or e.kind == chosen
         ]
     rows = [
         {
