@@ -319,3 +319,27 @@ def test_cli_import_refuses_a_bad_file_in_one_line(cli_db, tmp_path) -> None:
     assert result.exit_code == 1
     assert result.output.startswith("error: bad.csv was not imported")
     assert "the kind 'magic' is unknown" in result.output
+
+
+def test_a_broken_shipped_file_is_named(tmp_path, monkeypatch) -> None:
+    (tmp_path / "terms.csv").write_bytes(_csv("likelihood.likely,calibrated,fr,probable,,"))
+    (tmp_path / "document.csv").write_bytes(_csv("likelihood.likely,calibrated,fr,probable,,"))
+    monkeypatch.setattr(glossary, "DATA_DIR", tmp_path)
+    glossary._shipped_rows.cache_clear()
+    glossary._shipped.cache_clear()
+    try:
+        with pytest.raises(ValidationError, match="'likelihood.likely' in fr is also in"):
+            glossary.shipped_entries()
+    finally:
+        glossary._shipped_rows.cache_clear()
+        glossary._shipped.cache_clear()
+
+
+def test_the_whole_glossary_exports_and_imports_back_unchanged(session, world) -> None:
+    exported = glossary.export_glossary(session, fmt="csv")
+    rows = list(csv.DictReader(io.StringIO(exported.decode("utf-8"))))
+    assert {r["language"] for r in rows} >= {"en", "fr", "es", "ar", "zh"}
+    summary = glossary.import_glossary(
+        session=session, actor=world.secretariat, data=exported, filename="all.csv"
+    )
+    assert summary.total == len(rows) == summary.unchanged

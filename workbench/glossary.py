@@ -567,19 +567,29 @@ def _kind_of(session: Session, concept: str) -> GlossaryKind | None:
     return None
 
 
+def _existing(session: Session, language: str, concept: str) -> GlossaryTerm | None:
+    return session.exec(
+        select(GlossaryTerm).where(
+            GlossaryTerm.language == language, GlossaryTerm.concept == concept
+        )
+    ).first()
+
+
 def _upsert(
-    session: Session, actor: Person, row: _Row, *, always: bool = False
+    session: Session,
+    actor: Person,
+    row: _Row,
+    *,
+    current: GlossaryEntry | None,
+    existing: GlossaryTerm | None,
+    always: bool = False,
 ) -> tuple[GlossaryTerm | None, str]:
     """Write one checked row; return it and 'added', 'updated' or 'unchanged'.
 
-    A row the glossary already has as it is writes nothing unless ``always``.
+    ``current`` is the concept's entry in the row's language now (shipped or edited),
+    ``existing`` its database row, if any. A row the glossary already has as it is
+    writes nothing unless ``always``.
     """
-    current = terms(session, row.language).get(row.concept)
-    existing = session.exec(
-        select(GlossaryTerm).where(
-            GlossaryTerm.language == row.language, GlossaryTerm.concept == row.concept
-        )
-    ).first()
     same = current is not None and (current.term, current.note, current.kind) == (
         row.term,
         row.note,
@@ -649,7 +659,14 @@ def set_term(
         )
     try:
         current = terms(session, row.language).get(row.concept)
-        written, outcome = _upsert(session, actor, row, always=True)
+        written, outcome = _upsert(
+            session,
+            actor,
+            row,
+            current=current,
+            existing=_existing(session, row.language, row.concept),
+            always=True,
+        )
         assert written is not None
         session.add(written)
         session.flush()
@@ -679,35 +696,48 @@ def import_glossary(
     """Import a CSV or TBX glossary file, all or nothing; return what changed."""
     require(session, actor, Action.edit_glossary)
     rows = read_file(data, filename)
+    where = Path(filename).name
+    kinds = {e.concept: e.kind for e in _shipped()}
+    kinds.update({r.concept: r.kind for r in _rows(session)})
+    conflicts = [
+        Msg(
+            "{where}, line {line}: '{concept}' is of kind {kind} in the glossary, not {other}.",
+            where=where,
+            line=row.line,
+            concept=row.concept,
+            kind=kinds[row.concept].value,
+            other=row.kind.value,
+        )
+        for row in rows
+        if row.concept in kinds and kinds[row.concept] != row.kind
+    ]
+    if conflicts:
+        raise ImportFailed(
+            "{where} was not imported: {count} problems. Nothing was changed.",
+            problems=list(conflicts),
+            where=where,
+            count=len(conflicts),
+        )
+    codes = sorted({r.language for r in rows})
+    current = {code: terms(session, code) for code in codes}
+    existing = {(r.language, r.concept): r for r in _rows(session) if r.language in current}
     counts = {"added": 0, "updated": 0, "unchanged": 0}
     try:
         for row in rows:
-            known = _kind_of(session, row.concept)
-            if known is not None and known != row.kind:
-                raise ImportFailed(
-                    "{where} was not imported: {count} problems. Nothing was changed.",
-                    problems=[
-                        Msg(
-                            "{where}, line {line}: '{concept}' is of kind {kind} in the "
-                            "glossary, not {other}.",
-                            where=Path(filename).name,
-                            line=row.line,
-                            concept=row.concept,
-                            kind=known.value,
-                            other=row.kind.value,
-                        )
-                    ],
-                    where=Path(filename).name,
-                    count=1,
-                )
-            __, outcome = _upsert(session, actor, row)
+            __, outcome = _upsert(
+                session,
+                actor,
+                row,
+                current=current[row.language].get(row.concept),
+                existing=existing.get((row.language, row.concept)),
+            )
             counts[outcome] += 1
-            session.flush()
+        session.flush()
         summary = ImportSummary(
             added=counts["added"],
             updated=counts["updated"],
             unchanged=counts["unchanged"],
-            languages=tuple(sorted({r.language for r in rows})),
+            languages=tuple(codes),
         )
         audit.record(
             session,
@@ -715,7 +745,7 @@ def import_glossary(
             "glossary.import",
             "glossary_term",
             None,
-            file=Path(filename).name,
+            file=where,
             added=summary.added,
             updated=summary.updated,
             unchanged=summary.unchanged,
