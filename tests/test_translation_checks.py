@@ -271,3 +271,11 @@ def test_permission_password_and_theme_errors_render_in_french_and_stay_english(
         themes.get_theme(session, "no-such-theme")
     with language("fr"):
         assert theme.value.message == "Aucun thème n'a le code 'no-such-theme'."
+
+
+def test_numbers_next_to_each_other_are_not_one_grouped_number() -> None:
+    source = "In 2024, 40 firms paid 3 times more; in 2025 12 did."
+    issues = check_translation(
+        source, "En 2024, 40 entreprises ont payé trois fois plus ; en 2025, 12.", language="fr"
+    )
+    assert _messages(issues) == ["Paragraph 1: the number 3 of the source is missing."]

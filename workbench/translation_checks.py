@@ -372,7 +372,8 @@ _DIGITS = str.maketrans(
         "\uff0e": ".",
     }
 )
-_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[ ,.\u00a0\u202f']\d+)*")
+# Digits, groups of three after a separator ("12 345", "1,000", "1.000"), then decimals.
+_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[ ,.\u00a0\u202f']\d{3}(?!\d))*(?:[.,]\d+)?")
 _LIST_MARKER = re.compile(r"(?m)^\s*\d+[.)]\s")
 _HEADING_NUMBERS = re.compile(r"(?m)^#{1,6}\s+\d+(?:\.\d+)*")
 
@@ -593,7 +594,6 @@ def check_translation(
     if glossary is None:
         glossary = _shipped_glossary(language)
     pairs = _pairs(source, translation)
-    whole = [(source, translation, None)]
     issues: list[Issue] = []
     issues += _check_citations(pairs)
     issues += _check_codes(pairs)
@@ -612,6 +612,6 @@ def check_translation(
                 None,
             )
         )
-    issues += _check_numbers(pairs if len(pairs) > 1 else whole)
+    issues += _check_numbers(pairs)
     issues += _check_terms(pairs, language=language, glossary=glossary)
     return sorted(issues, key=lambda i: (i.severity != ERROR, i.paragraph or 0))
