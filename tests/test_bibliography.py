@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlmodel import func, select
 
 from tests.test_limits import run_capped
-from workbench import sources
+from workbench import i18n, sources
 from workbench.bibliography import (
     MAX_IMPORT_BYTES,
     citation_key_ok,
@@ -199,6 +199,23 @@ def test_unbalanced_braces_name_the_entry_and_its_line():
     line = line_of(path, "@article{doe2019")
     assert len(problems) == 1
     assert problems[0].startswith(f"Line {line}: unbalanced braces in entry 'doe2019'")
+
+
+def test_import_problems_are_shown_in_the_readers_language():
+    """A problem names its entry and line; a French or Spanish reader reads it in their language."""
+    path = DATA / "malformed_entries.bib"
+    with pytest.raises(ImportFailed) as info:
+        parse_file(path)
+    line = line_of(path, "@article{smith2020")
+    no_title = next(p for p in info.value.problems if "'smith2020' has no title" in str(p))
+    assert (
+        no_title.render("fr")
+        == f"Ligne {line}\u00a0: l'entrée «\u00a0smith2020\u00a0» n'a pas de titre"
+    )
+    assert no_title.render("es") == f"Línea {line}: la entrada «smith2020» no tiene título"
+    with i18n.language("fr"):
+        assert info.value.message.startswith("malformed_entries.bib n'a pas pu être importé (")
+    assert info.value.message.startswith("malformed_entries.bib could not be imported (")
 
 
 def test_every_bad_entry_is_listed_with_its_line():

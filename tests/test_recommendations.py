@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session
 
 from tests.factories import World, count_queries, make_person, make_report, row_counts
-from workbench import audit
+from workbench import audit, i18n
 from workbench.errors import PermissionDenied, ValidationError
 from workbench.models import (
     ActorType,
@@ -107,6 +107,20 @@ def test_saying_there_are_no_normative_assumptions_is_explicit(session, world, s
         data=rec(normative_assumptions=spelling),
     )
     assert made.normative_assumptions == NONE_IDENTIFIED == "None identified"
+
+
+@pytest.mark.parametrize(
+    ("language", "spelling"), [("fr", "Aucune identifiée"), ("es", "ninguno identificado")]
+)
+def test_a_reader_may_say_none_identified_in_their_language(session, world, language, spelling):
+    with i18n.language(language):
+        made = add_recommendation(
+            session=session,
+            actor=world.la,
+            report=world.report,
+            data=rec(normative_assumptions=spelling),
+        )
+    assert made.normative_assumptions == NONE_IDENTIFIED
 
 
 @pytest.mark.parametrize(

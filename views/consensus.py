@@ -42,8 +42,9 @@ MEANING: dict[Classification, str] = {
     ),
     Classification.open_question: N_("The evidence does not settle it yet."),
 }
+#: How each classification heads its group of items.
 PLURAL: dict[Classification, str] = {
-    Classification.consensus: N_("Consensus"),
+    Classification.consensus: N_("Points of consensus"),
     Classification.broad_agreement: N_("Broad agreement"),
     Classification.disagreement: N_("Disagreements"),
     Classification.false_solution: N_("False solutions"),

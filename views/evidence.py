@@ -37,6 +37,7 @@ from workbench.models import (
     SourceKind,
 )
 from workbench.permissions import Action
+from workbench.sources import CERTAINTY_TERMS
 from workbench.words import listing
 
 PAGE_SIZE = 50
@@ -51,8 +52,25 @@ _URL_SAFE = "/:?#&=%+-._~,;@!$*'"
 CONFIDENCE_COLOURS = ["#d7e3f4", "#a9c4e8", "#6f9bd6", "#3a6fb8", "#173f7a"]
 
 
+#: The calibrated and GRADE levels as the glossary writes them, noun and adjective together.
+TERMS: dict[type, dict[Any, str]] = {
+    Evidence: EVIDENCE_TERMS,
+    Agreement: AGREEMENT_TERMS,
+    Confidence: CONFIDENCE_TERMS,
+    Certainty: CERTAINTY_TERMS,
+}
+
+
 def label(value: Any) -> str:
-    """Return an enum member's label in the reader's language."""
+    """Return an enum member's label in the reader's language.
+
+    A calibrated level ("Robust", "High") stands beside its heading in English; French and
+    Spanish adjectives agree with their noun, so there the glossary's whole term is shown
+    ("Éléments robustes", "Confianza alta").
+    """
+    terms = TERMS.get(type(value))
+    if terms is not None and i18n.current_language() != i18n.SOURCE:
+        return _(terms[value])
     return _(value.label)
 
 
@@ -642,7 +660,7 @@ def export_tab(s: Session, ctx: ui.PageContext) -> None:
         ).format(n=i18n.format_number(count))
     )
     fmt = st.radio(
-        _("Format"),
+        _("File format"),
         list(EXPORTS),
         format_func=lambda f: _(EXPORTS[f][0]),
         key="ev_export_format",

@@ -524,7 +524,7 @@ with ui.session() as s:
         names.append("add")
     titles = {
         "roadmap": _("Roadmap"),
-        "initiatives": _("Initiatives"),
+        "initiatives": _("Inspiring initiatives"),
         "add": _("Add a recommendation"),
     }
     tabs = dict(zip(names, st.tabs([titles[n] for n in names]), strict=True))

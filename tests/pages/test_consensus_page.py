@@ -45,13 +45,13 @@ def test_every_role_sees_the_items_matrix_and_false_solutions(open_page, role):
     assert "Not permitted" not in shown
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {
-        "Consensus": "2",
+        "Points of consensus": "2",
         "Broad agreement": "2",
         "Disagreements": "3",
         "False solutions": "4",
         "Open questions": "2",
     }
-    assert "Consensus (2)" in shown and "Why it is false:" in shown
+    assert "Points of consensus (2)" in shown and "Why it is false:" in shown
     assert "Where 12 actors stand on 13 items" in shown
     at.radio(key="cs_show").set_value(Classification.false_solution).run()
     assert "False solutions (4)" in texts(at)
@@ -74,7 +74,7 @@ def test_many_items_are_paged(open_page, db):
     at = open_page(PAGE, REVIEWER, report=REPORT)
     assert not at.exception
     shown = texts(at)
-    assert "Consensus (32)" in shown
+    assert "Points of consensus (32)" in shown
     assert "Generated statement 22" in shown and "Generated statement 23" not in shown
     at.number_input(key="cs_page_consensus").set_value(2).run()
     assert "Generated statement 23" in texts(at)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlmodel import func, select
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import CLA, LA, REVIEWER, ROLES, texts
+from workbench import people
 from workbench.models import (
     Agreement,
     Certainty,
@@ -19,6 +22,7 @@ from workbench.models import (
     SourceKind,
 )
 
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = "views/evidence.py"
 REPORT = "living-wages"
 #: Who may change the library (Action.edit_sources) and who may record findings (edit_content).
@@ -288,3 +292,20 @@ def test_many_findings_are_paged(open_page, db):
     at.number_input(key="ev_f_page_all").set_value(2).run()
     assert not at.exception
     assert "showing 26–42" in texts(at)
+
+
+def test_a_french_cla_reads_the_findings_in_the_glossarys_terms(demo_url, db):
+    """Confidence, evidence and agreement appear as the glossary translates them."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["interface_language"] = "fr"
+    at.session_state["person_id"] = people.get_by_email(db, CLA).id
+    at.session_state["report_slug"] = REPORT
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    shown = texts(at)
+    assert "**F1** · **Confiance élevée** · *probable*" in shown
+    assert "Éléments robustes, degré de cohérence moyen" in shown
+    assert [t.label for t in at.tabs] == ["Bibliothèque", "Importer", "Exporter", "Constats"]
+    assert any(m.value == "Confiance moyenne" for m in at.metric), "the computed confidence"

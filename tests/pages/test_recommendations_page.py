@@ -61,7 +61,7 @@ def test_every_role_reads_the_roadmap_and_the_initiatives(open_page, role):
     assert "**Normative assumptions**" in shown and "**Holds where**" in shown
     assert "Toolkit: initiatives that show it can work" in shown
     tabs = [t.label for t in at.tabs]
-    assert tabs[:2] == ["Roadmap", "Initiatives"]
+    assert tabs[:2] == ["Roadmap", "Inspiring initiatives"]
     assert ("Add a recommendation" in tabs) == (role in EDIT_CONTENT)
     reviews = [e for e in at.expander if e.label == "Move the expert review on"]
     assert bool(reviews) == (role in REVIEW_INITIATIVES)
