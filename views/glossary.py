@@ -34,16 +34,24 @@ def _named(code: str) -> str:
     return glossary.language_name(code, capital=False)
 
 
-def _default_language(codes: list[str], ctx: ui.PageContext) -> str:
-    """Return the language shown first: the interface's, the report's first, or any but English."""
+def _default_language(s, codes: list[str], ctx: ui.PageContext) -> str:
+    """Return the language shown first: the one a Translator translates into, the interface's,
+    the report's first, or any but English."""
+    mine: list[str] = []
+    if ctx.report is not None and Role.translator in ctx.roles:
+        mine = translations.translator_languages(
+            s, person_id=ctx.person.id, report_id=ctx.report.id
+        )
     current = i18n.current_language()
-    if current in codes and current != glossary.SOURCE_LANGUAGE:
-        return current
     targets = translations.target_languages(ctx.report) if ctx.report else []
-    others = [c for c in targets if c in codes] + [
-        c for c in codes if c != glossary.SOURCE_LANGUAGE
+    candidates = [
+        *mine,
+        *([current] if current != glossary.SOURCE_LANGUAGE else []),
+        *targets,
+        *codes,
     ]
-    return others[0] if others else codes[0]
+    found = [c for c in candidates if c in codes and c != glossary.SOURCE_LANGUAGE]
+    return found[0] if found else codes[0]
 
 
 def _table(entries: list[glossary.GlossaryEntry], language: str) -> None:
@@ -183,7 +191,7 @@ with ui.session() as s:
     language = left.selectbox(
         _("Language"),
         codes,
-        index=codes.index(_default_language(codes, ctx)),
+        index=codes.index(_default_language(s, codes, ctx)),
         format_func=glossary.language_name,
         key="glossary_language",
     )

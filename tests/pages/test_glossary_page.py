@@ -9,7 +9,7 @@ from tests.pages.conftest import CLA, REVIEWER, SECRETARIAT, texts
 from workbench import glossary, i18n
 
 PAGE = "views/glossary.py"
-TRANSLATOR = "camille.laurent@demo.ipsp.example"
+TRANSLATOR = "lucia.fernandez@demo.ipsp.example"  # translates living-wages into Spanish
 
 
 def _table(at: AppTest):
@@ -35,6 +35,7 @@ def test_a_cla_reads_the_french_glossary_beside_the_english(open_file) -> None:
 
 def test_filters_by_kind_and_text(open_file) -> None:
     at = open_file(PAGE, TRANSLATOR)
+    assert at.selectbox(key="glossary_language").value == "es"  # the language she translates
     at.selectbox(key="glossary_language").set_value("zh").run()
     at.selectbox(key="glossary_kind").set_value("calibrated").run()
     concepts = set(_table(at)["Concept"])
