@@ -52,6 +52,8 @@ def cell_text(cell: translations.TranslationCell, *, full: bool = False) -> str:
         if full:
             return _("⚠ stale ({status})").format(status=ui.label(cell.status).lower())
         return _("⚠ stale")
+    if cell.status is TranslationStatus.not_started:
+        return "—"
     return _(CELL[cell.status])
 
 

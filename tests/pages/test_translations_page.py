@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlmodel import Session, select
+from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import CLA, LA, ROLES, SECRETARIAT, texts
-from workbench import people, sections, translations
+from workbench import i18n, people, sections, translations
 from workbench.models import Report, TranslationStatus
 
 PAGE = "views/translations.py"
 MAY_SEE = {"cla", "lead_author", "secretariat"}
 TRANSLATOR = "camille.laurent@demo.ipsp.example"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def living_wages(db: Session) -> Report:
@@ -242,3 +246,29 @@ def test_the_address_opens_a_cell(open_file, db):
     at = open_file(PAGE, CLA, report="living-wages", section=str(section.id), language="fr")
     assert not at.exception
     assert len(boxes(at, section.id, "fr")) == 5
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_the_translate_view_speaks_french_and_spanish(demo_url, db, language):
+    mine = "\n".join(
+        (ROOT / path).read_text(encoding="utf-8")
+        for path in ("views/translations.py", "workbench/translations.py")
+    )
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state["interface_language"] = language
+    at.session_state["person_id"] = people.get_by_email(db, CLA).id
+    at.session_state["report_slug"] = "living-wages"
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    i18n.clear_misses()
+    # AppTest formats the widgets' values in the test's own thread: in the page's language.
+    with i18n.language(language):
+        open_translate(at, db, "1.1", "fr")
+        at.button(key="tr_check").click().run()
+    assert not at.exception
+    missing = [m for m in i18n.misses(language) if m in mine]
+    assert not missing, missing
+    shown = texts(at)
+    words = {"fr": ("Traduire", "a changé après sa traduction"), "es": ("Traducir", "cambió")}
+    assert all(word in shown or word in str(at.radio[0].options) for word in words[language])
