@@ -19,6 +19,12 @@ the sign-in page also offers "Sign in with your organisation"; the provider must
 say the email it returns is verified, and it must belong to an active person in
 the workspace. Password sign-ins are throttled after repeated failures (see
 ``workbench.people``).
+
+Languages: the sign-in page has a picker naming English, French and Spanish each in
+its own language; the choice holds for the browser session and survives signing in.
+The sidebar, the navigation's page titles and every page speak the language chosen
+(see ``ui.apply_language`` for the order: ``?lang=``, this session's choice, the
+person's profile, the browser's language, English).
 """
 
 from __future__ import annotations
@@ -30,8 +36,9 @@ from pathlib import Path
 import streamlit as st
 
 import ui
-from workbench import demo, notifications, people, permissions, reports, sessions
+from workbench import demo, i18n, notifications, people, permissions, reports, sessions
 from workbench.errors import WorkbenchError
+from workbench.i18n import N_, _
 from workbench.models import Role
 
 st.set_page_config(
@@ -44,6 +51,7 @@ st.set_page_config(
 )
 
 DEMO_CLA = "amina.diallo@demo.ipsp.example"
+DEMO_LEAD_AUTHOR = "wei.zhang@demo.ipsp.example"
 
 
 # Behind a reverse proxy every browser connects from the proxy's address; name the
@@ -106,11 +114,11 @@ def provider_sign_in() -> None:
             else:
                 ui.sign_in(s, person)
                 go_to_wanted_page()
-    st.title("Synthesis Report Workbench")
+    st.title(_("Synthesis Report Workbench"))
     st.error(refused[1])
     # A callback runs before the next run, which so starts signed out: the sign-in form.
     st.button(
-        "Sign out of your organisation's account",
+        _("Sign out of your organisation's account"),
         key="provider_sign_out",
         on_click=_provider_sign_out,
     )
@@ -120,6 +128,29 @@ def provider_sign_in() -> None:
 def _provider_sign_out() -> None:
     st.session_state.pop(PROVIDER_REFUSED_KEY, None)
     st.logout()
+
+
+def _pick_language(key: str) -> None:
+    ui.choose_language(st.session_state.get(key))
+
+
+def language_picker() -> None:
+    """Offer the interface languages, each under its own name; a choice applies at once."""
+    current = i18n.current_language()
+    codes = list(i18n.INTERFACE_LANGUAGES)
+    # A key per language shown: the picker starts on the language the page is in, wherever
+    # that came from (?lang=, the browser, an earlier choice).
+    key = f"signin_language_{current}"
+    st.segmented_control(
+        _("Language"),
+        codes,
+        default=current,
+        format_func=i18n.INTERFACE_LANGUAGES.__getitem__,
+        key=key,
+        on_change=_pick_language,
+        args=(key,),
+        label_visibility="collapsed",
+    )
 
 
 def sign_in_page() -> None:
@@ -133,17 +164,18 @@ def sign_in_page() -> None:
         and ui.SIGNED_OUT_KEY not in st.session_state
     ):
         provider_sign_in()
-    st.title("Synthesis Report Workbench")
-    st.caption("Write, review and approve the Panel's Synthesis Reports.")
+    language_picker()
+    st.title(_("Synthesis Report Workbench"))
+    st.caption(_("Write, review and approve the Panel's Synthesis Reports."))
     reason = ui.signed_out_reason()
     if reason:
         st.info(ui.md_message(reason), icon=":material/logout:")
-    left, _ = st.columns([1, 1])
+    left, _right = st.columns([1, 1])
     with left, st.form("sign-in"):
-        st.subheader("Sign in")
-        email = st.text_input("Email", key="signin_email")
-        password = st.text_input("Password", type="password", key="signin_password")
-        submitted = st.form_submit_button("Sign in", type="primary")
+        st.subheader(_("Sign in"))
+        email = st.text_input(_("Email"), key="signin_email")
+        password = st.text_input(_("Password"), type="password", key="signin_password")
+        submitted = st.form_submit_button(_("Sign in"), type="primary")
     if submitted:
         try:
             with ui.session() as s:
@@ -154,17 +186,19 @@ def sign_in_page() -> None:
         else:
             if person is None:
                 left.error(
-                    "That email and password do not match an account. Check both and try again."
+                    _("That email and password do not match an account. Check both and try again.")
                 )
             else:
                 with ui.session() as s:
                     ui.sign_in(s, person)
                 go_to_wanted_page()
-    if oidc and left.button("Sign in with your organisation"):
+    if oidc and left.button(_("Sign in with your organisation")):
         st.login()
     left.caption(
-        "You stay signed in on this browser, in every tab, until you sign out or after "
-        f"{sessions.hours_text(sessions.idle_lifetime())} without using the workbench."
+        _(
+            "You stay signed in on this browser, in every tab, until you sign out or after "
+            "{hours} without using the workbench."
+        ).format(hours=sessions.hours_text(sessions.idle_lifetime()))
     )
     if _demo_loaded():
         _demo_hint(left)
@@ -196,54 +230,72 @@ def _demo_loaded() -> bool:
 
 
 def _demo_hint(left) -> None:
-    with left.expander("Trying the demo?"):
+    with left.expander(_("Trying the demo?")):
         st.write(
-            f"Every demo account uses the password `{demo.DEMO_PASSWORD}`, for example "
-            f"`{DEMO_CLA}` (a CLA) or `wei.zhang@demo.ipsp.example` "
-            "(a Lead Author). The README lists them all."
+            _(
+                "Every demo account uses the password `{password}`, for example `{cla}` "
+                "(a CLA) or `{lead}` (a Lead Author). The README lists them all."
+            ).format(password=demo.DEMO_PASSWORD, cla=DEMO_CLA, lead=DEMO_LEAD_AUTHOR)
         )
 
 
 AUTHORS = (Role.cla, Role.lead_author, Role.contributing_author)
 EVERYONE = tuple(Role)
+YOUR_WORK = N_("Your work")
+REPORT = N_("Report")
+REVIEW = N_("Review & approval")
+PEOPLE = N_("People & languages")
 # Every page: its navigation group, file, title, icon, and the roles whose sidebar lists it
 # (None: everyone signed in). Each page's own gate refuses the others, saying who may.
+# Groups and titles are English messages, shown in the person's language.
 PAGES = [
-    ("Your work", "views/dashboard.py", "Dashboard", ":material/home:", None),
-    ("Your work", "views/inbox.py", "Inbox", ":material/inbox:", None),
-    ("Your work", "views/profile.py", "Profile", ":material/manage_accounts:", None),
-    ("Report", "views/outline.py", "Outline & assignments", ":material/account_tree:", (Role.cla,)),
-    ("Report", "views/write.py", "Write", ":material/edit_note:", AUTHORS),
-    ("Report", "views/evidence.py", "Evidence", ":material/library_books:", EVERYONE),
-    ("Report", "views/consensus.py", "Consensus & disagreement", ":material/balance:", EVERYONE),
-    ("Report", "views/recommendations.py", "Recommendations", ":material/route:", EVERYONE),
-    ("Report", "views/discussions.py", "Discussions", ":material/forum:", EVERYONE),
+    (YOUR_WORK, "views/dashboard.py", N_("Dashboard"), ":material/home:", None),
+    (YOUR_WORK, "views/inbox.py", N_("Inbox"), ":material/inbox:", None),
+    (YOUR_WORK, "views/profile.py", N_("Profile"), ":material/manage_accounts:", None),
     (
-        "Review & approval",
+        REPORT,
+        "views/outline.py",
+        N_("Outline & assignments"),
+        ":material/account_tree:",
+        (Role.cla,),
+    ),
+    (REPORT, "views/write.py", N_("Write"), ":material/edit_note:", AUTHORS),
+    (REPORT, "views/evidence.py", N_("Evidence"), ":material/library_books:", EVERYONE),
+    (
+        REPORT,
+        "views/consensus.py",
+        N_("Consensus & disagreement"),
+        ":material/balance:",
+        EVERYONE,
+    ),
+    (REPORT, "views/recommendations.py", N_("Recommendations"), ":material/route:", EVERYONE),
+    (REPORT, "views/discussions.py", N_("Discussions"), ":material/forum:", EVERYONE),
+    (
+        REVIEW,
         "views/review.py",
-        "Review",
+        N_("Review"),
         ":material/rate_review:",
         (*AUTHORS, Role.review_editor, Role.reviewer, Role.secretariat),
     ),
     (
-        "Review & approval",
+        REVIEW,
         "views/council.py",
-        "Council",
+        N_("Council"),
         ":material/account_balance:",
         (Role.council_member, Role.secretariat, Role.cla),
     ),
-    ("People & languages", "views/team.py", "Team", ":material/groups:", EVERYONE),
+    (PEOPLE, "views/team.py", N_("Team"), ":material/groups:", EVERYONE),
     (
-        "People & languages",
+        PEOPLE,
         "views/translations.py",
-        "Translations",
+        N_("Translations"),
         ":material/translate:",
         (Role.secretariat, Role.cla, Role.lead_author, Role.translator),
     ),
     (
-        "People & languages",
+        PEOPLE,
         "views/admin.py",
-        "Admin",
+        N_("Admin"),
         ":material/admin_panel_settings:",
         (Role.secretariat,),
     ),
@@ -264,18 +316,19 @@ except WorkbenchError as exc:  # a mistyped WORKBENCH_SESSION_HOURS: say so, sig
 with ui.session() as s:
     person = ui.current_person(s)
     ui.apply_language(person)
+    st.set_page_config(page_title=_("Synthesis Report Workbench"))
     if person is None:
         # Every page's address shows the sign-in form: a link or a bookmark to a page is
         # kept (and opened after signing in), never answered with "Page not found".
         SIGNED_OUT_PAGES = {
             url_path(path): st.Page(
                 sign_in_gate(url_path(path)),
-                title="Sign in",
+                title=_("Sign in"),
                 icon=":material/login:",
                 url_path=url_path(path),
                 default=path == "views/dashboard.py",
             )
-            for _, path, _, _, _ in PAGES
+            for _group, path, _title, _icon, _wanted in PAGES
         }
         current = st.navigation(list(SIGNED_OUT_PAGES.values()), position="hidden")
         current.run()
@@ -285,7 +338,9 @@ with ui.session() as s:
     available = reports.reports_for(s, person)
     report = ui.choose_report(s, person)
     roles = permissions.roles_of(s, person, report.id if report else None)
-    role_names = ", ".join(r.label for r in sorted(roles, key=list(Role).index)) or "no role yet"
+    role_names = ", ".join(ui.label(r) for r in sorted(roles, key=list(Role).index)) or _(
+        "no role yet"
+    )
     unread = notifications.unread_count(s, person.id)
 
 with st.sidebar:
@@ -294,7 +349,7 @@ with st.sidebar:
         slugs = [r.slug for r in available]
         titles = {r.slug: r.title for r in available}
         chosen = st.selectbox(
-            "Report",
+            _("Report"),
             slugs,
             index=slugs.index(report.slug) if report else 0,
             format_func=lambda slug: titles[slug],
@@ -304,7 +359,7 @@ with st.sidebar:
             st.session_state[ui.REPORT_KEY] = chosen
             st.query_params["report"] = chosen
             st.rerun()
-    if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+    if st.button(_("Sign out"), key="sign_out", icon=":material/logout:"):
         with ui.session() as s:
             ui.sign_out(s)
         if getattr(st.user, "is_logged_in", False):
@@ -320,7 +375,9 @@ def may_use(wanted: tuple[Role, ...] | None) -> bool:
 
 def page_title(path: str, title: str) -> str:
     """Return the title the sidebar shows: the inbox carries its unread count, 'Inbox (3)'."""
-    return f"{title} ({unread:,})" if path == INBOX and unread else title
+    if path == INBOX and unread:
+        return _("{page} ({count})").format(page=_(title), count=i18n.format_number(unread))
+    return _(title)
 
 
 INBOX = "views/inbox.py"
@@ -328,7 +385,7 @@ sections: dict[str, list[st.Page]] = {}
 for group, path, title, icon, wanted in PAGES:
     # A page the person may not use is still registered, hidden: its address opens the
     # page's own "Not permitted", not Streamlit's "Page not found".
-    sections.setdefault(group, []).append(
+    sections.setdefault(_(group), []).append(
         st.Page(
             path,
             title=page_title(path, title),

@@ -40,18 +40,26 @@ from workbench import i18n, permissions, reports, sessions, textguard
 from workbench.comment_table import neutralise
 from workbench.db import database_url, make_engine, session_scope
 from workbench.errors import WorkbenchError
+from workbench.i18n import N_, Msg, _, ngettext
 from workbench.models import AUTHOR_ROLES, Person, Question, Report, Role, Stage
 
 T = TypeVar("T")
 # How a section's part of the report is named in tables.
 SHORT_PART = {
-    Question.front: "Front",
-    Question.known: "Q1",
-    Question.desirable: "Q2",
-    Question.obstacles: "Q3",
-    Question.action: "Q4",
-    Question.cross_cutting: "Cross-cutting",
+    Question.front: N_("Front"),
+    Question.known: N_("Q1"),
+    Question.desirable: N_("Q2"),
+    Question.obstacles: N_("Q3"),
+    Question.action: N_("Q4"),
+    Question.cross_cutting: N_("Cross-cutting"),
 }
+
+
+def short_part(question: Question | str) -> str:
+    """Return how a section's part is named in tables, in the current language ('Q1')."""
+    return _(SHORT_PART[Question(question)])
+
+
 PERSON_KEY = "person_id"
 REPORT_KEY = "report_slug"
 # The sign-in session (workbench.sessions) this tab belongs to, checked on every run.
@@ -65,6 +73,12 @@ COOKIE_TRIED_KEY = "_session_cookie_tried"
 COOKIE_KEY = "_session_cookie"
 # The interface language chosen in this browser session (?lang= or the sign-in picker).
 LANGUAGE_KEY = "interface_language"
+# The ?lang= value already applied: a later choice (the picker, the profile) is not undone
+# by the address still naming the old one.
+LANGUAGE_PARAM_KEY = "_interface_language_param"
+# The language the tab was in when it signed out: its sign-in form stays in it, but the
+# next person to sign in gets their own choice.
+SIGNED_OUT_LANGUAGE_KEY = "_signed_out_language"
 
 
 def _browser_language() -> str | None:
@@ -79,15 +93,29 @@ def apply_language(person: Person | None) -> str:
 
     In order: ``?lang=`` in the address (kept for the session), the language picked
     on the sign-in page in this session, the person's choice in their profile, the
-    browser's language when it is one of the three, else English.
+    browser's language when it is one of the three, else English. Signed out, the
+    language the tab was in before comes before the browser's.
     """
-    asked = i18n.interface_language(st.query_params.get("lang"))
-    if asked:
+    param = st.query_params.get("lang")
+    asked = i18n.interface_language(param)
+    if asked and param != st.session_state.get(LANGUAGE_PARAM_KEY):
+        st.session_state[LANGUAGE_PARAM_KEY] = param
         st.session_state[LANGUAGE_KEY] = asked
     chosen = st.session_state.get(LANGUAGE_KEY)
     if not chosen and person is not None:
         chosen = person.interface_language
+    if not chosen and person is None:
+        chosen = st.session_state.get(SIGNED_OUT_LANGUAGE_KEY)
     return i18n.set_language(chosen or _browser_language())
+
+
+def choose_language(code: str | None) -> None:
+    """Make ``code`` this browser session's interface language (None: no session choice)."""
+    if code is None:
+        st.session_state.pop(LANGUAGE_KEY, None)
+    else:
+        st.session_state[LANGUAGE_KEY] = i18n.interface_language(code) or i18n.SOURCE
+    i18n.set_language(st.session_state.get(LANGUAGE_KEY))
 
 
 @st.cache_resource(show_spinner=False)
@@ -154,11 +182,11 @@ def current_person(s: Session) -> Person | None:
         try:
             sessions.check(session=s, session_id=session_id, person_id=person_id)
         except WorkbenchError as exc:
-            _signed_out_here(exc.message)
+            _signed_out_here(exc.msg)
             return None
     person = s.get(Person, person_id)
     if person is None or not person.active:
-        _signed_out_here("You have been signed out: your account has been deactivated.")
+        _signed_out_here(Msg("You have been signed out: your account has been deactivated."))
         return None
     return person
 
@@ -190,7 +218,8 @@ def _resume_from_cookie(s: Session) -> Person | None:
     return person
 
 
-def _signed_out_here(message: str) -> None:
+def _signed_out_here(message: Msg) -> None:
+    # Kept as a message, not text: the sign-in page shows it in the language it is read in.
     sign_out()
     st.session_state[SIGNED_OUT_KEY] = message
 
@@ -206,12 +235,23 @@ def sign_in(s: Session, person: Person) -> None:
 
 
 def sign_out(s: Session | None = None) -> None:
-    """End this tab's sign-in session (every tab of the browser), forget the person and choices."""
+    """End this tab's sign-in session (every tab of the browser), forget the person and choices.
+
+    The sign-in form that follows stays in the language the tab was in; the next
+    person to sign in gets their own.
+    """
     session_id = st.session_state.get(SIGN_IN_KEY)
     if s is not None and session_id is not None:
         sessions.end(session=s, session_id=session_id)
+    keep = {
+        key: st.session_state.get(key)
+        for key in (LANGUAGE_PARAM_KEY,)
+        if st.session_state.get(key) is not None
+    }
+    keep[SIGNED_OUT_LANGUAGE_KEY] = i18n.current_language()
     for key in list(st.session_state.keys()):
         st.session_state.pop(key, None)
+    st.session_state.update(keep)
     st.session_state[PERSON_KEY] = None
     st.session_state[SIGNED_OUT_KEY] = ""
     st.session_state[COOKIE_KEY] = ""
@@ -219,7 +259,7 @@ def sign_out(s: Session | None = None) -> None:
 
 def signed_out_reason() -> str:
     """Return why this tab was signed out without asking ('' when it signed out itself)."""
-    return st.session_state.get(SIGNED_OUT_KEY) or ""
+    return i18n.render(st.session_state.get(SIGNED_OUT_KEY) or "")
 
 
 def write_session_cookie() -> None:
@@ -284,13 +324,15 @@ def page_context(s: Session, *, need_report: bool = True) -> PageContext:
     person = current_person(s)
     apply_language(person)
     if person is None:
-        st.warning("Please sign in first.")
+        st.warning(_("Please sign in first."))
         st.stop()
     report = choose_report(s, person)
     if need_report and report is None:
         st.info(
-            "You are not part of any report yet. The Secretariat or a report's CLAs can add you "
-            "to a team."
+            _(
+                "You are not part of any report yet. The Secretariat or a report's CLAs can "
+                "add you to a team."
+            )
         )
         st.stop()
     roles = permissions.roles_of(s, person, report.id if report else None)
@@ -302,7 +344,7 @@ def require(ctx: PageContext, s: Session, action: permissions.Action) -> None:
     try:
         permissions.require(s, ctx.person, action, ctx.report.id if ctx.report else None)
     except WorkbenchError as exc:
-        st.error(f"Not permitted. {md_message(exc.message)}")
+        st.error(_("Not permitted. {reason}").format(reason=md_message(exc.message)))
         st.stop()
 
 
@@ -387,14 +429,22 @@ def pager(total: int, *, key: str, page_size: int = 50) -> int:
     if pages == 1:
         return 0
     page = st.number_input(
-        f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key=key
+        _("Page (of {pages})").format(pages=i18n.format_number(pages)),
+        min_value=1,
+        max_value=pages,
+        value=1,
+        step=1,
+        key=key,
     )
     return (int(page) - 1) * page_size
 
 
 def label(value: Any) -> str:
-    """Return an enum member's human label, or the value as text."""
-    return getattr(value, "label", None) or ("" if value is None else str(value))
+    """Return an enum member's human label in the current language, or the value as text."""
+    words = getattr(value, "label", None)
+    if words:
+        return _(words)
+    return "" if value is None else str(value)
 
 
 def people_names(s: Session, ids: list[int | None]) -> dict[int, str]:
@@ -575,36 +625,37 @@ def export_panel(
     """
     from workbench import export, translations
 
-    formats = {"docx": "Word (.docx)", "pdf": "PDF", "md": "Markdown (.md)"}
+    formats = {"docx": N_("Word (.docx)"), "pdf": N_("PDF"), "md": N_("Markdown (.md)")}
     report = ctx.report
-    with st.expander("Download the report as Word, PDF or Markdown", icon=":material/download:"):
+    with st.expander(_("Download the report as Word, PDF or Markdown"), icon=":material/download:"):
         st.caption(
-            "One document: cover, contents, the sections in the order of the four questions, "
-            "findings, consensus, false solutions, recommendations, references and annexes. "
-            "While a review round is open it is the draft under review, with line numbers and "
-            "the open comments (in Word, as comments in the margin). The PDF is the Word "
-            "document as printed."
+            _(
+                "One document: cover, contents, the sections in the order of the four "
+                "questions, findings, consensus, false solutions, recommendations, references "
+                "and annexes. While a review round is open it is the draft under review, with "
+                "line numbers and the open comments (in Word, as comments in the margin). The "
+                "PDF is the Word document as printed."
+            )
         )
         left, middle = st.columns(2)
         fmt = left.radio(
-            "Format",
+            _("Format"),
             list(formats),
-            format_func=formats.get,
+            format_func=lambda code: _(formats[code]),
             horizontal=True,
             key=f"{key}_format",
         )
-        languages = [c for c in translations.report_languages(report) if c.lower() != "en"]
         language = middle.selectbox(
-            "Language",
-            [None, *languages],
+            _("Language"),
+            [None, *_document_languages(s, report)],
             format_func=lambda c: (
-                "Original (English)" if c is None else translations.language_name(c)
+                _("Original (English)") if c is None else translations.language_name(c)
             ),
             key=f"{key}_language",
-            help="Sections not yet translated keep their original text, with a note.",
+            help=_("Sections not yet translated keep their original text, with a note."),
         )
         keep = st.checkbox(
-            "Keep citations as [@key] and add the library as CSL-JSON (for editing with pandoc)",
+            _("Keep citations as [@key] and add the library as CSL-JSON (for editing with pandoc)"),
             key=f"{key}_keep",
             disabled=fmt != "md",
         )
@@ -613,19 +664,20 @@ def export_panel(
         if under_review is not None:
             # CLAs circulate work in progress while reviewers read the frozen copy.
             text = st.radio(
-                "Text",
+                _("Text"),
                 list(export.TEXTS),
                 format_func={
-                    "review": f"Review copy of the {under_review.name} draft (line numbers, "
-                    "open comments)",
-                    "current": "Current drafts (work in progress)",
+                    "review": _(
+                        "Review copy of the {draft} draft (line numbers, open comments)"
+                    ).format(draft=under_review.name),
+                    "current": _("Current drafts (work in progress)"),
                 }.get,
                 horizontal=True,
                 index=list(export.TEXTS).index(default_text),
                 key=f"{key}_text",
             )
-        if st.button("Prepare the document", type="primary", key=f"{key}_go"):
-            bar = st.progress(0.0, text="Starting…")
+        if st.button(_("Prepare the document"), type="primary", key=f"{key}_go"):
+            bar = st.progress(0.0, text=_("Starting…"))
             result = run_action(
                 lambda: export.export_report(
                     session=s,
@@ -649,15 +701,21 @@ def export_panel(
             # Never hand out a file of another version than the one on the page.
             del st.session_state[f"{key}_file"]
             st.info(
-                f"The report has changed since {md(result.filename)} was prepared (version "
-                f"{result.version}; it is now version {version}). Prepare the document again."
+                _(
+                    "The report has changed since {file} was prepared (version {old}; it is "
+                    "now version {new}). Prepare the document again."
+                ).format(file=md(result.filename), old=result.version, new=version)
             )
             return
-        st.success(f"Ready: {md(result.filename)} (version {result.version}).")
+        st.success(
+            _("Ready: {file} (version {version}).").format(
+                file=md(result.filename), version=result.version
+            )
+        )
         for warning in result.warnings:
             st.warning(md_message(warning))
         st.download_button(
-            f"Download {result.filename}",
+            _("Download {file}").format(file=result.filename),
             result.content,
             file_name=result.filename,
             mime=export.MIME_TYPES.get(result.filename.rsplit(".", 1)[-1], "text/markdown"),
@@ -666,12 +724,27 @@ def export_panel(
         )
         if result.csl_json:
             st.download_button(
-                f"Download {report.slug}-references.json",
+                _("Download {file}").format(file=f"{report.slug}-references.json"),
                 result.csl_json,
                 file_name=f"{report.slug}-references.json",
                 mime="application/json",
                 key=f"{key}_download_csl",
             )
+
+
+def _document_languages(s: Session, report: Report) -> list[str]:
+    """Return the languages (besides the original) the report can be exported in.
+
+    Those whose document words (cover, headings, labels) the glossary holds, when the
+    export knows them; else every translated language of the report.
+    """
+    from workbench import export, translations
+
+    if hasattr(export, "document_languages"):
+        codes = list(export.document_languages(s, report))
+    else:
+        codes = list(translations.report_languages(report))
+    return [c for c in codes if c and c.lower() != "en"]
 
 
 def diff_view(old: str, new: str, *, key: str, height: int = 520) -> None:
@@ -681,15 +754,20 @@ def diff_view(old: str, new: str, *, key: str, height: int = 520) -> None:
     changes = diffing.word_diff(old, new)
     stats = diffing.diff_stats(changes)
     if all(c.op == "equal" for c in changes):
-        st.info("The two texts are the same.")
+        st.info(_("The two texts are the same."))
         return
-    st.markdown(
-        f":green-background[**+{stats.words_added:,} words added**] · "
-        f":red-background[~~−{stats.words_deleted:,} words removed~~]"
+    added = ngettext("+{n} word added", "+{n} words added", stats.words_added).format(
+        n=i18n.format_number(stats.words_added)
     )
+    removed = ngettext("−{n} word removed", "−{n} words removed", stats.words_deleted).format(
+        n=i18n.format_number(stats.words_deleted)
+    )
+    st.markdown(f":green-background[**{added}**] · :red-background[~~{removed}~~]")
     st.caption(
-        "Struck through on red: removed. Bold on green: added. The text is shown as typed "
-        "(Markdown signs are not applied), one line per line of the text."
+        _(
+            "Struck through on red: removed. Bold on green: added. The text is shown as typed "
+            "(Markdown signs are not applied), one line per line of the text."
+        )
     )
     with st.container(height=height, border=True, key=key):
         st.markdown(diffing.diff_markdown(changes))
@@ -720,14 +798,19 @@ def when(moment: datetime | None, *, now: datetime | None = None) -> str:
     if moment.tzinfo is None:  # SQLite hands UTC back without its zone
         moment = moment.replace(tzinfo=UTC)
     seconds = int(((now or datetime.now(UTC)) - moment).total_seconds())
-    stamp = f"{moment:%d %b %Y %H:%M} UTC"
+    stamp = _("{moment} UTC").format(moment=i18n.format_datetime(moment, format="dd MMM y HH:mm"))
     if seconds < 60:
-        return f"just now · {stamp}"
-    for size, unit in ((86_400, "day"), (3_600, "hour"), (60, "minute")):
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''} ago · {stamp}"
-    return stamp  # pragma: no cover
+        return _("just now · {stamp}").format(stamp=stamp)
+    if seconds >= 86_400:
+        count = seconds // 86_400
+        ago = ngettext("{n} day ago · {stamp}", "{n} days ago · {stamp}", count)
+    elif seconds >= 3_600:
+        count = seconds // 3_600
+        ago = ngettext("{n} hour ago · {stamp}", "{n} hours ago · {stamp}", count)
+    else:
+        count = seconds // 60
+        ago = ngettext("{n} minute ago · {stamp}", "{n} minutes ago · {stamp}", count)
+    return ago.format(n=i18n.format_number(count), stamp=stamp)
 
 
 # --------------------------------------------------------------------------- discussions
@@ -736,9 +819,12 @@ def when(moment: datetime | None, *, now: datetime | None = None) -> str:
 # emptied, nothing): the second within this many seconds is ignored.
 DOUBLE_CLICK_SECONDS = 5.0
 THREAD_PARAM = "thread"
+# The verb on buttons. "Open" alone is the status (a round, a decision, a discussion),
+# which other languages write differently; an invisible word joiner tells them apart.
+OPEN = N_("Open\u2060")
 STATUS_BADGES = {
-    False: ":green-badge[:material/forum: Open]",
-    True: ":gray-badge[:material/check: Resolved]",
+    False: N_(":green-badge[:material/forum: Open]"),
+    True: N_(":gray-badge[:material/check: Resolved]"),
 }
 
 
@@ -799,17 +885,21 @@ def thread_row(summary: Any, *, key: str, opened: bool, show_target: bool = Fals
     if summary.lines:
         where.append(f":orange-badge[{md(summary.lines)}]")
     left.markdown(
-        f"{STATUS_BADGES[summary.resolved]} **{md(thread.title)}**"
+        f"{_(STATUS_BADGES[summary.resolved])} **{md(thread.title)}**"
         + (" · " + " · ".join(where) if where else "")
     )
     count = summary.message_count
     left.caption(
-        f"{count} message{'s' if count != 1 else ''} · "
-        + md(", ".join(summary.participants))
-        + f" · last {when(thread.last_message_at).split(' · ')[0]}"
+        ngettext(
+            "{n} message · {people} · last {when}", "{n} messages · {people} · last {when}", count
+        ).format(
+            n=i18n.format_number(count),
+            people=md(i18n.format_list(summary.participants)),
+            when=when(thread.last_message_at).split(" · ")[0],
+        )
     )
     if right.button(
-        "Close" if opened else "Open",
+        _("Close") if opened else _(OPEN),
         key=f"{key}_toggle_{thread.id}",
         icon=":material/expand_less:" if opened else ":material/expand_more:",
         width="stretch",
@@ -830,32 +920,47 @@ def thread_view(s: Session, ctx: PageContext, thread_id: int, *, key: str) -> No
     with st.container(border=True, key=f"{key}_thread_{thread_id}"):
         if resolved:
             who = people_names(s, [thread.resolved_by_id]).get(thread.resolved_by_id, "")
+            resolved_when = when(thread.resolved_at).split(" · ")[0]
             st.caption(
-                f"Resolved {when(thread.resolved_at).split(' · ')[0]}"
-                + (f" by {md(who)}" if who else "")
-                + ". It stays readable; reopen it to write in it again."
+                (
+                    _(
+                        "Resolved {when} by {person}. It stays readable; reopen it to write "
+                        "in it again."
+                    )
+                    if who
+                    else _("Resolved {when}. It stays readable; reopen it to write in it again.")
+                ).format(when=resolved_when, person=md(who))
             )
         for message in rows:
             with st.container(key=f"{key}_message_{message.id}"):
                 facts = [f"**{md(message.author_name)}**", when(message.created_at)]
                 if message.reply_to_id in authors:
-                    facts.append(f"replying to {md(authors[message.reply_to_id])}")
+                    facts.append(
+                        _("replying to {person}").format(person=md(authors[message.reply_to_id]))
+                    )
                 st.markdown(" · ".join(facts))
                 # The author's Markdown renders; HTML stays text, images become links.
                 st.markdown(no_images(message.body))
                 if message.mentioned:
-                    st.caption("Mentions " + md(", ".join(message.mentioned)))
+                    st.caption(
+                        _("Mentions {people}").format(
+                            people=md(i18n.format_list(message.mentioned))
+                        )
+                    )
         if not permissions.can(s, ctx.person, permissions.Action.discuss, thread.report_id):
             st.caption(
-                "You can read this discussion. The report's authors and Review Editors write in it."
+                _(
+                    "You can read this discussion. The report's authors and Review Editors "
+                    "write in it."
+                )
             )
             return
         if resolved:
             # Drawn only while it is resolved: a second click meets the Resolve button's key.
-            if st.button("Reopen", key=f"{key}_reopen_{thread_id}", icon=":material/replay:"):
+            if st.button(_("Reopen"), key=f"{key}_reopen_{thread_id}", icon=":material/replay:"):
                 done = run_action(
                     lambda: discussions.reopen(session=s, actor=ctx.person, thread=thread),
-                    success=f"Reopened '{thread.title}'.",
+                    success=_("Reopened '{title}'.").format(title=thread.title),
                 )
                 if done is not None:
                     st.rerun()
@@ -863,16 +968,16 @@ def thread_view(s: Session, ctx: PageContext, thread_id: int, *, key: str) -> No
         _reply_form(s, ctx, thread, rows, key=key)
         if (
             st.button(
-                "Resolve",
+                _("Resolve"),
                 key=f"{key}_resolve_{thread_id}",
                 icon=":material/task_alt:",
-                help="Mark the discussion settled. It stays readable and can be reopened.",
+                help=_("Mark the discussion settled. It stays readable and can be reopened."),
             )
             and thread.resolved_at is None
         ):  # a second click finds it resolved already
             done = run_action(
                 lambda: discussions.resolve(session=s, actor=ctx.person, thread=thread),
-                success=f"Resolved '{thread.title}'.",
+                success=_("Resolved '{title}'.").format(title=thread.title),
             )
             if done is not None:
                 st.rerun()
@@ -888,28 +993,30 @@ def _reply_form(s: Session, ctx: PageContext, thread: Any, rows: list[Any], *, k
     # then sends the same text, which is recognised, rather than an empty form.
     with st.form(f"{key}_reply_form_{thread.id}", border=False):
         body = st.text_area(
-            "Your reply (Markdown)",
+            _("Your reply (Markdown)"),
             key=f"{key}_reply_{thread.id}",
             height=110,
-            placeholder="Write @ and an email address to mention someone, or pick them below.",
+            placeholder=_("Write @ and an email address to mention someone, or pick them below."),
         )
         left, right = st.columns(2)
         mentions = left.multiselect(
-            "Mention",
+            _("Mention"),
             list(names),
             format_func=names.__getitem__,
             key=f"{key}_reply_mentions_{thread.id}",
-            placeholder="People on the report",
+            placeholder=_("People on the report"),
             select_all=False,  # never everyone at once
-            help="They are told in their inbox (and by email, as they choose).",
+            help=_("They are told in their inbox (and by email, as they choose)."),
         )
         reply_to = right.selectbox(
-            "In reply to",
+            _("In reply to"),
             [None, *answers],
-            format_func=lambda i: "The whole discussion" if i is None else shorten(answers[i], 70),
+            format_func=lambda i: (
+                _("The whole discussion") if i is None else shorten(answers[i], 70)
+            ),
             key=f"{key}_reply_to_{thread.id}",
         )
-        sent = st.form_submit_button("Post reply", type="primary", icon=":material/send:")
+        sent = st.form_submit_button(_("Post reply"), type="primary", icon=":material/send:")
     if sent and _repeated(f"{key}_post_{thread.id}", body.strip() or None):
         flash_again()  # the first click's confirmation, which this run would hide
     elif sent:
@@ -922,7 +1029,7 @@ def _reply_form(s: Session, ctx: PageContext, thread: Any, rows: list[Any], *, k
                 reply_to_id=reply_to,
                 mentions=mentions,
             ),
-            success=f"Posted your reply in '{thread.title}'.",
+            success=_("Posted your reply in '{title}'.").format(title=thread.title),
         )
         if done is not None:
             reset_keys(
@@ -950,37 +1057,38 @@ def new_thread_form(
 
     names = report_people(s, ctx)
     with st.form(f"{key}_new_form"):
-        st.markdown("**Start a discussion**")
+        st.markdown("**{}**".format(_("Start a discussion")))
         chosen = (target, target_id)
         if targets is not None:
             chosen = st.selectbox(
-                "About",
+                _("About"),
                 list(targets),
                 format_func=targets.__getitem__,
                 key=f"{key}_new_target",
             )
-        title = st.text_input("Title", key=f"{key}_new_title", max_chars=200)
+        title = st.text_input(_("Title"), key=f"{key}_new_title", max_chars=200)
         body = st.text_area(
-            "First message (Markdown)",
+            _("First message (Markdown)"),
             key=f"{key}_new_body",
             height=110,
-            placeholder="What should the co-authors look at? @email mentions someone.",
+            placeholder=_("What should the co-authors look at? @email mentions someone."),
         )
         from_line = to_line = None
         if line_count or (targets is not None):
             first, last = st.columns(2)
             from_line = first.number_input(
-                "From line (optional)",
+                _("From line (optional)"),
                 min_value=1,
                 max_value=max(line_count, 10_000) if targets is not None else line_count,
                 value=None,
                 step=1,
                 key=f"{key}_new_from",
-                help="Point at lines of the section's saved text; leave empty for the whole "
-                "section.",
+                help=_(
+                    "Point at lines of the section's saved text; leave empty for the whole section."
+                ),
             )
             to_line = last.number_input(
-                "To line (optional)",
+                _("To line (optional)"),
                 min_value=1,
                 max_value=max(line_count, 10_000) if targets is not None else line_count,
                 value=None,
@@ -988,14 +1096,14 @@ def new_thread_form(
                 key=f"{key}_new_to",
             )
         mentions = st.multiselect(
-            "Mention",
+            _("Mention"),
             list(names),
             format_func=names.__getitem__,
             key=f"{key}_new_mentions",
-            placeholder="People on the report",
+            placeholder=_("People on the report"),
             select_all=False,  # never everyone at once
         )
-        sent = st.form_submit_button("Start the discussion", icon=":material/add_comment:")
+        sent = st.form_submit_button(_("Start the discussion"), icon=":material/add_comment:")
     if not sent or chosen is None:
         return
     if _repeated(f"{key}_new", (title.strip(), body.strip()) if body.strip() else None):
@@ -1017,7 +1125,7 @@ def new_thread_form(
             to_line=int(to_line) if to_line is not None else None,
             mentions=mentions,
         ),
-        success=f"Started the discussion '{' '.join(title.split())}'.",
+        success=_("Started the discussion '{title}'.").format(title=" ".join(title.split())),
     )
     if thread is not None:
         _toggle_thread(key, thread.id, False)
@@ -1056,7 +1164,7 @@ def discussion_panel(
     )
     opened = chosen_thread(key, [x.thread.id for x in summaries])
     if not summaries:
-        st.caption("No discussions here yet.")
+        st.caption(_("No discussions here yet."))
     for summary in summaries:
         with st.container(border=True, key=f"{key}_row_{summary.thread.id}"):
             thread_row(summary, key=key, opened=summary.thread.id == opened)
@@ -1064,13 +1172,15 @@ def discussion_panel(
                 thread_view(s, ctx, summary.thread.id, key=key)
     if total > len(summaries):
         st.caption(
-            f"The {len(summaries)} most recent of {total} discussions; the Discussions page "
-            "lists them all."
+            _(
+                "The {shown} most recent of {total} discussions; the Discussions page lists "
+                "them all."
+            ).format(shown=i18n.format_number(len(summaries)), total=i18n.format_number(total))
         )
     # The form waits behind a switch: a column of threads stays short, and a page read
     # only by others shows no text box of its own.
     if permissions.can(s, ctx.person, permissions.Action.discuss, ctx.report.id) and st.toggle(
-        "Start a discussion", key=f"{key}_new_show"
+        _("Start a discussion"), key=f"{key}_new_show"
     ):
         new_thread_form(s, ctx, target, target_id, key=key, line_count=line_count)
     return summaries
@@ -1094,7 +1204,7 @@ def discussion_expander(
             thread = None
         linked = thread is not None and (thread.target, thread.target_id) == (target, target_id)
     box = st.expander(
-        "Discussions",
+        _("Discussions"),
         expanded=linked,
         key=f"{key}_expander",
         icon=":material/forum:",

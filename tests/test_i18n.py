@@ -161,3 +161,82 @@ def test_every_message_of_the_interface_is_translated_into_french_and_spanish():
     assert not problems, f"{len(problems)} catalogue problems, e.g.:\n" + "\n".join(
         str(p) for p in problems[:40]
     )
+
+
+def test_every_enum_label_is_marked_for_translation():
+    from workbench import models
+
+    enums = [
+        value
+        for value in vars(models).values()
+        if isinstance(value, type)
+        and issubclass(value, models.LabelledEnum)
+        and value is not models.LabelledEnum
+    ]
+    missing = sorted({m.label for enum in enums for m in enum} - set(models.LABELS_FOR_TRANSLATION))
+    assert not missing, f"add these labels to models.LABELS_FOR_TRANSLATION: {missing}"
+
+
+def test_an_enum_label_is_shown_in_the_readers_language():
+    import ui
+    from workbench.models import Role, SectionStatus
+
+    with i18n.language("fr"):
+        assert ui.label(SectionStatus.not_started) == "Non commencé"
+        assert ui.label(Role.cla) == "Auteur coordonnateur principal"
+    with i18n.language("es"):
+        assert ui.label(Role.review_editor) == "Editor revisor"
+    assert ui.label(SectionStatus.not_started) == "Not started"
+
+
+def test_times_read_the_same_in_english_and_as_the_reader_writes_them():
+    from datetime import UTC, datetime, timedelta
+
+    import ui
+
+    now = datetime(2026, 12, 1, 14, 5, tzinfo=UTC)
+    assert ui.when(now - timedelta(days=3), now=now) == "3 days ago · 28 Nov 2026 14:05 UTC"
+    assert ui.when(now - timedelta(minutes=1), now=now) == "1 minute ago · 01 Dec 2026 14:04 UTC"
+    with i18n.language("fr"):
+        assert ui.when(now - timedelta(days=3), now=now) == (
+            "il y a 3 jours · 28 nov. 2026 14:05 UTC"
+        )
+    with i18n.language("es"):
+        assert ui.when(now, now=now).startswith("ahora mismo · 01 dic 2026")
+
+
+def test_a_stored_notification_title_is_shown_in_the_readers_language():
+    from workbench import notifications
+
+    stored = notifications.RESPONDED.format(
+        number=4, target="2.1 Living wages", round="FOD", disposition="taken into account"
+    )
+    assert notifications.title_text(stored) == stored
+    with i18n.language("fr"):
+        assert notifications.title_text(stored) == (
+            "Les auteurs ont répondu à votre commentaire 4 sur 2.1 Living wages (FOD)\u00a0: "
+            "pris en compte"
+        )
+    due = notifications.DUE_IN.format(name="2.1 Living wages", days=7, day="8 Dec 2026")
+    with i18n.language("es"):
+        assert notifications.title_text(due) == (
+            "2.1 Living wages vence dentro de 7 días, el 8 dic 2026"
+        )
+        assert notifications.title_text("A thread someone named") == "A thread someone named"
+
+
+def test_a_sign_in_lock_names_the_wait_in_the_readers_language():
+    from datetime import datetime, timedelta
+
+    from workbench import people
+
+    now = datetime(2026, 12, 1, 10, 0, 0)
+    message = people._throttle_message(people.ACCOUNT_RULE, now + timedelta(seconds=30), now)
+    assert str(message) == (
+        "Too many failed sign-ins for this account; try again after 10:00:30 UTC (in 30 seconds)."
+    )
+    with i18n.language("fr"):
+        assert str(message) == (
+            "Trop de connexions échouées pour ce compte\u00a0; réessayez après 10:00:30 UTC "
+            "(dans 30 secondes)."
+        )

@@ -161,3 +161,42 @@ def test_the_demo_password_meets_the_policy():
     from workbench import demo, passwords
 
     passwords.check_password(demo.DEMO_PASSWORD, email="amina.diallo@demo.ipsp.example")
+
+
+def test_a_person_sets_their_own_interface_language_and_it_is_audited(session, world):
+    from workbench import audit
+
+    person = people.set_interface_language(
+        session=session, actor=world.la, person_id=world.la.id, language="FR"
+    )
+    assert person.interface_language == "fr"
+    people.set_interface_language(
+        session=session, actor=world.la, person_id=world.la.id, language=None
+    )
+    assert session.get(type(world.la), world.la.id).interface_language is None
+    events = [
+        e
+        for e in audit.events(session, entity="person", entity_id=world.la.id)
+        if e.action == "set_interface_language"
+    ]
+    assert [(e.detail["before"], e.detail["after"]) for e in events] == [("fr", None), (None, "fr")]
+
+
+def test_only_the_secretariat_sets_someone_elses_interface_language(session, world):
+    with pytest.raises(PermissionDenied):
+        people.set_interface_language(
+            session=session, actor=world.la, person_id=world.cla.id, language="es"
+        )
+    done = people.set_interface_language(
+        session=session, actor=world.secretariat, person_id=world.cla.id, language="es"
+    )
+    assert done.interface_language == "es"
+
+
+def test_an_unknown_interface_language_is_refused_and_nothing_changes(session, world):
+    with pytest.raises(ValidationError, match="'de' is not an interface language"):
+        people.set_interface_language(
+            session=session, actor=world.la, person_id=world.la.id, language="de"
+        )
+    session.rollback()
+    assert session.get(type(world.la), world.la.id).interface_language is None

@@ -21,11 +21,11 @@ from sqlmodel import Session
 from streamlit.errors import StreamlitAPIException
 
 import ui
-from workbench import council, next_steps, reports, reviews, sections, teams
+from workbench import council, i18n, next_steps, reports, reviews, sections, teams
+from workbench.i18n import N_, _, ngettext
 from workbench.models import (
     AUTHOR_ROLES,
     DecisionStatus,
-    Question,
     Role,
     Section,
     SectionStatus,
@@ -35,17 +35,20 @@ from workbench.models import (
 from workbench.next_steps import NextStep, Page, Urgency
 from workbench.permissions import Action
 
-STATUS_ORDER = [status.label for status in SectionStatus]
 # How each urgency looks: a coloured badge with a Material icon (no emoji font needed).
 BADGES = {
-    Urgency.blocking: ":red-badge[:material/block: First]",
-    Urgency.overdue: ":red-badge[:material/alarm: Overdue]",
-    Urgency.due_soon: ":orange-badge[:material/schedule: Due soon]",
-    Urgency.waiting: ":blue-badge[:material/hourglass_top: Waiting for you]",
-    Urgency.new: ":violet-badge[:material/fiber_new: New]",
-    Urgency.to_do: ":gray-badge[:material/checklist: To do]",
-    Urgency.update: ":green-badge[:material/info: Update]",
+    Urgency.blocking: N_(":red-badge[:material/block: First]"),
+    Urgency.overdue: N_(":red-badge[:material/alarm: Overdue]"),
+    Urgency.due_soon: N_(":orange-badge[:material/schedule: Due soon]"),
+    Urgency.waiting: N_(":blue-badge[:material/hourglass_top: Waiting for you]"),
+    Urgency.new: N_(":violet-badge[:material/fiber_new: New]"),
+    Urgency.to_do: N_(":gray-badge[:material/checklist: To do]"),
+    Urgency.update: N_(":green-badge[:material/info: Update]"),
 }
+# How a date is written: '05 Dec 2026' in tables and lines, '5 December 2026' in sentences.
+SHORT_DATE = "dd MMM y"
+LONG_DATE = "dd MMMM y"
+
 PAGE_ICONS = {
     Page.dashboard: ":material/home:",
     Page.write: ":material/edit_note:",
@@ -60,26 +63,35 @@ PAGE_ICONS = {
 def due_text(section: Section, today: date) -> str:
     """Return the section's due date as words, in red when it is overdue."""
     if section.due_date is None:
-        return "no due date"
-    when = f"{section.due_date:%d %b %Y}"
+        return _("no due date")
+    when = i18n.format_date(section.due_date, format=SHORT_DATE)
     if section.due_date < today and section.status != SectionStatus.accepted:
         days = (today - section.due_date).days
-        return f":red[**Overdue** — was due {when} ({days} days ago)]"
-    return f"due {when}"
+        return ngettext(
+            ":red[**Overdue** — was due {when} ({n} day ago)]",
+            ":red[**Overdue** — was due {when} ({n} days ago)]",
+            days,
+        ).format(when=when, n=i18n.format_number(days))
+    return _("due {when}").format(when=when)
 
 
 def words_text(section: Section) -> str:
     """Return 'words / target words' (or just the words when there is no target)."""
     if section.word_target:
-        return f"{section.words:,} / {section.word_target:,} words"
-    return f"{section.words:,} words (no target)"
+        return _("{words} / {target} words").format(
+            words=i18n.format_number(section.words),
+            target=i18n.format_number(section.word_target),
+        )
+    return ngettext("{n} word (no target)", "{n} words (no target)", section.words).format(
+        n=i18n.format_number(section.words)
+    )
 
 
 def my_work(s: Session, ctx: ui.PageContext, outline: list[Section], today: date) -> None:
     """Show the sections the signed-in person leads or co-authors (nothing for workspace roles)."""
     if not ctx.has(*AUTHOR_ROLES, Role.reviewer, Role.review_editor):
         return  # the Council and the Secretariat have no sections: their work follows
-    st.header("My work")
+    st.header(_("My work"))
     # An unsigned Code of Ethics is the first of the next steps (see what_next).
     coauthors = sections.coauthors_by_section(s, ctx.report.id)
     mine = [
@@ -90,37 +102,45 @@ def my_work(s: Session, ctx: ui.PageContext, outline: list[Section], today: date
     if not mine:
         if ctx.has(*AUTHOR_ROLES):
             st.info(
-                "You do not lead or co-author any section of this report yet. "
-                "A CLA assigns sections on the Outline & assignments page."
+                _(
+                    "You do not lead or co-author any section of this report yet. "
+                    "A CLA assigns sections on the Outline & assignments page."
+                )
             )
         else:
-            st.info("You write no sections here. Review comments are on the Review page.")
+            st.info(_("You write no sections here. Review comments are on the Review page."))
             st.page_link(
-                "views/review.py", label="Go to the Review page", icon=":material/rate_review:"
+                "views/review.py", label=_("Go to the Review page"), icon=":material/rate_review:"
             )
         return
     open_comments = reviews.open_comment_counts(s, report_id=ctx.report.id)
     may_write = ctx.has(*AUTHOR_ROLES)
     for sec in mine:
-        role = "the lead author" if sec.lead_author_id == ctx.person.id else "a co-author"
+        role = (
+            _("You are the lead author.")
+            if sec.lead_author_id == ctx.person.id
+            else _("You are a co-author.")
+        )
         with st.container(border=True):
             left, middle, right = st.columns([3, 2, 1.3])
-            left.markdown(f"**{ui.md(sec.code)} {ui.md(sec.title)}**  \nYou are {role}.")
+            left.markdown(f"**{ui.md(sec.code)} {ui.md(sec.title)}**  \n{role}")
             left.markdown(f"{ui.label(sec.status)} · {due_text(sec, today)}")
             target = sec.word_target or 0
             share = min(sec.words / target, 1.0) if target else 0.0
             middle.progress(share, text=words_text(sec))
             count = open_comments.get(sec.id, 0)
             middle.markdown(
-                f"{count} open review comment{'s' if count != 1 else ''}"
+                ngettext("{n} open review comment", "{n} open review comments", count).format(
+                    n=i18n.format_number(count)
+                )
                 if count
-                else "No open review comments"
+                else _("No open review comments")
             )
             if may_write:
                 with right:
                     st.page_link(
                         "views/write.py",
-                        label="Write",
+                        label=_("Write"),
                         icon=":material/edit_note:",
                         query_params={"report": ctx.report.slug, "section": str(sec.id)},
                     )
@@ -129,61 +149,76 @@ def my_work(s: Session, ctx: ui.PageContext, outline: list[Section], today: date
 def report_progress(s: Session, ctx: ui.PageContext, outline: list[Section], today: date) -> None:
     """Show the report's progress for CLAs and the Secretariat."""
     report = ctx.report
-    st.header("Report progress")
+    st.header(_("Report progress"))
     progress = reports.report_progress(s, report, today=today)
     if not outline:
         st.info(
-            "This report has no outline yet. A CLA creates it from the template on the "
-            "Outline & assignments page."
+            _(
+                "This report has no outline yet. A CLA creates it from the template on the "
+                "Outline & assignments page."
+            )
         )
     cols = st.columns(4)
     cols[0].metric(
-        "Sections accepted",
-        f"{progress.by_status.get(SectionStatus.accepted.value, 0)} of {progress.sections}",
+        _("Sections accepted"),
+        _("{accepted} of {sections}").format(
+            accepted=i18n.format_number(progress.by_status.get(SectionStatus.accepted.value, 0)),
+            sections=i18n.format_number(progress.sections),
+        ),
     )
     cols[1].metric(
-        "Words written",
-        f"{progress.words:,}",
-        help=f"Target for the whole report: {progress.word_target:,} words.",
+        _("Words written"),
+        i18n.format_number(progress.words),
+        help=_("Target for the whole report: {n} words.").format(
+            n=i18n.format_number(progress.word_target)
+        ),
     )
-    cols[2].metric("Overdue sections", progress.overdue)
-    cols[3].metric("Open review comments", progress.open_comments)
+    cols[2].metric(_("Overdue sections"), progress.overdue)
+    cols[3].metric(_("Open review comments"), progress.open_comments)
     if not outline:
         return
 
     names = ui.people_names(s, [sec.lead_author_id for sec in outline])
     open_comments = reviews.open_comment_counts(s, report_id=report.id)
+    part, due, words_col, target = _("Part"), _("Due"), _("Words"), _("Target")
     table = pd.DataFrame(
         [
             {
-                "Code": sec.code,
-                "Title": sec.title,
-                "Part": ui.SHORT_PART[Question(sec.question)],
-                "Lead author": names.get(sec.lead_author_id, "— unassigned —"),
-                "Status": ui.label(sec.status),
-                "Due": sec.due_date,
-                "Words": sec.words,
-                "Target": sec.word_target,
-                "Open comments": open_comments.get(sec.id, 0),
+                _("Code"): sec.code,
+                _("Title"): sec.title,
+                part: ui.short_part(sec.question),
+                _("Lead author"): names.get(sec.lead_author_id, _("— unassigned —")),
+                _("Status"): ui.label(sec.status),
+                due: sec.due_date,
+                words_col: sec.words,
+                target: sec.word_target,
+                _("Open comments"): open_comments.get(sec.id, 0),
             }
             for sec in outline
         ]
     )
 
-    st.subheader("Sections by status")
+    st.subheader(_("Sections by status"))
+    status_order = [ui.label(status) for status in SectionStatus]
+    status_col, sections_col = _("Status"), _("Sections")
     counts = pd.DataFrame(
         {
-            "Status": STATUS_ORDER,
-            "Sections": [progress.by_status.get(status.value, 0) for status in SectionStatus],
+            status_col: status_order,
+            sections_col: [progress.by_status.get(status.value, 0) for status in SectionStatus],
         }
     )
     st.altair_chart(
         alt.Chart(counts)
         .mark_bar()
         .encode(
-            x=alt.X("Sections:Q", axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y("Status:N", sort=STATUS_ORDER, title=None, axis=alt.Axis(labelOverlap=False)),
-            tooltip=["Status", "Sections"],
+            x=alt.X(f"{sections_col}:Q", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y(
+                f"{status_col}:N",
+                sort=status_order,
+                title=None,
+                axis=alt.Axis(labelOverlap=False),
+            ),
+            tooltip=[status_col, sections_col],
         )
         .properties(height=210),
         width="stretch",
@@ -193,30 +228,32 @@ def report_progress(s: Session, ctx: ui.PageContext, outline: list[Section], tod
         hide_index=True,
         width="stretch",
         column_config={
-            "Part": st.column_config.TextColumn(
-                help="Q1 What is known? · Q2 What is desirable? · Q3 What are the major "
-                "obstacles and opportunities? · Q4 What can be done, and by whom?"
+            part: st.column_config.TextColumn(
+                help=_(
+                    "Q1 What is known? · Q2 What is desirable? · Q3 What are the major "
+                    "obstacles and opportunities? · Q4 What can be done, and by whom?"
+                )
             ),
-            "Due": st.column_config.DateColumn(format="D MMM YYYY"),
-            "Words": st.column_config.NumberColumn(format="%d"),
-            "Target": st.column_config.NumberColumn(format="%d"),
+            due: st.column_config.DateColumn(format="D MMM YYYY"),
+            words_col: st.column_config.NumberColumn(format="%d"),
+            target: st.column_config.NumberColumn(format="%d"),
         },
         key="dash_sections",
     )
 
-    st.subheader("The four synthesis questions")
+    st.subheader(_("The four synthesis questions"))
     coverage = sections.coverage(s, report.id)
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    "Question": cov.question.label,
-                    "Answered": "Yes" if cov.covered else "Not yet",
-                    "Sections": cov.sections,
-                    "With text": cov.with_text,
-                    "Accepted": cov.accepted,
-                    "Words": cov.words,
-                    "Target": cov.word_target,
+                    _("Question"): ui.label(cov.question),
+                    _("Answered"): _("Yes") if cov.covered else _("Not yet"),
+                    sections_col: cov.sections,
+                    _("With text"): cov.with_text,
+                    _("Accepted"): cov.accepted,
+                    words_col: cov.words,
+                    target: cov.word_target,
                 }
                 for cov in coverage
             ]
@@ -229,9 +266,9 @@ def report_progress(s: Session, ctx: ui.PageContext, outline: list[Section], tod
     for gap in gaps:
         st.warning(ui.md_message(gap))
     if not gaps:
-        st.success("Every synthesis question has at least one section with text.")
+        st.success(_("Every synthesis question has at least one section with text."))
 
-    st.subheader("Overdue")
+    st.subheader(_("Overdue"))
     overdue = [
         sec
         for sec in outline
@@ -240,18 +277,24 @@ def report_progress(s: Session, ctx: ui.PageContext, outline: list[Section], tod
     if overdue:
         for sec in overdue:
             st.markdown(
-                f"- **{ui.md(sec.code)} {ui.md(sec.title)}** "
-                f"({ui.md(names.get(sec.lead_author_id, 'unassigned'))}, "
-                f"{ui.label(sec.status).lower()}) — {due_text(sec, today)}"
+                _("- **{code} {title}** ({lead}, {status}) — {due}").format(
+                    code=ui.md(sec.code),
+                    title=ui.md(sec.title),
+                    lead=ui.md(names.get(sec.lead_author_id, _("unassigned"))),
+                    status=ui.label(sec.status).lower(),
+                    due=due_text(sec, today),
+                )
             )
     else:
-        st.success("Nothing is overdue.")
+        st.success(_("Nothing is overdue."))
 
-    st.subheader("Words against targets")
+    st.subheader(_("Words against targets"))
+    section_col, measure_col = _("Section"), _("Measure")
+    written, target_measure = _("Words written"), _("Target")
     words = pd.DataFrame(
-        [{"Section": sec.code, "Measure": "Words written", "Words": sec.words} for sec in outline]
+        [{section_col: sec.code, measure_col: written, words_col: sec.words} for sec in outline]
         + [
-            {"Section": sec.code, "Measure": "Target", "Words": sec.word_target or 0}
+            {section_col: sec.code, measure_col: target_measure, words_col: sec.word_target or 0}
             for sec in outline
         ]
     )
@@ -260,92 +303,99 @@ def report_progress(s: Session, ctx: ui.PageContext, outline: list[Section], tod
         alt.Chart(words)
         .mark_bar()
         .encode(
-            x=alt.X("Section:N", sort=order),
-            xOffset=alt.XOffset("Measure:N", sort=["Words written", "Target"]),
-            y=alt.Y("Words:Q"),
+            x=alt.X(f"{section_col}:N", sort=order),
+            xOffset=alt.XOffset(f"{measure_col}:N", sort=[written, target_measure]),
+            y=alt.Y(f"{words_col}:Q"),
             color=alt.Color(
-                "Measure:N",
-                sort=["Words written", "Target"],
+                f"{measure_col}:N",
+                sort=[written, target_measure],
                 scale=alt.Scale(range=["#1f6feb", "#c9d1d9"]),
                 legend=alt.Legend(orient="top", title=None),
             ),
-            tooltip=["Section", "Measure", "Words"],
+            tooltip=[section_col, measure_col, words_col],
         ),
         width="stretch",
     )
 
-    st.subheader("Progress over time")
+    st.subheader(_("Progress over time"))
     days = reports.progress_over_time(s, report.id)
     if not days:
-        st.info("No text has been saved in this report yet.")
+        st.info(_("No text has been saved in this report yet."))
     elif len(days) == 1:
         st.markdown(
-            f"All {days[0].total_revisions:,} revisions so far were saved on "
-            f"{days[0].day:%d %B %Y}, for {days[0].total_words:,} words. The chart of progress "
-            "over time appears once work has been saved on a second day."
+            _(
+                "All {revisions} revisions so far were saved on {day}, for {words} words. The "
+                "chart of progress over time appears once work has been saved on a second day."
+            ).format(
+                revisions=i18n.format_number(days[0].total_revisions),
+                day=i18n.format_date(days[0].day, format=LONG_DATE),
+                words=i18n.format_number(days[0].total_words),
+            )
         )
     else:
+        day_col, total_col = _("Day"), _("Words in the report")
+        saved_col = _("Revisions saved that day")
         history = pd.DataFrame(
-            [
-                {
-                    "Day": d.day,
-                    "Words in the report": d.total_words,
-                    "Revisions saved that day": d.revisions,
-                }
-                for d in days
-            ]
+            [{day_col: d.day, total_col: d.total_words, saved_col: d.revisions} for d in days]
         )
         line = (
             alt.Chart(history)
             .mark_line(point=True)
             .encode(
-                x=alt.X("Day:T", title=None),
-                y=alt.Y("Words in the report:Q"),
-                tooltip=["Day:T", "Words in the report", "Revisions saved that day"],
+                x=alt.X(f"{day_col}:T", title=None),
+                y=alt.Y(f"{total_col}:Q"),
+                tooltip=[f"{day_col}:T", total_col, saved_col],
             )
         )
         st.altair_chart(line, width="stretch")
         st.caption(
-            f"{days[-1].total_revisions:,} revisions saved over {len(days)} days; "
-            "each point is the report's word count at the end of a day (UTC)."
+            _(
+                "{revisions} revisions saved over {days} days; each point is the report's word "
+                "count at the end of a day (UTC)."
+            ).format(
+                revisions=i18n.format_number(days[-1].total_revisions),
+                days=i18n.format_number(len(days)),
+            )
         )
 
-    st.subheader("Team rules")
+    st.subheader(_("Team rules"))
     warnings = teams.team_warnings(s, report)
     for warning in warnings:
         st.warning(ui.md_message(warning))
     if not warnings:
-        st.success("The team meets the Panel's rules.")
+        st.success(_("The team meets the Panel's rules."))
 
 
 def show_step(step: NextStep) -> None:
     """Show one next step: how urgent, what, and a link to the page where it is done."""
     with st.container(border=True):
         left, right = st.columns([5, 1.3], vertical_alignment="center")
-        left.markdown(f"{BADGES[step.urgency]} **{ui.md(step.title)}**")
+        left.markdown(f"{_(BADGES[step.urgency])} **{ui.md(i18n.render(step.title))}**")
         if step.detail:
-            left.caption(ui.md(step.detail))
+            left.caption(ui.md(i18n.render(step.detail)))
         with right:
             try:
                 st.page_link(
                     f"views/{step.page.value}.py",
-                    label=step.link,
+                    label=step.link or _(ui.OPEN),
                     icon=PAGE_ICONS[step.page],
                     query_params=step.params,
                 )
             except StreamlitAPIException:
                 # The page is not in this person's navigation (their roles changed meanwhile).
-                st.caption(f"On the {step.page.value.capitalize()} page")
+                st.caption(_("On the {page} page").format(page=_(step.page.value.capitalize())))
 
 
 def what_next(s: Session, ctx: ui.PageContext, today: date, since: datetime | None) -> None:
     """Show what the person should do now, most urgent first (or say kindly that nothing is)."""
-    st.header("What next")
+    st.header(_("What next"))
     steps = next_steps.next_steps(s, person=ctx.person, report=ctx.report, today=today, since=since)
     if not steps:
         st.success(
-            "Nothing needs you right now. Due dates, review comments and Council votes that "
-            "concern you will appear here.",
+            _(
+                "Nothing needs you right now. Due dates, review comments and Council votes that "
+                "concern you will appear here."
+            ),
             icon=":material/task_alt:",
         )
         return
@@ -355,25 +405,31 @@ def what_next(s: Session, ctx: ui.PageContext, today: date, since: datetime | No
 
 def every_report(s: Session, today: date) -> None:
     """Show the Secretariat every report in one table: stage, progress, rounds, decisions."""
-    st.header("Every report")
+    st.header(_("Every report"))
     rows = next_steps.report_overview(s, today=today)
     if not rows:
-        st.info("There are no reports yet. Create the first one on the Admin page.")
+        st.info(_("There are no reports yet. Create the first one on the Admin page."))
         return
+    report_col, due_col, accepted_col = _("Report"), _("Due"), _("Accepted")
+    overdue_col, comments_col = _("Overdue"), _("Open comments")
+    council_col, rounds_col = _("Council"), _("Review rounds")
     st.dataframe(
         ui.safe_table(
             pd.DataFrame(
                 [
                     {
                         # The title before its colon: the subtitle would hide the other columns.
-                        "Report": ui.shorten(row.title.split(":")[0], 48),
-                        "Stage": row.stage.label,
-                        "Due": row.due_date,
-                        "Accepted": f"{row.accepted} of {row.sections}",
-                        "Overdue": row.overdue,
-                        "Open comments": row.open_comments,
-                        "Council": row.decisions,
-                        "Review rounds": row.rounds,
+                        report_col: ui.shorten(row.title.split(":")[0], 48),
+                        _("Stage"): ui.label(row.stage),
+                        due_col: row.due_date,
+                        accepted_col: _("{accepted} of {sections}").format(
+                            accepted=i18n.format_number(row.accepted),
+                            sections=i18n.format_number(row.sections),
+                        ),
+                        overdue_col: row.overdue,
+                        comments_col: row.open_comments,
+                        council_col: i18n.render(row.decisions),
+                        rounds_col: i18n.render(row.rounds),
                     }
                     for row in rows
                 ]
@@ -382,73 +438,91 @@ def every_report(s: Session, today: date) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "Report": st.column_config.TextColumn(width="medium", help="The report's title"),
-            "Accepted": st.column_config.TextColumn(help="Sections accepted, of all sections"),
-            "Overdue": st.column_config.NumberColumn(help="Sections past their due date"),
-            "Open comments": st.column_config.NumberColumn(
-                help="Review comments without a disposition yet"
+            report_col: st.column_config.TextColumn(width="medium", help=_("The report's title")),
+            accepted_col: st.column_config.TextColumn(help=_("Sections accepted, of all sections")),
+            overdue_col: st.column_config.NumberColumn(help=_("Sections past their due date")),
+            comments_col: st.column_config.NumberColumn(
+                help=_("Review comments without a disposition yet")
             ),
-            "Council": st.column_config.TextColumn(help="The report's Council decisions"),
-            "Review rounds": st.column_config.TextColumn(
-                width="large", help="The open round first, with its closing date"
+            council_col: st.column_config.TextColumn(help=_("The report's Council decisions")),
+            rounds_col: st.column_config.TextColumn(
+                width="large", help=_("The open round first, with its closing date")
             ),
-            "Due": st.column_config.DateColumn(format="D MMM YYYY", help="The report's due date"),
+            due_col: st.column_config.DateColumn(
+                format="D MMM YYYY", help=_("The report's due date")
+            ),
         },
         key="dash_every_report",
     )
-    st.caption("Choose a report in the sidebar to see its progress below.")
+    st.caption(_("Choose a report in the sidebar to see its progress below."))
 
 
 def council_work(s: Session, ctx: ui.PageContext) -> None:
     """Show what is before the Council: reports at council review and the open decisions."""
-    st.header("Before the Council")
+    st.header(_("Before the Council"))
     every_report = reports.list_reports(s)
     at_review = [p for p in every_report if p.stage is Stage.council_review]
     every_decision = council.list_decisions(s)
     statuses = council.decision_statuses(s, every_decision)
     open_decisions = [d for d in every_decision if statuses[d.id] is DecisionStatus.open]
     if not at_review and not open_decisions:
-        st.info("The Council has no open decision, and no report is at the council review stage.")
+        st.info(
+            _("The Council has no open decision, and no report is at the council review stage.")
+        )
         return
     for progress in at_review:
         st.markdown(
-            f"- **{ui.md(progress.title)}** is at the council review stage, "
-            f"due {progress.due_date:%d %B %Y}"
+            _("- **{title}** is at the council review stage, due {due}").format(
+                title=ui.md(progress.title),
+                due=i18n.format_date(progress.due_date, format=LONG_DATE),
+            )
         )
     if not at_review:
-        st.caption("No report is at the council review stage.")
+        st.caption(_("No report is at the council review stage."))
     mine = {d.id for d in next_steps.awaiting_vote(s, person=ctx.person)}
     titles = {p.id: p.title for p in every_report}
     if open_decisions:
-        st.markdown("**Open decisions**")
+        st.markdown("**{}**".format(_("Open decisions")))
         for decision in open_decisions:
             tally = council.current_tally(s, decision)
             voted = tally.members - tally.not_voted
-            st.markdown(
-                f"- **{ui.md(decision.title)}** ({ui.label(decision.kind).lower()}, "
-                f"{ui.md(titles.get(decision.report_id, 'unknown report'))}, "
-                f"{next_steps.version_text(decision.text_hash)}) — "
-                f"{voted} of {tally.members} members have voted; rule: {ui.label(decision.rule)}"
-                + (" — **awaiting your vote**" if decision.id in mine else "")
+            line = _(
+                "- **{title}** ({kind}, {report}, {version}) — {voted} of {members} members have "
+                "voted; rule: {rule}"
+            ).format(
+                title=ui.md(decision.title),
+                kind=ui.label(decision.kind).lower(),
+                report=ui.md(titles.get(decision.report_id, _("unknown report"))),
+                version=i18n.render(next_steps.version_text(decision.text_hash)),
+                voted=i18n.format_number(voted),
+                members=i18n.format_number(tally.members),
+                rule=ui.label(decision.rule),
             )
+            if decision.id in mine:
+                line = _("{line} — **awaiting your vote**").format(line=line)
+            st.markdown(line)
         st.page_link(
-            "views/council.py", label="Go to the Council page", icon=":material/account_balance:"
+            "views/council.py",
+            label=_("Go to the Council page"),
+            icon=":material/account_balance:",
         )
 
 
 with ui.session() as s:
     ctx = ui.page_context(s, need_report=False)
-    st.title("Dashboard")
+    st.title(_("Dashboard"))
     ui.frozen_notice(ctx, s)
     ui.flash()
     today = utcnow().date()
     if ctx.report is None:
         if ctx.has(Role.secretariat):
-            st.info("There are no reports yet. Create the first one on the Admin page.")
+            st.info(_("There are no reports yet. Create the first one on the Admin page."))
         elif not ctx.has(Role.council_member):
             st.info(
-                "You are not part of any report yet. The Secretariat or a report's CLAs can "
-                "add you to a team."
+                _(
+                    "You are not part of any report yet. The Secretariat or a report's CLAs can "
+                    "add you to a team."
+                )
             )
         if ctx.has(Role.council_member, Role.secretariat):
             what_next(s, ctx, today, None)
@@ -458,11 +532,17 @@ with ui.session() as s:
         # What is new since the last visit stays new for the whole of this visit.
         since = next_steps.record_visit(s, person=ctx.person, report=report)
         days_left = (report.due_date - today).days
-        st.markdown(
-            f"**{ui.md(report.title)}** · stage: **{ui.label(report.stage)}** · "
-            f"due {report.due_date:%d %B %Y}"
-            + (f" ({days_left} days left)" if days_left >= 0 else " (past due)")
+        facts = _("**{title}** · stage: **{stage}** · due {due}").format(
+            title=ui.md(report.title),
+            stage=ui.label(report.stage),
+            due=i18n.format_date(report.due_date, format=LONG_DATE),
         )
+        if days_left >= 0:
+            left = ngettext("{facts} ({n} day left)", "{facts} ({n} days left)", days_left)
+            facts = left.format(facts=facts, n=i18n.format_number(days_left))
+        else:
+            facts = _("{facts} (past due)").format(facts=facts)
+        st.markdown(facts)
         what_next(s, ctx, today, since)
         if ctx.has(Role.secretariat):
             every_report(s, today)

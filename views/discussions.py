@@ -17,21 +17,30 @@ import streamlit as st
 from sqlmodel import Session
 
 import ui
-from workbench import consensus, discussions, findings, initiatives, recommendations, sections
+from workbench import (
+    consensus,
+    discussions,
+    findings,
+    i18n,
+    initiatives,
+    recommendations,
+    sections,
+)
 from workbench.errors import WorkbenchError
+from workbench.i18n import N_, _, ngettext
 from workbench.models import DiscussionTarget, DiscussionThread
 from workbench.permissions import Action
 
 PAGE_SIZE = 25
 KEY = "disc"
-STATUSES = {"open": "Open", "resolved": "Resolved", "": "Open and resolved"}
+STATUSES = {"open": N_("Open"), "resolved": N_("Resolved"), "": N_("Open and resolved")}
 PARTS = {
-    "": "All parts",
-    DiscussionTarget.section.value: "Sections",
-    DiscussionTarget.finding.value: "Findings",
-    DiscussionTarget.consensus_item.value: "Consensus",
-    DiscussionTarget.recommendation.value: "Recommendations",
-    DiscussionTarget.initiative.value: "Initiatives",
+    "": N_("All parts"),
+    DiscussionTarget.section.value: N_("Sections"),
+    DiscussionTarget.finding.value: N_("Findings"),
+    DiscussionTarget.consensus_item.value: N_("Consensus"),
+    DiscussionTarget.recommendation.value: N_("Recommendations"),
+    DiscussionTarget.initiative.value: N_("Initiatives"),
 }
 
 
@@ -39,21 +48,25 @@ def targets(s: Session, report_id: int) -> dict[tuple[DiscussionTarget, int], st
     """Return everything of the report a discussion can be about, in reading order."""
     out: dict[tuple[DiscussionTarget, int], str] = {}
     for sec in sections.list_sections(s, report_id):
-        out[(DiscussionTarget.section, sec.id)] = f"Section {sec.code} {sec.title}"
+        out[(DiscussionTarget.section, sec.id)] = _("Section {code} {title}").format(
+            code=sec.code, title=sec.title
+        )
     for item in findings.list_findings(s, report_id=report_id):
-        out[(DiscussionTarget.finding, item.id)] = (
-            f"Finding {item.code} — {ui.shorten(item.statement, 70)}"
+        out[(DiscussionTarget.finding, item.id)] = _("Finding {code} — {text}").format(
+            code=item.code, text=ui.shorten(item.statement, 70)
         )
     for item in consensus.list_items(s, report_id=report_id):
-        out[(DiscussionTarget.consensus_item, item.id)] = (
-            f"Consensus item — {ui.shorten(item.statement, 70)}"
+        out[(DiscussionTarget.consensus_item, item.id)] = _("Consensus item — {text}").format(
+            text=ui.shorten(item.statement, 70)
         )
     for item in recommendations.list_recommendations(s, report_id=report_id):
-        out[(DiscussionTarget.recommendation, item.id)] = (
-            f"Recommendation {item.code} — {ui.shorten(item.text, 70)}"
-        )
+        out[(DiscussionTarget.recommendation, item.id)] = _(
+            "Recommendation {code} — {text}"
+        ).format(code=item.code, text=ui.shorten(item.text, 70))
     for item in initiatives.list_initiatives(s, report_id=report_id):
-        out[(DiscussionTarget.initiative, item.id)] = f"Initiative — {ui.shorten(item.name, 70)}"
+        out[(DiscussionTarget.initiative, item.id)] = _("Initiative — {text}").format(
+            text=ui.shorten(item.name, 70)
+        )
     return out
 
 
@@ -63,7 +76,11 @@ def _direct_thread(s: Session, ctx: ui.PageContext) -> DiscussionThread | None:
     if not wanted:
         return None
     if not wanted.isdigit():
-        st.warning(f"The address names discussion {ui.md(wanted)}, which does not exist.")
+        st.warning(
+            _("The address names discussion {thread}, which does not exist.").format(
+                thread=ui.md(wanted)
+            )
+        )
         return None
     try:
         thread = discussions.get_thread(s, int(wanted), actor=ctx.person)
@@ -71,37 +88,43 @@ def _direct_thread(s: Session, ctx: ui.PageContext) -> DiscussionThread | None:
         st.warning(ui.md_message(exc.message))
         return None
     if thread.report_id != ctx.report.id:
-        st.warning("The discussion the address names belongs to another report.")
+        st.warning(_("The discussion the address names belongs to another report."))
         return None
     return thread
 
 
 with ui.session() as s:
     ctx = ui.page_context(s)
-    st.title("Discussions")
+    st.title(_("Discussions"))
     ui.require(ctx, s, Action.read_report)
     ui.flash()
     may_discuss = ui.allowed(ctx, s, Action.discuss)
-    st.caption(
+    about = _(
         "The authors' conversations about the report's sections, findings, consensus items, "
         "recommendations and initiatives. They are not review comments: they never enter the "
         "comment table."
-        + ("" if may_discuss else " You can read them; the authors and Review Editors write.")
     )
+    if not may_discuss:
+        about = _("{about} You can read them; the authors and Review Editors write.").format(
+            about=about
+        )
+    st.caption(about)
     direct = _direct_thread(s, ctx)
     status_col, part_col, mine_col = st.columns([1.2, 1.2, 1], vertical_alignment="bottom")
     status = status_col.segmented_control(
-        "Status",
+        _("Status"),
         list(STATUSES),
-        format_func=STATUSES.__getitem__,
+        format_func=lambda status: _(STATUSES[status]),
         default="open" if direct is None else "",
         key="disc_status",
     )
-    part = part_col.selectbox("Part", list(PARTS), format_func=PARTS.__getitem__, key="disc_part")
+    part = part_col.selectbox(
+        _("Part"), list(PARTS), format_func=lambda part: _(PARTS[part]), key="disc_part"
+    )
     mine = mine_col.toggle(
-        "Only mine",
+        _("Only mine"),
         key="disc_mine",
-        help="Discussions you started, wrote in or are mentioned in.",
+        help=_("Discussions you started, wrote in or are mentioned in."),
     )
     filters = {
         "report_id": ctx.report.id,
@@ -110,13 +133,13 @@ with ui.session() as s:
         "person_id": ctx.person.id if mine else None,
         "actor": ctx.person,
     }
-    _, total = discussions.threads(s, **filters, limit=1)
+    _first, total = discussions.threads(s, **filters, limit=1)
     offset = ui.pager(total, key="disc_page", page_size=PAGE_SIZE)
     listed, total = discussions.threads(s, **filters, limit=PAGE_SIZE, offset=offset)
     ids = [x.thread.id for x in listed]
     if direct is not None and direct.id not in ids:
         # A link names a thread the filters hide: show it first anyway.
-        same_item, _ = discussions.threads(
+        same_item, _count = discussions.threads(
             s,
             report_id=ctx.report.id,
             target=direct.target,
@@ -129,12 +152,18 @@ with ui.session() as s:
     opened = ui.chosen_thread(KEY, ids)
     if not listed:
         st.info(
-            "No discussion matches these filters."
+            _("No discussion matches these filters.")
             if total == 0 and (status or part or mine)
-            else "No discussions yet."
+            else _("No discussions yet.")
         )
     else:
-        st.caption(f"{total:,} discussion{'s' if total != 1 else ''} match; open ones first.")
+        st.caption(
+            ngettext(
+                "{n} discussion matches; open ones first.",
+                "{n} discussions match; open ones first.",
+                total,
+            ).format(n=i18n.format_number(total))
+        )
     for summary in listed:
         with st.container(border=True, key=f"disc_row_{summary.thread.id}"):
             ui.thread_row(summary, key=KEY, opened=summary.thread.id == opened, show_target=True)
@@ -143,7 +172,7 @@ with ui.session() as s:
                 if page_and_query is not None:
                     st.page_link(
                         page_and_query[0],
-                        label=f"Go to {summary.target_label}",
+                        label=_("Go to {target}").format(target=summary.target_label),
                         query_params=page_and_query[1],
                         icon=":material/arrow_forward:",
                     )

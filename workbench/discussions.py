@@ -51,7 +51,7 @@ from workbench.models import (
     Section,
     utcnow,
 )
-from workbench.notifications import Event, notify
+from workbench.notifications import MENTION, REPLY, Event, notify
 from workbench.permissions import Action, require
 from workbench.sections import head_text, lines_of
 
@@ -141,20 +141,24 @@ def open_thread(
     if from_line is not None or to_line is not None:
         if target != DiscussionTarget.section:
             raise ValidationError(
-                f"A line range can only be given for a section; {label} has no lines."
+                "A line range can only be given for a section; {kind} has no lines.", kind=label
             )
         from_line, to_line = _check_lines(session, item, from_line, to_line)
         revision_id = item.head_revision_id
     title = " ".join((title or "").split())
     if not title:
-        raise ValidationError(f"Give the discussion on {label} a title: what is it about?")
+        raise ValidationError(
+            "Give the discussion on {kind} a title: what is it about?", kind=label
+        )
     if len(title) > MAX_TITLE_CHARS:
         raise ValidationError(
-            f"The title has {len(title):,} characters; at most {MAX_TITLE_CHARS} fit."
+            "The title has {count} characters; at most {most} fit.",
+            count=f"{len(title):,}",
+            most=MAX_TITLE_CHARS,
         )
     problem = text_problem(title, max_chars=MAX_TITLE_CHARS)
     if problem:
-        raise ValidationError(f"The title: {problem}.")
+        raise ValidationError("The title: {problem}.", problem=problem)
     body = _check_body(body, where=f"The first message of '{title}'")
     mentioned = _mentioned(session, report.id, body, mentions)
     try:
@@ -219,8 +223,9 @@ def post(
         answered = session.get(DiscussionMessage, reply_to_id)
         if answered is None or answered.thread_id != thread.id:
             raise ValidationError(
-                f"The message you reply to (id {reply_to_id}) is not in the discussion "
-                f"'{thread.title}'."
+                "The message you reply to (id {reply_to_id}) is not in the discussion '{title}'.",
+                reply_to_id=reply_to_id,
+                title=thread.title,
             )
     body = _check_body(body, where=f"Your message in '{thread.title}'")
     mentioned = _mentioned(session, thread.report_id, body, mentions)
@@ -249,7 +254,7 @@ def post(
             Event(
                 kind=NotificationKind.reply,
                 key=f"reply:{message.id}",
-                title=f"{actor.name} replies in “{thread.title}”",
+                title=REPLY.format(person=actor.name, title=thread.title),
                 link=_link(thread, slug),
                 detail=_excerpt(body),
                 report_id=thread.report_id,
@@ -279,7 +284,7 @@ def resolve(*, session: Session, actor: Person, thread: DiscussionThread) -> Dis
     """Mark a thread resolved (it stays readable, takes no message until reopened); return it."""
     require(session, actor, Action.discuss, thread.report_id)
     if thread.resolved_at is not None:
-        raise ValidationError(f"The discussion '{thread.title}' is already resolved.")
+        raise ValidationError("The discussion '{title}' is already resolved.", title=thread.title)
     return _set_resolved(session, actor, thread, resolved=True)
 
 
@@ -287,7 +292,7 @@ def reopen(*, session: Session, actor: Person, thread: DiscussionThread) -> Disc
     """Reopen a resolved thread so that it takes messages again."""
     require(session, actor, Action.discuss, thread.report_id)
     if thread.resolved_at is None:
-        raise ValidationError(f"The discussion '{thread.title}' is open already.")
+        raise ValidationError("The discussion '{title}' is open already.", title=thread.title)
     return _set_resolved(session, actor, thread, resolved=False)
 
 
@@ -297,9 +302,11 @@ def _set_resolved(
     try:
         thread = _locked(session, thread)
         if resolved and thread.resolved_at is not None:
-            raise ValidationError(f"The discussion '{thread.title}' is already resolved.")
+            raise ValidationError(
+                "The discussion '{title}' is already resolved.", title=thread.title
+            )
         if not resolved and thread.resolved_at is None:
-            raise ValidationError(f"The discussion '{thread.title}' is open already.")
+            raise ValidationError("The discussion '{title}' is open already.", title=thread.title)
         thread.resolved_at = utcnow() if resolved else None
         thread.resolved_by_id = actor.id if resolved else None
         session.add(thread)
@@ -328,7 +335,10 @@ def get_thread(
     """Return the thread with this id, or raise NotFound (checks ``actor`` may read, if given)."""
     thread = session.get(DiscussionThread, thread_id)
     if thread is None:
-        raise NotFound(f"There is no discussion with id {thread_id}; it may have been removed.")
+        raise NotFound(
+            "There is no discussion with id {thread_id}; it may have been removed.",
+            thread_id=thread_id,
+        )
     if actor is not None:
         require(session, actor, Action.read_report, thread.report_id)
     return thread
@@ -355,7 +365,9 @@ def threads(
     if actor is not None:
         require(session, actor, Action.read_report, report_id)
     if status not in (None, "", *STATUSES):
-        raise ValidationError(f"'{status}' is not a status of discussions; use open or resolved.")
+        raise ValidationError(
+            "'{status}' is not a status of discussions; use open or resolved.", status=status
+        )
     limit = max(1, min(int(limit), MAX_PAGE_SIZE))
     offset = max(0, int(offset))
     conditions = [DiscussionThread.report_id == report_id]
@@ -535,7 +547,7 @@ def lines_label(thread: DiscussionThread) -> str:
 
 def _resolved_error(thread: DiscussionThread) -> ValidationError:
     return ValidationError(
-        f"The discussion '{thread.title}' is resolved; reopen it to write in it again."
+        "The discussion '{title}' is resolved; reopen it to write in it again.", title=thread.title
     )
 
 
@@ -543,7 +555,7 @@ def _locked(session: Session, thread: DiscussionThread) -> DiscussionThread:
     """Return the thread as stored now, locked for this transaction (PostgreSQL)."""
     current = session.get(DiscussionThread, thread.id, with_for_update=True, populate_existing=True)
     if current is None:
-        raise NotFound(f"The discussion '{thread.title}' no longer exists.")
+        raise NotFound("The discussion '{title}' no longer exists.", title=thread.title)
     return current
 
 
@@ -552,9 +564,9 @@ def _target_kind(target: DiscussionTarget | str) -> DiscussionTarget:
         return DiscussionTarget(target)
     except ValueError:
         raise ValidationError(
-            f"'{target}' is not something a discussion can be about; use one of "
-            + ", ".join(t.label for t in DiscussionTarget)
-            + "."
+            "'{target}' is not something a discussion can be about; use one of {kinds}.",
+            target=target,
+            kinds=", ".join(t.label for t in DiscussionTarget),
         ) from None
 
 
@@ -563,8 +575,10 @@ def _target_item(session: Session, report: Report, target: DiscussionTarget, tar
     item = session.get(model, target_id) if target_id is not None else None
     if item is None or item.report_id != report.id:
         raise NotFound(
-            f"There is no {target.label.lower()} with id {target_id} in the report "
-            f"'{report.title}'."
+            "There is no {kind} with id {target_id} in the report '{title}'.",
+            kind=target.label.lower(),
+            target_id=target_id,
+            title=report.title,
         )
     return item
 
@@ -629,20 +643,31 @@ def _check_lines(
 ) -> tuple[int, int]:
     where = f"section {section.code}"
     if from_line is None:
-        raise ValidationError(f"Give the first line of the range in {where}, or no range at all.")
+        raise ValidationError(
+            "Give the first line of the range in {where}, or no range at all.", where=where
+        )
     if to_line is None:
         to_line = from_line
     count = len(lines_of(head_text(session, section)))
     if count == 0:
-        raise ValidationError(f"Section {section.code} has no text yet, so no lines to point at.")
+        raise ValidationError(
+            "Section {code} has no text yet, so no lines to point at.", code=section.code
+        )
     if not 1 <= from_line <= count or not 1 <= to_line <= count:
         raise ValidationError(
-            f"Lines {from_line}–{to_line} are not in {where}: its text has lines 1 to {count}."
+            "Lines {from_line}–{to_line} are not in {where}: its text has lines 1 to {count}.",
+            from_line=from_line,
+            to_line=to_line,
+            where=where,
+            count=count,
         )
     if from_line > to_line:
         raise ValidationError(
-            f"The range {from_line}–{to_line} in {where} ends before it starts; "
-            "give the first line first."
+            "The range {from_line}–{to_line} in {where} ends before it starts; "
+            "give the first line first.",
+            from_line=from_line,
+            to_line=to_line,
+            where=where,
         )
     return from_line, to_line
 
@@ -650,10 +675,10 @@ def _check_lines(
 def _check_body(body: str, *, where: str) -> str:
     body = (body or "").strip()
     if not body:
-        raise ValidationError(f"{where} is empty: write something.")
+        raise ValidationError("{where} is empty: write something.", where=where)
     problem = text_problem(body, max_chars=MAX_BODY_CHARS)
     if problem:
-        raise ValidationError(f"{where}: {problem}.")
+        raise ValidationError("{where}: {problem}.", where=where, problem=problem)
     return body
 
 
@@ -703,7 +728,7 @@ def _mentioned(
     if refused:
         who = ", ".join(refused)
         raise ValidationError(
-            f"Only people on this report can be mentioned; not {who}. Nothing was posted."
+            "Only people on this report can be mentioned; not {who}. Nothing was posted.", who=who
         )
     found = {pid: by_id[pid].name for pid in picked_ids}
     for email in emails:
@@ -732,7 +757,7 @@ def _notify_mentions(
         Event(
             kind=NotificationKind.mention,
             key=f"mention:{message.id}",
-            title=f"{actor.name} mentions you in “{thread.title}”",
+            title=MENTION.format(person=actor.name, title=thread.title),
             link=_link(thread, slug),
             detail=_excerpt(message.body),
             report_id=thread.report_id,

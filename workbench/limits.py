@@ -83,17 +83,23 @@ def read_member(
                     break
                 if out.tell() + len(chunk) > cap:
                     raise ImportFailed(
-                        f"{what}: the part '{name}' inflates to more than {_mib(cap)}; "
-                        "the file is refused."
+                        "{what}: the part '{name}' inflates to more than {size}; the file "
+                        "is refused.",
+                        what=what,
+                        name=name,
+                        size=_mib(cap),
                     )
                 out.write(chunk)
     except ImportFailed:
         raise
     except KeyError:
-        raise ImportFailed(f"{what}: the part '{name}' is missing.") from None
+        raise ImportFailed("{what}: the part '{name}' is missing.", what=what, name=name) from None
     except ZIP_ERRORS as exc:
         raise ImportFailed(
-            f"{what} is damaged: the part '{name}' cannot be unpacked ({exc})."
+            "{what} is damaged: the part '{name}' cannot be unpacked ({exc}).",
+            what=what,
+            name=name,
+            exc=exc,
         ) from None
     return out.getvalue()
 
@@ -120,7 +126,9 @@ def check_zip(
     try:
         handle = io.BytesIO(source) if isinstance(source, bytes | bytearray) else open(source, "rb")  # noqa: SIM115
     except OSError as exc:
-        raise ImportFailed(f"{what} cannot be read ({exc.strerror or exc}).") from None
+        raise ImportFailed(
+            "{what} cannot be read ({value}).", what=what, value=exc.strerror or exc
+        ) from None
     try:
         with handle:
             _check_directory(handle, what=what, max_members=max_members)
@@ -133,20 +141,30 @@ def check_zip(
                     size = _inflated_size(handle, info, end, budget=max_total - total, what=what)
                     if size is None:
                         raise ImportFailed(
-                            f"{what} inflates to more than {_mib(max_total)} "
-                            f"(reached while unpacking '{info.filename}'); the file is refused."
+                            "{what} inflates to more than {size} (reached while unpacking "
+                            "'{filename}'); the file is refused.",
+                            what=what,
+                            size=_mib(max_total),
+                            filename=info.filename,
                         )
                     total += size
                     sizes[info.filename] = size
     except ImportFailed:
         raise
     except ZIP_ERRORS as exc:
-        raise ImportFailed(f"{what} is not a readable ZIP-based file ({exc}).") from None
+        raise ImportFailed(
+            "{what} is not a readable ZIP-based file ({exc}).", what=what, exc=exc
+        ) from None
     return sizes
 
 
 def _too_many(what: str, count: int, max_members: int) -> ImportFailed:
-    return ImportFailed(f"{what} holds {count:,} parts; at most {max_members:,} are accepted.")
+    return ImportFailed(
+        "{what} holds {count} parts; at most {max_members} are accepted.",
+        what=what,
+        count=f"{count:,}",
+        max_members=f"{max_members:,}",
+    )
 
 
 _EOCD = struct.Struct("<4s4H2LH")
@@ -184,8 +202,11 @@ def _check_directory(handle: BinaryIO, *, what: str, max_members: int) -> None:
         raise _too_many(what, count, max_members)
     if cd_size > max_members * _DIRECTORY_BYTES_PER_MEMBER:
         raise ImportFailed(
-            f"{what} has a table of contents of {cd_size:,} bytes, far more than "
-            f"{max_members:,} parts need; the file is refused."
+            "{what} has a table of contents of {cd_size} bytes, far more than "
+            "{max_members} parts need; the file is refused.",
+            what=what,
+            cd_size=f"{cd_size:,}",
+            max_members=f"{max_members:,}",
         )
 
 
@@ -202,7 +223,9 @@ def _inflated_size(
     """
     name = info.filename
     if info.flag_bits & 0x1:
-        raise ImportFailed(f"{what} is password-protected (the part '{name}' is encrypted).")
+        raise ImportFailed(
+            "{what} is password-protected (the part '{name}' is encrypted).", what=what, name=name
+        )
     handle.seek(info.header_offset)
     local = handle.read(_LOCAL_HEADER.size)
     if len(local) != _LOCAL_HEADER.size or local[:4] != b"PK\x03\x04":
@@ -237,18 +260,29 @@ def _inflated_size(
             crc = zlib.crc32(chunk, crc)
     else:
         raise ImportFailed(
-            f"{what}: the part '{name}' is compressed with a method the workbench does not "
-            f"read (number {info.compress_type}); the file is refused."
+            "{what}: the part '{name}' is compressed with a method the "
+            "workbench does not read (number {compress_type}); the file is "
+            "refused.",
+            what=what,
+            name=name,
+            compress_type=info.compress_type,
         )
     if size != info.file_size:
         raise ImportFailed(
-            f"{what} is damaged or forged: the part '{name}' holds {size:,} bytes, while its "
-            f"entry in the file's table of contents says {info.file_size:,}; the file is refused."
+            "{what} is damaged or forged: the part '{name}' holds {size} bytes,"
+            " while its entry in the file's table of contents says {file_size};"
+            " the file is refused.",
+            what=what,
+            name=name,
+            size=f"{size:,}",
+            file_size=f"{info.file_size:,}",
         )
     if crc != info.CRC:
         raise ImportFailed(
-            f"{what} is damaged: the part '{name}' does not match the checksum in the file's "
-            "table of contents; the file is refused."
+            "{what} is damaged: the part '{name}' does not match the checksum "
+            "in the file's table of contents; the file is refused.",
+            what=what,
+            name=name,
         )
     return size
 
@@ -300,5 +334,5 @@ def check_text(value: str, *, what: str, max_chars: int) -> str:
     """Return ``value`` unchanged, or raise ValidationError naming ``what`` and the problem."""
     problem = text_problem(value, max_chars=max_chars)
     if problem:
-        raise ValidationError(f"{what}: {problem}.")
+        raise ValidationError("{what}: {problem}.", what=what, problem=problem)
     return value

@@ -39,6 +39,9 @@ Every list is read with a few aggregate queries whose size does not grow with
 the number of review comments (counts are grouped in SQL, rows are limited).
 Unsaved conflicts on the Write page live in that browser's page state, not in
 the database, so they are not a step here.
+
+A step's words are written in the language current when it is made (the reader's
+on a page, English elsewhere), with its numbers and dates as that language writes them.
 """
 
 from __future__ import annotations
@@ -52,8 +55,9 @@ from sqlalchemy import and_, case, false, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from workbench import council, reports, reviews, sections, teams
+from workbench import council, i18n, reports, reviews, sections, teams
 from workbench.governance import ETHICS_CODE_VERSION
+from workbench.i18n import N_, _, ngettext, render
 from workbench.models import (
     AUTHOR_ROLES,
     CouncilDecision,
@@ -103,15 +107,17 @@ class Urgency(enum.IntEnum):
     @property
     def label(self) -> str:
         """Return the words a person reads for this urgency."""
-        return {
-            Urgency.blocking: "First",
-            Urgency.overdue: "Overdue",
-            Urgency.due_soon: "Due soon",
-            Urgency.waiting: "Waiting for you",
-            Urgency.new: "New",
-            Urgency.to_do: "To do",
-            Urgency.update: "Update",
-        }[self]
+        return _(
+            {
+                Urgency.blocking: N_("First"),
+                Urgency.overdue: N_("Overdue"),
+                Urgency.due_soon: N_("Due soon"),
+                Urgency.waiting: N_("Waiting for you"),
+                Urgency.new: N_("New"),
+                Urgency.to_do: N_("To do"),
+                Urgency.update: N_("Update"),
+            }[self]
+        )
 
 
 class Page(enum.StrEnum):
@@ -135,7 +141,7 @@ class NextStep:
     detail: str
     page: Page
     params: dict[str, str] = field(default_factory=dict)
-    link: str = "Open"
+    link: str = ""  # the link's words (empty: "Open")
     due: date | None = None
     report: str | None = None  # the report's slug, when the step belongs to one
     kind: str = ""  # what sort of step this is (stable, for tests and styling)
@@ -150,30 +156,49 @@ class NextStep:
 # --------------------------------------------------------------------------- words
 
 
-def _plural(count: int, noun: str, plural: str | None = None) -> str:
-    return f"{count:,} {noun if count == 1 else (plural or noun + 's')}"
+def _n(count: int) -> str:
+    return i18n.format_number(count)
 
 
 def day_text(day: date) -> str:
-    """Return a date as people write it: '5 Dec 2026'."""
-    return f"{day.day} {day:%b %Y}"
+    """Return a date as people write it in the current language: '5 Dec 2026'."""
+    return i18n.format_date(day, format="d MMM y")
 
 
 def _when(day: date, today: date) -> str:
     days = (day - today).days
     if days == 0:
-        return "today"
+        return _("today")
     if days == 1:
-        return "tomorrow"
+        return _("tomorrow")
     if days == -1:
-        return "yesterday"
-    return f"in {days} days" if days > 0 else f"{-days} days ago"
+        return _("yesterday")
+    if days > 0:
+        return ngettext("in {n} day", "in {n} days", days).format(n=_n(days))
+    return ngettext("{n} day ago", "{n} days ago", -days).format(n=_n(-days))
 
 
 def _names(names: list[str], total: int) -> str:
     shown = ", ".join(names[:MAX_NAMES])
     more = total - min(len(names), MAX_NAMES)
-    return shown + (f" and {more:,} more" if more > 0 else "")
+    if more <= 0:
+        return shown
+    return _("{names} and {n} more").format(names=shown, n=_n(more))
+
+
+def _since(since: datetime | None) -> str:
+    """Return ' since your last visit (5 Dec 2026)', or nothing before a second visit."""
+    if since is None:
+        return ""
+    return _(" since your last visit ({day})").format(day=day_text(since.date()))
+
+
+def _needs_answer(count: int) -> str:
+    return (
+        _("It needs a response and a disposition.")
+        if count == 1
+        else _("Each needs a response and a disposition.")
+    )
 
 
 # --------------------------------------------------------------------------- visits
@@ -302,13 +327,19 @@ def _part_comment_steps(
     return [
         NextStep(
             Urgency.waiting,
-            f"{_plural(still_open, 'review comment')} on the report's findings, registers or "
-            f"recommendations {'awaits' if still_open == 1 else 'await'} your answer",
-            f"In {current.name}, on {on}. "
-            f"{'It' if still_open == 1 else 'Each'} needs a response and a disposition.",
+            ngettext(
+                "{n} review comment on the report's findings, registers or recommendations "
+                "awaits your answer",
+                "{n} review comments on the report's findings, registers or recommendations "
+                "await your answer",
+                still_open,
+            ).format(n=_n(still_open)),
+            _("In {round}, on {parts}. {needs}").format(
+                round=current.name, parts=on, needs=_needs_answer(still_open)
+            ),
             Page.review,
             _report_params(report, round=current.name),
-            link="Answer them" if still_open != 1 else "Answer it",
+            link=_("Answer them") if still_open != 1 else _("Answer it"),
             report=report.slug,
             kind="part_comments_to_answer",
         )
@@ -329,11 +360,11 @@ def _author_steps(
         steps.append(
             NextStep(
                 Urgency.blocking,
-                "Sign the Code of Ethics",
-                "Authors sign it before they can change anything in the report.",
+                _("Sign the Code of Ethics"),
+                _("Authors sign it before they can change anything in the report."),
                 Page.team,
                 _report_params(report),
-                link="Read and sign it",
+                link=_("Read and sign it"),
                 report=report.slug,
                 kind="sign_ethics",
             )
@@ -359,31 +390,39 @@ def _author_steps(
             select(Section.id, Section.title).where(col(Section.id).in_(sorted(mine)))
         ).all()
     )
-    since_words = f" since your last visit ({day_text(since.date())})" if since else ""
+    since_words = _since(since)
     for section_id in sorted(mine, key=lambda i: sections.code_order(codes[i])):
         name = f"{codes[section_id]} {titles[section_id]}"
         still_open = open_counts.get(section_id, 0)
-        new = sum(n for (_, sid), n in new_counts.items() if sid == section_id)
+        new = sum(n for (_round, sid), n in new_counts.items() if sid == section_id)
         params = _report_params(report, section=section_id)
         if current is not None:
             params = _report_params(report, round=current.name, section=section_id)
         if still_open and section_id in answerable:
-            parts = [f"{'It' if still_open == 1 else 'Each'} needs a response and a disposition."]
+            parts = [_needs_answer(still_open)]
             if current is not None:
-                parts.insert(0, f"In {current.name}.")
+                parts.insert(0, _("In {round}.").format(round=current.name))
             if new:
-                verb = "is" if new == 1 else "are"
-                parts.append(f"{_plural(new, 'comment')} on it {verb} new{since_words}.")
+                parts.append(
+                    ngettext(
+                        "{n} comment on it is new{since}.",
+                        "{n} comments on it are new{since}.",
+                        new,
+                    ).format(n=_n(new), since=since_words)
+                )
             detail = " ".join(parts)
             steps.append(
                 NextStep(
                     Urgency.waiting,
-                    f"{_plural(still_open, 'review comment')} on {name} "
-                    f"{'awaits' if still_open == 1 else 'await'} your answer",
+                    ngettext(
+                        "{n} review comment on {name} awaits your answer",
+                        "{n} review comments on {name} await your answer",
+                        still_open,
+                    ).format(n=_n(still_open), name=name),
                     detail,
                     Page.review,
                     params,
-                    link="Answer them" if still_open != 1 else "Answer it",
+                    link=_("Answer them") if still_open != 1 else _("Answer it"),
                     report=report.slug,
                     kind="comments_to_answer",
                 )
@@ -392,11 +431,15 @@ def _author_steps(
             steps.append(
                 NextStep(
                     Urgency.new,
-                    f"{_plural(new, 'new review comment')} on {name}{since_words}",
-                    "Read what the reviewers said.",
+                    ngettext(
+                        "{n} new review comment on {name}{since}",
+                        "{n} new review comments on {name}{since}",
+                        new,
+                    ).format(n=_n(new), name=name, since=since_words),
+                    _("Read what the reviewers said."),
                     Page.review,
                     params,
-                    link="Read them" if new != 1 else "Read it",
+                    link=_("Read them") if new != 1 else _("Read it"),
                     report=report.slug,
                     kind="new_comments",
                 )
@@ -442,22 +485,34 @@ def _due_steps(
         overdue = section.due_date < today
         own = section.id in mine
         whose = (
-            "Your section"
+            _("Your section")
             if own
-            else f"Section (lead: {leads.get(section.lead_author_id, 'no lead author yet')})"
+            else _("Section (lead: {lead})").format(
+                lead=leads.get(section.lead_author_id, _("no lead author yet"))
+            )
         )
-        state = "is overdue" if overdue else "is due"
+        name = f"{section.code} {section.title}"
+        words = (
+            ngettext("{n} word of {target}", "{n} words of {target}", section.words).format(
+                n=_n(section.words), target=_n(section.word_target)
+            )
+            if section.word_target
+            else ngettext("{n} word", "{n} words", section.words).format(n=_n(section.words))
+        )
         steps.append(
             NextStep(
                 Urgency.overdue if overdue else Urgency.due_soon,
-                f"{section.code} {section.title} {state}",
-                f"{whose} · {SectionStatus(section.status).label} · "
-                f"{_plural(section.words, 'word')}"
-                + (f" of {section.word_target:,}" if section.word_target else "")
-                + f" · due {day_text(section.due_date)} ({_when(section.due_date, today)})",
+                (_("{name} is overdue") if overdue else _("{name} is due")).format(name=name),
+                _("{whose} · {status} · {words} · due {day} ({when})").format(
+                    whose=whose,
+                    status=_(SectionStatus(section.status).label),
+                    words=words,
+                    day=day_text(section.due_date),
+                    when=_when(section.due_date, today),
+                ),
                 Page.write,
                 _report_params(report, section=section.id),
-                link="Write" if own else "Open it",
+                link=_("Write") if own else _("Open it"),
                 due=section.due_date,
                 report=report.slug,
                 kind="section_overdue" if overdue else "section_due_soon",
@@ -467,12 +522,15 @@ def _due_steps(
         steps.append(
             NextStep(
                 Urgency.due_soon,
-                f"{_plural(total - len(due), 'more section')} due within {DUE_SOON_DAYS} days "
-                "or overdue",
-                "The outline lists every section with its due date.",
+                ngettext(
+                    "{n} more section due within {days} days or overdue",
+                    "{n} more sections due within {days} days or overdue",
+                    total - len(due),
+                ).format(n=_n(total - len(due)), days=DUE_SOON_DAYS),
+                _("The outline lists every section with its due date."),
                 Page.outline if is_cla else Page.write,
                 _report_params(report),
-                link="See them all",
+                link=_("See them all"),
                 due=horizon,
                 report=report.slug,
                 kind="sections_due_more",
@@ -508,14 +566,18 @@ def _cla_steps(session: Session, report: Report, today: date) -> list[NextStep]:
             steps.append(
                 NextStep(
                     Urgency.waiting,
-                    f"{_plural(summary.open, 'review comment')} in {review_round.name} "
-                    f"{'awaits' if summary.open == 1 else 'await'} a response and a disposition",
-                    f"{summary.comments:,} comments in all; reviewers comment until "
-                    f"{day_text(review_round.closes_on)}. The round closes once every comment "
-                    "is answered.",
+                    ngettext(
+                        "{n} review comment in {round} awaits a response and a disposition",
+                        "{n} review comments in {round} await a response and a disposition",
+                        summary.open,
+                    ).format(n=_n(summary.open), round=review_round.name),
+                    _(
+                        "{n} comments in all; reviewers comment until {day}. The round closes "
+                        "once every comment is answered."
+                    ).format(n=_n(summary.comments), day=day_text(review_round.closes_on)),
                     Page.review,
                     params,
-                    link="See the comments",
+                    link=_("See the comments"),
                     report=report.slug,
                     kind="round_open_comments",
                 )
@@ -524,13 +586,17 @@ def _cla_steps(session: Session, report: Report, today: date) -> list[NextStep]:
             steps.append(
                 NextStep(
                     Urgency.to_do,
-                    f"{review_round.name} is ready to close",
-                    f"Every one of its {_plural(summary.comments, 'comment')} has a response "
-                    f"and a disposition, and its comment period ended on "
-                    f"{day_text(review_round.closes_on)}.",
+                    _("{round} is ready to close").format(round=review_round.name),
+                    ngettext(
+                        "Every one of its {n} comment has a response and a disposition, and its "
+                        "comment period ended on {day}.",
+                        "Every one of its {n} comments has a response and a disposition, and its "
+                        "comment period ended on {day}.",
+                        summary.comments,
+                    ).format(n=_n(summary.comments), day=day_text(review_round.closes_on)),
                     Page.review,
                     params,
-                    link="Close the round",
+                    link=_("Close the round"),
                     report=report.slug,
                     kind="round_ready",
                 )
@@ -545,11 +611,15 @@ def _cla_steps(session: Session, report: Report, today: date) -> list[NextStep]:
         steps.append(
             NextStep(
                 Urgency.to_do,
-                f"{_plural(len(codes), 'section has', 'sections have')} no lead author",
-                "Assign a lead author to " + _names(list(codes), len(codes)) + ".",
+                ngettext(
+                    "{n} section has no lead author", "{n} sections have no lead author", len(codes)
+                ).format(n=_n(len(codes))),
+                _("Assign a lead author to {sections}.").format(
+                    sections=_names(list(codes), len(codes))
+                ),
                 Page.outline,
                 _report_params(report),
-                link="Assign them" if len(codes) != 1 else "Assign one",
+                link=_("Assign them") if len(codes) != 1 else _("Assign one"),
                 report=report.slug,
                 kind="sections_without_lead",
             )
@@ -558,11 +628,11 @@ def _cla_steps(session: Session, report: Report, today: date) -> list[NextStep]:
         steps.append(
             NextStep(
                 Urgency.to_do,
-                "Team rule: " + warning,
-                "A Panel rule that warns rather than blocks.",
+                _("Team rule: {rule}").format(rule=render(warning)),
+                _("A Panel rule that warns rather than blocks."),
                 Page.team,
                 _report_params(report),
-                link="See the team",
+                link=_("See the team"),
                 report=report.slug,
                 kind="team_warning",
             )
@@ -585,16 +655,20 @@ def _cla_steps(session: Session, report: Report, today: date) -> list[NextStep]:
         steps.append(
             NextStep(
                 Urgency.update,
-                f"The Council is voting on '{decision.title}'",
-                f"{voted} of {tally.members} members have voted. "
-                + (
-                    "Nothing in the report can change while the vote is open."
+                _("The Council is voting on '{title}'").format(title=decision.title),
+                (
+                    _(
+                        "{voted} of {members} members have voted. Nothing in the report can "
+                        "change while the vote is open."
+                    )
                     if freezes
-                    else "The report can still be edited."
-                ),
+                    else _(
+                        "{voted} of {members} members have voted. The report can still be edited."
+                    )
+                ).format(voted=_n(voted), members=_n(tally.members)),
                 Page.council,
                 _report_params(report, decision=decision.id),
-                link="Follow the vote",
+                link=_("Follow the vote"),
                 report=report.slug,
                 kind="decision_under_way",
             )
@@ -643,18 +717,27 @@ def _reviewer_steps(
         is_open = review_round.status == RoundStatus.open
         if is_open and review_round.opens_on <= today <= review_round.closes_on:
             left = (review_round.closes_on - today).days
-            yours = f"You have made {_plural(total, 'comment')} in it so far" + (
-                f"; {answered:,} answered." if total else "."
+            yours = (
+                ngettext(
+                    "You have made {n} comment in it so far; {answered} answered.",
+                    "You have made {n} comments in it so far; {answered} answered.",
+                    total,
+                ).format(n=_n(total), answered=_n(answered))
+                if total
+                else _("You have made 0 comments in it so far.")
             )
             steps.append(
                 NextStep(
                     Urgency.due_soon if left <= DUE_SOON_DAYS else Urgency.waiting,
-                    f"{review_round.name} is open for your comments until "
-                    f"{day_text(review_round.closes_on)} ({_when(review_round.closes_on, today)})",
+                    _("{round} is open for your comments until {day} ({when})").format(
+                        round=review_round.name,
+                        day=day_text(review_round.closes_on),
+                        when=_when(review_round.closes_on, today),
+                    ),
                     yours,
                     Page.review,
                     params,
-                    link="Comment",
+                    link=_("Comment"),
                     due=review_round.closes_on,
                     report=report.slug,
                     kind="round_open_for_comments",
@@ -664,11 +747,15 @@ def _reviewer_steps(
             steps.append(
                 NextStep(
                     Urgency.to_do,
-                    f"{review_round.name} opens for comments on {day_text(review_round.opens_on)}",
-                    f"It takes comments until {day_text(review_round.closes_on)}.",
+                    _("{round} opens for comments on {day}").format(
+                        round=review_round.name, day=day_text(review_round.opens_on)
+                    ),
+                    _("It takes comments until {day}.").format(
+                        day=day_text(review_round.closes_on)
+                    ),
                     Page.review,
                     params,
-                    link="See the round",
+                    link=_("See the round"),
                     due=review_round.opens_on,
                     report=report.slug,
                     kind="round_opens",
@@ -676,23 +763,32 @@ def _reviewer_steps(
             )
         if not total:
             continue
-        since_words = f" since your last visit ({day_text(since.date())})" if since else ""
+        since_words = _since(since)
         if new:
             steps.append(
                 NextStep(
                     Urgency.new,
-                    f"{_plural(new, 'new response')} to your comments in {review_round.name}"
-                    f"{since_words}",
+                    ngettext(
+                        "{n} new response to your comments in {round}{since}",
+                        "{n} new responses to your comments in {round}{since}",
+                        new,
+                    ).format(n=_n(new), round=review_round.name, since=since_words),
                     (
-                        "Your comment there has a response."
+                        _("Your comment there has a response.")
                         if total == 1
-                        else f"Every one of your {total:,} comments there has a response."
+                        else _("Every one of your {n} comments there has a response.").format(
+                            n=_n(total)
+                        )
                     )
                     if answered == total
-                    else f"{answered:,} of your {_plural(total, 'comment')} there have a response.",
+                    else ngettext(
+                        "{answered} of your {n} comment there have a response.",
+                        "{answered} of your {n} comments there have a response.",
+                        total,
+                    ).format(answered=_n(answered), n=_n(total)),
                     Page.review,
                     params,
-                    link="Read them" if new != 1 else "Read it",
+                    link=_("Read them") if new != 1 else _("Read it"),
                     report=report.slug,
                     kind="responses_new",
                 )
@@ -701,23 +797,25 @@ def _reviewer_steps(
             steps.append(
                 NextStep(
                     Urgency.update,
-                    (
-                        f"Your {_plural(total, 'comment')} in {review_round.name}: "
-                        f"{answered:,} answered so far"
-                    )
+                    ngettext(
+                        "Your {n} comment in {round}: {answered} answered so far",
+                        "Your {n} comments in {round}: {answered} answered so far",
+                        total,
+                    ).format(n=_n(total), round=review_round.name, answered=_n(answered))
                     if answered < total
                     else (
-                        f"Your comment in {review_round.name} has a response"
+                        _("Your comment in {round} has a response").format(round=review_round.name)
                         if total == 1
-                        else f"Every one of your {total:,} comments in {review_round.name} "
-                        "has a response"
+                        else _("Every one of your {n} comments in {round} has a response").format(
+                            n=_n(total), round=review_round.name
+                        )
                     ),
-                    "The authors answer each comment with a response and a disposition."
+                    _("The authors answer each comment with a response and a disposition.")
                     if answered < total
-                    else "Read the authors' responses and dispositions.",
+                    else _("Read the authors' responses and dispositions."),
                     Page.review,
                     params,
-                    link="Read the responses",
+                    link=_("Read the responses"),
                     report=report.slug,
                     kind="own_comments",
                 )
@@ -748,17 +846,24 @@ def _review_editor_steps(
         .group_by(col(ReviewRound.id), col(ReviewRound.name))
         .order_by(col(ReviewRound.id))
     ).all()
-    since_words = f" since your last visit ({day_text(since.date())})" if since else ""
+    since_words = _since(since)
+    check = _("Check that each comment got a fair response, then sign it off.")
     return [
         NextStep(
             Urgency.waiting,
-            f"{_plural(int(count), 'response')} in {name} "
-            f"{'awaits' if count == 1 else 'await'} your sign-off",
-            (f"{int(fresh):,} of them new{since_words}. " if fresh else "")
-            + "Check that each comment got a fair response, then sign it off.",
+            ngettext(
+                "{n} response in {round} awaits your sign-off",
+                "{n} responses in {round} await your sign-off",
+                int(count),
+            ).format(n=_n(int(count)), round=name),
+            _("{n} of them new{since}. {check}").format(
+                n=_n(int(fresh)), since=since_words, check=check
+            )
+            if fresh
+            else check,
             Page.review,
             _report_params(report, round=name),
-            link="Sign them off" if count != 1 else "Sign it off",
+            link=_("Sign them off") if count != 1 else _("Sign it off"),
             report=report.slug,
             kind="responses_to_sign_off",
         )
@@ -792,7 +897,7 @@ def awaiting_vote(session: Session, *, person: Person) -> list[CouncilDecision]:
 
 def version_text(text_hash: str) -> str:
     """Return how a decision's version is shown: 'Version' and the hash's first 12 digits."""
-    return f"Version {text_hash[:12]}"
+    return _("Version {hash}").format(hash=text_hash[:12])
 
 
 def _council_steps(session: Session, person: Person) -> list[NextStep]:
@@ -811,13 +916,21 @@ def _council_steps(session: Session, person: Person) -> list[NextStep]:
         steps.append(
             NextStep(
                 Urgency.waiting,
-                f"Your vote on '{decision.title}'",
-                f"{DecisionKind(decision.kind).label} · {report.title} · "
-                f"{version_text(decision.text_hash)} · opened {day_text(decision.opened_at.date())}"
-                f" · {voted} of {tally.members} members have voted",
+                _("Your vote on '{title}'").format(title=decision.title),
+                _(
+                    "{kind} · {report} · {version} · opened {day} · {voted} of {members} "
+                    "members have voted"
+                ).format(
+                    kind=_(DecisionKind(decision.kind).label),
+                    report=report.title,
+                    version=version_text(decision.text_hash),
+                    day=day_text(decision.opened_at.date()),
+                    voted=_n(voted),
+                    members=_n(tally.members),
+                ),
                 Page.council,
                 _report_params(report, decision=decision.id),
-                link="Read and vote",
+                link=_("Read and vote"),
                 report=report.slug,
                 kind="vote",
             )
@@ -876,12 +989,17 @@ def _secretariat_steps(session: Session) -> list[NextStep]:
         steps.append(
             NextStep(
                 Urgency.to_do,
-                f"{_plural(total, 'author')} of {report.title} "
-                f"{'has' if total == 1 else 'have'} not signed the Code of Ethics",
-                f"{_names(names, total)}: they cannot edit anything until they sign it.",
+                ngettext(
+                    "{n} author of {report} has not signed the Code of Ethics",
+                    "{n} authors of {report} have not signed the Code of Ethics",
+                    total,
+                ).format(n=_n(total), report=report.title),
+                _("{names}: they cannot edit anything until they sign it.").format(
+                    names=_names(names, total)
+                ),
                 Page.team,
                 _report_params(report),
-                link="See the team",
+                link=_("See the team"),
                 report=report.slug,
                 kind="unsigned_authors",
             )
@@ -903,11 +1021,11 @@ def _secretariat_steps(session: Session) -> list[NextStep]:
             steps.append(
                 NextStep(
                     Urgency.waiting,
-                    f"{report.title} awaits the Council's vote",
-                    "The report is at council review, and no approval vote is open on it yet.",
+                    _("{report} awaits the Council's vote").format(report=report.title),
+                    _("The report is at council review, and no approval vote is open on it yet."),
                     Page.council,
                     _report_params(report),
-                    link="Open the vote",
+                    link=_("Open the vote"),
                     report=report.slug,
                     kind="approval_to_open",
                 )
@@ -928,11 +1046,13 @@ def _secretariat_steps(session: Session) -> list[NextStep]:
         steps.append(
             NextStep(
                 Urgency.waiting,
-                f"'{decision.title}' can be closed",
-                f"{report.title}: the votes settle it ({tally.explanation})",
+                _("'{title}' can be closed").format(title=decision.title),
+                _("{report}: the votes settle it ({why})").format(
+                    report=report.title, why=render(tally.explanation)
+                ),
                 Page.council,
                 _report_params(report, decision=decision.id),
-                link="Close it",
+                link=_("Close it"),
                 report=report.slug,
                 kind="decision_ready",
             )
@@ -977,20 +1097,25 @@ def report_overview(session: Session, *, today: date | None = None) -> list[Repo
         total = counts.get(review_round.id, 0)
         if review_round.status == RoundStatus.open:
             # How many comments await an answer is the table's column of its own.
-            words = f"{review_round.name} open until {day_text(review_round.closes_on)}"
-            words += "" if total else " (no comments yet)"
+            words = (
+                _("{round} open until {day}")
+                if total
+                else _("{round} open until {day} (no comments yet)")
+            ).format(round=review_round.name, day=day_text(review_round.closes_on))
             # The open round is the one people ask about: it comes first.
             by_report[review_round.report_id].insert(0, words)
         else:
-            by_report[review_round.report_id].append(f"{review_round.name} closed")
+            by_report[review_round.report_id].append(
+                _("{round} closed").format(round=review_round.name)
+            )
     decisions: dict[int, dict[str, int]] = defaultdict(dict)
     for report_id, status, n in session.exec(
         select(CouncilDecision.report_id, CouncilDecision.status, func.count()).group_by(
             col(CouncilDecision.report_id), col(CouncilDecision.status)
         )
     ).all():
-        decisions[report_id][DecisionStatus(status).label.lower()] = int(n)
-    order = [s.label.lower() for s in DecisionStatus]
+        decisions[report_id][_(DecisionStatus(status).label).lower()] = int(n)
+    order = [_(s.label).lower() for s in DecisionStatus]
     return [
         ReportOverview(
             slug=p.slug,
@@ -1003,11 +1128,13 @@ def report_overview(session: Session, *, today: date | None = None) -> list[Repo
             word_target=p.word_target,
             overdue=p.overdue,
             open_comments=p.open_comments,
-            rounds=" · ".join(by_report.get(p.id, [])) or "none yet",
+            rounds=" · ".join(by_report.get(p.id, [])) or _("none yet"),
             decisions=", ".join(
-                f"{decisions[p.id][k]} {k}" for k in order if k in decisions.get(p.id, {})
+                _("{n} {status}").format(n=_n(decisions[p.id][k]), status=k)
+                for k in order
+                if k in decisions.get(p.id, {})
             )
-            or "none",
+            or _("none"),
         )
         for p in progress
     ]

@@ -46,6 +46,7 @@ date) and ``round_closing`` (an open round closing in 3 days).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -57,12 +58,15 @@ from sqlalchemy import func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from workbench import i18n
 from workbench.errors import NotFound, ValidationError
+from workbench.i18n import N_
 
 if TYPE_CHECKING:
     from workbench.parts import Target
 from workbench.models import (
     AUTHOR_ROLES,
+    LABELS_FOR_TRANSLATION,
     CouncilDecision,
     CouncilVote,
     DecisionStatus,
@@ -97,21 +101,135 @@ DEFAULTS: dict[NotificationKind, DeliveryChoice] = {
 
 #: What each kind means, as the profile page and the digests say it.
 DESCRIPTIONS: dict[NotificationKind, str] = {
-    NotificationKind.mention: "Someone mentions you in a discussion",
-    NotificationKind.reply: "A reply in a discussion you take part in",
-    NotificationKind.review_comment: "A new review comment on a section you lead or co-author",
-    NotificationKind.comment_response: "The authors respond to your review comment",
-    NotificationKind.sign_off_awaited: "A response awaits your sign-off (Review Editors)",
-    NotificationKind.section_assigned: "A section is assigned to you",
-    NotificationKind.due_date_changed: "The due date of your section changes",
-    NotificationKind.due_soon: "Your section is due in 7 days, or tomorrow",
-    NotificationKind.overdue: "Your section is overdue",
-    NotificationKind.round_opened: "A review round opens on a report of yours",
-    NotificationKind.round_closing: "A review round closes in 3 days",
-    NotificationKind.decision_opened: "The Council opens a decision (members)",
-    NotificationKind.decision_closed: "A Council decision is closed (CLAs)",
-    NotificationKind.approval_withdrawn: "An approval is withdrawn or void",
+    NotificationKind.mention: N_("Someone mentions you in a discussion"),
+    NotificationKind.reply: N_("A reply in a discussion you take part in"),
+    NotificationKind.review_comment: N_("A new review comment on a section you lead or co-author"),
+    NotificationKind.comment_response: N_("The authors respond to your review comment"),
+    NotificationKind.sign_off_awaited: N_("A response awaits your sign-off (Review Editors)"),
+    NotificationKind.section_assigned: N_("A section is assigned to you"),
+    NotificationKind.due_date_changed: N_("The due date of your section changes"),
+    NotificationKind.due_soon: N_("Your section is due in 7 days, or tomorrow"),
+    NotificationKind.overdue: N_("Your section is overdue"),
+    NotificationKind.round_opened: N_("A review round opens on a report of yours"),
+    NotificationKind.round_closing: N_("A review round closes in 3 days"),
+    NotificationKind.decision_opened: N_("The Council opens a decision (members)"),
+    NotificationKind.decision_closed: N_("A Council decision is closed (CLAs)"),
+    NotificationKind.approval_withdrawn: N_("An approval is withdrawn or void"),
 }
+
+# The titles the events write, as English templates. A title is stored in English (the
+# mail and the command line are English); :func:`title_text` reads a stored title back
+# into its template and parameters and shows it in the reader's language.
+MENTION = N_("{person} mentions you in “{title}”")
+REPLY = N_("{person} replies in “{title}”")
+REVIEW_COMMENT = N_("New review comment {number} on {target} ({round})")
+IMPORTED_ONE = N_("{count} new review comment on {on} ({round}, imported from {source})")
+IMPORTED_MANY = N_("{count} new review comments on {on} ({round}, imported from {source})")
+PARTS = N_("{count} sections and parts")
+SIGN_OFF = N_("A response awaits your sign-off: comment {number} on {target} ({round})")
+RESPONDED = N_(
+    "The authors responded to your comment {number} on {target} ({round}): {disposition}"
+)
+ROUND_OPENED = N_("Review round {round} is open on “{report}” until {day}")
+LEAD = N_("You are now the lead author of {name}")
+LEAD_DUE = N_("You are now the lead author of {name} (due {day})")
+COAUTHOR = N_("You are now a co-author of {name}")
+COAUTHOR_DUE = N_("You are now a co-author of {name} (due {day})")
+DUE_CHANGED = N_("{name} is now due on {day}")
+DUE_REMOVED = N_("{name} no longer has a due date")
+DECISION_OPENED = N_("The Council awaits your vote: {title}")
+DECISION_CLOSED = N_("Council decision closed ({status}): {title}")
+DECISION_VOID = N_("Council decision void, the text changed: {title}")
+DECISION_WITHDRAWN = N_("Council decision withdrawn: {title}")
+OVERDUE = N_("{name} is overdue: it was due on {day}")
+DUE_TOMORROW = N_("{name} is due tomorrow, on {day}")
+DUE_IN = N_("{name} is due in {days} days, on {day}")
+ROUND_CLOSING = N_("Review round {round} on “{report}” closes in {days} days, on {day}")
+LATE = N_("{days} day late on {day}.")
+LATE_MANY = N_("{days} days late on {day}.")
+# Most specific first: a title is read back with the first template it matches.
+TITLES = (
+    IMPORTED_MANY,
+    IMPORTED_ONE,
+    REVIEW_COMMENT,
+    SIGN_OFF,
+    RESPONDED,
+    ROUND_CLOSING,
+    ROUND_OPENED,
+    LEAD_DUE,
+    LEAD,
+    COAUTHOR_DUE,
+    COAUTHOR,
+    DECISION_VOID,
+    DECISION_WITHDRAWN,
+    DECISION_CLOSED,
+    DECISION_OPENED,
+    DUE_TOMORROW,
+    DUE_IN,
+    DUE_CHANGED,
+    DUE_REMOVED,
+    OVERDUE,
+    MENTION,
+    REPLY,
+    LATE,
+    LATE_MANY,
+)
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = []
+_DAY = re.compile(r"^(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})$")
+_LABELS = {label.lower(): label for label in LABELS_FOR_TRANSLATION}
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)
+    regex = "".join(
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+        for index, part in enumerate(parts)
+    )
+    return re.compile(f"^{regex}$", re.DOTALL)
+
+
+def _shown_value(name: str, value: str) -> str:
+    """Return one parameter of a stored title in the current language, where it can tell."""
+    day = _DAY.match(value)
+    if day and name == "day":
+        try:
+            parsed = datetime.strptime(value, "%d %b %Y").date()
+        except ValueError:
+            return value
+        return i18n.format_date(parsed, format="d MMM y")
+    if name in {"disposition", "status"} and value in _LABELS:
+        return i18n.gettext(_LABELS[value]).lower()
+    if name == "on":
+        found = _PARTS_PATTERN.match(value)
+        if found:
+            return i18n.gettext(PARTS).format(count=found.group("count"))
+    return value
+
+
+_PARTS_PATTERN = _pattern(PARTS)
+
+
+def title_text(stored: str) -> str:
+    """Return a notification's stored (English) title or detail in the current language.
+
+    A text the events wrote from one of :data:`TITLES` is shown from the template's
+    translation; any other text (a thread's title, a comment) is shown as stored.
+    """
+    if i18n.current_language() == i18n.SOURCE or not stored:
+        return stored
+    if not _PATTERNS:
+        _PATTERNS.extend((template, _pattern(template)) for template in TITLES)
+    for template, pattern in _PATTERNS:
+        found = pattern.match(stored)
+        if found is None:
+            continue
+        values = {k: _shown_value(k, v) for k, v in found.groupdict().items()}
+        try:
+            return i18n.gettext(template).format(**values)
+        except (KeyError, IndexError, ValueError):
+            return stored
+    return stored
+
 
 MAX_TITLE = 300
 MAX_DETAIL = 2_000
@@ -172,9 +290,10 @@ def set_preferences(
             cleaned[NotificationKind(kind)] = DeliveryChoice(delivery)
         except ValueError:
             raise ValidationError(
-                f"'{delivery}' is not a way to receive '{kind}': choose one of "
-                + ", ".join(d.value for d in DeliveryChoice)
-                + "."
+                "'{delivery}' is not a way to receive '{kind}': choose one of {choices}.",
+                delivery=delivery,
+                kind=kind,
+                choices=", ".join(d.value for d in DeliveryChoice),
             ) from None
     try:
         for kind, delivery in cleaned.items():
@@ -430,7 +549,9 @@ def review_comment_added(
     event = Event(
         kind=NotificationKind.review_comment,
         key=f"review_comment:{comment.id}",
-        title=f"New review comment {comment.number} on {target_label(target)} ({round.name})",
+        title=REVIEW_COMMENT.format(
+            number=comment.number, target=target_label(target), round=round.name
+        ),
         link=_review_link(_slug(session, round.report_id), round, target),
         detail=comment.comment[:500],
         report_id=round.report_id,
@@ -468,16 +589,15 @@ def review_comments_imported(
     for person_id, theirs in mine.items():
         labels = list(dict.fromkeys(target_label(t) for t in theirs))
         count = len(theirs)
-        on = labels[0] if len(labels) == 1 else f"{len(labels)} sections and parts"
+        on = labels[0] if len(labels) == 1 else PARTS.format(count=len(labels))
         events.append(
             (
                 [person_id],
                 Event(
                     kind=NotificationKind.review_comment,
                     key=f"review_import:{round.id}:{at.isoformat()}",
-                    title=(
-                        f"{count} new review comment{'' if count == 1 else 's'} on {on} "
-                        f"({round.name}, imported from {source})"
+                    title=(IMPORTED_ONE if count == 1 else IMPORTED_MANY).format(
+                        count=count, on=on, round=round.name, source=source
                     ),
                     link=_review_link(slug, round, theirs[0] if len(labels) == 1 else None),
                     detail=", ".join(labels[:20]) + (" …" if len(labels) > 20 else ""),
@@ -500,7 +620,7 @@ def comment_responded(
     """Tell the reviewer their comment was answered, and the Review Editors a sign-off awaits."""
     slug = _slug(session, round.report_id)
     when = (comment.responded_at or utcnow()).isoformat()
-    on = f"comment {comment.number} on {target_label(target)} ({round.name})"
+    on = {"number": comment.number, "target": target_label(target), "round": round.name}
     where = _review_link(slug, round, target)
     disposition = comment.disposition.label if comment.disposition is not None else ""
     editors = report_members(session, [round.report_id], [Role.review_editor])[round.report_id]
@@ -510,7 +630,7 @@ def comment_responded(
             Event(
                 kind=NotificationKind.sign_off_awaited,
                 key=f"sign_off_awaited:{comment.id}:{when}",
-                title=f"A response awaits your sign-off: {on}",
+                title=SIGN_OFF.format(**on),
                 link=where,
                 detail=f"{disposition}: {comment.response[:500]}",
                 report_id=round.report_id,
@@ -525,7 +645,7 @@ def comment_responded(
                 Event(
                     kind=NotificationKind.comment_response,
                     key=f"comment_response:{comment.id}:{when}",
-                    title=f"The authors responded to your {on}: {disposition.lower()}",
+                    title=RESPONDED.format(**on, disposition=disposition.lower()),
                     link=where,
                     detail=comment.response[:500],
                     report_id=round.report_id,
@@ -543,9 +663,10 @@ def round_opened(session: Session, *, round: ReviewRound, actor_id: int | None) 
     event = Event(
         kind=NotificationKind.round_opened,
         key=f"round_opened:{round.id}",
-        title=(
-            f"Review round {round.name} is open on “{report.title if report else ''}” "
-            f"until {day_text(round.closes_on)}"
+        title=ROUND_OPENED.format(
+            round=round.name,
+            report=report.title if report else "",
+            day=day_text(round.closes_on),
         ),
         link=_review_link(report.slug if report else "", round),
         report_id=round.report_id,
@@ -579,7 +700,7 @@ def section_changed(
     name = f"{section.code} {section.title}"
     stamp = section.updated_at.isoformat()
     events: list[tuple[Iterable[int], Event]] = []
-    due = f" (due {day_text(section.due_date)})" if section.due_date else ""
+    due = {"day": day_text(section.due_date)} if section.due_date else {}
     if "lead_author_id" in changed and section.lead_author_id is not None:
         events.append(
             (
@@ -587,7 +708,7 @@ def section_changed(
                 Event(
                     kind=NotificationKind.section_assigned,
                     key=f"section_assigned:{section.id}:lead:{stamp}",
-                    title=f"You are now the lead author of {name}{due}",
+                    title=(LEAD_DUE if due else LEAD).format(name=name, **due),
                     link=where,
                     report_id=section.report_id,
                     actor_id=actor_id,
@@ -602,7 +723,7 @@ def section_changed(
                 Event(
                     kind=NotificationKind.section_assigned,
                     key=f"section_assigned:{section.id}:coauthor:{stamp}",
-                    title=f"You are now a co-author of {name}{due}",
+                    title=(COAUTHOR_DUE if due else COAUTHOR).format(name=name, **due),
                     link=where,
                     report_id=section.report_id,
                     actor_id=actor_id,
@@ -619,10 +740,10 @@ def section_changed(
                 )
             ).all()
         )
-        when = (
-            f"is now due on {day_text(section.due_date)}"
+        changed_title = (
+            DUE_CHANGED.format(name=name, day=day_text(section.due_date))
             if section.due_date
-            else "no longer has a due date"
+            else DUE_REMOVED.format(name=name)
         )
         events.append(
             (
@@ -630,7 +751,7 @@ def section_changed(
                 Event(
                     kind=NotificationKind.due_date_changed,
                     key=f"due_date_changed:{section.id}:{stamp}",
-                    title=f"{name} {when}",
+                    title=changed_title,
                     link=where,
                     report_id=section.report_id,
                     actor_id=actor_id,
@@ -656,7 +777,7 @@ def decision_opened(session: Session, *, decision: CouncilDecision, actor_id: in
     event = Event(
         kind=NotificationKind.decision_opened,
         key=f"decision_opened:{decision.id}",
-        title=f"The Council awaits your vote: {decision.title}",
+        title=DECISION_OPENED.format(title=decision.title),
         link=_council_link(session, decision),
         detail=decision.reform,
         report_id=decision.report_id,
@@ -671,7 +792,7 @@ def decision_closed(session: Session, *, decision: CouncilDecision, actor_id: in
     event = Event(
         kind=NotificationKind.decision_closed,
         key=f"decision_closed:{decision.id}",
-        title=f"Council decision closed ({decision.status.label.lower()}): {decision.title}",
+        title=DECISION_CLOSED.format(status=decision.status.label.lower(), title=decision.title),
         link=_council_link(session, decision),
         report_id=decision.report_id,
         actor_id=actor_id,
@@ -692,11 +813,7 @@ def decision_ended(
     event = Event(
         kind=NotificationKind.approval_withdrawn,
         key=f"approval_withdrawn:{decision.id}",
-        title=(
-            f"Council decision void, the text changed: {decision.title}"
-            if void
-            else f"Council decision withdrawn: {decision.title}"
-        ),
+        title=(DECISION_VOID if void else DECISION_WITHDRAWN).format(title=decision.title),
         link=_council_link(session, decision),
         detail=why,
         report_id=decision.report_id,
@@ -754,18 +871,19 @@ def _scheduled(session: Session, today: date) -> list[tuple[Iterable[int], Event
             event = Event(
                 kind=NotificationKind.overdue,
                 key=f"overdue:{section.id}:{section.due_date.isoformat()}",
-                title=f"{name} is overdue: it was due on {day_text(section.due_date)}",
-                detail=f"{late} day{'' if late == 1 else 's'} late on {day_text(today)}.",
+                title=OVERDUE.format(name=name, day=day_text(section.due_date)),
+                detail=(LATE if late == 1 else LATE_MANY).format(days=late, day=day_text(today)),
                 link=where,
                 report_id=section.report_id,
             )
         else:
             days = soon[section.due_date]
-            when = "tomorrow" if days == 1 else f"in {days} days"
             event = Event(
                 kind=NotificationKind.due_soon,
                 key=f"due_soon:{section.id}:{section.due_date.isoformat()}:{days}",
-                title=f"{name} is due {when}, on {day_text(section.due_date)}",
+                title=(DUE_TOMORROW if days == 1 else DUE_IN).format(
+                    name=name, days=days, day=day_text(section.due_date)
+                ),
                 link=where,
                 report_id=section.report_id,
             )
@@ -786,9 +904,11 @@ def _scheduled(session: Session, today: date) -> list[tuple[Iterable[int], Event
                 Event(
                     kind=NotificationKind.round_closing,
                     key=f"round_closing:{review_round.id}:{review_round.closes_on.isoformat()}",
-                    title=(
-                        f"Review round {review_round.name} on “{title}” closes in "
-                        f"{ROUND_CLOSING_DAYS} days, on {day_text(review_round.closes_on)}"
+                    title=ROUND_CLOSING.format(
+                        round=review_round.name,
+                        report=title,
+                        days=ROUND_CLOSING_DAYS,
+                        day=day_text(review_round.closes_on),
                     ),
                     link=_review_link(slug, review_round),
                     report_id=review_round.report_id,

@@ -68,8 +68,9 @@ def lock_scope(session: Session, table: type[SQLModel], row_id: int, *, what: st
                 raise
             session.rollback()
             raise Conflict(
-                f"{what} was not saved: the database stayed busy with other writes for too "
-                "long. Nothing was changed; try again in a moment."
+                "{what} was not saved: the database stayed busy with other writes for too "
+                "long. Nothing was changed; try again in a moment.",
+                what=what,
             ) from None
         return
     key = table.__table__.primary_key.columns  # type: ignore[attr-defined]
@@ -79,8 +80,9 @@ def lock_scope(session: Session, table: type[SQLModel], row_id: int, *, what: st
     except OperationalError:
         session.rollback()
         raise Conflict(
-            f"{what} was not saved: the database could not give it a number in time. "
-            "Nothing was changed; try again in a moment."
+            "{what} was not saved: the database could not give it a number in time. "
+            "Nothing was changed; try again in a moment.",
+            what=what,
         ) from None
 
 

@@ -13,6 +13,10 @@ the right password, and the message says when to try again. A success clears the
 account's count; a count is forgotten after a quiet spell. An email nobody has is
 throttled exactly like a real one and costs the same argon2 verification, so
 neither the answer nor its timing tells whether an account exists.
+
+**Interface language.** A person's ``interface_language`` is the language the pages
+speak to them (en, fr or es; empty: their browser's), set by
+:func:`set_interface_language`.
 """
 
 from __future__ import annotations
@@ -29,8 +33,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, or_, select
 
-from workbench import audit, passwords, sessions
+from workbench import audit, i18n, passwords, sessions
 from workbench.errors import NotFound, PermissionDenied, ValidationError
+from workbench.i18n import N_, Msg, ngettext
 from workbench.models import (
     Membership,
     Person,
@@ -59,7 +64,7 @@ def normalise_email(email: str) -> str:
     if not email:
         raise ValidationError("Enter an email address.")
     if not EMAIL_PATTERN.match(email):
-        raise ValidationError(f"'{email}' is not an email address.")
+        raise ValidationError("'{email}' is not an email address.", email=email)
     return email
 
 
@@ -78,17 +83,17 @@ class ThrottleRule:
 
 FIRST_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(minutes=15)
-ACCOUNT_RULE = ThrottleRule("account", 5, timedelta(hours=24), "for this account")
+ACCOUNT_RULE = ThrottleRule("account", 5, timedelta(hours=24), N_("for this account"))
 # A client may be a whole office behind one address, so it gets more room and
 # forgets sooner; it still stops one machine from trying many accounts.
-CLIENT_RULE = ThrottleRule("client", 20, timedelta(hours=1), "from your network address")
+CLIENT_RULE = ThrottleRule("client", 20, timedelta(hours=1), N_("from your network address"))
 _KEY_LENGTH = 320
 
 
 class SignInThrottled(PermissionDenied):
     """Sign-in attempts are refused until ``until`` after too many failures."""
 
-    def __init__(self, message: str, *, until: datetime) -> None:
+    def __init__(self, message: str | Msg, *, until: datetime) -> None:
         super().__init__(message)
         self.until = until
 
@@ -106,20 +111,39 @@ def _printable(text: str | None) -> str:
     return "".join(ch for ch in (text or "") if unicodedata.category(ch)[0] != "C")
 
 
-def _wait_words(delta: timedelta) -> str:
+class _Wait(Msg):
+    """How long until the next attempt, 'in 30 seconds', counted in the language shown."""
+
+    __slots__ = ()
+
+    def render(self, code: str | None = None) -> str:
+        """Return the wait in ``code`` (default: the current language)."""
+        if code is not None:
+            with i18n.language(code):
+                return self.render()
+        n = self.params["n"]
+        if self.template == "seconds":
+            words = ngettext("in {n} second", "in {n} seconds", n)
+        else:
+            words = ngettext("in {n} minute", "in {n} minutes", n)
+        return words.format(n=i18n.format_number(n))
+
+
+def _wait_words(delta: timedelta) -> Msg:
     seconds = max(math.ceil(delta.total_seconds()), 1)
     if seconds < 60:
-        return f"in {seconds} second{'s' if seconds != 1 else ''}"
-    minutes = math.ceil(seconds / 60)
-    return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+        return _Wait("seconds", n=seconds)
+    return _Wait("minutes", n=math.ceil(seconds / 60))
 
 
-def _throttle_message(rule: ThrottleRule, until: datetime, now: datetime) -> str:
+def _throttle_message(rule: ThrottleRule, until: datetime, now: datetime) -> Msg:
     # Round up to the second, so the time shown is never before the lock ends.
     shown = (until + timedelta(seconds=1)).replace(microsecond=0) if until.microsecond else until
-    return (
-        f"Too many failed sign-ins {rule.whose}; try again after {shown:%H:%M:%S} UTC "
-        f"({_wait_words(until - now)})."
+    return Msg(
+        "Too many failed sign-ins {whose}; try again after {time} UTC ({wait}).",
+        whose=Msg(rule.whose),
+        time=f"{shown:%H:%M:%S}",
+        wait=_wait_words(until - now),
     )
 
 
@@ -248,8 +272,10 @@ def authenticate(
     session.commit()
     if started:
         raise SignInThrottled(
-            "That email and password do not match an account. "
-            + _throttle_message(rule, until, now),
+            Msg(
+                "That email and password do not match an account. {throttled}",
+                throttled=_throttle_message(rule, until, now),
+            ),
             until=until,
         )
     return None
@@ -275,31 +301,34 @@ def sign_in_with_provider(
     person: Person | None = None
     if not email_key:
         reason = "no_email"
-        message = (
+        message = Msg(
             "Your organisation signed you in but did not give an email address, so the "
             "workbench cannot tell who you are. Sign out and sign in with your password, or ask "
             "the Secretariat."
         )
     elif not _provider_confirmed(email_verified):
         reason = "email_not_verified"
-        message = (
-            f"Your organisation signed you in as {email_key} but has not confirmed that this "
+        message = Msg(
+            "Your organisation signed you in as {email} but has not confirmed that this "
             "address is yours, so the workbench cannot sign you in with it. Confirm the address "
-            "with your organisation, or sign out and sign in with your password."
+            "with your organisation, or sign out and sign in with your password.",
+            email=email_key,
         )
     else:
         person = session.exec(select(Person).where(Person.email == email_key)).first()
         if person is None:
             reason = "unknown"
-            message = (
-                f"Your organisation signed you in as {email_key}, but no person in the "
-                "workspace has that email. Ask the Secretariat to add you."
+            message = Msg(
+                "Your organisation signed you in as {email}, but no person in the "
+                "workspace has that email. Ask the Secretariat to add you.",
+                email=email_key,
             )
         elif not person.active:
             reason = "deactivated"
-            message = (
-                f"The account for {email_key} is deactivated, so you cannot sign in. Ask the "
-                "Secretariat if you should still have access."
+            message = Msg(
+                "The account for {email} is deactivated, so you cannot sign in. Ask the "
+                "Secretariat if you should still have access.",
+                email=email_key,
             )
         else:
             return person
@@ -331,7 +360,7 @@ def get_by_email(session: Session, email: str) -> Person:
     """Return the person with this email, or raise NotFound."""
     person = find_by_email(session, email)
     if person is None:
-        raise NotFound(f"No person with the email '{email}'.")
+        raise NotFound("No person with the email '{email}'.", email=email)
     return person
 
 
@@ -339,7 +368,7 @@ def get(session: Session, person_id: int) -> Person:
     """Return the person with this id, or raise NotFound."""
     person = session.get(Person, person_id)
     if person is None:
-        raise NotFound(f"No person with id {person_id}.")
+        raise NotFound("No person with id {id}.", id=person_id)
     return person
 
 
@@ -348,7 +377,7 @@ def _add_person(session: Session, data: PersonCreate) -> Person:
     if not data.name.strip():
         raise ValidationError("A person needs a name.")
     if session.exec(select(Person).where(Person.email == email)).first() is not None:
-        raise ValidationError(f"A person with the email '{email}' already exists.")
+        raise ValidationError("A person with the email '{email}' already exists.", email=email)
     person = Person(
         **data.model_dump(exclude={"password", "email", "name"}),
         email=email,
@@ -369,7 +398,8 @@ def create_person(
     for role in roles or []:
         if not Role(role).workspace_wide:
             raise ValidationError(
-                f"{Role(role).label} is a role in one report; add it from the report's team."
+                "{role} is a role in one report; add it from the report's team.",
+                role=Msg(Role(role).label),
             )
         session.add(Membership(person_id=person.id, role=Role(role)))
     audit.record(
@@ -417,7 +447,9 @@ def update_person(*, session: Session, actor: Person, person: Person, **changes:
     allowed = {"name", "gender", "region", "country", "discipline", "sector", "affiliation"}
     unknown = set(changes) - allowed - {"active"}
     if unknown:
-        raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} of a person.")
+        raise ValidationError(
+            "Cannot change {fields} of a person.", fields=", ".join(sorted(unknown))
+        )
     if "active" in changes:
         require(session, actor, Action.manage_people)
     for key, value in changes.items():
@@ -429,6 +461,39 @@ def update_person(*, session: Session, actor: Person, person: Person, **changes:
         # Signed out everywhere, in the same transaction: each open tab at its next action.
         sessions.end_all(session=session, person_id=person.id)
     audit.record(session, actor, "update", "person", person.id, fields=sorted(changes))
+    session.commit()
+    return person
+
+
+def set_interface_language(
+    *, session: Session, actor: Person, person_id: int, language: str | None
+) -> Person:
+    """Set the language the pages speak to a person (None: their browser's).
+
+    A person sets their own; the Secretariat may set anyone's.
+    """
+    person = get(session, person_id)
+    if actor.id != person.id:
+        require(session, actor, Action.manage_people)
+    code = (language or "").strip().lower() or None
+    if code is not None and code not in i18n.INTERFACE_LANGUAGES:
+        raise ValidationError(
+            "'{language}' is not an interface language; choose one of {choices}.",
+            language=language,
+            choices=", ".join(i18n.INTERFACE_LANGUAGES),
+        )
+    before = person.interface_language
+    person.interface_language = code
+    session.add(person)
+    audit.record(
+        session,
+        actor,
+        "set_interface_language",
+        "person",
+        person.id,
+        before=before,
+        after=code,
+    )
     session.commit()
     return person
 

@@ -35,8 +35,10 @@ from pathlib import Path
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlmodel import Session, col, delete, func, select, update
 
+from workbench import i18n
 from workbench.db import DATA_DIR, database_url
 from workbench.errors import PermissionDenied, ValidationError
+from workbench.i18n import Msg, ngettext
 from workbench.models import Person, SignInSession, utcnow
 
 COOKIE_NAME = "workbench_session"
@@ -78,19 +80,38 @@ def idle_lifetime() -> timedelta:
     # NaN fails every comparison, so it is refused with the rest.
     if not 0 < hours <= MAX_AGE / timedelta(hours=1):
         raise ValidationError(
-            f"{IDLE_ENV} must be a number of hours above 0 and at most "
-            f"{MAX_AGE.days * 24}, not {raw!r}."
+            "{name} must be a number of hours above 0 and at most {most}, not {value}.",
+            name=IDLE_ENV,
+            most=MAX_AGE.days * 24,
+            value=repr(raw),
         )
     return timedelta(hours=hours)
 
 
+class Duration(Msg):
+    """A lifetime in words, '12 hours' or '90 minutes', counted in the language shown."""
+
+    __slots__ = ()
+
+    def __init__(self, lifetime: timedelta) -> None:
+        super().__init__("duration", minutes=round(lifetime / timedelta(minutes=1)))
+
+    def render(self, code: str | None = None) -> str:
+        """Return the lifetime in ``code`` (default: the current language)."""
+        if code is not None:
+            with i18n.language(code):
+                return self.render()
+        minutes = self.params["minutes"]
+        if minutes % 60:
+            words = ngettext("{n} minute", "{n} minutes", minutes)
+            return words.format(n=i18n.format_number(minutes))
+        hours = minutes // 60
+        return ngettext("{n} hour", "{n} hours", hours).format(n=i18n.format_number(hours))
+
+
 def hours_text(lifetime: timedelta) -> str:
-    """Return a lifetime in words, e.g. '12 hours' or '90 minutes'."""
-    minutes = round(lifetime / timedelta(minutes=1))
-    if minutes % 60:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    hours = minutes // 60
-    return f"{hours} hour{'s' if hours != 1 else ''}"
+    """Return a lifetime in words in the current language, e.g. '12 hours' or '90 minutes'."""
+    return Duration(lifetime).render()
 
 
 def secret_file(url: str | None = None) -> Path:
@@ -131,8 +152,10 @@ def _read_secret(path: Path) -> str:
     key = path.read_text().strip()
     if len(key) < 32:
         raise ValidationError(
-            f"The session secret in {path} is missing or too short; delete the file to make a "
-            f"new one (everyone is signed out), or set {SECRET_ENV}."
+            "The session secret in {path} is missing or too short; delete the file to make a "
+            "new one (everyone is signed out), or set {name}.",
+            path=str(path),
+            name=SECRET_ENV,
         )
     return key
 
@@ -188,28 +211,30 @@ def start(*, session: Session, person: Person, now: datetime | None = None) -> N
     return NewSession(id=row.id, token=token)
 
 
-def _end_reason(session: Session, row: SignInSession, now: datetime, idle: timedelta) -> str | None:
+def _end_reason(session: Session, row: SignInSession, now: datetime, idle: timedelta) -> Msg | None:
     """Return why a session is no longer live, or None when it is."""
     person = session.get(Person, row.person_id)
     if person is None or not person.active:
-        return (
+        return Msg(
             "You have been signed out: your account has been deactivated. Ask the Secretariat "
             "if you should still have access."
         )
     if row.ended_at is not None:
-        return (
+        return Msg(
             "You have been signed out: you signed out in another tab or window, or the "
             "Secretariat ended your session. Sign in again to go on."
         )
     if row.last_seen_at <= now - idle:
-        return (
-            f"You have been signed out after {hours_text(idle)} without using the workbench. "
-            "Sign in again to go on."
+        return Msg(
+            "You have been signed out after {duration} without using the workbench. "
+            "Sign in again to go on.",
+            duration=Duration(idle),
         )
     if row.created_at <= now - MAX_AGE:
-        return (
-            f"You have been signed out: a sign-in lasts at most {MAX_AGE.days} days. Sign in "
-            "again to go on."
+        return Msg(
+            "You have been signed out: a sign-in lasts at most {days} days. Sign in "
+            "again to go on.",
+            days=MAX_AGE.days,
         )
     return None
 

@@ -271,7 +271,9 @@ def value_problem(column: TextColumn, value: Any) -> str | None:
 
 def _refuse(table: str, column: TextColumn, problem: str, record: str) -> ValidationError:
     what = field_name(table, column.name)
-    return ValidationError(f"The {what} of {record}: {problem}.")
+    return ValidationError(
+        "The {what} of {record}: {problem}.", what=what, record=record, problem=problem
+    )
 
 
 def check_object(obj: Any, *, session: Session | None = None, changed_only: bool = False) -> None:

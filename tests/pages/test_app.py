@@ -328,3 +328,77 @@ def test_the_report_is_in_the_address_and_a_link_opens_it(open_page, demo_url):
     assert not link.exception
     assert link.selectbox(key="report_choice").value == "cities-commons"
     assert link.query_params["report"] == "cities-commons"
+
+
+# --------------------------------------------------------------------------- languages
+
+
+def test_the_sign_in_page_switches_to_french_with_its_picker_and_signing_in_keeps_it(
+    browser_cookie,
+):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    picker = at.segmented_control[0]
+    assert picker.options == ["English", "Français", "Español"] and picker.value == "en"
+    picker.set_value("fr").run()
+    assert not at.exception
+    assert at.title[0].value == "Atelier des rapports de synthèse"
+    assert "Se connecter" in texts(at)
+    at.text_input(key="signin_email").input(CLA)
+    at.text_input(key="signin_password").input("demo-workbench")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "Tableau de bord" in texts(at)
+    sidebar = "\n".join(str(m.value) for m in at.sidebar.markdown)
+    assert "Auteur coordonnateur principal" in sidebar
+    assert [b.label for b in at.sidebar.button] == ["Se déconnecter"]
+
+
+def test_lang_in_the_address_shows_the_sign_in_page_in_spanish(demo_url):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["lang"] = "es"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Taller de informes de síntesis"
+    assert at.segmented_control[0].value == "es"
+    assert [b.label for b in at.button] == ["Iniciar sesión"]
+
+
+def test_lang_in_the_address_switches_a_signed_in_session_until_another_choice(open_page):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["person_id"] = 1
+    at.query_params["lang"] = "fr"
+    at.run()
+    assert "Tableau de bord" in texts(at)
+    at.query_params.pop("lang")
+    at.run()
+    assert "Tableau de bord" in texts(at), "the choice holds for the session"
+    # A later choice (the profile's) is not undone by the address still naming French.
+    at.query_params["lang"] = "fr"
+    at.session_state[ui.LANGUAGE_KEY] = "es"
+    at.run()
+    assert "Panel de control" in texts(at)
+
+
+def test_the_profile_language_is_kept_and_used_at_the_next_sign_in(browser_cookie, db):
+    at = sign_in_through_the_form(CLA)
+    at.switch_page("views/profile.py").run()
+    assert not at.exception
+    at.radio(key="profile_language_choice").set_value("fr")
+    next(b for b in at.button if b.label == "Save my language").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Profil"
+    assert "Enregistré\u00a0: langue de l'interface « Français »." in texts(at)
+    db.expire_all()
+    assert people.get_by_email(db, CLA).interface_language == "fr"
+    # Signing in again in another browser (no choice in its session): French.
+    browser_cookie["value"] = None
+    again = sign_in_through_the_form(CLA)
+    assert "Tableau de bord" in texts(again)
+
+
+def test_the_browser_language_is_used_when_the_person_chose_none(open_page, monkeypatch):
+    monkeypatch.setattr(ui, "_browser_language", lambda: "es")
+    at = open_page("app.py", CLA)
+    assert not at.exception
+    assert "Panel de control" in texts(at)
+    assert "Cerrar sesión" in [b.label for b in at.sidebar.button]
