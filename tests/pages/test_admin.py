@@ -29,7 +29,7 @@ def test_the_secretariat_sees_every_tab(open_page):
     assert not at.exception
     assert [t.label for t in at.tabs] == ["People", "Reports", "Themes", "Backup", "Audit"]
     shown = texts(at)
-    assert "Showing 1–25 of 36 people." in shown
+    assert "Showing 1–25 of 38 people." in shown
     assert "14 transversal themes in 6 clusters" in shown
     people_table, reports_table = at.dataframe[0].value, at.dataframe[1].value
     assert "Amina Diallo" in set(people_table["Name"])
@@ -40,7 +40,7 @@ def test_the_secretariat_sees_every_tab(open_page):
 def test_search_and_page_through_people(open_page):
     at = open_page(PAGE, SECRETARIAT)
     at.number_input(key="admin_people_page_").set_value(2).run()
-    assert "Showing 26–36 of 36 people." in texts(at)
+    assert "Showing 26–38 of 38 people." in texts(at)
     at.text_input(key="admin_people_search").input("nairobi").run()
     assert not at.exception
     assert set(at.dataframe[0].value["Name"]) == {"Grace Wanjiru", "Daniel Mwangi"}
@@ -117,7 +117,7 @@ def test_backup_offers_a_download_with_row_counts(open_page, db):
     assert not at.exception
     table = next(d.value for d in at.dataframe if "Table" in d.value.columns)
     counts = table.set_index("Table")["Rows"]
-    assert counts["person"] == 36 and counts["section"] == 20
+    assert counts["person"] == 38 and counts["section"] == 20
     assert "admin_backup_download" in {b.key for b in at.get("download_button")}
 
 
