@@ -386,6 +386,10 @@ def translate_view(
         _("Language"), languages, format_func=translations.language_name, key="tr_language"
     )
     section = by_id[section_id]
+    # The address names the cell, so a reload or a shared link opens it again.
+    st.query_params["section"] = str(section.id)
+    st.query_params["language"] = language
+    st.session_state["tr_address_seen"] = (str(section.id), language)
     source_text = sections.head_text(s, section)
     if not source_text.strip():
         st.info(
