@@ -30,9 +30,10 @@ from sqlalchemy import Date
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
-from workbench import audit, history
+from workbench import audit, history, i18n
 from workbench.errors import NotFound, ValidationError
 from workbench.governance import horizon_warnings
+from workbench.i18n import N_, Msg
 from workbench.models import (
     STAGE_ORDER,
     Membership,
@@ -51,17 +52,39 @@ from workbench.models import (
     utcnow,
 )
 from workbench.permissions import Action, Frozen, frozen_reason, require
-from workbench.sections import coverage_gaps
+from workbench.phrasing import Joined, Lowered
+from workbench.sections import NO_SECTION, coverage_problems
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+
+
+class _Sentences(Msg):
+    """Several sentences, one after the other, each rendered in the reader's language."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Msg]) -> None:
+        self.items = list(items)
+        super().__init__("{items}", items=self.items)
+
+    def render(self, code: str | None = None) -> str:
+        """Return the sentences in ``code`` or the current language, separated by a space."""
+        if code is not None:
+            with i18n.language(code):
+                return self.render()
+        return " ".join(item.render() for item in self.items)
 
 
 def get_report(session: Session, slug: str) -> Report:
     """Return the report with this slug, or raise NotFound."""
     report = session.exec(select(Report).where(Report.slug == slug)).first()
     if report is None:
-        slugs = ", ".join(session.exec(select(Report.slug).order_by(col(Report.slug))).all())
-        raise NotFound(f"No report with the slug '{slug}'. Reports: {slugs or 'none yet'}.")
+        slugs = list(session.exec(select(Report.slug).order_by(col(Report.slug))).all())
+        if not slugs:
+            raise NotFound("No report with the slug '{slug}'. Reports: none yet.", slug=slug)
+        raise NotFound(
+            "No report with the slug '{slug}'. Reports: {slugs}.", slug=slug, slugs=Joined(slugs)
+        )
     return report
 
 
@@ -69,7 +92,7 @@ def get_report_by_id(session: Session, report_id: int) -> Report:
     """Return the report with this id, or raise NotFound."""
     report = session.get(Report, report_id)
     if report is None:
-        raise NotFound(f"No report with id {report_id}.")
+        raise NotFound("No report with id {id}.", id=report_id)
     return report
 
 
@@ -81,25 +104,30 @@ def _validate(session: Session, data: ReportCreate, *, report_id: int | None = N
         )
     if not SLUG_PATTERN.match(data.slug or ""):
         raise ValidationError(
-            f"'{data.slug}' is not a valid slug: use lower-case letters, digits and hyphens, "
-            "like 'living-wages'."
+            "'{slug}' is not a valid slug: use lower-case letters, digits and hyphens, "
+            "like 'living-wages'.",
+            slug=data.slug,
         )
     if not (data.title or "").strip():
         raise ValidationError("A report needs a title.")
     if data.due_date <= data.start_date:
         raise ValidationError(
-            f"The due date ({data.due_date}) must come after the start date ({data.start_date})."
+            "The due date ({due}) must come after the start date ({start}).",
+            due=str(data.due_date),
+            start=str(data.start_date),
         )
     if data.theme_id is not None and session.get(Theme, data.theme_id) is None:
-        raise ValidationError(f"No theme with id {data.theme_id}.")
+        raise ValidationError("No theme with id {id}.", id=data.theme_id)
     clash = session.exec(select(Report).where(Report.slug == data.slug)).first()
     if clash is not None and clash.id != report_id:
-        raise ValidationError(f"A report with the slug '{data.slug}' already exists.")
+        raise ValidationError("A report with the slug '{slug}' already exists.", slug=data.slug)
     for language in data.languages:
         if not (language or "").strip():
             raise ValidationError("Enter each language as a code, e.g. 'en' or 'fr'.")
         if not re.match(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", language):
-            raise ValidationError(f"'{language}' is not a language code (use e.g. 'en', 'fr').")
+            raise ValidationError(
+                "'{language}' is not a language code (use e.g. 'en', 'fr').", language=language
+            )
 
 
 def create_report(
@@ -128,7 +156,7 @@ def update_report(*, session: Session, actor: Person, report: Report, **changes)
     allowed = {"title", "theme_id", "start_date", "due_date", "languages", "summary"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} of a report.")
+        raise ValidationError("Cannot change {fields} of a report.", fields=Joined(sorted(unknown)))
     if "title" in changes and (changes["title"] or "").strip() != report.title:
         reason = frozen_reason(session, report.id)
         if reason:
@@ -161,70 +189,100 @@ def _closed_round(session: Session, report_id: int, stage: Stage) -> bool:
     )
 
 
-def gate_problems(session: Session, report: Report, to: Stage) -> list[str]:
-    """Return what stops a report moving from its stage to ``to`` (empty when it may)."""
+# Why an approved or a published report does not step back, by its stage.
+_NO_WAY_BACK = {
+    Stage.approved: N_(
+        "An approved report does not go back to an earlier stage: a correction is a new "
+        "edition (a corrigendum), which the Secretariat starts."
+    ),
+    Stage.published: N_(
+        "A published report does not go back to an earlier stage: a correction is a new "
+        "edition (a corrigendum), which the Secretariat starts."
+    ),
+}
+
+
+def gate_messages(session: Session, report: Report, to: Stage) -> list[Msg]:
+    """Return what stops a report moving from its stage to ``to`` (empty when it may),
+    each a message rendered in the reader's language when shown."""
     to = Stage(to)
     current = Stage(report.stage)
     here, there = STAGE_ORDER.index(current), STAGE_ORDER.index(to)
     if there == here:
-        return [f"The report is already at the stage '{to.label}'."]
+        return [Msg("The report is already at the stage '{stage}'.", stage=Msg(to.label))]
     if there < here:
-        if current in (Stage.published, Stage.approved):
-            return [
-                f"An {current.label.lower()} report does not go back to an earlier stage: a "
-                "correction is a new edition (a corrigendum), which the Secretariat starts."
-            ]
+        if current in _NO_WAY_BACK:
+            return [Msg(_NO_WAY_BACK[current])]
         if current is Stage.council_review and frozen_reason(session, report.id):
             return [
-                "The Council is voting on this text: a CLA or the Secretariat withdraws the "
-                "decision first (Council page), on the record."
+                Msg(
+                    "The Council is voting on this text: a CLA or the Secretariat withdraws the "
+                    "decision first (Council page), on the record."
+                )
             ]
         if there != here - 1:
             return [
-                f"A report steps back one stage at a time (to '{STAGE_ORDER[here - 1].label}')."
+                Msg(
+                    "A report steps back one stage at a time (to '{stage}').",
+                    stage=Msg(STAGE_ORDER[here - 1].label),
+                )
             ]
         return []
     if there != here + 1:
         return [
-            f"A report moves one stage at a time: from '{current.label}' the next is "
-            f"'{STAGE_ORDER[here + 1].label}'."
+            Msg(
+                "A report moves one stage at a time: from '{stage}' the next is '{next}'.",
+                stage=Msg(current.label),
+                next=Msg(STAGE_ORDER[here + 1].label),
+            )
         ]
     sections = session.exec(select(Section).where(Section.report_id == report.id)).all()
-    problems: list[str] = []
+    problems: list[Msg] = []
     if to is Stage.zero_order_draft:
         if not sections:
-            problems.append("The report has no outline yet.")
-        problems += [
-            g for g in coverage_gaps(session, report.id) if g.startswith("No section answers")
-        ]
+            problems.append(Msg("The report has no outline yet."))
+        problems += [g for g in coverage_problems(session, report.id) if g.template == NO_SECTION]
     elif to is Stage.first_order_draft:
         empty = [s.code for s in sections if s.head_revision_id is None]
         if not sections:
-            problems.append("The report has no sections.")
+            problems.append(Msg("The report has no sections."))
         if empty:
-            problems.append(f"Sections without text: {', '.join(sorted(empty))}.")
+            problems.append(Msg("Sections without text: {codes}.", codes=Joined(sorted(empty))))
     elif to in (Stage.second_order_draft, Stage.final_draft):
         held = (
             Stage.first_order_draft if to is Stage.second_order_draft else Stage.second_order_draft
         )
         if not _closed_round(session, report.id, held):
             problems.append(
-                f"The {held.label.lower()} review round has not been held and closed yet."
+                Msg(
+                    "The {stage} review round has not been held and closed yet.",
+                    stage=Lowered(held.label),
+                )
             )
     elif to is Stage.council_review:
         pending = [s.code for s in sections if s.status != SectionStatus.accepted]
         if pending:
-            problems.append(f"Sections not yet accepted: {', '.join(sorted(pending))}.")
-        problems += coverage_gaps(session, report.id)
+            problems.append(
+                Msg("Sections not yet accepted: {codes}.", codes=Joined(sorted(pending)))
+            )
+        problems += coverage_problems(session, report.id)
     elif to in (Stage.approved, Stage.published):
         from workbench.council import valid_approval
 
         if valid_approval(session, report.id) is None:
             problems.append(
-                "There is no Council approval of the current text "
-                "(any edit after the vote voids it)."
+                Msg(
+                    "There is no Council approval of the current text "
+                    "(any edit after the vote voids it)."
+                )
             )
     return problems
+
+
+def gate_problems(session: Session, report: Report, to: Stage) -> list[str]:
+    """Return what stops a report moving from its stage to ``to`` (empty when it may),
+    in the current language."""
+    return [problem.render() for problem in gate_messages(session, report, to)]
 
 
 def advance_stage(*, session: Session, actor: Person, report: Report, to: Stage) -> Report:
@@ -236,9 +294,14 @@ def advance_stage(*, session: Session, actor: Person, report: Report, to: Stage)
         Action.publish_report if to is Stage.published else Action.advance_stage,
         report.id,
     )
-    problems = gate_problems(session, report, to)
+    problems = gate_messages(session, report, to)
     if problems:
-        raise ValidationError(f"'{report.slug}' cannot move to '{to.label}': " + " ".join(problems))
+        raise ValidationError(
+            "'{slug}' cannot move to '{stage}': {problems}",
+            slug=report.slug,
+            stage=Msg(to.label),
+            problems=_Sentences(problems),
+        )
     old = report.stage
     report.stage = to
     session.add(report)
@@ -272,8 +335,10 @@ def start_new_edition(*, session: Session, actor: Person, report: Report, reason
     stage = Stage(report.stage)
     if stage not in (Stage.approved, Stage.published):
         raise ValidationError(
-            f"'{report.slug}' is at the stage '{stage.label}'; a new edition is started only "
-            "from an approved or published report. Until then, edit the text as usual."
+            "'{slug}' is at the stage '{stage}'; a new edition is started only from an approved "
+            "or published report. Until then, edit the text as usual.",
+            slug=report.slug,
+            stage=Msg(stage.label),
         )
     reason = (reason or "").strip()
     if not reason:
@@ -420,7 +485,7 @@ def report_progress(
     for progress in list_reports(session, today=today):
         if progress.id == report.id:
             return progress
-    raise NotFound(f"No report with id {report.id}.")
+    raise NotFound("No report with id {id}.", id=report.id)
 
 
 def reports_for(session: Session, person: Person) -> list[Report]:

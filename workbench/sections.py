@@ -32,9 +32,10 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
-from workbench import audit, diffing, history, notifications
+from workbench import audit, diffing, history, i18n, notifications
 from workbench.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from workbench.governance import can_transition
+from workbench.i18n import N_, Msg
 from workbench.models import (
     AUTHOR_ROLES,
     QUESTION_ORDER,
@@ -54,7 +55,8 @@ from workbench.models import (
     utcnow,
 )
 from workbench.permissions import Action, require
-from workbench.words import listing, noun, plural
+from workbench.phrasing import Count, Joined, Listed, Number
+from workbench.words import listing
 
 OUTLINE_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "outline.json"
 MAX_TEXT_CHARS = 2_000_000
@@ -64,6 +66,63 @@ MAX_TEXT_CHARS = 2_000_000
 _CITATION = re.compile(r"(?<![\w@.])-?@(?:\{([^}]+)\}|([\w][\w:.#$%&\-+?<>~/]*))")
 _CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,19}$")
 _WORD = re.compile(r"[^\W_](?:[\w'’\-]*[^\W_])?")
+
+
+# How a status name is quoted inside a sentence, by interface language (English: 'x').
+_QUOTES = {"fr": ("« ", " »"), "es": ("«", "»")}
+
+
+class _Choices(Msg):
+    """Statuses offered as alternatives, each quoted, rendered in the reader's language
+    ("'Drafting' or 'In review'"; "« En rédaction » ou « En examen »")."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Msg]) -> None:
+        self.items = list(items)
+        super().__init__("{items}", items=self.items)
+
+    def render(self, code: str | None = None) -> str:
+        """Return the alternatives in ``code`` or the current language."""
+        if code is not None:
+            with i18n.language(code):
+                return self.render()
+        language = i18n.current_language()
+        opening, closing = _QUOTES.get(language, ("'", "'"))
+        quoted = [f"{opening}{item.render()}{closing}" for item in self.items]
+        if language == i18n.SOURCE:
+            return listing(quoted, conjunction="or")
+        return i18n.format_list(quoted, style="or")
+
+
+class _Continued(Msg):
+    """A sentence continued after a colon: its first letter in lower case, unless it starts
+    with a parameter (a name keeps its capital)."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Msg) -> None:
+        self.inner = inner
+        super().__init__("{inner}", inner=inner)
+
+    def render(self, code: str | None = None) -> str:
+        """Return the sentence in ``code`` or the current language, continued."""
+        if code is not None:
+            with i18n.language(code):
+                return self.render()
+        text = self.inner.render()
+        if self.inner.template.startswith("{") or not text:
+            return text
+        return text[0].lower() + text[1:]
+
+
+def _refused(where_code: str | None, problem: Msg) -> ValidationError:
+    """Return a refusal of an outline change, naming the section when several are saved."""
+    if where_code is None:
+        return ValidationError(problem)
+    return ValidationError(
+        "Section {code}: {problem}", code=where_code, problem=_Continued(problem)
+    )
 
 
 def lines_of(text: str) -> list[str]:
@@ -124,7 +183,7 @@ def get_section(session: Session, section_id: int) -> Section:
     """Return the section with this id, or raise NotFound."""
     section = session.get(Section, section_id)
     if section is None:
-        raise NotFound(f"No section with id {section_id}.")
+        raise NotFound("No section with id {id}.", id=section_id)
     return section
 
 
@@ -134,8 +193,14 @@ def get_section_by_code(session: Session, report_id: int, code: str) -> Section:
         select(Section).where(Section.report_id == report_id, Section.code == code)
     ).first()
     if section is None:
-        codes = ", ".join(s.code for s in list_sections(session, report_id))
-        raise NotFound(f"The report has no section '{code}'; its sections are {codes or 'none'}.")
+        codes = [s.code for s in list_sections(session, report_id)]
+        if not codes:
+            raise NotFound("The report has no section '{code}'; it has no sections yet.", code=code)
+        raise NotFound(
+            "The report has no section '{code}'; its sections are {codes}.",
+            code=code,
+            codes=Joined(codes),
+        )
     return section
 
 
@@ -186,7 +251,7 @@ def get_revision(session: Session, revision_id: int) -> SectionRevision:
     """Return a revision by id, or raise NotFound."""
     rev = session.get(SectionRevision, revision_id)
     if rev is None:
-        raise NotFound(f"No revision with id {revision_id}.")
+        raise NotFound("No revision with id {id}.", id=revision_id)
     return rev
 
 
@@ -198,7 +263,7 @@ def get_revision_by_number(session: Session, *, section_id: int, number: int) ->
         )
     ).first()
     if rev is None:
-        raise NotFound(f"The section has no revision {number}.")
+        raise NotFound("The section has no revision {number}.", number=number)
     return rev
 
 
@@ -323,15 +388,25 @@ def coverage(session: Session, report_id: int) -> list[QuestionCoverage]:
     return list(result.values())
 
 
-def coverage_gaps(session: Session, report_id: int) -> list[str]:
-    """Return a sentence for each synthesis question the report does not yet answer."""
+# The two ways a synthesis question can be left unanswered (message ids of coverage_problems).
+NO_SECTION = N_("No section answers '{question}'.")
+NO_TEXT = N_("No section under '{question}' has any text yet.")
+
+
+def coverage_problems(session: Session, report_id: int) -> list[Msg]:
+    """Return a message for each synthesis question the report does not yet answer."""
     gaps = []
     for cov in coverage(session, report_id):
         if cov.sections == 0:
-            gaps.append(f"No section answers '{cov.question.label}'.")
+            gaps.append(Msg(NO_SECTION, question=Msg(cov.question.label)))
         elif not cov.covered:
-            gaps.append(f"No section under '{cov.question.label}' has any text yet.")
+            gaps.append(Msg(NO_TEXT, question=Msg(cov.question.label)))
     return gaps
+
+
+def coverage_gaps(session: Session, report_id: int) -> list[str]:
+    """Return a sentence for each synthesis question the report does not yet answer."""
+    return [gap.render() for gap in coverage_problems(session, report_id)]
 
 
 # --------------------------------------------------------------------------- permissions
@@ -375,8 +450,9 @@ def _require_write(session: Session, actor: Person, section: Section) -> None:
     if section.lead_author_id == actor.id or actor.id in coauthor_ids(session, section.id):
         return
     raise PermissionDenied(
-        f"{actor.name} is not an author of section {section.code}; "
-        "ask a CLA to add you as a co-author."
+        "{name} is not an author of section {code}; ask a CLA to add you as a co-author.",
+        name=actor.name,
+        code=section.code,
     )
 
 
@@ -391,8 +467,9 @@ def _validate_code(code: str) -> str:
         )
     if not _CODE_PATTERN.match(code):
         raise ValidationError(
-            f"'{code}' is not a section code: use up to 20 letters, digits, dots or hyphens, "
-            "like '2.3'."
+            "'{code}' is not a section code: use up to 20 letters, digits, dots or hyphens, "
+            "like '2.3'.",
+            code=code,
         )
     return code
 
@@ -416,7 +493,9 @@ def load_outline_template(path: Path | None = None) -> list[dict[str, Any]]:
             Question(entry["question"])
             _validate_code(entry["code"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValidationError(f"The outline template {path} is not valid: {exc}") from exc
+        raise ValidationError(
+            "The outline template {path} is not valid: {problem}", path=str(path), problem=str(exc)
+        ) from exc
     return entries
 
 
@@ -427,7 +506,8 @@ def create_outline(
     require(session, actor, Action.edit_outline, report.id)
     if session.exec(select(Section).where(Section.report_id == report.id)).first():
         raise ValidationError(
-            f"The report '{report.slug}' already has an outline; add sections to it instead."
+            "The report '{slug}' already has an outline; add sections to it instead.",
+            slug=report.slug,
         )
     created = []
     for position, entry in enumerate(load_outline_template(template), start=1):
@@ -473,7 +553,7 @@ def add_section(
     if session.exec(
         select(Section).where(Section.report_id == report.id, Section.code == code)
     ).first():
-        raise ValidationError(f"The report already has a section '{code}'.")
+        raise ValidationError("The report already has a section '{code}'.", code=code)
     question = Question(data.question)
     if lead_author_id is not None:
         _check_authors(session, report.id, [lead_author_id])
@@ -506,13 +586,18 @@ _EDITABLE = {"code", "title", "brief", "question", "due_date", "word_target"}
 
 
 def _apply_section_changes(
-    session: Session, section: Section, changes: dict[str, Any], where: str = ""
+    session: Session, section: Section, changes: dict[str, Any], where_code: str | None = None
 ) -> list[str]:
-    """Validate and apply outline changes to one section; return the fields changed."""
-    prefix = f"{where}: " if where else ""
+    """Validate and apply outline changes to one section; return the fields changed.
+
+    ``where_code`` names the section in a refusal (when several sections are saved at once).
+    """
     unknown = set(changes) - _EDITABLE - {"lead_author_id", "coauthor_ids", "status"}
     if unknown:
-        raise ValidationError(f"{prefix}cannot change {', '.join(sorted(unknown))} of a section.")
+        raise _refused(
+            where_code,
+            Msg("Cannot change {fields} of a section.", fields=Joined(sorted(unknown))),
+        )
     changed = []
     if "code" in changes and changes["code"] != section.code:
         code = _validate_code(changes["code"])
@@ -524,13 +609,13 @@ def _apply_section_changes(
             )
         ).first()
         if clash:
-            raise ValidationError(f"{prefix}the report already has a section '{code}'.")
+            raise _refused(where_code, Msg("The report already has a section '{code}'.", code=code))
         section.code = code
         changed.append("code")
     if "title" in changes and changes["title"] != section.title:
         title = (changes["title"] or "").strip()
         if not title:
-            raise ValidationError(f"{prefix}a section needs a title.")
+            raise _refused(where_code, Msg("A section needs a title."))
         section.title = title
         changed.append("title")
     if "brief" in changes and changes["brief"] != section.brief:
@@ -543,25 +628,25 @@ def _apply_section_changes(
     if "due_date" in changes and changes["due_date"] != section.due_date:
         due = changes["due_date"]
         if due is not None and not isinstance(due, date):
-            raise ValidationError(f"{prefix}'{due}' is not a date.")
+            raise _refused(where_code, Msg("'{value}' is not a date.", value=str(due)))
         section.due_date = due
         changed.append("due_date")
     if "word_target" in changes and changes["word_target"] != section.word_target:
         target = changes["word_target"]
         if target is not None and (not isinstance(target, int) or target <= 0):
-            raise ValidationError(f"{prefix}a word target must be a positive whole number.")
+            raise _refused(where_code, Msg("A word target must be a positive whole number."))
         section.word_target = target
         changed.append("word_target")
     if "lead_author_id" in changes and changes["lead_author_id"] != section.lead_author_id:
         lead = changes["lead_author_id"]
         if lead is not None:
-            _check_authors(session, section.report_id, [lead], prefix)
+            _check_authors(session, section.report_id, [lead], where_code)
         section.lead_author_id = lead
         changed.append("lead_author_id")
     if "coauthor_ids" in changes:
         wanted = sorted(set(changes["coauthor_ids"] or []))
         if wanted != sorted(coauthor_ids(session, section.id)):
-            _check_authors(session, section.report_id, wanted, prefix)
+            _check_authors(session, section.report_id, wanted, where_code)
             session.exec(delete(SectionAuthor).where(col(SectionAuthor.section_id) == section.id))
             for person_id in wanted:
                 session.add(SectionAuthor(section_id=section.id, person_id=person_id))
@@ -569,11 +654,14 @@ def _apply_section_changes(
     if "status" in changes and SectionStatus(changes["status"]) != section.status:
         new = SectionStatus(changes["status"])
         if not can_transition(section.status, new):
-            nexts = [f"'{s.label}'" for s in SectionStatus if can_transition(section.status, s)]
+            nexts = [Msg(s.label) for s in SectionStatus if can_transition(section.status, s)]
             raise ValidationError(
-                f"{where or 'Section ' + section.code} cannot go from '{section.status.label}' "
-                f"to '{new.label}'; from '{section.status.label}' it can go to "
-                f"{listing(nexts, conjunction='or')}."
+                "Section {code} cannot go from '{old}' to '{new}'; from '{old}' it can go to "
+                "{choices}.",
+                code=section.code,
+                old=Msg(section.status.label),
+                new=Msg(new.label),
+                choices=_Choices(nexts),
             )
         section.status = new
         changed.append("status")
@@ -584,7 +672,7 @@ def _apply_section_changes(
 
 
 def _check_authors(
-    session: Session, report_id: int, person_ids: list[int], prefix: str = ""
+    session: Session, report_id: int, person_ids: list[int], where_code: str | None = None
 ) -> None:
     if not person_ids:
         return
@@ -597,14 +685,20 @@ def _check_authors(
     )
     missing = [pid for pid in person_ids if pid not in authors]
     if missing:
-        names = [p.name for p in session.exec(select(Person).where(col(Person.id).in_(missing)))]
+        names: list[str | Msg] = [
+            p.name for p in session.exec(select(Person).where(col(Person.id).in_(missing)))
+        ]
         unknown = len(missing) - len(names)
         if unknown:
-            names.append(plural(unknown, "unknown person", "unknown people"))
-        who = listing(names)
-        raise ValidationError(
-            f"{prefix}{who} {'is' if len(missing) == 1 else 'are'} not an author of this report; "
-            "add them to the team first."
+            names.append(Count(N_("{count} unknown person"), N_("{count} unknown people"), unknown))
+        raise _refused(
+            where_code,
+            Count(
+                N_("{who} is not an author of this report; add them to the team first."),
+                N_("{who} are not authors of this report; add them to the team first."),
+                len(missing),
+                who=Listed(names),
+            ),
         )
 
 
@@ -693,15 +787,20 @@ def bulk_update(
     missing = [sid for sid in changes if sid not in sections]
     if missing:
         raise NotFound(
-            f"The {noun(len(missing), 'section')} with {noun(len(missing), 'id')} "
-            f"{listing(missing)} {noun(len(missing), 'is')} not in the report '{report.slug}'."
+            Count(
+                N_("The section with id {ids} is not in the report '{slug}'."),
+                N_("The sections with ids {ids} are not in the report '{slug}'."),
+                len(missing),
+                ids=Listed(missing),
+                slug=report.slug,
+            )
         )
     count = 0
     try:
         for section_id, fields in changes.items():
             section = sections[section_id]
             before = _assignment(session, section, fields)
-            changed = _apply_section_changes(session, section, fields, f"Section {section.code}")
+            changed = _apply_section_changes(session, section, fields, section.code)
             if changed:
                 _notify_changes(session, actor, section, before, changed)
                 count += 1
@@ -732,7 +831,8 @@ def reorder_sections(
     ).all()
     if sorted(s.id for s in current) != sorted(ordered_ids):
         raise ValidationError(
-            f"The new order must list every section under '{Question(question).label}' once."
+            "The new order must list every section under '{question}' once.",
+            question=Msg(Question(question).label),
         )
     by_id = {s.id: s for s in current}
     for position, section_id in enumerate(ordered_ids, start=1):
@@ -756,7 +856,8 @@ def delete_section(*, session: Session, actor: Person, section: Section) -> None
     require(session, actor, Action.edit_outline, section.report_id)
     if section.head_revision_id is not None:
         raise ValidationError(
-            f"Section {section.code} has text; it cannot be deleted. Rename or reuse it instead."
+            "Section {code} has text; it cannot be deleted. Rename or reuse it instead.",
+            code=section.code,
         )
     session.exec(delete(SectionAuthor).where(col(SectionAuthor.section_id) == section.id))
     audit.record(
@@ -782,7 +883,8 @@ def set_status(
     roles = require(session, actor, Action.set_section_status, section.report_id)
     if Role.cla not in roles and section.lead_author_id != actor.id:
         raise PermissionDenied(
-            f"Only a CLA or the section's lead author may change the status of {section.code}."
+            "Only a CLA or the section's lead author may change the status of {code}.",
+            code=section.code,
         )
     status = SectionStatus(status)
     if status == SectionStatus.accepted and Role.cla not in roles:
@@ -852,7 +954,9 @@ def save_revision(
     _require_write(session, actor, section)
     if len(text) > MAX_TEXT_CHARS:
         raise ValidationError(
-            f"The text has {len(text):,} characters; a section holds at most {MAX_TEXT_CHARS:,}."
+            "The text has {n} characters; a section holds at most {most}.",
+            n=Number(len(text)),
+            most=Number(MAX_TEXT_CHARS),
         )
     text = text.replace("\r\n", "\n")
     message = (message or "").strip()[:500]
@@ -927,14 +1031,28 @@ def _conflict(session: Session, section: Section, mine: str, base_id: int | None
     head = (
         session.get(SectionRevision, section.head_revision_id) if section.head_revision_id else None
     )
-    who = ""
+    author = None
     if head is not None and head.author_id is not None:
         author = session.get(Person, head.author_id)
-        who = f" by {author.name}" if author else ""
+    message = (
+        Msg(
+            "Section {code} was changed by {name} since you started editing (now at revision "
+            "{number}). Your text has not been saved: merge it with the current text and save "
+            "again.",
+            code=section.code,
+            name=author.name,
+            number=head.number if head else 0,
+        )
+        if author is not None
+        else Msg(
+            "Section {code} was changed since you started editing (now at revision {number}). "
+            "Your text has not been saved: merge it with the current text and save again.",
+            code=section.code,
+            number=head.number if head else 0,
+        )
+    )
     return Conflict(
-        f"Section {section.code} was changed{who} since you started editing "
-        f"(now at revision {head.number if head else 0}). Your text has not been saved: "
-        "merge it with the current text and save again.",
+        message,
         mine=mine,
         head_text=head.text if head else "",
         head_revision_id=head.id if head else None,
@@ -1004,10 +1122,14 @@ def restore_revision(
     """Save an earlier revision's text as the section's newest revision (nothing is deleted)."""
     old = get_revision(session, revision_id)
     if old.section_id != section.id:
-        raise ValidationError(f"That revision belongs to another section than {section.code}.")
+        raise ValidationError(
+            "That revision belongs to another section than {code}.", code=section.code
+        )
     if old.id == section.head_revision_id:
         raise ValidationError(
-            f"Revision {old.number} is already the current text of section {section.code}."
+            "Revision {number} is already the current text of section {code}.",
+            number=old.number,
+            code=section.code,
         )
     return save_revision(
         session=session,
