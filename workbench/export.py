@@ -153,6 +153,7 @@ from workbench import (
 )
 from workbench import parts as report_parts
 from workbench.errors import ValidationError
+from workbench.i18n import N_
 from workbench.models import (
     QUESTION_LABELS,
     SYNTHESIS_QUESTIONS,
@@ -198,7 +199,7 @@ MIME_TYPES = {
     "pdf": "application/pdf",
 }
 PDF_TIMEOUT = 300.0  # seconds; LibreOffice prints the demo report (36 pages) in a few
-NO_OFFICE = (
+NO_OFFICE = N_(
     "A PDF needs LibreOffice, which is not installed on this server (on Debian: apt-get "
     "install libreoffice-writer-nogui). The Word document has the same content and version."
 )
@@ -1697,7 +1698,9 @@ def _number_contents(
     printed = docx_to_pdf(out.getvalue(), office=office)
     # pdftotext reads the pages while the contents pages are parsed for stamping.
     with ThreadPoolExecutor(max_workers=1) as reader:
-        reading = reader.submit(contents_pages, printed, draft.toc)
+        reading = reader.submit(
+            contents_pages, printed, draft.toc, right_to_left=draft.words.right_to_left
+        )
         found = (
             pdfstamp.read_print(printed, len(results), placeholder=_PAGE_PLACEHOLDER)
             if stamp
@@ -1789,6 +1792,41 @@ def _contents_page_fields(doc: Any) -> dict[str, Any]:
 
 
 _MARGIN_NUMBER = re.compile(r"^\d+ ")
+# pdftotext gives a right-to-left line in visual order, with embedding marks: a heading
+# "1.1 Title" set right to left reads "Title 1.1", a contents entry starts with its leader.
+_BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_TRAILING_NUMBER = re.compile(r"\s*(\.?)(\d+(?:\.\d+)*)(\.?)$")
+_LEADER = re.compile(r"^[.…\s\u2007\d]*(?=\D)")
+
+
+_LAM_ALEF = re.compile("[\u0622\u0623\u0625\u0627\u0644\ufef5-\ufefc]")
+
+
+def _word_key(text: str) -> str:
+    """Return a line's words in sorted order: what a heading and its visual print share.
+
+    Alef and lam are left out: pdftotext reads the lam-alef ligature as alef, lam.
+    """
+    words = re.findall(r"\w+", _LAM_ALEF.sub("", text.casefold()))
+    return "\x00" + " ".join(sorted(words))
+
+
+def _line_variants(raw: str, *, right_to_left: bool = False) -> set[str]:
+    """Return the forms a printed line may match a heading in (either direction when RTL)."""
+    squeezed = _squeezed(raw)
+    variants = {squeezed, _MARGIN_NUMBER.sub("", squeezed)}
+    if right_to_left:
+        variants.add(_word_key(raw))
+        plain = _squeezed(_BIDI_MARKS.sub("", raw))
+        plain = _LEADER.sub("", plain) if plain[:1] in ".…\u2007" else plain
+        variants.add(plain)
+        moved = _TRAILING_NUMBER.search(plain)
+        if moved and moved.start() > 0:
+            dot = "." if moved.group(1) or moved.group(3) else ""
+            variants.add(f"{moved.group(2)}{dot} {plain[: moved.start()].strip()}")
+    return variants
+
+
 _QUOTES = str.maketrans("‘’“”", "''\"\"")
 
 
@@ -1797,7 +1835,9 @@ def _squeezed(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
-def contents_pages(pdf: bytes, toc: list[TocEntry]) -> dict[str, int]:
+def contents_pages(
+    pdf: bytes, toc: list[TocEntry], *, right_to_left: bool = False
+) -> dict[str, int]:
     """Return anchor → page of each contents entry's heading in a PDF of the document.
 
     The contents themselves list every title, so the search starts after the
@@ -1823,17 +1863,19 @@ def contents_pages(pdf: bytes, toc: list[TocEntry]) -> dict[str, int]:
         for raw in page.splitlines()
         if raw.strip()
         # A line number in the margin may come first.
-        for variant in {_squeezed(raw), _MARGIN_NUMBER.sub("", _squeezed(raw))}
+        for variant in _line_variants(raw, right_to_left=right_to_left)
     ]
 
     def heading_at(start: int, title: str) -> int | None:
         # A heading may wrap: its first line begins the title, or the title is all of it.
         head = _squeezed(title)
+        key = _word_key(title) if right_to_left else head
         return next(
             (
                 i
                 for i in range(start, len(lines))
                 if (line := lines[i][1]) == head
+                or line == key
                 or line.startswith(head)
                 or (len(line) >= 12 and head.startswith(line))
             ),
@@ -1856,6 +1898,11 @@ def contents_pages(pdf: bytes, toc: list[TocEntry]) -> dict[str, int]:
 def finish_docx(doc: Any, draft: Draft) -> None:
     """Add the cover, the contents, headers and footers and the comments to pandoc's DOCX."""
     words = draft.words
+
+    def typeset(text: str) -> str:
+        """Return text with its apostrophes as pandoc typesets the body's (another language)."""
+        return text if words.english else _IN_WORD_APOSTROPHE.sub("’", text)
+
     props = doc.core_properties
     props.title = draft.title
     props.subject = draft.theme
@@ -1865,6 +1912,8 @@ def finish_docx(doc: Any, draft: Draft) -> None:
     if draft.language is not None:
         props.language = draft.words.csl_locale
     body = doc.element.body
+    if words.right_to_left:
+        _directions_by_content(doc)
     first = body[0]
     cover: list[Any] = []
 
@@ -1878,6 +1927,7 @@ def finish_docx(doc: Any, draft: Draft) -> None:
         align: Any = None,
     ) -> Paragraph:
         paragraph = doc.add_paragraph(style=style)
+        text = typeset(text)
         if text:
             run = paragraph.add_run(text)
             run.bold = bold
@@ -1918,15 +1968,15 @@ def finish_docx(doc: Any, draft: Draft) -> None:
         facts.append(("doc.label.language", words.language_name()))
     for label, value in facts:
         paragraph = para()
-        paragraph.add_run(f"{words.label(label)} ").bold = True
-        paragraph.add_run(value)
+        paragraph.add_run(typeset(f"{words.label(label)} ")).bold = True
+        paragraph.add_run(typeset(value))
     if draft.translation_note:
         para(draft.translation_note, size=9, colour=RGBColor(0x59, 0x59, 0x59))
     para()
     para(words("doc.author_team"), "Heading 3")
     for role, names in draft.team.items():
         paragraph = para()
-        paragraph.add_run(f"{words.label(f'doc.team.{role.value}')} ").bold = True
+        paragraph.add_run(typeset(f"{words.label(f'doc.team.{role.value}')} ")).bold = True
         paragraph.add_run(", ".join(_with_country(name, draft.countries) for name in names))
     para()
     note = words("doc.draft_note") if draft.stamp else words("doc.approved_note")
@@ -1962,6 +2012,29 @@ def finish_docx(doc: Any, draft: Draft) -> None:
     _update_fields_on_open(doc)
 
 
+def _directions_by_content(doc: Any) -> None:
+    """In a right-to-left document, set left to right what the authors wrote in English.
+
+    pandoc sets every paragraph of a ``dir: rtl`` document right to left; a paragraph
+    (a cell's too) whose first letter is not Arabic or Hebrew — a finding's statement,
+    an actor's name, a heading of a section not yet translated — reads left to right,
+    its full stop at its end, and its Latin runs are not marked right to left.
+    """
+    for paragraph in doc.element.body.iter(qn("w:p")):
+        bidi = paragraph.find(f"{qn('w:pPr')}/{qn('w:bidi')}")
+        if bidi is None:
+            continue
+        first = STRONG.search(_cell_text(paragraph))
+        if first is None or RIGHT_TO_LEFT.match(first.group(0)):
+            continue
+        bidi.getparent().remove(bidi)
+        for run in paragraph.iter(qn("w:r")):
+            if RIGHT_TO_LEFT.search("".join(t.text or "" for t in run.iter(qn("w:t")))):
+                continue
+            for mark in run.findall(f"{qn('w:rPr')}/{qn('w:rtl')}"):
+                mark.getparent().remove(mark)
+
+
 def _set_right_to_left(paragraph: Any) -> None:
     """Lay a paragraph out right to left (``w:bidi``, in the schema's order), once."""
     props = paragraph.find(qn("w:pPr"))
@@ -1981,13 +2054,13 @@ def _set_right_to_left(paragraph: Any) -> None:
 def _right_to_left_tables(doc: Any) -> None:
     """Give a right-to-left document's tables their columns from right to left.
 
-    A table whose first cell's paragraph runs right to left (pandoc sets ``w:bidi``
-    under ``dir: rtl``) gets ``w:bidiVisual``: its first column stands on the right.
+    A table whose header row runs right to left (pandoc sets ``w:bidi`` under
+    ``dir: rtl``) gets ``w:bidiVisual``: its first column stands on the right.
     Tables of a section still in English (left to right) keep their order.
     """
     for table in doc.element.body.iter(qn("w:tbl")):
-        first = table.find(f"{qn('w:tr')}/{qn('w:tc')}/{qn('w:p')}")
-        if first is None or first.find(f"{qn('w:pPr')}/{qn('w:bidi')}") is None:
+        header = table.find(qn("w:tr"))
+        if header is None or not header.xpath("./w:tc/w:p/w:pPr/w:bidi"):
             continue
         props = table.find(qn("w:tblPr"))
         if props is None or props.find(qn("w:bidiVisual")) is not None:
@@ -2085,10 +2158,10 @@ def _caption_above(table: Any, words: Words | None = None) -> None:
     caption = table.getnext()
     if caption is None or caption.tag != qn("w:p"):
         return
-    label = words("doc.table_caption") if words is not None else "Table"
+    word = words("doc.table_caption") if words is not None else "Table"
     pattern = CAPTION
-    if label != "Table":
-        pattern = re.compile(rf"(?:Table|{re.escape(label)})\s*(\d+(?:\.\d+)*)\.?\s")
+    if word != "Table":
+        pattern = re.compile(rf"(?:Table|{re.escape(word)})\s*(\d+(?:\.\d+)*)\.?\s")
     match = pattern.match(_cell_text(caption))
     if match is None:
         return
@@ -2103,7 +2176,7 @@ def _caption_above(table: Any, words: Words | None = None) -> None:
             label.append(bold)
             text = OxmlElement("w:t")
             text.set(qn("xml:space"), "preserve")
-            text.text = f"{label} {match.group(1)} | "
+            text.text = f"{word} {match.group(1)} | "
             label.append(text)
             run.addprevious(label)
             break
@@ -2765,16 +2838,22 @@ def docx_to_pdf(
             )
         except subprocess.TimeoutExpired:
             raise ValidationError(
-                f"LibreOffice did not finish the PDF within {timeout:g} seconds. Try again, or "
-                "download the Word document (same content, same version)."
+                "LibreOffice did not finish the PDF within {seconds} seconds. Try again, or "
+                "download the Word document (same content, same version).",
+                seconds=f"{timeout:g}",
             ) from None
         target = work / "report.pdf"
         if code != 0 or not target.exists():
             lines = [line for line in said.splitlines() if "javaldx" not in line]
+            if lines:
+                raise ValidationError(
+                    "LibreOffice could not make the PDF ({said}). Download the Word document "
+                    "instead (same content, same version).",
+                    said=lines[-1].strip(),
+                )
             raise ValidationError(
-                "LibreOffice could not make the PDF"
-                + (f" ({lines[-1].strip()})" if lines else "")
-                + ". Download the Word document instead (same content, same version)."
+                "LibreOffice could not make the PDF. Download the Word document instead (same "
+                "content, same version)."
             )
         return target.read_bytes()
 
