@@ -12,6 +12,10 @@
   same report.
 - The **grid** counts a report's findings per evidence × agreement cell, for
   the chart authors use to see where their confidence comes from.
+- The **calibrated terms** (:data:`CONFIDENCE_TERMS`, :data:`EVIDENCE_TERMS`,
+  :data:`AGREEMENT_TERMS`, :data:`LIKELIHOOD_TERMS`) are the levels as a reader meets
+  them in a sentence ("High confidence", "robust evidence", "likely"); their catalogue
+  entries are the glossary's words in each interface language, never paraphrased.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@
   local context, so every recommendation must say so.
 - Its **normative assumptions** are the values it rests on, so a reader can set
   aside conclusions built on values they do not share. Saying there are none
-  must be explicit: the exact phrase :data:`NONE_IDENTIFIED`.
+  must be explicit: the exact phrase :data:`NONE_IDENTIFIED` (stored in English; a
+  person may type it in their interface language).
 - **Linked findings** are the evidence it rests on and **linked initiatives**
   the practices that show it can work (its toolkit); both belong to the same
   report.
@@ -44,6 +45,7 @@ from workbench.models import (
 from workbench.permissions import Action, require
 
 NONE_IDENTIFIED = N_("None identified")
+# What the refusals below say, in English (the messages themselves are whole templates).
 NEEDS_ADDRESSEES = "Say whom this recommendation addresses"
 NEEDS_CONTEXT = "Say in which contexts this holds"
 NEEDS_ASSUMPTIONS = (
