@@ -92,8 +92,13 @@ def lines_label_of(first: int, last: int) -> str:
 
 
 def long_date(day: date) -> str:
-    """Return a date written out: '03 December 2026' ('03 décembre 2026' in French)."""
-    return i18n.format_date(day, format="dd MMMM y")
+    """Return a date written out: '03 December 2026' ('3 de diciembre de 2026' in Spanish)."""
+    return i18n.format_date(day, format="dd MMMM y" if i18n.current_language() == "en" else "long")
+
+
+def short_date(day: date) -> str:
+    """Return a date briefly: '03 Dec 2026' ('3 déc. 2026', '3 dic 2026')."""
+    return i18n.format_date(day, format="dd MMM y" if i18n.current_language() == "en" else "medium")
 
 
 def numbered(lines: list[str], start: int) -> str:
@@ -267,15 +272,20 @@ def show_rounds(summaries: list[reviews.RoundSummary]) -> None:
     )
 
 
+def round_choice(review_round: ReviewRound) -> str:
+    """Return how a round reads in the round picker: 'SOD (open)', 'FOD (closed)'."""
+    if review_round.status == RoundStatus.open:
+        return _("{round} (open)").format(round=review_round.name)
+    return _("{round} (closed)").format(round=review_round.name)
+
+
 def round_status(review_round: ReviewRound) -> str:
     """Return 'Open', 'Closed' or 'Closed on 03 Dec 2026'."""
     if review_round.status == RoundStatus.open:
         return _("Open")
     if review_round.closed_at is None:
         return _("Closed")
-    return _("Closed on {date}").format(
-        date=i18n.format_date(review_round.closed_at, format="dd MMM y")
-    )
+    return _("Closed on {date}").format(date=short_date(review_round.closed_at))
 
 
 def manage_rounds(s: Session, ctx: ui.PageContext, summaries: list[reviews.RoundSummary]) -> None:
@@ -388,14 +398,14 @@ def comment_filters(
 ) -> dict[str, Any]:
     """Show the comment table's filters; return them as list_comments arguments.
 
-    The "Section" filter offers the sections, then the parts: a part keeps the
+    The "Section or part" filter offers the sections, then the parts: a part keeps the
     comments on it and on its items (KF: the comments on KF, F1, F2…).
     """
     codes: dict[int | str, str] = {sec.id: sec.code for sec in section_list}
     codes |= {t.code: f"{t.code} {part_title(t.code)}" for t in found.values() if t.kind == "part"}
     top = st.columns(4)
     chosen = top[0].selectbox(
-        _("Section"),
+        _("Section or part"),
         [ANY, *codes],
         format_func=lambda i: _("All sections and parts") if i == ANY else codes.get(i, str(i)),
         key="review_filter_section",
@@ -1112,7 +1122,7 @@ def changes_tab(s: Session, review_round: ReviewRound, section_list: list[Sectio
         )
     )
     chosen = st.selectbox(
-        _("Section"),
+        _("Section to compare"),
         [x.id for x in section_list],
         format_func={x.id: f"{x.code} {x.title}" for x in section_list}.__getitem__,
         key="review_changes_section",
@@ -1220,7 +1230,7 @@ def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound
     st.markdown("**" + _("Export the comment table") + "**")
     st.caption(_("Every comment of {round}, in the IPCC comment-table columns.").format(round=name))
     fmt = st.radio(
-        _("Format"),
+        _("File format"),
         list(FORMATS),
         format_func=FORMATS.get,
         horizontal=True,
@@ -1298,7 +1308,7 @@ with ui.session() as s:
         _("Review round"),
         round_ids,
         index=round_ids.index(default),
-        format_func=lambda i: f"{by_id[i].name} ({ui.label(RoundStatus(by_id[i].status)).lower()})",
+        format_func=lambda i: round_choice(by_id[i]),
         key="review_round",
         **KEEP,
     )

@@ -51,7 +51,7 @@ from workbench.limits import (
     text_problem,
 )
 from workbench.models import CommentKind, Disposition, ReviewComment
-from workbench.phrasing import Count, Joined, Listed, Number
+from workbench.phrasing import Count, Listed, Number
 
 COLUMNS: list[str] = [
     "No",
@@ -416,18 +416,18 @@ def _parse_row(
         raw = text(column).strip()
         if not raw:
             if required:
-                problem("'{column}' is empty", column=column)
+                problem(N_("'{column}' is empty"), column=column)
             return None
         if not _WHOLE_NUMBER.match(raw):
-            problem("'{column}' is '{value}', not a whole number", column=column, value=raw)
+            problem(N_("'{column}' is '{value}', not a whole number"), column=column, value=raw)
             return None
         value = int(float(raw)) if "." in raw else int(raw)
         if value < 1:
-            problem("'{column}' is {value}; numbering starts at 1", column=column, value=value)
+            problem(N_("'{column}' is {value}; numbering starts at 1"), column=column, value=value)
             return None
         if value > MAX_NUMBER:
             problem(
-                "'{column}' is {value}, larger than any table needs", column=column, value=value
+                N_("'{column}' is {value}, larger than any table needs"), column=column, value=value
             )
             return None
         return value
@@ -435,37 +435,38 @@ def _parse_row(
     number_value = whole("No", required=False)
     section = text("Section").strip()
     if not section:
-        problem("the section is empty")
+        problem(N_("the section is empty"))
     from_line = whole("From line", required=True)
     to_line = whole("To line", required=True)
     if from_line is not None and to_line is not None and to_line < from_line:
         problem(
-            "'To line' ({to_line}) is before 'From line' ({from_line})",
+            N_("'To line' ({to_line}) is before 'From line' ({from_line})"),
             to_line=to_line,
             from_line=from_line,
         )
     reviewer = text("Reviewer")
     if not reviewer.strip():
-        problem("the reviewer is empty")
+        problem(N_("the reviewer is empty"))
     affiliation = text("Affiliation/Government")
     comment = text("Comment")
     if not comment.strip():
-        problem("the comment is empty")
+        problem(N_("the comment is empty"))
     kind_text = text("Kind").strip()
     kind = _KINDS.get(_key(kind_text)) if kind_text else CommentKind.substantive.value
     if kind is None:
         problem(
-            "'Kind' is '{value}'; use one of {kinds}",
+            N_("'Kind' is '{value}'; use one of {kinds}"),
             value=kind_text,
-            kinds=Joined(Msg(k.label) for k in CommentKind),
+            # The file's own words: the comment table is read in English.
+            kinds=", ".join(k.label for k in CommentKind),
         )
     disposition_text = text("Disposition").strip()
     disposition = _DISPOSITIONS.get(_key(disposition_text)) if disposition_text else ""
     if disposition is None:
         problem(
-            "'Disposition' is '{value}'; use one of {dispositions} (or leave it empty)",
+            N_("'Disposition' is '{value}'; use one of {dispositions} (or leave it empty)"),
             value=disposition_text,
-            dispositions=Joined(Msg(d.label) for d in Disposition),
+            dispositions=", ".join(d.label for d in Disposition),
         )
     problems.extend(
         Msg("{where}: {problem}", where=where, problem=found)
