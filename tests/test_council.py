@@ -216,7 +216,7 @@ def test_majority_approval(session, world):
     tally = current_tally(session, decision)
     assert (tally.members, tally.in_favour, tally.abstain, tally.not_voted) == (5, 3, 1, 1)
     assert tally.outcome is DecisionStatus.open  # the fifth member could still object
-    assert "could still object" in tally.explanation
+    assert "could still object" in str(tally.explanation)
     cast_vote(session=session, actor=world.council[4], decision=decision, vote=Vote.approve)
     assert current_tally(session, decision).outcome is DecisionStatus.approved
     close_decision(session=session, actor=world.secretariat, decision=decision)

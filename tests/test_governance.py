@@ -248,7 +248,7 @@ def test_tally_counts_each_kind_of_vote_and_explains_itself():
     )
     assert result.in_favour == 3
     assert result.not_voted == 2
-    assert "1 objection unresolved" in result.explanation
+    assert "1 objection unresolved" in str(result.explanation)
     assert tally(MAJ, [AP, AP], 5).explanation == "2 of 5 approved so far; 3 needed."
     assert tally(UNA, [AP], 5).explanation == "4 members have not voted yet."
 

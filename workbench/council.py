@@ -45,6 +45,7 @@ from workbench import audit, governance, history, notifications
 from workbench.content import content_hash
 from workbench.errors import NotFound, ValidationError
 from workbench.governance import HIGH_CONFIDENCE, Tally
+from workbench.i18n import N_, Msg
 from workbench.models import (
     Confidence,
     CouncilDecision,
@@ -65,13 +66,26 @@ from workbench.models import (
     utcnow,
 )
 from workbench.permissions import Action, authored_roles, require
-from workbench.words import blank, noun, plural
+from workbench.phrasing import Count, Joined, Lowered
+from workbench.words import blank
 
-TEXT_CHANGED = (
+TEXT_CHANGED = N_(
     "The text changed after the decision was opened; the decision is void. "
     "Open a new one on the current text."
 )
 REASON_NEEDED = frozenset({Vote.object, Vote.approve_with_changes})
+
+
+class _Semicolons(Msg):
+    """Messages joined by semicolons, each rendered in the reader's language."""
+
+    def __init__(self, items: list[Msg]) -> None:
+        super().__init__("{items}")
+        self.items = items
+
+    def render(self, code: str | None = None) -> str:
+        """Return the messages joined by semicolons, in ``code`` or the current language."""
+        return "; ".join(item.render(code) for item in self.items)
 
 
 def council_members(session: Session) -> list[Person]:
@@ -152,8 +166,9 @@ def _check_reform_findings(
     missing = sorted(set(wanted) - {f.id for f in findings})
     if missing:
         raise ValidationError(
-            f"These findings are not in the report '{report.slug}': "
-            f"id {', '.join(str(i) for i in missing)}."
+            "These findings are not in the report '{slug}': id {ids}.",
+            slug=report.slug,
+            ids=", ".join(str(i) for i in missing),
         )
     return sorted(findings, key=lambda f: f.code)
 
@@ -183,40 +198,55 @@ def open_decision(
         recommendation = session.get(Recommendation, recommendation_id)
         if recommendation is None or recommendation.report_id != report.id:
             raise ValidationError(
-                f"The recommendation (id {recommendation_id}) is not in the report '{report.slug}'."
+                "The recommendation (id {id}) is not in the report '{slug}'.",
+                id=recommendation_id,
+                slug=report.slug,
             )
     current_hash = content_hash(session, report)
     body = [m for m in council_members(session) if not authored_roles(session, m.id, report.id)]
     if not body:
         raise ValidationError(
             "No Council member can vote on this decision: the Council has no active member "
-            f"who is not an author of '{report.slug}'."
+            "who is not an author of '{slug}'.",
+            slug=report.slug,
         )
     stale_open: list[CouncilDecision] = []
     if kind is DecisionKind.reform_endorsement:
         if rule is not DecisionRule.unanimity:
             raise ValidationError(
                 "Endorsing a reform needs a unanimous Council vote (Panel rule); "
-                f"it cannot be decided by '{rule.label}'."
+                "it cannot be decided by '{rule}'.",
+                rule=Msg(rule.label),
             )
         if not reform:
             raise ValidationError("Say which reform the Council is asked to endorse.")
         if not any(f.confidence in HIGH_CONFIDENCE for f in findings):
             given = (
-                ", ".join(f"{f.code} ({f.confidence.label.lower()} confidence)" for f in findings)
+                Joined(
+                    [
+                        Msg(
+                            "{code} ({confidence} confidence)",
+                            code=f.code,
+                            confidence=Lowered(f.confidence.label),
+                        )
+                        for f in findings
+                    ]
+                )
                 if findings
-                else "no finding was given"
+                else Msg("no finding was given")
             )
             raise ValidationError(
                 "Endorsing a reform must rest on the Panel's own evidence: link at least one "
-                "finding of high or very high confidence from this report "
-                f"(given: {given})."
+                "finding of high or very high confidence from this report (given: {given}).",
+                given=given,
             )
     else:
         if Stage(report.stage) is not Stage.council_review:
             raise ValidationError(
-                f"The report '{report.slug}' is at the stage '{Stage(report.stage).label}'; "
-                "the Council decides on approval only at council review."
+                "The report '{slug}' is at the stage '{stage}'; "
+                "the Council decides on approval only at council review.",
+                slug=report.slug,
+                stage=Msg(Stage(report.stage).label),
             )
         open_approvals = session.exec(
             select(CouncilDecision).where(
@@ -230,8 +260,10 @@ def open_decision(
         live = [d for d in open_approvals if d.text_hash == current_hash]
         if live:
             raise ValidationError(
-                f"The report '{report.slug}' already has an open approval decision "
-                f"('{live[0].title}'); close it before opening another."
+                "The report '{slug}' already has an open approval decision "
+                "('{title}'); close it before opening another.",
+                slug=report.slug,
+                title=live[0].title,
             )
     try:
         for old in stale_open:
@@ -285,21 +317,26 @@ def open_decision(
     return decision
 
 
-def _require_open(session: Session, actor: Person, decision: CouncilDecision, doing: str) -> None:
+def _require_open(session: Session, actor: Person, decision: CouncilDecision, doing: Msg) -> None:
     status = DecisionStatus(decision.status)
     if status is DecisionStatus.void:
         raise ValidationError(
-            f"The decision '{decision.title}' is void; open a new one on the current text."
+            "The decision '{title}' is void; open a new one on the current text.",
+            title=decision.title,
         )
     if status is DecisionStatus.withdrawn:
         raise ValidationError(
-            f"The decision '{decision.title}' was withdrawn; it cannot {doing}. "
-            "Open a new one when the text is ready."
+            "The decision '{title}' was withdrawn; it cannot {doing}. "
+            "Open a new one when the text is ready.",
+            title=decision.title,
+            doing=doing,
         )
     if status is not DecisionStatus.open:
         raise ValidationError(
-            f"The decision '{decision.title}' is already closed ({status.label.lower()}); "
-            f"it cannot {doing}."
+            "The decision '{title}' is already closed ({status}); it cannot {doing}.",
+            title=decision.title,
+            status=Lowered(status.label),
+            doing=doing,
         )
     if _text_changed(session, decision):
         _void(session, actor, decision, "text changed")
@@ -316,17 +353,21 @@ def cast_vote(
     except ValueError:
         if blank(vote):
             raise ValidationError("Choose a vote.") from None
-        raise ValidationError(f"'{vote}' is not a vote.") from None
-    _require_open(session, actor, decision, "take votes")
+        raise ValidationError("'{vote}' is not a vote.", vote=vote) from None
+    _require_open(session, actor, decision, Msg("take votes"))
     body = _body_ids(session, decision)
     if body and actor.id not in body:
         raise ValidationError(
-            f"{actor.name} is not in the voting body of '{decision.title}': it was fixed when "
-            "the decision opened, among the Council members who are not authors of the report."
+            "{name} is not in the voting body of '{title}': it was fixed when "
+            "the decision opened, among the Council members who are not authors of the report.",
+            name=actor.name,
+            title=decision.title,
         )
     reason = (reason or "").strip()
     if vote in REASON_NEEDED and not reason:
-        raise ValidationError(f"Give a reason to {vote.label.lower()}: the Council reads it.")
+        raise ValidationError(
+            "Give a reason to {vote}: the Council reads it.", vote=Lowered(vote.label)
+        )
     for attempt in (1, 2):
         try:
             return _write_ballot(session, actor, decision, vote, reason)
@@ -398,21 +439,29 @@ def current_tally(session: Session, decision: CouncilDecision) -> Tally:
     return governance.tally(decision.rule, votes, len(body))
 
 
-def _weakened_findings(session: Session, decision: CouncilDecision) -> list[str]:
+def _weakened_findings(session: Session, decision: CouncilDecision) -> list[Msg]:
     """Return the linked findings that no longer support a reform endorsement, as words."""
     linked = session.exec(
         select(DecisionFinding.finding_id).where(DecisionFinding.decision_id == decision.id)
     ).all()
     found = {f.id: f for f in decision_findings(session, decision)}
-    problems = [
-        f"{found[i].code} now has {Confidence(found[i].confidence).label.lower()} confidence"
+    problems: list[Msg] = [
+        Msg(
+            "{code} now has {confidence} confidence",
+            code=found[i].code,
+            confidence=Lowered(Confidence(found[i].confidence).label),
+        )
         for i in linked
         if i in found and Confidence(found[i].confidence) not in HIGH_CONFIDENCE
     ]
     gone = len([i for i in linked if i not in found])
     if gone:
         problems.append(
-            f"{plural(gone, 'linked finding')} no longer {noun(gone, 'exists', 'exist')}"
+            Count(
+                N_("{count} linked finding no longer exists"),
+                N_("{count} linked findings no longer exist"),
+                gone,
+            )
         )
     return problems
 
@@ -422,27 +471,38 @@ def close_decision(
 ) -> CouncilDecision:
     """Record a decision's outcome once the votes settle it."""
     require(session, actor, Action.open_decision, decision.report_id)
-    _require_open(session, actor, decision, "be closed again")
+    _require_open(session, actor, decision, Msg("be closed again"))
     result = current_tally(session, decision)
     if result.outcome is DecisionStatus.open:
         raise ValidationError(
-            f"The outcome of '{decision.title}' is still open: {result.explanation}"
+            "The outcome of '{title}' is still open: {why}",
+            title=decision.title,
+            why=result.explanation,
         )
     if result.outcome is DecisionStatus.approved:
         if result.not_voted:
-            raise ValidationError(
-                f"'{decision.title}' cannot close as approved: "
-                f"{plural(result.not_voted, 'member')} of its voting body "
-                f"{noun(result.not_voted, 'has')} not voted, and the rule needs every vote."
+            waiting = Count(
+                N_(
+                    "'{title}' cannot close as approved: {count} member of its voting body "
+                    "has not voted, and the rule needs every vote."
+                ),
+                N_(
+                    "'{title}' cannot close as approved: {count} members of its voting body "
+                    "have not voted, and the rule needs every vote."
+                ),
+                result.not_voted,
+                title=decision.title,
             )
+            raise ValidationError(waiting)
         if DecisionKind(decision.kind) is DecisionKind.reform_endorsement:
             weakened = _weakened_findings(session, decision)
             if weakened:
                 raise ValidationError(
-                    f"'{decision.title}' cannot close as approved: an endorsement must rest on "
-                    "findings of high or very high confidence, and "
-                    + "; ".join(weakened)
-                    + ". Withdraw the decision, or restore the findings' confidence."
+                    "'{title}' cannot close as approved: an endorsement must rest on findings "
+                    "of high or very high confidence, and {problems}. Withdraw the decision, or "
+                    "restore the findings' confidence.",
+                    title=decision.title,
+                    problems=_Semicolons(weakened),
                 )
     try:
         decision.status = result.outcome
@@ -457,7 +517,7 @@ def close_decision(
             decision.id,
             report_id=decision.report_id,
             outcome=result.outcome,
-            explanation=result.explanation,
+            explanation=result.explanation.render("en"),
         )
         notifications.decision_closed(session, decision=decision, actor_id=actor.id)
         session.commit()
@@ -478,8 +538,9 @@ def withdraw_decision(
     status = DecisionStatus(decision.status)
     if status is not DecisionStatus.open:
         raise ValidationError(
-            f"The decision '{decision.title}' is {status.label.lower()}, not open; "
-            "only an open decision can be withdrawn."
+            "The decision '{title}' is {status}, not open; only an open decision can be withdrawn.",
+            title=decision.title,
+            status=Lowered(status.label),
         )
     reason = (reason or "").strip()
     if not reason:
@@ -550,7 +611,7 @@ def get_decision(session: Session, decision_id: int) -> CouncilDecision:
     """Return the decision with this id, or raise NotFound."""
     decision = session.get(CouncilDecision, decision_id)
     if decision is None:
-        raise NotFound(f"No Council decision with id {decision_id}.")
+        raise NotFound("No Council decision with id {id}.", id=decision_id)
     return decision
 
 

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from workbench.i18n import N_, Msg
 from workbench.models import (
     Agreement,
     Confidence,
@@ -33,7 +34,7 @@ from workbench.models import (
     SectionStatus,
     Vote,
 )
-from workbench.words import noun, plural
+from workbench.phrasing import Count, Number
 
 ETHICS_CODE_VERSION = "2026.1"
 
@@ -181,7 +182,7 @@ class Tally:
     object: int
     not_voted: int
     outcome: DecisionStatus
-    explanation: str
+    explanation: Msg  # rendered in the reader's language when shown
 
     @property
     def in_favour(self) -> int:
@@ -209,49 +210,61 @@ def tally(rule: DecisionRule, votes: Iterable[Vote], members: int) -> Tally:
     cast = sum(counts.values())
     not_voted = max(members - cast, 0)
     majority = members // 2 + 1
+    said = {"in_favour": Number(in_favour), "members": Number(members)}
+    said["majority"] = Number(majority)
+    why: Msg
     if DecisionRule(rule) is DecisionRule.unanimity:
         if objections or counts[Vote.abstain]:
-            outcome, why = (
-                DecisionStatus.rejected,
-                "Unanimity is required and not every member approved.",
-            )
+            outcome = DecisionStatus.rejected
+            why = Msg("Unanimity is required and not every member approved.")
         elif in_favour == members and members > 0:
-            outcome, why = DecisionStatus.approved, "Every member approved."
+            outcome, why = DecisionStatus.approved, Msg("Every member approved.")
         else:
-            outcome, why = (
-                DecisionStatus.open,
-                f"{plural(not_voted, 'member')} {noun(not_voted, 'has')} not voted yet.",
+            outcome = DecisionStatus.open
+            why = Count(
+                N_("{count} member has not voted yet."),
+                N_("{count} members have not voted yet."),
+                not_voted,
             )
     else:
         if objections:
-            outcome, why = (
-                DecisionStatus.open if not_voted else DecisionStatus.rejected,
-                f"{plural(objections, 'objection')} unresolved; approval needs none.",
+            outcome = DecisionStatus.open if not_voted else DecisionStatus.rejected
+            why = Count(
+                N_("{count} objection unresolved; approval needs none."),
+                N_("{count} objections unresolved; approval needs none."),
+                objections,
             )
         elif in_favour >= majority and not_voted:
             # Everyone keeps the right to object until they have voted.
-            outcome, why = (
-                DecisionStatus.open,
-                f"{in_favour} of {members} approved (majority {majority}); "
-                f"{plural(not_voted, 'member')} {noun(not_voted, 'has')} not voted and could "
-                "still object.",
+            outcome = DecisionStatus.open
+            why = Count(
+                N_(
+                    "{in_favour} of {members} approved (majority {majority}); {count} member has "
+                    "not voted and could still object."
+                ),
+                N_(
+                    "{in_favour} of {members} approved (majority {majority}); {count} members "
+                    "have not voted and could still object."
+                ),
+                not_voted,
+                **said,
             )
         elif in_favour >= majority:
-            outcome, why = (
-                DecisionStatus.approved,
-                f"{in_favour} of {members} members approved (majority {majority}), no objection.",
+            outcome = DecisionStatus.approved
+            why = Msg(
+                "{in_favour} of {members} members approved (majority {majority}), no objection.",
+                **said,
             )
         elif in_favour + not_voted < majority:
-            outcome, why = (
-                DecisionStatus.rejected,
-                f"Only {in_favour} of {members} approved; "
-                f"a majority ({majority}) can no longer be reached.",
+            outcome = DecisionStatus.rejected
+            why = Msg(
+                "Only {in_favour} of {members} approved; a majority ({majority}) can no longer "
+                "be reached.",
+                **said,
             )
         else:
-            outcome, why = (
-                DecisionStatus.open,
-                f"{in_favour} of {members} approved so far; {majority} needed.",
-            )
+            outcome = DecisionStatus.open
+            why = Msg("{in_favour} of {members} approved so far; {majority} needed.", **said)
     return Tally(
         members=members,
         approve=counts[Vote.approve],
