@@ -689,7 +689,9 @@ def _git_errors(run: Any) -> Any:
         return run()
     except GitError as exc:
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        raise ValidationError(f"git failed on the history mirror: {' '.join(lines)[:300]}") from exc
+        raise ValidationError(
+            "git failed on the history mirror: {detail}", detail=" ".join(lines)[:300]
+        ) from exc
 
 
 # =========================================================================== the repository
@@ -701,21 +703,25 @@ def _open_repo(path: Path, *, create: bool) -> Repo | None:
 
     with _init_lock:
         if path.exists() and not path.is_dir():
-            raise ValidationError(f"The history mirror's path {path} is a file, not a folder.")
+            raise ValidationError(
+                "The history mirror's path {path} is a file, not a folder.", path=path
+            )
         if (path / ".git").is_dir():
             repo = git.Repo(path)
             marked = repo.config_reader().get_value("workbench", "mirror", default="")
             if str(marked).lower() != "true":
                 repo.close()
                 raise ValidationError(
-                    f"{path} is a git repository the workbench did not create; "
-                    "point the history mirror at an empty folder."
+                    "{path} is a git repository the workbench did not create; "
+                    "point the history mirror at an empty folder.",
+                    path=path,
                 )
             return repo
         if path.exists() and any(path.iterdir()):
             raise ValidationError(
-                f"{path} is not empty and holds no history mirror; "
-                "point the history mirror at an empty folder."
+                "{path} is not empty and holds no history mirror; "
+                "point the history mirror at an empty folder.",
+                path=path,
             )
         if not create:
             return None

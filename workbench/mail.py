@@ -80,15 +80,18 @@ def base_url(value: str | None = None, *, required: bool = False) -> str:
     if not raw:
         if required:
             raise ValidationError(
-                f"Set {BASE_URL_ENV} to the address people open the workbench at "
-                "(e.g. https://workbench.example.org), so that the links in the emails work."
+                "Set {name} to the address people open the workbench at "
+                "(e.g. https://workbench.example.org), so that the links in the emails work.",
+                name=BASE_URL_ENV,
             )
         return DEFAULT_BASE_URL
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise ValidationError(
-            f"{BASE_URL_ENV}={raw!r} is not a web address: write it as "
-            "https://host[:port][/path], without a query."
+            "{name}={value} is not a web address: write it as "
+            "https://host[:port][/path], without a query.",
+            name=BASE_URL_ENV,
+            value=repr(raw),
         )
     return raw.rstrip("/")
 
@@ -123,36 +126,50 @@ def smtp_settings(url: str | None = None) -> SmtpSettings:
     raw = (url if url is not None else os.environ.get(SMTP_URL_ENV, "")).strip()
     if not raw:
         raise ValidationError(
-            f"Set {SMTP_URL_ENV} to your mail server, e.g. smtp://localhost:25, "
+            "Set {name} to your mail server, e.g. smtp://localhost:25, "
             "smtp+starttls://user:password@mail.example.org:587 or "
-            "smtps://user:password@mail.example.org:465."
+            "smtps://user:password@mail.example.org:465.",
+            name=SMTP_URL_ENV,
         )
     shown = raw.split("@")[-1]
     parts = urlsplit(raw)
     if parts.scheme not in SCHEMES:
         raise ValidationError(
-            f"{SMTP_URL_ENV} must start with smtp://, smtp+starttls:// or smtps:// "
-            f"(it starts with {parts.scheme or 'nothing'!r}: …@{shown})."
+            "{name} must start with smtp://, smtp+starttls:// or smtps:// "
+            "(it starts with {scheme}: …@{server}).",
+            name=SMTP_URL_ENV,
+            scheme=repr(parts.scheme or "nothing"),
+            server=shown,
         )
     try:
         port = parts.port or SCHEMES[parts.scheme]
     except ValueError:
-        raise ValidationError(f"{SMTP_URL_ENV}: the port in …@{shown} is not a number.") from None
+        raise ValidationError(
+            "{name}: the port in …@{server} is not a number.", name=SMTP_URL_ENV, server=shown
+        ) from None
     if not parts.hostname:
-        raise ValidationError(f"{SMTP_URL_ENV}: no server is named in {parts.scheme}://…")
+        raise ValidationError(
+            "{name}: no server is named in {scheme}://…", name=SMTP_URL_ENV, scheme=parts.scheme
+        )
     timeout = SMTP_TIMEOUT
     for pair in filter(None, parts.query.split("&")):
         name, _, value = pair.partition("=")
         if name != "timeout":
-            raise ValidationError(f"{SMTP_URL_ENV}: unknown setting {name!r} (only timeout=).")
+            raise ValidationError(
+                "{name}: unknown setting {setting} (only timeout=).",
+                name=SMTP_URL_ENV,
+                setting=repr(name),
+            )
         try:
             timeout = float(value)
         except ValueError:
-            raise ValidationError(f"{SMTP_URL_ENV}: timeout={value!r} is not seconds.") from None
+            raise ValidationError(
+                "{name}: timeout={value} is not seconds.", name=SMTP_URL_ENV, value=repr(value)
+            ) from None
         if timeout <= 0:
-            raise ValidationError(f"{SMTP_URL_ENV}: timeout must be more than 0 seconds.")
+            raise ValidationError("{name}: timeout must be more than 0 seconds.", name=SMTP_URL_ENV)
     if parts.password is not None and not parts.username:
-        raise ValidationError(f"{SMTP_URL_ENV}: a password without a user name.")
+        raise ValidationError("{name}: a password without a user name.", name=SMTP_URL_ENV)
     return SmtpSettings(
         scheme=parts.scheme,
         host=parts.hostname,
@@ -169,11 +186,14 @@ def mail_from(value: str | None = None) -> str:
     _, address = parseaddr(raw)
     if not raw:
         raise ValidationError(
-            f"Set {MAIL_FROM_ENV} to the address the messages come from, e.g. "
-            "'Synthesis Report Workbench <workbench@panel.example.org>'."
+            "Set {name} to the address the messages come from, e.g. "
+            "'Synthesis Report Workbench <workbench@panel.example.org>'.",
+            name=MAIL_FROM_ENV,
         )
     if "@" not in address or "\n" in raw or "\r" in raw:
-        raise ValidationError(f"{MAIL_FROM_ENV}={raw!r} is not an email address.")
+        raise ValidationError(
+            "{name}={value} is not an email address.", name=MAIL_FROM_ENV, value=repr(raw)
+        )
     return raw
 
 
