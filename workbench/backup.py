@@ -82,6 +82,7 @@ from workbench.limits import (
 from workbench.migrate import alembic_config, current_revision, head_revision
 from workbench.models import Person, SignInSession, utcnow
 from workbench.permissions import Action, require
+from workbench.phrasing import Number
 
 FORMAT = "synthesis-workbench-backup"
 FORMAT_VERSION = 2
@@ -202,8 +203,11 @@ def dump(engine: Engine | Connection, path: Path) -> dict[str, int]:
                         if problem:
                             key = _shown(plan.unique[0], tuple(row[c] for c in plan.unique[0]))
                             raise ValidationError(
-                                f"No backup was written: the {table.name} row with {key} "
-                                f"cannot be restored ({problem}). Correct it, then back up."
+                                "No backup was written: the {name} row with {key} cannot be "
+                                "restored ({problem}). Correct it, then back up.",
+                                name=table.name,
+                                key=key,
+                                problem=problem,
                             )
                         line = json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n"
                         handle.write(line)
@@ -395,30 +399,66 @@ def _plans() -> list[_TablePlan]:
 def _parse_row(plan: _TablePlan, line: bytes, where: str) -> dict[str, Any]:
     """Return one line as a row ready to insert, or raise ImportFailed naming the fault."""
     if not line.strip():
-        raise ImportFailed(f"{where} is empty; every line holds one row.")
+        raise ImportFailed(
+            "{where} is empty; every line holds one row.",
+            where=where,
+        )
     try:
         row = json.loads(line.decode("utf-8"), parse_constant=_refuse_constant)
     except UnicodeDecodeError:
-        raise ImportFailed(f"{where} is not UTF-8 text.") from None
+        raise ImportFailed(
+            "{where} is not UTF-8 text.",
+            where=where,
+        ) from None
     except json.JSONDecodeError as exc:
-        raise ImportFailed(f"{where} is not valid JSON ({exc.msg}, column {exc.colno}).") from None
+        raise ImportFailed(
+            "{where} is not valid JSON ({msg}, column {colno}).",
+            where=where,
+            msg=exc.msg,
+            colno=exc.colno,
+        ) from None
     except ValueError as exc:
-        raise ImportFailed(f"{where}: {exc}.") from None
+        raise ImportFailed(
+            "{where}: {exc}.",
+            where=where,
+            exc=exc,
+        ) from None
     except RecursionError:
-        raise ImportFailed(f"{where} is nested too deeply to be a row.") from None
+        raise ImportFailed(
+            "{where} is nested too deeply to be a row.",
+            where=where,
+        ) from None
     if not isinstance(row, dict):
-        raise ImportFailed(f"{where} is not a JSON object (one row of {plan.table.name}).")
+        raise ImportFailed(
+            "{where} is not a JSON object (one row of {name}).",
+            where=where,
+            name=plan.table.name,
+        )
     if row.keys() != plan.names:
         missing = sorted(plan.names - row.keys())
         extra = sorted(row.keys() - plan.names)
         if missing:
-            raise ImportFailed(f"{where} has no column '{missing[0]}'.")
-        raise ImportFailed(f"{where} has a column '{extra[0]}' that {plan.table.name} lacks.")
+            raise ImportFailed(
+                "{where} has no column '{column}'.",
+                where=where,
+                column=missing[0],
+            )
+        raise ImportFailed(
+            "{where} has a column '{column}' that {name} lacks.",
+            where=where,
+            column=extra[0],
+            name=plan.table.name,
+        )
     out: dict[str, Any] = {}
     for rule in plan.rules:
         value, problem = _convert_value(rule, row[rule.name])
         if problem:
-            raise ImportFailed(f"{where}, column '{rule.name}': {problem}.")
+            raise ImportFailed(
+                "{where}, column '{name}': {problem}.",
+                where=where,
+                name=rule.name,
+                problem=problem,
+            )
         out[rule.name] = value
     return out
 
@@ -480,7 +520,9 @@ class _Keys:
             # Both databases let NULLs repeat in a unique key.
             if None not in value and value in self.seen[(name, columns)]:
                 raise ImportFailed(
-                    f"{where} repeats {_shown(columns, value)}, which must be unique."
+                    "{where} repeats {value}, which must be unique.",
+                    where=where,
+                    value=_shown(columns, value),
                 )
         for columns, seen in self.remembered.get(name, ()):
             value = tuple(row[c] for c in columns)
@@ -523,8 +565,11 @@ class _Backup:
                     size += len(chunk)
                     if size > entry["bytes"]:
                         raise ImportFailed(
-                            f"{self.name}: {member} is longer than the manifest says "
-                            f"({entry['bytes']:,} bytes); the file is damaged."
+                            "{name}: {member} is longer than the manifest says ({bytes} "
+                            "bytes); the file is damaged.",
+                            name=self.name,
+                            member=member,
+                            bytes=Number(entry["bytes"]),
                         )
                     digest.update(chunk)
                     start = 0
@@ -540,14 +585,21 @@ class _Backup:
                     pending += chunk[start:]
                     if len(pending) > MAX_ROW_BYTES:
                         raise ImportFailed(
-                            f"{self.name}: {member}, line {line_no + 1} is longer than "
-                            f"{MAX_ROW_BYTES // MiB} MiB; no row is that long."
+                            "{name}: {member}, line {line} is longer than {limit} MiB; no "
+                            "row is that long.",
+                            name=self.name,
+                            member=member,
+                            line=line_no + 1,
+                            limit=MAX_ROW_BYTES // MiB,
                         )
         except ImportFailed:
             raise
         except ZIP_ERRORS as exc:
             raise ImportFailed(
-                f"{self.name} is damaged: {member} cannot be unpacked ({exc})."
+                "{name} is damaged: {member} cannot be unpacked ({exc}).",
+                name=self.name,
+                member=member,
+                exc=exc,
             ) from None
         if pending:
             line_no += 1
@@ -559,18 +611,28 @@ class _Backup:
     ) -> None:
         if sha256 != entry["sha256"]:
             raise ImportFailed(
-                f"{self.name}: the SHA-256 of {member} does not match the manifest; "
-                "the file is damaged or was edited."
+                "{name}: the SHA-256 of {member} does not match the manifest; "
+                "the file is damaged or was edited.",
+                name=self.name,
+                member=member,
             )
         if rows != entry["rows"]:
             raise ImportFailed(
-                f"{self.name}: {member} holds {rows:,} rows; the manifest says "
-                f"{entry['rows']:,}. The file is damaged or was edited."
+                "{name}: {member} holds {rows} rows; the manifest says {expected}. "
+                "The file is damaged or was edited.",
+                name=self.name,
+                member=member,
+                rows=Number(rows),
+                expected=Number(entry["rows"]),
             )
         if size != entry["bytes"]:
             raise ImportFailed(
-                f"{self.name}: {member} holds {size:,} bytes; the manifest says "
-                f"{entry['bytes']:,}. The file is damaged or was edited."
+                "{name}: {member} holds {size} bytes; the manifest says "
+                "{bytes}. The file is damaged or was edited.",
+                name=self.name,
+                member=member,
+                size=Number(size),
+                bytes=Number(entry["bytes"]),
             )
 
     def rows(
@@ -647,39 +709,60 @@ def _clean(name: str) -> str:
 
 def _open_error(name: str, exc: BaseException) -> ImportFailed:
     return ImportFailed(
-        f"{name} is not a readable ZIP file; it may be truncated or damaged ({exc})."
+        "{name} is not a readable ZIP file; it may be truncated or damaged ({exc}).",
+        name=name,
+        exc=exc,
     )
 
 
 def _check_manifest(name: str, manifest: Any) -> dict[str, Any]:
     """Return the manifest when it is one of ours, of this version, for this schema."""
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ImportFailed(f"{name} is not a workbench backup (no manifest of ours).")
+        raise ImportFailed(
+            "{name} is not a workbench backup (no manifest of ours).",
+            name=name,
+        )
     version = manifest.get("version")
     if version != FORMAT_VERSION:
         raise ImportFailed(
-            f"{name} is a backup of format version {_shown_value(version)}; this version of the "
-            "workbench "
-            f"reads format version {FORMAT_VERSION} only (it carries a hash of every table)."
+            "{name} is a backup of format version {value}; this version of "
+            "the workbench reads format version {format_version} only (it "
+            "carries a hash of every table).",
+            name=name,
+            value=_shown_value(version),
+            format_version=FORMAT_VERSION,
         )
     revision = manifest.get("schema_revision")
     # None: written from a database made without migrations (tests); the columns
     # of every row are still checked against this schema.
     if revision is not None and revision != head_revision():
         raise ImportFailed(
-            f"{name} holds a workspace of schema {_shown_value(revision)}; this version of the "
-            "workbench "
-            f"has schema {head_revision()}. Restore it with the version that wrote it, then "
-            "upgrade."
+            "{name} holds a workspace of schema {value}; this version of "
+            "the workbench has schema {revision}. Restore it with the "
+            "version that wrote it, then upgrade.",
+            name=name,
+            value=_shown_value(revision),
+            revision=head_revision(),
         )
     tables = manifest.get("tables")
     if not isinstance(tables, dict):
-        raise ImportFailed(f"{name}: the manifest has no table list; the file is damaged.")
+        raise ImportFailed(
+            "{name}: the manifest has no table list; the file is damaged.",
+            name=name,
+        )
     ours = {t.name for t in _tables()}
     for table in sorted(ours - tables.keys()):
-        raise ImportFailed(f"{name}: the manifest does not list the table '{table}'.")
+        raise ImportFailed(
+            "{name}: the manifest does not list the table '{table}'.",
+            name=name,
+            table=table,
+        )
     for table in sorted(tables.keys() - ours):
-        raise ImportFailed(f"{name}: the manifest lists a table '{table}' this workspace lacks.")
+        raise ImportFailed(
+            "{name}: the manifest lists a table '{table}' this workspace lacks.",
+            name=name,
+            table=table,
+        )
     total = 0
     for table, entry in tables.items():
         if not (
@@ -689,13 +772,17 @@ def _check_manifest(name: str, manifest: Any) -> dict[str, Any]:
             and _HEX64.match(entry["sha256"])
         ):
             raise ImportFailed(
-                f"{name}: the manifest entry of '{table}' lacks its rows, bytes or SHA-256."
+                "{name}: the manifest entry of '{table}' lacks its rows, bytes or SHA-256.",
+                name=name,
+                table=table,
             )
         total += entry["bytes"]
     if total > MAX_INFLATED_BYTES:
         raise ImportFailed(
-            f"{name} says it inflates to {total / 1024 / MiB:,.1f} GiB; at most "
-            f"{MAX_INFLATED_BYTES // 1024 // MiB} GiB are accepted."
+            "{name} says it inflates to {size} GiB; at most {limit} GiB are accepted.",
+            name=name,
+            size=f"{total / 1024 / MiB:,.1f}",
+            limit=MAX_INFLATED_BYTES // 1024 // MiB,
         )
     return manifest
 
@@ -708,33 +795,56 @@ def open_backup(path: Path) -> Iterator[_Backup]:
     try:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
-        raise ImportFailed(f"No file at {path}.") from None
+        raise ImportFailed(
+            "No file at {path}.",
+            path=path,
+        ) from None
     except ZIP_ERRORS as exc:
         raise _open_error(name, exc) from None
     with archive:
         infos = archive.infolist()
         names = [info.filename for info in infos]
         if MANIFEST not in names:
-            raise ImportFailed(f"{name} is not a workbench backup: it holds no {MANIFEST}.")
+            raise ImportFailed(
+                "{name} is not a workbench backup: it holds no {manifest}.",
+                name=name,
+                manifest=MANIFEST,
+            )
         try:
             raw = read_member(archive, MANIFEST, cap=MAX_MANIFEST_BYTES, what=name)
             manifest = json.loads(raw, parse_constant=_refuse_constant)
         except (zlib.error, UnicodeDecodeError, ValueError, RecursionError) as exc:
-            raise ImportFailed(f"{name}: {MANIFEST} cannot be read ({exc}).") from None
+            raise ImportFailed(
+                "{name}: {manifest} cannot be read ({exc}).",
+                name=name,
+                manifest=MANIFEST,
+                exc=exc,
+            ) from None
         manifest = _check_manifest(name, manifest)
         expected = {_member(t) for t in _tables()} | {MANIFEST}
         seen: set[str] = set()
         for member in names:
             if member in seen:
-                raise ImportFailed(f"{name} holds {_clean(member)} twice; the file is damaged.")
+                raise ImportFailed(
+                    "{name} holds {member} twice; the file is damaged.",
+                    name=name,
+                    member=_clean(member),
+                )
             seen.add(member)
             if member not in expected:
                 raise ImportFailed(
-                    f"{name} holds an unexpected member {_clean(member)}; a backup holds only "
-                    f"{MANIFEST} and tables/<table>.jsonl."
+                    "{name} holds an unexpected member {member}; a backup holds "
+                    "only {manifest} and tables/<table>.jsonl.",
+                    name=name,
+                    member=_clean(member),
+                    manifest=MANIFEST,
                 )
         for member in sorted(expected - seen):
-            raise ImportFailed(f"{name}: the member {member} is missing.")
+            raise ImportFailed(
+                "{name}: the member {member} is missing.",
+                name=name,
+                member=member,
+            )
         yield _Backup(archive, name, manifest)
 
 
@@ -786,9 +896,10 @@ def _require_empty(conn: Connection) -> None:
         return
     principal = [t for t in _PRINCIPAL if t in held] or sorted(held)
     raise ValidationError(
-        f"The database is not empty: it already holds "
-        f"{_joined([_count(held[t], t) for t in principal])}. Restore needs an empty "
-        "database (one `workbench init` made is fine), so that nothing is overwritten."
+        "The database is not empty: it already holds {held}. Restore "
+        "needs an empty database (one `workbench init` made is fine), "
+        "so that nothing is overwritten.",
+        held=_joined([_count(held[t], t) for t in principal]),
     )
 
 
@@ -803,8 +914,9 @@ def _require_known_schema(engine: Engine) -> None:
         ScriptDirectory.from_config(alembic_config()).get_revision(revision)
     except CommandError:
         raise ValidationError(
-            f"The database is at schema {revision}, which this version of the workbench "
-            "does not know; restore into a new database."
+            "The database is at schema {revision}, which this version of "
+            "the workbench does not know; restore into a new database.",
+            revision=revision,
         ) from None
 
 
@@ -857,5 +969,9 @@ def restore(engine: Engine, path: Path) -> dict[str, int]:
                     .values(ended_at=utcnow())
                 )
     except ImportFailed as exc:
-        raise ImportFailed(f"{exc.message} Nothing was restored.") from None
+        raise ImportFailed(
+            "{message} Nothing was restored.",
+            exc.problems,
+            message=exc.msg,
+        ) from None
     return counts
