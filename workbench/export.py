@@ -519,6 +519,11 @@ class Words(dict[str, str]):
             return day.strftime("%-d %B %Y")
         return babel_dates.format_date(day, format="long", locale=self.base)
 
+    @property
+    def gap(self) -> str:
+        """Return what stands between a label and its value: a space, none after "："."""
+        return "" if self("doc.label_colon", label="").endswith("：") else " "
+
     def capitalised(self, concept: str) -> str:
         """Return a term with a capital first letter, as a label or a heading starts."""
         term = self[concept]
@@ -1246,12 +1251,12 @@ def localise_part(markdown: str, spec: report_parts.PartSpec, words: Words) -> s
     actors, scales, horizons = _members("doc.actor"), _members("doc.scale"), _members("doc.horizon")
     fields = {
         f"**{ENGLISH[f'doc.initiative.{name}']}:** ": (
-            f"**{words.label(f'doc.initiative.{name}')}** "
+            f"**{words.label(f'doc.initiative.{name}')}**{words.gap}"
         )
         for name in _INITIATIVE_FIELDS
     }
     statuses = _members("doc.initiative_status")
-    panel_review = f"**{words.label('doc.initiative.panel_review')}** "
+    panel_review = f"**{words.label('doc.initiative.panel_review')}**{words.gap}"
 
     def said(found: dict[str, str], english: str) -> str:
         return words(found[english]) if english in found else english
@@ -1292,13 +1297,16 @@ def localise_part(markdown: str, spec: report_parts.PartSpec, words: Words) -> s
             )
         elif spec is report_parts.RECOMMENDATIONS and (match := detail.match(line)):
             who = ", ".join(said(actors, a) for a in match.group("who").split(", "))
+            gap = words.gap
+            scale = said(scales, match.group("scale"))
+            horizon = said(horizons, match.group("horizon"))
             line = (
-                f"*{words.label('doc.rec.addressed_to')}* {who} · "
-                f"*{words.label('doc.rec.scale')}* {said(scales, match.group('scale'))} · "
-                f"*{words.label('doc.rec.horizon')}* {said(horizons, match.group('horizon'))}"
+                f"*{words.label('doc.rec.addressed_to')}*{gap}{who} · "
+                f"*{words.label('doc.rec.scale')}*{gap}{scale} · "
+                f"*{words.label('doc.rec.horizon')}*{gap}{horizon}"
             )
             if match.group("rests"):
-                line += f" · *{words.label('doc.rec.rests_on')}* {match.group('rests')}"
+                line += f" · *{words.label('doc.rec.rests_on')}*{words.gap}{match.group('rests')}"
         elif spec is report_parts.INITIATIVES:
             for english, local in fields.items():
                 if line.startswith(english):
@@ -1425,13 +1433,15 @@ def cover_markdown(draft: Draft) -> str:
     ]
     if draft.language is not None:
         facts.append(("doc.label.language", words.language_name()))
-    out.append("  \n".join(f"**{words.label(label)}** {value}" for label, value in facts) + "\n")
+    gap = words.gap
+    said = [f"**{words.label(label)}**{gap}{value}" for label, value in facts]
+    out.append("  \n".join(said) + "\n")
     if draft.translation_note:
         out.append(f"*{draft.translation_note}*\n")
     out.append(f"**{words('doc.author_team')}**\n")
     for role, names in draft.team.items():
         named = ", ".join(_with_country(name, draft.countries) for name in names)
-        out.append(f"- *{words.label(f'doc.team.{role.value}')}* {named}")
+        out.append(f"- *{words.label(f'doc.team.{role.value}')}*{words.gap}{named}")
     if draft.under_review is not None:
         out.append("")
         out.extend(f"{line}\n" for line in numbering_note(draft, where="start"))
@@ -1968,7 +1978,7 @@ def finish_docx(doc: Any, draft: Draft) -> None:
         facts.append(("doc.label.language", words.language_name()))
     for label, value in facts:
         paragraph = para()
-        paragraph.add_run(typeset(f"{words.label(label)} ")).bold = True
+        paragraph.add_run(typeset(f"{words.label(label)}{words.gap}")).bold = True
         paragraph.add_run(typeset(value))
     if draft.translation_note:
         para(draft.translation_note, size=9, colour=RGBColor(0x59, 0x59, 0x59))
@@ -1976,7 +1986,8 @@ def finish_docx(doc: Any, draft: Draft) -> None:
     para(words("doc.author_team"), "Heading 3")
     for role, names in draft.team.items():
         paragraph = para()
-        paragraph.add_run(typeset(f"{words.label(f'doc.team.{role.value}')} ")).bold = True
+        title = words.label(f"doc.team.{role.value}")
+        paragraph.add_run(typeset(f"{title}{words.gap}")).bold = True
         paragraph.add_run(", ".join(_with_country(name, draft.countries) for name in names))
     para()
     note = words("doc.draft_note") if draft.stamp else words("doc.approved_note")
