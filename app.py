@@ -294,6 +294,13 @@ PAGES = [
     ),
     (
         PEOPLE,
+        "views/glossary.py",
+        N_("Glossary"),
+        ":material/menu_book:",
+        (Role.secretariat, Role.cla, Role.lead_author, Role.translator),
+    ),
+    (
+        PEOPLE,
         "views/admin.py",
         N_("Admin"),
         ":material/admin_panel_settings:",

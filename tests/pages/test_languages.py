@@ -40,6 +40,7 @@ PAGES = [
     ("views/council.py", COUNCIL),
     ("views/team.py", CLA),
     ("views/translations.py", CLA),
+    ("views/glossary.py", CLA),
     ("views/admin.py", SECRETARIAT),
     ("views/dashboard.py", SECRETARIAT),
 ]
@@ -59,6 +60,12 @@ LABELLED = (
     "metric",
 )
 VALUED = ("title", "header", "subheader")
+# Words a language writes exactly as English does ("Discussions" is the French term):
+# shown the same in both, yet translated.
+SAME_AS_ENGLISH = {
+    "fr": {"Discussions", "Notifications", "Mention", "Format", "Code", "Question", "Section"},
+    "es": set(),
+}
 
 
 def _shown(at: AppTest) -> set[str]:
@@ -97,6 +104,8 @@ def test_the_page_speaks_the_language(demo_url, page, email, language):
     untranslated = sorted(
         text
         for text in _shown(translated) & english
-        if len(text) > 3 and (f'"{text}"' in CODE or f"'{text}'" in CODE)
+        if len(text) > 3
+        and text not in SAME_AS_ENGLISH[language]
+        and (f'"{text}"' in CODE or f"'{text}'" in CODE)
     )
     assert not untranslated, f"shown in English in {language}: {untranslated}"
