@@ -37,7 +37,6 @@ from workbench.models import (
     SourceKind,
 )
 from workbench.permissions import Action
-from workbench.sources import CERTAINTY_TERMS
 from workbench.words import listing
 
 PAGE_SIZE = 50
@@ -52,25 +51,42 @@ _URL_SAFE = "/:?#&=%+-._~,;@!$*'"
 CONFIDENCE_COLOURS = ["#d7e3f4", "#a9c4e8", "#6f9bd6", "#3a6fb8", "#173f7a"]
 
 
-#: The calibrated and GRADE levels as the glossary writes them, noun and adjective together.
-TERMS: dict[type, dict[Any, str]] = {
-    Evidence: EVIDENCE_TERMS,
-    Agreement: AGREEMENT_TERMS,
-    Confidence: CONFIDENCE_TERMS,
-    Certainty: CERTAINTY_TERMS,
+#: Each calibrated or GRADE level as an adjective beside its heading ("Evidence: Robust").
+#: English shows the member's label; the message names its dimension so that French and
+#: Spanish can make the adjective agree with the dimension's noun ("Éléments : robustes",
+#: "Confiance : élevée"), in the glossary's words.
+LEVELS: dict[type, dict[Any, str]] = {
+    Evidence: {
+        Evidence.limited: N_("Limited (evidence)"),
+        Evidence.medium: N_("Medium (evidence)"),
+        Evidence.robust: N_("Robust (evidence)"),
+    },
+    Agreement: {
+        Agreement.low: N_("Low (agreement)"),
+        Agreement.medium: N_("Medium (agreement)"),
+        Agreement.high: N_("High (agreement)"),
+    },
+    Confidence: {
+        Confidence.very_low: N_("Very low (confidence)"),
+        Confidence.low: N_("Low (confidence)"),
+        Confidence.medium: N_("Medium (confidence)"),
+        Confidence.high: N_("High (confidence)"),
+        Confidence.very_high: N_("Very high (confidence)"),
+    },
+    Certainty: {
+        Certainty.high: N_("High (certainty)"),
+        Certainty.moderate: N_("Moderate (certainty)"),
+        Certainty.low: N_("Low (certainty)"),
+        Certainty.very_low: N_("Very low (certainty)"),
+    },
 }
 
 
 def label(value: Any) -> str:
-    """Return an enum member's label in the reader's language.
-
-    A calibrated level ("Robust", "High") stands beside its heading in English; French and
-    Spanish adjectives agree with their noun, so there the glossary's whole term is shown
-    ("Éléments robustes", "Confianza alta").
-    """
-    terms = TERMS.get(type(value))
-    if terms is not None and i18n.current_language() != i18n.SOURCE:
-        return _(terms[value])
+    """Return an enum member's label in the reader's language (a level agreeing with its noun)."""
+    levels = LEVELS.get(type(value))
+    if levels is not None and i18n.current_language() != i18n.SOURCE:
+        return _(levels[value])
     return _(value.label)
 
 

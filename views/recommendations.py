@@ -56,7 +56,14 @@ PAGE_SIZE = 20  # recommendations shown at a time on the roadmap
 
 
 def label(value: Any) -> str:
-    """Return an enum member's label in the reader's language."""
+    """Return an enum member's label in the reader's language.
+
+    An initiative's review status is said of the initiative ("Proposée", "Revisada"), so it
+    agrees with it in French and Spanish; in English it reads as the status's own label.
+    """
+    if isinstance(value, InitiativeStatus):
+        word = _(STATUS_WORDS[value])
+        return word[:1].upper() + word[1:]
     return _(value.label)
 
 

@@ -115,13 +115,6 @@ def guess_kind(csl_type: str | None) -> SourceKind:
 # --------------------------------------------------------------------------- checks
 
 
-#: Each GRADE certainty as a reader meets it in a sentence ("High certainty").
-CERTAINTY_TERMS: dict[Certainty, str] = {
-    Certainty.high: N_("High certainty"),
-    Certainty.moderate: N_("Moderate certainty"),
-    Certainty.low: N_("Low certainty"),
-    Certainty.very_low: N_("Very low certainty"),
-}
 #: What each checked choice is called in a message ("Choose a kind of source: …").
 _CHOICE_NAMES: dict[type, str] = {
     SourceKind: N_("kind of source"),

@@ -308,4 +308,5 @@ def test_a_french_cla_reads_the_findings_in_the_glossarys_terms(demo_url, db):
     assert "**F1** · **Confiance élevée** · *probable*" in shown
     assert "Éléments robustes, degré de cohérence moyen" in shown
     assert [t.label for t in at.tabs] == ["Bibliothèque", "Importer", "Exporter", "Constats"]
-    assert any(m.value == "Confiance moyenne" for m in at.metric), "the computed confidence"
+    assert any(m.value == "Moyenne" for m in at.metric), "the computed confidence agrees with it"
+    assert [o for o in at.radio(key="ev_f_evidence").options] == ["Limités", "Moyens", "Robustes"]
