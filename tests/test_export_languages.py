@@ -10,8 +10,10 @@ then looks for any English term of the document left in pandoc's plain text.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -35,6 +37,11 @@ from workbench.models import (
 )
 
 SECRETARIAT = "secretariat@demo.ipsp.example"
+REQUIRE_OFFICE = os.environ.get("WORKBENCH_REQUIRE_OFFICE") == "1"
+needs_office = pytest.mark.skipif(
+    not REQUIRE_OFFICE and export.libreoffice() is None,
+    reason="LibreOffice is not installed (WORKBENCH_REQUIRE_OFFICE=1 makes this a failure)",
+)
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # Each language's "and" between two authors, as its CSL locale writes it.
 AND = {"fr": " et ", "es": " y ", "ar": " و ", "zh": " 和 "}
@@ -342,6 +349,27 @@ def test_the_arabic_export_is_laid_out_right_to_left(demo, living_wages, secreta
     assert "المراجع" in text and "فريق المؤلفين" in text and "ثقة عالية" in text
     # The citations and the references in the Arabic CSL locale.
     assert "Lindqvist و Barros" in text
+
+
+@needs_office
+def test_the_arabic_pdf_has_its_contents_numbered_and_reads_right_to_left(
+    demo, living_wages, secretariat, tmp_path
+):
+    out = export.export_report(
+        session=demo, actor=secretariat, report=living_wages, fmt="pdf", language="ar"
+    )
+    # Every heading was found in LibreOffice's right-to-left print: the contents have pages.
+    assert not [w for w in out.warnings if "contents give no page" in w]
+    path = tmp_path / "report.pdf"
+    path.write_bytes(out.content)
+    first = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-f", "1", "-l", "2", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "تقرير تجميعي" in first and "المحتويات" in first
+    assert "Contents" not in first and "Synthesis Report" not in first
 
 
 def test_the_arabic_markdown_says_its_direction(demo, living_wages, secretariat):
