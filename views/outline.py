@@ -84,6 +84,12 @@ def date_label(value: date) -> str:
     return i18n.format_date(value, format="dd MMM y")
 
 
+def part_labels() -> dict[Question, str]:
+    """Return each part of the report under its name in the current language (for pickers,
+    whose labels are made while the page runs)."""
+    return {question: ui.label(question) for question in Question}
+
+
 def author_labels(authors: list[tuple[int, str, str]]) -> dict[int, str]:
     """Return person id → the label shown in pickers (the name, plus the email if names repeat)."""
     names = [name for _, name, _ in authors]
@@ -252,7 +258,7 @@ def edit_form(
             _("Part of the report"),
             list(Question),
             index=list(Question).index(Question(sec.question)),
-            format_func=ui.label,
+            format_func=part_labels().__getitem__,
             key=f"question_{sec.id}",
         )
         title = st.text_input(_("Title"), value=sec.title, max_chars=300, key=f"title_{sec.id}")
@@ -447,7 +453,7 @@ def add_section_form(s: Session, actor: Person, report: Report, labels: dict[int
             _("Part of the report"),
             list(Question),
             index=list(Question).index(Question.known),
-            format_func=ui.label,
+            format_func=part_labels().__getitem__,
             key="new_question",
         )
         title = st.text_input(_("Title"), max_chars=300, key="new_title")
@@ -456,7 +462,7 @@ def add_section_form(s: Session, actor: Person, report: Report, labels: dict[int
         lead = left.selectbox(
             _("Lead author"),
             [None, *labels],
-            format_func=lambda pid: unassigned() if pid is None else labels[pid],
+            format_func={None: unassigned(), **labels}.__getitem__,
             key="new_lead",
         )
         due = middle.date_input(

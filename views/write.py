@@ -443,7 +443,7 @@ def _status_control(s: Session, ctx: ui.PageContext, section: Section) -> None:
         new = st.selectbox(
             _("New status"),
             options,
-            format_func=ui.label,
+            format_func={o: ui.label(o) for o in options}.__getitem__,
             key=f"write_status_{section.id}",
         )
         if st.button(_("Change status"), key=f"write_status_go_{section.id}"):
@@ -650,6 +650,8 @@ def _conflict_panel(s: Session, ctx: ui.PageContext, section: Section) -> None:
             icon=":material/call_split:",
         )
         choices: list[str | None] = []
+        # Labels made now: a picker's format_func may be called after the run.
+        choice_labels = {c: _(CHOICE_LABELS[c]) for c in merging.CHOICES}
         for i, overlap in enumerate(overlaps):
             with st.container(border=True, key=f"write_overlap_box_{sid}_{i}"):
                 st.markdown(
@@ -682,7 +684,7 @@ def _conflict_panel(s: Session, ctx: ui.PageContext, section: Section) -> None:
                         _("Keep"),
                         merging.CHOICES,
                         index=None,
-                        format_func=lambda choice: _(CHOICE_LABELS[choice]),
+                        format_func=choice_labels.__getitem__,
                         horizontal=True,
                         key=f"write_overlap_{sid}_{head_id}_{i}",
                     )
@@ -1092,6 +1094,10 @@ def _history(s: Session, ctx: ui.PageContext, section: Section) -> None:
         newest = _revision_label(total)
         old_col, new_col = st.columns(2)
         default_old = next((i for i, label in enumerate(labels) if by_label[label] < total), 0)
+        for pick in (f"write_diff_from_{sid}", f"write_diff_to_{sid}"):
+            # A choice made in another interface language is not among these labels.
+            if st.session_state.get(pick) not in by_label:
+                st.session_state.pop(pick, None)
         old_label = old_col.selectbox(
             _("Older"), labels, index=default_old, key=f"write_diff_from_{sid}"
         )
@@ -1136,7 +1142,7 @@ def _restore(s: Session, ctx: ui.PageContext, section: Section, total: int) -> N
         number = st.selectbox(
             _("Revision to restore"),
             list(range(total - 1, 0, -1)),
-            format_func=_revision_label,
+            format_func={n: _revision_label(n) for n in range(1, total)}.__getitem__,
             key=f"write_restore_pick_{sid}",
         )
         if st.button(

@@ -478,3 +478,58 @@ def test_the_same_edit_by_both_needs_no_merge(open_page, db):
     assert f"Your changes are already in revision {theirs.number}" in texts(at)
     assert head(db, section.id).id == theirs.id, "no second, identical revision"
     assert f"All changes saved (revision {theirs.number})" in texts(at)
+
+
+def in_language(at: AppTest, language: str) -> AppTest:
+    """Show the open page in another interface language, as ?lang= would."""
+    at.session_state["interface_language"] = language
+    at.run()
+    return at
+
+
+def test_a_french_author_merges_a_co_authors_save_in_french(open_page, db):
+    section = section_by_code(db, "3.1")
+    lines = head(db, section.id).text.splitlines(keepends=True)
+    mine_line = "Dans un marché du travail théorique, l'employeur qui paie mal perd ses salariés.\n"
+    their_line = "Textbook models say a low-paying employer would see its workers leave.\n"
+    at = choose(in_language(open_page(PAGE, LA), "fr"), section)
+    assert at.title[0].value == "Rédiger"
+    at.text_area(key=f"write_text_{section.id}").input(mine_line + "".join(lines[1:])).run()
+    assert "Modifications non enregistrées" in texts(at)
+    theirs = save_meanwhile(db, section, their_line + "".join(lines[1:]))
+    at.button(key=f"write_save_{section.id}").click().run()
+    assert not at.exception
+    shown = texts(at)
+    assert "vous avez tous deux modifié le même passage" in shown
+    assert "**Votre formulation**" in shown and "**Formulation proposée par Amina Diallo**" in shown
+    assert "ajouté par Amina Diallo" in shown
+    choice = at.radio(key=f"write_overlap_{section.id}_{theirs.id}_0")
+    assert choice.label == "Garder"
+    assert list(choice.options) == [
+        "Garder leur formulation",
+        "Garder ma formulation",
+        "Garder les deux (la leur d'abord)",
+    ]
+    assert at.button(key=f"write_merge_save_{section.id}").label == "Enregistrer le texte fusionné"
+    choice.set_value("mine").run()
+    at.button(key=f"write_merge_save_{section.id}").click().run()
+    assert not at.exception
+    saved = head(db, section.id)
+    assert saved.parent_id == theirs.id and saved.text.startswith(mine_line)
+    assert f"Version {saved.number} de la section 3.1 enregistrée." in texts(at)
+
+
+def test_a_spanish_author_reads_counts_and_refusals_in_spanish(open_page, db):
+    section = section_by_code(db, "3.1")
+    at = choose(in_language(open_page(PAGE, LA), "es"), section)
+    shown = texts(at)
+    assert "Autor principal: " in shown and "Fecha límite: " in shown
+    assert re.search(r"Cita \d+ fuentes\.", shown)
+    typed = head(db, section.id).text + "Una afirmación [@nosuchkey2099].\n"
+    at.text_area(key=f"write_text_{section.id}").input(typed).run()
+    at.button(key=f"write_save_{section.id}").click().run()
+    warnings = " ".join(w.value for w in at.warning)
+    assert "Esta clave de cita no corresponde a ninguna fuente" in warnings
+    other = section_by_code(db, "0.1")  # not this author's: read only for them
+    choose(at, other)
+    assert "no es autor de la sección 0.1" in " ".join(i.value for i in at.info)
