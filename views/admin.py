@@ -497,6 +497,14 @@ def backup_tab(s: Session, actor: Person) -> None:
 # --------------------------------------------------------------------------- audit
 
 
+KNOWN_KINDS = frozenset(audit.KIND_LABELS.values())
+
+
+def shown_kind(label: str) -> str:
+    """Return a kind of event's name in the reader's language (English when none is known)."""
+    return _(label) if label in KNOWN_KINDS else label
+
+
 @st.cache_data(ttl=300, show_spinner=False)
 def trail_choices(_database: str) -> tuple[list[tuple[int, str]], list[audit.Kind]]:
     """Return the people and the kinds of event the trail's filters offer.
@@ -514,7 +522,7 @@ def audit_tab(s: Session, actor: Person) -> None:
     titles = {p.id: p.title for p in progress}
     people_in_trail, kinds_in_trail = trail_choices(database_url())
     names = dict(people_in_trail)
-    kinds = {audit.kind_label(kind): kind for kind in kinds_in_trail}
+    kinds = {shown_kind(audit.kind_label(kind)): kind for kind in kinds_in_trail}
     who, which, what = st.columns(3)
     person_id = who.selectbox(
         _("Who"),
@@ -577,7 +585,7 @@ def audit_tab(s: Session, actor: Person) -> None:
                         when: entry.at,
                         what_happened: entry.what,
                         _("Report"): entry.report,
-                        _("Kind"): entry.kind,
+                        _("Kind"): shown_kind(entry.kind),
                         # Through the app or the command line (and by which OS user).
                         _("From"): entry.origin,
                     }
