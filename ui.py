@@ -110,11 +110,20 @@ def apply_language(person: Person | None) -> str:
 
 
 def choose_language(code: str | None) -> None:
-    """Make ``code`` this browser session's interface language (None: no session choice)."""
+    """Make ``code`` this browser session's interface language (None: no session choice).
+
+    The address says it too (``?lang=``), so a reload or a bookmark keeps it; without a
+    session choice the address names none.
+    """
     if code is None:
         st.session_state.pop(LANGUAGE_KEY, None)
+        st.query_params.pop("lang", None)
+        st.session_state.pop(LANGUAGE_PARAM_KEY, None)
     else:
-        st.session_state[LANGUAGE_KEY] = i18n.interface_language(code) or i18n.SOURCE
+        chosen = i18n.interface_language(code) or i18n.SOURCE
+        st.session_state[LANGUAGE_KEY] = chosen
+        st.session_state[LANGUAGE_PARAM_KEY] = chosen
+        st.query_params["lang"] = chosen
     i18n.set_language(st.session_state.get(LANGUAGE_KEY))
 
 
@@ -744,7 +753,8 @@ def _document_languages(s: Session, report: Report) -> list[str]:
         codes = list(export.document_languages(s, report))
     else:
         codes = list(translations.report_languages(report))
-    return [c for c in codes if c and c.lower() != "en"]
+    source = getattr(translations, "is_source_language", lambda c: c.lower() == "en")
+    return [c for c in codes if c and not source(c)]
 
 
 def diff_view(old: str, new: str, *, key: str, height: int = 520) -> None:
