@@ -268,6 +268,7 @@ KIND_LABELS: dict[Kind, str] = {
     ("recommendation", "add"): N_("Recommendation added"),
     ("recommendation", "update"): N_("Recommendation changed"),
     ("translation", "set_translation"): N_("Translation status recorded"),
+    ("translation", "save_translation"): N_("Translation saved"),
     ("council_decision", "open"): N_("Council decision opened"),
     ("council_decision", "vote"): N_("Council vote cast"),
     ("council_decision", "close"): N_("Council decision closed"),
@@ -672,6 +673,16 @@ def _sentence(event: AuditEvent, who: str, names: _Names) -> str:
         if action == "remove_position":
             stakeholder = names.records.get(("actor", d.get("actor_id") or 0), "an actor")
             return f"{who} removed the position of {stakeholder} on {item}."
+    if entity == "translation" and action == "save_translation":
+        where, language = names.translations.get(rid or 0, (f"section {d.get('section')}", ""))
+        language = language or str(d.get("language", ""))
+        from workbench.translations import language_name  # translations imports this module
+
+        via = " from an XLIFF file" if d.get("origin") == "xliff" else ""
+        return (
+            f"{who} saved version {d.get('version')} of the {language_name(language)} "
+            f"translation of {where}{via}."
+        )
     if entity == "translation" and action == "set_translation":
         where, language = names.translations.get(rid or 0, (f"section {d.get('section')}", ""))
         language = language or str(d.get("language", ""))
