@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from tests.factories import World, row_counts
 from tests.test_limits import run_capped, zip_bomb, zip_members
-from workbench import reviews
+from workbench import i18n, reviews
 from workbench.comment_table import (
     COLUMNS,
     FORMULA_STARTS,
@@ -545,3 +545,28 @@ def test_a_row_the_database_cannot_hold_refuses_the_table(
         import_table(session, world, review_round, "comments.csv", content)
     assert caught.value.problems == [f"Row 3 of comments.csv: {problem}"]
     assert row_counts(session) == before
+
+
+def test_problems_read_in_the_readers_language_and_the_file_keeps_its_english_words() -> None:
+    table = (
+        b"Section,From line,To line,Reviewer,Comment,Kind\n2.1,3,2,Ana,Hello,weird\n2.1,4,4,,,\n"
+    )
+    with pytest.raises(ImportFailed) as caught:
+        read_table("comments.csv", table)
+    problems = caught.value.problems
+    assert caught.value.message.startswith("comments.csv has 4 problems; nothing was imported.")
+    assert str(problems[0]) == "Row 2 of comments.csv: 'To line' (2) is before 'From line' (3)"
+    with i18n.language("fr"):
+        assert (
+            caught.value.summary == "comments.csv présente 4 problèmes\u00a0; rien n'a été importé."
+        )
+        assert str(problems[0]) == (
+            "Ligne 2 de comments.csv\u00a0: la ligne de fin (2) précède la ligne de début (3)"
+        )
+        # The values a comment table may hold are the file's own, in English.
+        assert str(problems[1]).endswith(
+            "utilisez l'un de ceux-ci\u00a0: General, Substantive, Editorial"
+        )
+        assert str(problems[3]) == "Ligne 3 de comments.csv\u00a0: le commentaire est vide"
+    with i18n.language("es"):
+        assert str(problems[2]) == "Fila 3 de comments.csv: el revisor está vacío"

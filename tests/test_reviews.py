@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session, func, select
 
 from tests.factories import World, make_section
-from workbench import audit, findings, numbering, reviews
+from workbench import audit, findings, i18n, numbering, reviews
 from workbench.comment_table import COLUMNS, CommentRow, read_table, write_csv, write_xlsx
 from workbench.errors import Conflict, ImportFailed, NotFound, PermissionDenied, ValidationError
 from workbench.models import (
@@ -490,6 +490,17 @@ def test_round_cannot_close_with_unanswered_comments(session: Session, world: Wo
     message = caught.value.message
     assert "12 comments still need a response and a disposition" in message
     assert "2, 3, 4, 5, 6, 7, 8, 9, 10, 11 …" in message
+    # The same refusal reads in the reader's language; its id and English stay the same.
+    with i18n.language("fr"):
+        assert caught.value.message.startswith(
+            "Le cycle d'examen «\u00a0FOD\u00a0» ne peut pas être clos\u00a0: 12 commentaires "
+            "attendent encore une réponse et une suite donnée"
+        )
+    with i18n.language("es"):
+        assert "12 comentarios todavía necesitan una respuesta y un tratamiento" in (
+            caught.value.message
+        )
+    assert str(caught.value.msg.render("en")) == message
     session.refresh(review_round)
     assert review_round.status == RoundStatus.open
     assert session.get(Section, world.sections[0].id).status == SectionStatus.in_review

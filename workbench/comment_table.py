@@ -332,35 +332,33 @@ def _header_index(name: str, number: int, values: list[Any]) -> dict[str, int]:
             "columns": ", ".join(COLUMNS),
         }
         if not found:
-            raise ImportFailed(
-                Count(
-                    N_(
-                        "Row {row} of {file} (the header) lacks the column {missing}. It has no "
-                        "headings; the comment table's columns are {columns}."
-                    ),
-                    N_(
-                        "Row {row} of {file} (the header) lacks the columns {missing}. It has no "
-                        "headings; the comment table's columns are {columns}."
-                    ),
-                    len(missing),
-                    **params,
-                )
-            )
-        raise ImportFailed(
-            Count(
+            message = Count(
                 N_(
-                    "Row {row} of {file} (the header) lacks the column {missing}. It has "
-                    "{found}; the comment table's columns are {columns}."
+                    "Row {row} of {file} (the header) lacks the column {missing}. It has no "
+                    "headings; the comment table's columns are {columns}."
                 ),
                 N_(
-                    "Row {row} of {file} (the header) lacks the columns {missing}. It has "
-                    "{found}; the comment table's columns are {columns}."
+                    "Row {row} of {file} (the header) lacks the columns {missing}. It has no "
+                    "headings; the comment table's columns are {columns}."
                 ),
                 len(missing),
-                found=found,
                 **params,
             )
+            raise ImportFailed(message)
+        message = Count(
+            N_(
+                "Row {row} of {file} (the header) lacks the column {missing}. It has "
+                "{found}; the comment table's columns are {columns}."
+            ),
+            N_(
+                "Row {row} of {file} (the header) lacks the columns {missing}. It has "
+                "{found}; the comment table's columns are {columns}."
+            ),
+            len(missing),
+            found=found,
+            **params,
         )
+        raise ImportFailed(message)
     return index
 
 
@@ -385,15 +383,13 @@ def _parse(name: str, rows: Iterable[tuple[int, list[Any]]]) -> list[CommentRow]
             columns=", ".join(COLUMNS),
         )
     if problems:
-        raise ImportFailed(
-            Count(
-                N_("{file} has {count} problem; nothing was imported."),
-                N_("{file} has {count} problems; nothing was imported."),
-                len(problems),
-                file=name,
-            ),
-            problems,
+        message = Count(
+            N_("{file} has {count} problem; nothing was imported."),
+            N_("{file} has {count} problems; nothing was imported."),
+            len(problems),
+            file=name,
         )
+        raise ImportFailed(message, problems)
     return parsed
 
 

@@ -868,20 +868,19 @@ def import_section_docx(
         )
     if not text.strip():
         if images:
-            raise ImportFailed(
-                Count(
-                    N_(
-                        "{file} holds only {count} image and no text; a section's text cannot "
-                        "hold images, so nothing was imported."
-                    ),
-                    N_(
-                        "{file} holds only {count} images and no text; a section's text cannot "
-                        "hold images, so nothing was imported."
-                    ),
-                    len(images),
-                    file=docx.name,
-                )
+            message = Count(
+                N_(
+                    "{file} holds only {count} image and no text; a section's text cannot "
+                    "hold images, so nothing was imported."
+                ),
+                N_(
+                    "{file} holds only {count} images and no text; a section's text cannot "
+                    "hold images, so nothing was imported."
+                ),
+                len(images),
+                file=docx.name,
             )
+            raise ImportFailed(message)
         raise ImportFailed("{file} has no text; nothing was imported.", file=docx.name)
     result = save_revision(
         session=session,
@@ -1309,21 +1308,20 @@ def import_comments_docx(
     exported = {c.id for c in every if _exported_number(c) in existing}
     comments = [c for c in _thread_replies(docx, every, exported) if c.id not in exported]
     if not comments:
-        raise ImportFailed(
-            Count(
-                N_(
-                    "{file} holds only the {count} comment of {round} that the workbench "
-                    "exported with it; there is no new comment to import."
-                ),
-                N_(
-                    "{file} holds only the {count} comments of {round} that the workbench "
-                    "exported with it; there is no new comment to import."
-                ),
-                len(exported),
-                file=name,
-                round=round.name,
-            )
+        message = Count(
+            N_(
+                "{file} holds only the {count} comment of {round} that the workbench "
+                "exported with it; there is no new comment to import."
+            ),
+            N_(
+                "{file} holds only the {count} comments of {round} that the workbench "
+                "exported with it; there is no new comment to import."
+            ),
+            len(exported),
+            file=name,
+            round=round.name,
         )
+        raise ImportFailed(message)
     anchored = [c for c in comments if c.id in marks.anchors]
     unanchored = [c for c in comments if c.id not in marks.anchors]
     anchored.sort(key=lambda c: marks.anchors[c.id].order)

@@ -530,21 +530,20 @@ def close_round(*, session: Session, actor: Person, round: ReviewRound) -> Revie
             .limit(10)
         ).all()
         shown = ", ".join(str(n) for n in first) + (" …" if open_count > len(first) else "")
-        raise ValidationError(
-            Count(
-                N_(
-                    "The review round '{round}' cannot close: {count} comment still needs a "
-                    "response and a disposition (number {numbers})."
-                ),
-                N_(
-                    "The review round '{round}' cannot close: {count} comments still need a "
-                    "response and a disposition (numbers {numbers})."
-                ),
-                open_count,
-                round=round.name,
-                numbers=shown,
-            )
+        message = Count(
+            N_(
+                "The review round '{round}' cannot close: {count} comment still needs a "
+                "response and a disposition (number {numbers})."
+            ),
+            N_(
+                "The review round '{round}' cannot close: {count} comments still need a "
+                "response and a disposition (numbers {numbers})."
+            ),
+            open_count,
+            round=round.name,
+            numbers=shown,
         )
+        raise ValidationError(message)
     try:
         in_review = session.exec(
             select(Section).where(
@@ -913,40 +912,38 @@ def _set_sign_off(
             c.number for c in comments if not c.response.strip() or c.disposition is None
         )
         if unanswered:
-            raise ValidationError(
-                Count(
-                    N_(
-                        "Only answered comments can be signed off; comment {numbers} has no "
-                        "response or disposition yet. Nothing was signed off."
-                    ),
-                    N_(
-                        "Only answered comments can be signed off; comments {numbers} have no "
-                        "response or disposition yet. Nothing was signed off."
-                    ),
-                    len(unanswered),
-                    numbers=_some_numbers(unanswered),
-                )
+            message = Count(
+                N_(
+                    "Only answered comments can be signed off; comment {numbers} has no "
+                    "response or disposition yet. Nothing was signed off."
+                ),
+                N_(
+                    "Only answered comments can be signed off; comments {numbers} have no "
+                    "response or disposition yet. Nothing was signed off."
+                ),
+                len(unanswered),
+                numbers=_some_numbers(unanswered),
             )
+            raise ValidationError(message)
         # Separation of duties: the sign-off says someone else found the response fair.
         own = sorted(c.number for c in comments if c.responded_by_id == actor.id)
         if own:
-            raise PermissionDenied(
-                Count(
-                    N_(
-                        "{name} wrote the response to comment {numbers}; a Review Editor cannot "
-                        "sign off a response they wrote. Ask another Review Editor of this "
-                        "report. Nothing was signed off."
-                    ),
-                    N_(
-                        "{name} wrote the response to comments {numbers}; a Review Editor cannot "
-                        "sign off a response they wrote. Ask another Review Editor of this "
-                        "report. Nothing was signed off."
-                    ),
-                    len(own),
-                    name=actor.name,
-                    numbers=_some_numbers(own),
-                )
+            message = Count(
+                N_(
+                    "{name} wrote the response to comment {numbers}; a Review Editor cannot "
+                    "sign off a response they wrote. Ask another Review Editor of this "
+                    "report. Nothing was signed off."
+                ),
+                N_(
+                    "{name} wrote the response to comments {numbers}; a Review Editor cannot "
+                    "sign off a response they wrote. Ask another Review Editor of this "
+                    "report. Nothing was signed off."
+                ),
+                len(own),
+                name=actor.name,
+                numbers=_some_numbers(own),
             )
+            raise PermissionDenied(message)
         changing = [c for c in comments if c.signed_off_at is None]
     else:
         changing = [c for c in comments if c.signed_off_at is not None]

@@ -21,8 +21,9 @@ from tests.pages.conftest import (
     SECRETARIAT,
     texts,
 )
-from workbench import export, people, reviews, sections
+from workbench import export, i18n, people, reviews, sections
 from workbench.comment_table import CommentRow, write_csv
+from workbench.db import make_engine
 from workbench.models import Disposition, Report, ReviewComment, ReviewRound, Section
 
 PAGE = "views/review.py"
@@ -467,3 +468,57 @@ def test_the_comment_table_pages_with_one_query_per_page(open_page, db):
     assert not at.exception
     shown = texts(at)
     assert "64 comments match; showing 51–64" in shown
+
+
+# --------------------------------------------------------------------------- in French and Spanish
+
+
+def open_in(demo_url: str, email: str, language: str) -> AppTest:
+    """Return the Review page opened by this person in this interface language."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["interface_language"] = language
+    engine = make_engine(demo_url)
+    with Session(engine) as s:
+        at.session_state["person_id"] = people.get_by_email(s, email).id
+    engine.dispose()
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_french_review_editor_reads_and_signs_off_in_french(demo_url, db):
+    at = open_in(demo_url, REVIEW_EDITOR, "fr")
+    # AppTest formats the widgets' values in the test's own thread: in the page's language too.
+    with i18n.language("fr"):
+        assert at.title[0].value == "Examen"
+        assert at.selectbox(key="review_round").options == ["FOD (clos)", "SOD (ouvert)"]
+        assert "Suite donnée" in table(at, "Commentaire").columns
+        pick = at.multiselect(key="review_signoff_pick")
+        number = int(pick.options[0].split()[1])
+        pick.set_value([number]).run()
+        assert at.button(key="review_signoff").label == "Valider 1 réponse"
+        at.button(key="review_signoff").click().run()
+    assert not at.exception
+    assert f"Commentaire {number} validé." in texts(at)
+    assert comment(db, number).signed_off_at is not None
+
+
+def test_a_spanish_cla_reads_the_problems_of_a_comment_table_in_spanish(demo_url, db):
+    at = open_in(demo_url, CLA, "es")
+    rows = [
+        CommentRow(None, "9.9", 1, 2, "Ana Reviewer", comment="No such section."),
+        CommentRow(None, "0.1", 1, 9999, "Ana Reviewer", comment="No such line."),
+    ]
+    with i18n.language("es"):
+        upload(at, rows)
+        at.button(key="review_import").click().run()
+    assert not at.exception
+    assert "sod-extra.csv tiene 2 problemas; no se importó nada." in texts(at)
+    problems = table(at, "Problema")["Problema"].tolist()
+    assert problems[0].startswith("Fila 2 de sod-extra.csv: «9.9» no es una sección ni una parte")
+    assert problems[1].startswith(
+        "Fila 3 de sod-extra.csv: Sección 0.1, en su versión fijada para SOD, tiene"
+    )
+    assert problems[1].endswith("las líneas 1–9999 no existen")
