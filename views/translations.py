@@ -225,8 +225,16 @@ def _issue_lines(issues: list[Any], paragraph: int | None) -> None:
 
 def _status_line(s: Session, translation: Translation | None, stale: bool) -> str:
     """Return what the translation's state is, in a sentence."""
-    if translation is None or not translation.text.strip():
+    if translation is None or (
+        not translation.text.strip() and translation.status == TranslationStatus.not_started
+    ):
         return _("Not started: nothing has been saved in this language yet.")
+    if not translation.text.strip():
+        # A status recorded for work done outside the workbench, without its text.
+        return _(
+            "{status} (recorded), but no text has been saved in the workbench yet: the "
+            "first save here starts it."
+        ).format(status=ui.label(TranslationStatus(translation.status)))
     names = ui.people_names(s, [translation.translator_id, translation.reviewer_id])
     status = TranslationStatus(translation.status)
     parts = [

@@ -272,3 +272,11 @@ def test_the_translate_view_speaks_french_and_spanish(demo_url, db, language):
     shown = texts(at)
     words = {"fr": ("Traduire", "a changé après sa traduction"), "es": ("Traducir", "cambió")}
     assert all(word in shown or word in str(at.radio[0].options) for word in words[language])
+
+
+def test_a_status_recorded_without_text_says_so(open_page, db):
+    at = open_page(PAGE, "lucia.fernandez@demo.ipsp.example", report="living-wages")
+    assert list(at.dataframe[0].value.columns) == ["Section", "Spanish (es)"]
+    section = open_translate(at, db, "2.1", "es")
+    assert "Translated (recorded), but no text has been saved in the workbench yet" in texts(at)
+    assert all(box.value == "" for box in boxes(at, section.id, "es"))
