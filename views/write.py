@@ -505,7 +505,7 @@ def _citation_picker(s: Session, report_id: int, section_id: int, text_key: str)
         # search's source while the page went on with the new search's first match.
         digest = hashlib.sha256(query.strip().lower().encode("utf-8")).hexdigest()[:12]
         key = st.selectbox(
-            _("Source"),
+            _("Source to cite"),
             list(labels),
             format_func=labels.__getitem__,
             key=f"write_cite_choice_{section_id}_{digest}",
@@ -592,11 +592,7 @@ def _conflict_panel(s: Session, ctx: ui.PageContext, section: Section) -> None:
     if head is not None and head.author_id is not None:
         who = ui.people_names(s, [head.author_id]).get(head.author_id, "")
     them = who or _("your co-author")
-    label = (
-        _("revision {number}").format(number=i18n.format_number(head.number))
-        if head
-        else _("the current text")
-    )
+    label = _revision_in_sentence(head.number) if head else _("the current text")
     merged = merging.merge(base_text, mine, head_text)
     if merged.clean and merged.text == head_text:
         # Everything the author changed is in the saved text already: nothing to merge.
@@ -934,7 +930,7 @@ def _revision_number(s: Session, revision_id: int | None) -> str:
     if revision_id is None:
         return ""
     number = sections.get_revision(s, revision_id).number
-    return _("revision {number}").format(number=i18n.format_number(number))
+    return _revision_in_sentence(number)
 
 
 def _upload(s: Session, ctx: ui.PageContext, section: Section) -> None:
@@ -1125,6 +1121,13 @@ def _history(s: Session, ctx: ui.PageContext, section: Section) -> None:
 def _revision_label(number: int) -> str:
     """Return how a revision is named in the pickers ('Revision 3')."""
     return _("Revision {number}").format(number=i18n.format_number(number))
+
+
+def _revision_in_sentence(number: int) -> str:
+    """Return a revision named inside a sentence ('revision 3'): the picker's name, lower case
+    first, so both read the same in every language."""
+    label = _revision_label(number)
+    return label[:1].lower() + label[1:]
 
 
 def _restore(s: Session, ctx: ui.PageContext, section: Section, total: int) -> None:
