@@ -786,15 +786,15 @@ def bulk_update(
     }
     missing = [sid for sid in changes if sid not in sections]
     if missing:
-        raise NotFound(
-            Count(
-                N_("The section with id {ids} is not in the report '{slug}'."),
-                N_("The sections with ids {ids} are not in the report '{slug}'."),
-                len(missing),
-                ids=Listed(missing),
-                slug=report.slug,
-            )
+        # Built before the raise: babel does not see N_ nested in an error's call.
+        absent = Count(
+            N_("The section with id {ids} is not in the report '{slug}'."),
+            N_("The sections with ids {ids} are not in the report '{slug}'."),
+            len(missing),
+            ids=Listed(missing),
+            slug=report.slug,
         )
+        raise NotFound(absent)
     count = 0
     try:
         for section_id, fields in changes.items():
