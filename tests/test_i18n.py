@@ -240,3 +240,19 @@ def test_a_sign_in_lock_names_the_wait_in_the_readers_language():
             "Trop de connexions échouées pour ce compte\u00a0; réessayez après 10:00:30 UTC "
             "(dans 30 secondes)."
         )
+
+
+def test_the_asking_files_own_catalogue_comes_first(tmp_path, monkeypatch):
+    # "Medium" agrees with its noun: feminine for confidence on one page, masculine on another.
+    _po(tmp_path / "locales" / "fr" / "a.po", {"Medium": "Moyenne"})
+    _po(tmp_path / "locales" / "fr" / "tests.test_i18n.po", {"Medium": "Moyen"})
+    monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path / "locales")
+    monkeypatch.setattr(i18n, "_catalogue_name", lambda filename: "tests.test_i18n")
+    i18n.reload_catalogues()
+    try:
+        with i18n.language("fr"):
+            assert i18n.gettext("Medium") == "Moyen"
+            # A message rendered elsewhere (here by Msg inside i18n) takes any catalogue's.
+            assert str(Msg("Medium")) in {"Moyen", "Moyenne"}
+    finally:
+        i18n.reload_catalogues()

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
+import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -128,6 +129,7 @@ def reload_catalogues() -> None:
     """Forget the compiled catalogues (after ``scripts/i18n.py`` changed them)."""
     _translations.cache_clear()
     _known.cache_clear()
+    _file_tables.cache_clear()
 
 
 def _note_miss(code: str, message: str) -> None:
@@ -147,13 +149,48 @@ def clear_misses() -> None:
         _misses.clear()
 
 
+@lru_cache(maxsize=8)
+def _file_tables(code: str) -> dict[str, dict[str, str]]:
+    """Return each catalogue's own translations of one language, by catalogue name."""
+    tables: dict[str, dict[str, str]] = {}
+    for path in catalogue_files(code):
+        with path.open("rb") as handle:
+            tables[path.stem] = {
+                m.id: m.string
+                for m in read_po(handle, locale=code)
+                if isinstance(m.id, str) and m.id and not m.fuzzy and _translated(m.string)
+            }
+    return tables
+
+
+@lru_cache(maxsize=512)
+def _catalogue_name(filename: str) -> str | None:
+    """Return the catalogue name of a source file ('views.write' for views/write.py)."""
+    try:
+        relative = Path(filename).resolve().relative_to(LOCALES_DIR.parent.resolve())
+    except ValueError:
+        return None
+    return relative.with_suffix("").as_posix().replace("/", ".")
+
+
 def gettext(message: str) -> str:
-    """Return ``message`` in the current language (itself when untranslated)."""
+    """Return ``message`` in the current language (itself when untranslated).
+
+    The catalogue of the file that asks comes first: the same English word may be
+    translated differently on two pages (French and Spanish agree adjectives with
+    their nouns); any other catalogue's translation serves otherwise.
+    """
     code = _current.get()
     if code == SOURCE or not message:
         return message
     if not _has(code, message):
         _note_miss(code, message)
+        return message
+    caller = sys._getframe(1).f_globals.get("__file__")
+    name = _catalogue_name(caller) if isinstance(caller, str) else None
+    own = _file_tables(code).get(name) if name else None
+    if own is not None and message in own:
+        return own[message]
     return _translations(code).gettext(message)
 
 
