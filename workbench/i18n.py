@@ -106,6 +106,9 @@ def _translations(code: str) -> _gettext.NullTranslations:
     if not files:
         return _gettext.NullTranslations()
     merged = Catalog(locale=code)
+    # A later file wins: the labels of workbench/models.py (statuses, roles, kinds) are
+    # what a word read on its own means; a page's own forms stay in its own catalogue.
+    files = sorted(files, key=lambda path: (path.stem == "workbench.models", path.name))
     for path in files:
         with path.open("rb") as handle:
             part = read_po(handle, locale=code)
