@@ -452,7 +452,7 @@ def label(value: Any) -> str:
     """Return an enum member's human label in the current language, or the value as text."""
     words = getattr(value, "label", None)
     if words:
-        return _(words)
+        return i18n.label(words)
     return "" if value is None else str(value)
 
 
@@ -829,9 +829,17 @@ def when(moment: datetime | None, *, now: datetime | None = None) -> str:
 # emptied, nothing): the second within this many seconds is ignored.
 DOUBLE_CLICK_SECONDS = 5.0
 THREAD_PARAM = "thread"
-# The verb on buttons. "Open" alone is the status (a round, a decision, a discussion),
-# which other languages write differently; an invisible word joiner tells them apart.
-OPEN = N_("Open\u2060")
+
+
+def open_label() -> str:
+    """Return the verb "Open" of buttons, from this file's catalogue.
+
+    "Open" alone is also a status (a round, a decision, a discussion), which other
+    languages write differently: asked here, the button's translation is the one found.
+    """
+    return _("Open")
+
+
 STATUS_BADGES = {
     False: N_(":green-badge[:material/forum: Open]"),
     True: N_(":gray-badge[:material/check: Resolved]"),
@@ -909,7 +917,7 @@ def thread_row(summary: Any, *, key: str, opened: bool, show_target: bool = Fals
         )
     )
     if right.button(
-        _("Close") if opened else _(OPEN),
+        _("Close") if opened else open_label(),
         key=f"{key}_toggle_{thread.id}",
         icon=":material/expand_less:" if opened else ":material/expand_more:",
         width="stretch",

@@ -377,7 +377,7 @@ def show_step(step: NextStep) -> None:
             try:
                 st.page_link(
                     f"views/{step.page.value}.py",
-                    label=step.link or _(ui.OPEN),
+                    label=step.link or ui.open_label(),
                     icon=PAGE_ICONS[step.page],
                     query_params=step.params,
                 )

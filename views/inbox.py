@@ -49,7 +49,7 @@ def _item(s, ctx: ui.PageContext, note: Notification, actors: dict[int, str]) ->
             text_col.markdown(ui.md_text(ui.shorten(notifications.title_text(note.detail), 300)))
         with buttons_col:
             if ui.link_target(note.link) is not None and st.button(
-                _(ui.OPEN),
+                ui.open_label(),
                 key=f"inbox_open_{note.id}",
                 icon=":material/open_in_new:",
                 type="primary" if unread else "secondary",

@@ -212,6 +212,21 @@ def _has(code: str, message: str) -> bool:
     return message in _known(code)
 
 
+def label(message: str) -> str:
+    """Return an enum's label in the current language, as ``workbench/models.py`` translates it.
+
+    A label read on its own ("Open", a status) may differ from the same English word
+    on a page ("Open", a button): labels are looked up among the labels first.
+    """
+    code = _current.get()
+    if code == SOURCE or not message:
+        return message
+    own = _file_tables(code).get("workbench.models", {})
+    if message in own:
+        return own[message]
+    return gettext(message)
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     """Return the form of a counted message for ``n`` in the current language."""
     code = _current.get()
