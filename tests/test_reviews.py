@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -831,10 +830,10 @@ def test_import_refused_into_a_closed_round_and_for_authors(session: Session, wo
     assert count(session, ReviewComment) == 0
 
 
-def test_two_thousand_rows_import_quickly(session: Session, world: World) -> None:
+def test_two_thousand_rows_import_with_progress(session: Session, world: World) -> None:
+    # How fast is measured by bench/ (no timed assertion here: the machines are shared).
     review_round = open_fod(session, world)
     seen: list[tuple[int, int]] = []
-    started = time.perf_counter()
     added = reviews.import_comments(
         session=session,
         actor=world.secretariat,
@@ -844,11 +843,9 @@ def test_two_thousand_rows_import_quickly(session: Session, world: World) -> Non
         content=write_xlsx(table_rows(2_000)),
         progress=lambda done, total: seen.append((done, total)),
     )
-    elapsed = time.perf_counter() - started
     assert added == 2_000
     assert count(session, ReviewComment) == 2_000
     assert seen[-1] == (2_000, 2_000)
-    assert elapsed < 20
     page, total = reviews.list_comments(session, round_id=review_round.id, limit=3, offset=1997)
     assert total == 2_000 and [c.number for c in page] == [1998, 1999, 2000]
     counts = reviews.disposition_counts(session, round_id=review_round.id)

@@ -58,7 +58,7 @@ def test_council_member_votes_with_a_reason(page, app_url, app_db_url):
     )
     shot(page, "council-1-open-decision")
 
-    page.get_by_test_id("stRadio").filter(has_text="Vote").get_by_text(
+    page.get_by_test_id("stRadio").filter(has_text="Your choice").get_by_text(
         "Approve with changes", exact=True
     ).click()
     wait_idle(page)
