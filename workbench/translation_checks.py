@@ -116,38 +116,50 @@ def citation_keys(text: str) -> list[str]:
     return [m.group(1).rstrip(".:;,?!/") for m in _CITATION.finditer(text)]
 
 
+def _differences(
+    code: str,
+    source: list[str],
+    translation: list[str],
+    paragraph: int | None,
+    missing: tuple[str, str],
+    added: tuple[str, str],
+    name: str,
+) -> list[Issue]:
+    """Return an error for each token the translation lacks or adds, counting repeats.
+
+    ``missing`` and ``added`` are each a message naming the paragraph and one about the
+    whole text; the token goes into the parameter ``name``.
+    """
+    mine, theirs = Counter(source), Counter(translation)
+    issues = [
+        Issue(ERROR, code, _where(paragraph, *missing, **{name: token}), paragraph)
+        for token in sorted(mine - theirs)
+    ]
+    issues += [
+        Issue(ERROR, code, _where(paragraph, *added, **{name: token}), paragraph)
+        for token in sorted(theirs - mine)
+    ]
+    return issues
+
+
 def _check_citations(pairs: list[tuple[str, str, int | None]]) -> list[Issue]:
     issues: list[Issue] = []
     for src, tr, n in pairs:
-        mine, theirs = Counter(citation_keys(src)), Counter(citation_keys(tr))
-        for key in sorted(mine - theirs):
-            issues.append(
-                Issue(
-                    ERROR,
-                    "citation",
-                    _where(
-                        n,
-                        N_("Paragraph {n}: the citation [@{key}] is missing."),
-                        N_("The citation [@{key}] is missing."),
-                        key=key,
-                    ),
-                    n,
-                )
-            )
-        for key in sorted(theirs - mine):
-            issues.append(
-                Issue(
-                    ERROR,
-                    "citation",
-                    _where(
-                        n,
-                        N_("Paragraph {n}: the citation [@{key}] is not in the source."),
-                        N_("The citation [@{key}] is not in the source."),
-                        key=key,
-                    ),
-                    n,
-                )
-            )
+        issues += _differences(
+            "citation",
+            citation_keys(src),
+            citation_keys(tr),
+            n,
+            (
+                N_("Paragraph {n}: the citation [@{key}] is missing."),
+                N_("The citation [@{key}] is missing."),
+            ),
+            (
+                N_("Paragraph {n}: the citation [@{key}] is not in the source."),
+                N_("The citation [@{key}] is not in the source."),
+            ),
+            "key",
+        )
     return issues
 
 
@@ -194,64 +206,36 @@ def _has_section_number(text: str, number: str) -> int:
 def _check_codes(pairs: list[tuple[str, str, int | None]]) -> list[Issue]:
     issues: list[Issue] = []
     for src, tr, n in pairs:
-        mine, theirs = Counter(finding_codes(src)), Counter(finding_codes(tr))
-        for code in sorted(mine - theirs):
-            issues.append(
-                Issue(
-                    ERROR,
-                    "finding_code",
-                    _where(
-                        n,
-                        N_("Paragraph {n}: the code {code} is missing."),
-                        N_("The code {code} is missing."),
-                        code=code,
-                    ),
-                    n,
-                )
-            )
-        for code in sorted(theirs - mine):
-            issues.append(
-                Issue(
-                    ERROR,
-                    "finding_code",
-                    _where(
-                        n,
-                        N_("Paragraph {n}: the code {code} is not in the source."),
-                        N_("The code {code} is not in the source."),
-                        code=code,
-                    ),
-                    n,
-                )
-            )
-        a_mine, a_theirs = Counter(anchors(src)), Counter(anchors(tr))
-        for anchor in sorted(a_mine - a_theirs):
-            issues.append(
-                Issue(
-                    ERROR,
-                    "cross_reference",
-                    _where(
-                        n,
-                        N_("Paragraph {n}: the cross-reference {anchor} is missing."),
-                        N_("The cross-reference {anchor} is missing."),
-                        anchor=anchor,
-                    ),
-                    n,
-                )
-            )
-        for anchor in sorted(a_theirs - a_mine):
-            issues.append(
-                Issue(
-                    ERROR,
-                    "cross_reference",
-                    _where(
-                        n,
-                        N_("Paragraph {n}: the cross-reference {anchor} is not in the source."),
-                        N_("The cross-reference {anchor} is not in the source."),
-                        anchor=anchor,
-                    ),
-                    n,
-                )
-            )
+        issues += _differences(
+            "finding_code",
+            finding_codes(src),
+            finding_codes(tr),
+            n,
+            (
+                N_("Paragraph {n}: the code {code} is missing."),
+                N_("The code {code} is missing."),
+            ),
+            (
+                N_("Paragraph {n}: the code {code} is not in the source."),
+                N_("The code {code} is not in the source."),
+            ),
+            "code",
+        )
+        issues += _differences(
+            "cross_reference",
+            anchors(src),
+            anchors(tr),
+            n,
+            (
+                N_("Paragraph {n}: the cross-reference {anchor} is missing."),
+                N_("The cross-reference {anchor} is missing."),
+            ),
+            (
+                N_("Paragraph {n}: the cross-reference {anchor} is not in the source."),
+                N_("The cross-reference {anchor} is not in the source."),
+            ),
+            "anchor",
+        )
         for number, count in sorted(Counter(section_references(src)).items()):
             if _has_section_number(tr, number) < count:
                 issues.append(
