@@ -307,6 +307,32 @@ def _conflict_panel(prefix: str, translation: Translation | None) -> None:
             st.rerun()
 
 
+def _advance(
+    s: Session,
+    person: Person,
+    section: Section,
+    language: str,
+    shown: TranslationStatus,
+    to: TranslationStatus,
+    success: str,
+) -> None:
+    """Move the translation on to ``to``, unless it already moved since the page showed it.
+
+    A second click arrives after the first has moved it: that one's confirmation is
+    shown again instead of an error.
+    """
+    fresh = translations.translation_for(s, section_id=section.id, language=language)
+    if fresh is not None and TranslationStatus(fresh.status) is not shown:
+        ui.flash_again()
+    elif ui.run_action(
+        lambda: translations.set_status(
+            session=s, actor=person, section=section, language=language, status=to
+        ),
+        success=success,
+    ):
+        st.rerun()
+
+
 def _status_buttons(
     s: Session, person: Person, section: Section, language: str, translation: Translation
 ) -> None:
@@ -322,22 +348,15 @@ def _status_buttons(
                 "a second person then reviews it."
             ),
         ):
-            fresh = translations.translation_for(s, section_id=section.id, language=language)
-            if fresh is not None and TranslationStatus(fresh.status) is not status:
-                ui.flash_again()
-            elif ui.run_action(
-                lambda: translations.set_status(
-                    session=s,
-                    actor=person,
-                    section=section,
-                    language=language,
-                    status=TranslationStatus.translated,
-                ),
-                success=_("The {language} translation of section {code} is translated.").format(
-                    **where
-                ),
-            ):
-                st.rerun()
+            _advance(
+                s,
+                person,
+                section,
+                language,
+                status,
+                TranslationStatus.translated,
+                _("The {language} translation of section {code} is translated.").format(**where),
+            )
     elif status is TranslationStatus.translated:
         if translations.can_review(s, person, translation):
             if st.button(
@@ -346,22 +365,15 @@ def _status_buttons(
                 type="primary",
                 help=_("You have read it against the source: it is ready to publish."),
             ):
-                fresh = translations.translation_for(s, section_id=section.id, language=language)
-                if fresh is not None and TranslationStatus(fresh.status) is not status:
-                    ui.flash_again()
-                elif ui.run_action(
-                    lambda: translations.set_status(
-                        session=s,
-                        actor=person,
-                        section=section,
-                        language=language,
-                        status=TranslationStatus.reviewed,
-                    ),
-                    success=_("The {language} translation of section {code} is reviewed.").format(
-                        **where
-                    ),
-                ):
-                    st.rerun()
+                _advance(
+                    s,
+                    person,
+                    section,
+                    language,
+                    status,
+                    TranslationStatus.reviewed,
+                    _("The {language} translation of section {code} is reviewed.").format(**where),
+                )
         elif translation.translator_id == person.id:
             st.caption(
                 _(

@@ -185,27 +185,39 @@ def set_translation(
             translation.text = text
         if translator_id is not None:
             translation.translator_id = translator_id
-        translation.updated_at = utcnow()
-        session.add(translation)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "set_translation",
-            "translation",
-            translation.id,
-            report_id=section.report_id,
-            section=section.code,
-            language=language,
-            old=previous,
-            new=status,
-            revision_id=translation.revision_id,
-        )
-        session.commit()
+        _record_status(session, actor, section, language, translation, previous)
     except Exception:
         session.rollback()
         raise
     return translation
+
+
+def _record_status(
+    session: Session,
+    actor: Person,
+    section: Section,
+    language: str,
+    translation: Translation,
+    previous: TranslationStatus,
+) -> None:
+    """Write a translation whose status changed, audit the change and commit."""
+    translation.updated_at = utcnow()
+    session.add(translation)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "set_translation",
+        "translation",
+        translation.id,
+        report_id=section.report_id,
+        section=section.code,
+        language=language,
+        old=previous,
+        new=translation.status,
+        revision_id=translation.revision_id,
+    )
+    session.commit()
 
 
 def _status(status: TranslationStatus | str) -> TranslationStatus:
@@ -711,23 +723,7 @@ def set_status(
         else:
             translation.reviewer_id = None
             translation.reviewed_at = None
-        translation.updated_at = utcnow()
-        session.add(translation)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "set_translation",
-            "translation",
-            translation.id,
-            report_id=section.report_id,
-            section=section.code,
-            language=language,
-            old=previous,
-            new=status,
-            revision_id=translation.revision_id,
-        )
-        session.commit()
+        _record_status(session, actor, section, language, translation, previous)
     except Exception:
         session.rollback()
         raise
