@@ -32,10 +32,6 @@ from workbench.i18n import Msg
 from workbench.words import listing
 
 
-def _render(value: Any) -> str:
-    return value.render() if isinstance(value, Msg) else str(value)
-
-
 class Count(Msg):
     """A phrase with a count: the singular or the plural message, chosen when rendered.
 
@@ -101,7 +97,7 @@ class Listed(Msg):
         if code is not None:
             with i18n.language(code):
                 return self.render()
-        shown = [_render(item) for item in self.items]
+        shown = [i18n.render(item) for item in self.items]
         if i18n.current_language() == i18n.SOURCE:
             return listing(shown)
         return i18n.format_list(shown)
@@ -121,7 +117,7 @@ class Joined(Msg):
         if code is not None:
             with i18n.language(code):
                 return self.render()
-        return ", ".join(_render(item) for item in self.items)
+        return ", ".join(i18n.render(item) for item in self.items)
 
 
 class Lowered(Msg):
