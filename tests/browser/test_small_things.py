@@ -102,6 +102,9 @@ def test_the_audit_trail_reads_as_sentences_filters_and_downloads(
 
     _choose(page, "admin_audit_report", "Every report and the workspace")
     _choose(page, "admin_audit_kind", "Code of Ethics signed")
+    # The page has rerun with the filter (a click during the rerun would reach the
+    # button being replaced, and no download would start).
+    expect(_cell(trail, 1, 0)).to_contain_text("signed the Code of Ethics")
     with page.expect_download() as caught:
         page.get_by_role("button", name=re.compile(r"^Download \d+ events? as CSV$")).click()
     download = caught.value
