@@ -217,6 +217,35 @@ def demo() -> None:
             typer.echo(f"warning: {mirrored.push_problem}", err=True)
 
 
+@app.command()
+def health() -> None:
+    """Check that the database answers and is at the newest schema (for health checks).
+
+    Exit 0 when it is; 1 when the schema is missing or behind (run `workbench init`);
+    2 when the database cannot be reached. Container health checks and the migration
+    job of a deployment use it; it writes nothing.
+    """
+    from workbench.migrate import current_revision, head_revision
+
+    where = database_url().split("@")[-1]
+    engine = make_engine()
+    try:
+        current = current_revision(engine)
+    except SQLAlchemyError as exc:
+        fail(f"the database at {where} cannot be reached: {str(exc).splitlines()[0]}", 2)
+    finally:
+        engine.dispose()
+    head = head_revision()
+    if current is None:
+        fail(f"the database at {where} has no workspace yet; run `workbench init`.")
+    if current != head:
+        fail(
+            f"the database at {where} is at schema {current}, this version of the workbench "
+            f"needs {head}; run `workbench init` to migrate it."
+        )
+    typer.echo(f"ok: the database at {where} answers and is at schema {head}.")
+
+
 # --------------------------------------------------------------------------- users
 
 
