@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import workbench.models  # noqa: F401  (registers the tables)
 from workbench.db import make_engine
+from workbench.migrate import include_name, include_object
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -29,6 +30,9 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # Objects no model describes (full-text search…): see UNMODELLED_PREFIXES.
+        include_name=include_name,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

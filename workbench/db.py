@@ -80,3 +80,7 @@ def create_all(engine: Engine) -> None:
     import workbench.models  # noqa: F401  (registers the tables)
 
     SQLModel.metadata.create_all(engine)
+    # What migration 0008 adds beside the models: full-text search tables and triggers.
+    from workbench import search_schema
+
+    search_schema.create(engine)
