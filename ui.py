@@ -137,6 +137,27 @@ def engine() -> Engine:
     return _engine(database_url())
 
 
+def data_version(s: Session) -> int:
+    """Return the workspace's change stamp: the id of its newest audit event (0 when none).
+
+    Several app servers share one database, and ``st.cache_data`` lives in one server
+    process: clearing it after a write (:func:`run_action`) reaches only the server that
+    wrote. So every cached read is keyed by this stamp as well. Every service that writes
+    records an audit event in the same transaction, so the stamp moves when any server
+    commits a change, and the next page run on every server misses the old entries. It
+    is one primary-key lookup (the index's last entry), whatever the trail's size.
+
+    On PostgreSQL two saves committing at the same moment can commit out of id order; a
+    page run that read between them keeps the first one's counts until the next change or
+    the cache's short time-to-live, whichever comes first.
+    """
+    from sqlmodel import func, select
+
+    from workbench.models import AuditEvent
+
+    return s.exec(select(func.max(AuditEvent.id))).one() or 0
+
+
 # The sessions open in this script run (Streamlit runs each browser session's script in a
 # thread of its own), so that run_action can roll back what a refused action left behind.
 _open_sessions = threading.local()

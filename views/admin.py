@@ -506,11 +506,12 @@ def shown_kind(label: str) -> str:
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def trail_choices(_database: str) -> tuple[list[tuple[int, str]], list[audit.Kind]]:
+def trail_choices(_database: str, version: int) -> tuple[list[tuple[int, str]], list[audit.Kind]]:
     """Return the people and the kinds of event the trail's filters offer.
 
     Finding the kinds reads the whole trail (a third of a second at 200,000 events),
-    so the answer is kept five minutes, or until this app server makes a change.
+    so the answer is kept until the trail grows (``version``, the newest event's id, which
+    any app server's change moves), or five minutes at most.
     """
     with ui.session() as s:
         return audit.people_in_trail(s), audit.kinds(s)
@@ -520,7 +521,7 @@ def audit_tab(s: Session, actor: Person) -> None:
     """Show the audit trail: one sentence per event, filtered and paged in SQL, and as CSV."""
     progress = reports.list_reports(s)
     titles = {p.id: p.title for p in progress}
-    people_in_trail, kinds_in_trail = trail_choices(database_url())
+    people_in_trail, kinds_in_trail = trail_choices(database_url(), ui.data_version(s))
     names = dict(people_in_trail)
     kinds = {shown_kind(audit.kind_label(kind)): kind for kind in kinds_in_trail}
     who, which, what = st.columns(3)

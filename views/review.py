@@ -210,6 +210,7 @@ def status_of(comment: ReviewComment) -> str:
 @st.cache_data(show_spinner=False, max_entries=4, ttl=120)
 def comment_table_file(
     url: str,
+    version: int,
     round_id: int,
     fmt: str,
     person_id: int,
@@ -218,13 +219,19 @@ def comment_table_file(
     _report: Report,
     _round: ReviewRound,
 ) -> bytes:
-    """Return a round's comment table as a file (cached briefly, and until the next write)."""
+    """Return a round's comment table as a file (cached briefly, and until the next change).
+
+    ``version`` is :func:`ui.data_version`: a change saved through any app server makes
+    the next run prepare the file again.
+    """
     return reviews.export_comments(_session, actor=_actor, report=_report, round=_round, fmt=fmt)
 
 
 @st.cache_data(show_spinner=False, ttl=COUNTS_TTL)
-def round_counts(url: str, report_id: int, _session: Session) -> dict[int, tuple[int, int, int]]:
-    """Return round id → (comments, awaiting a response, signed off), cached briefly."""
+def round_counts(
+    url: str, version: int, report_id: int, _session: Session
+) -> dict[int, tuple[int, int, int]]:
+    """Return round id → (comments, awaiting a response, signed off), until the next change."""
     return {
         r.round.id: (r.comments, r.open, r.signed_off)
         for r in reviews.round_summaries(_session, report_id=report_id)
@@ -232,14 +239,16 @@ def round_counts(url: str, report_id: int, _session: Session) -> dict[int, tuple
 
 
 @st.cache_data(show_spinner=False, ttl=COUNTS_TTL)
-def section_counts(url: str, round_id: int, _session: Session) -> list[dict[str, Any]]:
-    """Return a round's comment counts by disposition per section, cached briefly."""
+def section_counts(
+    url: str, version: int, round_id: int, _session: Session
+) -> list[dict[str, Any]]:
+    """Return a round's comment counts by disposition per section, until the next change."""
     return reviews.disposition_counts(_session, round_id=round_id)
 
 
 def round_summaries(s: Session, report_id: int) -> list[reviews.RoundSummary]:
     """Return the report's rounds with their (briefly cached) comment counts."""
-    counts = round_counts(database_url(), report_id, s)
+    counts = round_counts(database_url(), ui.data_version(s), report_id, s)
     return [
         reviews.RoundSummary(r, *counts.get(r.id, (0, 0, 0)))
         for r in reviews.rounds(s, report_id=report_id)
@@ -900,7 +909,7 @@ def comments_tab(
 
 def by_section_tab(s: Session, review_round: ReviewRound) -> None:
     """Show the comments of each disposition per section, as a table and a stacked bar chart."""
-    counts = section_counts(database_url(), review_round.id, s)
+    counts = section_counts(database_url(), ui.data_version(s), review_round.id, s)
     if not counts:
         st.info(
             _("{round} has no comments yet, so there is nothing to count.").format(
@@ -1240,7 +1249,15 @@ def import_export_tab(s: Session, ctx: ui.PageContext, review_round: ReviewRound
 
     def file_data() -> bytes:
         return comment_table_file(
-            database_url(), review_round.id, fmt, ctx.person.id, s, ctx.person, report, review_round
+            database_url(),
+            ui.data_version(s),
+            review_round.id,
+            fmt,
+            ctx.person.id,
+            s,
+            ctx.person,
+            report,
+            review_round,
         )
 
     if st.button(_("Prepare the file"), key="review_export_prepare"):

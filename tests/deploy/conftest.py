@@ -1,0 +1,7 @@
+"""Fixtures for the deployment tests: the page fixtures (the app on a copy of the demo)."""
+
+from __future__ import annotations
+
+from tests.pages.conftest import demo_url, open_page
+
+__all__ = ["demo_url", "open_page"]
