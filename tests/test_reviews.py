@@ -563,8 +563,15 @@ def test_list_filter_page_and_count(session: Session, world: World) -> None:
     assert total == 4
     found, total = reviews.list_comments(session, round_id=review_round.id, text="100%")
     assert total == 1 and found[0].number == 8
-    _, total = reviews.list_comments(session, round_id=review_round.id, text="0%")
+    # Words are found whole: "0" finds "Comment 0", not "100%"; % is no wildcard.
+    found, total = reviews.list_comments(session, round_id=review_round.id, text="0%")
+    assert total == 1 and found[0].number == 1
+    _, total = reviews.list_comments(session, round_id=review_round.id, text="COVERAGE -comment")
+    assert total == 0
+    _, total = reviews.list_comments(session, round_id=review_round.id, text='"100 coverage"')
     assert total == 1
+    _, total = reviews.list_comments(session, round_id=review_round.id, text='"coverage 100"')
+    assert total == 0
     _, total = reviews.list_comments(session, round_id=review_round.id, reviewer="review")
     assert total == 12
     _, total = reviews.list_comments(session, round_id=review_round.id, reviewer=world.la.id)

@@ -550,8 +550,13 @@ def test_search_filters_and_pages_in_sql(session, world):
     assert keys(text="krueger") == {"card1994"}
     assert keys(text="wang2019") == {"wang2019minwage"}
     assert keys(text="最低工资") == {"wang2019minwage"}
-    assert keys(text="0%") == {"wid2022"}  # % is a character to find, not a wildcard
+    # Words are found whole (the last one also as a beginning); % and _ are no wildcards.
+    assert keys(text="10%") == {"wid2022"}
+    assert keys(text="0%") == set()
     assert keys(text="_") == set()
+    assert keys(text="income share") == {"wid2022"}  # "share" finds "Shares"
+    assert keys(text="inequality datab") == {"wid2022"}  # the last word as a beginning
+    assert keys(text="ider201") == {"schneider2018"}  # any part of a key, as before
     assert keys(kind="dataset") == {"wid2022"}
     assert keys(kind=SourceKind.book) >= {"piketty2014", "schneider2018"}
     assert keys(language="ru") == {"kapelyushnikov2017"}

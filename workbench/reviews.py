@@ -44,7 +44,7 @@ from sqlalchemy import String, case, insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from workbench import audit, history, notifications, numbering, parts, textguard
+from workbench import audit, history, notifications, numbering, parts, search, textguard
 from workbench.comment_table import (
     MAX_AFFILIATION_CHARS,
     MAX_REVIEWER_CHARS,
@@ -182,8 +182,10 @@ def list_comments(
     collection keeps none); ``part_codes`` the comments on any of these parts or
     items (codes as stored, e.g. ``KF``, ``F3``); given both, a comment on either
     is kept. ``reviewer`` is a person id or part of a reviewer's
-    name; ``text`` searches the comment, suggested change and response
-    (case-insensitive).
+    name; ``text`` searches the comment, suggested change and response for
+    words (every word, any case or accent, ``agreements`` finds ``agreement``),
+    ``"a phrase"`` and ``-a word to leave out`` (:mod:`workbench.search`); text
+    with no word in it matches nothing.
     """
     conditions: list[Any] = [ReviewComment.round_id == round_id]
     if section_id is not None:
@@ -210,14 +212,8 @@ def list_comments(
     elif signed_off is False:
         conditions.append(col(ReviewComment.signed_off_at).is_(None))
     if text and text.strip():
-        needle = text.strip()
-        conditions.append(
-            or_(
-                col(ReviewComment.comment).icontains(needle, autoescape=True),
-                col(ReviewComment.suggested_change).icontains(needle, autoescape=True),
-                col(ReviewComment.response).icontains(needle, autoescape=True),
-            )
-        )
+        # Full-text search (workbench/search.py): words, "a phrase", -word to leave out.
+        conditions.append(search.comment_matches(session, search.parse(text), round_id=round_id))
     total = session.exec(select(func.count()).select_from(ReviewComment).where(*conditions)).one()
     page = session.exec(
         select(ReviewComment)

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_
 from sqlmodel import Session, col, select
 
-from workbench import audit, citation_forms, i18n
+from workbench import audit, citation_forms, i18n, search
 from workbench.bibliography import (
     EXPORT_FORMATS,
     ParsedEntry,
@@ -576,12 +576,14 @@ def search_sources(
     conditions: list[Any] = [Source.report_id == report_id]
     words = normalise_space(text)
     if words:
-        pattern = _like(words)
+        # Full-text search on key, title and authors (workbench/search.py), the last word
+        # a prefix (smith20 finds smith2020a); and, as before, any part of a key.
         conditions.append(
             or_(
-                func.lower(col(Source.key)).like(pattern, escape="\\"),
-                func.lower(col(Source.title)).like(pattern, escape="\\"),
-                func.lower(col(Source.authors)).like(pattern, escape="\\"),
+                search.source_matches(
+                    session, search.parse(words, prefix_last=True), report_id=report_id
+                ),
+                func.lower(col(Source.key)).like(_like(words), escape="\\"),
             )
         )
     if kind:
