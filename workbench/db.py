@@ -84,3 +84,7 @@ def create_all(engine: Engine) -> None:
     from workbench import search_schema
 
     search_schema.create(engine)
+    # And what migration 0009 adds: the comment counts and their triggers.
+    from workbench import comment_counts
+
+    comment_counts.create(engine)

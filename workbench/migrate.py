@@ -26,7 +26,8 @@ def alembic_config() -> Config:
 # indexes. Triggers and functions are never compared. A migration that adds such
 # objects names them with one of these prefixes and adds its prefix here.
 #   search_   full-text search (migration 0008, workbench/search_schema.py)
-UNMODELLED_PREFIXES: tuple[str, ...] = ("search_",)
+#   counts_   maintained comment counts (migration 0009, workbench/comment_counts.py)
+UNMODELLED_PREFIXES: tuple[str, ...] = ("search_", "counts_")
 
 
 def is_unmodelled(name: str | None) -> bool:

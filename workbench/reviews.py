@@ -44,7 +44,16 @@ from sqlalchemy import String, case, insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from workbench import audit, history, notifications, numbering, parts, search, textguard
+from workbench import (
+    audit,
+    comment_counts,
+    history,
+    notifications,
+    numbering,
+    parts,
+    search,
+    textguard,
+)
 from workbench.comment_table import (
     MAX_AFFILIATION_CHARS,
     MAX_REVIEWER_CHARS,
@@ -233,23 +242,17 @@ def disposition_counts(session: Session, *, round_id: int) -> list[dict[str, Any
     ``section`` (the section's or the part's code) and ``section_id`` (None for
     a part).
     """
-    columns = [
-        func.sum(case((col(ReviewComment.disposition) == d, 1), else_=0)).label(d.value)
-        for d in Disposition
-    ]
+    # Read from the counts the triggers keep (workbench.comment_counts), not counted here.
+    counts = comment_counts.counts_comment.c
     rows = session.exec(
-        select(
-            ReviewComment.section_id,
-            ReviewComment.part,
-            func.count(col(ReviewComment.id)).label("total"),
-            *columns,
-            func.sum(case((_open_clause(), 1), else_=0)).label("open"),
-            func.sum(case((col(ReviewComment.signed_off_at).is_not(None), 1), else_=0)).label(
-                "signed_off"
-            ),
-        )
-        .where(ReviewComment.round_id == round_id)
-        .group_by(col(ReviewComment.section_id), col(ReviewComment.part))
+        select(  # type: ignore[call-overload]
+            case((counts.section_id == 0, None), else_=counts.section_id).label("section_id"),
+            counts.part,
+            counts.total,
+            *(counts[d.value].label(d.value) for d in Disposition),
+            counts.open,
+            counts.signed_off,
+        ).where(counts.round_id == round_id, counts.total > 0)
     ).all()
     keys = ["total", *(d.value for d in Disposition), "open", "signed_off"]
     section_ids = {r.section_id for r in rows if r.section_id is not None}
@@ -290,15 +293,13 @@ def open_comment_counts(session: Session, *, report_id: int) -> dict[int, int]:
 
     Comments on the other parts of the report (findings, registers…) are not counted here.
     """
+    counts = comment_counts.counts_comment.c
     rows = session.exec(
-        select(ReviewComment.section_id, func.count(col(ReviewComment.id)))
-        .join(ReviewRound, col(ReviewRound.id) == col(ReviewComment.round_id))
-        .where(
-            ReviewRound.report_id == report_id,
-            col(ReviewComment.disposition).is_(None),
-            col(ReviewComment.section_id).is_not(None),
-        )
-        .group_by(col(ReviewComment.section_id))
+        select(counts.section_id, func.sum(counts.undecided))  # type: ignore[call-overload]
+        .join(ReviewRound, col(ReviewRound.id) == counts.round_id)
+        .where(ReviewRound.report_id == report_id, counts.section_id != 0)
+        .group_by(counts.section_id)
+        .having(func.sum(counts.undecided) > 0)
     ).all()
     return {section_id: int(count) for section_id, count in rows}
 
@@ -315,18 +316,19 @@ class RoundSummary:
 
 def round_summaries(session: Session, *, report_id: int) -> list[RoundSummary]:
     """Return a report's review rounds, oldest first, with their comment counts."""
+    tally = comment_counts.counts_comment.c
     counts = {
         round_id: (int(total), int(still_open or 0), int(signed or 0))
         for round_id, total, still_open, signed in session.exec(
-            select(
-                ReviewComment.round_id,
-                func.count(col(ReviewComment.id)),
-                func.sum(case((_open_clause(), 1), else_=0)),
-                func.sum(case((col(ReviewComment.signed_off_at).is_not(None), 1), else_=0)),
+            select(  # type: ignore[call-overload]
+                tally.round_id,
+                func.sum(tally.total),
+                func.sum(tally.open),
+                func.sum(tally.signed_off),
             )
-            .join(ReviewRound, col(ReviewRound.id) == col(ReviewComment.round_id))
+            .join(ReviewRound, col(ReviewRound.id) == tally.round_id)
             .where(ReviewRound.report_id == report_id)
-            .group_by(col(ReviewComment.round_id))
+            .group_by(tally.round_id)
         ).all()
     }
     return [
