@@ -253,7 +253,8 @@ def import_rows(
 
 
 def main() -> int:
-    from bench.run import ensure, open_workspace, prepare_pg, safe_url, table
+    from bench.generate import safe_url
+    from bench.run import ensure, open_workspace, prepare_pg
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="the SQLite workspace (default: the generated 1× file)")
@@ -277,7 +278,10 @@ def main() -> int:
         ws = open_workspace(url)
         rows += import_rows(ws, args.runs, args.seed, count=args.rows, formats=formats)
         ws.engine.dispose()
-    print(table(rows))
+    header = ["measurement", "value", "baseline", "ratio", "target", "met?"]
+    print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(row.cells()) + " |")
     return 0 if all(row.met for row in rows) else 1
 
 

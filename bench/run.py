@@ -83,7 +83,7 @@ from sqlalchemy import create_engine, delete, desc, func, insert, inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bench import export_bench
+from bench import export_bench, import_bench
 from bench.generate import bench_info, default_path, default_url, generate, safe_url
 from bench.synthetic import LinePicker, comment_fields, person_name
 from bench.timing import StatementCounter, paired_medians, timed
@@ -1255,7 +1255,7 @@ def main() -> int:
             )
         if "import" in wanted and per_scale[ws.database] is ws:
             say(f"Comment import on {ws.label} …")
-            add(ws, import_rows(ws, args.runs, args.seed))
+            add(ws, import_bench.import_rows(ws, args.runs, args.seed))
         if "export" in wanted and ws is first:
             say(f"Export on {ws.label} …")
             add(ws, export_rows(ws, args.runs))
