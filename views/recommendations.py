@@ -327,7 +327,12 @@ def initiatives_tab(s: Session, ctx: ui.PageContext, can_edit: bool, can_review:
         format_func=lambda x: _("Every initiative") if x is None else label(x),
         key="rc_in_filter",
     )
-    shown = initiatives.list_initiatives(s, report_id=ctx.report.id, status=wanted)
+    # A page at a time: every initiative shown carries widgets, and a report has hundreds.
+    total = sum(counts.values()) if wanted is None else counts[wanted]
+    offset = ui.pager(total, key=f"rc_in_page_{wanted}", page_size=PAGE_SIZE)
+    shown = initiatives.list_initiatives(
+        s, report_id=ctx.report.id, status=wanted, limit=PAGE_SIZE, offset=offset
+    )
     if not shown:
         if sum(counts.values()) == 0:
             st.info(

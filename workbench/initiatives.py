@@ -209,13 +209,25 @@ def get_initiative(session: Session, initiative_id: int) -> Initiative:
 
 
 def list_initiatives(
-    session: Session, *, report_id: int, status: InitiativeStatus | None = None
+    session: Session,
+    *,
+    report_id: int,
+    status: InitiativeStatus | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Initiative]:
-    """Return a report's initiatives by name, optionally in one review status."""
+    """Return a report's initiatives by name, optionally in one review status.
+
+    ``limit`` and ``offset`` give one page of them (the page shows a page at a time:
+    a report has hundreds of initiatives at IPCC scale).
+    """
     query = select(Initiative).where(Initiative.report_id == report_id)
     if status is not None:
         query = query.where(Initiative.review_status == InitiativeStatus(status))
-    return list(session.exec(query.order_by(col(Initiative.name), col(Initiative.id))).all())
+    query = query.order_by(col(Initiative.name), col(Initiative.id)).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query).all())
 
 
 def status_counts(session: Session, *, report_id: int) -> dict[InitiativeStatus, int]:

@@ -206,3 +206,29 @@ def test_a_long_roadmap_is_paged(open_page, db):
     at.number_input(key="rc_page").set_value(3).run()
     assert not at.exception
     assert "Generated recommendation 29" in texts(at)
+
+
+def test_many_initiatives_are_paged(open_page, db):
+    """A report with hundreds of initiatives shows a page of them at a time, by name."""
+    report = db.exec(select(Report).where(Report.slug == REPORT)).one()
+    for n in range(45):
+        db.add(
+            Initiative(
+                report_id=report.id,
+                name=f"Zz generated initiative {n:02d}",
+                what=f"What generated initiative {n:02d} does.",
+            )
+        )
+    db.commit()
+    at = open_page(PAGE, REVIEWER, report=REPORT)
+    assert not at.exception
+    shown = texts(at)
+    # Sorted by name, the generated ones come last: the first page holds none of the last.
+    assert "Zz generated initiative 44" not in shown
+    total = db.exec(
+        select(func.count()).select_from(Initiative).where(Initiative.report_id == report.id)
+    ).one()
+    at.number_input(key="rc_in_page_None").set_value(-(-total // 20)).run()
+    assert not at.exception
+    assert "Zz generated initiative 44" in texts(at)
+    assert "Zz generated initiative 00" not in texts(at)
