@@ -148,7 +148,8 @@ class Query:
         return " & ".join(parts)
 
 
-def _clean(typed: str) -> str:
+def plain(typed: str) -> str:
+    """Return what was typed, its first MAX_CHARS characters, control characters as spaces."""
     # Control characters (NUL included) become spaces; accents are kept (the index folds them).
     typed = (typed or "")[:MAX_CHARS]
     return "".join(" " if unicodedata.category(c)[0] == "C" else c for c in typed)
@@ -162,7 +163,7 @@ def parse(typed: str | None, *, prefix_last: bool = False) -> Query:
     """
     terms: list[Term] = []
     seen: set[tuple[tuple[str, ...], bool]] = set()
-    for match in _TERM.finditer(_clean(typed or "")):
+    for match in _TERM.finditer(plain(typed or "")):
         quoted = match.group(2) is not None
         minus = (match.group(1) if quoted else match.group(3)) == "-"
         chunk = match.group(2) if quoted else match.group(4)
@@ -175,7 +176,7 @@ def parse(typed: str | None, *, prefix_last: bool = False) -> Query:
             break
     if prefix_last and terms:
         last = terms[-1]
-        typed_end = _clean(typed or "").rstrip()
+        typed_end = plain(typed or "").rstrip()
         if (
             not last.negated
             and len(last.words) == 1
@@ -642,6 +643,7 @@ __all__ = [
     "everything",
     "marked",
     "parse",
+    "plain",
     "readable",
     "search",
     "section_matches",

@@ -583,7 +583,7 @@ def search_sources(
                 search.source_matches(
                     session, search.parse(words, prefix_last=True), report_id=report_id
                 ),
-                func.lower(col(Source.key)).like(_like(words), escape="\\"),
+                func.lower(col(Source.key)).like(_like(search.plain(words)), escape="\\"),
             )
         )
     if kind:
