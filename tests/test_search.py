@@ -308,3 +308,56 @@ def test_a_restored_backup_is_searchable(engine, empty_engine, tmp_path):
             len(found(session, None, "widespread", scope=search.everything(session))["sections"])
             == 4
         )
+
+
+def test_the_search_command(tmp_path):
+    """`workbench search`: everything by default, --as limits it, --json, --kind, bad options."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from workbench import migrate
+    from workbench.cli import app
+    from workbench.db import make_engine, session_scope
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with session_scope(engine) as session:
+        world = make_world(session)
+        mine = fill(session, world.report, "aardvark")
+        fill(session, make_report(session, "other-report"), "aardvark")
+        reviewer = world.reviewer.email
+    engine.dispose()
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(app, ["search", *args], env={"WORKBENCH_DATABASE_URL": url})
+
+    result = run("aardvark", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["totals"] == {kind: 2 for kind in search.KINDS}
+    assert "**aardvark**" in " ".join(h["snippet"] for h in data["hits"]).lower()
+
+    result = run("aardvark", "--as", reviewer, "--kind", "comments", "--json")
+    hits = json.loads(result.output)["hits"]
+    assert [(h["kind"], h["id"], h["report"]) for h in hits] == [
+        ("comments", mine["comments"], "test-report")
+    ]
+
+    result = run("aardvark", "--report", "other-report", "--kind", "sources")
+    assert result.exit_code == 0
+    assert "source aardvark2020a (other-report)" in result.output
+    assert "[aardvark]" in result.output
+
+    assert "No results for 'okapi'." in run("okapi").output
+    for args, message in [
+        (["--kind", "people"], "--kind people is not a kind"),
+        (["--report", "nowhere"], "No report with the slug 'nowhere'"),
+        (["--as", "nobody@example.org"], "No person with the email"),
+    ]:
+        result = run("aardvark", *args)
+        assert result.exit_code != 0 and message in result.output, result.output
+    result = run("* -aardvark")
+    assert result.exit_code != 0 and "nothing to search for" in result.output

@@ -516,6 +516,86 @@ def status(report: ReportOption, as_json: JsonOption = False) -> None:
             typer.echo(f"  warning: {warning}")
 
 
+# --------------------------------------------------------------------------- search
+
+SEARCH_KINDS = ("sections", "sources", "comments", "findings", "recommendations")
+
+
+@app.command("search")
+@guarded
+def search_command(
+    text: Annotated[str, typer.Argument(help='What to look for: words, "a phrase", -word.')],
+    report: Annotated[
+        str | None, typer.Option("--report", help="Only this report (its slug).")
+    ] = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind",
+            help="Only this kind: sections, sources, comments, findings or recommendations "
+            "(repeat for several).",
+        ),
+    ] = None,
+    as_email: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Find only what this person (email) may read in the app; default: "
+            "everything in the workspace.",
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=200, help="Hits to show.")] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """Search the workspace's sections, sources, comments, findings and recommendations."""
+    from workbench import search
+    from workbench.reports import get_report
+
+    kinds = [k.strip().lower() for k in kind or []]
+    unknown = [k for k in kinds if k not in SEARCH_KINDS]
+    if unknown:
+        raise ValidationError(
+            f"--kind {unknown[0]} is not a kind; choose from {', '.join(SEARCH_KINDS)}."
+        )
+    with open_session() as session:
+        if report is not None:
+            get_report(session, report)  # an unknown slug is an error, not "no hits"
+        person = people.get_by_email(session, as_email) if as_email else None
+        results = search.search(
+            session,
+            person=person,
+            text=text,
+            report=report,
+            kinds=kinds or None,
+            limit=limit,
+            scope=None if person is not None else search.everything(session),
+        )
+    if results.query.empty:
+        fail('nothing to search for: type a word (a "-word" only leaves words out).')
+    if as_json:
+        echo_json(
+            {
+                "query": text,
+                "totals": results.totals,
+                "capped_at": search.CANDIDATES,
+                "hits": [hit.as_dict() for hit in results.hits],
+            }
+        )
+        return
+    if not results.hits:
+        typer.echo(f"No results for {text!r}.")
+        return
+    counted = ", ".join(
+        f"{'≥' if n >= search.CANDIDATES else ''}{n} {k}" for k, n in results.totals.items() if n
+    )
+    typer.echo(f"{len(results.hits)} best of {counted}:")
+    for number, hit in enumerate(results.hits, start=1):
+        snippet = " ".join(search.marked(hit.snippet, "[", "]").split())
+        typer.echo("")
+        typer.echo(f"{number:>3}. {hit.kind[:-1]} {hit.label} ({hit.report_slug})  {hit.url}")
+        typer.echo(f"     {snippet}")
+
+
 # --------------------------------------------------------------------------- sources
 
 
