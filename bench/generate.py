@@ -52,6 +52,7 @@ seed, so an interrupted one is never mistaken for a complete one.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import random
 import sys
@@ -341,9 +342,52 @@ class Writer:
                 buffer = self.buffers[name]
                 start = time.perf_counter()
                 with self.engine.begin() as conn:
-                    conn.execute(insert(self.models[name]), chunk)
+                    if conn.dialect.name == "postgresql":
+                        copy_rows(conn, self.models[name].__table__, chunk)
+                    else:
+                        conn.execute(insert(self.models[name]), chunk)
                 self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
                 self.written[name] = self.written.get(name, 0) + len(chunk)
+
+
+def copy_rows(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Write rows into a PostgreSQL table with ``COPY … FROM STDIN`` (psycopg 3).
+
+    COPY is several times faster than even multi-row inserts for a million rows.
+    Values go through each column type's own conversion (enums to their values,
+    JSON to text), as an insert would send them, and a column a row leaves out
+    takes the column's default, as in an insert; COPY fires the tables' insert
+    triggers (full-text search, comment counts) as inserts do.
+    """
+    names = list(dict.fromkeys(key for row in rows[:1] for key in row))
+    for column in table.columns:
+        if column.name not in names and column.default is not None:
+            names.append(column.name)
+    dialect = conn.dialect
+    convert = []
+    for name in names:
+        column = table.c[name]
+        process = column.type.bind_processor(dialect)
+        default = column.default
+        convert.append((name, process, default))
+    columns = ", ".join(f'"{name}"' for name in names)
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        for row in rows:
+            values = []
+            for name, process, default in convert:
+                if name in row:
+                    value = row[name]
+                elif default.is_callable:
+                    value = default.arg(None)
+                else:
+                    value = default.arg
+                if process is not None and value is not None:
+                    value = process(value)
+                if isinstance(value, (dict, list)):
+                    value = json.dumps(value)
+                values.append(value)
+            copy.write_row(values)
 
 
 # --------------------------------------------------------------------------- the workspace
@@ -1616,9 +1660,27 @@ class Generator:
 
 
 def drop_everything(engine: Engine) -> None:
-    """Drop every workbench table and Alembic's version table (scratch databases only)."""
+    """Drop every workbench table and Alembic's version table (scratch databases only).
+
+    On PostgreSQL the whole current schema goes when this role owns it: the
+    migrations also make objects the models do not know (the search columns'
+    functions and triggers, the comment counts), and the next ``upgrade`` must
+    find none of them.
+    """
     import workbench.models  # noqa: F401  (registers the tables)
 
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            schema, owner = conn.execute(
+                text(
+                    "SELECT nspname, pg_has_role(current_user, nspowner, 'USAGE') "
+                    "FROM pg_namespace WHERE nspname = current_schema()"
+                )
+            ).one()
+            if owner:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+                return
     SQLModel.metadata.drop_all(engine)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
