@@ -698,44 +698,89 @@ def _git_errors(run: Any) -> Any:
 
 
 def _open_repo(path: Path, *, create: bool) -> Repo | None:
-    """Open the mirror at ``path`` (creating it in an empty or missing folder when asked)."""
-    import git
+    """Open the mirror at ``path`` (creating it in an empty or missing folder when asked).
 
+    Creating is serialised across processes too (``flock`` on the folder itself): two app
+    servers saving for the first time into one empty mirror must not both run ``git init``
+    there, nor open the repository between the other's ``init`` and its marking it ours.
+    """
     with _init_lock:
         if path.exists() and not path.is_dir():
             raise ValidationError(
                 "The history mirror's path {path} is a file, not a folder.", path=path
             )
-        if (path / ".git").is_dir():
-            repo = git.Repo(path)
-            marked = repo.config_reader().get_value("workbench", "mirror", default="")
-            if str(marked).lower() != "true":
-                repo.close()
-                raise ValidationError(
-                    "{path} is a git repository the workbench did not create; "
-                    "point the history mirror at an empty folder.",
-                    path=path,
-                )
-            return repo
-        if path.exists() and any(path.iterdir()):
+        if (path / ".git" / "config").is_file() and _marked(path):
+            return _open_or_init(path, create=create)
+        if not path.is_dir():
+            if not create:
+                return None
+            path.mkdir(parents=True, exist_ok=True)
+        with _folder_locked(path):
+            return _open_or_init(path, create=create)
+
+
+def _marked(path: Path) -> bool:
+    """Return True when the folder's git config marks it as a mirror the workbench made."""
+    import configparser
+
+    config = configparser.ConfigParser(strict=False)
+    try:
+        config.read(path / ".git" / "config", encoding="utf-8")
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return False
+    return config.get("workbench", "mirror", fallback="").strip().lower() == "true"
+
+
+@contextlib.contextmanager
+def _folder_locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on the folder itself (its creation, across processes)."""
+    import fcntl
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _open_or_init(path: Path, *, create: bool) -> Repo | None:
+    """Open the mirror, or make it in an empty folder (the caller holds the locks)."""
+    import git
+
+    if (path / ".git").is_dir():
+        repo = git.Repo(path)
+        marked = repo.config_reader().get_value("workbench", "mirror", default="")
+        if str(marked).lower() != "true":
+            repo.close()
             raise ValidationError(
-                "{path} is not empty and holds no history mirror; "
+                "{path} is a git repository the workbench did not create; "
                 "point the history mirror at an empty folder.",
                 path=path,
             )
-        if not create:
-            return None
-        path.mkdir(parents=True, exist_ok=True)
-        repo = git.Repo.init(path, initial_branch=BRANCH)
-        with repo.config_writer() as config:
-            config.set_value("core", "autocrlf", "false")
-            config.set_value("core", "quotepath", "false")
-            config.set_value("workbench", "mirror", "true")
-        (path / ".git" / "description").write_text(
-            "Synthesis Report Workbench: the draft history (derived from the database)\n",
-            encoding="utf-8",
-        )
         return repo
+    if path.exists() and any(path.iterdir()):
+        raise ValidationError(
+            "{path} is not empty and holds no history mirror; "
+            "point the history mirror at an empty folder.",
+            path=path,
+        )
+    if not create:
+        return None
+    path.mkdir(parents=True, exist_ok=True)
+    repo = git.Repo.init(path, initial_branch=BRANCH)
+    with repo.config_writer() as config:
+        config.set_value("core", "autocrlf", "false")
+        config.set_value("core", "quotepath", "false")
+        config.set_value("workbench", "mirror", "true")
+    (path / ".git" / "description").write_text(
+        "Synthesis Report Workbench: the draft history (derived from the database)\n",
+        encoding="utf-8",
+    )
+    return repo
 
 
 @contextlib.contextmanager
