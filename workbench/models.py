@@ -765,6 +765,8 @@ class ReviewComment(SQLModel, table=True):
         UniqueConstraint("round_id", "number"),
         Index("ix_reviewcomment_round_section", "round_id", "section_id"),
         Index("ix_reviewcomment_round_disposition", "round_id", "disposition"),
+        # The Dashboard's comments new since a visit (workbench.next_steps).
+        Index("ix_reviewcomment_round_created", "round_id", "created_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="reviewround.id", index=True)
@@ -910,7 +912,11 @@ class GlossaryTerm(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    __table_args__ = (Index("ix_auditevent_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_auditevent_entity", "entity", "entity_id"),
+        # The Admin page's people in the trail (workbench.audit.people_in_trail).
+        Index("ix_auditevent_person", "person_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)
     person_id: int | None = Field(default=None, foreign_key="person.id")
