@@ -252,6 +252,7 @@ PAGES = [
     (YOUR_WORK, "views/dashboard.py", N_("Dashboard"), ":material/home:", None),
     (YOUR_WORK, "views/inbox.py", N_("Inbox"), ":material/inbox:", None),
     (YOUR_WORK, "views/profile.py", N_("Profile"), ":material/manage_accounts:", None),
+    (YOUR_WORK, "views/search.py", N_("Search"), ":material/search:", None),
     (
         REPORT,
         "views/outline.py",
@@ -350,6 +351,21 @@ with ui.session() as s:
     )
     unread = notifications.unread_count(s, person.id)
 
+SEARCH_BOX = "sidebar_search"
+SEARCH_WANTED = "sidebar_search_wanted"
+
+
+def remember_search() -> None:
+    """Keep what was typed in the sidebar's box for this run, and empty the box."""
+    typed = (st.session_state.get(SEARCH_BOX) or "").strip()
+    st.session_state[SEARCH_BOX] = ""
+    if typed:
+        st.session_state[SEARCH_WANTED] = typed
+        # The Search page's own box and pager (views/search.py) start from this search.
+        st.session_state["q"] = typed
+        st.session_state.pop("search_page", None)
+
+
 with st.sidebar:
     st.markdown(f"**{ui.md(person.name)}**  \n{role_names}")
     if available:
@@ -366,6 +382,15 @@ with st.sidebar:
             st.session_state[ui.REPORT_KEY] = chosen
             st.query_params["report"] = chosen
             st.rerun()
+    # The workspace search: Enter opens the Search page at /search?q=… (remember_search,
+    # then the switch below the navigation).
+    st.text_input(
+        _("Search"),
+        key=SEARCH_BOX,
+        placeholder=_("Search the workspace"),
+        icon=":material/search:",
+        on_change=remember_search,
+    )
     if st.button(_("Sign out"), key="sign_out", icon=":material/logout:"):
         with ui.session() as s:
             ui.sign_out(s)
@@ -403,4 +428,8 @@ for group, path, title, icon, wanted in PAGES:
 
 # Every page one may use stays listed: Streamlit folds a long menu after ten pages behind
 # "View more", which hid Team, Translations and Council from CLAs and the Secretariat.
-st.navigation(sections, expanded=True).run()
+current = st.navigation(sections, expanded=True)
+wanted_search = st.session_state.pop(SEARCH_WANTED, None)
+if wanted_search:
+    st.switch_page("views/search.py", query_params={"q": wanted_search})
+current.run()

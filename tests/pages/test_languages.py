@@ -29,6 +29,7 @@ PAGES = [
     ("views/dashboard.py", CLA),
     ("views/inbox.py", CLA),
     ("views/profile.py", CLA),
+    ("views/search.py", CLA),
     ("views/outline.py", CLA),
     ("views/write.py", CLA),
     ("views/evidence.py", CLA),
