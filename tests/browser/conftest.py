@@ -81,6 +81,60 @@ class RunningApp:
     database_url: str
 
 
+def start_streamlit(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    """Start ``streamlit run app.py`` on 127.0.0.1:``port``; its output goes to ``log_path``."""
+    with log_path.open("w") as log:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_until_healthy(base: str, server: subprocess.Popen, log_path: Path) -> None:
+    """Wait (at most 60 s) until the server at ``base`` answers its health check."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the app did not start:\n" + log_path.read_text())
+        time.sleep(0.5)
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Stop a process this test started (by its PID): terminate, then kill after 10 s."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory, demo_template) -> Iterator[RunningApp]:
     """Start the app on a fresh copy of the demo workspace; yield it; stop it afterwards."""
@@ -92,53 +146,14 @@ def app_server(tmp_path_factory, demo_template) -> Iterator[RunningApp]:
     url = f"sqlite:///{db_path}"
     port = _free_port()
     env = {**os.environ, "WORKBENCH_DATABASE_URL": url}
-    log = (folder / "streamlit.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log_path = folder / "streamlit.log"
+    server = start_streamlit(port, env, log_path)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    "the app did not start:\n" + (folder / "streamlit.log").read_text()
-                )
-            time.sleep(0.5)
+        wait_until_healthy(base, server, log_path)
         yield RunningApp(url=base, database_url=url)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+        stop_process(server)
 
 
 @pytest.fixture(scope="module")

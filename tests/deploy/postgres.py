@@ -49,15 +49,20 @@ def _recreate(name: str, template: str | None = None) -> None:
     admin.dispose()
 
 
-def fresh_demo_database(suffix: str) -> str:
-    """Create ``<test database>_<suffix>`` with the demo workspace; return its URL.
+def database_url(suffix: str) -> str:
+    """Return the URL of ``<test database>_<suffix>`` (whether it exists or not).
 
     Skips (fails under ``WORKBENCH_REQUIRE_POSTGRES=1``) without a PostgreSQL test URL.
     """
     base = make_url(require_postgres_url())
-    name = f"{base.database}_{suffix}"
-    _recreate(name, template=_demo_template())
-    return base.set(database=name).render_as_string(hide_password=False)
+    return base.set(database=f"{base.database}_{suffix}").render_as_string(hide_password=False)
+
+
+def fresh_demo_database(suffix: str) -> str:
+    """Create ``<test database>_<suffix>`` with the demo workspace; return its URL."""
+    url = database_url(suffix)
+    _recreate(make_url(url).database, template=_demo_template())
+    return url
 
 
 def drop_database(url: str) -> None:
