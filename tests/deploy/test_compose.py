@@ -253,3 +253,17 @@ def test_a_backup_that_does_not_restore_is_not_kept(tmp_path, monkeypatch):
     assert scheduler.backup_job() is False
     assert not list(tmp_path.glob("workbench-*.zip"))
     assert len(list((tmp_path / "incoming").glob("workbench-*.zip"))) == 1
+
+
+def test_the_image_keeps_what_the_app_reads_beside_the_package():
+    """The build context leaves out runtime files, never the folders the app reads."""
+    patterns = [
+        line.strip()
+        for line in (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for folder in ("app.py", "views", "workbench", "migrations", "templates", "locales", "data"):
+        assert (ROOT / folder).exists()
+        assert not [p for p in patterns if p.rstrip("/") in (folder, f"{folder}/*")], folder
+    for runtime in ("data/*.db", "data/mirror", "data/session-secret", "deploy/.env"):
+        assert runtime in patterns
