@@ -170,6 +170,17 @@ def test_nginx_lets_through_what_streamlit_accepts():
     assert "proxy_set_header Upgrade $http_upgrade;" in stream
     assert "proxy_set_header Connection $connection_upgrade;" in stream
     assert "proxy_read_timeout 1d;" in stream
+    # nginx inherits no proxy_set_header into a location that sets one: every location that
+    # sets any sets them all (the app reads the browser's address from the WebSocket's).
+    server_level = conf.split("location / {", 1)[0].rsplit("server {", 1)[1]
+    forwarded = [line.strip() for line in server_level.splitlines() if "proxy_set_header" in line]
+    assert any("X-Forwarded-For" in line for line in forwarded)
+    for block in conf.split("location ")[1:]:
+        body = block.split("}", 1)[0]
+        if "proxy_set_header" in body:
+            for line in forwarded:
+                if "Connection" not in line:
+                    assert line in body, (block.split("{", 1)[0], line)
     assert "hash $workbench_replica_key consistent;" in conf
 
 
