@@ -361,9 +361,6 @@ def remember_search() -> None:
     st.session_state[SEARCH_BOX] = ""
     if typed:
         st.session_state[SEARCH_WANTED] = typed
-        # The Search page's own box and pager (views/search.py) start from this search.
-        st.session_state["q"] = typed
-        st.session_state.pop("search_page", None)
 
 
 with st.sidebar:

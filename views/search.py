@@ -11,7 +11,7 @@ around the matched words become bold.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Collection
 from urllib.parse import parse_qsl, urlsplit
 
 import streamlit as st
@@ -21,7 +21,6 @@ from workbench import i18n, search
 from workbench.i18n import N_, _, ngettext
 
 PAGE_SIZE = 20
-KEEP: dict[str, Any] = {"bind": "query-params"}
 ALL = "all"
 KIND_NAMES = {
     ALL: N_("Everything"),
@@ -39,6 +38,25 @@ KIND_LABELS = {
     "findings": N_("Finding"),
     "recommendations": N_("Recommendation"),
 }
+
+
+def addressed(
+    param: str, key: str, default: str = "", options: Collection[str] | None = None
+) -> str:
+    """Give widget ``key`` the value of the address's ``param`` when the address changed.
+
+    The query, the kind and the page are kept in the address by hand, not bound to the
+    widgets: Streamlit removes a bound parameter from the address when the page is left,
+    so Back would come back to an empty search. Returns ``key``.
+    """
+    wanted = st.query_params.get(param, "") or default
+    if options is not None and wanted not in options:
+        wanted = default
+    seen = f"{key}_address"
+    if key not in st.session_state or st.session_state.get(seen) != wanted:
+        st.session_state[key] = wanted
+        st.session_state[seen] = wanted
+    return key
 
 
 def counted(n: int) -> str:
@@ -74,21 +92,20 @@ with ui.session() as s:
     st.title(_("Search"))
     typed = st.text_input(
         _("Search the sections, sources, review comments, findings and recommendations"),
-        key="q",
+        key=addressed("q", "search_q"),
         placeholder=_('Words, "a phrase", -a word to leave out'),
-        **KEEP,
     )
     kind = (
         st.segmented_control(
             _("Show"),
             list(KIND_NAMES),
             format_func=lambda k: _(KIND_NAMES[k]),
-            default=ALL,
-            key="kind",
-            **KEEP,
+            key=addressed("kind", "search_kind", ALL, KIND_NAMES),
         )
         or ALL
     )
+    st.query_params["q"] = (typed or "").strip()
+    st.query_params["kind"] = kind
     text = (typed or "").strip()
     if not text:
         st.info(
@@ -107,8 +124,13 @@ with ui.session() as s:
             ).format(text=ui.md(text[:80]))
         )
         st.stop()
-    # The page asked for (the pager below is drawn once the total is known).
-    wanted = st.session_state.get("search_page") or st.query_params.get("search_page", "1")
+    # The page asked for (the pager below is drawn once the total is known); a new search
+    # starts on the first page.
+    if st.session_state.get("search_paged") != (text, kind):
+        st.session_state["search_paged"] = (text, kind)
+        if st.session_state.pop("search_page", None) is not None:
+            st.query_params.pop("page", None)
+    wanted = st.session_state.get("search_page") or st.query_params.get("page", "1")
     number = int(wanted) if str(wanted).isdigit() and int(wanted) > 0 else 1
     results = search.search(
         s,
@@ -135,14 +157,15 @@ with ui.session() as s:
     shown = min(results.total, search.CANDIDATES * len(results.totals))
     pages = max((shown - 1) // PAGE_SIZE + 1, 1)
     if pages > 1:
+        st.session_state["search_page"] = min(number, pages)
         st.number_input(
             _("Page (of {pages})").format(pages=i18n.format_number(pages)),
             min_value=1,
             max_value=pages,
             step=1,
             key="search_page",
-            **KEEP,
         )
+        st.query_params["page"] = str(st.session_state.get("search_page", 1))
     if any(n >= search.CANDIDATES for n in results.totals.values()):
         st.caption(
             ngettext(

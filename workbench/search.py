@@ -375,8 +375,9 @@ _SQLITE: dict[str, tuple[str, str, str]] = {
         "bm25(search_recommendation, 8.0, 3.0, 1.0, 1.0)",
     ),
 }
-# The column snippet() and ts_headline read, per kind.
-_SNIPPET_COLUMN = {"sections": 2, "sources": 1, "comments": 0, "findings": 1, "recommendations": 1}
+# snippet() picks, per hit, the column with the most matches (a title or the text); a
+# source shows its title (its key is the hit's label).
+_SNIPPET_COLUMN = {kind: -1 for kind in KINDS} | {"sources": 1}
 _PG_TEXT = {
     "sections": (
         "coalesce((SELECT r.text FROM sectionrevision r WHERE r.id = t.head_revision_id), '')"

@@ -20,18 +20,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def open_search(demo_url):
-    """Return a function opening the Search page through the app, as if ``q`` had been typed."""
+    """Return a function opening the Search page through the app at ``/search?q=…&kind=…``."""
 
-    def _open(email: str, **state: str) -> AppTest:
+    def _open(email: str, **query: str) -> AppTest:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
         engine = make_engine(demo_url)
         with Session(engine) as s:
             at.session_state["person_id"] = people.get_by_email(s, email).id
         engine.dispose()
         at.run()
-        for key, value in state.items():
-            at.session_state[key] = value
         at.switch_page(PAGE)
+        for name, value in query.items():
+            at.query_params[name] = value
         return at.run()
 
     return _open
