@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+PROXY_ADDRESS = "127.0.0.3"  # where nginx connects to the app servers from, in a test
 REPLICA_LINE = re.compile(r"^(\s*)server app\d+:8501 (.*);$", re.MULTILINE)
 
 
@@ -97,7 +98,10 @@ def render(prefix: Path, replicas: list[int], http_port: int, https_port: int) -
         f"    {name}_temp_path {prefix / 'tmp' / name};"
         for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
-    text = _replace(text, "http {\n", "http {\n" + temp + "\n")
+    # nginx reaches the app servers from another loopback address than the browser's, so
+    # a test can tell the browser's address (passed on in X-Forwarded-For) from nginx's.
+    bind = f"    proxy_bind {PROXY_ADDRESS};"
+    text = _replace(text, "http {\n", "http {\n" + temp + "\n" + bind + "\n")
     top = "daemon off;\n"
     if os.geteuid() == 0:  # workers keep root's access to the private test folder
         top += "user root;\n"

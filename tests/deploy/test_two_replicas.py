@@ -33,7 +33,7 @@ from pathlib import Path
 
 import git
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tests.browser.conftest import (
     CHROMIUM,
@@ -50,7 +50,7 @@ from tests.deploy import nginx_config
 from tests.deploy.postgres import database_url, drop_database, fresh_demo_database
 from workbench import history
 from workbench.db import make_engine
-from workbench.models import Report, Section, SectionRevision
+from workbench.models import AuditEvent, Report, Section, SectionRevision
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRE_NGINX = os.environ.get("WORKBENCH_REQUIRE_NGINX") == "1"
@@ -188,6 +188,37 @@ def test_nginx_pins_each_browser_to_one_replica_and_answers_health(deployment):
             assert headers[REPLICA_HEADER] == replica
             # A browser with a key keeps it.
             assert not [c for c in headers.get_all("Set-Cookie", []) if COOKIE in c]
+
+
+def test_the_app_sees_the_browsers_address_not_the_proxys(deployment, browser):
+    """Sign-in throttling counts per browser: the app reads X-Forwarded-For through nginx.
+
+    nginx connects to the app servers from 127.0.0.3 here, the browser from 127.0.0.1;
+    a refused sign-in is recorded with the address the app took for the browser's.
+    """
+    from playwright.sync_api import expect
+
+    context = browser.new_context(ignore_https_errors=True)
+    try:
+        tab = context.new_page()
+        tab.goto(deployment.base)
+        tab.get_by_role("textbox", name="Email").fill(CLA)
+        tab.get_by_role("textbox", name="Password").fill("not the password")
+        tab.get_by_role("button", name="Sign in", exact=True).click()
+        expect(tab.get_by_test_id("stAlert").first).to_be_visible()
+    finally:
+        context.close()
+    engine = make_engine(deployment.database_url)
+    with Session(engine) as s:
+        failed = s.exec(
+            select(AuditEvent)
+            .where(AuditEvent.action == "sign_in_failed")
+            .order_by(col(AuditEvent.id).desc())
+        ).first()
+    engine.dispose()
+    assert failed is not None
+    assert failed.detail["client"] == "127.0.0.1"
+    assert nginx_config.PROXY_ADDRESS != "127.0.0.1"
 
 
 def _section(database_url: str) -> tuple[int, int, str]:
