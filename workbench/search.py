@@ -390,16 +390,21 @@ _PG_TEXT = {
 
 
 #: At most this many matches of a kind are counted and ranked (the newest ones).
-CANDIDATES = 1000
+CANDIDATES = 500
 
 
-def _scope(kind: str, report_ids: list[int] | None) -> str:
-    """The SQL condition keeping row ``t`` of a kind in the readable reports (None: all)."""
+def _scope(kind: str, report_ids: list[int] | None, round_ids: list[int] | None) -> str:
+    """The SQL condition keeping row ``t`` of a kind in the readable reports (None: all).
+
+    Comments are kept by the ids of their reports' rounds, written out: with a
+    subquery PostgreSQL searched the index once per round.
+    """
     if report_ids is None:
         return "1 = 1"
-    reports = ", ".join(str(int(i)) for i in report_ids) or "NULL"
     if kind == "comments":
-        return f"t.round_id IN (SELECT id FROM reviewround WHERE report_id IN ({reports}))"
+        rounds = ", ".join(str(int(i)) for i in round_ids or []) or "NULL"
+        return f"t.round_id IN ({rounds})"
+    reports = ", ".join(str(int(i)) for i in report_ids) or "NULL"
     return f"t.report_id IN ({reports})"
 
 
@@ -427,10 +432,12 @@ def _id_range(session: Session, kind: str, report_ids: list[int] | None) -> tupl
     return int(low or 0), int(high or -1)
 
 
-def _candidates_sql(kind: str, dialect: str, report_ids: list[int] | None) -> str:
+def _candidates_sql(
+    kind: str, dialect: str, report_ids: list[int] | None, round_ids: list[int] | None = None
+) -> str:
     """SQL for the newest :data:`CANDIDATES` matches of a kind in the readable reports."""
     table = _SQLITE[kind][0]
-    scope = _scope(kind, report_ids)
+    scope = _scope(kind, report_ids, round_ids)
     if dialect == "sqlite":
         fts, rank = _SQLITE[kind][1], _SQLITE[kind][2]
         join = "" if report_ids is None else f" JOIN {table} t ON t.id = {fts}.rowid"
@@ -574,10 +581,19 @@ def search(
         # Sources match a key's beginning too (smith20 → smith2020a).
         kind_query = parse(text, prefix_last=True) if kind == "sources" else query
         params: dict[str, Any] = {"fts": kind_query.fts5(), "tsq": kind_query.tsquery()}
+        rounds = None
+        if kind == "comments" and report_ids is not None:
+            rounds = list(
+                session.exec(
+                    select(ReviewRound.id).where(col(ReviewRound.report_id).in_(report_ids))
+                ).all()
+            )
         if dialect == "sqlite":
             params["low"], params["high"] = _id_range(session, kind, report_ids)
         rows = session.execute(
-            sql_text(f"SELECT id, score FROM ({_candidates_sql(kind, dialect, report_ids)}) x"),
+            sql_text(
+                f"SELECT id, score FROM ({_candidates_sql(kind, dialect, report_ids, rounds)}) x"
+            ),
             params,
         ).all()
         results.totals[kind] = len(rows)
