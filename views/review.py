@@ -41,9 +41,6 @@ from workbench.permissions import Action
 from workbench.phrasing import Sentence, listed
 
 PAGE_SIZE = 50
-# Counting 100,000 comments takes a moment: counts are cached this many seconds (and cleared
-# by every write made through this app server).
-COUNTS_TTL = 30
 REVIEW_ROLES = (
     Role.cla,
     Role.lead_author,
@@ -227,32 +224,14 @@ def comment_table_file(
     return reviews.export_comments(_session, actor=_actor, report=_report, round=_round, fmt=fmt)
 
 
-@st.cache_data(show_spinner=False, ttl=COUNTS_TTL)
-def round_counts(
-    url: str, version: int, report_id: int, _session: Session
-) -> dict[int, tuple[int, int, int]]:
-    """Return round id → (comments, awaiting a response, signed off), until the next change."""
-    return {
-        r.round.id: (r.comments, r.open, r.signed_off)
-        for r in reviews.round_summaries(_session, report_id=report_id)
-    }
-
-
-@st.cache_data(show_spinner=False, ttl=COUNTS_TTL)
-def section_counts(
-    url: str, version: int, round_id: int, _session: Session
-) -> list[dict[str, Any]]:
-    """Return a round's comment counts by disposition per section, until the next change."""
-    return reviews.disposition_counts(_session, round_id=round_id)
-
-
 def round_summaries(s: Session, report_id: int) -> list[reviews.RoundSummary]:
-    """Return the report's rounds with their (briefly cached) comment counts."""
-    counts = round_counts(database_url(), ui.data_version(s), report_id, s)
-    return [
-        reviews.RoundSummary(r, *counts.get(r.id, (0, 0, 0)))
-        for r in reviews.rounds(s, report_id=report_id)
-    ]
+    """Return the report's rounds with their comment counts.
+
+    Not cached: the counts are maintained by the database (migration 0009), so reading
+    them costs a few milliseconds at any size, and a count written through another app
+    server shows at once.
+    """
+    return reviews.round_summaries(s, report_id=report_id)
 
 
 def show_rounds(summaries: list[reviews.RoundSummary]) -> None:
@@ -909,7 +888,7 @@ def comments_tab(
 
 def by_section_tab(s: Session, review_round: ReviewRound) -> None:
     """Show the comments of each disposition per section, as a table and a stacked bar chart."""
-    counts = section_counts(database_url(), ui.data_version(s), review_round.id, s)
+    counts = reviews.disposition_counts(s, round_id=review_round.id)
     if not counts:
         st.info(
             _("{round} has no comments yet, so there is nothing to count.").format(
