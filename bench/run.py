@@ -124,6 +124,7 @@ from workbench.sections import lines_of
 ROOT = Path(__file__).resolve().parents[1]
 GROUPS = ("pages", "services", "search", "inbox", "import", "export", "concurrency")
 PAGE_TARGET = 5.0
+SLOW_PAGE_S = 20.0  # a page whose first opening takes longer is timed once more, not ``runs``
 SERVICE_TARGET_MS = 100.0
 IMPORT_TARGET = 2.0
 EXPORT_TARGET = export_bench.TARGET
@@ -342,17 +343,27 @@ def page_rows(ws: Workspace, runs: int, only: tuple[str, ...] = ()) -> list[Row]
             return time.perf_counter() - start
 
         ours, theirs = [], []
-        open_page()
+        first = open_page()
         empty_page()
-        page_runs.clear()
-        statements.clear()
-        for _ in range(runs):
+        if first > SLOW_PAGE_S:
+            # Far past any target: one more run (the first warmed the renderings up) is
+            # enough to say so, and keeps a whole run of the bench within its time.
+            page_runs.clear()
+            statements.clear()
+            runs_here = 1
+        else:
+            page_runs.clear()
+            statements.clear()
+            runs_here = runs
+        for _ in range(runs_here):
             theirs.append(empty_page())
             ours.append(open_page())
         value, baseline = statistics.median(ours), statistics.median(theirs)
         ratio = value / baseline
         ok = ratio <= PAGE_TARGET and not problems
         note = f" — {problems[0]}" if problems else ""
+        if runs_here < runs:
+            note += f" (one run: the first took {seconds(first)})"
         sent = max(statements)
         rows.append(
             Row(
@@ -586,7 +597,8 @@ def compare_sql(rows: list[Row]) -> None:
     """Hold every larger workspace's SQL counts against the smallest's of the same database.
 
     A page or a call that sends more statements on a larger workspace does work that
-    grows with the data (a query per row, an unbounded loop): its row is missed.
+    grows with the data (a query per row, an unbounded loop): its row is missed. The
+    counts are shown when they differ.
     """
     smallest: dict[tuple[str, str], Row] = {}
     for row in rows:
@@ -599,10 +611,14 @@ def compare_sql(rows: list[Row]) -> None:
         base = smallest.get((row.database, row.key))
         if row.sql is None or base is None or base is row or base.scale == row.scale:
             continue
-        same = row.sql == base.sql
-        row.target += f"; SQL as at {base.where}"
+        # Fewer is bounded too: a branch with nothing to show at this scale (a section
+        # without threads) sends nothing. More means work that grows with the data.
+        same = row.sql <= base.sql
+        row.target += f"; SQL ≤ {base.where}'s"
         row.met = row.met and same
-        seen = f"{base.sql} SQL at {base.where}" + ("" if same else f", {row.sql} here")
+        seen = f"{base.sql} SQL at {base.where}" + (
+            "" if row.sql == base.sql else f", {row.sql} here"
+        )
         if row.elapsed is not None and base.elapsed:
             row.baseline = f"at {base.where}: {base.elapsed * 1000:.1f} ms · {base.sql} SQL"
             row.ratio = (
