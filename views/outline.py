@@ -43,6 +43,7 @@ DATE_INPUT = {"fr": "DD/MM/YYYY", "es": "DD/MM/YYYY"}
 # 60-section outline slow to draw).
 EDITING = "outline_editing"
 EDITOR_VERSION = "outline_editor_version"
+CARDS = 25  # section cards shown at a time under each question
 
 
 def as_date(value: Any) -> date | None:
@@ -317,7 +318,10 @@ def outline_by_question(
                     _("No section answers this question yet: add one in the 'Add a section' tab.")
                 )
             continue
-        for index in range(len(group)):
+        # A page of sections at a time under each question: every card carries buttons, and
+        # a report can hold hundreds of sections (the cards' work grows with them).
+        offset = ui.pager(len(group), key=f"outline_page_{question.value}", page_size=CARDS)
+        for index in range(offset, min(offset + CARDS, len(group))):
             with st.container(border=True):
                 section_card(s, actor, report, group, index, labels, names, coauthors)
 

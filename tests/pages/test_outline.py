@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import CLA, ROLES, texts
 from workbench import people, reports, sections, teams
-from workbench.models import EthicsSignature, ReportCreate, Role
+from workbench.models import EthicsSignature, Question, ReportCreate, Role, Section
 
 PAGE = "views/outline.py"
 ROOT = Path(__file__).resolve().parents[2]
@@ -204,3 +204,26 @@ def test_the_outline_buttons_are_material_icons_not_emoji(open_page):
     # Icons only: no words that would need translating; the help says what each does.
     assert {b.label for b in buttons} == {""}
     assert all(b.proto.help for b in buttons)
+
+
+def test_a_long_question_shows_its_sections_a_page_at_a_time(open_page, db):
+    """Hundreds of sections under a question are shown 25 at a time, with the page to open."""
+    report = reports.get_report(db, "living-wages")
+    for n in range(30):
+        db.add(
+            Section(
+                report_id=report.id,
+                code=f"2.{n + 10}",
+                question=Question.desirable,
+                title=f"Generated section {n + 10}",
+                position=100 + n,
+            )
+        )
+    db.commit()
+    at = open_page(PAGE, CLA, report="living-wages")
+    assert not at.exception
+    assert "Generated section 39" not in texts(at)
+    at.number_input(key="outline_page_desirable").set_value(2).run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Generated section 39" in shown and "Generated section 10" not in shown
