@@ -410,12 +410,14 @@ def add_recommendation_tab(s: Session, ctx: ui.PageContext) -> None:
             "do not share."
         )
     )
+    # The pickers need each finding's code, confidence and statement and each initiative's
+    # name, not whole rows: a report at IPCC scale has thousands of findings.
     report_findings = sorted(
-        findings.list_findings(s, report_id=ctx.report.id),
+        findings.finding_choices(s, report_id=ctx.report.id),
         key=lambda f: sections.code_order(f.code),
     )
     by_finding = {f.id: f for f in report_findings}
-    by_initiative = {i.id: i for i in initiatives.list_initiatives(s, report_id=ctx.report.id)}
+    by_initiative = dict(initiatives.initiative_names(s, report_id=ctx.report.id))
     section_names = {
         sec.id: f"{sec.code} {sec.title}" for sec in sections.list_sections(s, ctx.report.id)
     }
@@ -476,7 +478,7 @@ def add_recommendation_tab(s: Session, ctx: ui.PageContext) -> None:
     initiative_ids = st.multiselect(
         _("Toolkit: initiatives that show it can work"),
         list(by_initiative),
-        format_func=lambda i: by_initiative[i].name,
+        format_func=lambda i: by_initiative[i],
         key="rc_initiatives",
         placeholder=_("Choose initiatives") if by_initiative else _("No initiatives recorded yet"),
     )

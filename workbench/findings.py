@@ -294,6 +294,19 @@ def list_findings(
     return list(session.exec(query.order_by(col(Finding.code), col(Finding.id))).all())
 
 
+def finding_choices(session: Session, *, report_id: int) -> list[Any]:
+    """Return a report's findings as (id, code, confidence, statement) rows, in code order.
+
+    For pickers: the rows are plain tuples with those attributes, not whole findings
+    (a report at IPCC scale has thousands, and building each model costs more than
+    reading it).
+    """
+    query = select(Finding.id, Finding.code, Finding.confidence, Finding.statement).where(
+        Finding.report_id == report_id
+    )
+    return list(session.exec(query.order_by(col(Finding.code), col(Finding.id))).all())
+
+
 def findings_grid(session: Session, *, report_id: int) -> dict[tuple[Evidence, Agreement], int]:
     """Count a report's findings in each evidence × agreement cell (every cell present)."""
     grid = {(e, a): 0 for e in Evidence for a in Agreement}

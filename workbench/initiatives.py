@@ -230,6 +230,13 @@ def list_initiatives(
     return list(session.exec(query).all())
 
 
+def initiative_names(session: Session, *, report_id: int) -> list[tuple[int, str]]:
+    """Return (id, name) of a report's initiatives by name, for pickers."""
+    query = select(Initiative.id, Initiative.name).where(Initiative.report_id == report_id)
+    rows = session.exec(query.order_by(col(Initiative.name), col(Initiative.id))).all()
+    return [(int(i), name) for i, name in rows]
+
+
 def status_counts(session: Session, *, report_id: int) -> dict[InitiativeStatus, int]:
     """Count a report's initiatives in each review status (every status present)."""
     counts = {s: 0 for s in InitiativeStatus}
