@@ -196,3 +196,17 @@ def test_progress_over_time_counts_revisions_and_running_words(session, world):
         s.words for s in sections.list_sections(session, world.report.id)
     )
     assert reports.progress_over_time(session, world.report.id + 99) == []
+
+
+def test_the_open_comments_of_a_report_follow_its_comments(session, world):
+    """The Dashboard's open comments per report: those without a disposition, all rounds."""
+    from tests.test_next_steps import answer, comment, open_round
+
+    assert reports.report_progress(session, world.report).open_comments == 0
+    review_round = open_round(session, world)
+    first = comment(session, world, review_round, 0)
+    comment(session, world, review_round, 0)
+    comment(session, world, review_round, 1)
+    assert reports.report_progress(session, world.report).open_comments == 3
+    answer(session, world, first)
+    assert reports.report_progress(session, world.report).open_comments == 2
