@@ -578,9 +578,9 @@ def search(
             continue
         # Reading every report, the scope needs no condition (and no join).
         report_ids = None if readable_ids >= every_report else sorted(readable_ids)
-        # Sources match a key's beginning too (smith20 → smith2020a).
-        kind_query = parse(text, prefix_last=True) if kind == "sources" else query
-        params: dict[str, Any] = {"fts": kind_query.fts5(), "tsq": kind_query.tsquery()}
+        # Words whole, sources too: a prefix cannot be estimated by PostgreSQL, which then
+        # read every source of the workspace (the library's own filter keeps prefixes).
+        params: dict[str, Any] = {"fts": query.fts5(), "tsq": query.tsquery()}
         rounds = None
         if kind == "comments" and report_ids is not None:
             rounds = list(
@@ -603,12 +603,7 @@ def search(
     by_kind: dict[str, list[int]] = {}
     for _score, kind, item in page:
         by_kind.setdefault(kind, []).append(item)
-    snippets = {
-        kind: _snippets(
-            session, kind, parse(text, prefix_last=True) if kind == "sources" else query, ids
-        )
-        for kind, ids in by_kind.items()
-    }
+    snippets = {kind: _snippets(session, kind, query, ids) for kind, ids in by_kind.items()}
     described = {kind: _describe(session, kind, ids) for kind, ids in by_kind.items()}
     writers = _author_reports(session, person)
     for score, kind, item in page:
