@@ -60,7 +60,7 @@ def addressed(
 
 
 def counted(n: int) -> str:
-    """Return a kind's count as shown: "1,000+" when the search stopped counting."""
+    """Return a kind's count as shown: "500+" when the search stopped counting."""
     if n >= search.CANDIDATES:
         return _("{n}+").format(n=i18n.format_number(search.CANDIDATES))
     return i18n.format_number(n)

@@ -547,7 +547,7 @@ def search(
     ``scope`` replaces the person's permissions by the given report ids per kind
     (the command line's "everything", :func:`everything`). ``totals`` counts the
     matches per kind in those reports, up to :data:`CANDIDATES` (a page says
-    "1,000 or more"); ``hits`` holds hits ``offset`` to ``offset + limit`` of all
+    "500+"); ``hits`` holds hits ``offset`` to ``offset + limit`` of all
     kinds merged by score.
 
     Only the newest :data:`CANDIDATES` matches of each kind are ranked: a query
