@@ -25,7 +25,8 @@ inserts, a restore, hand-written SQL.
 
 - **SQLite**: row triggers after INSERT, after DELETE and after UPDATE OF the
   counted columns; each adds the row's counts (or takes them away) with one
-  upsert.
+  upsert. The bulk comment import pauses the insert trigger and adds its rows
+  with one grouped upsert instead (:func:`sqlite_bulk_insert`).
 - **PostgreSQL**: statement triggers with transition tables (``REFERENCING NEW
   TABLE``…): one statement that writes 100,000 comments (the import's COPY)
   adds them to the counts with one grouped upsert, not 100,000 row upserts.
@@ -43,11 +44,15 @@ comparison leaves alone (:data:`workbench.migrate.UNMODELLED_PREFIXES`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import Column, Integer, MetaData, String, Table, text
 from sqlalchemy.engine import Connection, Engine
 
 PREFIX = "counts_"
 TABLE = "counts_comment"
+PAUSED = "counts_comment_paused"  # SQLite: a row here pauses the insert trigger (bulk import)
 KEY = ("round_id", "section_id", "part")
 DISPOSITIONS = ("accepted", "taken_into_account", "noted", "rejected")
 COUNTS = ("total", *DISPOSITIONS, "undecided", "open", "signed_off")
@@ -111,14 +116,47 @@ def _sqlite_create() -> list[str]:
 
     return [
         _create_table("sqlite"),
-        f"CREATE TRIGGER IF NOT EXISTS {PREFIX}comment_ai AFTER INSERT ON reviewcomment BEGIN "
-        f"{upsert('new', '')} END",
+        f"CREATE TABLE IF NOT EXISTS {PAUSED} (id INTEGER PRIMARY KEY)",
+        f"CREATE TRIGGER IF NOT EXISTS {PREFIX}comment_ai AFTER INSERT ON reviewcomment"
+        f" WHEN NOT EXISTS (SELECT 1 FROM {PAUSED}) BEGIN {upsert('new', '')} END",
         f"CREATE TRIGGER IF NOT EXISTS {PREFIX}comment_ad AFTER DELETE ON reviewcomment BEGIN "
         f"{upsert('old', '-')} END",
         f"CREATE TRIGGER IF NOT EXISTS {PREFIX}comment_au AFTER UPDATE OF {_WATCHED} "
         f"ON reviewcomment BEGIN {upsert('old', '-')} {upsert('new', '')} END",
         *_backfill(),
     ]
+
+
+def sqlite_bulk_insert(cursor: Any, insert: Callable[[], None]) -> None:
+    """Run ``insert()`` (rows into the comments, on ``cursor``'s SQLite connection), counting once.
+
+    The row trigger's upsert per comment cost an import of 100,000 comments
+    seconds; here the insert trigger is paused (a row in ``counts_comment_paused``,
+    which its ``WHEN`` reads) and the new comments are added to the counts with
+    one grouped upsert afterwards. All in the caller's transaction, which
+    holds SQLite's write lock, so no other writer sees the pause or writes
+    meanwhile; a rollback undoes the pause with the rest. A database migrated
+    to 0009 before the pause existed has no such table: the trigger counts.
+    """
+    if (
+        cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (PAUSED,)
+        ).fetchone()
+        is None
+    ):
+        insert()
+        return
+    (before,) = cursor.execute("SELECT coalesce(max(id), 0) FROM reviewcomment").fetchone()
+    cursor.execute(f"INSERT INTO {PAUSED} (id) VALUES (1)")
+    insert()
+    sums = ", ".join(f"sum({e})" for e in _counts("c"))
+    key = ", ".join(_key("c"))
+    cursor.execute(
+        f"INSERT INTO {TABLE} ({_COLUMNS}) SELECT {key}, {sums} FROM reviewcomment c"
+        f" WHERE c.id > ? GROUP BY {key}{_UPSERT}",
+        (before,),
+    )
+    cursor.execute(f"DELETE FROM {PAUSED}")
 
 
 def _postgres_function(name: str, rows: list[tuple[str, str]]) -> str:
@@ -181,7 +219,11 @@ def drop_statements(dialect: str) -> list[str]:
     """Return the SQL that removes the counts and their triggers."""
     triggers = [f"{PREFIX}comment_{t}" for t in ("ai", "ad", "au")]
     if dialect == "sqlite":
-        return [*(f"DROP TRIGGER IF EXISTS {t}" for t in triggers), f"DROP TABLE IF EXISTS {TABLE}"]
+        return [
+            *(f"DROP TRIGGER IF EXISTS {t}" for t in triggers),
+            f"DROP TABLE IF EXISTS {TABLE}",
+            f"DROP TABLE IF EXISTS {PAUSED}",
+        ]
     triggers.append(f"{PREFIX}comment_at")
     return [
         *(f"DROP TRIGGER IF EXISTS {t} ON reviewcomment" for t in triggers),
@@ -203,4 +245,12 @@ def create(bind: Engine | Connection) -> None:
         bind.execute(text(statement))
 
 
-__all__ = ["COUNTS", "PREFIX", "TABLE", "counts_comment", "create", "create_statements"]
+__all__ = [
+    "COUNTS",
+    "PREFIX",
+    "TABLE",
+    "counts_comment",
+    "create",
+    "create_statements",
+    "sqlite_bulk_insert",
+]
