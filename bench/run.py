@@ -1287,7 +1287,9 @@ def main() -> int:
     if "concurrency" in wanted:
         say("Concurrent saves …")
         scratch = args.scratch_pg_url or args.pg_url
-        rows += concurrency_rows(scratch, args.runs, args.seed)
+        for row in concurrency_rows(scratch, args.runs, args.seed):
+            row.where = "PostgreSQL (scratch)" if args.scratch_pg_url else "PostgreSQL 1×"
+            rows.append(row)
     compare_sql(rows)
     for ws in opened:
         ws.engine.dispose()
