@@ -51,7 +51,8 @@ def targets(s: Session, report_id: int) -> dict[tuple[DiscussionTarget, int], st
         out[(DiscussionTarget.section, sec.id)] = _("Section {code} {title}").format(
             code=sec.code, title=sec.title
         )
-    for item in findings.list_findings(s, report_id=report_id):
+    # Code and statement only: a report at IPCC scale has thousands of findings.
+    for item in findings.finding_choices(s, report_id=report_id):
         out[(DiscussionTarget.finding, item.id)] = _("Finding {code} — {text}").format(
             code=item.code, text=ui.shorten(item.statement, 70)
         )
