@@ -26,7 +26,8 @@ load), or its row is missed.
   Target: median under 100 ms, and as many statements at 10× as at 1× (no N+1).
 - ``search``: the workspace search (``workbench.search.search``) as the sidebar
   box asks it, for the CLA, over the whole workspace and within one report: a
-  common word, a phrase, a rare word and a source key prefix. Target: 100 ms.
+  common word, a phrase, a rare word and a source key prefix. Target: 100 ms
+  (its SQL count, a few statements per kind of thing with hits, is shown, not held).
 - ``inbox``: (the pages and calls below run here only when ``pages`` and
   ``services`` do not) the Inbox and Discussions pages as above, opened by the person
   with the most notifications (a CLA of the largest report: thousands of
@@ -164,6 +165,9 @@ class Row:
     database: str = ""
     scale: float | None = None
     elapsed: float | None = None  # seconds, for the growth from 1× to 10× (calls)
+    # False where the count depends on what matches, not on the data's size (the workspace
+    # search sends a few statements per kind of thing that has hits): shown, not held.
+    held_to_sql: bool = True
 
     def cells(self) -> list[str]:
         return [
@@ -615,8 +619,9 @@ def compare_sql(rows: list[Row]) -> None:
         # Fewer is bounded too: a branch with nothing to show at this scale (a section
         # without threads) sends nothing. More means work that grows with the data.
         same = row.sql <= base.sql
-        row.target += f"; SQL ≤ {base.where}'s"
-        row.met = row.met and same
+        if row.held_to_sql:
+            row.target += f"; SQL ≤ {base.where}'s"
+            row.met = row.met and same
         seen = f"{base.sql} SQL at {base.where}" + (
             "" if row.sql == base.sql else f", {row.sql} here"
         )
@@ -1263,7 +1268,10 @@ def main() -> int:
             say(f"Workspace search on {ws.label} …")
             calls = search_calls(ws)
             if calls:
-                add(ws, call_rows(ws, args.runs, calls))
+                found = call_rows(ws, args.runs, calls)
+                for row in found:
+                    row.held_to_sql = False
+                add(ws, found)
             else:
                 add(ws, [Row("Workspace search", "workbench.search is missing", "", "", "", False)])
         if "inbox" in wanted:
