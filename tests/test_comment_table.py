@@ -157,6 +157,23 @@ def test_rows_count_records_not_physical_lines_and_skip_blank_rows() -> None:
     ]
 
 
+def test_a_line_number_cell_holding_two_numbers_on_two_lines_is_refused() -> None:
+    # The import checks a column of numbers at once by joining its cells with line
+    # breaks; a cell with a line break of its own must not pass as two good numbers.
+    content = csv_bytes(HEADER, ",1.1,1,2,Ana,,,fine,,,", ',1.1,"3\n4",5,Ana,,,two lines,,,')
+    assert problems_of("c.csv", content) == [
+        "Row 3 of c.csv: 'From line' is '3\n4', not a whole number"
+    ]
+
+
+def test_a_neutralised_formula_is_restored_in_any_row() -> None:
+    rows = read_table(
+        "c.csv",
+        csv_bytes(HEADER, ",1.1,1,2,Ana,,,plain,,,", ",1.1,1,2,Ana,,,'=SUM(A1),,,"),
+    )
+    assert [r.comment for r in rows] == ["plain", "=SUM(A1)"]
+
+
 def test_zero_and_whole_float_line_numbers() -> None:
     content = csv_bytes(HEADER, "0,1.1,0,2.0,Ana,,,x,,,")
     problems = problems_of("c.csv", content)

@@ -104,6 +104,8 @@ _WRAPPED = frozenset({"Comment", "Suggested change", "Response"})
 # XML 1.0 cannot hold these control characters, so an XLSX cannot either.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _WHOLE_NUMBER = re.compile(r"^\+?\d+(\.0*)?$")
+# A column of whole numbers 1–999,999,999 without spaces, one per line (the fast path).
+_ALL_WHOLE = re.compile(r"[1-9][0-9]{0,8}(?:\n[1-9][0-9]{0,8})*")
 
 
 @dataclass
@@ -413,19 +415,28 @@ def _parse_body(
     message is exactly the one a row-by-row parse gives, in the same order.
     """
     count = len(body)
+    # The table turned into columns once (zip in C), each column converted once.
+    width = max(index.values(), default=-1) + 1
+    padded = [v if len(v) >= width else [*v, *[""] * (width - len(v))] for _n, v in body]
+    matrix = list(zip(*padded, strict=False)) if padded else []
+    converted: dict[int, list[str]] = {}
 
     def column(heading: str) -> list[str]:
         position = index.get(heading)
         if position is None:
             return [""] * count
-        out = []
-        for _number, values in body:
-            value = values[position] if position < len(values) else ""
-            if type(value) is not str:
-                value = _cell_text(value)
-            if value.startswith("'"):
-                value = restore(value)
-            out.append(value)
+        if position in converted:
+            return converted[position]
+        raw = matrix[position] if matrix else ()
+        if set(map(type, raw)) <= {str}:
+            out = list(raw)
+        else:  # cells of a spreadsheet: numbers, dates…
+            out = [v if type(v) is str else _cell_text(v) for v in raw]
+        # A cell starting with an apostrophe may be a neutralised formula: one search
+        # over the whole column finds whether any does.
+        if "\n'" in "\n" + "\n".join(out):
+            out = [restore(v) if v.startswith("'") else v for v in out]
+        converted[position] = out
         return out
 
     ok = [True] * count
@@ -435,8 +446,13 @@ def _parse_body(
             ok[i] = False
 
     def whole(heading: str, *, required: bool) -> list[int | None]:
+        values = column(heading)
+        joined = "\n".join(values)
+        # Every cell a plain whole number (the usual case): converted at once.
+        if values and joined.count("\n") == count - 1 and _ALL_WHOLE.fullmatch(joined):
+            return list(map(int, values))
         numbers: list[int | None] = []
-        for i, raw in enumerate(column(heading)):
+        for i, raw in enumerate(values):
             raw = raw.strip()
             if raw.isascii() and raw.isdigit() and 0 < len(raw) < 10 and raw[0] != "0":
                 numbers.append(int(raw))
@@ -482,6 +498,25 @@ def _parse_body(
     for heading in ("Reviewer", "Comment"):
         doubt(i for i, v in enumerate(texts[heading]) if not v.strip())
 
+    if all(ok):  # the usual case: every row passed, built without a loop in Python
+        rows = list(
+            map(
+                CommentRow,
+                numbers,
+                sections,
+                from_lines,
+                to_lines,
+                texts["Reviewer"],
+                texts["Affiliation/Government"],
+                kinds,
+                texts["Comment"],
+                texts["Suggested change"],
+                texts["Response"],
+                dispositions,
+                [number for number, _values in body],
+            )
+        )
+        return rows, []
     parsed: list[CommentRow] = []
     problems: list[str | Msg] = []
     for i, (number, values) in enumerate(body):
