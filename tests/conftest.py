@@ -171,3 +171,29 @@ def demo_template(tmp_path_factory) -> Path:
         demo.load_demo(s)
     eng.dispose()
     return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Yield a headless Chromium driven by Playwright, one per test process.
+
+    Defined here, not beside the browser tests, so that the browser tests and the
+    deployment tests share it: Playwright's sync API refuses a second instance while
+    one runs in the same process.
+    """
+    from tests.browser.conftest import CHROMIUM, FLAGS, _skip_or_fail
+
+    if not Path(CHROMIUM).exists():
+        _skip_or_fail(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        _skip_or_fail("the playwright package is not installed")
+    # An expectation passes as soon as it holds; on a busy machine (tests on two workers,
+    # LibreOffice printing beside them) a Streamlit rerun can take longer than the
+    # default 5 seconds to draw what it will draw.
+    expect.set_options(timeout=20_000)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield chromium
+        chromium.close()

@@ -54,23 +54,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """Yield a headless Chromium driven by Playwright."""
-    if not Path(CHROMIUM).exists():
-        _skip_or_fail(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        _skip_or_fail("the playwright package is not installed")
-    # An expectation passes as soon as it holds; on a busy machine (tests on two workers,
-    # LibreOffice printing beside them) a Streamlit rerun can take longer than the
-    # default 5 seconds to draw what it will draw.
-    expect.set_options(timeout=20_000)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield chromium
-        chromium.close()
+# The ``browser`` fixture is in tests/conftest.py: one Chromium per test process, shared
+# by the browser tests and the deployment tests (Playwright's sync API allows one at a time).
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,7 @@
-"""Fixtures for the deployment tests: the app on a copy of the demo, and Chromium."""
+"""Fixtures for the deployment tests: the app on a copy of the demo (Chromium: tests/conftest)."""
 
 from __future__ import annotations
 
-from tests.browser.conftest import browser
 from tests.pages.conftest import demo_url, open_page
 
-__all__ = ["browser", "demo_url", "open_page"]
+__all__ = ["demo_url", "open_page"]
