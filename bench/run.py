@@ -59,11 +59,9 @@ to stdout. Exits non-zero when a target is missed.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import logging
 import os
-import random
 import shlex
 import shutil
 import statistics
@@ -80,16 +78,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, delete, desc, func, insert, inspect
+from sqlalchemy import create_engine, delete, desc, func, inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bench import export_bench, import_bench
 from bench.generate import bench_info, default_path, default_url, generate, safe_url
-from bench.synthetic import LinePicker, comment_fields, person_name
-from bench.timing import StatementCounter, paired_medians, timed
+from bench.timing import StatementCounter, timed
 from workbench import (
-    comment_table,
     discussions,
     mail,
     notifications,
@@ -101,10 +97,7 @@ from workbench import (
 from workbench.db import make_engine
 from workbench.errors import Conflict
 from workbench.models import (
-    AuditEvent,
     CommentKind,
-    Disposition,
-    FrozenSection,
     Membership,
     Notification,
     Person,
@@ -118,9 +111,7 @@ from workbench.models import (
     Source,
     SourceKind,
     Stage,
-    utcnow,
 )
-from workbench.sections import lines_of
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUPS = ("pages", "services", "search", "inbox", "import", "export", "concurrency")
@@ -132,7 +123,6 @@ IMPORT_TARGET = 2.0
 EXPORT_TARGET = export_bench.TARGET
 NOTIFY_TARGET_S = 30.0
 INBOX_PAGES = ("inbox.py", "discussions.py")
-IMPORT_ROWS = 100_000
 PAGE_ROWS = 50  # the Review page's page size
 CONCURRENT_GROUPS = [1] * 31 + [2] * 5 + [3] * 3  # saves per section: 50 saves, 11 conflicts
 PG_SCALE = 0.05
@@ -719,188 +709,7 @@ def notify_rows(ws: Workspace, runs: int) -> list[Row]:
     ]
 
 
-# --------------------------------------------------------------------------- import
-
-
-def comment_table_rows(ws: Workspace, count: int, seed: int) -> list[comment_table.CommentRow]:
-    """Return ``count`` comment-table rows on real lines of the open round's frozen texts."""
-    with Session(ws.engine) as s:
-        frozen = s.exec(
-            select(Section.code, SectionRevision.text)
-            .join(FrozenSection, col(FrozenSection.section_id) == col(Section.id))
-            .join(SectionRevision, col(SectionRevision.id) == col(FrozenSection.revision_id))
-            .where(FrozenSection.round_id == ws.round.id)
-        ).all()
-    rng = random.Random(seed)
-    pick = LinePicker(rng, {code: len(lines_of(text)) for code, text in frozen})
-    rows = []
-    for _ in range(count):
-        code, lines = pick()
-        fields = comment_fields(rng, lines=lines, keys=[], answered=rng.random() < 0.3)
-        rows.append(
-            comment_table.CommentRow(
-                number=None,
-                section=code,
-                reviewer=person_name(rng),
-                affiliation=rng.choice(["Government of Chile", "University of Ghana", "ILO"]),
-                **{
-                    **fields,
-                    "kind": fields["kind"].value,
-                    "disposition": fields["disposition"].value if fields["disposition"] else "",
-                },
-            )
-        )
-    return rows
-
-
-LABELS = {
-    **{k.label.lower(): k.value for k in CommentKind},
-    **{d.label.lower(): d.value for d in Disposition},
-}
-
-
-def pandas_and_one_insert(ws: Workspace, filename: str, content: bytes) -> int:
-    """Read the table with pandas and insert its rows in one bulk insert (the baseline)."""
-    import pandas as pd
-
-    if filename.endswith(".csv"):
-        frame = pd.read_csv(io.BytesIO(content), encoding="utf-8-sig", dtype=str)
-    else:
-        frame = pd.read_excel(io.BytesIO(content), dtype=str)
-    frame = frame.fillna("")
-    with ws.engine.begin() as conn:
-        codes = dict(
-            conn.execute(
-                select(Section.code, Section.id).where(Section.report_id == ws.report.id)
-            ).all()
-        )
-        number = (
-            conn.execute(
-                select(func.max(ReviewComment.number)).where(ReviewComment.round_id == ws.round.id)
-            ).scalar()
-            or 0
-        )
-        now = utcnow()
-        values = []
-        for row in frame.itertuples(index=False, name=None):
-            number += 1
-            (_, section, start, end, reviewer, affiliation, kind, text, change, response, disp) = (
-                row
-            )
-            values.append(
-                {
-                    "round_id": ws.round.id,
-                    "number": number,
-                    "section_id": codes[section],
-                    "from_line": int(start),
-                    "to_line": int(end),
-                    "reviewer_id": None,
-                    "reviewer_name": reviewer,
-                    "affiliation": affiliation,
-                    "kind": LABELS[kind.lower()],
-                    "comment": text,
-                    "suggested_change": change,
-                    "response": response,
-                    "disposition": LABELS[disp.lower()] if disp else None,
-                    "responded_by_id": None,
-                    "responded_at": now if response else None,
-                    "signed_off_by_id": None,
-                    "signed_off_at": None,
-                    "created_at": now,
-                }
-            )
-        conn.execute(insert(ReviewComment), values)
-    return len(values)
-
-
-def import_rows(ws: Workspace, runs: int, seed: int) -> list[Row]:
-    if ws.round is None:
-        return [
-            Row(
-                "Comment import", "skipped: the largest report has no open round", "", "", "", False
-            )
-        ]
-    start = time.perf_counter()
-    table = comment_table_rows(ws, IMPORT_ROWS, seed)
-    files = {
-        "csv": comment_table.write_csv(table),
-        "xlsx": comment_table.write_xlsx(table),
-    }
-    say(
-        f"  built the {IMPORT_ROWS:,}-row table in {time.perf_counter() - start:.1f} s: "
-        + ", ".join(f"{fmt.upper()} {len(data) / 2**20:.1f} MiB" for fmt, data in files.items())
-    )
-    with Session(ws.engine) as s:
-        comments_before = (
-            s.exec(
-                select(func.max(ReviewComment.number)).where(ReviewComment.round_id == ws.round.id)
-            ).one()
-            or 0
-        )
-        audit_before = s.exec(select(func.max(AuditEvent.id))).one() or 0
-
-    def clean_up() -> None:
-        with ws.engine.begin() as conn:
-            conn.execute(
-                delete(ReviewComment).where(
-                    ReviewComment.round_id == ws.round.id, ReviewComment.number > comments_before
-                )
-            )
-            conn.execute(delete(AuditEvent).where(AuditEvent.id > audit_before))
-
-    rows = []
-    for fmt, content in files.items():
-        filename = f"bench-comments.{fmt}"
-
-        def ours(content=content, filename=filename) -> None:
-            try:
-                with Session(ws.engine, expire_on_commit=False) as s:
-                    added = reviews.import_comments(
-                        session=s,
-                        actor=s.get(Person, ws.cla.id),
-                        report=s.get(Report, ws.report.id),
-                        round=s.get(ReviewRound, ws.round.id),
-                        filename=filename,
-                        content=content,
-                    )
-                assert added == IMPORT_ROWS, added
-            finally:
-                clean_up()
-
-        def baseline(content=content, filename=filename) -> None:
-            try:
-                assert pandas_and_one_insert(ws, filename, content) == IMPORT_ROWS
-            finally:
-                clean_up()
-
-        try:
-            value, base = paired_medians(ours, baseline, runs)
-        except Exception as exc:  # a refused import is a result, not a crash
-            rows.append(
-                Row(
-                    f"Import {IMPORT_ROWS:,}-row comment table ({fmt.upper()})",
-                    f"failed: {str(exc)[:160]}",
-                    "",
-                    "",
-                    f"≤ {IMPORT_TARGET:g}×",
-                    False,
-                )
-            )
-            continue
-        ratio = value / base
-        rows.append(
-            Row(
-                f"Import {IMPORT_ROWS:,}-row comment table ({fmt.upper()}, "
-                f"{len(content) / 2**20:.0f} MiB) into {ws.report.slug} {ws.round.name}",
-                seconds(value),
-                f"{seconds(base)} (pandas read + one bulk insert)",
-                f"{ratio:.1f}×",
-                f"≤ {IMPORT_TARGET:g}×",
-                ratio <= IMPORT_TARGET,
-            )
-        )
-        say(f"  import {fmt}: {seconds(value)} vs {seconds(base)} ({ratio:.1f}×)")
-    return rows
+# The comment import against the to_sql floor: bench/import_bench.py.
 
 
 # --------------------------------------------------------------------------- export
