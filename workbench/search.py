@@ -446,8 +446,26 @@ def _candidates_sql(
             f" WHERE {fts} MATCH :fts AND {fts}.rowid BETWEEN :low AND :high AND {scope}"
             f" ORDER BY {fts}.rowid DESC LIMIT {CANDIDATES}"
         )
+    rank = "ts_rank(t.search_tsv, to_tsquery('english', :tsq))"
+    if kind == "comments" and round_ids:
+        # Some rounds only (a person reading some reports): the newest matches of each
+        # round, walked backwards along its (round, number) index, then the newest of
+        # those, ranked. Asked in one query with the rounds' ids, PostgreSQL walked the
+        # whole workspace's comments backwards from the newest, or read every match of
+        # a common word from the index: 0.3–0.5 s at 10×, against 2–20 ms this way.
+        branches = " UNION ALL ".join(
+            f"(SELECT c.id, c.round_id, c.number FROM {table} c WHERE c.round_id = {int(r)}"
+            " AND c.search_tsv @@ to_tsquery('english', :tsq)"
+            f" ORDER BY c.number DESC LIMIT {CANDIDATES})"
+            for r in round_ids
+        )
+        return (
+            f"SELECT t.id AS id, {rank} AS score FROM (SELECT id FROM ({branches}) b"
+            f" ORDER BY b.round_id DESC, b.number DESC LIMIT {CANDIDATES}) newest"
+            f" JOIN {table} t ON t.id = newest.id"
+        )
     return (
-        "SELECT t.id AS id, ts_rank(t.search_tsv, to_tsquery('english', :tsq)) AS score"
+        f"SELECT t.id AS id, {rank} AS score"
         f" FROM {table} t WHERE t.search_tsv @@ to_tsquery('english', :tsq) AND {scope}"
         f" ORDER BY t.id DESC LIMIT {CANDIDATES}"
     )
