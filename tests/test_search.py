@@ -254,6 +254,27 @@ def test_a_reviewer_finds_nothing_of_another_report(session, world):
     }
 
 
+def test_someone_in_two_of_three_reports_finds_both_and_not_the_third(session, world):
+    # On PostgreSQL the comments and sources of some reports are searched round by round
+    # and report by report (one query per kind): every one of them must be in it.
+    second = make_report(session, "second-report")
+    third = make_report(session, "third-report")
+    person = make_person(
+        session,
+        "Two Reports",
+        roles=[(Role.lead_author, world.report), (Role.lead_author, second)],
+    )
+    first_ids, second_ids = (
+        fill(session, world.report, "aardvark"),
+        fill(session, second, "aardvark"),
+    )
+    third_ids = fill(session, third, "aardvark")
+    hits = found(session, person, "aardvark")
+    for kind in ("sources", "comments"):
+        assert hits[kind] == {first_ids[kind], second_ids[kind]}, kind
+        assert third_ids[kind] not in hits[kind]
+
+
 def test_council_members_and_translators_find_no_review_comment(session, world):
     ids = fill(session, world.report, "aardvark")
     translator = make_person(session, "Tess Translator", roles=[(Role.translator, world.report)])

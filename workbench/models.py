@@ -562,6 +562,8 @@ class Source(SourceBase, table=True):
     __table_args__ = (
         UniqueConstraint("report_id", "key"),
         Index("ix_source_report_doi", "report_id", "doi"),
+        # The newest sources of a report first (the workspace search's walk, migration 0011).
+        Index("ix_source_report_newest", "report_id", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     report_id: int = Field(foreign_key="report.id", index=True)
