@@ -227,6 +227,27 @@ def test_a_change_to_any_part_voids_the_approval_and_the_draft_stamp_returns(
     assert draft.version != decision.text_hash[: export.VERSION_CHARS]
 
 
+def test_the_hash_kept_for_a_page_run_is_forgotten_at_any_change(session, world, rich, monkeypatch):
+    decision = approve(session, world)
+    computed: list[int] = []
+    real = content.content_hash
+
+    def counting(s, report, **options):
+        computed.append(1)
+        return real(s, report, **options)
+
+    monkeypatch.setattr(content, "content_hash", counting)
+    for _ in range(3):  # a page asking about every decision hashes the report once
+        assert council.decision_status(session, decision) is DecisionStatus.approved
+    assert len(computed) == 1
+    # A change the session flushes (no audit event, no commit) is seen at once.
+    world.sections[0].title = "Changed"
+    session.add(world.sections[0])
+    session.flush()
+    assert council.decision_status(session, decision) is DecisionStatus.void
+    assert len(computed) == 2
+
+
 def test_the_export_version_is_the_hash_the_council_records(session, world, rich):
     decision = open_approval(session, world)
     draft = export.gather(session, world.secretariat, world.report)

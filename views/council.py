@@ -111,7 +111,7 @@ def show_status(s: Session, decision: CouncilDecision, status: DecisionStatus) -
     """Say where the decision stands and whether the content is still the version it binds."""
     version = short(decision.text_hash)
     if status is DecisionStatus.void:
-        current = short(content.content_hash(s, decision.report_id))
+        current = short(content.current_hash(s, decision.report_id))
         st.error(
             _(
                 "**Void:** {why} (it was opened on version {version}; the content is now version "

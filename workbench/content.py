@@ -31,10 +31,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, func, select
 
 from workbench import consensus, findings, initiatives, recommendations, sections, sources
-from workbench.models import ActorType, Report
+from workbench.models import ActorType, AuditEvent, Report
 
 FORMAT = "synthesis-report-content/1"
 
@@ -197,3 +199,34 @@ def content_hash(
     return hashlib.sha256(
         serialise(canonical(session, report, texts=texts, parts=parts))
     ).hexdigest()
+
+
+_MEMO = "workbench.content.current_hash"
+
+
+def current_hash(session: Session, report_id: int) -> str:
+    """Return :func:`content_hash` of the report's content now, computed once while nothing changes.
+
+    For the pages and checks that ask the same question several times in one page run
+    (is each open decision still on the current text?): hashing reads and serialises
+    the whole report. The answer is kept in the session for as long as the session
+    writes nothing (any flush, commit or rollback forgets it) and the workspace's
+    change stamp — the newest audit event, which every change records in its own
+    transaction, on any app server — stays the same. Opening a decision records the
+    hash afresh with :func:`content_hash`, never from here.
+    """
+    stamp = session.exec(select(func.max(AuditEvent.id))).one() or 0
+    memo: dict[int, tuple[int, str]] = session.info.setdefault(_MEMO, {})
+    kept = memo.get(report_id)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    value = content_hash(session, report_id)
+    memo[report_id] = (stamp, value)
+    return value
+
+
+@event.listens_for(OrmSession, "after_flush")
+@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_hashes(session: OrmSession, *_args: Any) -> None:
+    session.info.pop(_MEMO, None)

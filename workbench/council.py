@@ -42,7 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from workbench import audit, governance, history, notifications
-from workbench.content import content_hash
+from workbench.content import content_hash, current_hash
 from workbench.errors import NotFound, ValidationError
 from workbench.governance import HIGH_CONFIDENCE, Tally
 from workbench.i18n import N_, Msg
@@ -107,7 +107,7 @@ def _binds_text(decision: CouncilDecision) -> bool:
 
 
 def _text_changed(session: Session, decision: CouncilDecision) -> bool:
-    return _binds_text(decision) and content_hash(session, decision.report_id) != decision.text_hash
+    return _binds_text(decision) and current_hash(session, decision.report_id) != decision.text_hash
 
 
 def voting_body(session: Session, decision: CouncilDecision) -> list[Person]:
@@ -595,7 +595,7 @@ def decision_statuses(
         status = DecisionStatus(decision.status)
         if status in (DecisionStatus.open, DecisionStatus.approved) and _binds_text(decision):
             if decision.report_id not in hashes:
-                hashes[decision.report_id] = content_hash(session, decision.report_id)
+                hashes[decision.report_id] = current_hash(session, decision.report_id)
             if hashes[decision.report_id] != decision.text_hash:
                 status = DecisionStatus.void
         result[decision.id] = status
