@@ -12,7 +12,7 @@ keep_default_na=False)``, ``read_excel`` for XLSX) and inserted by
 ``DataFrame.to_sql`` into a plain table with the file's columns (no index but
 its primary key) in the same database, in one transaction. Nothing is checked
 on the floor's side: it is what reading and writing the rows costs at least.
-The two run in turns (:func:`paired_medians`) and the imported rows are
+The two run in turns (:func:`bench.timing.paired_medians`) and the imported rows are
 deleted after each run, outside the timing, so every run imports into the same
 round. Target: the import within :data:`TARGET` × the floor, for CSV; XLSX is
 reported (its reading is openpyxl's cost on our side and pandas's, also
@@ -31,10 +31,8 @@ from __future__ import annotations
 import argparse
 import io
 import random
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,7 +45,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, Text, delete, func  # n
 from sqlmodel import Session, col, select  # noqa: E402
 
 from bench.synthetic import LinePicker, comment_fields, person_name  # noqa: E402
-from bench.timing import timed  # noqa: E402
+from bench.timing import paired_medians, seconds  # noqa: E402
 from workbench import comment_table, reviews  # noqa: E402
 from workbench.models import (  # noqa: E402
     AuditEvent,
@@ -68,10 +66,6 @@ FLOOR_TABLE = "bench_import_floor"
 
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def seconds(value: float) -> str:
-    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 
 @dataclass
@@ -125,28 +119,6 @@ def table_rows(ws: Any, count: int, seed: int) -> list[comment_table.CommentRow]
             )
         )
     return rows
-
-
-def paired_medians(
-    action: Callable[[], Any], baseline: Callable[[], Any], runs: int, clean_up: Callable[[], Any]
-) -> tuple[float, float]:
-    """Return the median times of an import and of the floor, run in turns, each warmed up once.
-
-    As :func:`bench.timing.paired_medians`, but the rows imported are deleted
-    after each run *outside* the timing: deleting 100,000 comments (their
-    search-index entries, their counts) is not part of importing them.
-    """
-    ours: list[float] = []
-    theirs: list[float] = []
-    for run in range(runs + 1):
-        for call, times in ((baseline, theirs), (action, ours)):
-            try:
-                elapsed = timed(call)
-            finally:
-                clean_up()
-            if run:  # the first round warms up
-                times.append(elapsed)
-    return statistics.median(ours), statistics.median(theirs)
 
 
 def floor(engine: Any, filename: str, content: bytes) -> int:
@@ -249,7 +221,7 @@ def import_rows(
             )
             goal = f"≤ {TARGET:g}×" if fmt == "csv" else "reported"
             try:
-                value, base = paired_medians(ours, baseline, runs, clean_up)
+                value, base = paired_medians(ours, baseline, runs, clean_up=clean_up)
             except Exception as exc:  # a refused import is a result, not a crash
                 rows.append(ImportRow(label, f"failed: {str(exc)[:160]}", "", "", goal, False))
                 continue

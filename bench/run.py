@@ -84,7 +84,7 @@ from sqlmodel import Session, col, select
 
 from bench import export_bench, import_bench
 from bench.generate import bench_info, default_path, default_url, generate, safe_url
-from bench.timing import StatementCounter, timed
+from bench.timing import StatementCounter, seconds, timed
 from workbench import (
     discussions,
     mail,
@@ -169,10 +169,6 @@ class Row:
             self.target,
             "met" if self.met else "**MISSED**",
         ]
-
-
-def seconds(value: float) -> str:
-    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 
 # --------------------------------------------------------------------------- the workspace

@@ -26,7 +26,12 @@ def median_time(action: Callable[[], Any], runs: int) -> float:
 
 
 def paired_medians(
-    action: Callable[[], Any], baseline: Callable[[], Any], runs: int, *, slow: float = 20.0
+    action: Callable[[], Any],
+    baseline: Callable[[], Any],
+    runs: int,
+    *,
+    slow: float = 20.0,
+    clean_up: Callable[[], Any] | None = None,
 ) -> tuple[float, float]:
     """Return the median wall times of an action and of its baseline, run in turns.
 
@@ -34,14 +39,29 @@ def paired_medians(
     moments of the machine's load, so their ratio is fair even on a busy machine.
     Both are warmed up first; an action whose warm-up takes longer than ``slow``
     seconds keeps that run as its first sample (nothing is left to warm up).
+    ``clean_up`` runs after every call, outside its timing (an import's rows
+    deleted so that the next run imports into the same state).
     """
-    baseline()
-    first = timed(action)
-    ours, theirs = ([first], [timed(baseline)]) if first > slow else ([], [])
+
+    def once(call: Callable[[], Any]) -> float:
+        try:
+            return timed(call)
+        finally:
+            if clean_up is not None:
+                clean_up()
+
+    once(baseline)
+    first = once(action)
+    ours, theirs = ([first], [once(baseline)]) if first > slow else ([], [])
     while len(ours) < runs:
-        theirs.append(timed(baseline))
-        ours.append(timed(action))
+        theirs.append(once(baseline))
+        ours.append(once(action))
     return statistics.median(ours), statistics.median(theirs)
+
+
+def seconds(value: float) -> str:
+    """Format a duration as people read it: "850 ms", "4.14 s"."""
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 
 class StatementCounter:
