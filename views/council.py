@@ -17,6 +17,9 @@ very version is one click away.
 
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import streamlit as st
@@ -532,15 +535,370 @@ def show_cover(reading: export.Reading) -> None:
             st.caption(team)
 
 
-def show_contents(reading: export.Reading) -> None:
-    """Show the contents, each entry a link to its part below."""
+# A page of the reading shows one chapter, at most this many of its level-2 parts, and
+# about this much Markdown (a chapter of one long part, such as the references of a large
+# report, is split between its paragraphs and table rows), so a run sends a bounded amount.
+PAGE_PARTS = 20
+PAGE_CHARS = 300_000
+PIECE_CHARS = 100_000
+GOTO = "council_goto"  # where a click in the contents or the pager asks to go
+_PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
+_TABLE_RULE = re.compile(r"^\|[\s:|-]+\|$")
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter of the reading: a level-1 part (or what comes before the first) and its parts."""
+
+    anchor: str
+    title: str
+    parts: tuple[export.ReadingPart, ...]
+
+    @property
+    def sections(self) -> list[export.ReadingPart]:
+        """Return the chapter's level-2 parts, in order."""
+        return [p for p in self.parts if p.level == 2]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """What a page shows of a part: the whole of its text or a stretch of it."""
+
+    part: export.ReadingPart
+    markdown: str
+    first: bool  # the stretch the part begins with, under its heading
+
+
+def chapters_of(reading: export.Reading) -> list[Chapter]:
+    """Return the reading's chapters: one per level-1 part, and one for any parts before."""
+    groups: list[list[export.ReadingPart]] = []
+    for part in reading.parts:
+        if part.level == 1 or not groups:
+            groups.append([])
+        groups[-1].append(part)
+    found = []
+    for group in groups:
+        head = next((p for p in group if p.title), group[0])
+        found.append(Chapter(head.anchor or "start", head.title, tuple(group)))
+    return found
+
+
+def markdown_blocks(text: str) -> list[str]:
+    """Return the Markdown's blocks (between blank lines, code kept whole), in order."""
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    fence = ""
+    for line in text.split("\n"):
+        stripped = line.lstrip()
+        if fence:
+            current.append(line)
+            if stripped.startswith(fence):
+                fence = ""
+            continue
+        if stripped.startswith(("```", "~~~")):
+            fence = stripped[:3]
+        if line.strip() or fence:
+            # An indented block continues the list item above it: never split before it.
+            if not current and blocks and line[:1].isspace():
+                current = [*blocks.pop(), ""]
+            current.append(line)
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return ["\n".join(block) for block in blocks]
+
+
+def split_table(block: str, limit: int) -> list[str]:
+    """Return a long table as tables of at most about ``limit`` characters, headed alike."""
+    lines = block.split("\n")
+    if len(block) <= limit or len(lines) < 3 or not _TABLE_RULE.match(lines[1].strip()):
+        return [block]
+    head, rows = lines[:2], lines[2:]
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for row in rows:
+        if chunks[-1] and size + len(row) > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(row)
+        size += len(row) + 1
+    return ["\n".join(head + chunk) for chunk in chunks]
+
+
+def split_markdown(text: str, limit: int = PIECE_CHARS) -> list[str]:
+    """Return the Markdown in stretches of about ``limit`` characters, split between blocks."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    for block in markdown_blocks(text):
+        for chunk in split_table(block, limit) if block.startswith("|") else [block]:
+            if current and size + len(chunk) > limit:
+                pieces.append("\n\n".join(current))
+                current, size = [], 0
+            current.append(chunk)
+            size += len(chunk) + 2
+    if current:
+        pieces.append("\n\n".join(current))
+    return pieces or [text]
+
+
+def chapter_pages(chapter: Chapter) -> list[list[Piece]]:
+    """Return the chapter's pages: at most PAGE_PARTS level-2 parts and about PAGE_CHARS each."""
+    pages: list[list[Piece]] = [[]]
+    parts = size = 0
+    for part in chapter.parts:
+        for index, text in enumerate(split_markdown(part.markdown)):
+            begins = index == 0 and part.level == 2
+            if pages[-1] and ((begins and parts >= PAGE_PARTS) or size + len(text) > PAGE_CHARS):
+                pages.append([])
+                parts = size = 0
+            pages[-1].append(Piece(part, text, index == 0))
+            parts += begins
+            size += len(text)
+    return pages
+
+
+def page_of(pages: list[list[Piece]], anchor: str) -> int:
+    """Return the number (from 1) of the page on which the part with this anchor begins."""
+    for number, page in enumerate(pages, start=1):
+        if any(piece.first and piece.part.anchor == anchor for piece in page):
+            return number
+    return 1
+
+
+def sections_word(chapter: Chapter, first: int, last: int, total: int) -> str:
+    """Return 'sections 21–40 of 275' (or 'parts …' in a chapter of other things)."""
+    counts = {
+        "first": i18n.format_number(first),
+        "last": i18n.format_number(last),
+        "total": i18n.format_number(total),
+    }
+    if all(p.anchor.startswith("sec-") for p in chapter.sections):
+        if first == last:
+            return _("section {first} of {total}").format(**counts)
+        return _("sections {first}–{last} of {total}").format(**counts)
+    if first == last:
+        return _("part {first} of {total}").format(**counts)
+    return _("parts {first}–{last} of {total}").format(**counts)
+
+
+def page_span(chapter: Chapter, page: list[Piece]) -> str:
+    """Return which of the chapter's level-2 parts a page shows, in words ('' for none)."""
+    order = {p.anchor: n for n, p in enumerate(chapter.sections, start=1)}
+    shown = [order[piece.part.anchor] for piece in page if piece.part.anchor in order]
+    if not shown:
+        return ""
+    return sections_word(chapter, min(shown), max(shown), len(order))
+
+
+def addressed_place(chapters: list[Chapter]) -> tuple[Chapter, int, str]:
+    """Return the chapter, page and anchor to show: the click's, else the address's.
+
+    Anything in the address that names no chapter or page of this report (a stale link,
+    a typing slip, a hostile value) falls back to the first chapter or page.
+    """
+    by_anchor = {c.anchor: c for c in chapters}
+    goto = st.session_state.pop(GOTO, None)
+    if goto is not None:
+        wanted, number, jump = goto
+    else:
+        wanted, number, jump = st.query_params.get("chapter", ""), None, ""
+        raw = str(st.query_params.get("page", "1"))
+        number = int(raw) if _PAGE_NUMBER.fullmatch(raw) else 1
+    chapter = by_anchor.get(str(wanted), chapters[0])
+    return chapter, int(number or 1), jump
+
+
+def go_to(chapter: str, page: int, jump: str) -> None:
+    """Ask the next run to show this chapter and page and to scroll to this anchor."""
+    st.session_state[GOTO] = (chapter, page, jump)
+
+
+def chosen_chapter() -> None:
+    """Go to the chapter picked in the contents (its first page)."""
+    anchor = str(st.session_state.get("council_chapter", ""))
+    go_to(anchor, 1, anchor)
+
+
+def chosen_section(key: str, chapter: Chapter, pages: list[list[Piece]]) -> None:
+    """Go to the page of the section picked in the contents, and to the section."""
+    anchor = st.session_state.get(key)
+    if anchor:
+        go_to(chapter.anchor, page_of(pages, anchor), anchor)
+
+
+def scroll_to(anchor: str) -> None:
+    """Scroll the browser to the heading with this anchor once it is on the page."""
+    st.session_state["council_scrolls"] = st.session_state.get("council_scrolls", 0) + 1
+    # The count makes each script new, so the browser runs it again for the same anchor.
+    st.html(
+        "<script>(() => {"
+        f"const id = {json.dumps(anchor)}; let tries = 0;"
+        "const go = () => { const el = document.getElementById(id);"
+        " if (el) { el.scrollIntoView({block: 'start'}); }"
+        " else if (tries++ < 50) { setTimeout(go, 100); } };"
+        f"setTimeout(go, 50); }})(); /* {st.session_state['council_scrolls']} */</script>",
+        unsafe_allow_javascript=True,
+        width="content",
+    )
+
+
+def show_contents(
+    chapters: list[Chapter], chapter: Chapter, pages: list[list[Piece]], number: int
+) -> None:
+    """Show the chapters to choose from and the chosen chapter's parts, each a jump."""
     st.subheader(_("Contents"), anchor="contents")
-    lines = [
-        f"{'    ' * (entry.level - 1)}- [{ui.md(entry.title)}](#{entry.anchor})"
-        for entry in reading.toc
-    ]
     with st.container(border=True):
-        st.markdown("\n".join(lines))
+        st.caption(
+            _(
+                "The report is shown one chapter at a time: choose a chapter here, or go on "
+                "with the buttons at the end of the chapter. A long chapter is shown "
+                "{n} sections at a time."
+            ).format(n=i18n.format_number(PAGE_PARTS))
+        )
+        left, right = st.columns(2)
+        titles = {c.anchor: c.title for c in chapters}
+        st.session_state["council_chapter"] = chapter.anchor
+        left.radio(
+            _("Chapters"),
+            list(titles),
+            format_func=lambda anchor: ui.md(titles[anchor]),
+            key="council_chapter",
+            on_change=chosen_chapter,
+        )
+        here = {piece.part.anchor for piece in pages[number - 1] if piece.first}
+        listed = [p for p in chapter.sections if p.anchor != chapter.anchor]
+        if not listed:
+            return
+        right.markdown(_("**In this chapter**"))
+        on_page = [p for p in listed if p.anchor in here]
+        if on_page:
+            right.markdown("\n".join(f"- [{ui.md(p.title)}](#{p.anchor})" for p in on_page))
+        elsewhere = [p for p in listed if p.anchor not in here]
+        if elsewhere:
+            names = {p.anchor: p.title for p in elsewhere}
+            # One picker per page, so that it is empty whenever a page opens.
+            key = f"council_section_{chapter.anchor}_{number}"
+            right.selectbox(
+                _("Go to a section on another page of this chapter"),
+                list(names),
+                index=None,
+                format_func=lambda anchor: names[anchor],
+                placeholder=_("Choose a section"),
+                key=key,
+                on_change=chosen_section,
+                args=(key, chapter, pages),
+            )
+
+
+def show_piece(piece: Piece, top: bool) -> None:
+    """Show a stretch of a part, under the part's heading where the part begins."""
+    part = piece.part
+    if piece.first or (top and part.level == 2):
+        title = ui.md(part.title)
+        if not piece.first:
+            title = _("{title} (continued)").format(title=title)
+        anchor: str | bool = part.anchor if piece.first else False
+        if part.level == 1:
+            st.header(title, anchor=anchor, divider="gray")
+        elif part.level == 2:
+            st.subheader(title, anchor=anchor)
+    if piece.markdown.strip():
+        # Rendered without HTML; images become links, so reading fetches nothing elsewhere.
+        st.markdown(ui.no_images(piece.markdown))
+    elif piece.first and part.anchor == "references":
+        st.caption(_("The sections cite no sources yet."))
+
+
+def pager_button(label: str, key: str, chapter: str, page: int) -> None:
+    """Show a button that goes to this chapter's page (and to the top of it)."""
+    st.button(label, key=key, on_click=go_to, args=(chapter, page, chapter))
+
+
+def show_pager(
+    chapters: list[Chapter], chapter: Chapter, pages: list[list[Piece]], number: int
+) -> None:
+    """Show Previous and Next: the chapter's other pages, then the chapters around it."""
+    index = chapters.index(chapter)
+    left, right = st.columns(2)
+    with left:
+        if number > 1:
+            span = page_span(chapter, pages[number - 2])
+            pager_button(
+                _("← Previous page ({span})").format(span=span) if span else _("← Previous page"),
+                "council_previous",
+                chapter.anchor,
+                number - 1,
+            )
+        elif index > 0:
+            before = chapters[index - 1]
+            pager_button(
+                _("← Previous chapter: {title}").format(title=ui.md(before.title)),
+                "council_previous",
+                before.anchor,
+                1,
+            )
+    with right:
+        if number < len(pages):
+            span = page_span(chapter, pages[number])
+            pager_button(
+                _("Next page ({span}) →").format(span=span) if span else _("Next page →"),
+                "council_next",
+                chapter.anchor,
+                number + 1,
+            )
+        elif index + 1 < len(chapters):
+            after = chapters[index + 1]
+            pager_button(
+                _("Next chapter: {title} →").format(title=ui.md(after.title)),
+                "council_next",
+                after.anchor,
+                1,
+            )
+
+
+def place_caption(
+    chapters: list[Chapter], chapter: Chapter, pages: list[list[Piece]], number: int
+) -> str:
+    """Return where the reader is: the chapter's number and, in a long one, the page."""
+    where = _("Chapter {n} of {total}").format(
+        n=i18n.format_number(chapters.index(chapter) + 1),
+        total=i18n.format_number(len(chapters)),
+    )
+    if len(pages) == 1:
+        return where
+    span = page_span(chapter, pages[number - 1])
+    page = _("page {n} of {total}").format(
+        n=i18n.format_number(number), total=i18n.format_number(len(pages))
+    )
+    return " · ".join([where, page, span] if span else [where, page])
+
+
+def show_chapter(
+    chapters: list[Chapter], chapter: Chapter, pages: list[list[Piece]], number: int
+) -> None:
+    """Show one page of the chosen chapter, with where it is and the way on."""
+    page = pages[number - 1]
+    head = chapter.parts[0]
+    st.caption(place_caption(chapters, chapter, pages, number))
+    if number > 1:
+        # A later page of a chapter is headed by the chapter's title too.
+        st.header(ui.md(chapter.title), anchor=chapter.anchor, divider="gray")
+    for index, piece in enumerate(page):
+        if number > 1 and piece.part is head:
+            if piece.markdown.strip():
+                st.markdown(ui.no_images(piece.markdown))
+            continue
+        show_piece(piece, top=index == 0)
+    st.divider()
+    if len(pages) > 1:
+        st.caption(place_caption(chapters, chapter, pages, number))
+    show_pager(chapters, chapter, pages, number)
+    st.markdown(_("[Back to the contents](#contents)"))
 
 
 def read_tab(
@@ -549,7 +907,7 @@ def read_tab(
     decision: CouncilDecision | None,
     status: DecisionStatus | None,
 ) -> None:
-    """Show the report as the export prints it, with contents, and its Word and PDF files."""
+    """Show the report as the export prints it, one chapter at a time, and its Word and PDF."""
     # In the reader's language when the report is published in it (the words the document
     # writes itself, and the finished translations); the version is the same either way.
     language = i18n.current_language()
@@ -570,23 +928,24 @@ def read_tab(
     )
     for warning in reading.draft.warnings:
         st.warning(ui.md_message(warning))
-    show_contents(reading)
-    back = _("[Back to the contents](#contents)")
-    first = True
-    for part in reading.parts:
-        if part.level == 1:
-            if not first:
-                st.markdown(back)
-            first = False
-            st.header(ui.md(part.title), anchor=part.anchor, divider="gray")
-        elif part.level == 2:
-            st.subheader(ui.md(part.title), anchor=part.anchor)
-        if part.markdown.strip():
-            # Rendered without HTML; images become links, so reading fetches nothing elsewhere.
-            st.markdown(ui.no_images(part.markdown))
-        elif part.anchor == "references":
-            st.caption(_("The sections cite no sources yet."))
-    st.markdown(back)
+    chapters = chapters_of(reading)
+    if not chapters:
+        st.info(_("The report has no text yet."))
+        return
+    chapter, number, jump = addressed_place(chapters)
+    pages = chapter_pages(chapter)
+    if not 1 <= number <= len(pages):
+        number = 1
+    # In the address, so that a reload, Back or a shared link opens the same place.
+    st.query_params["chapter"] = chapter.anchor
+    if number > 1:
+        st.query_params["page"] = str(number)
+    else:
+        st.query_params.pop("page", None)
+    show_contents(chapters, chapter, pages, number)
+    show_chapter(chapters, chapter, pages, number)
+    if jump:
+        scroll_to(jump)
 
 
 def open_tab(s: Session, ctx: ui.PageContext) -> None:
@@ -698,6 +1057,35 @@ def open_tab(s: Session, ctx: ui.PageContext) -> None:
             st.rerun()
 
 
+# The choices made on each tab (their widgets' keys begin so), kept while another tab is open.
+TAB_KEYS = {
+    "decisions": ("council_decision", "council_vote_", "council_reason_", "council_withdraw_"),
+    "read": ("council_export_",),
+    "open": ("council_new_",),
+}
+
+
+def keep_choices(prefixes: tuple[str, ...]) -> None:
+    """Keep what was chosen or typed in a tab that is not drawn in this run.
+
+    Streamlit forgets the value of a widget that a run does not draw; a vote's reason
+    half typed must survive a look at the report.
+    """
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith(prefixes):
+            st.session_state[key] = st.session_state[key]
+
+
+def picked(decisions: list[CouncilDecision]) -> CouncilDecision | None:
+    """Return the decision chosen on the Decisions tab (or named in the address), if any."""
+    by_id = {d.id: d for d in decisions}
+    chosen = st.session_state.get("council_decision")
+    if chosen in by_id:
+        return by_id[chosen]
+    wanted = str(st.query_params.get("decision", ""))
+    return by_id.get(int(wanted)) if wanted.isdigit() else None
+
+
 with ui.session() as s:
     ctx = ui.page_context(s)
     st.title(_("Council"))
@@ -722,12 +1110,20 @@ with ui.session() as s:
     may_open = ui.allowed(ctx, s, Action.open_decision)
     keys = ["decisions", "read"] + (["open"] if may_open else [])
     names = [_("Decisions"), _("Read the report")] + ([_("Open a decision")] if may_open else [])
-    tabs = dict(zip(keys, st.tabs(names), strict=True))
-    with tabs["decisions"]:
-        chosen = decisions_tab(s, ctx, decisions, statuses)
-    with tabs["read"]:
-        approval = approval_in_question(decisions, statuses, chosen)
-        read_tab(s, ctx, approval, statuses.get(approval.id) if approval else None)
-    if may_open:
+    # Only the open tab runs (the whole report is read only on "Read the report"); the tab
+    # is kept in the address, so a reload or Back comes back to it.
+    tabs = dict(zip(keys, st.tabs(names, key="tab", bind="query-params"), strict=True))
+    for name in keys:
+        if not tabs[name].open:
+            keep_choices(TAB_KEYS[name])
+    chosen: CouncilDecision | None = None
+    if tabs["decisions"].open:
+        with tabs["decisions"]:
+            chosen = decisions_tab(s, ctx, decisions, statuses)
+    if tabs["read"].open:
+        with tabs["read"]:
+            approval = approval_in_question(decisions, statuses, chosen or picked(decisions))
+            read_tab(s, ctx, approval, statuses.get(approval.id) if approval else None)
+    if may_open and tabs["open"].open:
         with tabs["open"]:
             open_tab(s, ctx)

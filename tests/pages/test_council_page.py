@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import re
+import sys
+import types
 from pathlib import Path
 
 import docx
@@ -11,14 +14,16 @@ import pytest
 from sqlmodel import Session, col, select
 from streamlit.testing.v1 import AppTest
 
+from tests import factories
 from tests.pages.conftest import CLA, COUNCIL, ROLES, SECRETARIAT, texts
-from workbench import content, council, people, sections
+from workbench import content, council, export, people, sections
 from workbench.models import (
     CouncilDecision,
     CouncilVote,
     DecisionKind,
     DecisionStatus,
     Finding,
+    Question,
     Report,
     Section,
     SectionRevision,
@@ -137,6 +142,38 @@ def open_approval(db: Session) -> CouncilDecision:
     )
 
 
+READ = "Read the report"
+
+
+def read(at: AppTest, **query: str) -> AppTest:
+    """Open the "Read the report" tab (as its address names it), with these query parameters."""
+    at.query_params["tab"] = READ
+    for name, value in query.items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def switch_tab(at: AppTest, label: str) -> AppTest:
+    """Open the tab with this label, as a click on it does (its state and the address)."""
+    at.session_state["tab"] = at.query_params["tab"] = label
+    return at.run()
+
+
+def open_reading(open_page, email: str = COUNCIL, **query: str) -> AppTest:
+    """Open the Council page on living-wages at the report's reading, as this person."""
+    return read(open_page(PAGE, email, report=LIVING_WAGES), **query)
+
+
+def headings(at: AppTest) -> list[str]:
+    """Return the anchors of the headings the page shows, in order (the contents' first)."""
+    return [e.proto.anchor for e in at.main if getattr(e, "type", "") in ("header", "subheader")]
+
+
+def section_headings(at: AppTest) -> list[str]:
+    """Return the section headings the page shows ("1.1 Defining …"), in order."""
+    return [str(h.value) for h in at.subheader if h.proto.anchor.startswith("sec-")]
+
+
 def reading_markdown(at: AppTest) -> list[str]:
     """Return the Markdown blocks of the page, as they are sent to the browser."""
     return [str(m.value) for m in at.markdown]
@@ -152,30 +189,48 @@ def part_after(at: AppTest, anchor: str) -> str:
 
 
 def test_the_report_reads_like_the_export_with_contents_tables_and_no_citation_keys(open_page, db):
-    at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
+    at = open_reading(open_page)
     assert not at.exception
-    # The contents: one link per part, each landing on a heading with that anchor.
-    contents = next(m for m in reading_markdown(at) if "](#key-findings)" in m)
-    targets = re.findall(r"\]\(#([\w-]+)\)", contents)
-    anchors = {h.proto.anchor for h in [*at.header, *at.subheader]}
-    assert targets and set(targets) <= anchors
+    # The contents: the chapters to choose from, in the export's order.
+    chapters = at.radio(key="council_chapter")
+    titles = [o.replace("\\", "") for o in chapters.options]  # as the browser shows them
+    assert titles[0] == "0.1 Summary for policymakers"
+    for title in (
+        "1. What is known?",
+        "Key findings",
+        "Consensus and disagreement",
+        "Recommendations",
+        "References",
+        "Annex: initiatives",
+    ):
+        assert title in titles
+    assert "Open comments" not in titles
+    assert "one chapter at a time" in texts(at)
+    # Next, chapter after chapter: the sections in question order, each under its heading.
+    seen: list[str] = []
+    shown = ""
+    for _ in chapters.options:
+        seen += [a for a in headings(at) if a.startswith("sec-")]
+        shown += texts(at)
+        if not [b for b in at.button if b.key == "council_next"]:
+            break
+        at.button(key="council_next").click().run()
+        assert not at.exception
     ordered = sections.list_sections(db, living_wages(db).id)
-    assert [t for t in targets if t.startswith("sec-")] == [f"sec-{s.id}" for s in ordered]
-    for part in ("key-findings", "consensus", "false-solutions", "recommendations", "references"):
-        assert part in targets
-    assert "initiatives" in targets and "open-comments" not in targets
-    # The sections in question order, headed by their code and title.
-    codes = [
-        str(h.value).split(" ", 1)[0] for h in at.subheader if h.proto.anchor.startswith("sec-")
-    ]
-    assert codes[0] == "0.1" and codes[-1] == "X.1" and len(codes) == 14
-    assert codes.index("1.1") < codes.index("2.1") < codes.index("4.4")
+    assert seen == [f"sec-{s.id}" for s in ordered]
+    assert at.radio(key="council_chapter").value == "review-summary"
     # Citations rendered as the export renders them; no key anywhere a person reads.
-    shown = texts(at)
-    assert "[@" not in shown and "[@" not in "".join(reading_markdown(at))
+    assert "[@" not in shown
     assert "International Labour Organization 2024" in shown
-    assert "International Labour Organization. 2024." in part_after(at, "references")
-    # Findings, consensus and false solutions are tables.
+    # A chapter's own parts are listed in the contents, each a link to its heading.
+    at.radio(key="council_chapter").set_value("q-obstacles").run()
+    contents = next(m for m in reading_markdown(at) if "](#sec-" in m)
+    targets = re.findall(r"\]\(#([\w-]+)\)", contents)
+    assert targets and set(targets) <= set(headings(at))
+    assert [str(h.value).split(" ", 1)[0] for h in at.subheader[1:]] == ["3.1", "3.2", "3.3"]
+    # Findings, consensus and false solutions are tables, each chapter chosen in the contents.
+    at.radio(key="council_chapter").set_value("key-findings").run()
+    assert at.query_params["chapter"] == "key-findings"
     findings = part_after(at, "key-findings")
     assert "| No. | Finding | Traceable account |" in findings
     assert re.search(
@@ -183,11 +238,146 @@ def test_the_report_reads_like_the_export_with_contents_tables_and_no_citation_k
         findings,
         re.M,
     )
+    at.radio(key="council_chapter").set_value("consensus").run()
     assert "| No. | Statement | Classification | Positions |" in part_after(at, "consensus")
     assert "| Proposal | Why it is a false solution |" in part_after(at, "false-solutions")
+    at.radio(key="council_chapter").set_value("recommendations").run()
     assert "| Context conditions | Normative assumptions |" in part_after(at, "recommendations")
+    at.radio(key="council_chapter").set_value("references").run()
+    assert "International Labour Organization. 2024." in part_after(at, "references")
     # Line numbers are the reviewers' business: not in the reading copy.
-    assert not re.search(r"^1 \*Draft for the second-order review", part_after(at, "sec-1"))
+    at.radio(key="council_chapter").set_value("q-known").run()
+    assert not re.search(r"^1 \*Draft for the second-order review", part_after(at, "sec-2"))
+
+
+def test_only_the_open_tab_reads_the_report(open_page, monkeypatch):
+    calls: list[str] = []
+    real = export.reading_copy
+
+    def counted(**kwargs):
+        calls.append(kwargs["report"].slug)
+        return real(**kwargs)
+
+    monkeypatch.setattr(export, "reading_copy", counted)
+    at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
+    assert not at.exception
+    assert "Contents" not in [str(h.value) for h in at.subheader]
+    assert calls == []
+    read(at)
+    assert calls == [LIVING_WAGES]
+    assert "Contents" in [str(h.value) for h in at.subheader]
+    assert not at.metric  # the Decisions tab's tally is not drawn meanwhile
+
+
+def test_a_reason_half_typed_survives_a_look_at_the_report(open_page, db):
+    at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
+    decision = reform(db)
+    at.text_area(key=f"council_reason_{decision.id}").input("Costs for small towns?").run()
+    read(at)
+    assert "Contents" in [str(h.value) for h in at.subheader]
+    switch_tab(at, "Decisions")
+    assert not at.exception
+    assert at.text_area(key=f"council_reason_{decision.id}").value == "Costs for small towns?"
+
+
+def make_long_question(db: Session, count: int = 60) -> list[Section]:
+    """Add ``count`` short sections to living-wages's first question; return them in order."""
+    report = living_wages(db)
+    lead = people.get_by_email(db, CLA)
+    for n in range(count):
+        factories.make_section(
+            db,
+            report,
+            f"1.{n + 10}",
+            Question.known,
+            lead=lead,
+            text=f"Paragraph of long section {n + 1}.",
+        )
+    return [s for s in sections.list_sections(db, report.id) if s.question == Question.known]
+
+
+def test_a_long_chapter_is_read_twenty_sections_a_page(open_page, db):
+    known = make_long_question(db)
+    total = len(known)  # the demo's three and the sixty added
+    assert total == 63
+    titles = [f"{s.code} {s.title}" for s in known]
+    at = open_reading(open_page, chapter="q-known")
+    assert not at.exception
+    assert section_headings(at) == titles[:20]
+    assert f"Chapter 2 of 12 · page 1 of 4 · sections 1–20 of {total}" in texts(at)
+    assert at.button(key="council_next").label == f"Next page (sections 21–40 of {total}) →"
+    at.button(key="council_next").click().run()
+    assert not at.exception
+    assert section_headings(at) == titles[20:40]
+    assert f"page 2 of 4 · sections 21–40 of {total}" in texts(at)
+    assert at.query_params["chapter"] == "q-known" and at.query_params["page"] == "2"
+    # The contents links the sections on this page and offers the others to go to.
+    contents = next(m for m in reading_markdown(at) if "](#sec-" in m)
+    assert re.findall(r"\]\(#(sec-\d+)\)", contents) == [f"sec-{s.id}" for s in known[20:40]]
+    picker = at.selectbox(key="council_section_q-known_2")
+    assert len(picker.options) == total - 20
+    picker.set_value(f"sec-{known[45].id}").run()
+    assert not at.exception
+    assert section_headings(at) == titles[40:60]
+    assert at.query_params["page"] == "3"
+    # The last page, then Previous back to the first of the chapter, and on to the next chapter.
+    at.button(key="council_next").click().run()
+    assert section_headings(at) == titles[60:]
+    assert at.button(key="council_next").label == "Next chapter: 2\\. What is desirable? →"
+    for _ in range(3):
+        at.button(key="council_previous").click().run()
+    assert section_headings(at) == titles[:20]
+    assert "page" not in at.query_params
+    assert at.button(key="council_previous").label.startswith("← Previous chapter: 0.1 Summary")
+
+
+def page_definitions() -> types.ModuleType:
+    """Return the Council page's functions and classes, without running the page."""
+    tree = ast.parse((ROOT / PAGE).read_text(encoding="utf-8"))
+    tree.body = [node for node in tree.body if not isinstance(node, ast.With)]
+    module = types.ModuleType("council_page_definitions")
+    sys.modules[module.__name__] = module
+    exec(compile(tree, PAGE, "exec"), module.__dict__)
+    return module
+
+
+def test_a_long_part_is_split_between_its_paragraphs_and_table_rows():
+    council_page = page_definitions()
+    text = "\n\n".join(f"Paragraph {n} " + "word " * 200 for n in range(400))
+    pieces = council_page.split_markdown(text, 20_000)
+    assert len(pieces) > 10 and max(len(p) for p in pieces) <= 20_000
+    assert "\n\n".join(pieces) == text
+    table = "| No. | Finding |\n|---|---|\n" + "\n".join(
+        f"| F{n} | A finding {'x' * 100} |" for n in range(1000)
+    )
+    parts = council_page.split_markdown(table, 20_000)
+    assert len(parts) > 4
+    assert all(p.startswith("| No. | Finding |\n|---|---|\n| F") for p in parts)
+    rows = [row for p in parts for row in re.findall(r"^\| (F\d+) \|", p, re.M)]
+    assert rows == [f"F{n}" for n in range(1000)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"chapter": "../../etc/passwd"},
+        {"chapter": "q-known", "page": "-1"},
+        {"chapter": "q-known", "page": "99999"},
+        {"chapter": "q-known", "page": "abc"},
+        {"chapter": "q-known\x00", "page": "1\x00"},
+        {"chapter": "<script>alert(1)</script>", "page": "²"},
+        {"page": "0"},
+    ],
+)
+def test_an_unknown_or_hostile_place_falls_back_to_the_first(open_page, query):
+    at = open_reading(open_page, **query)
+    assert not at.exception
+    assert not at.error
+    wanted = query.get("chapter")
+    first = "sec-2" if wanted == "q-known" else "sec-1"
+    assert next(a for a in headings(at) if a.startswith("sec-")) == first
+    assert at.query_params["chapter"] == ("q-known" if wanted == "q-known" else "sec-1")
+    assert "page" not in at.query_params
 
 
 def test_the_version_shown_is_the_decisions_and_never_called_a_text_hash(open_page, db):
@@ -195,20 +385,21 @@ def test_the_version_shown_is_the_decisions_and_never_called_a_text_hash(open_pa
     at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
     assert not at.exception
     version = decision.text_hash[:12]
+    assert table(at, "Decision")["Version"].tolist()[0] == version
+    columns = " ".join(str(c) for d in at.dataframe for c in d.value.columns)
+    read(at)
     shown = texts(at)
     assert f"**Version {version}**" in shown
     assert (
         f"This is the content 'Approve Living Wages for All' was opened on: version {version}."
         in shown
     )
-    assert table(at, "Decision")["Version"].tolist()[0] == version
-    columns = " ".join(str(c) for d in at.dataframe for c in d.value.columns)
     assert "hash" not in (shown + columns).lower()
 
 
 def test_the_downloaded_word_file_carries_the_version_read(open_page, db):
     decision = open_approval(db)
-    at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
+    at = open_reading(open_page)
     assert at.radio(key="council_export_format").options == [
         "Word (.docx)",
         "PDF",
@@ -225,7 +416,7 @@ def test_the_downloaded_word_file_carries_the_version_read(open_page, db):
 
 
 def test_a_file_prepared_before_the_content_changed_is_not_offered(open_page, db):
-    at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
+    at = open_reading(open_page)
     at.button(key="council_export_go").click().run()
     before = at.session_state["council_export_file"].version
     change_summary(db, "\nOne more sentence.")
@@ -238,7 +429,7 @@ def test_a_file_prepared_before_the_content_changed_is_not_offered(open_page, db
 def test_a_void_approval_is_said_plainly_above_the_text(open_page, db):
     decision = open_approval(db)
     change_summary(db, "\nA sentence written outside the services.")
-    at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
+    at = open_reading(open_page)
     assert not at.exception
     void = [
         e for e in at.error if "This is not the content the Council is asked to approve" in e.value
@@ -262,7 +453,7 @@ def test_raw_html_in_a_section_is_never_rendered_and_images_are_links(open_page,
         db,
         "\n\n<script>alert('x')</script><b>bold</b>\n\n![A chart](https://example.org/chart.png)",
     )
-    at = open_page(PAGE, COUNCIL, report=LIVING_WAGES)
+    at = open_reading(open_page)
     assert not at.exception
     assert all(not m.allow_html for m in at.markdown)
     summary = part_after(at, "sec-1")
@@ -369,7 +560,7 @@ def test_the_secretariat_closes_a_settled_decision(open_page, db):
 
 
 def test_an_approval_is_refused_before_council_review(open_page, db):
-    at = open_page(PAGE, SECRETARIAT, report=LIVING_WAGES)
+    at = switch_tab(open_page(PAGE, SECRETARIAT, report=LIVING_WAGES), "Open a decision")
     at.radio(key="council_new_kind").set_value(DecisionKind.report_approval).run()
     assert "opening an approval is refused until then" in texts(at)
     at.text_input(key="council_new_title").input("Approve the report")
@@ -384,7 +575,7 @@ def test_the_secretariat_opens_an_approval_at_council_review(open_page, db):
     report.stage = Stage.council_review
     db.add(report)
     db.commit()
-    at = open_page(PAGE, SECRETARIAT, report=LIVING_WAGES)
+    at = switch_tab(open_page(PAGE, SECRETARIAT, report=LIVING_WAGES), "Open a decision")
     at.radio(key="council_new_kind").set_value(DecisionKind.report_approval).run()
     at.text_input(key="council_new_title").input("Approve Living Wages for All")
     at.button(key="council_open").click().run()
@@ -395,11 +586,12 @@ def test_the_secretariat_opens_an_approval_at_council_review(open_page, db):
         select(CouncilDecision).where(CouncilDecision.kind == DecisionKind.report_approval)
     ).one()
     assert opened.title == "Approve Living Wages for All"
+    switch_tab(at, "Decisions")
     assert table(at, "Decision")["Decision"].tolist()[0] == "Approve Living Wages for All"
 
 
 def test_the_secretariat_opens_a_reform_endorsement_on_findings(open_page, db):
-    at = open_page(PAGE, SECRETARIAT, report=LIVING_WAGES)
+    at = switch_tab(open_page(PAGE, SECRETARIAT, report=LIVING_WAGES), "Open a decision")
     assert at.radio(key="council_new_kind").value == DecisionKind.reform_endorsement
     at.text_input(key="council_new_title").input("Endorse sector-wide bargaining")
     at.text_area(key="council_new_reform").input("Extend sector agreements to all firms.")
@@ -419,7 +611,7 @@ def test_the_secretariat_opens_a_reform_endorsement_on_findings(open_page, db):
 
 
 def test_a_reform_without_findings_is_refused(open_page, db):
-    at = open_page(PAGE, SECRETARIAT, report=LIVING_WAGES)
+    at = switch_tab(open_page(PAGE, SECRETARIAT, report=LIVING_WAGES), "Open a decision")
     assert at.radio(key="council_new_kind").value == DecisionKind.reform_endorsement
     at.text_input(key="council_new_title").input("Endorse something")
     at.text_area(key="council_new_reform").input("Do something.")
