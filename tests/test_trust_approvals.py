@@ -227,7 +227,9 @@ def test_a_change_to_any_part_voids_the_approval_and_the_draft_stamp_returns(
     assert draft.version != decision.text_hash[: export.VERSION_CHARS]
 
 
-def test_the_hash_kept_for_a_page_run_is_forgotten_at_any_change(session, world, rich, monkeypatch):
+def test_the_hash_is_kept_while_the_content_token_stays_and_forgotten_at_any_change(
+    session, world, rich, monkeypatch
+):
     decision = approve(session, world)
     computed: list[int] = []
     real = content.content_hash
@@ -237,15 +239,26 @@ def test_the_hash_kept_for_a_page_run_is_forgotten_at_any_change(session, world,
         return real(s, report, **options)
 
     monkeypatch.setattr(content, "content_hash", counting)
-    for _ in range(3):  # a page asking about every decision hashes the report once
+    world.sections[1].brief = "Not part of the content: the token stays."
+    session.add(world.sections[1])
+    session.commit()
+    for _ in range(3):  # a page asking about every decision, run after run
         assert council.decision_status(session, decision) is DecisionStatus.approved
-    assert len(computed) == 1
+    with Session(session.get_bind()) as other:  # another page run, another session
+        assert council.decision_status(other, other.get(type(decision), decision.id)) is (
+            DecisionStatus.approved
+        )
+    assert computed == []  # hashed when the decision was approved, kept since
     # A change the session flushes (no audit event, no commit) is seen at once.
     world.sections[0].title = "Changed"
     session.add(world.sections[0])
     session.flush()
     assert council.decision_status(session, decision) is DecisionStatus.void
-    assert len(computed) == 2
+    assert council.decision_status(session, decision) is DecisionStatus.void
+    assert len(computed) == 1
+    # Rolled back, the change never happened: the approval stands again.
+    session.rollback()
+    assert council.decision_status(session, decision) is DecisionStatus.approved
 
 
 def test_the_export_version_is_the_hash_the_council_records(session, world, rich):

@@ -47,8 +47,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import Column, Integer, MetaData, String, Table
 
 PREFIX = "counts_"
 TABLE = "counts_comment"
@@ -235,22 +234,11 @@ def drop_statements(dialect: str) -> list[str]:
     ]
 
 
-def create(bind: Engine | Connection) -> None:
-    """Create the counts on a database whose tables exist (the tests' ``create_all``)."""
-    if isinstance(bind, Engine):
-        with bind.begin() as conn:
-            create(conn)
-        return
-    for statement in create_statements(bind.dialect.name):
-        bind.execute(text(statement))
-
-
 __all__ = [
     "COUNTS",
     "PREFIX",
     "TABLE",
     "counts_comment",
-    "create",
     "create_statements",
     "sqlite_bulk_insert",
 ]

@@ -28,15 +28,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
-from workbench import consensus, findings, initiatives, recommendations, sections, sources
-from workbench.models import ActorType, AuditEvent, Report
+from workbench import (
+    consensus,
+    content_version,
+    findings,
+    initiatives,
+    recommendations,
+    rendering,
+    sections,
+    sources,
+)
+from workbench.models import ActorType, Report
 
 FORMAT = "synthesis-report-content/1"
 
@@ -201,32 +209,53 @@ def content_hash(
     ).hexdigest()
 
 
-_MEMO = "workbench.content.current_hash"
+@contextmanager
+def fresh_view(session: Session) -> Iterator[Session]:
+    """Yield a session on ``session``'s connection and transaction with nothing loaded yet.
+
+    What it reads comes from the database as this transaction sees it (its own
+    flushed changes included), not from objects ``session`` loaded before: with
+    ``expire_on_commit=False`` those keep their values after another server's
+    commit. For results kept across sessions, which must match the token read
+    beside them. It never commits; closing it leaves ``session``'s transaction alone.
+    """
+    fresh = Session(bind=session.connection(), expire_on_commit=False, autoflush=False)
+    try:
+        yield fresh
+    finally:
+        fresh.close()
+
+
+#: Hashes kept across sessions and page runs: (database, report id) → (content token, hash).
+_kept: rendering.RenderCache[tuple[int, str]] = rendering.RenderCache(64)
 
 
 def current_hash(session: Session, report_id: int) -> str:
-    """Return :func:`content_hash` of the report's content now, computed once while nothing changes.
+    """Return :func:`content_hash` of the report's content now, hashed once per change.
 
-    For the pages and checks that ask the same question several times in one page run
-    (is each open decision still on the current text?): hashing reads and serialises
-    the whole report. The answer is kept in the session for as long as the session
-    writes nothing (any flush, commit or rollback forgets it) and the workspace's
-    change stamp — the newest audit event, which every change records in its own
-    transaction, on any app server — stays the same. Opening a decision records the
+    For the pages and checks that ask on every run whether each open decision is
+    still on the current text: hashing reads and serialises the whole report. The
+    hash is kept (in this process, for every session) with the report's content
+    token (:mod:`workbench.content_version`), which the database changes in the
+    same transaction as any change to what the hash reads, whoever makes it; while
+    the token this session sees is the same, so is the content. The session's own
+    uncommitted changes are flushed first, and draw a token of their own. On
+    PostgreSQL each statement may see newer commits: a hash is kept only when the
+    token read after hashing is still the one read before. The hash is made from
+    rows read afresh (:func:`fresh_view`), never from objects this session loaded
+    earlier and another server has changed since. Opening a decision records the
     hash afresh with :func:`content_hash`, never from here.
     """
-    stamp = session.exec(select(func.max(AuditEvent.id))).one() or 0
-    memo: dict[int, tuple[int, str]] = session.info.setdefault(_MEMO, {})
-    kept = memo.get(report_id)
-    if kept is not None and kept[0] == stamp:
-        return kept[1]
-    value = content_hash(session, report_id)
-    memo[report_id] = (stamp, value)
+    session.flush()
+    before = content_version.tokens(session, report_id)
+    key = (content_version.where(session), report_id)
+    if before is not None:
+        kept = _kept.get(key)
+        if kept is not None and kept[0] == before[0]:
+            return kept[1]
+    with fresh_view(session) as fresh:
+        value = content_hash(fresh, report_id)
+    after = content_version.tokens(session, report_id)
+    if before is not None and after is not None and after[0] == before[0]:
+        _kept.put(key, (before[0], value))
     return value
-
-
-@event.listens_for(OrmSession, "after_flush")
-@event.listens_for(OrmSession, "after_commit")
-@event.listens_for(OrmSession, "after_rollback")
-def _forget_hashes(session: OrmSession, *_args: Any) -> None:
-    session.info.pop(_MEMO, None)

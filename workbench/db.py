@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
@@ -80,11 +80,11 @@ def create_all(engine: Engine) -> None:
     import workbench.models  # noqa: F401  (registers the tables)
 
     SQLModel.metadata.create_all(engine)
-    # What migration 0008 adds beside the models: full-text search tables and triggers.
-    from workbench import search_schema
+    # What the migrations add beside the models, by the same statements: full-text search
+    # (0008), the comment counts (0009) and the reports' change tokens (0012).
+    from workbench import comment_counts, content_version, search_schema
 
-    search_schema.create(engine)
-    # And what migration 0009 adds: the comment counts and their triggers.
-    from workbench import comment_counts
-
-    comment_counts.create(engine)
+    with engine.begin() as conn:
+        for module in (search_schema, comment_counts, content_version):
+            for statement in module.create_statements(conn.dialect.name):
+                conn.execute(text(statement))

@@ -120,7 +120,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from itertools import pairwise
 from pathlib import Path
@@ -142,6 +142,7 @@ from sqlmodel import Session, col, select
 from workbench import (
     citation_forms,
     content,
+    content_version,
     council,
     pdfstamp,
     rendering,
@@ -964,13 +965,19 @@ def gather(
     )
     # The current drafts' version is the hash of the current content, as the Council's is;
     # the review copy's, of the texts and parts the round froze, which are what it prints.
-    digest = content.content_hash(
-        session,
-        report,
-        texts={section_id: text for section_id, (text, _) in texts.items()}
-        if round is not None
-        else None,
-        parts={p.code: p.markdown for p in printed} if frozen_parts else None,
+    # Without a round that is the current content's hash, which is kept while the report's
+    # content token stays (the Council page has usually just asked for it).
+    digest = (
+        content.current_hash(session, report.id)
+        if round is None and not frozen_parts
+        else content.content_hash(
+            session,
+            report,
+            texts={section_id: text for section_id, (text, _) in texts.items()}
+            if round is not None
+            else None,
+            parts={p.code: p.markdown for p in printed} if frozen_parts else None,
+        )
     )
     # Without an open round the digest is the current content's hash: no need to hash twice.
     approved = open_round is None and council.approval_of(session, report.id, digest) is not None
@@ -1534,6 +1541,7 @@ def reading_copy(
     *,
     language: str | None = "en",
     text: str = "current",
+    today: date | None = None,
 ) -> Reading:
     """Return the report as the export prints it, rendered for reading on screen.
 
@@ -1543,19 +1551,54 @@ def reading_copy(
     which are the reviewers' apparatus (the exported draft keeps them). By
     default the current content, which is what a Council decision binds, even
     while a review round is open (``text="review"`` gives the frozen copy).
+
+    Kept between page runs (in this process, for every reader) with the report's
+    two change tokens (:mod:`workbench.content_version`) and the day: while the
+    database says nothing the document prints has changed, the Council page does
+    not gather a large report again. Gathered from rows read afresh, and kept only
+    when the tokens read after gathering are those read before.
     """
-    draft = gather(
-        session,
-        actor,
-        report,
-        language=language,
-        line_numbers=False,
-        open_comments=False,
-        text=text,
+    require(session, actor, Action.read_report, report.id)
+    session.flush()
+    today = today or date.today()
+    before = content_version.tokens(session, report.id)
+    key = (content_version.where(session), report.id, language, text, today)
+    kept = _reading_copies.get(key)
+    if before is not None and kept is not None and kept[0] == before:
+        reading = kept[1]
+    else:
+        with content.fresh_view(session) as fresh:
+            draft = gather(
+                fresh,
+                fresh.get(Person, actor.id),
+                fresh.get(Report, report.id),
+                language=language,
+                today=today,
+                line_numbers=False,
+                open_comments=False,
+                text=text,
+            )
+            # In another language citeproc reads the language (its CSL locale) from the metadata.
+            body = draft.body if draft.language is None else _body_metadata(draft) + draft.body
+            reading = Reading(draft=draft, parts=reading_parts(body, draft.records, draft.toc))
+        if before is not None and content_version.tokens(session, report.id) == before:
+            _reading_copies.put(key, (before, reading))
+    # The copy's database objects are the caller's own (a kept copy's came from another session).
+    round = reading.draft.under_review
+    return Reading(
+        draft=replace(
+            reading.draft,
+            report=report,
+            under_review=session.get(ReviewRound, round.id) if round is not None else None,
+        ),
+        parts=reading.parts,
     )
-    # In another language citeproc reads the language (its CSL locale) from the metadata.
-    body = draft.body if draft.language is None else _body_metadata(draft) + draft.body
-    return Reading(draft=draft, parts=reading_parts(body, draft.records, draft.toc))
+
+
+#: Reading copies kept across page runs: (database, report, language, text, day) →
+#: (the report's tokens when gathered, the copy). A copy of a very large report holds
+#: tens of megabytes of text: a few are kept.
+_reading_copies: rendering.RenderCache[tuple[tuple[int, int], Reading]] = rendering.RenderCache(4)
 
 
 def reading_parts(

@@ -27,6 +27,7 @@ def alembic_config() -> Config:
 # objects names them with one of these prefixes and adds its prefix here.
 #   search_   full-text search (migration 0008, workbench/search_schema.py)
 #   counts_   maintained comment counts (migration 0009, workbench/comment_counts.py)
+#             and the reports' change tokens (migration 0012, workbench/content_version.py)
 UNMODELLED_PREFIXES: tuple[str, ...] = ("search_", "counts_")
 
 

@@ -28,7 +28,7 @@ import re
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -56,20 +56,32 @@ class RenderCache(Generic[T]):
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._items: OrderedDict[str, T] = OrderedDict()
+        self._items: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_make(self, key: str, make: Callable[[], T]) -> T:
-        """Return the rendering stored under ``key``, making and storing it when missing."""
+    def get(self, key: Hashable) -> T | None:
+        """Return what is stored under ``key`` (now the most recently used), or None."""
         with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = make()
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key: Hashable, value: T) -> None:
+        """Store ``value`` under ``key``, forgetting the least recently used beyond the size."""
         with self._lock:
             self._items[key] = value
+            self._items.move_to_end(key)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
+
+    def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
+        """Return the rendering stored under ``key``, making and storing it when missing."""
+        found = self.get(key)
+        if found is not None:
+            return found
+        value = make()
+        self.put(key, value)
         return value
 
 

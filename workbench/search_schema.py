@@ -49,9 +49,6 @@ a ``LIKE`` on the keys of one report, which needs no ``pg_trgm``.
 
 from __future__ import annotations
 
-from sqlalchemy import text
-from sqlalchemy.engine import Connection, Engine
-
 PREFIX = "search_"
 
 TOKENIZER = "porter unicode61 remove_diacritics 2"
@@ -236,14 +233,4 @@ def drop_statements(dialect: str) -> list[str]:
     return _sqlite_drop() if dialect == "sqlite" else _postgres_drop()
 
 
-def create(bind: Engine | Connection) -> None:
-    """Create the search objects on a database whose tables exist (tests' ``create_all``)."""
-    if isinstance(bind, Engine):
-        with bind.begin() as conn:
-            create(conn)
-        return
-    for statement in create_statements(bind.dialect.name):
-        bind.execute(text(statement))
-
-
-__all__ = ["PREFIX", "create", "create_statements", "drop_statements"]
+__all__ = ["PREFIX", "create_statements", "drop_statements"]
