@@ -795,22 +795,30 @@ def show_contents(
             )
 
 
+def show_heading(part: export.ReadingPart, title: str, anchor: str | bool) -> None:
+    """Show a part's heading at its level (a chapter's with a rule under it)."""
+    if part.level == 1:
+        st.header(title, anchor=anchor, divider="gray")
+    elif part.level == 2:
+        st.subheader(title, anchor=anchor)
+
+
 def show_piece(piece: Piece, top: bool) -> None:
     """Show a stretch of a part, under the part's heading where the part begins."""
     part = piece.part
-    if piece.first or (top and part.level == 2):
-        title = ui.md(part.title)
-        if not piece.first:
-            title = _("{title} (continued)").format(title=title)
-        anchor: str | bool = part.anchor if piece.first else False
-        if part.level == 1:
-            st.header(title, anchor=anchor, divider="gray")
-        elif part.level == 2:
-            st.subheader(title, anchor=anchor)
+    if piece.first:
+        show_heading(part, ui.md(part.title), part.anchor)
+    elif top:
+        show_heading(part, _("{title} (continued)").format(title=ui.md(part.title)), False)
+    show_text(piece)
+
+
+def show_text(piece: Piece) -> None:
+    """Show a stretch of a part's text."""
     if piece.markdown.strip():
         # Rendered without HTML; images become links, so reading fetches nothing elsewhere.
         st.markdown(ui.no_images(piece.markdown))
-    elif piece.first and part.anchor == "references":
+    elif piece.first and piece.part.anchor == "references":
         st.caption(_("The sections cite no sources yet."))
 
 
@@ -842,7 +850,7 @@ def show_pager(
                 before.anchor,
                 1,
             )
-    with right:
+    with right.container(horizontal_alignment="right"):
         if number < len(pages):
             span = page_span(chapter, pages[number])
             pager_button(
@@ -883,17 +891,15 @@ def show_chapter(
 ) -> None:
     """Show one page of the chosen chapter, with where it is and the way on."""
     page = pages[number - 1]
-    head = chapter.parts[0]
+    # The chapter's heading on every page of it, then where in the report the reader is.
+    head = next((p for p in chapter.parts if p.anchor == chapter.anchor), chapter.parts[0])
+    show_heading(head, ui.md(chapter.title), chapter.anchor)
     st.caption(place_caption(chapters, chapter, pages, number))
-    if number > 1:
-        # A later page of a chapter is headed by the chapter's title too.
-        st.header(ui.md(chapter.title), anchor=chapter.anchor, divider="gray")
     for index, piece in enumerate(page):
-        if number > 1 and piece.part is head:
-            if piece.markdown.strip():
-                st.markdown(ui.no_images(piece.markdown))
-            continue
-        show_piece(piece, top=index == 0)
+        if piece.part is head:
+            show_text(piece)
+        else:
+            show_piece(piece, top=index == 0)
     st.divider()
     if len(pages) > 1:
         st.caption(place_caption(chapters, chapter, pages, number))

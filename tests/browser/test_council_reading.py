@@ -1,8 +1,9 @@
 """A Council member reads the report on the Council page and downloads that very version.
 
-The reading view is the exported document for the screen: a contents list whose
-entries jump to their part, citations rendered (never a raw key), and the Word
-(and, with LibreOffice, PDF) file of the version the page shows.
+The reading view is the exported document for the screen, one chapter at a time:
+contents whose chapters and sections jump to their place, citations rendered
+(never a raw key), and the Word (and, with LibreOffice, PDF) file of the version
+the page shows.
 """
 
 from __future__ import annotations
@@ -64,22 +65,32 @@ def test_council_member_reads_jumps_through_the_contents_and_downloads_word(
     assert "[@" not in main.inner_text()
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.screenshot(path=str(shot_path("council-reading-1-contents")))
+    chapters = main.get_by_test_id("stRadio").filter(has_text="Chapters")
 
+    # A chapter chosen in the contents opens, and the page goes to its heading.
     findings = page.get_by_role("heading", name="Key findings", exact=True)
-    expect(findings).not_to_be_in_viewport()
-    main.get_by_role("link", name="Key findings", exact=True).click()
+    expect(findings).to_have_count(0)
+    chapters.get_by_text("Key findings", exact=True).click()
     expect(findings).to_be_in_viewport()
-    assert page.url.endswith("#key-findings")
+    assert "chapter=key-findings" in page.url
     # The findings are a table, not paragraphs with keys.
     expect(page.locator("table").filter(has_text="Traceable account")).to_be_visible()
     page.screenshot(path=str(shot_path("council-reading-2-key-findings")))
 
+    # A section of another chapter: its chapter, then its entry in the contents.
+    chapters.get_by_text(re.compile(r"^3\. What are the major obstacles")).click()
+    wait_idle(page)
     section = page.get_by_role("heading", name=re.compile(r"^3\.2 Purchasing practices"))
+    main.get_by_role("link", name="Back to the contents").first.click()
+    expect(page.get_by_role("heading", name="Contents", exact=True)).to_be_in_viewport()
     main.get_by_role("link", name=re.compile(r"^3\.2 Purchasing practices")).click()
     expect(section).to_be_in_viewport()
     page.screenshot(path=str(shot_path("council-reading-3-section")))
-    main.get_by_role("link", name="Back to the contents").first.click()
-    expect(page.get_by_role("heading", name="Contents", exact=True)).to_be_in_viewport()
+    # Next, at the end of the chapter, opens the next one.
+    main.get_by_role("button", name=re.compile(r"^Next chapter: 4\. What can be done")).click()
+    action = page.get_by_role("heading", name="4. What can be done, and by whom?")
+    expect(action).to_be_in_viewport()
+    assert "chapter=q-action" in page.url
 
     name, content = prepare_and_download(page, "Word (.docx)", tmp_path)
     assert name == f"living-wages-{version}.docx"
