@@ -275,7 +275,6 @@ def position_form(
     ctx: ui.PageContext,
     items: list[ConsensusItem],
     numbers: dict[int, int],
-    cells: dict[tuple[int, int], Position],
 ) -> None:
     """Show the controls recording (or removing) an actor's position on an item."""
     st.markdown(_("**Record where an actor stands**"))
@@ -302,7 +301,7 @@ def position_form(
         key="cs_pos_actor",
     )
     right.caption(_("Actor not in the list? Add it under **Add an actor** below."))
-    current = cells.get((item_id, actor_id))
+    current = consensus.positions_on(s, [item_id])[1].get((item_id, actor_id))
     if current:
         stance_now = label(current.stance).lower()
         st.caption(
@@ -423,9 +422,11 @@ with ui.session() as s:
             )
         )
     counts = consensus.classification_counts(s, report_id=ctx.report.id)
-    actors, items, cells = consensus.positions_matrix(s, report_id=ctx.report.id)
+    # Every item (their numbers are their order), but positions only of the items a tab
+    # shows at a time: a large report has thousands of items and tens of thousands of
+    # positions.
+    items = consensus.list_items(s, report_id=ctx.report.id)
     numbers = {item.id: n for n, item in enumerate(items, start=1)}
-    source_keys = sources.keys_by_id(s, [p.source_id for p in cells.values()])
 
     for column, classification in zip(st.columns(len(Classification)), Classification, strict=True):
         column.metric(
@@ -470,7 +471,10 @@ with ui.session() as s:
             st.subheader(f"{_(PLURAL[shown])} ({i18n.format_number(len(group))})")
             st.caption(_(MEANING[shown]))
             offset = ui.pager(len(group), key=f"cs_page_{shown.value}", page_size=PAGE_ITEMS)
-            for item in group[offset : offset + PAGE_ITEMS]:
+            page = group[offset : offset + PAGE_ITEMS]
+            actors, cells = consensus.positions_on(s, [i.id for i in page])
+            source_keys = sources.keys_by_id(s, [p.source_id for p in cells.values()])
+            for item in page:
                 show_item(
                     numbers[item.id],
                     item,
@@ -482,7 +486,8 @@ with ui.session() as s:
                 )
 
     with tabs["positions"]:
-        if not cells:
+        acting = consensus.actors_with_positions(s, report_id=ctx.report.id)
+        if not acting:
             st.info(
                 _("No actor's position is recorded yet. Record them in the **Add or update** tab.")
                 if can_edit
@@ -494,8 +499,8 @@ with ui.session() as s:
                     "Where {actors} stand on {items}. Point at a cell to read the full statement "
                     "and the actor's rationale."
                 ).format(
-                    actors=ngettext("{n} actor", "{n} actors", len(actors)).format(
-                        n=i18n.format_number(len(actors))
+                    actors=ngettext("{n} actor", "{n} actors", acting).format(
+                        n=i18n.format_number(acting)
                     ),
                     items=ngettext("{n} item", "{n} items", len(items)).format(
                         n=i18n.format_number(len(items))
@@ -503,22 +508,22 @@ with ui.session() as s:
                 )
             )
             offset = ui.pager(len(items), key="cs_matrix_page", page_size=MATRIX_ITEMS)
-            items = items[offset : offset + MATRIX_ITEMS]
-            shown_actors = [a for a in actors if any((i.id, a.id) in cells for i in items)]
-            if len(items) < len(numbers):
+            in_chart = items[offset : offset + MATRIX_ITEMS]
+            shown_actors, cells = consensus.positions_on(s, [i.id for i in in_chart])
+            if len(in_chart) < len(numbers):
                 st.caption(
                     ngettext(
                         "Items #{first}–#{last}, with the {n} actor who took a position on them.",
                         "Items #{first}–#{last}, with the {n} actors who took a position on them.",
                         len(shown_actors),
                     ).format(
-                        first=numbers[items[0].id],
-                        last=numbers[items[-1].id],
+                        first=numbers[in_chart[0].id],
+                        last=numbers[in_chart[-1].id],
                         n=i18n.format_number(len(shown_actors)),
                     )
                 )
             st.altair_chart(
-                matrix_chart(items, numbers, shown_actors, cells),
+                matrix_chart(in_chart, numbers, shown_actors, cells),
                 width="stretch",
             )
             st.caption(
@@ -532,7 +537,7 @@ with ui.session() as s:
                 "\n".join(
                     f"- **#{numbers[item.id]}** {ui.no_images(item.statement)} "
                     f"*({label(item.classification).lower()})*"
-                    for item in items
+                    for item in in_chart
                 )
             )
 
@@ -548,7 +553,8 @@ with ui.session() as s:
                     len(false),
                 ).format(n=i18n.format_number(len(false)))
             )
-            for item in false:
+            offset = ui.pager(len(false), key="cs_false_page", page_size=PAGE_ITEMS)
+            for item in false[offset : offset + PAGE_ITEMS]:
                 with st.container(border=True):
                     st.markdown(f"**#{numbers[item.id]} {ui.no_images(item.statement)}**")
                     st.markdown(why_false(item))
@@ -559,6 +565,6 @@ with ui.session() as s:
         with tabs["edit"]:
             add_item_form(s, ctx)
             st.divider()
-            position_form(s, ctx, items, numbers, cells)
+            position_form(s, ctx, items, numbers)
             st.divider()
             add_actor_form(s, ctx)

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pydantic
@@ -341,6 +342,37 @@ def positions_matrix(
         .join(ConsensusItem, col(ConsensusItem.id) == col(Position.item_id))
         .where(ConsensusItem.report_id == report_id)
     ).all()
+    actors, cells = _cells(session, positions)
+    return actors, items, cells
+
+
+def actors_with_positions(session: Session, *, report_id: int) -> int:
+    """Return how many actors hold a position on at least one of the report's items."""
+    return session.exec(
+        select(func.count(func.distinct(Position.actor_id)))
+        .join(ConsensusItem, col(ConsensusItem.id) == col(Position.item_id))
+        .where(ConsensusItem.report_id == report_id)
+    ).one()
+
+
+def positions_on(
+    session: Session, item_ids: Iterable[int]
+) -> tuple[list[Actor], dict[tuple[int, int], Position]]:
+    """Return the actors with a position on these items (by name), and each (item, actor) cell.
+
+    For a page showing some of a report's items: two queries, as many rows as the
+    items shown have positions, whatever the report's size.
+    """
+    wanted = sorted(set(item_ids))
+    if not wanted:
+        return [], {}
+    positions = session.exec(select(Position).where(col(Position.item_id).in_(wanted))).all()
+    return _cells(session, positions)
+
+
+def _cells(
+    session: Session, positions: Sequence[Position]
+) -> tuple[list[Actor], dict[tuple[int, int], Position]]:
     actor_ids = {p.actor_id for p in positions}
     actors = (
         list(
@@ -351,8 +383,7 @@ def positions_matrix(
         if actor_ids
         else []
     )
-    cells = {(p.item_id, p.actor_id): p for p in positions}
-    return actors, items, cells
+    return actors, {(p.item_id, p.actor_id): p for p in positions}
 
 
 def classification_counts(session: Session, *, report_id: int) -> dict[Classification, int]:

@@ -179,3 +179,26 @@ def test_an_empty_report_says_what_to_do_next(open_page):
     assert "must sign the Code of Ethics" in shown
     assert "No items yet" in shown and "No actor's position is recorded yet." in shown
     assert "Add or update" not in [t.label for t in at.tabs]
+
+
+def test_a_long_register_of_false_solutions_is_paged(open_page, db):
+    report = db.exec(select(Report).where(Report.slug == REPORT)).one()
+    for n in range(30):
+        db.add(
+            ConsensusItem(
+                report_id=report.id,
+                statement=f"Generated false solution {n}",
+                classification=Classification.false_solution,
+                why_false=f"Reason {n}.",
+            )
+        )
+    db.commit()
+    at = open_page(PAGE, REVIEWER, report=REPORT)
+    assert not at.exception
+    shown = texts(at)
+    # The demo's 4 first, then 21 of the 30: 25 a page.
+    assert "Generated false solution 20" in shown and "Generated false solution 21" not in shown
+    at.number_input(key="cs_false_page").set_value(2).run()
+    shown = texts(at)
+    assert "Generated false solution 21" in shown and "Generated false solution 29" in shown
+    assert "Reason 29." in shown and "Reason 20." not in shown
