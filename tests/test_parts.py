@@ -355,3 +355,11 @@ def test_what_next_tells_who_answers_that_comments_on_parts_await_them(
             disposition=Disposition.accepted,
         )
     assert part_steps(world.cla) == []
+
+
+def test_the_part_targets_are_the_targets_without_sections(session, world, review_round):
+    every = parts.targets(session, review_round.id)
+    assert any(t.kind == "section" for t in every.values())
+    without = parts.part_targets(session, review_round.id)
+    assert without == {code: t for code, t in every.items() if t.kind != "section"}
+    assert {t.kind for t in without.values()} == {"part", "item"}

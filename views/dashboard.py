@@ -48,6 +48,8 @@ BADGES = {
 # How a date is written: '05 Dec 2026' in tables and lines, '5 December 2026' in sentences.
 SHORT_DATE = "dd MMM y"
 LONG_DATE = "dd MMMM y"
+OVERDUE_LISTED = 20  # overdue sections listed by name; the table has them all
+CHART_SECTIONS = 80  # beyond this many sections, words against targets are shown by part
 
 PAGE_ICONS = {
     Page.dashboard: ":material/home:",
@@ -275,15 +277,27 @@ def report_progress(s: Session, ctx: ui.PageContext, outline: list[Section], tod
         if sec.due_date and sec.due_date < today and sec.status != SectionStatus.accepted
     ]
     if overdue:
-        for sec in overdue:
-            st.markdown(
-                _("- **{code} {title}** ({lead}, {status}) — {due}").format(
-                    code=ui.md(sec.code),
-                    title=ui.md(sec.title),
-                    lead=ui.md(names.get(sec.lead_author_id, _("unassigned"))),
-                    status=ui.label(sec.status).lower(),
-                    due=due_text(sec, today),
-                )
+        # The longest overdue first; a large report's whole list is in the table above.
+        overdue.sort(key=lambda sec: sec.due_date)
+        lines = [
+            _("- **{code} {title}** ({lead}, {status}) — {due}").format(
+                code=ui.md(sec.code),
+                title=ui.md(sec.title),
+                lead=ui.md(names.get(sec.lead_author_id, _("unassigned"))),
+                status=ui.label(sec.status).lower(),
+                due=due_text(sec, today),
+            )
+            for sec in overdue[:OVERDUE_LISTED]
+        ]
+        st.markdown("\n".join(lines))
+        if len(overdue) > OVERDUE_LISTED:
+            more = len(overdue) - OVERDUE_LISTED
+            st.caption(
+                ngettext(
+                    "And {n} more overdue section: sort the table above by its due date.",
+                    "And {n} more overdue sections: sort the table above by their due date.",
+                    more,
+                ).format(n=i18n.format_number(more))
             )
     else:
         st.success(_("Nothing is overdue."))
@@ -291,14 +305,31 @@ def report_progress(s: Session, ctx: ui.PageContext, outline: list[Section], tod
     st.subheader(_("Words against targets"))
     section_col, measure_col = _("Section"), _("Measure")
     written, target_measure = _("Words written"), _("Target")
+    if len(outline) <= CHART_SECTIONS:
+        bars = [(sec.code, sec.words, sec.word_target or 0) for sec in outline]
+    else:
+        # Hundreds of bars read as a smear: a large report's chart shows its parts.
+        section_col = _("Part")
+        by_part: dict[str, list[int]] = {}
+        for sec in outline:
+            totals = by_part.setdefault(ui.short_part(sec.question), [0, 0])
+            totals[0] += sec.words
+            totals[1] += sec.word_target or 0
+        bars = [(name, done, aim) for name, (done, aim) in by_part.items()]
+        st.caption(
+            _(
+                "With {n} sections the chart adds them up by part; the table above has each "
+                "section's words and target."
+            ).format(n=i18n.format_number(len(outline)))
+        )
     words = pd.DataFrame(
-        [{section_col: sec.code, measure_col: written, words_col: sec.words} for sec in outline]
+        [{section_col: code, measure_col: written, words_col: done} for code, done, _aim in bars]
         + [
-            {section_col: sec.code, measure_col: target_measure, words_col: sec.word_target or 0}
-            for sec in outline
+            {section_col: code, measure_col: target_measure, words_col: aim}
+            for code, _done, aim in bars
         ]
     )
-    order = [sec.code for sec in outline]
+    order = [code for code, _done, _aim in bars]
     st.altair_chart(
         alt.Chart(words)
         .mark_bar()

@@ -46,7 +46,7 @@ code, or an item's code. :func:`targets` lists them for a round and
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -634,8 +634,34 @@ def targets(session: Session, round_id: int) -> dict[str, Target]:
             section_id=section_id,
             answer_section_id=section_id,
         )
-    parts = frozen(session, round_id)
+    _add_part_targets(found, frozen(session, round_id))
+    return found
+
+
+def part_targets(session: Session, round_id: int) -> dict[str, Target]:
+    """Return the targets of :func:`targets` that are parts or their items, not sections.
+
+    Without reading the sections' frozen texts (a large report's are megabytes): only
+    their codes, which still win over a part's or an item's.
+    """
+    codes = session.exec(
+        select(Section.code)
+        .join(FrozenSection, col(FrozenSection.section_id) == col(Section.id))
+        .where(FrozenSection.round_id == round_id)
+    ).all()
+    taken = {code.lower() for code in codes}
+    found: dict[str, Target] = {}
+    _add_part_targets(found, frozen(session, round_id), taken=taken)
+    return found
+
+
+def _add_part_targets(
+    found: dict[str, Target], parts: list[PartText], taken: Set[str] = frozenset()
+) -> None:
+    """Add the parts, then the items of each part, to ``found`` (codes already there win)."""
     for part in parts:
+        if part.code.lower() in taken:
+            continue
         found.setdefault(
             part.code.lower(),
             Target(
@@ -648,6 +674,8 @@ def targets(session: Session, round_id: int) -> dict[str, Target]:
         )
     for part in parts:
         for code, item in part.items.items():
+            if code.lower() in taken:
+                continue
             first, last = item["lines"]
             found.setdefault(
                 code.lower(),
@@ -661,7 +689,6 @@ def targets(session: Session, round_id: int) -> dict[str, Target]:
                     answer_section_id=item.get("section_id"),
                 ),
             )
-    return found
 
 
 def resolve(found: Mapping[str, Target], code: str) -> Target | None:

@@ -263,7 +263,7 @@ def disposition_counts(session: Session, *, round_id: int) -> list[dict[str, Any
         section.id: section
         for section in session.exec(select(Section).where(col(Section.id).in_(section_ids)))
     }
-    found = parts.targets(session, round_id) if any(r.part for r in rows) else {}
+    found = parts.part_targets(session, round_id) if any(r.part for r in rows) else {}
     order = {spec.code: n for n, spec in enumerate(parts.SPECS)}
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
@@ -387,7 +387,7 @@ def answerable_part_codes(
     """
     if not can(session, person, Action.respond_to_comment, report_id):
         return set()
-    found = parts.targets(session, round_id).values()
+    found = parts.part_targets(session, round_id).values()
     if Role.cla in roles_of(session, person, report_id):
         return {t.code for t in found if t.kind != "section"}
     mine = answerable_section_ids(session, person=person, report_id=report_id)

@@ -220,6 +220,34 @@ def test_a_cla_sees_the_progress_of_the_report(open_page, db):
     assert "Summary for policymakers" in shown  # the CLA's own section, under My work
 
 
+def test_a_large_report_charts_its_parts_and_lists_the_longest_overdue(open_page, db):
+    from workbench.models import Question, Section
+
+    living = reports.get_report(db, "living-wages")
+    for n in range(100):
+        db.add(
+            Section(
+                report_id=living.id,
+                code=f"9.{n + 1}",
+                question=Question.action,
+                title=f"Generated section {n + 1}",
+                position=100 + n,
+                due_date=date(2020, 1, 1) + timedelta(days=n),
+                word_target=1000,
+            )
+        )
+    db.commit()
+    at = open_page(PAGE, CLA, report="living-wages")
+    assert not at.exception
+    shown = texts(at)
+    assert "With 114 sections the chart adds them up by part" in shown
+    assert len(at.dataframe[0].value) == 114  # the table still has every section
+    # The 20 longest overdue by name, the rest counted.
+    assert "9.1 Generated section 1" in shown and "9.20 Generated section 20" in shown
+    assert "9.21 Generated section 21" not in shown
+    assert "And 80 more overdue sections" in shown
+
+
 def test_a_thin_team_and_unanswered_questions_show_as_warnings(open_page):
     at = open_page(PAGE, "leila.moradi@demo.ipsp.example", report="cities-commons")
     warnings = "\n".join(w.value for w in at.warning)
