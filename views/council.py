@@ -26,7 +26,16 @@ import streamlit as st
 from sqlmodel import Session
 
 import ui
-from workbench import content, council, export, i18n, recommendations, reports, sections
+from workbench import (
+    content,
+    council,
+    export,
+    i18n,
+    recommendations,
+    reports,
+    sections,
+    translations,
+)
 from workbench.i18n import N_, _
 from workbench.models import (
     Confidence,
@@ -584,30 +593,8 @@ def chapters_of(reading: export.Reading) -> list[Chapter]:
 
 
 def markdown_blocks(text: str) -> list[str]:
-    """Return the Markdown's blocks (between blank lines, code kept whole), in order."""
-    blocks: list[list[str]] = []
-    current: list[str] = []
-    fence = ""
-    for line in text.split("\n"):
-        stripped = line.lstrip()
-        if fence:
-            current.append(line)
-            if stripped.startswith(fence):
-                fence = ""
-            continue
-        if stripped.startswith(("```", "~~~")):
-            fence = stripped[:3]
-        if line.strip() or fence:
-            # An indented block continues the list item above it: never split before it.
-            if not current and blocks and line[:1].isspace():
-                current = [*blocks.pop(), ""]
-            current.append(line)
-        elif current:
-            blocks.append(current)
-            current = []
-    if current:
-        blocks.append(current)
-    return ["\n".join(block) for block in blocks]
+    """Return the Markdown's blocks (between blank lines; code, tables and lists kept whole)."""
+    return translations.paragraphs(text)
 
 
 def split_table(block: str, limit: int) -> list[str]:

@@ -346,7 +346,7 @@ def test_a_long_part_is_split_between_its_paragraphs_and_table_rows():
     text = "\n\n".join(f"Paragraph {n} " + "word " * 200 for n in range(400))
     pieces = council_page.split_markdown(text, 20_000)
     assert len(pieces) > 10 and max(len(p) for p in pieces) <= 20_000
-    assert "\n\n".join(pieces) == text
+    assert "\n\n".join(pieces).split() == text.split()  # nothing lost, nothing moved
     table = "| No. | Finding |\n|---|---|\n" + "\n".join(
         f"| F{n} | A finding {'x' * 100} |" for n in range(1000)
     )
