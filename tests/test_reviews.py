@@ -540,6 +540,25 @@ def test_rounds_and_get_round(session: Session, world: World) -> None:
         reviews.frozen_text(session, round_id=sod.id, section_id=10_000)
 
 
+def test_matches_of_a_text_are_counted_up_to_a_limit(session, world, monkeypatch) -> None:
+    review_round = open_fod(session, world)
+    for i in range(12):
+        comment_on(session, world, review_round, i % 2, comment=f"Wage comment {i}")
+    monkeypatch.setattr(reviews, "TEXT_MATCHES_COUNTED", 5)
+    page, total = reviews.list_comments(session, round_id=review_round.id, text="wage", limit=3)
+    assert total == 6  # "more than 5"
+    assert [c.number for c in page] == [1, 2, 3]
+    page, _ = reviews.list_comments(
+        session, round_id=review_round.id, text="wage", limit=3, offset=3
+    )
+    assert [c.number for c in page] == [4, 5, 6]
+    # Without a text the count is exact, however many.
+    _, total = reviews.list_comments(session, round_id=review_round.id)
+    assert total == 12
+    _, total = reviews.list_comments(session, round_id=review_round.id, text="comment 7")
+    assert total == 1
+
+
 def test_list_filter_page_and_count(session: Session, world: World) -> None:
     review_round = open_fod(session, world)
     for i in range(12):

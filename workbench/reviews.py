@@ -172,6 +172,10 @@ def _open_clause() -> Any:
     return or_(col(ReviewComment.disposition).is_(None), col(ReviewComment.response) == "")
 
 
+#: How many comments matching a text :func:`list_comments` counts before saying "more".
+TEXT_MATCHES_COUNTED = 2000
+
+
 def list_comments(
     session: Session,
     *,
@@ -197,7 +201,10 @@ def list_comments(
     name; ``text`` searches the comment, suggested change and response for
     words (every word, any case or accent, ``agreements`` finds ``agreement``),
     ``"a phrase"`` and ``-a word to leave out`` (:mod:`workbench.search`); text
-    with no word in it matches nothing.
+    with no word in it matches nothing. With a text, the matches are counted up
+    to :data:`TEXT_MATCHES_COUNTED` and one more: a total above it means "more
+    than that" (a common word matches a quarter of a million comments at ten
+    times IPCC scale, and counting them all took 0.15 s on PostgreSQL).
     """
     conditions: list[Any] = [ReviewComment.round_id == round_id]
     if section_id is not None:
@@ -226,7 +233,10 @@ def list_comments(
     if text and text.strip():
         # Full-text search (workbench/search.py): words, "a phrase", -word to leave out.
         conditions.append(search.comment_matches(session, search.parse(text), round_id=round_id))
-    total = session.exec(select(func.count()).select_from(ReviewComment).where(*conditions)).one()
+    counted = select(ReviewComment.id).where(*conditions)
+    if text and text.strip():
+        counted = counted.limit(TEXT_MATCHES_COUNTED + 1)
+    total = session.exec(select(func.count()).select_from(counted.subquery())).one()
     page = session.exec(
         select(ReviewComment)
         .where(*conditions)

@@ -125,6 +125,18 @@ def test_a_report_without_rounds_says_what_to_do(open_page):
 # --------------------------------------------------------------------------- the table
 
 
+def test_a_common_word_says_more_than_the_counted_matches(open_page, monkeypatch):
+    from workbench import reviews
+
+    monkeypatch.setattr(reviews, "TEXT_MATCHES_COUNTED", 3)
+    at = open_page(PAGE, CLA)
+    at.text_input(key="review_filter_text").input("wage").run()
+    assert not at.exception
+    shown = texts(at)
+    assert "More than 3 comments match; showing 1–" in shown
+    assert "of the first 3 by number" in shown
+
+
 def test_filters_and_search_run_in_the_database(open_page, db):
     at = open_page(PAGE, CLA)
     at.checkbox(key="review_filter_open").check().run()
