@@ -305,7 +305,8 @@ def report_progress(s: Session, ctx: ui.PageContext, outline: list[Section], tod
     st.subheader(_("Words against targets"))
     section_col, measure_col = _("Section"), _("Measure")
     written, target_measure = _("Words written"), _("Target")
-    if len(outline) <= CHART_SECTIONS:
+    by_part = len(outline) > CHART_SECTIONS
+    if not by_part:
         bars = [(sec.code, sec.words, sec.word_target or 0) for sec in outline]
     else:
         # Hundreds of bars read as a smear: a large report's chart shows its parts.
@@ -334,7 +335,11 @@ def report_progress(s: Session, ctx: ui.PageContext, outline: list[Section], tod
         alt.Chart(words)
         .mark_bar()
         .encode(
-            x=alt.X(f"{section_col}:N", sort=order),
+            x=alt.X(
+                f"{section_col}:N",
+                sort=order,
+                axis=alt.Axis(labelAngle=0) if by_part else alt.Undefined,
+            ),
             xOffset=alt.XOffset(f"{measure_col}:N", sort=[written, target_measure]),
             y=alt.Y(f"{words_col}:Q"),
             color=alt.Color(
