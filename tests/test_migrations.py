@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -33,6 +35,16 @@ def test_upgrade_is_idempotent(empty_engine):
     migrate.upgrade(empty_engine)
     tables = set(inspect(empty_engine).get_table_names())
     assert {"report", "section", "sectionrevision", "reviewcomment"} <= tables
+
+
+def test_upgrade_leaves_the_import_path_as_it_was(empty_engine):
+    # A server or test process migrates many databases; each upgrade used to put "." in
+    # front of sys.path once more, slowing every later import lookup and package scan.
+    before = list(sys.path)
+    migrate.upgrade(empty_engine)
+    migrate.upgrade(empty_engine)
+    assert migrate.head_revision()
+    assert sys.path == before
 
 
 def _search_objects(engine) -> set[str]:

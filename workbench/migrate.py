@@ -17,6 +17,12 @@ def alembic_config() -> Config:
     """Return an Alembic configuration pointing at the project's migrations."""
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(MIGRATIONS))
+    # alembic.ini's ``prepend_sys_path = .`` (for ``alembic`` run by hand) would put "."
+    # in front of sys.path again at every migration: a long-lived process (an app server,
+    # a test worker) grew sys.path by one entry per upgrade, and every import lookup and
+    # every scan of the installed packages (Streamlit's, at each script run) walked them
+    # all. The workbench is installed, so the migrations import it without it.
+    config.set_main_option("prepend_sys_path", "")
     return config
 
 
