@@ -37,6 +37,7 @@ Terms used here:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from copy import deepcopy
@@ -44,7 +45,10 @@ from pathlib import Path
 from typing import Any
 
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml.ns import qn as _qn
+
+#: ``docx.oxml.ns.qn`` remembered: finishing a long report asks it a million times.
+qn = functools.cache(_qn)
 
 #: The Panel's citation style; scripts/make_citation_style.py writes it.
 STYLE_FILE = Path(__file__).resolve().parents[1] / "templates" / "citation-forms.csl"

@@ -133,7 +133,7 @@ from babel import dates as babel_dates
 from docx import Document as open_docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import nsdecls, qn
+from docx.oxml.ns import nsdecls
 from docx.shared import Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from lxml import etree
@@ -153,6 +153,7 @@ from workbench import (
     translations,
 )
 from workbench import parts as report_parts
+from workbench.citation_forms import qn  # remembered: finishing asks it a million times
 from workbench.errors import ValidationError
 from workbench.i18n import N_
 from workbench.models import (
@@ -1677,12 +1678,16 @@ def to_docx(
     *,
     page_numbers: bool = False,
     as_pdf: bool = False,
+    comments: Callable[[], list[OpenComment]] | None = None,
 ) -> bytes:
     """Return the finished Word document, or with ``as_pdf`` LibreOffice's print of it.
 
     With ``page_numbers`` (and LibreOffice and pdftotext installed) the contents
     carry each part's page, found in a print of the document by LibreOffice. A PDF
     always has them: the numbers are stamped onto that same print (one print).
+    ``comments`` reads the open review comments for the margin while pandoc runs
+    (they are not in the body pandoc converts): ten thousand of them take half a
+    second to read, which pandoc's time then hides.
     """
     step = progress or (lambda fraction, message: None)
     program = libreoffice()
@@ -1696,11 +1701,13 @@ def to_docx(
         step(0.1, "Rendering the text and citations with pandoc")
         with tempfile.TemporaryDirectory() as folder:
             target = Path(folder) / "report.docx"
-            pandoc_docx(
-                _body_metadata(draft) + draft.body,
-                draft.records,
-                target,
-            )
+            with ThreadPoolExecutor(max_workers=1) as pandoc:
+                converting = pandoc.submit(
+                    pandoc_docx, _body_metadata(draft) + draft.body, draft.records, target
+                )
+                if comments is not None:
+                    draft.comments = comments()
+                converting.result()
             step(0.6, "Adding the cover, contents, headers and comments")
             doc = open_docx(str(target))
         finish_docx(doc, draft)
@@ -2952,9 +2959,20 @@ def export_report(
     if fmt == "pdf" and libreoffice() is None:
         raise ValidationError(NO_OFFICE)  # before the work, not after it
     step(0.02, "Reading the report")
+    # Word and PDF print the open comments in the margin, not in the body: they are read
+    # while pandoc converts the body (see to_docx).
+    in_margin = fmt != "md"
     draft = gather(
-        session, actor, report, language=language, docx=fmt != "md", today=today, text=which
+        session,
+        actor,
+        report,
+        language=language,
+        docx=in_margin,
+        today=today,
+        text=which,
+        open_comments=not in_margin,
     )
+    margin = (lambda: _open_comments(session, draft.under_review)) if in_margin else None
     suffix = f"-{draft.language}" if draft.language else ""
     name = f"{report.slug}-{draft.version}{suffix}.{fmt}"  # the version id, as on the cover
     if fmt == "md":
@@ -2970,10 +2988,10 @@ def export_report(
             text=which,
         )
     if fmt == "docx":
-        content = to_docx(draft, progress=step, page_numbers=page_numbers)
+        content = to_docx(draft, progress=step, page_numbers=page_numbers, comments=margin)
     else:
         # One print: the contents' page numbers are stamped onto it (see to_docx).
-        content = to_docx(draft, progress=step, as_pdf=True)
+        content = to_docx(draft, progress=step, as_pdf=True, comments=margin)
     return Exported(
         filename=name,
         content=content,
