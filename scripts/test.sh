@@ -9,9 +9,11 @@ bash scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 # Two workers by default (WORKBENCH_TEST_WORKERS=0 runs in one process); a test module
-# stays on one worker, so its module-scoped app server or demo copy is made once.
+# stays on one worker, so its module-scoped app server or demo copy is made once. Files
+# go out in collection order, which tests/conftest.py sorts longest first (xdist would
+# otherwise hand out the files with the most tests first, and the long browser files last).
 workers="${WORKBENCH_TEST_WORKERS:-2}"
 if [ "$workers" = "0" ]; then
   exec .venv/bin/python -m pytest "$@"
 fi
-exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"
+exec .venv/bin/python -m pytest -n "$workers" --dist loadfile --no-loadscope-reorder "$@"

@@ -197,3 +197,33 @@ def browser():
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield chromium
         chromium.close()
+
+
+# Seconds each test file takes on one worker of a full run (tests/file_seconds.json,
+# refreshed by hand from a run's per-file totals). A file not listed counts half a
+# second a test.
+FILE_SECONDS_PATH = Path(__file__).with_name("file_seconds.json")
+UNLISTED_SECONDS_PER_TEST = 0.5
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the longest test files first, each file's tests together and in their order.
+
+    pytest-xdist's ``--dist loadfile`` (with ``--no-loadscope-reorder``, scripts/test.sh)
+    hands files to the workers in collection order; a long file handed out last (a
+    browser file, the two-replica test) ran alone at the end while the other worker
+    idled. Longest first leaves only short files for the end. Every worker sorts the
+    same collection the same way, as xdist requires.
+    """
+    import json
+
+    known: dict[str, float] = json.loads(FILE_SECONDS_PATH.read_text(encoding="utf-8"))
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def seconds(name: str) -> float:
+        return known.get(name, UNLISTED_SECONDS_PER_TEST * len(files[name]))
+
+    order = sorted(files, key=lambda name: -seconds(name))  # stable: ties keep their order
+    items[:] = [item for name in order for item in files[name]]
