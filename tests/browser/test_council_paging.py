@@ -59,7 +59,7 @@ def test_pages_of_a_long_chapter_survive_reload_back_and_a_shared_link(page, app
     main.get_by_test_id("stRadio").filter(has_text="Chapters").get_by_text(
         "1. What is known?", exact=True
     ).click()
-    expect(page.get_by_role("heading", name="1. What is known?")).to_be_in_viewport()
+    expect(page.get_by_role("heading", name="1. What is known?")).to_be_in_viewport(timeout=20_000)
     wait_idle(page)
     assert shown_sections(page) == titles[:20]
     expect(main.get_by_text(f"page 1 of 4 · sections 1–20 of {total}").first).to_be_visible()
@@ -78,7 +78,7 @@ def test_pages_of_a_long_chapter_survive_reload_back_and_a_shared_link(page, app
     page.keyboard.type(titles[45])
     page.get_by_role("option", name=titles[45]).click()
     wanted = page.get_by_role("heading", name=titles[45])
-    expect(wanted).to_be_in_viewport()
+    expect(wanted).to_be_in_viewport(timeout=20_000)
     wait_idle(page)
     assert shown_sections(page) == titles[40:60] and "page=3" in page.url
 

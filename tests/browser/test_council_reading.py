@@ -71,7 +71,7 @@ def test_council_member_reads_jumps_through_the_contents_and_downloads_word(
     findings = page.get_by_role("heading", name="Key findings", exact=True)
     expect(findings).to_have_count(0)
     chapters.get_by_text("Key findings", exact=True).click()
-    expect(findings).to_be_in_viewport()
+    expect(findings).to_be_in_viewport(timeout=20_000)
     assert "chapter=key-findings" in page.url
     # The findings are a table, not paragraphs with keys.
     expect(page.locator("table").filter(has_text="Traceable account")).to_be_visible()
@@ -82,14 +82,15 @@ def test_council_member_reads_jumps_through_the_contents_and_downloads_word(
     wait_idle(page)
     section = page.get_by_role("heading", name=re.compile(r"^3\.2 Purchasing practices"))
     main.get_by_role("link", name="Back to the contents").first.click()
-    expect(page.get_by_role("heading", name="Contents", exact=True)).to_be_in_viewport()
+    contents = page.get_by_role("heading", name="Contents", exact=True)
+    expect(contents).to_be_in_viewport(timeout=20_000)
     main.get_by_role("link", name=re.compile(r"^3\.2 Purchasing practices")).click()
-    expect(section).to_be_in_viewport()
+    expect(section).to_be_in_viewport(timeout=20_000)
     page.screenshot(path=str(shot_path("council-reading-3-section")))
     # Next, at the end of the chapter, opens the next one.
     main.get_by_role("button", name=re.compile(r"^Next chapter: 4\. What can be done")).click()
     action = page.get_by_role("heading", name="4. What can be done, and by whom?")
-    expect(action).to_be_in_viewport()
+    expect(action).to_be_in_viewport(timeout=20_000)
     assert "chapter=q-action" in page.url
 
     name, content = prepare_and_download(page, "Word (.docx)", tmp_path)
