@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from tests.factories import World, make_person, make_report
+from tests.test_parts import review_round as review_round  # a fixture
 from tests.test_trust_approvals import Content, approve
 from tests.test_trust_approvals import rich as rich  # a fixture
 from workbench import backup, content, content_version, council, db, export, sections
@@ -267,3 +268,24 @@ def test_the_reading_copy_still_asks_for_the_right_to_read(session, world, rich)
     export.reading_copy(session, world.cla, world.report)  # kept now
     with pytest.raises(PermissionDenied):
         export.reading_copy(session, world.outsider, world.report)
+
+
+def test_the_review_copy_s_version_is_kept_and_follows_what_the_round_froze(
+    session, world, review_round
+):
+    first = export.gather(session, world.cla, world.report, text="review")
+    again = export.gather(session, world.cla, world.report, text="review")
+    assert first.under_review is not None and again.version == first.version
+    # A frozen text rewritten by hand: the copy, and its version, change at once.
+    session.connection().execute(
+        text(
+            "UPDATE sectionrevision SET text = 'Rewritten by hand.' WHERE id = "
+            "(SELECT revision_id FROM frozensection WHERE round_id = :r ORDER BY section_id "
+            "LIMIT 1)"
+        ),
+        {"r": review_round.id},
+    )
+    session.commit()
+    changed = export.gather(session, world.cla, world.report, text="review")
+    assert "Rewritten by hand." in changed.body
+    assert changed.version != first.version

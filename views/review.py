@@ -12,6 +12,7 @@ IPCC comment table. The table is paged and filtered in the database.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -813,7 +814,8 @@ def comments_tab(
 ) -> None:
     """Show the filtered, paged comment table and the actions on its comments."""
     codes = {sec.id: sec.code for sec in section_list}
-    found = parts.targets(s, review_round.id)
+    # What comments are on and who answers them; the lines are read for one comment at a time.
+    found = parts.targets(s, review_round.id, section_lines=False)
     answerable_parts = (
         reviews.answerable_part_codes(
             s, person=ctx.person, report_id=review_round.report_id, round_id=review_round.id
@@ -990,7 +992,9 @@ def add_comment_tab(
             )
         )
         return
-    choices = {t.code: t for t in ordered_targets(parts.targets(s, review_round.id), section_list)}
+    # The chosen section's lines are read below (frozen_lines), not every section's here.
+    listed = parts.targets(s, review_round.id, section_lines=False)
+    choices = {t.code: t for t in ordered_targets(listed, section_list)}
     if not choices:
         st.info(
             _("{round} froze no section, so there is nothing to comment on.").format(round=name)
@@ -1016,6 +1020,8 @@ def add_comment_tab(
     )
     target = choices[code]
     lines = frozen_lines(s, review_round, target)
+    if target.kind == "section":  # listed without reading every section: count its lines now
+        target = replace(target, line_count=len(lines))
     count = max(len(lines), 1)
     first, last = target.lines or (1, 1)
     if target.kind == "section":

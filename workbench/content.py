@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -226,8 +226,8 @@ def fresh_view(session: Session) -> Iterator[Session]:
         fresh.close()
 
 
-#: Hashes kept across sessions and page runs: (database, report id) → (content token, hash).
-_kept: rendering.RenderCache[tuple[int, str]] = rendering.RenderCache(64)
+#: Hashes kept across sessions and page runs: (database, report, variant) → (tokens, hash).
+_kept: rendering.RenderCache[tuple[Any, str]] = rendering.RenderCache(64)
 
 
 def current_hash(session: Session, report_id: int) -> str:
@@ -246,16 +246,39 @@ def current_hash(session: Session, report_id: int) -> str:
     earlier and another server has changed since. Opening a decision records the
     hash afresh with :func:`content_hash`, never from here.
     """
+
+    def fresh_hash() -> str:
+        with fresh_view(session) as fresh:
+            return content_hash(fresh, report_id)
+
+    return kept_hash(session, report_id, "current", fresh_hash)
+
+
+def kept_hash(
+    session: Session,
+    report_id: int,
+    variant: Hashable,
+    make: Callable[[], str],
+    *,
+    document_too: bool = False,
+) -> str:
+    """Return ``make()``, a hash of the report, kept while the report's tokens stay the same.
+
+    ``variant`` names which hash (the current content's, a review round's frozen
+    copy's); ``document_too`` keeps it only while the document token stays as well
+    (a review copy's hash reads what the round froze, which that token watches).
+    See :func:`current_hash` for why a kept hash is the one ``make()`` would give.
+    """
     session.flush()
     before = content_version.tokens(session, report_id)
-    key = (content_version.where(session), report_id)
-    if before is not None:
+    key = (content_version.where(session), report_id, variant)
+    stamp = before if document_too else (before[0] if before is not None else None)
+    if stamp is not None:
         kept = _kept.get(key)
-        if kept is not None and kept[0] == before[0]:
+        if kept is not None and kept[0] == stamp:
             return kept[1]
-    with fresh_view(session) as fresh:
-        value = content_hash(fresh, report_id)
+    value = make()
     after = content_version.tokens(session, report_id)
-    if before is not None and after is not None and after[0] == before[0]:
-        _kept.put(key, (before[0], value))
+    if stamp is not None and after is not None and (after if document_too else after[0]) == stamp:
+        _kept.put(key, (stamp, value))
     return value

@@ -613,24 +613,37 @@ def item_title(title: str) -> Msg:
     return Verbatim(title)
 
 
-def targets(session: Session, round_id: int) -> dict[str, Target]:
+def targets(session: Session, round_id: int, *, section_lines: bool = True) -> dict[str, Target]:
     """Return every target a comment in this round can name, by its code folded to lower case.
 
     Sections first (their codes win), then the parts, then the items of each part.
+    Without ``section_lines`` the sections' frozen texts are not read (a large report's
+    are megabytes) and their ``line_count`` is 0: for listing what can be commented on
+    and who answers, never for checking a range of lines.
     """
     found: dict[str, Target] = {}
-    rows = session.exec(
-        select(Section.id, Section.code, Section.title, SectionRevision.text)
-        .join(FrozenSection, col(FrozenSection.section_id) == col(Section.id))
-        .join(SectionRevision, col(SectionRevision.id) == col(FrozenSection.revision_id))
-        .where(FrozenSection.round_id == round_id)
-    ).all()
+    if section_lines:
+        rows = session.exec(
+            select(Section.id, Section.code, Section.title, SectionRevision.text)
+            .join(FrozenSection, col(FrozenSection.section_id) == col(Section.id))
+            .join(SectionRevision, col(SectionRevision.id) == col(FrozenSection.revision_id))
+            .where(FrozenSection.round_id == round_id)
+        ).all()
+    else:
+        rows = [
+            (*row, "")
+            for row in session.exec(
+                select(Section.id, Section.code, Section.title)
+                .join(FrozenSection, col(FrozenSection.section_id) == col(Section.id))
+                .where(FrozenSection.round_id == round_id)
+            ).all()
+        ]
     for section_id, code, title, text in sorted(rows, key=lambda r: sections.code_order(r[1])):
         found[code.lower()] = Target(
             code=code,
             kind="section",
             title=f"Section {code} {title}",
-            line_count=len(sections.lines_of(text)),
+            line_count=len(sections.lines_of(text)) if section_lines else 0,
             section_id=section_id,
             answer_section_id=section_id,
         )

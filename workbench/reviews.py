@@ -769,7 +769,7 @@ def _comment_context(session: Session, comment: ReviewComment) -> tuple[ReviewRo
     review_round = session.get(ReviewRound, comment.round_id)
     if review_round is None:
         raise NotFound("Comment {number} no longer exists.", number=comment.number)
-    found = parts.targets(session, review_round.id)
+    found = parts.targets(session, review_round.id, section_lines=False)  # who answers, not lines
     if comment.section_id is not None:
         section = session.get(Section, comment.section_id)
         if section is None:
