@@ -56,11 +56,11 @@ def targets(s: Session, report_id: int) -> dict[tuple[DiscussionTarget, int], st
         out[(DiscussionTarget.finding, item.id)] = _("Finding {code} — {text}").format(
             code=item.code, text=ui.shorten(item.statement, 70)
         )
-    for item in consensus.list_items(s, report_id=report_id):
+    for item in consensus.item_choices(s, report_id=report_id):
         out[(DiscussionTarget.consensus_item, item.id)] = _("Consensus item — {text}").format(
             text=ui.shorten(item.statement, 70)
         )
-    for item in recommendations.list_recommendations(s, report_id=report_id):
+    for item in recommendations.recommendation_choices(s, report_id=report_id):
         out[(DiscussionTarget.recommendation, item.id)] = _(
             "Recommendation {code} — {text}"
         ).format(code=item.code, text=ui.shorten(item.text, 70))

@@ -235,6 +235,17 @@ def list_items(
     return list(session.exec(query.order_by(col(ConsensusItem.id))).all())
 
 
+def item_choices(session: Session, *, report_id: int) -> list[Any]:
+    """Return a report's consensus items as (id, statement) rows, in the order they were added.
+
+    For pickers: plain rows, not whole items (a report at IPCC scale has thousands).
+    """
+    query = select(ConsensusItem.id, ConsensusItem.statement).where(
+        ConsensusItem.report_id == report_id
+    )
+    return list(session.exec(query.order_by(col(ConsensusItem.id))).all())
+
+
 def false_solutions(session: Session, *, report_id: int) -> list[ConsensusItem]:
     """Return the false solutions a report unmasks."""
     return list_items(session, report_id=report_id, classification=Classification.false_solution)

@@ -337,6 +337,15 @@ def list_recommendations(
     )
 
 
+def recommendation_choices(session: Session, *, report_id: int) -> list[Any]:
+    """Return a report's recommendations as (id, code, text) rows, in code order (for pickers)."""
+    query = select(Recommendation.id, Recommendation.code, Recommendation.text).where(
+        Recommendation.report_id == report_id
+    )
+    ordered = query.order_by(col(Recommendation.code), col(Recommendation.id))
+    return list(session.exec(ordered).all())
+
+
 def roadmap(
     session: Session,
     *,
