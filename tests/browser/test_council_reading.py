@@ -81,6 +81,12 @@ def test_council_member_reads_jumps_through_the_contents_and_downloads_word(
     chapters.get_by_text(re.compile(r"^3\. What are the major obstacles")).click()
     wait_idle(page)
     section = page.get_by_role("heading", name=re.compile(r"^3\.2 Purchasing practices"))
+    # The page goes to the chapter's heading once it is drawn (a script that retries while
+    # the heading is missing): let it land before following a link, as a reader would.
+    expect(page.get_by_role("heading", name=re.compile(r"^3\. What are"))).to_be_in_viewport(
+        timeout=20_000
+    )
+    page.wait_for_timeout(1_500)
     main.get_by_role("link", name="Back to the contents").first.click()
     contents = page.get_by_role("heading", name="Contents", exact=True)
     expect(contents).to_be_in_viewport(timeout=20_000)
