@@ -435,11 +435,16 @@ FLASH = "_flash"
 
 
 def flash() -> None:
-    """Show the success message of the action that caused this rerun, once."""
-    message = st.session_state.pop(FLASH, None)
+    """Show the success message of the action that caused this rerun, once.
+
+    The message is forgotten only once it is drawn: a second click of a double click
+    can stop this run before it draws anything, and the next run must still say it.
+    """
+    message = st.session_state.get(FLASH)
     if message:
         st.session_state[FLASH_SHOWN] = message
         st.success(message, icon=":material/check_circle:")
+        st.session_state.pop(FLASH, None)
 
 
 FLASH_SHOWN = "_flash_shown"
