@@ -592,11 +592,6 @@ def chapters_of(reading: export.Reading) -> list[Chapter]:
     return found
 
 
-def markdown_blocks(text: str) -> list[str]:
-    """Return the Markdown's blocks (between blank lines; code, tables and lists kept whole)."""
-    return translations.paragraphs(text)
-
-
 def split_table(block: str, limit: int) -> list[str]:
     """Return a long table as tables of at most about ``limit`` characters, headed alike."""
     lines = block.split("\n")
@@ -621,7 +616,7 @@ def split_markdown(text: str, limit: int = PIECE_CHARS) -> list[str]:
     pieces: list[str] = []
     current: list[str] = []
     size = 0
-    for block in markdown_blocks(text):
+    for block in translations.paragraphs(text):  # code, tables and lists kept whole
         for chunk in split_table(block, limit) if block.startswith("|") else [block]:
             if current and size + len(chunk) > limit:
                 pieces.append("\n\n".join(current))

@@ -849,10 +849,10 @@ def comments_tab(
         else:
             st.info(_("{round} has no comments yet.").format(round=ui.md(review_round.name)))
         return
+    # A common word's matches are counted up to a limit, and paged up to it.
+    ui.pager(min(total, reviews.TEXT_MATCHES_COUNTED), key=pager_key, page_size=PAGE_SIZE)
     number = i18n.format_number
     if total > reviews.TEXT_MATCHES_COUNTED:
-        # A common word: the matches are counted up to a limit, and paged up to it.
-        ui.pager(reviews.TEXT_MATCHES_COUNTED, key=pager_key, page_size=PAGE_SIZE)
         said = _(
             "More than {n} comments match; showing {first}–{last} of the first {n} by number. "
             "Add a word or a filter to narrow them down. Hover over a cell to read all of it."
@@ -862,14 +862,12 @@ def comments_tab(
             last=number(offset + len(page)),
         )
     elif total > PAGE_SIZE:
-        ui.pager(total, key=pager_key, page_size=PAGE_SIZE)
         said = ngettext(
             "{n} comment matches; showing {first}–{last}. Hover over a cell to read all of it.",
             "{n} comments match; showing {first}–{last}. Hover over a cell to read all of it.",
             total,
         ).format(n=number(total), first=number(offset + 1), last=number(offset + len(page)))
     else:
-        ui.pager(total, key=pager_key, page_size=PAGE_SIZE)
         said = ngettext(
             "{n} comment matches. Hover over a cell to read all of it.",
             "{n} comments match. Hover over a cell to read all of it.",

@@ -269,16 +269,19 @@ def kept_hash(
     (a review copy's hash reads what the round froze, which that token watches).
     See :func:`current_hash` for why a kept hash is the one ``make()`` would give.
     """
+
+    def stamp() -> Any:
+        found = content_version.tokens(session, report_id)
+        return found if found is None or document_too else found[0]
+
     session.flush()
-    before = content_version.tokens(session, report_id)
+    before = stamp()
     key = (content_version.where(session), report_id, variant)
-    stamp = before if document_too else (before[0] if before is not None else None)
-    if stamp is not None:
+    if before is not None:
         kept = _kept.get(key)
-        if kept is not None and kept[0] == stamp:
+        if kept is not None and kept[0] == before:
             return kept[1]
     value = make()
-    after = content_version.tokens(session, report_id)
-    if stamp is not None and after is not None and (after if document_too else after[0]) == stamp:
-        _kept.put(key, (stamp, value))
+    if before is not None and stamp() == before:
+        _kept.put(key, (before, value))
     return value

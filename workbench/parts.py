@@ -46,7 +46,7 @@ code, or an item's code. :func:`targets` lists them for a round and
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -621,60 +621,26 @@ def targets(session: Session, round_id: int, *, section_lines: bool = True) -> d
     are megabytes) and their ``line_count`` is 0: for listing what can be commented on
     and who answers, never for checking a range of lines.
     """
-    found: dict[str, Target] = {}
+    query = select(Section.id, Section.code, Section.title).join(
+        FrozenSection, col(FrozenSection.section_id) == col(Section.id)
+    )
     if section_lines:
-        rows = session.exec(
-            select(Section.id, Section.code, Section.title, SectionRevision.text)
-            .join(FrozenSection, col(FrozenSection.section_id) == col(Section.id))
-            .join(SectionRevision, col(SectionRevision.id) == col(FrozenSection.revision_id))
-            .where(FrozenSection.round_id == round_id)
-        ).all()
-    else:
-        rows = [
-            (*row, "")
-            for row in session.exec(
-                select(Section.id, Section.code, Section.title)
-                .join(FrozenSection, col(FrozenSection.section_id) == col(Section.id))
-                .where(FrozenSection.round_id == round_id)
-            ).all()
-        ]
-    for section_id, code, title, text in sorted(rows, key=lambda r: sections.code_order(r[1])):
+        query = query.add_columns(SectionRevision.text).join(
+            SectionRevision, col(SectionRevision.id) == col(FrozenSection.revision_id)
+        )
+    rows = session.exec(query.where(FrozenSection.round_id == round_id)).all()
+    found: dict[str, Target] = {}
+    for section_id, code, title, *text in sorted(rows, key=lambda r: sections.code_order(r[1])):
         found[code.lower()] = Target(
             code=code,
             kind="section",
             title=f"Section {code} {title}",
-            line_count=len(sections.lines_of(text)) if section_lines else 0,
+            line_count=len(sections.lines_of(text[0])) if text else 0,
             section_id=section_id,
             answer_section_id=section_id,
         )
-    _add_part_targets(found, frozen(session, round_id))
-    return found
-
-
-def part_targets(session: Session, round_id: int) -> dict[str, Target]:
-    """Return the targets of :func:`targets` that are parts or their items, not sections.
-
-    Without reading the sections' frozen texts (a large report's are megabytes): only
-    their codes, which still win over a part's or an item's.
-    """
-    codes = session.exec(
-        select(Section.code)
-        .join(FrozenSection, col(FrozenSection.section_id) == col(Section.id))
-        .where(FrozenSection.round_id == round_id)
-    ).all()
-    taken = {code.lower() for code in codes}
-    found: dict[str, Target] = {}
-    _add_part_targets(found, frozen(session, round_id), taken=taken)
-    return found
-
-
-def _add_part_targets(
-    found: dict[str, Target], parts: list[PartText], taken: Set[str] = frozenset()
-) -> None:
-    """Add the parts, then the items of each part, to ``found`` (codes already there win)."""
+    parts = frozen(session, round_id)
     for part in parts:
-        if part.code.lower() in taken:
-            continue
         found.setdefault(
             part.code.lower(),
             Target(
@@ -687,8 +653,6 @@ def _add_part_targets(
         )
     for part in parts:
         for code, item in part.items.items():
-            if code.lower() in taken:
-                continue
             first, last = item["lines"]
             found.setdefault(
                 code.lower(),
@@ -702,6 +666,17 @@ def _add_part_targets(
                     answer_section_id=item.get("section_id"),
                 ),
             )
+    return found
+
+
+def part_targets(session: Session, round_id: int) -> dict[str, Target]:
+    """Return the targets of :func:`targets` that are parts or their items, not sections.
+
+    Without reading the sections' frozen texts (a large report's are megabytes): only
+    their codes, which still win over a part's or an item's.
+    """
+    listed = targets(session, round_id, section_lines=False)
+    return {code: t for code, t in listed.items() if t.kind != "section"}
 
 
 def resolve(found: Mapping[str, Target], code: str) -> Target | None:
